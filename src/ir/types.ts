@@ -1,0 +1,229 @@
+/**
+ * The resolved, typed intermediate representation of a topology: names bound, arrays expanded,
+ * constants folded, every address and size a BigInt. Only IOVAs written `at auto` are left open
+ * (`iova: "auto"`) for the lowering's allocator. Serialised by `serialize.ts` (see docs/IR.md).
+ */
+import type { Span } from "../diagnostics/span.js";
+
+export const IR_VERSION = 1;
+
+/** Which address space a number lives in; a PA used where an IOVA is meant is a diagnostic. */
+export type AddressSpace = "pa" | "iova" | "va" | "bus";
+
+/** A half-open range [base, base + size). `size` is never 0 in a valid IR. */
+export interface IrRange {
+  base: bigint;
+  size: bigint;
+  space: AddressSpace;
+}
+
+export type IrMemoryKind = "ram" | "mmio" | "reserved";
+
+export interface IrMemory {
+  name: string;
+  range: IrRange; // space "pa"
+  kind: IrMemoryKind;
+  /** The device that exports this region (a BAR), for peer-to-peer. */
+  owner?: string;
+  span: Span;
+}
+
+export interface IrPool {
+  name: string;
+  memory: string;
+  range: IrRange; // space "pa"
+  span: Span;
+}
+
+/** A mapper parameter after schema validation: numbers are BigInt, words strings. */
+export type IrParamValue = bigint | string | boolean | IrRange | (bigint | string)[];
+
+export interface IrMapper {
+  name: string;
+  role: "mmu" | "iommu";
+  /** Plugin (format) name, e.g. `arm-lpae`. */
+  format: string;
+  /** Every schema parameter, defaults filled in. */
+  params: Record<string, IrParamValue>;
+  /** The pool holding this mapper's tables. */
+  pool: string;
+  /** The domain a device behind this IOMMU gets when no domain names it. */
+  defaultDomain?: string;
+  span: Span;
+}
+
+export type IrEndpointKind = "cpu" | "device" | "dma";
+
+export interface IrEndpoint {
+  name: string;
+  kind: IrEndpointKind;
+  /** The MMU (cpu) or IOMMU (device) in front of it; absent: it sees bus = pa - busOffset. */
+  mapper?: string;
+  stream?: bigint;
+  group?: bigint;
+  /** Address bits the endpoint can drive (64 if not declared). */
+  dmaMaskBits: number;
+  busOffset: bigint;
+  /** For a cpu with an MMU: the implicit domain (its address space) named after the cpu. */
+  domain?: string;
+  span: Span;
+}
+
+export type IrDomainType = "dma" | "identity" | "blocked" | "unmanaged";
+
+export type IrReservedKind = "reserve" | "msi" | "unity";
+
+export interface IrReservedRange {
+  kind: IrReservedKind;
+  range: IrRange; // space "iova" (unity: iova == pa)
+  /** Where it came from: the domain block, or the mapper's parameters (msi window). */
+  origin: "domain" | "mapper";
+  span: Span;
+}
+
+export interface IrDomain {
+  name: string;
+  mapper: string;
+  type: IrDomainType;
+  /** Addresses the domain can translate; outside it the mapper's `outside` policy applies. */
+  aperture: IrRange; // space "iova" (or "va" for a cpu context)
+  reserved: IrReservedRange[];
+  attached: string[];
+  /** true for a default domain or a cpu's address space made by VCM, not declared. */
+  implicit: boolean;
+  span: Span;
+}
+
+export interface IrWindow {
+  name: string;
+  /** `c0.ddw` */
+  qualifiedName: string;
+  range: IrRange; // space "bus"
+  pageSize: bigint;
+  levels: number;
+  span: Span;
+}
+
+export interface IrContainer {
+  name: string;
+  mapper: string;
+  model: string;
+  groups: bigint[];
+  lockedLimit: bigint;
+  hostPageSize: bigint;
+  registered: { range: IrRange; span: Span }[]; // space "pa"
+  windows: IrWindow[];
+  span: Span;
+}
+
+/** One physically contiguous piece of a buffer or slice. */
+export interface IrChunk {
+  pa: bigint;
+  size: bigint;
+}
+
+export interface IrBuffer {
+  /** `bitstream`, or `frame[2]` for an array element. */
+  name: string;
+  /** For array elements: the array's name and this element's index. */
+  array?: { name: string; index: number; count: number };
+  /** The region it lives in (every chunk lies in it). */
+  memory: string;
+  size: bigint;
+  align: bigint;
+  chunks: IrChunk[];
+  /** true when VCM chose the address, false for `at` or `chunks`. */
+  placed: boolean;
+  span: Span;
+}
+
+export interface IrPermissions {
+  r: boolean;
+  w: boolean;
+  x: boolean;
+  priv: boolean;
+}
+
+export interface IrAttributes {
+  cacheable: boolean;
+  device: boolean;
+  shareable: "none" | "inner" | "outer";
+}
+
+export type IrTargetKind = "domain" | "window" | "direct";
+
+export interface IrMapping {
+  /** Stable index in declaration order (after array expansion). */
+  id: number;
+  /** What is mapped: a buffer (possibly one array element) or a slice of a region. */
+  source: { buffer?: string; memory: string; chunks: IrChunk[]; size: bigint };
+  /** The domain (incl. a cpu's implicit one), container window, or a no-MMU endpoint. */
+  target: { kind: IrTargetKind; name: string };
+  /** The device address; `auto` for the lowering's allocator. */
+  iova: bigint | "auto";
+  perms: IrPermissions;
+  attrs: IrAttributes;
+  /** `pages 4K`: force this page size. */
+  pageSize?: bigint;
+  p2p: boolean;
+  pin: boolean;
+  /** Set when the mapping comes from a scenario step rather than the top level. */
+  scenario?: string;
+  span: Span;
+}
+
+export type IrExpectation =
+  | { kind: "access"; negated: boolean; verb: "reads" | "writes" | "executes"; object: IrObjectRef }
+  | { kind: "faults"; at: bigint }
+  | { kind: "sees"; object: IrObjectRef; at: bigint };
+
+/** The memory an `expect` or scenario step talks about. */
+export interface IrObjectRef {
+  /** The buffers named (one, or all elements for `frame[*]`), if a buffer was named. */
+  buffers: string[];
+  memory: string;
+  chunks: IrChunk[];
+}
+
+export interface IrExpect {
+  endpoint: string;
+  expectation: IrExpectation;
+  span: Span;
+}
+
+export type IrScenarioStep =
+  | { kind: "map"; mapping: IrMapping; span: Span }
+  | { kind: "unmap"; object: IrObjectRef; target: { kind: IrTargetKind; name: string }; span: Span }
+  | { kind: "migrate"; buffers: string[]; to: string; span: Span }
+  | { kind: "revoke"; memory: string; dummy?: string; span: Span }
+  | { kind: "register" | "unregister"; container: string; range: IrRange; span: Span }
+  | { kind: "attach"; device: string; domain: string; span: Span }
+  | { kind: "detach"; device: string; span: Span }
+  | { kind: "power-off"; memory: string; span: Span }
+  | { kind: "expect"; expect: IrExpect; span: Span };
+
+export interface IrScenario {
+  name: string;
+  steps: IrScenarioStep[];
+  span: Span;
+}
+
+export interface IrTopology {
+  irVersion: typeof IR_VERSION;
+  name: string;
+  /** Every file that contributed, the root first. */
+  files: string[];
+  /** Plugin specifiers from `use` lines, in order. */
+  uses: { specifier: string; fromFile: string; span: Span }[];
+  consts: Record<string, bigint>;
+  memories: IrMemory[];
+  pools: IrPool[];
+  mappers: IrMapper[];
+  endpoints: IrEndpoint[];
+  domains: IrDomain[];
+  containers: IrContainer[];
+  buffers: IrBuffer[];
+  mappings: IrMapping[];
+  expects: IrExpect[];
+  scenarios: IrScenario[];
+}

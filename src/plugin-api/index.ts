@@ -1,0 +1,4 @@
+/** The public plugin API: everything a driver plugin may import (`vcm/plugin-api`). */
+export * from "./types.js";
+export * from "./physical-memory.js";
+export * from "./pool-allocator.js";

@@ -1,0 +1,260 @@
+/**
+ * The public driver-plugin API. A plugin is one module exporting one `VcmPlugin` object; the
+ * compiler knows page-table formats only through it. Modelled on Linux io-pgtable: one small ops
+ * table per format (map, unmap, walk) with the format's configuration in one parameter object.
+ *
+ * Hot paths work in 4 KiB page-frame numbers (plain numbers: 2^64 / 4K = 2^52 fits a double
+ * exactly) and typed arrays; BigInt appears only at the API boundary, once per call.
+ */
+import type { IrParamValue } from "../ir/types.js";
+import type { PhysicalMemory } from "./physical-memory.js";
+import type { PoolAllocator } from "./pool-allocator.js";
+
+export const PLUGIN_API_VERSION = 1;
+
+// Permission and attribute bits, as small integers so hot loops never allocate.
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+/** Privileged-only (EL1/supervisor); without it the mapping is also user-accessible. */
+export const PROT_PRIV = 8;
+
+export const ATTR_CACHEABLE = 1;
+/** Device (strongly ordered / uncached MMIO) memory. */
+export const ATTR_DEVICE = 2;
+export const ATTR_SHAREABLE_INNER = 4;
+export const ATTR_SHAREABLE_OUTER = 8;
+
+// ---------------------------------------------------------------------------------------------
+// Parameter schema: the checker validates mapper blocks against it; the editor completes from it.
+
+export type ParamType =
+  /** A plain integer (e.g. `stage 1`, `va-bits 48`). */
+  | "int"
+  /** A size in bytes (e.g. `granule 4K`). */
+  | "size"
+  /** One word from `values` (e.g. `outside passthrough`). */
+  | "word"
+  /** An address range `A .. B` or `A .. +SIZE` (e.g. `aperture 0xE000_0000 .. +512M`). */
+  | "range"
+  /** One or more sizes (e.g. `page-sizes 4K 2M 1G`). */
+  | "size-list"
+  /** A bare key with no value (e.g. `coherent`). */
+  | "flag";
+
+export interface ParamSpec {
+  type: ParamType;
+  description: string;
+  default?: IrParamValue;
+  /** Allowed values: words for `word`; numbers (as bigint) for `int`/`size`/`size-list`. */
+  values?: readonly (string | bigint)[];
+  min?: bigint;
+  max?: bigint;
+  required?: boolean;
+}
+
+export type ParamSchema = Readonly<Record<string, ParamSpec>>;
+
+/** Validated parameters: every schema key present (defaults filled in). */
+export type PluginParams = Readonly<Record<string, IrParamValue>>;
+
+/** A problem a plugin finds in its parameters beyond the schema (e.g. `ias` > `oas`). */
+export interface ParamProblem {
+  key?: string;
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capabilities
+
+export interface Capabilities {
+  /** Supported page sizes, ascending. */
+  pageSizes: readonly bigint[];
+  /** Input (IOVA / VA) address bits. */
+  inputBits: number;
+  /** Output (physical) address bits. */
+  outputBits: number;
+  /** Number of table levels (0 for no tables, e.g. `direct`). */
+  levels: number;
+  /** Size of one table page. */
+  granule: bigint;
+  /** Which permission bits the format can express; others are refused or implied. */
+  perms: { read: boolean; write: boolean; exec: boolean; priv: boolean };
+  /** Write implies read (sPAPR TCE): a write-only mapping is widened, not refused. */
+  writeImpliesRead?: boolean;
+  /** Leaves above the lowest level (block / huge / large pages). */
+  blocks: boolean;
+  /** Unmapping part of a block splits it. */
+  partialUnmap: boolean;
+  /** Windows (sPAPR DMA windows), each a table of its own. */
+  windows: boolean;
+  /** Bytes per descriptor and their byte order, for dumps and C headers. */
+  entryBytes: 4 | 8;
+  bigEndian: boolean;
+  /** What an endpoint reaches outside the translated aperture. */
+  outside?: "passthrough" | "blocked";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+/** What a table is created for. */
+export interface CreateOptions {
+  params: PluginParams;
+  /** Domain (or cpu address space, or window) name, for messages and dumps. */
+  name: string;
+  /** A small number unique per table within its mapper (VT-d DID, AMD domain id, ASID). */
+  domainId: number;
+  /** The IOVA range this table must translate. */
+  aperture: { base: bigint; size: bigint };
+  /** For sPAPR windows: the window geometry. */
+  window?: { base: bigint; size: bigint; pageSize: bigint; levels: number };
+}
+
+/** A live table owned by a plugin. `root` is the physical address of the top-level table. */
+export interface TableHandle {
+  readonly root: bigint;
+  readonly name: string;
+}
+
+/** Everything needed to interpret a table from bytes alone (as recorded in the manifest). */
+export interface TableContext {
+  params: PluginParams;
+  root: bigint;
+  /** The values of `registers()`, by name. */
+  registers: Readonly<Record<string, bigint>>;
+  window?: { base: bigint; size: bigint; pageSize: bigint; levels: number };
+  aperture: { base: bigint; size: bigint };
+}
+
+export interface WalkStep {
+  level: number;
+  tableBase: bigint;
+  index: number;
+  descriptorAddress: bigint;
+  descriptor: bigint;
+  /** Decoded fields, e.g. `table -> 0x80001000` or `block pa=0x... AP=01 XN=1`. */
+  decoded: string;
+}
+
+export type WalkResult =
+  | {
+      ok: true;
+      pa: bigint;
+      prot: number;
+      attrs: number;
+      pageSize: bigint;
+      steps: WalkStep[];
+    }
+  | {
+      ok: false;
+      level: number;
+      reason: string;
+      steps: WalkStep[];
+    };
+
+/**
+ * Called for runs of valid leaves found in the bytes: `count4k` 4 KiB pages starting at
+ * `iovaPfn` translate to consecutive frames starting at `paPfn`, all with `prot`/`attrs`, made
+ * of leaves of `pageShift`. Plugins coalesce adjacent compatible leaves into one call.
+ */
+export type LeafVisitor = (
+  iovaPfn: number,
+  paPfn: number,
+  count4k: number,
+  prot: number,
+  attrs: number,
+  pageShift: number,
+) => void;
+
+/** Called once per table page reachable from the root. */
+export type TableVisitor = (pa: bigint, bytes: number, level: number) => void;
+
+/** Per-IOMMU structures that bind devices to tables (VT-d root/context tables, AMD DTEs). */
+export interface DeviceBinding {
+  device: string;
+  stream: bigint;
+  table: TableHandle;
+  domainId: number;
+}
+
+export interface InstanceHandle {
+  /** Root of the instance structures (e.g. VT-d root table, AMD device table). */
+  readonly root: bigint;
+}
+
+/** Thrown by `map`/`unmap` for refused requests; the compiler turns it into a diagnostic. */
+export class MappingError extends Error {
+  constructor(
+    readonly code:
+      | "exists"
+      | "unaligned"
+      | "unsupported-size"
+      | "out-of-range"
+      | "no-permission"
+      | "not-mapped"
+      | "invalid",
+    message: string,
+  ) {
+    super(message);
+    this.name = "MappingError";
+  }
+}
+
+export interface VcmPlugin {
+  /** The format name used after `:` in a mapper declaration, e.g. `arm-lpae`. */
+  readonly name: string;
+  readonly version: string;
+  /** The plugin API version this plugin targets (`PLUGIN_API_VERSION`). */
+  readonly apiVersion: number;
+  readonly description: string;
+  readonly params: ParamSchema;
+
+  /** Cross-parameter checks beyond the schema. */
+  validate?(params: PluginParams): ParamProblem[];
+  capabilities(params: PluginParams): Capabilities;
+
+  /** Allocate an empty table (its root) from `pool`. */
+  create(memory: PhysicalMemory, pool: PoolAllocator, options: CreateOptions): TableHandle;
+  /**
+   * Map `count` pages of `pageSize` from `iova` to `pa`. Refuses (MappingError "exists") a
+   * request that overlaps a live entry, leaving every existing entry intact.
+   */
+  map(
+    handle: TableHandle,
+    iova: bigint,
+    pa: bigint,
+    pageSize: bigint,
+    count: number,
+    prot: number,
+    attrs: number,
+  ): void;
+  /** Unmap `size` bytes from `iova`, splitting blocks as needed; returns the bytes unmapped. */
+  unmap(handle: TableHandle, iova: bigint, size: bigint): bigint;
+  /** Table-descriptor and register values a driver would program (TTBR, TCR, MAIR, CR3, ...). */
+  registers(handle: TableHandle): Record<string, bigint>;
+
+  /** Translate one address by reading only the bytes in `memory`, never plugin bookkeeping. */
+  walk(memory: PhysicalMemory, context: TableContext, iova: bigint): WalkResult;
+  /** Every valid leaf reachable from the root, read from bytes (for the runtime's proofs). */
+  leaves(memory: PhysicalMemory, context: TableContext, visit: LeafVisitor): void;
+  /** Every table page reachable from the root, read from bytes. */
+  tables(memory: PhysicalMemory, context: TableContext, visit: TableVisitor): void;
+  /** A decoded, level-by-level text dump of the table, read from bytes. */
+  describe(memory: PhysicalMemory, context: TableContext): string;
+
+  /** Build per-IOMMU structures binding devices to tables (optional). */
+  bindDevices?(
+    memory: PhysicalMemory,
+    pool: PoolAllocator,
+    params: PluginParams,
+    bindings: DeviceBinding[],
+  ): { handle: InstanceHandle; registers: Record<string, bigint> };
+  /** Resolve a device's table root through the instance structures, from bytes (optional). */
+  lookupDevice?(
+    memory: PhysicalMemory,
+    params: PluginParams,
+    instanceRegisters: Readonly<Record<string, bigint>>,
+    stream: bigint,
+  ): { root: bigint; domainId: number } | { fault: string };
+}
