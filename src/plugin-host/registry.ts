@@ -1,0 +1,56 @@
+/**
+ * The set of driver plugins known to one compilation: built-ins plus third-party ones loaded
+ * with `--plugin` or a topology's `use` line. Two plugins of one name are an error naming both.
+ */
+import { PLUGIN_API_VERSION, type VcmPlugin } from "../plugin-api/types.js";
+
+export interface PluginEntry {
+  plugin: VcmPlugin;
+  /** Where it came from: `built-in`, a file path, or a package name. */
+  origin: string;
+}
+
+export class PluginConflictError extends Error {
+  constructor(
+    readonly pluginName: string,
+    readonly firstOrigin: string,
+    readonly secondOrigin: string,
+  ) {
+    super(
+      `two plugins are named '${pluginName}': one from ${firstOrigin}, one from ${secondOrigin}`,
+    );
+    this.name = "PluginConflictError";
+  }
+}
+
+export class PluginRegistry {
+  private readonly entries = new Map<string, PluginEntry>();
+
+  register(plugin: VcmPlugin, origin: string): void {
+    const existing = this.entries.get(plugin.name);
+    if (existing) throw new PluginConflictError(plugin.name, existing.origin, origin);
+    if (plugin.apiVersion !== PLUGIN_API_VERSION) {
+      throw new Error(
+        `plugin '${plugin.name}' from ${origin} targets plugin API ${plugin.apiVersion}, ` +
+          `this VCM provides API ${PLUGIN_API_VERSION}`,
+      );
+    }
+    this.entries.set(plugin.name, { plugin, origin });
+  }
+
+  get(name: string): VcmPlugin | undefined {
+    return this.entries.get(name)?.plugin;
+  }
+
+  entry(name: string): PluginEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  all(): PluginEntry[] {
+    return this.names().map((n) => this.entries.get(n)!);
+  }
+}
