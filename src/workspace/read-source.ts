@@ -1,0 +1,136 @@
+/**
+ * Reads one source file defensively: every way a path can be bad (missing, a directory,
+ * binary, invalid UTF-8, too large) becomes a diagnostic, never an exception.
+ */
+import { readFileSync, statSync } from "node:fs";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
+import { fileSpan } from "../diagnostics/span.js";
+
+export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
+
+export type ReadResult = { ok: true; text: string } | { ok: false; diagnostic: Diagnostic };
+
+function problem(code: string, check: string, message: string, span: Span): ReadResult {
+  return { ok: false, diagnostic: { code, check, severity: "error", message, span } };
+}
+
+/** Line and column (1-based) of byte offset `at` in `bytes`, counting UTF-8 lead bytes as columns. */
+function positionOfByte(bytes: Uint8Array, at: number): { line: number; column: number } {
+  let line = 1;
+  let column = 1;
+  for (let i = 0; i < at; i++) {
+    const b = bytes[i]!;
+    if (b === 0x0a) {
+      line++;
+      column = 1;
+    } else if ((b & 0xc0) !== 0x80) {
+      column++;
+    }
+  }
+  return { line, column };
+}
+
+function spanAtByte(file: string, bytes: Uint8Array, at: number): Span {
+  const { line, column } = positionOfByte(bytes, at);
+  return { file, offset: 0, endOffset: 0, line, column, endLine: line, endColumn: column };
+}
+
+/** Index of the first byte where `bytes` stops being valid UTF-8, or -1. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    let need: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if ((b & 0xe0) === 0xc0) {
+      need = 1;
+      min = 0x80;
+    } else if ((b & 0xf0) === 0xe0) {
+      need = 2;
+      min = 0x800;
+    } else if ((b & 0xf8) === 0xf0) {
+      need = 3;
+      min = 0x10000;
+    } else {
+      return i;
+    }
+    if (i + need >= bytes.length) return i;
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/** Read `path` as a .vcm source. `reportAs` is the span to blame (an import line), if any. */
+export function readSource(path: string, displayName: string, reportAs?: Span): ReadResult {
+  const where = reportAs ?? fileSpan(displayName);
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) {
+      return problem("VCM0011", "not-a-file", `'${displayName}' is a directory, not a file`, where);
+    }
+    if (!st.isFile()) {
+      return problem("VCM0011", "not-a-file", `'${displayName}' is not a regular file`, where);
+    }
+    size = st.size;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code;
+    if (reportAs) {
+      return problem(
+        "VCM0015",
+        "import-not-found",
+        `cannot import '${displayName}': ${why}`,
+        where,
+      );
+    }
+    return problem("VCM0010", "file-not-found", `cannot read '${displayName}': ${why}`, where);
+  }
+  if (size > MAX_SOURCE_BYTES) {
+    return problem(
+      "VCM0014",
+      "file-too-large",
+      `'${displayName}' is ${size} bytes; a topology may be at most ${MAX_SOURCE_BYTES} bytes`,
+      where,
+    );
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? String(e);
+    return problem("VCM0010", "file-not-found", `cannot read '${displayName}': ${why}`, where);
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    return problem(
+      "VCM0012",
+      "binary-file",
+      `'${displayName}' is binary (a NUL byte at offset ${nul}), not a .vcm source`,
+      spanAtByte(displayName, bytes, nul),
+    );
+  }
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    return problem(
+      "VCM0013",
+      "invalid-utf8",
+      `'${displayName}' is not valid UTF-8 (byte 0x${bytes[bad]!.toString(16).padStart(2, "0")} at offset ${bad})`,
+      spanAtByte(displayName, bytes, bad),
+    );
+  }
+  let text = new TextDecoder("utf-8").decode(bytes);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { ok: true, text };
+}
