@@ -1,0 +1,130 @@
+/** `vcm check`: lint topologies for editors and CI (text, JSON, SARIF). */
+import { Command, Option } from "commander";
+import { listChecks, findCheck } from "../checks/registry.js";
+import type { SeverityOptions } from "../checks/runner.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { formatJson } from "../diagnostics/printers/json.js";
+import { formatSarif } from "../diagnostics/printers/sarif.js";
+import { formatText, useColor } from "../diagnostics/printers/text.js";
+import { irToJson } from "../ir/serialize.js";
+import { checkTopology } from "../pipeline/check-topology.js";
+import { didYouMean } from "../semantics/suggest.js";
+import { VCM_VERSION } from "../version.js";
+import {
+  collect,
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  UNREADABLE_INPUT_CODES,
+  UsageError,
+} from "./exit.js";
+
+interface CheckCommandOptions {
+  format: "text" | "json" | "sarif";
+  warn: string[];
+  error: string[];
+  listChecks?: boolean;
+  emitIr?: boolean;
+  plugin: string[];
+}
+
+/** `-W no-NAME`, `-W NAME`, `-E NAME` into severity options; unknown names are usage errors. */
+export function severityFromFlags(
+  warn: readonly string[],
+  error: readonly string[],
+): SeverityOptions {
+  const options: SeverityOptions = { disable: new Set(), warn: new Set(), error: new Set() };
+  const known = (name: string, flag: string) => {
+    if (findCheck(name)) return;
+    const hint = didYouMean(
+      name,
+      listChecks().map((c) => c.name),
+    );
+    throw new UsageError(`${flag} ${name}: no check is named '${name}'${hint ? ` (${hint})` : ""}`);
+  };
+  for (const w of warn) {
+    if (w.startsWith("no-") && !findCheck(w)) {
+      known(w.slice(3), "-W no-" + w.slice(3) + " ->");
+      options.disable.add(w.slice(3));
+    } else {
+      known(w, "-W");
+      options.warn.add(w);
+    }
+  }
+  for (const e of error) {
+    known(e, "-E");
+    options.error.add(e);
+  }
+  return options;
+}
+
+function printCheckList(format: CheckCommandOptions["format"]): void {
+  const checks = listChecks();
+  if (format === "json") {
+    process.stdout.write(JSON.stringify(checks, null, 2) + "\n");
+    return;
+  }
+  const nameWidth = Math.max(...checks.map((c) => c.name.length));
+  for (const c of checks) {
+    process.stdout.write(
+      `${c.code}  ${c.name.padEnd(nameWidth)}  ${c.severity.padEnd(7)}  ${c.description}\n`,
+    );
+  }
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command("check")
+    .description("check topologies: syntax, names and every named check (exit 1 on errors)")
+    .argument("[files...]", ".vcm files to check")
+    .addOption(
+      new Option("-f, --format <format>", "output format")
+        .choices(["text", "json", "sarif"])
+        .default("text"),
+    )
+    .option("-W, --warn <check>", "make a check a warning; -W no-NAME turns it off", collect, [])
+    .option("-E, --error <check>", "make a check an error", collect, [])
+    .option("--list-checks", "list every check with its code, severity and description")
+    .option("--emit-ir", "print the resolved IR as JSON (diagnostics go to stderr)")
+    .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
+    .addHelpText(
+      "after",
+      "\nExit status: 0 clean, 1 errors, 2 usage or unreadable input.\n" +
+        "A file can change severities with a comment: // vcm: disable|warn|error CHECK-NAME",
+    )
+    .action(async (files: string[], options: CheckCommandOptions) => {
+      if (options.listChecks) {
+        printCheckList(options.format);
+        process.exitCode = EXIT_OK;
+        return;
+      }
+      if (files.length === 0) throw new UsageError("check: name at least one .vcm file");
+      if (options.emitIr && files.length !== 1) {
+        throw new UsageError("check --emit-ir takes exactly one file");
+      }
+      const severity = severityFromFlags(options.warn, options.error);
+      const diagnostics: Diagnostic[] = [];
+      const sources = new Map<string, string>();
+      let unreadable = false;
+      for (const file of files) {
+        const result = await checkTopology(file, { plugins: options.plugin, severity });
+        diagnostics.push(...result.diagnostics);
+        for (const [k, v] of result.sources) sources.set(k, v);
+        if (result.diagnostics.some((d) => UNREADABLE_INPUT_CODES.has(d.code))) unreadable = true;
+        if (options.emitIr && result.ir) process.stdout.write(irToJson(result.ir) + "\n");
+      }
+      const out = options.emitIr ? process.stderr : process.stdout;
+      if (options.format === "json") {
+        out.write(formatJson(diagnostics, files, VCM_VERSION));
+      } else if (options.format === "sarif") {
+        out.write(formatSarif(diagnostics, listChecks(), VCM_VERSION));
+      } else {
+        out.write(formatText(diagnostics, { color: useColor(out), sources }));
+      }
+      process.exitCode = unreadable
+        ? EXIT_USAGE
+        : diagnostics.some((d) => d.severity === "error")
+          ? EXIT_FAILED
+          : EXIT_OK;
+    });
+}
