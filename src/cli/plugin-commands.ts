@@ -1,0 +1,122 @@
+/** `vcm plugins` (list driver plugins) and `vcm plugin-test` (run the conformance kit). */
+import { Command } from "commander";
+import type { Capabilities, PluginParams, VcmPlugin } from "../plugin-api/types.js";
+import { builtinRegistry } from "../plugin-host/builtins.js";
+import { loadPlugins } from "../plugin-host/load.js";
+import type { PluginRegistry } from "../plugin-host/registry.js";
+import { collect, EXIT_FAILED, EXIT_OK, UsageError } from "./exit.js";
+
+/** The schema's defaults: the parameters a mapper block with no entries gets. */
+export function defaultParams(plugin: VcmPlugin): PluginParams {
+  const params: Record<string, PluginParams[string]> = {};
+  for (const [key, spec] of Object.entries(plugin.params)) {
+    if (spec.default !== undefined) params[key] = spec.default;
+  }
+  return params;
+}
+
+function sizeText(n: bigint): string {
+  const units: [bigint, string][] = [
+    [1n << 40n, "T"],
+    [1n << 30n, "G"],
+    [1n << 20n, "M"],
+    [1n << 10n, "K"],
+  ];
+  for (const [u, s] of units) if (n >= u && n % u === 0n) return `${n / u}${s}`;
+  return String(n);
+}
+
+function describeCapabilities(caps: Capabilities): string {
+  const perms = Object.entries(caps.perms)
+    .filter(([, v]) => v)
+    .map(([k]) => k)
+    .join(",");
+  const flags = [
+    caps.blocks ? "blocks" : "",
+    caps.partialUnmap ? "partial-unmap" : "",
+    caps.windows ? "windows" : "",
+    caps.writeImpliesRead ? "write-implies-read" : "",
+    caps.outside ? `outside=${caps.outside}` : "",
+  ].filter(Boolean);
+  return (
+    `pages ${caps.pageSizes.map(sizeText).join(" ")}; ` +
+    `in ${caps.inputBits} bits, out ${caps.outputBits} bits; ` +
+    `${caps.levels} level(s), granule ${sizeText(caps.granule)}; ` +
+    `${caps.entryBytes * 8}-bit ${caps.bigEndian ? "big" : "little"}-endian entries; ` +
+    `perms ${perms}` +
+    (flags.length ? `; ${flags.join(", ")}` : "")
+  );
+}
+
+async function registryWith(pluginSpecs: readonly string[]): Promise<PluginRegistry> {
+  const registry = builtinRegistry();
+  const problems = await loadPlugins(
+    pluginSpecs.map((specifier) => ({ specifier, baseDir: process.cwd() })),
+    registry,
+  );
+  if (problems.length > 0) throw new UsageError(problems.map((p) => p.message).join("\nvcm: "));
+  return registry;
+}
+
+export function registerPluginCommands(program: Command): void {
+  program
+    .command("plugins")
+    .description("list driver plugins: origin, version, format and capabilities (with defaults)")
+    .option("--plugin <module>", "also load this plugin (file path or package name)", collect, [])
+    .option("--json", "print JSON")
+    .action(async (options: { plugin: string[]; json?: boolean }) => {
+      const registry = await registryWith(options.plugin);
+      const rows = registry.all().map(({ plugin, origin }) => {
+        let capabilities: string;
+        try {
+          capabilities = describeCapabilities(plugin.capabilities(defaultParams(plugin)));
+        } catch (e) {
+          capabilities = `(depends on parameters: ${e instanceof Error ? e.message : String(e)})`;
+        }
+        return {
+          name: plugin.name,
+          version: plugin.version,
+          apiVersion: plugin.apiVersion,
+          origin,
+          description: plugin.description,
+          params: Object.keys(plugin.params),
+          capabilities,
+        };
+      });
+      if (options.json) {
+        process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+      } else {
+        for (const r of rows) {
+          process.stdout.write(
+            `${r.name} ${r.version} (API ${r.apiVersion}) from ${r.origin}\n` +
+              `  ${r.description}\n` +
+              `  params: ${r.params.join(", ") || "(none)"}\n` +
+              `  ${r.capabilities}\n`,
+          );
+        }
+      }
+      process.exitCode = EXIT_OK;
+    });
+
+  program
+    .command("plugin-test")
+    .description("run the plugin conformance kit against a plugin (built-in name, file or package)")
+    .argument("<plugin>", "a built-in plugin name, or a plugin module path / package name")
+    .option("--runs <n>", "property-test runs per property", "50")
+    .action(async (spec: string, options: { runs: string }) => {
+      const runs = Number(options.runs);
+      if (!Number.isInteger(runs) || runs <= 0) throw new UsageError("--runs takes a positive integer");
+      let registry = builtinRegistry();
+      let plugin = registry.get(spec);
+      if (!plugin) {
+        const before = new Set(registry.names());
+        registry = await registryWith([spec]);
+        const added = registry.names().find((n) => !before.has(n));
+        plugin = added ? registry.get(added) : undefined;
+      }
+      if (!plugin) throw new UsageError(`plugin-test: no plugin '${spec}'`);
+      const { runConformanceCli } = await import("./plugin-test-runner.js");
+      const failures = await runConformanceCli(plugin, runs, process.stdout);
+      process.exitCode = failures === 0 ? EXIT_OK : EXIT_FAILED;
+    });
+}
