@@ -2,3 +2,4 @@
 export * from "./types.js";
 export * from "./physical-memory.js";
 export * from "./pool-allocator.js";
+export * from "./radix/index.js";

@@ -1,0 +1,521 @@
+/**
+ * A live radix table: the handle a radix plugin returns from `create`, holding the memory, pool,
+ * format and per-table bookkeeping (valid-entry counts and child links, used to refuse overlaps
+ * quickly and to free tables that become empty). map/unmap live here; everything that must work
+ * from bytes alone (walk, leaves, tables, describe) is in ./reader.ts.
+ *
+ * Split policy (as Linux io-pgtable-arm's __arm_lpae_split_blk_unmap): unmapping part of a
+ * block replaces that one block by a next-level table whose leaves map the rest of the block with
+ * the block's own rights and attributes; neighbouring entries are never touched. A replicated
+ * leaf (ARMv7s 64K/16M, AMD v1 next-level-7) is first rewritten as its individual entries at
+ * the same level. If the table pool runs out during a split, the block is left as it was.
+ *
+ * unmap returns the bytes actually unmapped: holes inside the range count 0.
+ */
+import type { PoolAllocator } from "../pool-allocator.js";
+import { FRAME_BYTES, FRAME_WORDS, type PhysicalMemory } from "../physical-memory.js";
+import { MappingError, type CreateOptions, type TableHandle } from "../types.js";
+import {
+  DESC_LEAF,
+  decodedDescriptor,
+  descriptorWords,
+  type RadixFormat,
+  type RadixLevel,
+} from "./format.js";
+import { readDescriptor, writeDescriptor, zeroTable } from "./memory-words.js";
+
+/** Bookkeeping for one table page (never per entry). */
+interface TableNode {
+  pa: number;
+  level: number;
+  /** Non-zero entries (leaf copies and table pointers). */
+  valid: number;
+  /** Next-level tables by index; null at levels that hold no tables. */
+  children: (TableNode | undefined)[] | null;
+}
+
+const TWO20 = 1048576;
+
+function hex(n: number | bigint): string {
+  return "0x" + n.toString(16);
+}
+
+export class RadixTable implements TableHandle {
+  readonly root: bigint;
+  readonly name: string;
+  readonly domainId: number;
+  private readonly rootNode: TableNode;
+  private readonly levels: readonly RadixLevel[];
+  private readonly entryBytes: 4 | 8;
+  private readonly bigEndian: boolean;
+  private readonly iovaBase: bigint;
+  private readonly words = descriptorWords();
+  private readonly decoded = decodedDescriptor();
+  private tableCount = 0;
+
+  constructor(
+    readonly memory: PhysicalMemory,
+    readonly pool: PoolAllocator,
+    readonly format: RadixFormat,
+    readonly options: CreateOptions,
+  ) {
+    const g = format.geometry;
+    this.levels = g.levels;
+    this.entryBytes = g.entryBytes;
+    this.bigEndian = g.bigEndian;
+    this.iovaBase = g.iovaBase ?? 0n;
+    this.name = options.name;
+    this.domainId = options.domainId;
+    this.rootNode = this.allocTable(0);
+    this.root = BigInt(this.rootNode.pa);
+  }
+
+  /** Table pages currently allocated, the root included. */
+  get tables(): number {
+    return this.tableCount;
+  }
+
+  /** Physical address of the root table as a plain number. */
+  get rootPa(): number {
+    return this.rootNode.pa;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // map
+
+  map(
+    iova: bigint,
+    pa: bigint,
+    pageSize: bigint,
+    count: number,
+    prot: number,
+    attrs: number,
+  ): void {
+    const g = this.format.geometry;
+    if (pageSize <= 0n || (pageSize & (pageSize - 1n)) !== 0n) {
+      throw new MappingError(
+        "unsupported-size",
+        `page size ${hex(pageSize)} is not a power of two`,
+      );
+    }
+    const pageShift = pageSize.toString(2).length - 1;
+    const level = this.levelFor(pageShift);
+    if (level < 0) {
+      throw new MappingError(
+        "unsupported-size",
+        `page size ${hex(pageSize)} is not supported by this table format`,
+      );
+    }
+    if (!Number.isInteger(count) || count < 1) {
+      throw new MappingError("invalid", `page count ${count} must be a positive integer`);
+    }
+    if (((iova - this.iovaBase) & (pageSize - 1n)) !== 0n || (pa & (pageSize - 1n)) !== 0n) {
+      throw new MappingError(
+        "unaligned",
+        `iova ${hex(iova)} and pa ${hex(pa)} must be aligned to the page size ${hex(pageSize)}`,
+      );
+    }
+    const total = pageSize * BigInt(count);
+    const off = iova - this.iovaBase;
+    if (off < 0n || off + total > 1n << BigInt(g.inputBits)) {
+      throw new MappingError(
+        "out-of-range",
+        `iova ${hex(iova)}..+${hex(total)} is outside the ${g.inputBits}-bit input range` +
+          (this.iovaBase !== 0n ? ` at ${hex(this.iovaBase)}` : ""),
+      );
+    }
+    if (pa < 0n || pa + total > 1n << BigInt(g.outputBits)) {
+      throw new MappingError(
+        "out-of-range",
+        `pa ${hex(pa)}..+${hex(total)} is outside the ${g.outputBits}-bit output range`,
+      );
+    }
+    const t = this.words;
+    t.lo = 0;
+    t.hi = 0;
+    this.format.leafTemplate(level, pageShift, prot, attrs, t);
+    const tLo = t.lo >>> 0;
+    const tHi = t.hi >>> 0;
+
+    const startPfn = Number(off >> 12n);
+    const endPfn = startPfn + count * 2 ** (pageShift - 12);
+    const paPfn = Number(pa >> 12n);
+    this.checkFree(this.rootNode, 0, startPfn, endPfn);
+    try {
+      this.fill(startPfn, endPfn, paPfn, level, pageShift, tLo, tHi);
+    } catch (e) {
+      // The range was free before: clearing all of it removes exactly what this call wrote
+      // and frees the tables it created.
+      this.unmapNode(this.rootNode, 0, startPfn, endPfn);
+      throw e;
+    }
+  }
+
+  /** The deepest level able to hold a leaf of 2^pageShift (fewest replicas). */
+  private levelFor(pageShift: number): number {
+    let best = -1;
+    for (let l = 0; l < this.levels.length; l++) {
+      if (this.levels[l]!.pageShifts.includes(pageShift)) {
+        if (best < 0 || this.levels[l]!.shift > this.levels[best]!.shift) best = l;
+      }
+    }
+    return best;
+  }
+
+  /** Throws MappingError "exists" if any live entry overlaps [start, end) (4K frames). */
+  private checkFree(node: TableNode, basePfn: number, start: number, end: number): void {
+    if (node.valid === 0) return;
+    const lvl = this.levels[node.level]!;
+    const unit = 2 ** (lvl.shift - 12);
+    const i0 = Math.floor((start - basePfn) / unit);
+    const i1 = Math.ceil((end - basePfn) / unit);
+    const eb = this.entryBytes;
+    for (let i = i0; i < i1; i++) {
+      const child = node.children?.[i];
+      const entryBase = basePfn + i * unit;
+      if (child !== undefined) {
+        this.checkFree(
+          child,
+          entryBase,
+          Math.max(start, entryBase),
+          Math.min(end, entryBase + unit),
+        );
+        continue;
+      }
+      readDescriptor(this.memory, node.pa + i * eb, eb, this.bigEndian, this.words);
+      if (this.words.lo !== 0 || this.words.hi !== 0) {
+        const at = (BigInt(Math.max(start, entryBase)) << 12n) + this.iovaBase;
+        throw new MappingError(
+          "exists",
+          `iova ${hex(at)} is already mapped (level ${lvl.number} entry ${i} of table ${hex(node.pa)})`,
+        );
+      }
+    }
+  }
+
+  /** Write leaves for [start, end) → paPfn.., allocating tables as needed. */
+  private fill(
+    start: number,
+    end: number,
+    paPfn: number,
+    level: number,
+    pageShift: number,
+    tLo: number,
+    tHi: number,
+  ): void {
+    const lvl = this.levels[level]!;
+    const unit = 2 ** (lvl.shift - 12);
+    const entries = 2 ** lvl.bits;
+    const rep = 2 ** (pageShift - lvl.shift);
+    const pagePfns = 2 ** (pageShift - 12);
+    const eb = this.entryBytes;
+    const wordsPerEntry = eb >>> 2;
+    const natural = this.format.encodeLeafAddress === undefined;
+    const fast = natural && !this.bigEndian && rep === 1;
+    const w = this.words;
+    let cur = start;
+    let pa = paPfn;
+    while (cur < end) {
+      const node = this.descend(cur, level);
+      const idx0 = Math.floor(cur / unit) % entries;
+      const n = Math.min(entries - idx0, (end - cur) / unit);
+      node.valid += n;
+      if (fast) {
+        // Hot path: desc = template | pa, written a frame at a time with no call per entry.
+        let paLow = pa % TWO20;
+        let paHigh = (pa - paLow) / TWO20;
+        const stepLow = unit < TWO20 ? unit : 0;
+        const stepHigh = unit < TWO20 ? 0 : unit / TWO20;
+        let byte = node.pa + idx0 * eb;
+        let left = n;
+        while (left > 0) {
+          const pfn = Math.floor(byte / FRAME_BYTES);
+          const frame = this.memory.frame(pfn);
+          let wi = (byte - pfn * FRAME_BYTES) >>> 2;
+          const m = Math.min(left, (FRAME_WORDS - wi) / wordsPerEntry);
+          const wEnd = wi + m * wordsPerEntry;
+          if (eb === 8) {
+            for (; wi < wEnd; wi += 2) {
+              frame[wi] = tLo | (paLow << 12);
+              frame[wi + 1] = tHi | paHigh;
+              paLow += stepLow;
+              paHigh += stepHigh;
+              if (paLow >= TWO20) {
+                paLow -= TWO20;
+                paHigh += 1;
+              }
+            }
+          } else {
+            for (; wi < wEnd; wi++) {
+              frame[wi] = tLo | (paLow << 12);
+              paLow += stepLow;
+            }
+          }
+          left -= m;
+          byte += m * eb;
+        }
+        pa += n * unit;
+      } else {
+        for (let k = 0; k < n; k += rep) {
+          w.lo = tLo;
+          w.hi = tHi;
+          if (natural) {
+            const low = pa % TWO20;
+            w.lo = (w.lo | (low << 12)) >>> 0;
+            w.hi = (w.hi | ((pa - low) / TWO20)) >>> 0;
+          } else {
+            this.format.encodeLeafAddress!(level, pageShift, pa, w);
+          }
+          for (let r = 0; r < rep; r++) {
+            writeDescriptor(
+              this.memory,
+              node.pa + (idx0 + k + r) * eb,
+              eb,
+              this.bigEndian,
+              w.lo,
+              w.hi,
+            );
+          }
+          pa += pagePfns;
+        }
+      }
+      cur += n * unit;
+    }
+  }
+
+  /** The table at `level` covering frame `pfn`, creating missing tables on the way. */
+  private descend(pfn: number, level: number): TableNode {
+    let node = this.rootNode;
+    for (let l = 0; l < level; l++) {
+      const lvl = this.levels[l]!;
+      const idx = Math.floor(pfn / 2 ** (lvl.shift - 12)) % 2 ** lvl.bits;
+      let child = node.children![idx];
+      if (child === undefined) {
+        child = this.allocTable(l + 1);
+        this.format.tableDescriptor(l, child.pa, this.words);
+        writeDescriptor(
+          this.memory,
+          node.pa + idx * this.entryBytes,
+          this.entryBytes,
+          this.bigEndian,
+          this.words.lo,
+          this.words.hi,
+        );
+        node.children![idx] = child;
+        node.valid++;
+      }
+      node = child;
+    }
+    return node;
+  }
+
+  private allocTable(level: number): TableNode {
+    const lvl = this.levels[level]!;
+    const pa = this.pool.alloc(lvl.tableBytes, lvl.tableAlign);
+    // Pool memory may hold an earlier table's bytes (sub-page tables share frames).
+    zeroTable(this.memory, pa, lvl.tableBytes);
+    this.tableCount++;
+    return {
+      pa,
+      level,
+      valid: 0,
+      children: lvl.tables ? new Array<TableNode | undefined>(2 ** lvl.bits) : null,
+    };
+  }
+
+  private freeTable(node: TableNode): void {
+    const lvl = this.levels[node.level]!;
+    zeroTable(this.memory, node.pa, lvl.tableBytes);
+    this.pool.release(node.pa, lvl.tableBytes);
+    this.tableCount--;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // unmap
+
+  /**
+   * Unmap [iova, iova + size), splitting blocks that straddle either end. Returns the bytes that
+   * were mapped in the range (holes count 0).
+   */
+  unmap(iova: bigint, size: bigint): bigint {
+    const g = this.format.geometry;
+    if (size <= 0n) throw new MappingError("invalid", `unmap size ${hex(size)} must be positive`);
+    if ((iova & 0xfffn) !== 0n || (size & 0xfffn) !== 0n) {
+      throw new MappingError("unaligned", `unmap ${hex(iova)}..+${hex(size)} is not 4K-aligned`);
+    }
+    const off = iova - this.iovaBase;
+    if (off < 0n || off + size > 1n << BigInt(g.inputBits)) {
+      throw new MappingError(
+        "out-of-range",
+        `unmap ${hex(iova)}..+${hex(size)} is outside the ${g.inputBits}-bit input range`,
+      );
+    }
+    const start = Number(off >> 12n);
+    const pages = this.unmapNode(this.rootNode, 0, start, start + Number(size >> 12n));
+    return BigInt(pages) << 12n;
+  }
+
+  /** Clears [start, end) (4K frames) under `node`; returns the 4K pages that were mapped. */
+  private unmapNode(node: TableNode, basePfn: number, start: number, end: number): number {
+    const lvl = this.levels[node.level]!;
+    const unit = 2 ** (lvl.shift - 12);
+    const eb = this.entryBytes;
+    const i0 = Math.floor((start - basePfn) / unit);
+    const i1 = Math.ceil((end - basePfn) / unit);
+    let pages = 0;
+    for (let i = i0; i < i1 && node.valid > 0; i++) {
+      const entryBase = basePfn + i * unit;
+      const child = node.children?.[i];
+      if (child !== undefined) {
+        const s = Math.max(start, entryBase);
+        const e = Math.min(end, entryBase + unit);
+        pages +=
+          s === entryBase && e === entryBase + unit
+            ? this.clearWhole(child)
+            : this.unmapNode(child, entryBase, s, e);
+        if (child.valid === 0) {
+          writeDescriptor(this.memory, node.pa + i * eb, eb, this.bigEndian, 0, 0);
+          node.children![i] = undefined;
+          node.valid--;
+          this.freeTable(child);
+        }
+        continue;
+      }
+      readDescriptor(this.memory, node.pa + i * eb, eb, this.bigEndian, this.words);
+      if (this.words.lo === 0 && this.words.hi === 0) continue;
+      const d = this.decoded;
+      this.format.decode(node.level, this.words.lo, this.words.hi, d);
+      if (d.kind !== DESC_LEAF) {
+        // Not written by this engine (or malformed): clear it so the range ends up unmapped.
+        writeDescriptor(this.memory, node.pa + i * eb, eb, this.bigEndian, 0, 0);
+        node.valid--;
+        continue;
+      }
+      const rep = 2 ** (d.pageShift - lvl.shift);
+      const g0 = i - (i % rep);
+      const pageBase = basePfn + g0 * unit;
+      const pageEnd = pageBase + rep * unit;
+      if (start <= pageBase && pageEnd <= end) {
+        for (let r = 0; r < rep; r++) {
+          writeDescriptor(this.memory, node.pa + (g0 + r) * eb, eb, this.bigEndian, 0, 0);
+        }
+        node.valid -= rep;
+        pages += rep * unit;
+        i = g0 + rep - 1;
+      } else {
+        this.split(node, g0, rep, basePfn);
+        i--; // look at the same entry again: now a smaller leaf or a table
+      }
+    }
+    return pages;
+  }
+
+  /** Free every table under `node` (whose whole span is being unmapped); returns pages mapped. */
+  private clearWhole(node: TableNode): number {
+    const lvl = this.levels[node.level]!;
+    const unit = 2 ** (lvl.shift - 12);
+    let leafEntries = node.valid;
+    let pages = 0;
+    if (node.children !== null) {
+      for (let i = 0; i < node.children.length; i++) {
+        const child = node.children[i];
+        if (child === undefined) continue;
+        pages += this.clearWhole(child);
+        this.freeTable(child);
+        node.children[i] = undefined;
+        leafEntries--;
+      }
+    }
+    pages += leafEntries * unit;
+    node.valid = 0; // the caller frees (and zeroes) the table itself
+    return pages;
+  }
+
+  /** Replace the leaf group at entries g0..g0+rep-1 of `node` by smaller leaves (policy above). */
+  private split(node: TableNode, g0: number, rep: number, basePfn: number): void {
+    const lvl = this.levels[node.level]!;
+    const eb = this.entryBytes;
+    const d = this.decoded;
+    const prot = d.prot;
+    const attrs = d.attrs;
+    const paPfn = d.paPfn;
+    const unit = 2 ** (lvl.shift - 12);
+    const w = this.words;
+    if (rep > 1) {
+      if (!lvl.pageShifts.includes(lvl.shift)) {
+        throw new MappingError(
+          "invalid",
+          `cannot split the replicated leaf at iova ${hex(BigInt(basePfn + g0 * unit) << 12n)}`,
+        );
+      }
+      for (let r = 0; r < rep; r++) {
+        this.leafWords(node.level, lvl.shift, prot, attrs, paPfn + r * unit);
+        writeDescriptor(this.memory, node.pa + (g0 + r) * eb, eb, this.bigEndian, w.lo, w.hi);
+      }
+      return;
+    }
+    const next = this.levels[node.level + 1];
+    let q = -1;
+    if (lvl.tables && next !== undefined) {
+      for (const s of next.pageShifts) if (s < lvl.shift && s > q) q = s;
+    }
+    if (q < 0) {
+      throw new MappingError(
+        "invalid",
+        `cannot split the block at iova ${hex(BigInt(basePfn + g0 * unit) << 12n)}: ` +
+          "no smaller leaf at the next level",
+      );
+    }
+    const child = this.allocTable(node.level + 1); // may throw PoolExhaustedError: block intact
+    try {
+      const nextUnit = 2 ** (next!.shift - 12);
+      const childEntries = unit / nextUnit;
+      const childRep = 2 ** (q - next!.shift);
+      for (let k = 0; k < childEntries; k += childRep) {
+        this.leafWords(node.level + 1, q, prot, attrs, paPfn + k * nextUnit);
+        for (let r = 0; r < childRep; r++) {
+          writeDescriptor(this.memory, child.pa + (k + r) * eb, eb, this.bigEndian, w.lo, w.hi);
+        }
+      }
+      child.valid = childEntries;
+    } catch (e) {
+      this.freeTable(child);
+      throw e;
+    }
+    this.format.tableDescriptor(node.level, child.pa, w);
+    writeDescriptor(this.memory, node.pa + g0 * eb, eb, this.bigEndian, w.lo, w.hi);
+    node.children![g0] = child;
+  }
+
+  /** The full leaf descriptor into this.words. */
+  private leafWords(
+    level: number,
+    pageShift: number,
+    prot: number,
+    attrs: number,
+    pfn: number,
+  ): void {
+    const w = this.words;
+    w.lo = 0;
+    w.hi = 0;
+    this.format.leafTemplate(level, pageShift, prot, attrs, w);
+    if (this.format.encodeLeafAddress !== undefined) {
+      this.format.encodeLeafAddress(level, pageShift, pfn, w);
+    } else {
+      const low = pfn % TWO20;
+      w.lo = (w.lo | (low << 12)) >>> 0;
+      w.hi = (w.hi | ((pfn - low) / TWO20)) >>> 0;
+    }
+  }
+
+  /** Valid (non-zero) entries over all tables, from bookkeeping (tests use this). */
+  validEntries(): number {
+    let n = 0;
+    const visit = (node: TableNode): void => {
+      n += node.valid;
+      node.children?.forEach((c) => c !== undefined && visit(c));
+    };
+    visit(this.rootNode);
+    return n;
+  }
+}
