@@ -1,0 +1,31 @@
+/** Diagnostics of name resolution and evaluation (AST -> IR), codes VCM0100-0199. */
+import type { CheckDefinition } from "./definition.js";
+
+const resolve = (
+  code: string,
+  name: string,
+  description: string,
+  severity: CheckDefinition["severity"] = "error",
+): CheckDefinition => ({ code, name, phase: "resolve", severity, description });
+
+export const resolveChecks: CheckDefinition[] = [
+  resolve("VCM0100", "unresolved-name", "A name refers to nothing declared."),
+  resolve("VCM0101", "duplicate-name", "Two declarations share one name."),
+  resolve("VCM0102", "wrong-kind", "A name refers to a declaration of the wrong kind."),
+  resolve("VCM0103", "arithmetic-overflow", "A constant expression over- or underflows 64 bits."),
+  resolve("VCM0104", "division-by-zero", "A constant expression divides by zero."),
+  resolve(
+    "VCM0105",
+    "address-space-mismatch",
+    "A physical address is used where an IOVA, VA or bus address is expected.",
+  ),
+  resolve("VCM0106", "unknown-format", "A mapper names a page-table format no plugin provides."),
+  resolve("VCM0107", "unknown-param", "A mapper block has a key its plugin does not define."),
+  resolve("VCM0108", "invalid-param", "A mapper parameter has the wrong type or value."),
+  resolve("VCM0109", "plugin-param-problem", "The plugin rejects a combination of parameters."),
+  resolve("VCM0110", "no-pool", "A mapper's page-table pool is missing or ambiguous."),
+  resolve("VCM0111", "region-full", "A buffer does not fit in the free space of its region."),
+  resolve("VCM0112", "empty-range", "A range is empty or ends before it starts."),
+  resolve("VCM0113", "invalid-index", "An array index is out of bounds or used on a non-array."),
+  resolve("VCM0114", "invalid-value", "A value is out of its allowed range (count, align, bits)."),
+];
