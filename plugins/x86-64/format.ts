@@ -1,0 +1,195 @@
+/**
+ * x86-64 4- and 5-level paging as a radix format (Intel SDM vol. 3A ch. 4.5 "4-Level Paging and
+ * 5-Level Paging"; Linux arch/x86/include/asm/pgtable_types.h). The same entries serve as VT-d
+ * first-level and AMD v2 tables.
+ *
+ * Every entry is 8 bytes, 512 per 4K table, 9 index bits per level. Leaves: PTE (4K), PDE with
+ * PS (2M), PDPTE with PS (1G). Access rights are the AND of every level's R/W and U/S and the OR of
+ * XD (SDM 4.6), so table entries are written fully permissive (P|RW|US|A) and the leaf alone
+ * decides, as Linux's intel first-level code does (drivers/iommu/intel/iommu.c: intermediate
+ * entries get DMA_PTE_READ|DMA_PTE_WRITE|DMA_FL_PTE_US|DMA_FL_PTE_ACCESS).
+ */
+import {
+  ATTR_CACHEABLE,
+  ATTR_DEVICE,
+  MappingError,
+  PROT_EXEC,
+  PROT_PRIV,
+  PROT_READ,
+  PROT_WRITE,
+  DESC_INVALID,
+  DESC_LEAF,
+  DESC_TABLE,
+  type DecodedDescriptor,
+  type DescriptorWords,
+  type RadixFormat,
+  type RadixLevel,
+} from "../../src/plugin-api/index.js";
+
+// Low-word bits (SDM table 4-15 .. 4-20).
+export const X86_P = 1 << 0;
+export const X86_RW = 1 << 1;
+export const X86_US = 1 << 2;
+export const X86_PWT = 1 << 3;
+export const X86_PCD = 1 << 4;
+export const X86_A = 1 << 5;
+export const X86_D = 1 << 6;
+/** Page size in a PDPTE / PDE; the PAT bit in a 4K PTE. */
+export const X86_PS = 1 << 7;
+/** XD (execute-disable) is bit 63: bit 31 of the high word. Needs IA32_EFER.NXE. */
+export const X86_XD_HI = 0x8000_0000;
+
+/** Table entries: P|RW|US|A (Linux intel first-level intermediate entries). */
+const TABLE_LO = X86_P | X86_RW | X86_US | X86_A;
+/** Physical-address bits 51:12 (MAXPHYADDR at most 52). */
+const ADDR_HI_MASK = 0x000f_ffff;
+const TWO32 = 4294967296;
+
+export const X86_OUTPUT_BITS = 52;
+
+/** Page-frame number held in address bits 51:12 of a descriptor. */
+function pfnOf(lo: number, hi: number): number {
+  return (hi & ADDR_HI_MASK) * 0x10_0000 + (lo >>> 12);
+}
+
+/** The radix levels for `levels` (4 or 5), root first; architectural numbers count down to 1. */
+function x86Levels(levels: number): RadixLevel[] {
+  const out: RadixLevel[] = [];
+  for (let n = levels; n >= 1; n--) {
+    out.push({
+      number: n,
+      shift: 12 + 9 * (n - 1),
+      bits: 9,
+      tableBytes: 4096,
+      tableAlign: 4096,
+      // PDPTE (level 3) maps 1G, PDE (level 2) maps 2M, PTE (level 1) maps 4K; PML4E/PML5E never leaves.
+      pageShifts: n === 3 ? [30] : n === 2 ? [21] : n === 1 ? [12] : [],
+      tables: n > 1,
+    });
+  }
+  return out;
+}
+
+const LEVEL_NAMES: Record<number, string> = {
+  5: "PML5E",
+  4: "PML4E",
+  3: "PDPTE",
+  2: "PDE",
+  1: "PTE",
+};
+
+export function x86Format(levels: 4 | 5): RadixFormat {
+  const geometryLevels = x86Levels(levels);
+  const number = (level: number): number => levels - level;
+
+  const decode = (level: number, lo: number, hi: number, out: DecodedDescriptor): void => {
+    out.fault = undefined;
+    if ((lo & X86_P) === 0) {
+      out.kind = DESC_INVALID;
+      if (lo !== 0 || hi !== 0) out.fault = "not present (P=0)";
+      return;
+    }
+    const n = number(level);
+    const isLeaf = n === 1 || (lo & X86_PS) !== 0;
+    if (!isLeaf) {
+      out.kind = DESC_TABLE;
+      out.tablePa = pfnOf(lo, hi) * 4096;
+      return;
+    }
+    if (n > 3) {
+      out.kind = DESC_INVALID;
+      out.fault = `PS=1 is reserved in a ${LEVEL_NAMES[n]}`;
+      return;
+    }
+    const pageShift = 12 + 9 * (n - 1);
+    let pfn = pfnOf(lo, hi);
+    if (n > 1) {
+      // Bit 12 is PAT in a large leaf; bits pageShift-1..13 are reserved (SDM table 4-17/4-18).
+      const pfnMask = 2 ** (pageShift - 12);
+      if (pfn % pfnMask > 1) {
+        out.kind = DESC_INVALID;
+        out.fault = "reserved address bits set in a large-page entry";
+        return;
+      }
+      pfn -= pfn % pfnMask;
+    }
+    out.kind = DESC_LEAF;
+    out.paPfn = pfn;
+    out.pageShift = pageShift;
+    out.prot =
+      PROT_READ |
+      (lo & X86_RW ? PROT_WRITE : 0) |
+      (hi & X86_XD_HI ? 0 : PROT_EXEC) |
+      (lo & X86_US ? 0 : PROT_PRIV);
+    // With the power-on PAT (SDM 11.12.4) PCD|PWT selects UC, PCD alone UC-, PWT alone WT, none WB;
+    // the PAT bit picks entries 4-7, which default to the same types as 0-3.
+    const pcd = (lo & X86_PCD) !== 0;
+    const pwt = (lo & X86_PWT) !== 0;
+    out.attrs = pcd && pwt ? ATTR_DEVICE : pcd ? 0 : ATTR_CACHEABLE;
+  };
+
+  return {
+    geometry: {
+      levels: geometryLevels,
+      entryBytes: 8,
+      bigEndian: false,
+      inputBits: 12 + 9 * levels,
+      outputBits: X86_OUTPUT_BITS,
+    },
+
+    leafTemplate(level, pageShift, prot, attrs, out: DescriptorWords): void {
+      if ((prot & (PROT_READ | PROT_WRITE)) === 0) {
+        throw new MappingError(
+          "no-permission",
+          "x86-64 paging cannot map a page with neither r nor w",
+        );
+      }
+      const n = number(level);
+      let lo = X86_P | X86_A;
+      // Writable pages are pre-dirtied, as Linux does for first-level IOMMU tables
+      // (DMA_FL_PTE_DIRTY when DMA_PTE_WRITE), so no hardware write-back to the tables is needed.
+      if (prot & PROT_WRITE) lo |= X86_RW | X86_D;
+      if ((prot & PROT_PRIV) === 0) lo |= X86_US;
+      if (attrs & ATTR_DEVICE) lo |= X86_PCD | X86_PWT;
+      else if ((attrs & ATTR_CACHEABLE) === 0) lo |= X86_PCD;
+      if (n > 1 && pageShift > 12) lo |= X86_PS;
+      out.lo = lo >>> 0;
+      out.hi = prot & PROT_EXEC ? 0 : X86_XD_HI;
+    },
+
+    tableDescriptor(_level, tablePa, out): void {
+      out.lo = ((tablePa % TWO32) | TABLE_LO) >>> 0;
+      out.hi = Math.floor(tablePa / TWO32);
+    },
+
+    decode,
+
+    describeDescriptor(level, lo, hi): string {
+      const d: DecodedDescriptor = {
+        kind: DESC_INVALID,
+        tablePa: 0,
+        paPfn: 0,
+        prot: 0,
+        attrs: 0,
+        pageShift: 0,
+      };
+      decode(level, lo, hi, d);
+      const n = number(level);
+      const name = LEVEL_NAMES[n] ?? `L${n}`;
+      const flags =
+        (lo & X86_RW ? " RW" : " RO") +
+        (lo & X86_US ? " US" : " S") +
+        (lo & X86_PWT ? " PWT" : "") +
+        (lo & X86_PCD ? " PCD" : "") +
+        (lo & X86_A ? " A" : "") +
+        (lo & X86_D && d.kind === DESC_LEAF ? " D" : "") +
+        (hi & X86_XD_HI ? " XD" : "");
+      if (d.kind === DESC_TABLE) return `${name} table -> 0x${d.tablePa.toString(16)}${flags}`;
+      if (d.kind === DESC_LEAF) {
+        const size = d.pageShift === 30 ? "1G" : d.pageShift === 21 ? "2M" : "4K";
+        return `${name} ${size} page pa=0x${(d.paPfn * 4096).toString(16)}${flags}`;
+      }
+      return `${name} invalid${d.fault ? ` (${d.fault})` : ""}`;
+    },
+  };
+}
