@@ -4,12 +4,13 @@
  */
 import type { Diagnostic, RelatedInformation } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
+import { syntaxChecks } from "../syntax/checks.js";
 import { loaderChecks } from "../workspace/checks.js";
 import { namedChecks } from "./check-definitions.js";
 import type { CheckDefinition } from "./definition.js";
 import { resolveChecks } from "./resolve-checks.js";
 
-const ALL: CheckDefinition[] = [...loaderChecks, ...resolveChecks, ...namedChecks];
+const ALL: CheckDefinition[] = [...syntaxChecks, ...loaderChecks, ...resolveChecks, ...namedChecks];
 
 const byName = new Map<string, CheckDefinition>();
 const byCode = new Map<string, CheckDefinition>();

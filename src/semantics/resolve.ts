@@ -1341,4 +1341,3 @@ export function sliceChunks(chunks: readonly IrChunk[], offset: bigint, size: bi
   }
   return out;
 }
-

@@ -1,0 +1,120 @@
+/**
+ * `expect` lines that the declared (top-level) mappings already contradict. Only certain
+ * contradictions are reported: what an allocator or passthrough might still make true is left
+ * to the runtime proof. Scenario expects change state step by step and are the runtime's too.
+ */
+import type { IrChunk, IrEndpoint, IrExpect, IrMapping, IrPermissions } from "../../ir/types.js";
+import { hex } from "../../semantics/evaluate.js";
+import type { CheckContext, CheckImplementation } from "../runner.js";
+import { indexIr, rangesOverlap, type IrIndex } from "./ir-index.js";
+
+const PERM: Record<"reads" | "writes" | "executes", keyof IrPermissions> = {
+  reads: "r",
+  writes: "w",
+  executes: "x",
+};
+
+/** The address spaces an endpoint translates through, or "all"/"none" for identity/blocked. */
+function spacesOf(
+  ctx: CheckContext,
+  index: IrIndex,
+  e: IrEndpoint,
+): string[] | "direct" | "unknown" {
+  if (!e.mapper) return "direct";
+  if (e.domain) return [e.domain];
+  const spaces: string[] = [];
+  for (const d of ctx.ir.domains) {
+    if (!d.attached.includes(e.name)) continue;
+    if (d.type === "identity" || d.type === "unmanaged") return "unknown";
+    if (d.type === "blocked") continue;
+    if (ctx.capabilities(d.mapper)?.outside === "passthrough") return "unknown"; // passthrough may reach it
+    spaces.push(d.name);
+  }
+  for (const c of ctx.ir.containers)
+    if (c.mapper === e.mapper && e.group !== undefined && c.groups.includes(e.group))
+      for (const w of c.windows) spaces.push(w.qualifiedName);
+  void index;
+  return spaces;
+}
+
+function touches(m: IrMapping, chunks: readonly IrChunk[]): boolean {
+  return m.source.chunks.some((a) => chunks.some((b) => rangesOverlap(a.pa, a.size, b.pa, b.size)));
+}
+
+export const expectContradiction: CheckImplementation = {
+  check: "expect-contradiction",
+  run(ctx) {
+    const { ir, report } = ctx;
+    const index = indexIr(ir);
+    const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
+    const memories = ir.memories;
+    for (const x of ir.expects) {
+      const e = endpoints.get(x.endpoint);
+      if (!e) continue;
+      const spaces = spacesOf(ctx, index, e);
+      if (spaces === "unknown") continue;
+      checkOne(x, e, spaces, index, memories, report);
+    }
+  },
+};
+
+function checkOne(
+  x: IrExpect,
+  e: IrEndpoint,
+  spaces: string[] | "direct",
+  index: IrIndex,
+  memories: CheckContext["ir"]["memories"],
+  report: CheckContext["report"],
+): void {
+  const ex = x.expectation;
+  if (ex.kind === "sees") return;
+  if (spaces === "direct") {
+    const limit = 1n << BigInt(e.dmaMaskBits);
+    if (ex.kind === "faults") {
+      const pa = ex.at + e.busOffset;
+      const mem = memories.find((m) => pa >= m.range.base && pa < m.range.base + m.range.size);
+      if (mem && ex.at < limit)
+        report(
+          x.span,
+          `'${e.name}' has no MMU: bus ${hex(ex.at)} is memory '${mem.name}', so it does not fault`,
+        );
+    } else if (ex.negated) {
+      const reachable = ex.object.chunks.every(
+        (c) => c.pa >= e.busOffset && c.pa - e.busOffset + c.size <= limit,
+      );
+      if (reachable)
+        report(
+          x.span,
+          `'${e.name}' has no MMU and reaches all memory within its dma-mask, so it can ${ex.verb.replace(/s$/, "")} it`,
+        );
+    }
+    return;
+  }
+  const mappings = spaces.flatMap((s) => index.mappingsByTarget.get(s) ?? []);
+  if (ex.kind === "faults") {
+    const hit = mappings.find(
+      (m) => m.iova !== "auto" && ex.at >= m.iova && ex.at < m.iova + m.source.size,
+    );
+    if (hit)
+      report(x.span, `${hex(ex.at)} is mapped for '${e.name}', so it does not fault`, {
+        related: [{ span: hit.span, message: "the mapping covering it" }],
+      });
+    return;
+  }
+  const relevant = mappings.filter((m) => touches(m, ex.object.chunks));
+  const perm = PERM[ex.verb];
+  const what = ex.object.buffers.length > 0 ? `'${ex.object.buffers.join("', '")}'` : `this memory`;
+  if (ex.negated) {
+    const hit = relevant.find((m) => m.perms[perm]);
+    if (hit)
+      report(x.span, `${what} is mapped with '${perm}' for '${e.name}'`, {
+        related: [{ span: hit.span, message: "this mapping allows it" }],
+      });
+  } else if (relevant.length === 0) {
+    report(x.span, `nothing maps ${what} for '${e.name}'`);
+  } else if (!relevant.some((m) => m.perms[perm])) {
+    report(x.span, `every mapping of ${what} for '${e.name}' lacks '${perm}'`, {
+      related: relevant.slice(0, 3).map((m) => ({ span: m.span, message: "a mapping without it" })),
+    });
+  }
+}

@@ -1,0 +1,50 @@
+/** Every check implementation that runs on the IR; the runner orders them by code. */
+import type { CheckImplementation } from "../runner.js";
+import {
+  dmaMaskTooSmall,
+  iovaOverlap,
+  misalignedAddress,
+  outsideAperture,
+  reservedOverlap,
+  unsupportedPageSize,
+} from "./addresses.js";
+import { groupSplit, multipleDomains } from "./attachment.js";
+import {
+  lockedLimitExceeded,
+  unregisteredMemory,
+  windowLevels,
+  windowOverlap,
+  windowPageSize,
+  windowSize,
+} from "./containers.js";
+import { expectContradiction } from "./expects.js";
+import { outsideRegion, poolOutsideRam, poolTooSmall, regionOverlap } from "./memory.js";
+import { mmioCacheable, p2pMissing, p2pRam, writeImpliesRead } from "./memory-types.js";
+import { unusedDeclaration } from "./unused.js";
+
+export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
+  regionOverlap,
+  outsideRegion,
+  poolOutsideRam,
+  poolTooSmall,
+  iovaOverlap,
+  outsideAperture,
+  reservedOverlap,
+  misalignedAddress,
+  unsupportedPageSize,
+  dmaMaskTooSmall,
+  multipleDomains,
+  groupSplit,
+  mmioCacheable,
+  p2pRam,
+  p2pMissing,
+  unregisteredMemory,
+  lockedLimitExceeded,
+  windowOverlap,
+  windowSize,
+  windowLevels,
+  windowPageSize,
+  expectContradiction,
+  unusedDeclaration,
+  writeImpliesRead,
+];

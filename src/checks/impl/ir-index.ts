@@ -1,0 +1,67 @@
+/** Lookups over the IR shared by several checks: built once per check run, O(n). */
+import type { IrContainer, IrDomain, IrMapping, IrTopology, IrWindow } from "../../ir/types.js";
+
+export interface IrIndex {
+  domains: Map<string, IrDomain>;
+  /** `c0.ddw` -> the window and its container. */
+  windows: Map<string, { window: IrWindow; container: IrContainer }>;
+  /** Top-level mappings (not scenario steps) by target name. */
+  mappingsByTarget: Map<string, IrMapping[]>;
+}
+
+const cache = new WeakMap<IrTopology, IrIndex>();
+
+export function indexIr(ir: IrTopology): IrIndex {
+  const hit = cache.get(ir);
+  if (hit) return hit;
+  const domains = new Map(ir.domains.map((d) => [d.name, d]));
+  const windows = new Map<string, { window: IrWindow; container: IrContainer }>();
+  for (const c of ir.containers)
+    for (const w of c.windows) windows.set(w.qualifiedName, { window: w, container: c });
+  const mappingsByTarget = new Map<string, IrMapping[]>();
+  for (const m of ir.mappings) {
+    if (m.scenario !== undefined) continue;
+    let list = mappingsByTarget.get(m.target.name);
+    if (!list) mappingsByTarget.set(m.target.name, (list = []));
+    list.push(m);
+  }
+  const index = { domains, windows, mappingsByTarget };
+  cache.set(ir, index);
+  return index;
+}
+
+/** The mapper translating a mapping's target, if it has one. */
+export function mapperOfTarget(index: IrIndex, m: IrMapping): string | undefined {
+  if (m.target.kind === "domain") return index.domains.get(m.target.name)?.mapper || undefined;
+  if (m.target.kind === "window")
+    return index.windows.get(m.target.name)?.container.mapper || undefined;
+  return undefined;
+}
+
+/** Items sorted by start, each reported with an earlier item it overlaps (one sweep). */
+export function sweepOverlaps<T>(
+  items: readonly T[],
+  start: (t: T) => bigint,
+  size: (t: T) => bigint,
+  onOverlap: (later: T, earlier: T) => void,
+): void {
+  const sorted = [...items].sort((a, b) => {
+    const x = start(a);
+    const y = start(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  let reach: T | undefined;
+  let reachEnd = 0n;
+  for (const t of sorted) {
+    if (reach !== undefined && start(t) < reachEnd) onOverlap(t, reach);
+    const end = start(t) + size(t);
+    if (reach === undefined || end > reachEnd) {
+      reach = t;
+      reachEnd = end;
+    }
+  }
+}
+
+export function rangesOverlap(a: bigint, asz: bigint, b: bigint, bsz: bigint): boolean {
+  return a < b + bsz && b < a + asz;
+}
