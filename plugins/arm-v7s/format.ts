@@ -28,7 +28,7 @@ import {
   type DescriptorWords,
   type RadixFormat,
   type RadixGeometry,
-} from "../../src/plugin-api/radix/format.js";
+} from "../../src/plugin-api/index.js";
 
 // Descriptor type bits (io-pgtable-arm-v7s.c ARM_V7S_PTE_TYPE_*; Arm ARM B3.5.1).
 export const V7S_TYPE_TABLE = 0x1;
@@ -223,9 +223,16 @@ export function v7sDescribe(level: number, lo: number): string {
 }
 
 /** The format as radix-engine hooks. */
-export function v7sFormat(): RadixFormat {
+export function v7sFormat(pageShifts: readonly number[] = [12, 16, 20, 24]): RadixFormat {
+  const geometry: RadixGeometry = {
+    ...V7S_GEOMETRY,
+    levels: V7S_GEOMETRY.levels.map((l) => ({
+      ...l,
+      pageShifts: l.pageShifts.filter((p) => pageShifts.includes(p)),
+    })),
+  };
   return {
-    geometry: V7S_GEOMETRY,
+    geometry,
     leafTemplate(
       level: number,
       pageShift: number,
