@@ -1,0 +1,58 @@
+/**
+ * `// vcm: ACTION CHECK...` comments: per-file severity changes for named checks. ACTION is
+ * disable, warn or error; CHECK is a kebab check name or a code (VCM0123); several may follow,
+ * separated by spaces or commas; ` -- ` starts a free-text reason.
+ */
+import type { IToken } from "chevrotain";
+import type { Directive } from "./ast.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { BAD_DIRECTIVE } from "./checks.js";
+import { tokenSpan } from "./spans.js";
+
+const DIRECTIVE = /^\/\/[ \t]*vcm:[ \t]*(\S*)[ \t]*(.*?)[ \t]*$/;
+const CHECK_NAME = /^(?:[a-z0-9]+(?:-[a-z0-9]+)*|VCM[0-9]{4})$/;
+const ACTIONS: ReadonlySet<string> = new Set(["disable", "warn", "error"]);
+
+export function readDirectives(
+  tokens: readonly IToken[],
+  file: string,
+  diagnostics: Diagnostic[],
+): Directive[] {
+  const out: Directive[] = [];
+  for (const t of tokens) {
+    const span = tokenSpan(file, t);
+    const bad = (message: string): void => {
+      diagnostics.push({
+        code: BAD_DIRECTIVE.code,
+        check: BAD_DIRECTIVE.name,
+        severity: BAD_DIRECTIVE.severity,
+        message,
+        span,
+      });
+    };
+    const m = DIRECTIVE.exec(t.image);
+    const action = m?.[1] ?? "";
+    if (!ACTIONS.has(action)) {
+      bad(`a 'vcm:' comment must start with disable, warn or error, not '${action}'`);
+      continue;
+    }
+    const names = (m?.[2] ?? "")
+      .replace(/(?:^|\s)--(?:\s.*)?$/, "")
+      .split(/[\s,]+/)
+      .filter((n) => n.length > 0);
+    if (names.length === 0) {
+      bad(`'vcm: ${action}' needs the name of a check`);
+      continue;
+    }
+    for (const check of names) {
+      if (!CHECK_NAME.test(check)) {
+        bad(
+          `'${check}' is not a check name (kebab-case such as unused-declaration, or a code such as VCM0201)`,
+        );
+        continue;
+      }
+      out.push({ action: action as Directive["action"], check, span });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+/**
+ * Parser error messages that name what was expected in words ("expected a number, name or
+ * '('") instead of Chevrotain's token-type dumps.
+ */
+import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { RCurly } from "./tokens.js";
+
+function label(t: TokenType): string {
+  return t.LABEL ?? t.name;
+}
+
+export function describeToken(t: IToken): string {
+  if (t.tokenType === EOF) return "the end of the statement";
+  const image = t.image.length > 24 ? t.image.slice(0, 21) + "..." : t.image;
+  return `'${image}'`;
+}
+
+function oneOf(labels: string[]): string {
+  const unique = [...new Set(labels)];
+  if (unique.length <= 1) return unique[0] ?? "something else";
+  return unique.slice(0, -1).join(", ") + " or " + unique[unique.length - 1];
+}
+
+function firstTokens(paths: TokenType[][][]): string[] {
+  const out: string[] = [];
+  for (const alt of paths) for (const path of alt) if (path[0]) out.push(label(path[0]));
+  return out;
+}
+
+export const errorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual }) {
+    // A block's closing brace is expected whenever an item is followed by junk.
+    if (expected === RCurly) {
+      return `expected a newline, ';' or '}' after the item, but found ${describeToken(actual)}`;
+    }
+    return `expected ${label(expected)} but found ${describeToken(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `unexpected ${describeToken(firstRedundant)}: expected the end of the statement (newline or ';')`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, customUserDescription }) {
+    const what = customUserDescription ?? oneOf(firstTokens(expectedPathsPerAlt));
+    return `expected ${what} but found ${describeToken(actual[0]!)}`;
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, customUserDescription }) {
+    const what =
+      customUserDescription ?? oneOf(expectedIterationPaths.map((p) => (p[0] ? label(p[0]) : "")));
+    return `expected at least one ${what} but found ${describeToken(actual[0]!)}`;
+  },
+};

@@ -1,0 +1,60 @@
+/**
+ * Number literals: decimal, `0x` hex, `0b` binary, `_` separators anywhere after the first digit,
+ * and an optional binary size suffix K M G T (1K = 1024). Values are unsigned 64-bit.
+ */
+
+export const U64_MAX = (1n << 64n) - 1n;
+
+const SUFFIX_SHIFT: Record<string, bigint> = { K: 10n, M: 20n, G: 30n, T: 40n };
+
+export type NumberParse =
+  | { ok: true; value: bigint }
+  | { ok: false; reason: "malformed"; message: string }
+  | { ok: false; reason: "overflow"; message: string };
+
+const DEC = /^[0-9][0-9_]*$/;
+const HEX = /^[0-9a-fA-F_]*[0-9a-fA-F][0-9a-fA-F_]*$/;
+const BIN = /^[01_]*[01][01_]*$/;
+
+/** Parse a literal as the lexer matched it (`[0-9][0-9A-Za-z_]*`). */
+export function parseNumber(text: string): NumberParse {
+  let body = text;
+  let shift = 0n;
+  const last = body[body.length - 1]!;
+  const suffix = SUFFIX_SHIFT[last];
+  if (suffix !== undefined) {
+    shift = suffix;
+    body = body.slice(0, -1);
+  }
+  let value: bigint;
+  const p = body.length > 1 ? body[1] : "";
+  if (body[0] === "0" && (p === "x" || p === "X")) {
+    const digits = body.slice(2);
+    if (!HEX.test(digits)) return malformed(text, "hexadecimal digits after 0x");
+    value = BigInt("0x" + digits.replaceAll("_", ""));
+  } else if (body[0] === "0" && (p === "b" || p === "B")) {
+    const digits = body.slice(2);
+    if (!BIN.test(digits)) return malformed(text, "binary digits after 0b");
+    value = BigInt("0b" + digits.replaceAll("_", ""));
+  } else {
+    if (!DEC.test(body)) return malformed(text, "decimal digits");
+    value = BigInt(body.includes("_") ? body.replaceAll("_", "") : body);
+  }
+  value <<= shift;
+  if (value > U64_MAX) {
+    return {
+      ok: false,
+      reason: "overflow",
+      message: `number ${text} does not fit in 64 bits (the maximum is 0xFFFF_FFFF_FFFF_FFFF)`,
+    };
+  }
+  return { ok: true, value };
+}
+
+function malformed(text: string, expected: string): NumberParse {
+  return {
+    ok: false,
+    reason: "malformed",
+    message: `malformed number '${text}': expected ${expected}, then an optional size suffix K, M, G or T`,
+  };
+}

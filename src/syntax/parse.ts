@@ -1,0 +1,117 @@
+/**
+ * The syntax layer's entry point: text in, AST and diagnostics out. Never throws.
+ */
+import type { IRecognitionException, IToken } from "chevrotain";
+import type { SourceFile, Statement } from "./ast.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
+import type { CheckDefinition } from "../checks/definition.js";
+import {
+  INVALID_CHARACTER,
+  NESTING_TOO_DEEP,
+  SYNTAX_ERROR,
+  UNTERMINATED_COMMENT,
+  UNTERMINATED_STRING,
+} from "./checks.js";
+import { readDirectives } from "./directives.js";
+import { lex } from "./lexer.js";
+import { parser } from "./parser.js";
+import { afterToken, tokenSpan } from "./spans.js";
+import { forEachStatement, MAX_NESTING } from "./statements.js";
+import { UnterminatedString } from "./tokens.js";
+
+export interface ParseResult {
+  ast: SourceFile;
+  diagnostics: Diagnostic[];
+}
+
+export function parseSource(text: string, file: string): ParseResult {
+  const ast: SourceFile = { file, text, statements: [], directives: [] };
+  const diagnostics: Diagnostic[] = [];
+  try {
+    parseInto(ast, diagnostics);
+  } catch (e) {
+    // A bug in the parser must not take the tool down; report it where the user can see it.
+    diagnostics.push(
+      diagnostic(SYNTAX_ERROR, `internal parser error: ${String(e)}`, startSpan(file)),
+    );
+  }
+  return { ast, diagnostics };
+}
+
+function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
+  const { file, text } = ast;
+  const lexed = lex(text);
+  for (const err of lexed.errors) {
+    const ch = text.slice(err.offset, err.offset + err.length);
+    const shown = ch.length > 20 ? ch.slice(0, 17) + "..." : ch;
+    diagnostics.push(
+      diagnostic(INVALID_CHARACTER, `invalid character${ch.length > 1 ? "s" : ""} '${shown}'`, {
+        file,
+        offset: err.offset,
+        endOffset: err.offset + err.length,
+        line: err.line ?? 1,
+        column: err.column ?? 1,
+        endLine: err.line ?? 1,
+        endColumn: (err.column ?? 1) + err.length,
+      }),
+    );
+  }
+  for (const t of lexed.groups["unterminated"] ?? []) {
+    diagnostics.push(
+      diagnostic(UNTERMINATED_COMMENT, "'/*' comment has no closing '*/'", tokenSpan(file, t)),
+    );
+  }
+  ast.directives = readDirectives(lexed.groups["directives"] ?? [], file, diagnostics);
+
+  parser.file = file;
+  forEachStatement(lexed.tokens, ({ tokens, tooDeep }) => {
+    for (const t of tokens) {
+      if (t.tokenType === UnterminatedString) {
+        diagnostics.push(
+          diagnostic(UNTERMINATED_STRING, "string has no closing '\"'", tokenSpan(file, t)),
+        );
+      }
+    }
+    if (tooDeep) {
+      diagnostics.push(
+        diagnostic(
+          NESTING_TOO_DEEP,
+          `parentheses and brackets nest deeper than ${MAX_NESTING} levels; the statement is skipped`,
+          tokenSpan(file, tooDeep),
+        ),
+      );
+      return;
+    }
+    parser.extraDiagnostics = [];
+    parser.input = tokens;
+    const statement: Statement | undefined = parser.statement();
+    for (const e of parser.errors) diagnostics.push(fromParserError(e, tokens, file));
+    for (const d of parser.extraDiagnostics) diagnostics.push(d);
+    // A statement comes back only if it is whole: errors inside a block item drop just that
+    // item, and a deleted stray token leaves the rest intact.
+    if (statement) ast.statements.push(statement);
+  });
+  parser.input = [];
+  parser.extraDiagnostics = [];
+}
+
+function fromParserError(e: IRecognitionException, tokens: IToken[], file: string): Diagnostic {
+  const t = e.token;
+  let span: Span;
+  if (Number.isNaN(t.startOffset) || t.startOffset === undefined) {
+    // End of the statement: point just after its last token.
+    span = afterToken(file, tokens[tokens.length - 1]!);
+  } else {
+    span = tokenSpan(file, t);
+  }
+  return diagnostic(SYNTAX_ERROR, e.message, span);
+}
+
+function diagnostic(check: CheckDefinition, message: string, span: Span): Diagnostic {
+  return { code: check.code, check: check.name, severity: check.severity, message, span };
+}
+
+function startSpan(file: string): Span {
+  return { file, offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+}
