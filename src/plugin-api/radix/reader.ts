@@ -167,6 +167,7 @@ export function radixLeaves(
     const entries = 2 ** lvl.bits;
     const stepLo = lvl.shift < 32 ? 2 ** lvl.shift : 0;
     const stepHi = lvl.shift < 32 ? 0 : 2 ** (lvl.shift - 32);
+    const fast8 = eb === 8 && !be && stepHi === 0;
     let expLo = -1; // no expectation (read words are never negative)
     let expHi = -1;
     let i = 0;
@@ -178,6 +179,25 @@ export function radixLeaves(
       const m = Math.min(entries - i, (FRAME_WORDS - wi) / (eb >>> 2));
       const iEnd = i + m;
       for (; i < iEnd; i++, wi += eb >>> 2) {
+        if (fast8 && expLo >= 0) {
+          // Tight scan while each entry is the previous one plus one page (no carry into hi).
+          let k = wi;
+          let e = expLo;
+          const kEnd = wi + 2 * (iEnd - i);
+          const limit = TWO32 - stepLo;
+          while (k < kEnd && frame[k] === e && frame[k + 1] === expHi && e < limit) {
+            e += stepLo;
+            k += 2;
+          }
+          const n = (k - wi) >>> 1;
+          if (n > 0) {
+            runCount += n * unit;
+            expLo = e;
+            i += n;
+            wi = k;
+            if (i >= iEnd) break;
+          }
+        }
         let lo: number;
         let hi: number;
         if (eb === 8) {

@@ -1,0 +1,257 @@
+/**
+ * VMSAv8-64 translation table descriptors (Arm ARM D8.3 "Translation table descriptor formats";
+ * Linux drivers/iommu/io-pgtable-arm.c) as radix-engine hooks.
+ *
+ * Leaves are encoded as Linux does: stage 1 sets AF and nG, AP[2]=1 for read-only, AP[1]=1 unless
+ * privileged-only, AttrIndx from the MAIR below, and XN (UXN|PXN, bits 54:53) unless executable;
+ * stage 2 sets AF, S2AP[7:6] from read/write and MemAttr[5:2] (device nGnRE 0b0001, normal WB
+ * 0b1111, normal NC 0b0101). SH[9:8] comes from the shareability attributes.
+ */
+import {
+  ATTR_CACHEABLE,
+  ATTR_DEVICE,
+  ATTR_SHAREABLE_INNER,
+  ATTR_SHAREABLE_OUTER,
+  DESC_INVALID,
+  DESC_LEAF,
+  DESC_TABLE,
+  MappingError,
+  PROT_EXEC,
+  PROT_PRIV,
+  PROT_READ,
+  PROT_WRITE,
+  type DecodedDescriptor,
+  type DescriptorWords,
+  type RadixFormat,
+  type RadixLevel,
+} from "../../src/plugin-api/index.js";
+import type { ArmLpaeConfig } from "./config.js";
+
+// Descriptor bits (lo = bits 31:0, hi = bits 63:32).
+const TYPE_MASK = 3;
+const TYPE_BLOCK = 1;
+const TYPE_TABLE = 3; // also "page" at level 3
+const ATTRINDX_SHIFT = 2;
+const AP_UNPRIV = 1 << 6; // AP[1]: EL0 access
+const AP_RDONLY = 1 << 7; // AP[2]
+const S2AP_READ = 1 << 6;
+const S2AP_WRITE = 1 << 7;
+const MEMATTR_SHIFT = 2;
+const SH_SHIFT = 8;
+const AF = 1 << 10;
+const NG = 1 << 11;
+const HI_XN = 3 << (53 - 32); // UXN | PXN (stage 1), XN[1:0] (stage 2)
+
+/** MAIR attribute indexes and values, as io-pgtable-arm.c programs MAIR. */
+export const MAIR_IDX_NC = 0;
+export const MAIR_IDX_CACHE = 1;
+export const MAIR_IDX_DEV = 2;
+export const MAIR_IDX_INC_OCACHE = 3;
+export const MAIR_ATTR_NC = 0x44n;
+export const MAIR_ATTR_WBRWA = 0xffn;
+export const MAIR_ATTR_DEVICE = 0x04n;
+export const MAIR_ATTR_INC_OWBRWA = 0xf4n;
+export const MAIR_VALUE =
+  (MAIR_ATTR_NC << BigInt(8 * MAIR_IDX_NC)) |
+  (MAIR_ATTR_WBRWA << BigInt(8 * MAIR_IDX_CACHE)) |
+  (MAIR_ATTR_DEVICE << BigInt(8 * MAIR_IDX_DEV)) |
+  (MAIR_ATTR_INC_OWBRWA << BigInt(8 * MAIR_IDX_INC_OCACHE));
+
+const MEMATTR_DEV = 0x1;
+const MEMATTR_OIWB = 0xf;
+const MEMATTR_NC = 0x5;
+
+const TWO20 = 1048576;
+
+function shBits(attrs: number): number {
+  const inner = (attrs & ATTR_SHAREABLE_INNER) !== 0;
+  const outer = (attrs & ATTR_SHAREABLE_OUTER) !== 0;
+  if (inner && outer) {
+    throw new MappingError("invalid", "a mapping cannot be both inner and outer shareable");
+  }
+  return inner ? 3 : outer ? 2 : 0;
+}
+
+function shAttrs(sh: number): number {
+  return sh === 3 ? ATTR_SHAREABLE_INNER : sh === 2 ? ATTR_SHAREABLE_OUTER : 0;
+}
+
+export class ArmLpaeFormat implements RadixFormat {
+  readonly geometry;
+  /** Level index -> architectural level. */
+  private readonly levelNumber: number[];
+  private readonly wide: boolean;
+  readonly encodeLeafAddress?: (
+    level: number,
+    pageShift: number,
+    paPfn: number,
+    out: DescriptorWords,
+  ) => void;
+
+  constructor(readonly config: ArmLpaeConfig) {
+    const { granuleShift: g, bitsPerLevel, startLevel, pgdBits, pageShifts } = config;
+    const levels: RadixLevel[] = [];
+    this.levelNumber = [];
+    for (let n = startLevel; n <= 3; n++) {
+      const shift = g + bitsPerLevel * (3 - n);
+      const bits = n === startLevel ? pgdBits : bitsPerLevel;
+      const tableBytes = Math.max(8 * 2 ** bits, 64);
+      levels.push({
+        number: n,
+        shift,
+        bits,
+        tableBytes,
+        tableAlign: tableBytes,
+        pageShifts: pageShifts.filter((s) => s === shift),
+        tables: n < 3,
+      });
+      this.levelNumber.push(n);
+    }
+    this.geometry = {
+      levels,
+      entryBytes: 8 as const,
+      bigEndian: false,
+      inputBits: config.ias,
+      outputBits: config.oas,
+    };
+    this.wide = config.oas > 48;
+    if (this.wide) {
+      // 52-bit output (64K granule): PA[51:48] sit in descriptor bits [15:12].
+      this.encodeLeafAddress = (_level, _shift, paPfn, out) => {
+        const low = paPfn % TWO20;
+        const high = (paPfn - low) / TWO20; // PA[51:32]
+        out.lo = (out.lo | (low << 12) | (((high >>> 16) & 0xf) << 12)) >>> 0;
+        out.hi = (out.hi | (high & 0xffff)) >>> 0;
+      };
+    }
+  }
+
+  leafTemplate(
+    level: number,
+    pageShift: number,
+    prot: number,
+    attrs: number,
+    out: DescriptorWords,
+  ): void {
+    if ((prot & (PROT_READ | PROT_WRITE)) === 0) {
+      throw new MappingError("no-permission", "a mapping needs read or write permission");
+    }
+    const cacheable = (attrs & ATTR_CACHEABLE) !== 0;
+    const device = (attrs & ATTR_DEVICE) !== 0;
+    if (cacheable && device) {
+      throw new MappingError("invalid", "a mapping cannot be both device and cacheable memory");
+    }
+    const type = this.levelNumber[level] === 3 ? TYPE_TABLE : TYPE_BLOCK;
+    let lo = type | AF | (shBits(attrs) << SH_SHIFT);
+    if (this.config.stage === 1) {
+      lo |= NG;
+      // Write-only cannot be expressed: AP grants read with write (as Linux maps it).
+      if ((prot & PROT_WRITE) === 0) lo |= AP_RDONLY;
+      if ((prot & PROT_PRIV) === 0) lo |= AP_UNPRIV;
+      const idx = device ? MAIR_IDX_DEV : cacheable ? MAIR_IDX_CACHE : MAIR_IDX_NC;
+      lo |= idx << ATTRINDX_SHIFT;
+    } else {
+      if ((prot & PROT_PRIV) !== 0) {
+        throw new MappingError("invalid", "stage-2 tables cannot express privileged-only access");
+      }
+      if ((prot & PROT_READ) !== 0) lo |= S2AP_READ;
+      if ((prot & PROT_WRITE) !== 0) lo |= S2AP_WRITE;
+      const memattr = device ? MEMATTR_DEV : cacheable ? MEMATTR_OIWB : MEMATTR_NC;
+      lo |= memattr << MEMATTR_SHIFT;
+    }
+    out.lo = lo >>> 0;
+    out.hi = (prot & PROT_EXEC) === 0 ? HI_XN : 0;
+  }
+
+  tableDescriptor(_level: number, tablePa: number, out: DescriptorWords): void {
+    const pfn = tablePa / 4096;
+    const low = pfn % TWO20;
+    const high = (pfn - low) / TWO20;
+    let lo = TYPE_TABLE | (low << 12);
+    if (this.wide) lo |= ((high >>> 16) & 0xf) << 12;
+    out.lo = lo >>> 0;
+    out.hi = (high & 0xffff) >>> 0;
+  }
+
+  /** Output address bits [47:12] plus, for 52-bit output, [51:48] from bits [15:12]. */
+  private address(lo: number, hi: number, alignShift: number): number {
+    let pa = (hi & 0xffff) * 2 ** 32 + (lo >>> 0);
+    pa -= pa % 2 ** alignShift;
+    if (this.wide) pa += ((lo >>> 12) & 0xf) * 2 ** 48;
+    return pa;
+  }
+
+  decode(level: number, lo: number, hi: number, out: DecodedDescriptor): void {
+    const n = this.levelNumber[level]!;
+    const lvl = this.geometry.levels[level]!;
+    const type = lo & TYPE_MASK;
+    out.fault = undefined;
+    if ((type & 1) === 0) {
+      out.kind = DESC_INVALID;
+      out.fault = `invalid descriptor (bit 0 clear) at level ${n}`;
+      return;
+    }
+    if (type === TYPE_TABLE && n < 3) {
+      out.kind = DESC_TABLE;
+      out.tablePa = this.address(lo, hi, this.config.granuleShift);
+      return;
+    }
+    if (type === TYPE_BLOCK && (n === 3 || lvl.pageShifts.length === 0)) {
+      out.kind = DESC_INVALID;
+      out.fault = `block descriptor not allowed at level ${n}`;
+      return;
+    }
+    out.kind = DESC_LEAF;
+    out.pageShift = lvl.shift;
+    out.paPfn = this.address(lo, hi, lvl.shift) / 4096;
+    const xn = (hi & HI_XN) !== 0;
+    let prot = xn ? 0 : PROT_EXEC;
+    let attrs = shAttrs((lo >>> SH_SHIFT) & 3);
+    if (this.config.stage === 1) {
+      prot |= PROT_READ;
+      if ((lo & AP_RDONLY) === 0) prot |= PROT_WRITE;
+      if ((lo & AP_UNPRIV) === 0) prot |= PROT_PRIV;
+      const idx = (lo >>> ATTRINDX_SHIFT) & 7;
+      if (idx === MAIR_IDX_DEV) attrs |= ATTR_DEVICE;
+      else if (idx === MAIR_IDX_CACHE || idx === MAIR_IDX_INC_OCACHE) attrs |= ATTR_CACHEABLE;
+    } else {
+      if ((lo & S2AP_READ) !== 0) prot |= PROT_READ;
+      if ((lo & S2AP_WRITE) !== 0) prot |= PROT_WRITE;
+      const memattr = (lo >>> MEMATTR_SHIFT) & 0xf;
+      if (memattr >>> 2 === 0) attrs |= ATTR_DEVICE;
+      else if (memattr === MEMATTR_OIWB) attrs |= ATTR_CACHEABLE;
+    }
+    out.prot = prot;
+    out.attrs = attrs;
+  }
+
+  describeDescriptor(level: number, lo: number, hi: number): string {
+    const n = this.levelNumber[level]!;
+    const lvl = this.geometry.levels[level]!;
+    const type = lo & TYPE_MASK;
+    if ((type & 1) === 0) return "invalid";
+    if (type === TYPE_TABLE && n < 3) {
+      return `table -> 0x${this.address(lo, hi, this.config.granuleShift).toString(16)}`;
+    }
+    if (type === TYPE_BLOCK && (n === 3 || lvl.pageShifts.length === 0)) {
+      return `reserved (block at level ${n})`;
+    }
+    const kind = n === 3 ? "page" : "block";
+    const parts = [`${kind} pa=0x${this.address(lo, hi, lvl.shift).toString(16)}`];
+    const sh = (lo >>> SH_SHIFT) & 3;
+    if (this.config.stage === 1) {
+      parts.push(`AttrIndx=${(lo >>> ATTRINDX_SHIFT) & 7}`);
+      parts.push(`AP=${((lo >>> 6) & 3).toString(2).padStart(2, "0")}`);
+    } else {
+      parts.push(`MemAttr=${((lo >>> MEMATTR_SHIFT) & 0xf).toString(2).padStart(4, "0")}`);
+      parts.push(`S2AP=${((lo >>> 6) & 3).toString(2).padStart(2, "0")}`);
+    }
+    parts.push(`SH=${sh.toString(2).padStart(2, "0")}`);
+    if ((lo & AF) !== 0) parts.push("AF");
+    if (this.config.stage === 1 && (lo & NG) !== 0) parts.push("nG");
+    if ((hi & (1 << (52 - 32))) !== 0) parts.push("Contig");
+    if ((hi & (1 << (53 - 32))) !== 0) parts.push(this.config.stage === 1 ? "PXN" : "XN[0]");
+    if ((hi & (1 << (54 - 32))) !== 0) parts.push(this.config.stage === 1 ? "UXN" : "XN[1]");
+    return parts.join(" ");
+  }
+}

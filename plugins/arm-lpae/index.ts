@@ -1,0 +1,144 @@
+/**
+ * `arm-lpae`: VMSAv8-64 translation tables (Linux io-pgtable-arm.c ARM_64_LPAE_S1 / S2), as used
+ * by Arm CPUs and the SMMUv3. Stage 1 or 2; 4K, 16K or 64K granule; 32..48-bit input; up to 52-bit
+ * output with the 64K granule; blocks and pages; concatenated stage-2 roots.
+ */
+import {
+  defineRadixPlugin,
+  type Capabilities,
+  type ParamProblem,
+  type PluginParams,
+  type VcmPlugin,
+} from "../../src/plugin-api/index.js";
+import { armLpaeConfig } from "./config.js";
+import { ArmLpaeFormat } from "./descriptor-format.js";
+import { armLpaeRegisters } from "./registers.js";
+
+const ADDRESS_BITS = [32n, 36n, 40n, 42n, 44n, 48n] as const;
+
+const plugin: VcmPlugin = defineRadixPlugin({
+  name: "arm-lpae",
+  version: "1.0.0",
+  description:
+    "Arm VMSAv8-64 (LPAE) translation tables, stage 1 or 2 (CPU MMU, SMMUv3), as Linux io-pgtable-arm",
+  params: {
+    stage: {
+      type: "int",
+      description: "Translation stage: 1 (VA->PA) or 2 (IPA->PA)",
+      default: 1n,
+      values: [1n, 2n],
+    },
+    granule: {
+      type: "size",
+      description: "Translation granule (table and smallest page size)",
+      default: 4096n,
+      values: [4096n, 16384n, 65536n],
+    },
+    ias: {
+      type: "int",
+      description: "Input address bits (alias va-bits), default 48",
+      min: 32n,
+      max: 48n,
+    },
+    "va-bits": { type: "int", description: "Alias of ias", min: 32n, max: 48n },
+    oas: {
+      type: "int",
+      description: "Output address bits (alias pa-bits), default 48; 52 needs the 64K granule",
+      min: 32n,
+      max: 52n,
+    },
+    "pa-bits": { type: "int", description: "Alias of oas", min: 32n, max: 52n },
+    "page-sizes": {
+      type: "size-list",
+      description: "Restrict the page and block sizes used (default: all the granule allows)",
+    },
+    msi: {
+      type: "range",
+      description: "The SMMU's MSI doorbell window (a reserved IOVA range, never mapped for DMA)",
+    },
+  },
+  validate: validateArmLpae,
+  capabilities: armLpaeCapabilities,
+  format: ({ params }) => new ArmLpaeFormat(armLpaeConfig(params)),
+  registers: (table) =>
+    armLpaeRegisters(armLpaeConfig(table.options.params), table.rootPa, table.domainId),
+});
+
+export default plugin;
+
+function bits(params: PluginParams, key: string, alias: string): bigint | undefined {
+  const a = params[key];
+  const b = params[alias];
+  return typeof a === "bigint" ? a : typeof b === "bigint" ? b : undefined;
+}
+
+function validateArmLpae(params: PluginParams): ParamProblem[] {
+  const problems: ParamProblem[] = [];
+  for (const [key, alias] of [
+    ["ias", "va-bits"],
+    ["oas", "pa-bits"],
+  ] as const) {
+    const a = params[key];
+    const b = params[alias];
+    if (typeof a === "bigint" && typeof b === "bigint" && a !== b) {
+      problems.push({
+        key: alias,
+        message: `'${alias}' ${b} contradicts '${key}' ${a} (they are aliases)`,
+      });
+    }
+  }
+  const granule = typeof params["granule"] === "bigint" ? params["granule"] : 4096n;
+  const stage = params["stage"] === 2n ? 2 : 1;
+  const ias = bits(params, "ias", "va-bits") ?? 48n;
+  const oas = bits(params, "oas", "pa-bits") ?? 48n;
+  if (oas === 52n && granule !== 65536n) {
+    problems.push({ key: "oas", message: "52-bit output addresses need the 64K granule" });
+  } else if (!ADDRESS_BITS.includes(oas as (typeof ADDRESS_BITS)[number]) && oas !== 52n) {
+    problems.push({
+      key: "oas",
+      message: `output size ${oas} is not one of 32, 36, 40, 42, 44, 48, 52 bits`,
+    });
+  }
+  if (stage === 2 && ias > oas) {
+    // VTCR.T0SZ / SL0 must describe an IPA space the PA size can back.
+    problems.push({
+      key: "ias",
+      message: `stage 2 input size ${ias} exceeds the output size ${oas}`,
+    });
+  }
+  const restrict = params["page-sizes"];
+  if (Array.isArray(restrict)) {
+    const cfg = armLpaeConfig({ ...params, "page-sizes": false });
+    for (const v of restrict) {
+      if (typeof v !== "bigint" || !cfg.pageShifts.some((s) => 1n << BigInt(s) === v)) {
+        problems.push({
+          key: "page-sizes",
+          message: `page size ${String(v)} is not available with a ${granule}-byte granule and ${ias}-bit input`,
+        });
+      }
+    }
+    if (armLpaeConfig(params).pageShifts.length === 0) {
+      problems.push({ key: "page-sizes", message: "no usable page size is left" });
+    }
+  }
+  return problems;
+}
+
+function armLpaeCapabilities(params: PluginParams): Capabilities {
+  const cfg = armLpaeConfig(params);
+  return {
+    pageSizes: cfg.pageShifts.map((s) => 1n << BigInt(s)),
+    inputBits: cfg.ias,
+    outputBits: cfg.oas,
+    levels: 4 - cfg.startLevel,
+    granule: 1n << BigInt(cfg.granuleShift),
+    perms: { read: true, write: true, exec: true, priv: cfg.stage === 1 },
+    writeImpliesRead: cfg.stage === 1,
+    blocks: cfg.pageShifts.some((s) => s > cfg.granuleShift),
+    partialUnmap: true,
+    windows: false,
+    entryBytes: 8,
+    bigEndian: false,
+    outside: "blocked",
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Register values for an arm-lpae table, laid out as the AArch64 system registers (TTBR0_EL1,
+ * TCR_EL1, MAIR_EL1; VTTBR_EL2, VTCR_EL2) with the field values Linux io-pgtable-arm.c computes
+ * for the SMMU (inner-shareable, write-back write-allocate table walks, TTBR1 walks disabled).
+ */
+import type { ArmLpaeConfig } from "./config.js";
+import { MAIR_VALUE } from "./descriptor-format.js";
+
+const RGN_WBWA = 1n;
+const SH_IS = 3n;
+const TCR_EPD1 = 1n << 23n;
+const VTCR_RES1 = 1n << 31n;
+
+/** TG0 encoding: 4K = 0, 64K = 1, 16K = 2. */
+function tg0(granuleShift: number): bigint {
+  return granuleShift === 16 ? 1n : granuleShift === 14 ? 2n : 0n;
+}
+
+/** (I)PS encoding of the output size. */
+export function physicalSize(oas: number): bigint {
+  const table: Record<number, bigint> = { 32: 0n, 36: 1n, 40: 2n, 42: 3n, 44: 4n, 48: 5n, 52: 6n };
+  return table[oas] ?? 5n;
+}
+
+/** TTBR BADDR: PA[47:1]; with 52-bit output PA[51:48] go in bits [5:2]. */
+function baddr(cfg: ArmLpaeConfig, rootPa: number): bigint {
+  const pa = BigInt(rootPa);
+  if (cfg.oas <= 48) return pa;
+  return (pa & 0x0000_ffff_ffff_ffc0n) | (((pa >> 48n) & 0xfn) << 2n);
+}
+
+export function armLpaeRegisters(
+  cfg: ArmLpaeConfig,
+  rootPa: number,
+  domainId: number,
+): Record<string, bigint> {
+  const walkAttrs = (SH_IS << 12n) | (RGN_WBWA << 10n) | (RGN_WBWA << 8n);
+  const tsz = BigInt(64 - cfg.ias);
+  const id = BigInt(domainId & 0xffff) << 48n;
+  if (cfg.stage === 1) {
+    return {
+      TTBR0: baddr(cfg, rootPa) | id,
+      TCR:
+        tsz |
+        walkAttrs |
+        (tg0(cfg.granuleShift) << 14n) |
+        TCR_EPD1 |
+        (physicalSize(cfg.oas) << 32n),
+      MAIR: MAIR_VALUE,
+    };
+  }
+  // SL0 encodes the start level; its meaning is offset by one for the 4K granule.
+  const sl = BigInt(cfg.startLevel + (cfg.granuleShift === 12 ? 1 : 0));
+  const sl0 = ~sl & 3n;
+  return {
+    VTTBR: baddr(cfg, rootPa) | id,
+    VTCR:
+      VTCR_RES1 |
+      tsz |
+      (sl0 << 6n) |
+      walkAttrs |
+      (tg0(cfg.granuleShift) << 14n) |
+      (physicalSize(cfg.oas) << 16n),
+  };
+}
