@@ -15,7 +15,7 @@ import {
   type RadixFormat,
   type RadixGeometry,
   type RadixLevel,
-} from "../../src/plugin-api/radix/format.js";
+} from "../../src/plugin-api/index.js";
 
 export const TCE_PCI_READ = 0x1;
 export const TCE_PCI_WRITE = 0x2;
