@@ -8,6 +8,7 @@ import type { IrDomainType, IrTargetKind, IrTopology } from "../ir/types.js";
 import type { PhysicalMemory } from "../plugin-api/physical-memory.js";
 import type { PoolAllocator } from "../plugin-api/pool-allocator.js";
 import type { InstanceHandle, TableContext, TableHandle } from "../plugin-api/types.js";
+import type { PluginRegistry } from "../plugin-host/registry.js";
 
 /** Leaves per page size, keyed by the page size in bytes as a decimal string ("4096": 12). */
 export type LeafCounts = Record<string, number>;
@@ -130,6 +131,8 @@ export interface LiveLowering {
 
 export interface CompiledTopology {
   ir: IrTopology;
+  /** The plugins the tables were built with (to walk, dump and describe them). */
+  plugins: PluginRegistry;
   memory: PhysicalMemory;
   pools: CompiledPool[];
   mappers: CompiledMapper[];

@@ -694,6 +694,7 @@ export class LoweringSession {
     for (const [name, s] of this.tableStates) handles.set(name, s.handle);
     return {
       ir: this.ir,
+      plugins: this.plugins,
       memory: this.memory,
       pools,
       mappers: this.compiledMappers,

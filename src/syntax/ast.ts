@@ -225,12 +225,7 @@ export interface BufferDecl extends Node {
 
 export type Permission = "r" | "w" | "x" | "priv";
 export type MemoryAttribute =
-  | "cacheable"
-  | "noncacheable"
-  | "device"
-  | "shareable"
-  | "outer-shareable"
-  | "nonshareable";
+  "cacheable" | "noncacheable" | "device" | "shareable" | "outer-shareable" | "nonshareable";
 
 export interface MapDecl extends Node {
   kind: "map";

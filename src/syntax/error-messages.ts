@@ -3,7 +3,7 @@
  * '('") instead of Chevrotain's token-type dumps.
  */
 import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
-import { RCurly } from "./tokens.js";
+import { Newline, RCurly } from "./tokens.js";
 
 function label(t: TokenType): string {
   return t.LABEL ?? t.name;
@@ -11,6 +11,7 @@ function label(t: TokenType): string {
 
 export function describeToken(t: IToken): string {
   if (t.tokenType === EOF) return "the end of the statement";
+  if (t.tokenType === Newline) return "the end of the line";
   const image = t.image.length > 24 ? t.image.slice(0, 21) + "..." : t.image;
   return `'${image}'`;
 }
@@ -30,6 +31,9 @@ function firstTokens(paths: TokenType[][][]): string[] {
 export const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
     // A block's closing brace is expected whenever an item is followed by junk.
+    if (expected === RCurly && actual.tokenType === EOF) {
+      return "expected '}' to close the block but found the end of the statement";
+    }
     if (expected === RCurly) {
       return `expected a newline, ';' or '}' after the item, but found ${describeToken(actual)}`;
     }

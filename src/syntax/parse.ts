@@ -64,13 +64,22 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
   }
   ast.directives = readDirectives(lexed.groups["directives"] ?? [], file, diagnostics);
 
+  // Offsets of lexical mistakes: a statement holding one has been reported already.
+  const lexicalErrors = lexed.errors.map((e) => e.offset);
+  let nextLexical = 0;
+
   parser.file = file;
   forEachStatement(lexed.tokens, ({ tokens, tooDeep }) => {
+    const start = tokens[0]!.startOffset;
+    const end = tokens[tokens.length - 1]!.endOffset! + 1;
+    while (nextLexical < lexicalErrors.length && lexicalErrors[nextLexical]! < start) nextLexical++;
+    let alreadyReported = nextLexical < lexicalErrors.length && lexicalErrors[nextLexical]! < end;
     for (const t of tokens) {
       if (t.tokenType === UnterminatedString) {
         diagnostics.push(
           diagnostic(UNTERMINATED_STRING, "string has no closing '\"'", tokenSpan(file, t)),
         );
+        alreadyReported = true;
       }
     }
     if (tooDeep) {
@@ -86,7 +95,8 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
     parser.extraDiagnostics = [];
     parser.input = tokens;
     const statement: Statement | undefined = parser.statement();
-    for (const e of parser.errors) diagnostics.push(fromParserError(e, tokens, file));
+    if (!alreadyReported)
+      for (const e of parser.errors) diagnostics.push(fromParserError(e, tokens, file));
     for (const d of parser.extraDiagnostics) diagnostics.push(d);
     // A statement comes back only if it is whole: errors inside a block item drop just that
     // item, and a deleted stray token leaves the rest intact.

@@ -97,14 +97,13 @@ export class VcmParser extends EmbeddedActionsParser {
     return false;
   }
 
-  private report(check: CheckDefinition, message: string, span: Span): void {
-    this.extraDiagnostics.push({
-      code: check.code,
-      check: check.name,
-      severity: check.severity,
-      message,
-      span,
-    });
+  /**
+   * Deleting a separator or `}` would glue two items together and report one mistake twice.
+   * Chevrotain passes the expected type; the token it would delete is LA(1).
+   */
+  protected override canTokenTypeBeDeletedInRecovery(): boolean {
+    const doomed = this.LA(1).tokenType;
+    return doomed !== T.Newline && doomed !== T.Semicolon && doomed !== T.RCurly;
   }
 
   private sp(t: IToken): Span {

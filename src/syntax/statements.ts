@@ -32,6 +32,9 @@ export function forEachStatement(tokens: IToken[], each: (s: StatementTokens) =>
   let lineStart = true;
 
   const flush = (): void => {
+    // A block cut short by a missing `}` must not end in a separator, so the error names the `}`.
+    const last = current[current.length - 1]?.tokenType;
+    if (last === T.Newline || last === T.Semicolon) current.pop();
     if (current.length > 0) each(tooDeep ? { tokens: current, tooDeep } : { tokens: current });
     current = [];
     brackets = 0;

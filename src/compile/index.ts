@@ -1,0 +1,6 @@
+/** What the CLI and the runtime use from the compile output layer. */
+export { compileToDirectory, type CompileResult } from "./compile.js";
+export { writeCompileOutput, type CompileOutputOptions } from "./write-output.js";
+export { loadCompiled, readManifest, ManifestError } from "./load-compiled.js";
+export { buildManifest, MANIFEST_VERSION, type Manifest } from "./manifest.js";
+export { cHeader } from "./c-header.js";

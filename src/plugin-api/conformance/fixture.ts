@@ -1,0 +1,100 @@
+/**
+ * One fresh table for a conformance case: simulated memory whose only writable range is the
+ * pool (so a write outside it throws), the plugin's table, and byte-level readers.
+ */
+import { PhysicalMemory } from "../physical-memory.js";
+import { PoolAllocator } from "../pool-allocator.js";
+import type {
+  Capabilities,
+  PluginParams,
+  TableContext,
+  TableHandle,
+  VcmPlugin,
+  WalkResult,
+} from "../types.js";
+import type { ReferenceRange } from "./reference.js";
+
+export interface ConformanceOptions {
+  /** Validated parameters (schema defaults filled in). */
+  params: PluginParams;
+  /** Table pool (default 0x8000_0000 + 64 MiB: below 4 GiB, so 32-bit outputs can reach it). */
+  poolBase?: bigint;
+  poolSize?: bigint;
+  /** IOVA range to test (default: the whole input space, or the window). */
+  aperture?: { base: bigint; size: bigint };
+  window?: { base: bigint; size: bigint; pageSize: bigint; levels: number };
+  /** fast-check runs per property (default: env FUZZ_RUNS, else 20). */
+  runs?: number;
+  /** fast-check seed, to replay a failure. */
+  seed?: number;
+}
+
+export class Fixture {
+  readonly memory = new PhysicalMemory();
+  readonly pool: PoolAllocator;
+  readonly handle: TableHandle;
+  readonly caps: Capabilities;
+  readonly aperture: { base: bigint; size: bigint };
+
+  constructor(
+    readonly plugin: VcmPlugin,
+    readonly options: ConformanceOptions,
+  ) {
+    const base = options.poolBase ?? 0x8000_0000n;
+    const size = options.poolSize ?? 64n << 20n;
+    this.pool = new PoolAllocator("conformance", base, size);
+    this.memory.allowWrites(base, size);
+    this.caps = plugin.capabilities(options.params);
+    this.aperture = apertureOf(this.caps, options);
+    this.handle = plugin.create(this.memory, this.pool, {
+      params: options.params,
+      name: "conformance",
+      domainId: 1,
+      aperture: this.aperture,
+      ...(options.window ? { window: options.window } : {}),
+    });
+  }
+
+  context(): TableContext {
+    return {
+      params: this.options.params,
+      root: this.handle.root,
+      registers: this.plugin.registers(this.handle),
+      aperture: this.aperture,
+      ...(this.options.window ? { window: this.options.window } : {}),
+    };
+  }
+
+  walk(iova: bigint): WalkResult {
+    return this.plugin.walk(this.memory, this.context(), iova);
+  }
+
+  /** leaves() as ranges of 4K frames (not merged further). */
+  leaves(): ReferenceRange[] {
+    const out: ReferenceRange[] = [];
+    this.plugin.leaves(this.memory, this.context(), (iova, pa, count, prot, attrs) => {
+      out.push({ start: iova, end: iova + count, pa, prot, attrs });
+    });
+    return out;
+  }
+
+  /** Every table page reachable from the root. */
+  tables(): { pa: bigint; bytes: number; level: number }[] {
+    const out: { pa: bigint; bytes: number; level: number }[] = [];
+    this.plugin.tables(this.memory, this.context(), (pa, bytes, level) => out.push({ pa, bytes, level }));
+    return out;
+  }
+}
+
+export function apertureOf(
+  caps: Capabilities,
+  options: ConformanceOptions,
+): { base: bigint; size: bigint } {
+  if (options.aperture) return options.aperture;
+  if (options.window) return { base: options.window.base, size: options.window.size };
+  return { base: 0n, size: 1n << BigInt(caps.inputBits) };
+}
+
+export function hex(n: bigint | number): string {
+  return "0x" + n.toString(16);
+}

@@ -1,0 +1,203 @@
+/** Every named check: one topology where it fires, one close variant where it does not. */
+import { describe, expect, test } from "vitest";
+import { check, checksOf, lines } from "./harness.js";
+
+const BASE = `topology t
+memory ddr 0x8000_0000 .. +1G ram
+memory bar 0x40_0000_0000 .. +16M mmio owner gpu
+pool tables in ddr[0 .. +16M]
+iommu smmu : arm-lpae { ias 32; oas 40; page-sizes 4K 2M }
+device dev behind smmu stream 1 dma-mask 40
+device gpu behind smmu stream 2
+domain dom on smmu { aperture 0 .. 4G; attach dev }
+buffer buf in ddr size 64K
+map buf -> dom at 0x10_0000 rw
+expect dev reads buf
+`;
+
+const SPAPR = `topology s
+memory ddr 0x8000_0000 .. +1G ram
+pool tables in ddr[0 .. +16M]
+iommu phb : spapr-tce { page-sizes 4K 64K }
+device gpu behind phb group 1
+container c0 on phb : spapr-v2 {
+  groups 1; locked-limit 1G; host-page 64K
+  register ddr[0x100_0000 .. +64M]
+  window w32 at 0 size 2G page 4K levels 1
+  window big at 0x8000_0000_0000 size 64G page 64K levels 2
+}
+`;
+
+interface Case {
+  check: string;
+  fires: string;
+  clean: string;
+}
+
+const cases: Case[] = [
+  {
+    check: "region-overlap",
+    fires: BASE + "memory ocm 0xBFFF_0000 .. +1M ram\n",
+    clean: BASE + "memory ocm 0xC000_0000 .. +1M ram\n",
+  },
+  {
+    check: "outside-region",
+    fires: BASE + "buffer fixed in ddr at 0xBFFF_F000 size 64K\nmap fixed -> dom at auto r\n",
+    clean: BASE + "buffer fixed in ddr at 0xBFFF_0000 size 64K\nmap fixed -> dom at auto r\n",
+  },
+  {
+    check: "pool-outside-ram",
+    fires: BASE.replace("pool tables in ddr[0 .. +16M]", "pool tables in bar[0 .. +1M]"),
+    clean: BASE,
+  },
+  {
+    check: "pool-too-small",
+    fires: BASE.replace("ddr[0 .. +16M]", "ddr[0 .. +8K]"),
+    clean: BASE,
+  },
+  {
+    check: "iova-overlap",
+    fires: BASE + "buffer b2 in ddr size 64K\nmap b2 -> dom at 0x10_8000 r\n",
+    clean: BASE + "buffer b2 in ddr size 64K\nmap b2 -> dom at 0x11_0000 r\n",
+  },
+  {
+    check: "outside-aperture",
+    fires: BASE + "buffer b2 in ddr size 64K\nmap b2 -> dom at 0xFFFF_8000 r\n",
+    clean: BASE + "buffer b2 in ddr size 64K\nmap b2 -> dom at 0xFFFF_0000 r\n",
+  },
+  {
+    check: "reserved-overlap",
+    fires: BASE.replace("attach dev }", "attach dev; msi 0x10_0000 .. +64K }"),
+    clean: BASE.replace("attach dev }", "attach dev; msi 0x20_0000 .. +64K }"),
+  },
+  {
+    check: "misaligned-address",
+    fires: BASE.replace("at 0x10_0000 rw", "at 0x10_0800 rw"),
+    clean: BASE,
+  },
+  {
+    check: "unsupported-page-size",
+    fires: BASE.replace("at 0x10_0000 rw", "at 0x10_0000 rw pages 64K"),
+    clean: BASE.replace("at 0x10_0000 rw", "at 0x10_0000 rw pages 4K"),
+  },
+  {
+    check: "dma-mask-too-small",
+    fires: BASE.replace("dma-mask 40", "dma-mask 20"),
+    clean: BASE.replace("dma-mask 40", "dma-mask 21"),
+  },
+  {
+    check: "multiple-domains",
+    fires: BASE + "domain dom2 on smmu { attach dev }\n",
+    clean: BASE + "domain dom2 on smmu { attach gpu }\n",
+  },
+  {
+    check: "group-split",
+    fires:
+      BASE.replace("stream 1", "stream 1 group 7").replace("stream 2", "stream 2 group 7") +
+      "domain dom2 on smmu { attach gpu }\n",
+    clean:
+      BASE.replace("stream 1", "stream 1 group 7").replace("stream 2", "stream 2 group 8") +
+      "domain dom2 on smmu { attach gpu }\n",
+  },
+  {
+    check: "mmio-cacheable",
+    fires: BASE + "map bar[0 .. +64K] -> gpu at auto rw cacheable\n",
+    clean: BASE + "map bar[0 .. +64K] -> gpu at auto rw device\n",
+  },
+  {
+    check: "p2p-ram",
+    fires: BASE + "buffer b2 in ddr size 64K\nmap b2 -> dom at auto rw p2p\n",
+    clean: BASE + "map bar[0 .. +64K] -> dom at auto rw p2p\n",
+  },
+  {
+    check: "p2p-missing",
+    fires: BASE + "map bar[0 .. +64K] -> dom at auto rw\n",
+    clean: BASE + "map bar[0 .. +64K] -> gpu at auto rw\n",
+  },
+  {
+    check: "unregistered-memory",
+    fires: SPAPR + "map ddr[0x100_0000 .. +128M] -> c0.big at 0x8000_0000_0000 rw\n",
+    clean: SPAPR + "map ddr[0x100_0000 .. +64M] -> c0.big at 0x8000_0000_0000 rw\n",
+  },
+  {
+    check: "locked-limit-exceeded",
+    fires: SPAPR.replace("locked-limit 1G", "locked-limit 32M"),
+    clean: SPAPR.replace("locked-limit 1G", "locked-limit 64M"),
+  },
+  {
+    check: "window-overlap",
+    fires: SPAPR.replace("at 0x8000_0000_0000", "at 0x4000_0000"),
+    clean: SPAPR,
+  },
+  {
+    check: "window-size",
+    fires: SPAPR.replace("size 64G", "size 48G"),
+    clean: SPAPR,
+  },
+  {
+    check: "window-levels",
+    fires: SPAPR.replace("levels 2", "levels 6"),
+    clean: SPAPR.replace("levels 2", "levels 5"),
+  },
+  {
+    check: "window-page-size",
+    fires: SPAPR.replace("page 64K levels 2", "page 16M levels 2"),
+    clean: SPAPR,
+  },
+  {
+    check: "expect-contradiction",
+    fires: BASE.replace("map buf -> dom at 0x10_0000 rw", "map buf -> dom at 0x10_0000 w"),
+    clean: BASE,
+  },
+  {
+    check: "unused-declaration",
+    fires: BASE + "const UNUSED = 4K\n",
+    clean: BASE + "const USED = 4K\nbuffer b2 in ddr size USED\nmap b2 -> dom at auto r\n",
+  },
+  {
+    check: "write-implies-read",
+    fires: SPAPR + "map ddr[0x100_0000 .. +64K] -> c0.big at 0x8000_0000_0000 w\n",
+    clean: SPAPR + "map ddr[0x100_0000 .. +64K] -> c0.big at 0x8000_0000_0000 rw\n",
+  },
+];
+
+describe("named checks fire, and stay quiet on a close valid variant", () => {
+  for (const c of cases) {
+    test(c.check, () => {
+      const fires = check(c.fires).diagnostics;
+      expect(checksOf(fires), lines(fires).join("\n")).toContain(c.check);
+      const clean = check(c.clean).diagnostics;
+      expect(checksOf(clean), lines(clean).join("\n")).not.toContain(c.check);
+      expect(
+        clean.filter((d) => d.severity === "error"),
+        lines(clean).join("\n"),
+      ).toEqual([]);
+    });
+  }
+});
+
+describe("expect contradictions", () => {
+  const cases: [string, string, boolean][] = [
+    ["reads where nothing maps it", "buffer other in ddr size 4K\nexpect dev reads other\n", true],
+    ["cannot write where a writable mapping exists", "expect dev cannot write buf\n", true],
+    ["cannot execute where nothing is executable", "expect dev cannot execute buf\n", false],
+    ["faults at a mapped address", "expect dev faults at 0x10_1000\n", true],
+    ["faults at an unmapped address", "expect dev faults at 0x20_0000\n", false],
+    [
+      "no-MMU engine cannot write reachable memory",
+      "dma eng dma-mask 32\nexpect eng cannot write buf\n",
+      true,
+    ],
+    ["no-MMU engine out of its mask", "dma eng dma-mask 31\nexpect eng cannot write buf\n", false],
+  ];
+  for (const [title, extra, fires] of cases)
+    test(title, () => {
+      const ds = check(BASE + extra).diagnostics;
+      expect(checksOf(ds).includes("expect-contradiction"), lines(ds).join("\n")).toBe(fires);
+    });
+
+  test("a no-MMU engine writing beyond its dma-mask is reported", () => {
+    const ds = check(BASE + "dma eng dma-mask 31\nexpect eng writes buf\n").diagnostics;
+    expect(checksOf(ds)).toContain("dma-mask-too-small");
+  });
+});
