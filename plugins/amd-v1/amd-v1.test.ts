@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import {
+  ATTR_CACHEABLE,
+  PhysicalMemory,
+  PoolAllocator,
+  PROT_READ,
+  PROT_WRITE,
+} from "../../src/plugin-api/index.js";
+import amd from "./index.js";
+import { ioPgtableSelftest } from "../x86-64/io-pgtable-selftest.js";
+
+const sizes = (...shifts: number[]): bigint[] => shifts.map((s) => 1n << BigInt(s));
+
+describe("amd-v1, 4 levels: io-pgtable self-test", () => {
+  ioPgtableSelftest({
+    plugin: amd,
+    options: {
+      params: { levels: 4n },
+      name: "dom",
+      domainId: 3,
+      aperture: { base: 0n, size: 1n << 48n },
+    },
+    inputBits: 48,
+    // Default sizes (NextLevel 0) and replicated NextLevel-7 sizes at levels 1, 2 and 3.
+    pageSizes: sizes(12, 13, 16, 20, 21, 22, 30, 38),
+    randomSizes: sizes(12, 13, 16, 21, 22, 30),
+  });
+});
+
+describe("amd-v1, levels from a 4G aperture (3 levels): io-pgtable self-test", () => {
+  ioPgtableSelftest({
+    plugin: amd,
+    options: { params: {}, name: "dom", domainId: 3, aperture: { base: 0n, size: 1n << 32n } },
+    inputBits: 39,
+    pageSizes: sizes(12, 16, 21, 30),
+    randomSizes: sizes(12, 14, 21, 23),
+  });
+});
+
+describe("amd-v1 capabilities", () => {
+  it("lists every power of two from 4K except 512G, within the levels", () => {
+    const caps = amd.capabilities({ levels: 5n });
+    expect(caps.inputBits).toBe(57);
+    expect(caps.pageSizes[0]).toBe(4096n);
+    expect(caps.pageSizes).not.toContain(1n << 39n);
+    expect(caps.pageSizes).toContain(1n << 40n);
+    expect(caps.pageSizes.at(-1)).toBe(1n << 51n);
+    expect(amd.capabilities({ levels: 3n }).pageSizes.at(-1)).toBe(1n << 38n);
+  });
+});
+
+describe("amd-v1 device table", () => {
+  it("resolves bound DeviceIDs from bytes and faults on the others", () => {
+    const memory = new PhysicalMemory();
+    const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
+    const aperture = { base: 0n, size: 1n << 32n };
+    const a = amd.create(memory, pool, { params: {}, name: "a", domainId: 9, aperture });
+    amd.map(a, 0x1000n, 0x7000n, 4096n, 1, PROT_READ | PROT_WRITE, ATTR_CACHEABLE);
+    const inst = new PoolAllocator("iommu", 0x40_0000n, 0x40_0000n);
+    const r = amd.bindDevices!(memory, inst, {}, [
+      { device: "d", stream: 0x00a0n, table: a, domainId: 9 },
+    ]);
+    const dev = amd.lookupDevice!(memory, {}, r.registers, 0x00a0n);
+    expect(dev).toEqual({ root: a.root, domainId: 9 });
+    const blocked = amd.lookupDevice!(memory, {}, r.registers, 0x00a1n);
+    expect("fault" in blocked && blocked.fault).toMatch(/Mode=0/);
+    const beyond = amd.lookupDevice!(memory, {}, r.registers, 0x1000n);
+    expect("fault" in beyond && beyond.fault).toMatch(/beyond the device table/);
+    if ("fault" in dev) throw new Error(dev.fault);
+    const w = amd.walk(memory, { params: {}, root: dev.root, registers: {}, aperture }, 0x1042n);
+    expect(w.ok && w.pa).toBe(0x7042n);
+  });
+});

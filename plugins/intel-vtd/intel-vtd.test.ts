@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import {
+  ATTR_CACHEABLE,
+  PhysicalMemory,
+  PoolAllocator,
+  PROT_READ,
+  PROT_WRITE,
+} from "../../src/plugin-api/index.js";
+import vtd from "./index.js";
+import { ioPgtableSelftest } from "../x86-64/io-pgtable-selftest.js";
+
+const K4 = 1n << 12n;
+const M2 = 1n << 21n;
+const G1 = 1n << 30n;
+
+for (const agaw of [39, 48, 57]) {
+  describe(`intel-vtd, AGAW ${agaw}: io-pgtable self-test`, () => {
+    ioPgtableSelftest({
+      plugin: vtd,
+      options: {
+        params: { agaw: BigInt(agaw) },
+        name: "dom",
+        domainId: 3,
+        aperture: { base: 0n, size: 1n << BigInt(agaw) },
+      },
+      inputBits: agaw,
+      pageSizes: [K4, M2, G1],
+      randomSizes: [K4, M2, G1],
+    });
+  });
+}
+
+describe("intel-vtd root and context tables", () => {
+  function bound() {
+    const memory = new PhysicalMemory();
+    const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
+    const params = { agaw: 48n };
+    const aperture = { base: 0n, size: 1n << 48n };
+    const a = vtd.create(memory, pool, { params, name: "a", domainId: 1, aperture });
+    const b = vtd.create(memory, pool, { params, name: "b", domainId: 2, aperture });
+    const inst = new PoolAllocator("iommu", 0x40_0000n, 0x10_0000n);
+    const r = vtd.bindDevices!(memory, inst, params, [
+      { device: "d0", stream: 0x0008n, table: a, domainId: 1 },
+      { device: "d1", stream: 0xff07n, table: b, domainId: 2 },
+    ]);
+    return { memory, params, a, b, r };
+  }
+
+  it("resolves each bound source id to its domain's root from bytes", () => {
+    const { memory, params, a, b, r } = bound();
+    expect(vtd.lookupDevice!(memory, params, r.registers, 0x0008n)).toEqual({
+      root: a.root,
+      domainId: 1,
+    });
+    expect(vtd.lookupDevice!(memory, params, r.registers, 0xff07n)).toEqual({
+      root: b.root,
+      domainId: 2,
+    });
+  });
+
+  it("faults for an unbound device, a missing bus and a mismatched AGAW", () => {
+    const { memory, params, r } = bound();
+    const missingDevfn = vtd.lookupDevice!(memory, params, r.registers, 0x0009n);
+    expect("fault" in missingDevfn && missingDevfn.fault).toMatch(/not present/);
+    const missingBus = vtd.lookupDevice!(memory, params, r.registers, 0x0100n);
+    expect("fault" in missingBus && missingBus.fault).toMatch(/bus 1 is not present/);
+    const aw = vtd.lookupDevice!(memory, { agaw: 39n }, r.registers, 0x0008n);
+    expect("fault" in aw && aw.fault).toMatch(/AW=2/);
+  });
+
+  it("refuses two devices on one source id", () => {
+    const memory = new PhysicalMemory();
+    const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
+    const params = { agaw: 48n };
+    const aperture = { base: 0n, size: 1n << 48n };
+    const a = vtd.create(memory, pool, { params, name: "a", domainId: 1, aperture });
+    expect(() =>
+      vtd.bindDevices!(memory, pool, params, [
+        { device: "x", stream: 0x10n, table: a, domainId: 1 },
+        { device: "y", stream: 0x10n, table: a, domainId: 1 },
+      ]),
+    ).toThrow(/share source id/);
+  });
+
+  it("a device walk through the context entry reaches the mapping", () => {
+    const { memory, params, a, r } = bound();
+    vtd.map(a, 0x1000n, 0x5000n, K4, 1, PROT_READ | PROT_WRITE, ATTR_CACHEABLE);
+    const dev = vtd.lookupDevice!(memory, params, r.registers, 0x0008n);
+    if ("fault" in dev) throw new Error(dev.fault);
+    const ctx = { params, root: dev.root, registers: {}, aperture: { base: 0n, size: 1n << 48n } };
+    const w = vtd.walk(memory, ctx, 0x1042n);
+    expect(w.ok && w.pa).toBe(0x5042n);
+  });
+});

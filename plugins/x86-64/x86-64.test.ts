@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import {
+  ATTR_CACHEABLE,
+  PhysicalMemory,
+  PoolAllocator,
+  PROT_EXEC,
+  PROT_PRIV,
+  PROT_READ,
+  PROT_WRITE,
+} from "../../src/plugin-api/index.js";
+import x86 from "./index.js";
+import { ioPgtableSelftest } from "./io-pgtable-selftest.js";
+
+const K4 = 1n << 12n;
+const M2 = 1n << 21n;
+const G1 = 1n << 30n;
+
+for (const levels of [4, 5]) {
+  const inputBits = 12 + 9 * levels;
+  describe(`x86-64, ${levels} levels: io-pgtable self-test`, () => {
+    ioPgtableSelftest({
+      plugin: x86,
+      options: {
+        params: { levels: BigInt(levels) },
+        name: "cpu",
+        domainId: 1,
+        aperture: { base: 0n, size: 1n << BigInt(inputBits) },
+      },
+      inputBits,
+      pageSizes: [K4, M2, G1],
+      randomSizes: [K4, M2, G1],
+    });
+  });
+}
+
+describe("x86-64 rights", () => {
+  it("decodes XD, U/S and write-only widening from the bytes", () => {
+    const memory = new PhysicalMemory();
+    const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
+    const params = { levels: 4n };
+    const aperture = { base: 0n, size: 1n << 48n };
+    const handle = x86.create(memory, pool, { params, name: "cpu", domainId: 1, aperture });
+    const ctx = { params, root: handle.root, registers: x86.registers(handle), aperture };
+    x86.map(handle, 0x1000n, 0x1000n, K4, 1, PROT_READ | PROT_EXEC | PROT_PRIV, ATTR_CACHEABLE);
+    x86.map(handle, 0x2000n, 0x2000n, K4, 1, PROT_WRITE, ATTR_CACHEABLE);
+    const a = x86.walk(memory, ctx, 0x1000n);
+    expect(a.ok && a.prot).toBe(PROT_READ | PROT_EXEC | PROT_PRIV);
+    const b = x86.walk(memory, ctx, 0x2000n);
+    expect(b.ok && b.prot).toBe(PROT_READ | PROT_WRITE);
+    expect(x86.describe(memory, ctx)).toContain("PTE 4K page pa=0x1000");
+  });
+});
