@@ -106,6 +106,16 @@ export class VcmParser extends EmbeddedActionsParser {
     return doomed !== T.Newline && doomed !== T.Semicolon && doomed !== T.RCurly;
   }
 
+  private report(check: CheckDefinition, message: string, span: Span): void {
+    this.extraDiagnostics.push({
+      code: check.code,
+      check: check.name,
+      severity: check.severity,
+      message,
+      span,
+    });
+  }
+
   private sp(t: IToken): Span {
     return tokenSpan(this.file, t);
   }
