@@ -13,7 +13,7 @@ import {
   type DescriptorWords,
   type RadixFormat,
   type RadixGeometry,
-} from "../../src/plugin-api/radix/format.js";
+} from "../../src/plugin-api/index.js";
 
 export const GPTE_VALID = 0x1;
 export const GPTE_COHERENT = 0x2;

@@ -82,6 +82,8 @@ export interface Capabilities {
   perms: { read: boolean; write: boolean; exec: boolean; priv: boolean };
   /** Write implies read (sPAPR TCE): a write-only mapping is widened, not refused. */
   writeImpliesRead?: boolean;
+  /** Read implies write (GART: no permission bits, a valid entry grants read and write). */
+  readImpliesWrite?: boolean;
   /** Leaves above the lowest level (block / huge / large pages). */
   blocks: boolean;
   /** Unmapping part of a block splits it. */
