@@ -81,7 +81,9 @@ export class Fixture {
   /** Every table page reachable from the root. */
   tables(): { pa: bigint; bytes: number; level: number }[] {
     const out: { pa: bigint; bytes: number; level: number }[] = [];
-    this.plugin.tables(this.memory, this.context(), (pa, bytes, level) => out.push({ pa, bytes, level }));
+    this.plugin.tables(this.memory, this.context(), (pa, bytes, level) =>
+      out.push({ pa, bytes, level }),
+    );
     return out;
   }
 }

@@ -5,7 +5,13 @@
  * mapping with neither read nor write is refused; the largest page at the very top of the input
  * space maps and unmaps.
  */
-import { MappingError, PROT_READ, PROT_WRITE, type Capabilities, type VcmPlugin } from "../types.js";
+import {
+  MappingError,
+  PROT_READ,
+  PROT_WRITE,
+  type Capabilities,
+  type VcmPlugin,
+} from "../types.js";
 import { Fixture, hex, type ConformanceOptions } from "./fixture.js";
 
 const GIB = 1n << 30n;
@@ -22,11 +28,16 @@ export function rightsMask(caps: Capabilities): number {
 }
 
 /** Runs `fn`, returning a failure unless it throws a MappingError (of `code`, when given). */
-export function refused(fn: () => void, code: MappingError["code"] | undefined, what: string): string[] {
+export function refused(
+  fn: () => void,
+  code: MappingError["code"] | undefined,
+  what: string,
+): string[] {
   try {
     fn();
   } catch (e) {
-    if (!(e instanceof MappingError)) return [`${what}: threw ${String(e)} instead of a MappingError`];
+    if (!(e instanceof MappingError))
+      return [`${what}: threw ${String(e)} instead of a MappingError`];
     if (code !== undefined && e.code !== code) {
       return [`${what}: refused with '${e.code}' (${e.message}) instead of '${code}'`];
     }
@@ -35,11 +46,18 @@ export function refused(fn: () => void, code: MappingError["code"] | undefined, 
   return [`${what}: was accepted, should be refused`];
 }
 
-function checkTranslates(f: Fixture, iova: bigint, pa: bigint, prot: number, what: string): string[] {
+function checkTranslates(
+  f: Fixture,
+  iova: bigint,
+  pa: bigint,
+  prot: number,
+  what: string,
+): string[] {
   const w = f.walk(iova);
   if (!w.ok) return [`${what}: walk of ${hex(iova)} faulted at level ${w.level}: ${w.reason}`];
   const out: string[] = [];
-  if (w.pa !== pa) out.push(`${what}: walk of ${hex(iova)} gave pa ${hex(w.pa)}, expected ${hex(pa)}`);
+  if (w.pa !== pa)
+    out.push(`${what}: walk of ${hex(iova)} gave pa ${hex(w.pa)}, expected ${hex(pa)}`);
   const want = expectedRights(f.caps, prot);
   if ((w.prot & rightsMask(f.caps)) !== want) {
     out.push(`${what}: walk of ${hex(iova)} gave prot ${w.prot}, expected rights ${want}`);
@@ -58,7 +76,9 @@ export function runSelfTests(plugin: VcmPlugin, options: ConformanceOptions): st
     try {
       failures.push(...body().map((m) => `${name}: ${m}`));
     } catch (e) {
-      failures.push(`${name}: unexpected ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      failures.push(
+        `${name}: unexpected ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      );
     }
   };
   const rw = PROT_READ | PROT_WRITE;
@@ -94,7 +114,9 @@ export function runSelfTests(plugin: VcmPlugin, options: ConformanceOptions): st
           `${what}: overlapping map`,
         ),
       );
-      out.push(...checkTranslates(f, iova + 42n, pa + 42n, rw, `${what} after the refused overlap`));
+      out.push(
+        ...checkTranslates(f, iova + 42n, pa + 42n, rw, `${what} after the refused overlap`),
+      );
       const got = plugin.unmap(f.handle, iova, size);
       if (got !== size) out.push(`${what}: unmap returned ${hex(got)}, expected ${hex(size)}`);
       out.push(...checkFaults(f, iova + 42n, `${what} after unmap`));
@@ -127,10 +149,19 @@ export function runSelfTests(plugin: VcmPlugin, options: ConformanceOptions): st
     const oasLimit = 1n << BigInt(f.caps.outputBits);
     const pa = largest * 2n <= oasLimit ? largest : 0n;
     plugin.map(f.handle, iova, pa, largest, 1, rw, 0);
-    const out = checkTranslates(f, iova + 42n, pa + 42n, rw, `largest page ${hex(largest)} at ${hex(iova)}`);
-    out.push(...checkTranslates(f, iova + largest - 1n, pa + largest - 1n, rw, "last byte of the space"));
+    const out = checkTranslates(
+      f,
+      iova + 42n,
+      pa + 42n,
+      rw,
+      `largest page ${hex(largest)} at ${hex(iova)}`,
+    );
+    out.push(
+      ...checkTranslates(f, iova + largest - 1n, pa + largest - 1n, rw, "last byte of the space"),
+    );
     const got = plugin.unmap(f.handle, iova, largest);
-    if (got !== largest) out.push(`unmap at the top returned ${hex(got)}, expected ${hex(largest)}`);
+    if (got !== largest)
+      out.push(`unmap at the top returned ${hex(got)}, expected ${hex(largest)}`);
     out.push(...checkFaults(f, iova + 42n, "top of space after unmap"));
     return out;
   });

@@ -52,6 +52,7 @@ export class RadixTable implements TableHandle {
   private readonly words = descriptorWords();
   private readonly decoded = decodedDescriptor();
   private tableCount = 0;
+  private readonly minPageShift: number;
 
   constructor(
     readonly memory: PhysicalMemory,
@@ -66,6 +67,7 @@ export class RadixTable implements TableHandle {
     this.iovaBase = g.iovaBase ?? 0n;
     this.name = options.name;
     this.domainId = options.domainId;
+    this.minPageShift = Math.min(...g.levels.flatMap((l) => l.pageShifts));
     this.rootNode = this.allocTable(0);
     this.root = BigInt(this.rootNode.pa);
   }
@@ -340,8 +342,13 @@ export class RadixTable implements TableHandle {
   unmap(iova: bigint, size: bigint): bigint {
     const g = this.format.geometry;
     if (size <= 0n) throw new MappingError("invalid", `unmap size ${hex(size)} must be positive`);
-    if ((iova & 0xfffn) !== 0n || (size & 0xfffn) !== 0n) {
-      throw new MappingError("unaligned", `unmap ${hex(iova)}..+${hex(size)} is not 4K-aligned`);
+    const minPage = 1n << BigInt(this.minPageShift);
+    if (((iova - this.iovaBase) & (minPage - 1n)) !== 0n || (size & (minPage - 1n)) !== 0n) {
+      // Nothing can split the smallest page.
+      throw new MappingError(
+        "unaligned",
+        `unmap ${hex(iova)}..+${hex(size)} is not aligned to the smallest page ${hex(minPage)}`,
+      );
     }
     const off = iova - this.iovaBase;
     if (off < 0n || off + size > 1n << BigInt(g.inputBits)) {

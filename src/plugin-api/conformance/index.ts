@@ -1,0 +1,35 @@
+/**
+ * The plugin conformance kit (`vcm/testing`): `runConformance(plugin, { params })` returns the
+ * list of failures (empty when the plugin conforms), for vitest
+ * (`expect(await runConformance(plugin, { params })).toEqual([])`) and for `vcm plugin-test`.
+ * The FUZZ_RUNS environment variable raises the number of random sequences per property.
+ */
+import type { VcmPlugin } from "../types.js";
+import type { ConformanceOptions } from "./fixture.js";
+import { runProperties } from "./properties.js";
+import { runSelfTests } from "./self-tests.js";
+
+export type { ConformanceOptions } from "./fixture.js";
+export { IntervalReference, coalesce, type ReferenceRange } from "./reference.js";
+
+export const DEFAULT_RUNS = 20;
+
+function defaultRuns(): number {
+  const env = typeof process !== "undefined" ? process.env["FUZZ_RUNS"] : undefined;
+  const n = env === undefined ? NaN : Number(env);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_RUNS;
+}
+
+export async function runConformance(
+  plugin: VcmPlugin,
+  options: ConformanceOptions,
+): Promise<string[]> {
+  const failures: string[] = [];
+  const problems = plugin.validate?.(options.params) ?? [];
+  if (problems.length > 0) {
+    return problems.map((p) => `parameters: ${p.key ? `${p.key}: ` : ""}${p.message}`);
+  }
+  failures.push(...runSelfTests(plugin, options));
+  failures.push(...runProperties(plugin, options, options.runs ?? defaultRuns()));
+  return failures;
+}

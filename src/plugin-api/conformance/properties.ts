@@ -1,0 +1,180 @@
+/**
+ * Property tests (fast-check) for any plugin: random map/unmap sequences against the interval
+ * reference. After every step leaves() must equal the reference; at the end, walks of every
+ * range's first and last page translate as intended, the pages just outside fault, every leaf run
+ * agrees with walk(), every table lies inside the pool, and unmapping everything frees every table
+ * page allocated since create().
+ */
+import fc from "fast-check";
+import { MappingError, PROT_READ, PROT_WRITE, type VcmPlugin } from "../types.js";
+import { Fixture, hex, type ConformanceOptions } from "./fixture.js";
+import { IntervalReference, coalesce, type ReferenceRange } from "./reference.js";
+import { expectedRights, rightsMask } from "./self-tests.js";
+
+type Command =
+  | { kind: "map"; slot: number; sizeIndex: number; count: number; paSlot: number; write: boolean }
+  | { kind: "unmap"; start: number; length: number };
+
+const MAX_REGION_PAGES = 2 ** 32;
+
+function describeRanges(ranges: readonly ReferenceRange[]): string {
+  return ranges
+    .slice(0, 6)
+    .map((r) => `[${hex(r.start * 4096)}..${hex(r.end * 4096)})->${hex(r.pa * 4096)} p${r.prot}`)
+    .join(" ");
+}
+
+export function runProperties(
+  plugin: VcmPlugin,
+  options: ConformanceOptions,
+  runs: number,
+): string[] {
+  const probe = new Fixture(plugin, options);
+  const caps = probe.caps;
+  const sizes = caps.pageSizes.filter((s) => s <= probe.aperture.size);
+  if (sizes.length === 0) return ["properties: the plugin lists no usable page size"];
+  const largest = sizes.at(-1)!;
+  const minPages = Number(sizes[0]! >> 12n);
+  const regionBytes = probe.aperture.size < 4n * largest ? probe.aperture.size : 4n * largest;
+  const regionPages = Number(regionBytes >> 12n);
+  if (regionPages > MAX_REGION_PAGES)
+    return [`properties: region of ${hex(regionBytes)} is too large`];
+  const basePfn = Number(probe.aperture.base >> 12n);
+  const paLimitPages = Math.min(2 ** (caps.outputBits - 12), 2 ** 40);
+  const mask = rightsMask(caps);
+
+  const command: fc.Arbitrary<Command> = fc.oneof(
+    fc.record({
+      kind: fc.constant("map" as const),
+      slot: fc.nat(),
+      sizeIndex: fc.nat({ max: sizes.length - 1 }),
+      count: fc.integer({ min: 1, max: 3 }),
+      paSlot: fc.nat(),
+      write: fc.boolean(),
+    }),
+    fc.record({
+      kind: fc.constant("unmap" as const),
+      start: fc.nat({ max: regionPages - 1 }),
+      length: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: regionPages })),
+    }),
+  );
+
+  const check = (cmds: Command[]): void => {
+    const f = new Fixture(plugin, options);
+    const usedAtCreate = f.pool.usedBytes;
+    const ref = new IntervalReference();
+    const fail = (msg: string): never => {
+      throw new Error(`${msg}\n  reference: ${describeRanges(ref.ranges)}`);
+    };
+    cmds.forEach((c, step) => {
+      if (c.kind === "map") {
+        const size = sizes[c.sizeIndex]!;
+        const pages = Number(size >> 12n);
+        const slots = Math.floor(regionPages / pages);
+        const count = Math.min(c.count, slots);
+        const start = (c.slot % (slots - count + 1)) * pages;
+        const paSlots = Math.floor(paLimitPages / pages) - count + 1;
+        if (paSlots < 1) return;
+        const pa = (c.paSlot % paSlots) * pages;
+        const prot = c.write ? PROT_READ | PROT_WRITE : PROT_READ;
+        const iova = (BigInt(basePfn + start) << 12n) as bigint;
+        const accepted = !ref.overlaps(start, start + count * pages);
+        try {
+          plugin.map(f.handle, iova, BigInt(pa) << 12n, size, count, prot, 0);
+          if (!accepted)
+            fail(`step ${step}: map ${hex(iova)} x${count} ${hex(size)} overlaps but was accepted`);
+          ref.map(start, start + count * pages, pa, expectedRights(caps, prot), 0);
+        } catch (e) {
+          if (!(e instanceof MappingError)) throw e;
+          if (accepted)
+            fail(`step ${step}: map ${hex(iova)} x${count} ${hex(size)} refused: ${e.message}`);
+          if (e.code !== "exists")
+            fail(`step ${step}: overlapping map refused as '${e.code}', not 'exists'`);
+        }
+      } else {
+        // Unmaps are whole smallest pages: nothing can split the smallest page.
+        const start = c.start - (c.start % minPages);
+        const end = Math.min(regionPages, start + Math.ceil(c.length / minPages) * minPages);
+        const expected = ref.unmap(start, end);
+        const iova = BigInt(basePfn + start) << 12n;
+        const got = plugin.unmap(f.handle, iova, BigInt(end - start) << 12n);
+        if (got !== BigInt(expected) << 12n) {
+          fail(
+            `step ${step}: unmap ${hex(iova)}..+${hex((end - start) * 4096)} returned ${hex(got)}, expected ${hex(expected * 4096)}`,
+          );
+        }
+      }
+      const want = coalesce(
+        ref.ranges.map((r) => ({ ...r, start: r.start + basePfn, end: r.end + basePfn })),
+      );
+      const have = coalesce(f.leaves().map((r) => ({ ...r, prot: r.prot & mask, attrs: 0 })));
+      if (JSON.stringify(want) !== JSON.stringify(have)) {
+        fail(`step ${step}: leaves() = ${describeRanges(have)}, expected ${describeRanges(want)}`);
+      }
+    });
+
+    // Walks agree with the intent at the edges of every range, and fault just outside.
+    for (const r of ref.ranges) {
+      for (const [pfn, paPfn] of [
+        [r.start, r.pa],
+        [r.end - 1, r.pa + (r.end - 1 - r.start)],
+      ] as const) {
+        const iova = (BigInt(basePfn + pfn) << 12n) + 42n;
+        const w = f.walk(iova);
+        if (!w.ok) fail(`walk ${hex(iova)} faulted: ${w.reason}`);
+        else if (w.pa !== (BigInt(paPfn) << 12n) + 42n || (w.prot & mask) !== r.prot) {
+          fail(
+            `walk ${hex(iova)} gave ${hex(w.pa)} prot ${w.prot}, expected ${hex(paPfn * 4096 + 42)} prot ${r.prot}`,
+          );
+        }
+      }
+      for (const pfn of [r.start - 1, r.end]) {
+        if (pfn < 0 || pfn >= regionPages || ref.find(pfn)) continue;
+        const iova = BigInt(basePfn + pfn) << 12n;
+        const w = f.walk(iova);
+        if (w.ok) fail(`walk ${hex(iova)} (unmapped) translated to ${hex(w.pa)}`);
+      }
+    }
+    // leaves() agrees with walk().
+    for (const run of f.leaves()) {
+      const iova = BigInt(run.start) << 12n;
+      const w = f.walk(iova);
+      if (!w.ok || w.pa !== BigInt(run.pa) << 12n || w.prot !== run.prot) {
+        fail(
+          `leaves() reports ${hex(iova)}->${hex(run.pa * 4096)} but walk() ${w.ok ? `gives ${hex(w.pa)} prot ${w.prot}` : "faults"}`,
+        );
+      }
+    }
+    // Every table stays inside the pool.
+    for (const t of f.tables()) {
+      if (!f.pool.contains(Number(t.pa), t.bytes))
+        fail(`table ${hex(t.pa)} (+${t.bytes}) lies outside the pool`);
+    }
+    // Unmapping everything frees every table allocated since create().
+    plugin.unmap(f.handle, f.aperture.base, f.aperture.size);
+    if (f.leaves().length !== 0) fail("leaves remain after unmapping everything");
+    if (f.pool.usedBytes !== usedAtCreate) {
+      fail(
+        `after unmapping everything the pool holds ${f.pool.usedBytes} bytes, ${usedAtCreate} right after create`,
+      );
+    }
+    const tables = f.tables();
+    if (tables.length !== 1)
+      fail(
+        `after unmapping everything ${tables.length} tables are reachable, expected the root only`,
+      );
+  };
+
+  const result = fc.check(fc.property(fc.array(command, { minLength: 1, maxLength: 24 }), check), {
+    numRuns: runs,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  });
+  if (!result.failed) return [];
+  const error =
+    result.errorInstance instanceof Error
+      ? result.errorInstance.message
+      : String(result.errorInstance);
+  return [
+    `random map/unmap sequences (seed ${result.seed}): ${error}\n  commands: ${JSON.stringify(result.counterexample?.[0])}`,
+  ];
+}
