@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { runConformance } from "../../src/plugin-api/conformance/index.js";
+import gart from "./index.js";
+
+const aperture = { base: 0xe000_0000n, size: 512n << 20n };
+
+describe("gart passes the plugin conformance kit", () => {
+  for (const outside of ["blocked", "passthrough"]) {
+    it(`outside ${outside}`, async () => {
+      expect(
+        await runConformance(gart, {
+          params: { aperture: { ...aperture, space: "iova" }, outside },
+          aperture,
+        }),
+      ).toEqual([]);
+    });
+  }
+});
