@@ -7,7 +7,7 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { fileSpan, type Span } from "../diagnostics/span.js";
 import type { IrTopology } from "../ir/types.js";
-import type { Capabilities } from "../plugin-api/types.js";
+import type { Capabilities, ParamSchema } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import { didYouMean } from "../semantics/suggest.js";
 import type { SourceFile } from "../syntax/ast.js";
@@ -72,9 +72,10 @@ export function runChecks(input: RunChecksInput): Diagnostic[] {
     let caps: Capabilities | undefined;
     const mapper = ir.mappers.find((m) => m.name === mapperName);
     const plugin = mapper ? plugins.get(mapper.format) : undefined;
-    if (mapper && plugin) {
+    if (mapper && plugin && paramsComplete(plugin.params, mapper.params)) {
       try {
         caps = plugin.capabilities(mapper.params);
+        if (!Array.isArray(caps?.pageSizes)) caps = undefined;
       } catch {
         caps = undefined;
       }
@@ -129,6 +130,17 @@ export function runChecks(input: RunChecksInput): Diagnostic[] {
     out.push(...final);
   }
   return out;
+}
+
+/**
+ * Whether resolution filled every parameter that has a default (a key written with a bad value
+ * is left out): plugins are only asked for capabilities on complete parameters.
+ */
+function paramsComplete(schema: ParamSchema, params: Readonly<Record<string, unknown>>): boolean {
+  for (const [key, spec] of Object.entries(schema))
+    if ((spec.default !== undefined || spec.required || spec.type === "flag") && !(key in params))
+      return false;
+  return true;
 }
 
 type Action = "disable" | "warn" | "error";

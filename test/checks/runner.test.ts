@@ -104,4 +104,12 @@ describe("runner", () => {
     ).diagnostics;
     expect(checksOf(ds)).toContain("internal-error");
   });
+  test("a mapper whose params failed validation is never asked for capabilities", () => {
+    const ds = check(
+      "memory m 0 .. +1M ram\npool p in m\niommu s : spapr-tce { page-sizes 4K / 0 }\ndevice d behind s group 1\n" +
+        "container c on s : spapr-v2 { groups 1; window w at 0 size 1M page 4K }\n",
+    ).diagnostics;
+    expect(checksOf(ds)).toContain("division-by-zero");
+    expect(checksOf(ds)).not.toContain("internal-error");
+  });
 });
