@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   MappingError,
@@ -98,5 +99,43 @@ describe("direct", () => {
   it("validates the offset", () => {
     expect(direct.validate!({ offset: 0x123n, "dma-bits": 32n })).toHaveLength(1);
     expect(direct.validate!({ offset: 0x1000n, "dma-bits": 32n })).toHaveLength(0);
+  });
+});
+
+describe("direct: walk and leaves agree (property)", () => {
+  it("for random offsets, masks, apertures and addresses", () => {
+    const runs = Number(process.env["FUZZ_RUNS"] ?? 200);
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(1n << 40n), max: 1n << 40n }).map((o) => o & ~0xfffn),
+        fc.integer({ min: 12, max: 64 }),
+        fc.bigInt({ min: 0n, max: (1n << 44n) - 1n }).map((b) => b & ~0xfffn),
+        fc.bigInt({ min: 1n, max: 1n << 44n }).map((s) => (s + 0xfffn) & ~0xfffn),
+        fc.array(fc.bigInt({ min: 0n, max: (1n << 45n) - 1n }), { minLength: 1, maxLength: 8 }),
+        (offset, bits, base, size, probes) => {
+          const { memory, context } = setup({ offset, "dma-bits": BigInt(bits) }, { base, size });
+          const runsSeen: { iova: bigint; end: bigint; pa: bigint }[] = [];
+          direct.leaves(memory, context, (iovaPfn, paPfn, count) => {
+            runsSeen.push({
+              iova: BigInt(iovaPfn) << 12n,
+              end: BigInt(iovaPfn + count) << 12n,
+              pa: BigInt(paPfn) << 12n,
+            });
+          });
+          expect(runsSeen.length).toBeLessThanOrEqual(1);
+          for (const p of [...probes, base, base + size - 1n, base + size]) {
+            const r = direct.walk(memory, context, p);
+            const run = runsSeen.find((x) => p >= x.iova && p < x.end);
+            expect(r.ok).toBe(run !== undefined);
+            if (r.ok && run) {
+              expect(r.pa).toBe(run.pa + (p - run.iova));
+              expect(r.pa).toBe(p + offset);
+              expect(p < 1n << BigInt(bits)).toBe(true);
+            }
+          }
+        },
+      ),
+      { numRuns: runs },
+    );
   });
 });
