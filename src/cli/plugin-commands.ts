@@ -103,9 +103,13 @@ export function registerPluginCommands(program: Command): void {
     .description("run the plugin conformance kit against a plugin (built-in name, file or package)")
     .argument("<plugin>", "a built-in plugin name, or a plugin module path / package name")
     .option("--runs <n>", "property-test runs per property", "50")
-    .action(async (spec: string, options: { runs: string }) => {
+    .option("--params <block>", 'parameters as in a mapper block, e.g. "granule 64K; ias 40"', "")
+    .option("--window <geometry>", "for windowed formats: BASE,SIZE,PAGE,LEVELS (e.g. 0,2G,4K,1)")
+    .action(async (spec: string, options: { runs: string; params: string; window?: string }) => {
       const runs = Number(options.runs);
-      if (!Number.isInteger(runs) || runs <= 0) throw new UsageError("--runs takes a positive integer");
+      if (!Number.isInteger(runs) || runs <= 0) {
+        throw new UsageError("--runs takes a positive integer");
+      }
       let registry = builtinRegistry();
       let plugin = registry.get(spec);
       if (!plugin) {
@@ -116,7 +120,42 @@ export function registerPluginCommands(program: Command): void {
       }
       if (!plugin) throw new UsageError(`plugin-test: no plugin '${spec}'`);
       const { runConformanceCli } = await import("./plugin-test-runner.js");
-      const failures = await runConformanceCli(plugin, runs, process.stdout);
+      const window = options.window ? parseWindow(options.window) : undefined;
+      const failures = await runConformanceCli(
+        plugin,
+        { runs, params: options.params, ...(window ? { window } : {}) },
+        process.stdout,
+      );
       process.exitCode = failures === 0 ? EXIT_OK : EXIT_FAILED;
     });
+}
+
+const SIZE_SUFFIX: Record<string, bigint> = {
+  "": 1n,
+  K: 1n << 10n,
+  M: 1n << 20n,
+  G: 1n << 30n,
+  T: 1n << 40n,
+};
+
+function parseSize(text: string): bigint {
+  const m = /^(0x[0-9a-f_]+|[0-9_]+)([KMGT]?)$/i.exec(text.trim());
+  if (!m) throw new UsageError(`--window: '${text}' is not a number`);
+  return BigInt(m[1]!.replace(/_/g, "")) * SIZE_SUFFIX[m[2]!.toUpperCase()]!;
+}
+
+function parseWindow(text: string): {
+  base: bigint;
+  size: bigint;
+  pageSize: bigint;
+  levels: number;
+} {
+  const parts = text.split(",");
+  if (parts.length !== 4) throw new UsageError("--window takes BASE,SIZE,PAGE,LEVELS");
+  return {
+    base: parseSize(parts[0]!),
+    size: parseSize(parts[1]!),
+    pageSize: parseSize(parts[2]!),
+    levels: Number(parseSize(parts[3]!)),
+  };
 }

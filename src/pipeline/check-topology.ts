@@ -4,14 +4,13 @@
  * bad input: every problem is a diagnostic.
  */
 import { dirname, resolve as resolvePath } from "node:path";
-import { applySeverityOverrides, runChecks, type SeverityOptions } from "../checks/runner.js";
-import { ALL_CHECK_IMPLEMENTATIONS } from "../checks/impl/index.js";
+import { checkTopology as checkFiles } from "../checks/check-topology.js";
+import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
 import { builtinRegistry } from "../plugin-host/builtins.js";
 import { loadPlugins, type PluginRequest } from "../plugin-host/load.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
-import { resolve } from "../semantics/resolve.js";
 import type { SourceFile } from "../syntax/ast.js";
 import { loadWorkspace } from "../workspace/loader.js";
 
@@ -73,21 +72,8 @@ export async function checkTopology(
     result.diagnostics = applySeverityOverrides(early, [], severity);
     return result;
   }
-  const resolved = resolve(workspace.files, registry);
-  const prior = applySeverityOverrides(
-    [...early, ...resolved.diagnostics],
-    workspace.files,
-    severity,
-  );
-  const checked = runChecks({
-    ir: resolved.ir,
-    files: workspace.files,
-    plugins: registry,
-    implementations: ALL_CHECK_IMPLEMENTATIONS,
-    prior,
-    options: severity,
-  });
-  result.ir = resolved.ir;
-  result.diagnostics = [...prior, ...checked];
+  const checked = checkFiles(workspace.files, registry, severity, early);
+  result.ir = checked.ir;
+  result.diagnostics = checked.diagnostics;
   return result;
 }
