@@ -1,0 +1,98 @@
+/**
+ * Lowering throughput: one arm-lpae domain mapping 64 GiB forced to 4K pages (16,777,216 leaf
+ * entries) through `lower()`. Prints leaf entries/s and peak memory. Target (task: lowering):
+ * >= 50 million entries/s and peak memory < 1.5 x the table bytes + 150 MB.
+ *
+ * Each run is a fresh child process, so its peak RSS (`resourceUsage().maxRSS`) belongs to
+ * that run alone; the parent reports medians.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { lower } from "../src/lowering/lower.js";
+import { resolve } from "../src/semantics/resolve.js";
+import { parseSource } from "../src/syntax/parse.js";
+import { PluginRegistry } from "../src/plugin-host/registry.js";
+import armLpae from "../plugins/arm-lpae/index.js";
+import { fmt, MB, median } from "./stats.js";
+
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
+const CHILD_FLAG = "--compile-bench-child";
+
+export const BENCH_TOPOLOGY = `topology compile_bench
+memory ddr   0x1_0000_0000 .. +64G ram
+memory ptmem 0x40_0000_0000 .. +1G ram
+pool tables in ptmem[0 .. +256M]
+iommu smmu : arm-lpae { stage 1; granule 4K; ias 48; oas 48 }
+device dev behind smmu stream 1
+domain big on smmu { type dma; aperture 0 .. +128G; attach dev }
+map ddr[0 .. +64G] -> big at 0x10_0000_0000 rw pages 4K
+`;
+
+interface RunResult {
+  seconds: number;
+  leaves: number;
+  tableBytes: number;
+  peakRssMB: number;
+  arrayBuffersMB: number;
+}
+
+function runOnce(): RunResult {
+  const registry = new PluginRegistry();
+  registry.register(armLpae, "built-in");
+  const parsed = parseSource(BENCH_TOPOLOGY, "compile-bench.vcm");
+  const resolved = resolve([parsed.ast], registry);
+  const errors = [...parsed.diagnostics, ...resolved.diagnostics].filter(
+    (d) => d.severity === "error",
+  );
+  if (errors.length > 0) {
+    throw new Error(`bench topology does not resolve: ${errors.map((e) => e.message).join("; ")}`);
+  }
+  (globalThis as { gc?: () => void }).gc?.();
+  const t0 = process.hrtime.bigint();
+  const result = lower(resolved.ir, registry);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const compiled = result.compiled;
+  if (!compiled) throw new Error(result.diagnostics.map((d) => d.message).join("; "));
+  const leaves = Object.values(compiled.tables[0]!.leafCounts).reduce((a, b) => a + b, 0);
+  const mem = process.memoryUsage();
+  return {
+    seconds,
+    leaves,
+    tableBytes: compiled.pools[0]!.usedBytes,
+    peakRssMB: (process.resourceUsage().maxRSS * 1024) / MB,
+    arrayBuffersMB: mem.arrayBuffers / MB,
+  };
+}
+
+export async function compileBench(): Promise<void> {
+  const script = fileURLToPath(import.meta.url);
+  const results: RunResult[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const child = spawnSync(process.execPath, [...process.execArgv, script, CHILD_FLAG], {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    });
+    if (child.status !== 0) throw new Error(`compile bench run failed:\n${child.stderr}`);
+    results.push(JSON.parse(child.stdout.trim().split("\n").pop()!) as RunResult);
+  }
+  const seconds = median(results.map((r) => r.seconds));
+  const leaves = results[0]!.leaves;
+  const tableMB = results[0]!.tableBytes / MB;
+  const peak = median(results.map((r) => r.peakRssMB));
+  const budget = 1.5 * tableMB + 150;
+  const rate = leaves / seconds;
+  console.log(`lowering: arm-lpae, 64 GiB forced to 4K pages, ${leaves.toLocaleString()} leaves`);
+  console.log(
+    `  median of ${RUNS}: ${fmt(seconds, 3)} s  ->  ${fmt(rate / 1e6, 1)} M entries/s ` +
+      `(target >= 50)  ${rate >= 50e6 ? "ok" : "BELOW TARGET"}`,
+  );
+  console.log(
+    `  peak RSS ${fmt(peak, 0)} MB (array buffers ${fmt(median(results.map((r) => r.arrayBuffersMB)), 0)} MB), ` +
+      `tables ${fmt(tableMB, 1)} MB, budget 1.5 x tables + 150 = ${fmt(budget, 0)} MB  ` +
+      `${peak <= budget ? "ok" : "OVER BUDGET"}`,
+  );
+}
+
+if (process.argv.includes(CHILD_FLAG)) {
+  console.log(JSON.stringify(runOnce()));
+}
