@@ -104,3 +104,22 @@ describe("arm-v7s", () => {
     expect(text).toContain("small-page pa=0x40002000");
   });
 });
+
+describe("arm-v7s table placement", () => {
+  it("refuses a table pool above 4G (32-bit TTBR and table descriptors)", () => {
+    expect(() => openTable({ ...setup, pool: { base: 0x1_0000_0000n, size: 0x10_0000n } })).toThrow(
+      /below 4G/,
+    );
+  });
+
+  it("refuses an L2 table above 4G and leaves the table as it was", () => {
+    const live = openTable({ ...setup, pool: { base: 0xffff_c000n, size: 0x10_0000n } });
+    expect(live.handle.root).toBe(0xffff_c000n);
+    expect(() => armV7s.map(live.handle, 0x1000n, 0x1000n, 0x1000n, 1, PROT_READ, 0)).toThrow(
+      /below 4G/,
+    );
+    expect(live.translate(0x1000n)).toBeUndefined();
+    armV7s.map(live.handle, 0x10_0000n, 0x10_0000n, 0x10_0000n, 1, PROT_READ, 0);
+    expect(live.translate(0x10_0042n)).toBe(0x10_0042n);
+  });
+});

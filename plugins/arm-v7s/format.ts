@@ -244,6 +244,12 @@ export function v7sFormat(pageShifts: readonly number[] = [12, 16, 20, 24]): Rad
       out.hi = 0;
     },
     tableDescriptor(_level: number, tablePa: number, out: DescriptorWords) {
+      if (tablePa + 1024 > 2 ** 32) {
+        throw new MappingError(
+          "out-of-range",
+          `an L2 table at 0x${tablePa.toString(16)} is above 4G: short-descriptor tables need a pool below 4G`,
+        );
+      }
       out.lo = (tablePa | V7S_TYPE_TABLE) >>> 0;
       out.hi = 0;
     },

@@ -21,7 +21,7 @@ function pageSizesOf(params: PluginParams): bigint[] {
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-const armV7s: VcmPlugin = defineRadixPlugin({
+const radix: VcmPlugin = defineRadixPlugin({
   name: "arm-v7s",
   version: "1.0.0",
   description: "ARMv7 short-descriptor page tables (io-pgtable-arm-v7s): 4K/64K/1M/16M pages",
@@ -61,5 +61,19 @@ const armV7s: VcmPlugin = defineRadixPlugin({
   format: ({ params }) => v7sFormat(pageSizesOf(params).map((s) => s.toString(2).length - 1)),
   registers: (table) => v7sRegisters(table.root),
 });
+
+const armV7s: VcmPlugin = {
+  ...radix,
+  create(memory, pool, options) {
+    const handle = radix.create(memory, pool, options);
+    // TTBR0 and L1 table descriptors hold 32-bit addresses.
+    if (handle.root + 0x4000n > 1n << 32n) {
+      throw new RangeError(
+        `arm-v7s: the L1 table at 0x${handle.root.toString(16)} is above 4G; give this IOMMU a pool below 4G`,
+      );
+    }
+    return handle;
+  },
+};
 
 export default armV7s;
