@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { IrTopology } from "../ir/types.js";
 import type { CompiledTopology, CompiledTable } from "../lowering/compiled.js";
-import { PhysicalMemory } from "../plugin-api/physical-memory.js";
+import { FRAME_BYTES, FRAME_WORDS, PhysicalMemory } from "../plugin-api/physical-memory.js";
 import type { PluginParams } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import {
@@ -28,6 +28,33 @@ export class ManifestError extends Error {
     super(message);
     this.name = "ManifestError";
   }
+}
+
+/** Copy the non-zero frames of a pool image into memory (zero frames stay unallocated). */
+function loadImage(memory: PhysicalMemory, base: bigint, image: Uint8Array): void {
+  if (base % BigInt(FRAME_BYTES) !== 0n || image.byteOffset % 4 !== 0) {
+    memory.writeBytes(base, image);
+    return;
+  }
+  const words = new Uint32Array(image.buffer, image.byteOffset, image.byteLength >>> 2);
+  const basePfn = Number(base / BigInt(FRAME_BYTES));
+  for (let w = 0; w < words.length; w += FRAME_WORDS) {
+    const n = Math.min(FRAME_WORDS, words.length - w);
+    let nonZero = false;
+    for (let i = w; i < w + n; i++) {
+      if (words[i] !== 0) {
+        nonZero = true;
+        break;
+      }
+    }
+    if (nonZero) memory.frame(basePfn + w / FRAME_WORDS).set(words.subarray(w, w + n));
+  }
+  const tail = image.byteLength & 3;
+  if (tail)
+    memory.writeBytes(
+      base + BigInt(image.byteLength - tail),
+      image.subarray(image.byteLength - tail),
+    );
 }
 
 export function readManifest(dir: string): Manifest {
@@ -56,7 +83,7 @@ export function loadCompiled(
     if (BigInt(image.length) !== size) {
       throw new ManifestError(`pool image ${p.image} is ${image.length} bytes, expected ${size}`);
     }
-    memory.writeBytes(base, image);
+    loadImage(memory, base, image);
   }
   const params = new Map<string, PluginParams>();
   for (const m of manifest.mappers) {

@@ -6,6 +6,7 @@
 import {
   closeSync,
   existsSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   renameSync,
@@ -15,6 +16,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { CompiledTopology } from "../lowering/compiled.js";
+import { FRAME_BYTES } from "../plugin-api/physical-memory.js";
 import { cHeader } from "./c-header.js";
 import { buildManifest, fileStem, pluginFor } from "./manifest.js";
 
@@ -22,9 +24,10 @@ export interface CompileOutputOptions {
   format: "default" | "c";
 }
 
-/** Bytes read from the simulated memory per write: bounds memory use for big pools. */
-const IMAGE_CHUNK = 1 << 20;
-
+/**
+ * Write a pool image holding only the frames that were written; the rest of the file is a hole
+ * (reads as zeros), so a large, mostly empty pool costs neither time nor disk.
+ */
 function writePoolImage(
   compiled: CompiledTopology,
   base: bigint,
@@ -33,10 +36,24 @@ function writePoolImage(
 ): void {
   const fd = openSync(path, "w");
   try {
-    for (let off = 0n; off < size; off += BigInt(IMAGE_CHUNK)) {
-      const n = Number(size - off < BigInt(IMAGE_CHUNK) ? size - off : BigInt(IMAGE_CHUNK));
-      writeSync(fd, compiled.memory.readBytes(base + off, n));
+    const first = Number(base / BigInt(FRAME_BYTES));
+    const end = Number((base + size + BigInt(FRAME_BYTES - 1)) / BigInt(FRAME_BYTES));
+    for (const pfn of compiled.memory.framePfns()) {
+      if (pfn < first || pfn >= end) continue;
+      // Clip the frame to the pool (a pool need not start or end on a frame boundary).
+      const from = BigInt(pfn) * BigInt(FRAME_BYTES);
+      const lo = from < base ? base : from;
+      const hiEnd = from + BigInt(FRAME_BYTES);
+      const hi = hiEnd > base + size ? base + size : hiEnd;
+      writeSync(
+        fd,
+        compiled.memory.readBytes(lo, Number(hi - lo)),
+        0,
+        Number(hi - lo),
+        Number(lo - base),
+      );
     }
+    ftruncateSync(fd, Number(size));
   } finally {
     closeSync(fd);
   }
