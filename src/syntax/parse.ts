@@ -1,7 +1,7 @@
 /**
  * The syntax layer's entry point: text in, AST and diagnostics out. Never throws.
  */
-import type { IRecognitionException, IToken } from "chevrotain";
+import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
 import type { SourceFile, Statement } from "./ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
@@ -14,10 +14,10 @@ import {
   UNTERMINATED_STRING,
 } from "./checks.js";
 import { readDirectives } from "./directives.js";
-import { lex } from "./lexer.js";
+import { lexChunks } from "./lexer.js";
 import { parser } from "./parser.js";
 import { afterToken, tokenSpan } from "./spans.js";
-import { forEachStatement, MAX_NESTING } from "./statements.js";
+import { MAX_NESTING, StatementSplitter } from "./statements.js";
 import { UnterminatedString } from "./tokens.js";
 
 export interface ParseResult {
@@ -40,36 +40,13 @@ export function parseSource(text: string, file: string): ParseResult {
 }
 
 function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
-  const { file, text } = ast;
-  const lexed = lex(text);
-  for (const err of lexed.errors) {
-    const ch = text.slice(err.offset, err.offset + err.length);
-    const shown = ch.length > 20 ? ch.slice(0, 17) + "..." : ch;
-    diagnostics.push(
-      diagnostic(INVALID_CHARACTER, `invalid character${ch.length > 1 ? "s" : ""} '${shown}'`, {
-        file,
-        offset: err.offset,
-        endOffset: err.offset + err.length,
-        line: err.line ?? 1,
-        column: err.column ?? 1,
-        endLine: err.line ?? 1,
-        endColumn: (err.column ?? 1) + err.length,
-      }),
-    );
-  }
-  for (const t of lexed.groups["unterminated"] ?? []) {
-    diagnostics.push(
-      diagnostic(UNTERMINATED_COMMENT, "'/*' comment has no closing '*/'", tokenSpan(file, t)),
-    );
-  }
-  ast.directives = readDirectives(lexed.groups["directives"] ?? [], file, diagnostics);
-
-  // Offsets of lexical mistakes: a statement holding one has been reported already.
-  const lexicalErrors = lexed.errors.map((e) => e.offset);
+  const { file } = ast;
+  parser.file = file;
+  // Offsets of lexical mistakes in the current chunk: a statement holding one is reported already.
+  let lexicalErrors: number[] = [];
   let nextLexical = 0;
 
-  parser.file = file;
-  forEachStatement(lexed.tokens, ({ tokens, tooDeep }) => {
+  const splitter = new StatementSplitter(({ tokens, tooDeep }) => {
     const start = tokens[0]!.startOffset;
     const end = tokens[tokens.length - 1]!.endOffset! + 1;
     while (nextLexical < lexicalErrors.length && lexicalErrors[nextLexical]! < start) nextLexical++;
@@ -95,15 +72,45 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
     parser.extraDiagnostics = [];
     parser.input = tokens;
     const statement: Statement | undefined = parser.statement();
-    if (!alreadyReported)
+    if (!alreadyReported) {
       for (const e of parser.errors) diagnostics.push(fromParserError(e, tokens, file));
+    }
     for (const d of parser.extraDiagnostics) diagnostics.push(d);
     // A statement comes back only if it is whole: errors inside a block item drop just that
     // item, and a deleted stray token leaves the rest intact.
     if (statement) ast.statements.push(statement);
   });
+
+  lexChunks(ast.text, (chunk) => {
+    for (const err of chunk.errors) diagnostics.push(invalidCharacter(ast.text, file, err));
+    for (const t of chunk.unterminated) {
+      diagnostics.push(
+        diagnostic(UNTERMINATED_COMMENT, "'/*' comment has no closing '*/'", tokenSpan(file, t)),
+      );
+    }
+    for (const d of readDirectives(chunk.directives, file, diagnostics)) ast.directives.push(d);
+    // Statements still open from the last chunk may hold earlier errors: keep those offsets.
+    lexicalErrors = lexicalErrors.slice(nextLexical).concat(chunk.errors.map((e) => e.offset));
+    nextLexical = 0;
+    splitter.push(chunk.tokens);
+  });
+  splitter.finish();
   parser.input = [];
   parser.extraDiagnostics = [];
+}
+
+function invalidCharacter(text: string, file: string, err: ILexingError): Diagnostic {
+  const ch = text.slice(err.offset, err.offset + err.length);
+  const shown = ch.length > 20 ? ch.slice(0, 17) + "..." : ch;
+  return diagnostic(INVALID_CHARACTER, `invalid character${ch.length > 1 ? "s" : ""} '${shown}'`, {
+    file,
+    offset: err.offset,
+    endOffset: err.offset + err.length,
+    line: err.line ?? 1,
+    column: err.column ?? 1,
+    endLine: err.line ?? 1,
+    endColumn: (err.column ?? 1) + err.length,
+  });
 }
 
 function fromParserError(e: IRecognitionException, tokens: IToken[], file: string): Diagnostic {

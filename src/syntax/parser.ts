@@ -4,7 +4,7 @@
  * (mapper parameters, domain/container items, scenario steps) re-sync inside a statement: every
  * other rule passes its error up, so a mistake costs at most the item or statement it is in.
  */
-import { EmbeddedActionsParser, type IToken, type TokenType } from "chevrotain";
+import { EmbeddedActionsParser, type IToken, type OrMethodOpts, type TokenType } from "chevrotain";
 import type {
   BinaryOperator,
   BufferDecl,
@@ -136,27 +136,32 @@ export class VcmParser extends EmbeddedActionsParser {
   // -------------------------------------------------------------------------------------------
   // Statements
 
+  /** Built once: a fresh array of alternatives per statement was a large share of the garbage. */
+  private statementAlts?: OrMethodOpts<Statement>;
+
   statement = this.RULE("statement", (): Statement | undefined =>
-    this.OR({
-      DEF: [
-        { ALT: () => this.SUBRULE(this.topologyDecl) },
-        { ALT: () => this.SUBRULE(this.importDecl) },
-        { ALT: () => this.SUBRULE(this.useDecl) },
-        { ALT: () => this.SUBRULE(this.constDecl) },
-        { ALT: () => this.SUBRULE(this.memoryDecl) },
-        { ALT: () => this.SUBRULE(this.poolDecl) },
-        { ALT: () => this.SUBRULE(this.mapperDecl) },
-        { ALT: () => this.SUBRULE(this.endpointDecl) },
-        { ALT: () => this.SUBRULE(this.domainDecl) },
-        { ALT: () => this.SUBRULE(this.bufferDecl) },
-        { ALT: () => this.SUBRULE(this.mapDecl) },
-        { ALT: () => this.SUBRULE(this.containerDecl) },
-        { ALT: () => this.SUBRULE(this.expectDecl) },
-        { ALT: () => this.SUBRULE(this.scenarioDecl) },
-      ],
-      ERR_MSG:
-        "a statement (topology, import, use, const, memory, pool, mmu, iommu, cpu, device, dma, domain, buffer, map, container, expect or scenario)",
-    }),
+    this.OR(
+      (this.statementAlts ??= {
+        DEF: [
+          { ALT: () => this.SUBRULE(this.topologyDecl) },
+          { ALT: () => this.SUBRULE(this.importDecl) },
+          { ALT: () => this.SUBRULE(this.useDecl) },
+          { ALT: () => this.SUBRULE(this.constDecl) },
+          { ALT: () => this.SUBRULE(this.memoryDecl) },
+          { ALT: () => this.SUBRULE(this.poolDecl) },
+          { ALT: () => this.SUBRULE(this.mapperDecl) },
+          { ALT: () => this.SUBRULE(this.endpointDecl) },
+          { ALT: () => this.SUBRULE(this.domainDecl) },
+          { ALT: () => this.SUBRULE(this.bufferDecl) },
+          { ALT: () => this.SUBRULE(this.mapDecl) },
+          { ALT: () => this.SUBRULE(this.containerDecl) },
+          { ALT: () => this.SUBRULE(this.expectDecl) },
+          { ALT: () => this.SUBRULE(this.scenarioDecl) },
+        ],
+        ERR_MSG:
+          "a statement (topology, import, use, const, memory, pool, mmu, iommu, cpu, device, dma, domain, buffer, map, container, expect or scenario)",
+      }),
+    ),
   );
 
   topologyDecl = this.RULE(
@@ -1239,49 +1244,53 @@ export class VcmParser extends EmbeddedActionsParser {
     NO_RESYNC,
   );
 
+  private primaryAlts?: OrMethodOpts<Expr>;
+
   primary = this.RULE(
     "primary",
     (): Expr =>
-      this.OR({
-        DEF: [
-          {
-            ALT: () => {
-              const t = this.CONSUME(T.NumberLiteral);
-              return this.ACTION(() => this.numberLiteral(t));
+      this.OR(
+        (this.primaryAlts ??= {
+          DEF: [
+            {
+              ALT: () => {
+                const t = this.CONSUME(T.NumberLiteral);
+                return this.ACTION(() => this.numberLiteral(t));
+              },
             },
-          },
-          {
-            ALT: () => {
-              const name = this.SUBRULE(this.ident);
-              let index: Expr | undefined;
-              this.OPTION(() => {
-                this.CONSUME(T.LBracket);
-                index = this.SUBRULE(this.expr);
-                this.CONSUME(T.RBracket);
-              });
-              return this.ACTION((): Expr => {
-                const ref: Expr = {
-                  kind: "name",
-                  name: name.name,
-                  span: spanToToken(name.span, this.LA(0)),
-                };
-                if (index) ref.index = index;
-                return ref;
-              });
+            {
+              ALT: () => {
+                const name = this.SUBRULE(this.ident);
+                let index: Expr | undefined;
+                this.OPTION(() => {
+                  this.CONSUME(T.LBracket);
+                  index = this.SUBRULE(this.expr);
+                  this.CONSUME(T.RBracket);
+                });
+                return this.ACTION((): Expr => {
+                  const ref: Expr = {
+                    kind: "name",
+                    name: name.name,
+                    span: spanToToken(name.span, this.LA(0)),
+                  };
+                  if (index) ref.index = index;
+                  return ref;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const open = this.CONSUME(T.LParen);
-              const inner = this.SUBRULE2(this.expr);
-              this.CONSUME(T.RParen);
-              // The parentheses belong to the span, so messages point at what was written.
-              return this.ACTION((): Expr => ({ ...inner, span: this.spFrom(open) }));
+            {
+              ALT: () => {
+                const open = this.CONSUME(T.LParen);
+                const inner = this.SUBRULE2(this.expr);
+                this.CONSUME(T.RParen);
+                // The parentheses belong to the span, so messages point at what was written.
+                return this.ACTION((): Expr => ({ ...inner, span: this.spFrom(open) }));
+              },
             },
-          },
-        ],
-        ERR_MSG: "an expression (a number, a name or '(')",
-      }),
+          ],
+          ERR_MSG: "an expression (a number, a name or '(')",
+        }),
+      ),
     NO_RESYNC,
   );
 

@@ -20,67 +20,83 @@ const OPEN: ReadonlySet<TokenType> = new Set([T.LParen, T.LBracket]);
 const CLOSE: ReadonlySet<TokenType> = new Set([T.RParen, T.RBracket]);
 
 /**
- * Call `each` with every statement's tokens, in order. A statement ends at a newline or `;`
- * outside brackets and braces. Inside an unclosed `{` (or bracket), a line starting with a
- * top-level statement keyword ends the statement too, so a missing `}` costs one statement.
+ * Takes tokens in pieces (a file is lexed in chunks) and calls `each` with every statement, in
+ * order. A statement ends at a newline or `;` outside brackets and braces. Inside an unclosed
+ * `{` (or bracket), a line starting with a top-level statement keyword ends the statement too,
+ * so a missing `}` costs one statement.
  */
-export function forEachStatement(tokens: IToken[], each: (s: StatementTokens) => void): void {
-  let current: IToken[] = [];
-  let brackets = 0;
-  let braces = 0;
-  let tooDeep: IToken | undefined;
-  let lineStart = true;
+export class StatementSplitter {
+  private current: IToken[] = [];
+  private brackets = 0;
+  private braces = 0;
+  private tooDeep: IToken | undefined;
+  private lineStart = true;
 
-  const flush = (): void => {
-    // A block cut short by a missing `}` must not end in a separator, so the error names the `}`.
-    const last = current[current.length - 1]?.tokenType;
-    if (last === T.Newline || last === T.Semicolon) current.pop();
-    if (current.length > 0) each(tooDeep ? { tokens: current, tooDeep } : { tokens: current });
-    current = [];
-    brackets = 0;
-    braces = 0;
-    tooDeep = undefined;
-  };
+  constructor(private readonly each: (s: StatementTokens) => void) {}
 
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    let type = t.tokenType;
-    if (type === T.Identifier) {
-      T.retypeKeyword(t);
-      type = t.tokenType;
-    }
-    if (type === T.Newline || type === T.Semicolon) {
-      lineStart = type === T.Newline;
-      if (brackets > 0) {
-        // A newline inside brackets continues the statement; `;` there is a mistake to report.
-        if (type === T.Semicolon) current.push(t);
-      } else if (braces > 0) {
-        // One separator between block items: none after `{` or after another separator.
-        const prev = current[current.length - 1]?.tokenType;
-        if (prev !== T.LCurly && prev !== T.Newline && prev !== T.Semicolon) current.push(t);
-      } else {
-        flush();
+  push(tokens: readonly IToken[]): void {
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      let type = t.tokenType;
+      if (type === T.Identifier) {
+        T.retypeKeyword(t);
+        type = t.tokenType;
       }
-      continue;
+      if (type === T.Newline || type === T.Semicolon) {
+        this.separator(t, type);
+        continue;
+      }
+      if (this.lineStart && (this.brackets > 0 || this.braces > 0)) {
+        const starters = this.brackets > 0 ? T.statementStarters : T.topLevelOnlyStarters;
+        if (starters.has(type)) this.finish();
+      }
+      this.lineStart = false;
+      if (OPEN.has(type)) {
+        this.brackets++;
+        if (this.brackets > MAX_NESTING && !this.tooDeep) this.tooDeep = t;
+      } else if (CLOSE.has(type)) {
+        if (this.brackets > 0) this.brackets--;
+      } else if (type === T.LCurly) {
+        this.braces++;
+      } else if (type === T.RCurly) {
+        if (this.braces > 0) this.braces--;
+        if (this.endsInSeparator()) this.current.pop();
+      }
+      this.current.push(t);
     }
-    if (lineStart && (brackets > 0 || braces > 0)) {
-      const ends = brackets > 0 ? T.statementStarters.has(type) : T.topLevelOnlyStarters.has(type);
-      if (ends) flush();
-    }
-    lineStart = false;
-    if (OPEN.has(type)) {
-      brackets++;
-      if (brackets > MAX_NESTING && !tooDeep) tooDeep = t;
-    } else if (CLOSE.has(type)) {
-      if (brackets > 0) brackets--;
-    } else if (type === T.LCurly) {
-      braces++;
-    } else if (type === T.RCurly) {
-      if (braces > 0) braces--;
-      const prev = current[current.length - 1]?.tokenType;
-      if (prev === T.Newline || prev === T.Semicolon) current.pop();
-    }
-    current.push(t);
   }
-  flush();
+
+  /** Hand over the statement in progress (call at the end of the file). */
+  finish(): void {
+    // A block cut short by a missing `}` must not end in a separator, so the error names the `}`.
+    if (this.endsInSeparator()) this.current.pop();
+    if (this.current.length > 0) {
+      this.each(
+        this.tooDeep ? { tokens: this.current, tooDeep: this.tooDeep } : { tokens: this.current },
+      );
+    }
+    this.current = [];
+    this.brackets = 0;
+    this.braces = 0;
+    this.tooDeep = undefined;
+  }
+
+  private separator(t: IToken, type: TokenType): void {
+    this.lineStart = type === T.Newline;
+    if (this.brackets > 0) {
+      // A newline inside brackets continues the statement; `;` there is a mistake to report.
+      if (type === T.Semicolon) this.current.push(t);
+    } else if (this.braces > 0) {
+      // One separator between block items: none after `{` or after another separator.
+      const prev = this.current[this.current.length - 1]?.tokenType;
+      if (prev !== T.LCurly && !this.endsInSeparator()) this.current.push(t);
+    } else {
+      this.finish();
+    }
+  }
+
+  private endsInSeparator(): boolean {
+    const last = this.current[this.current.length - 1]?.tokenType;
+    return last === T.Newline || last === T.Semicolon;
+  }
 }
