@@ -12,6 +12,7 @@ import type {
   EndpointRoute,
   LeafCounts,
 } from "../lowering/compiled.js";
+import { attrsText, protText } from "../lowering/protection.js";
 import type { ParamSchema, VcmPlugin } from "../plugin-api/types.js";
 
 export const MANIFEST_VERSION = 1;
@@ -63,8 +64,12 @@ export interface ManifestMapping {
   unity?: boolean;
   buffer?: string;
   memory: string;
+  /** PROT_* bits (plugin API), and the same as text (`rw-`, `p` = privileged only). */
   prot: number;
+  perms: string;
+  /** ATTR_* bits (plugin API), and the same as words. */
   attrs: number;
+  attributes: string[];
   chunks: {
     iova: Hex;
     pa: Hex;
@@ -213,7 +218,9 @@ function mappingToManifest(m: CompiledMapping): ManifestMapping {
     ...(m.buffer !== undefined ? { buffer: m.buffer } : {}),
     memory: m.memory,
     prot: m.prot,
+    perms: protText(m.prot),
     attrs: m.attrs,
+    attributes: attrsText(m.attrs),
     chunks: m.chunks.map((c) => ({
       iova: hex(c.iova),
       pa: hex(c.pa),
