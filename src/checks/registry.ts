@@ -5,12 +5,20 @@
 import type { Diagnostic, RelatedInformation } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { syntaxChecks } from "../syntax/checks.js";
-import { loaderChecks } from "../workspace/checks.js";
+import { loweringChecks } from "../lowering/checks.js";
+import { loaderChecks, pluginLoadChecks } from "../workspace/checks.js";
 import { namedChecks } from "./check-definitions.js";
 import type { CheckDefinition } from "./definition.js";
 import { resolveChecks } from "./resolve-checks.js";
 
-const ALL: CheckDefinition[] = [...syntaxChecks, ...loaderChecks, ...resolveChecks, ...namedChecks];
+const ALL: CheckDefinition[] = [
+  ...syntaxChecks,
+  ...loaderChecks,
+  ...pluginLoadChecks,
+  ...resolveChecks,
+  ...namedChecks,
+  ...loweringChecks,
+];
 
 const byName = new Map<string, CheckDefinition>();
 const byCode = new Map<string, CheckDefinition>();

@@ -19,7 +19,8 @@ export interface PluginTestOptions {
 
 /** Validate mapper-block text against the plugin's schema, as a topology would. */
 export function paramsFromBlock(plugin: VcmPlugin, block: string): PluginParams {
-  const text = `iommu m : ${plugin.name} { ${block} }\n`;
+  // A pool must exist for the mapper to resolve; the kit uses its own pool.
+  const text = `memory ram 0x8000_0000 .. +64M ram\npool p in ram\niommu m : ${plugin.name} { ${block} }\n`;
   const { ast, diagnostics } = parseSource(text, "--params");
   const registry = new PluginRegistry();
   registry.register(plugin, "plugin-test");
@@ -42,10 +43,15 @@ export async function runConformanceCli(
   out.write(
     `conformance kit: ${plugin.name} ${plugin.version}, ${options.runs} runs per property\n`,
   );
+  // An aperture parameter (GART) bounds what the kit may map.
+  const aperture = params["aperture"];
   const failures = await runConformance(plugin, {
     params,
     runs: options.runs,
     ...(options.window ? { window: options.window } : {}),
+    ...(typeof aperture === "object" && "base" in aperture
+      ? { aperture: { base: aperture.base, size: aperture.size } }
+      : {}),
   });
   for (const f of failures) out.write(`FAIL ${f}\n`);
   out.write(failures.length === 0 ? "all properties hold\n" : `${failures.length} failure(s)\n`);

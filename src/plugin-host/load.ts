@@ -3,6 +3,7 @@
  * command line (`--plugin`, relative to the working directory) or a topology's `use` line
  * (relative to that file). A module must export a VcmPlugin as `default` or as `plugin`.
  */
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -43,7 +44,14 @@ export function pluginShapeProblem(value: unknown): string | undefined {
 }
 
 function resolveSpecifier(specifier: string, baseDir: string): string {
-  if (specifier.startsWith(".") || isAbsolute(specifier)) return resolve(baseDir, specifier);
+  // A path that exists is a file, even without `./` (as users type it on a command line).
+  if (
+    specifier.startsWith(".") ||
+    isAbsolute(specifier) ||
+    existsSync(resolve(baseDir, specifier))
+  ) {
+    return resolve(baseDir, specifier);
+  }
   return createRequire(join(baseDir, "__vcm_resolve__.js")).resolve(specifier);
 }
 

@@ -28,6 +28,11 @@ container c0 on phb : spapr-v2 {
 }
 `;
 
+/** A device whose domain has a firmware unity (identity) range at ddr + 16M. */
+const UNITY =
+  "device usb behind smmu stream 3\n" +
+  "domain udom on smmu { aperture 0 .. 4G; unity 0x8100_0000 .. +1M; attach usb }\n";
+
 interface Case {
   check: string;
   fires: string;
@@ -189,6 +194,13 @@ describe("expect contradictions", () => {
       true,
     ],
     ["no-MMU engine out of its mask", "dma eng dma-mask 31\nexpect eng cannot write buf\n", false],
+    ["reads inside a unity range", UNITY + "expect usb reads ddr[0x100_0000 .. +4K]\n", false],
+    [
+      "cannot write inside a unity range",
+      UNITY + "expect usb cannot write ddr[0x100_0000 .. +4K]\n",
+      true,
+    ],
+    ["reads just outside a unity range", UNITY + "expect usb reads ddr[0x200_0000 .. +4K]\n", true],
   ];
   for (const [title, extra, fires] of cases)
     test(title, () => {

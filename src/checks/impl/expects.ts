@@ -37,6 +37,16 @@ function spacesOf(
   return spaces;
 }
 
+/** Unity (identity) ranges of the endpoint's domains: mapped read-write by the lowering. */
+function unityChunks(ctx: CheckContext, spaces: string[] | "direct"): IrChunk[] {
+  if (spaces === "direct") return [];
+  const names = new Set(spaces);
+  return ctx.ir.domains
+    .filter((d) => names.has(d.name))
+    .flatMap((d) => d.reserved.filter((r) => r.kind === "unity"))
+    .map((r) => ({ pa: r.range.base, size: r.range.size }));
+}
+
 function touches(m: IrMapping, chunks: readonly IrChunk[]): boolean {
   return m.source.chunks.some((a) => chunks.some((b) => rangesOverlap(a.pa, a.size, b.pa, b.size)));
 }
@@ -53,7 +63,7 @@ export const expectContradiction: CheckImplementation = {
       if (!e) continue;
       const spaces = spacesOf(ctx, index, e);
       if (spaces === "unknown") continue;
-      checkOne(x, e, spaces, index, memories, report);
+      checkOne(x, e, spaces, index, memories, report, unityChunks(ctx, spaces));
     }
   },
 };
@@ -65,6 +75,7 @@ function checkOne(
   index: IrIndex,
   memories: CheckContext["ir"]["memories"],
   report: CheckContext["report"],
+  unity: readonly IrChunk[],
 ): void {
   const ex = x.expectation;
   if (ex.kind === "sees") return;
@@ -103,6 +114,13 @@ function checkOne(
   }
   const relevant = mappings.filter((m) => touches(m, ex.object.chunks));
   const perm = PERM[ex.verb];
+  const inUnity = ex.object.chunks.some((c) =>
+    unity.some((u) => rangesOverlap(c.pa, c.size, u.pa, u.size)),
+  );
+  if (inUnity && perm !== "x") {
+    if (ex.negated) report(x.span, `a unity range maps this memory read-write for '${e.name}'`);
+    return;
+  }
   const what = ex.object.buffers.length > 0 ? `'${ex.object.buffers.join("', '")}'` : `this memory`;
   if (ex.negated) {
     const hit = relevant.find((m) => m.perms[perm]);
