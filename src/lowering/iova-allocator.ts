@@ -57,11 +57,16 @@ export class IovaAllocator {
    */
   allocate(size: bigint, align: bigint, anchor: bigint): bigint | undefined {
     const phase = ((anchor % align) + align) % align;
-    for (const r of this.free) {
+    for (let i = 0; i < this.free.length; i++) {
+      const r = this.free[i]!;
       const offset = (((phase - r.start) % align) + align) % align;
       const x = r.start + offset;
       if (x + size <= r.end) {
-        this.reserve(x, size);
+        // Split this range in place: allocation stays O(free ranges), not a list rebuild.
+        const pieces: FreeRange[] = [];
+        if (x > r.start) pieces.push({ start: r.start, end: x });
+        if (x + size < r.end) pieces.push({ start: x + size, end: r.end });
+        this.free.splice(i, 1, ...pieces);
         return x;
       }
     }

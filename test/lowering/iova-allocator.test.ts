@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ADDRESS_LIMIT, IovaAllocator } from "../../src/lowering/iova-allocator.js";
 
@@ -47,5 +48,48 @@ describe("IovaAllocator", () => {
     a.release(x, 0x8000n);
     a.release(y, 0x8000n);
     expect(a.ranges()).toEqual([{ start: 0n, end: 0x10_000n }]);
+  });
+});
+
+describe("IovaAllocator (random)", () => {
+  const RUNS = Number(process.env["FUZZ_RUNS"] ?? 200);
+  it("never hands out reserved or overlapping ranges, and keeps the congruence", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 16 })), {
+          maxLength: 8,
+        }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 1, max: 64 }),
+            fc.constantFrom(4096n, 0x10000n, M2),
+            fc.integer({ min: 0, max: 1 << 20 }),
+          ),
+          { maxLength: 30 },
+        ),
+        (reserved, requests) => {
+          const base = 0x10_0000n;
+          const size = 0x100_0000n;
+          const a = new IovaAllocator(base, size);
+          const taken: [bigint, bigint][] = [];
+          for (const [at, pages] of reserved) {
+            const r: [bigint, bigint] = [base + BigInt(at) * 0x1_0000n, BigInt(pages) * 4096n];
+            a.reserve(r[0], r[1]);
+            taken.push(r);
+          }
+          for (const [pages, align, anchorPages] of requests) {
+            const bytes = BigInt(pages) * 4096n;
+            const anchor = BigInt(anchorPages) * 4096n;
+            const x = a.allocate(bytes, align, anchor);
+            if (x === undefined) continue;
+            expect(x >= base && x + bytes <= base + size).toBe(true);
+            expect((x - anchor) % align).toBe(0n);
+            for (const [b, s] of taken) expect(x + bytes <= b || x >= b + s).toBe(true);
+            taken.push([x, bytes]);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });
