@@ -622,6 +622,11 @@ export class LoweringSession {
     return true;
   }
 
+  /** The mappings currently live, in the order they were made (for scenario `unmap` steps). */
+  records(): readonly CompiledMapping[] {
+    return this.mappings;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Result
 

@@ -1,5 +1,13 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -178,5 +186,26 @@ describe("compile output", () => {
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
     expect(manifest.mappings).toHaveLength(2);
     expect(readdirSync(join(dir, "..")).sort()).toEqual(["out"]);
+  });
+});
+
+describe("loadCompiled", () => {
+  it("refuses a manifest of another version", () => {
+    const plugins = registry();
+    const dir = join(scratch(), "out");
+    compileToDirectory(topology(), plugins, dir);
+    const path = join(dir, "manifest.json");
+    const manifest = JSON.parse(readFileSync(path, "utf8"));
+    manifest.manifestVersion = 99;
+    writeFileSync(path, JSON.stringify(manifest));
+    expect(() => loadCompiled(dir, topology(), plugins)).toThrow(/manifestVersion 99/);
+  });
+
+  it("refuses a pool image of the wrong size", () => {
+    const plugins = registry();
+    const dir = join(scratch(), "out");
+    compileToDirectory(topology(), plugins, dir);
+    truncateSync(join(dir, "pools/pt.bin"), 4096);
+    expect(() => loadCompiled(dir, topology(), plugins)).toThrow(/4096 bytes, expected/);
   });
 });
