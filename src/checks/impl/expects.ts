@@ -23,8 +23,7 @@ function spacesOf(
   if (!e.mapper) return "direct";
   if (e.domain) return [e.domain];
   const spaces: string[] = [];
-  for (const d of ctx.ir.domains) {
-    if (!d.attached.includes(e.name)) continue;
+  for (const d of index.domainsOfDevice.get(e.name) ?? []) {
     if (d.type === "identity" || d.type === "unmanaged") return "unknown";
     if (d.type === "blocked") continue;
     if (ctx.capabilities(d.mapper)?.outside === "passthrough") return "unknown"; // passthrough may reach it
@@ -33,18 +32,17 @@ function spacesOf(
   for (const c of ctx.ir.containers)
     if (c.mapper === e.mapper && e.group !== undefined && c.groups.includes(e.group))
       for (const w of c.windows) spaces.push(w.qualifiedName);
-  void index;
   return spaces;
 }
 
 /** Unity (identity) ranges of the endpoint's domains: mapped read-write by the lowering. */
-function unityChunks(ctx: CheckContext, spaces: string[] | "direct"): IrChunk[] {
+function unityChunks(index: IrIndex, spaces: string[] | "direct"): IrChunk[] {
   if (spaces === "direct") return [];
-  const names = new Set(spaces);
-  return ctx.ir.domains
-    .filter((d) => names.has(d.name))
-    .flatMap((d) => d.reserved.filter((r) => r.kind === "unity"))
-    .map((r) => ({ pa: r.range.base, size: r.range.size }));
+  const out: IrChunk[] = [];
+  for (const name of spaces)
+    for (const r of index.domains.get(name)?.reserved ?? [])
+      if (r.kind === "unity") out.push({ pa: r.range.base, size: r.range.size });
+  return out;
 }
 
 function touches(m: IrMapping, chunks: readonly IrChunk[]): boolean {
@@ -63,7 +61,7 @@ export const expectContradiction: CheckImplementation = {
       if (!e) continue;
       const spaces = spacesOf(ctx, index, e);
       if (spaces === "unknown") continue;
-      checkOne(x, e, spaces, index, memories, report, unityChunks(ctx, spaces));
+      checkOne(x, e, spaces, index, memories, report, unityChunks(index, spaces));
     }
   },
 };

@@ -7,6 +7,8 @@ export interface IrIndex {
   windows: Map<string, { window: IrWindow; container: IrContainer }>;
   /** Top-level mappings (not scenario steps) by target name. */
   mappingsByTarget: Map<string, IrMapping[]>;
+  /** Device name -> the domains it is attached to. */
+  domainsOfDevice: Map<string, IrDomain[]>;
 }
 
 const cache = new WeakMap<IrTopology, IrIndex>();
@@ -25,7 +27,14 @@ export function indexIr(ir: IrTopology): IrIndex {
     if (!list) mappingsByTarget.set(m.target.name, (list = []));
     list.push(m);
   }
-  const index = { domains, windows, mappingsByTarget };
+  const domainsOfDevice = new Map<string, IrDomain[]>();
+  for (const d of ir.domains)
+    for (const device of d.attached) {
+      let list = domainsOfDevice.get(device);
+      if (!list) domainsOfDevice.set(device, (list = []));
+      list.push(d);
+    }
+  const index = { domains, windows, mappingsByTarget, domainsOfDevice };
   cache.set(ir, index);
   return index;
 }
