@@ -35,6 +35,8 @@ export class Fixture {
   readonly handle: TableHandle;
   readonly caps: Capabilities;
   readonly aperture: { base: bigint; size: bigint };
+  /** The page sizes to test: the window's own, else every size the capabilities list. */
+  readonly pageSizes: readonly bigint[];
 
   constructor(
     readonly plugin: VcmPlugin,
@@ -46,6 +48,8 @@ export class Fixture {
     this.memory.allowWrites(base, size);
     this.caps = plugin.capabilities(options.params);
     this.aperture = apertureOf(this.caps, options);
+    // capabilities() cannot see the window, and a windowed table maps only its page size.
+    this.pageSizes = options.window ? [options.window.pageSize] : this.caps.pageSizes;
     this.handle = plugin.create(this.memory, this.pool, {
       params: options.params,
       name: "conformance",

@@ -7,6 +7,8 @@
 import type { VcmPlugin } from "../types.js";
 import type { ConformanceOptions } from "./fixture.js";
 import { runProperties } from "./properties.js";
+
+export { replaySequence, type ConformanceCommand } from "./properties.js";
 import { runSelfTests } from "./self-tests.js";
 
 export type { ConformanceOptions } from "./fixture.js";

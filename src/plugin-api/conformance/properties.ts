@@ -11,8 +11,19 @@ import { Fixture, hex, type ConformanceOptions } from "./fixture.js";
 import { IntervalReference, coalesce, type ReferenceRange } from "./reference.js";
 import { expectedRights, rightsMask } from "./self-tests.js";
 
-type Command =
-  | { kind: "map"; slot: number; sizeIndex: number; count: number; paSlot: number; write: boolean }
+/**
+ * One random step. Numbers are reduced into the tested region: `slot`/`paSlot` modulo the slots
+ * of the chosen page size (`sizeIndex` into the tested sizes), `start`/`length` in 4K pages.
+ */
+export type ConformanceCommand =
+  | {
+      kind: "map";
+      slot: number;
+      sizeIndex: number;
+      count: number;
+      paSlot?: number;
+      write?: boolean;
+    }
   | { kind: "unmap"; start: number; length: number };
 
 const MAX_REGION_PAGES = 2 ** 32;
@@ -24,26 +35,28 @@ function describeRanges(ranges: readonly ReferenceRange[]): string {
     .join(" ");
 }
 
-export function runProperties(
+/** The sequence checker for a plugin and options, or a failure when nothing can be tested. */
+function sequenceChecker(
   plugin: VcmPlugin,
   options: ConformanceOptions,
-  runs: number,
-): string[] {
+):
+  | { check: (cmds: ConformanceCommand[]) => void; command: fc.Arbitrary<ConformanceCommand> }
+  | string {
   const probe = new Fixture(plugin, options);
   const caps = probe.caps;
-  const sizes = caps.pageSizes.filter((s) => s <= probe.aperture.size);
-  if (sizes.length === 0) return ["properties: the plugin lists no usable page size"];
+  const sizes = probe.pageSizes.filter((s) => s <= probe.aperture.size);
+  if (sizes.length === 0) return "properties: the plugin lists no usable page size";
   const largest = sizes.at(-1)!;
   const minPages = Number(sizes[0]! >> 12n);
   const regionBytes = probe.aperture.size < 4n * largest ? probe.aperture.size : 4n * largest;
   const regionPages = Number(regionBytes >> 12n);
   if (regionPages > MAX_REGION_PAGES)
-    return [`properties: region of ${hex(regionBytes)} is too large`];
+    return `properties: region of ${hex(regionBytes)} is too large`;
   const basePfn = Number(probe.aperture.base >> 12n);
   const paLimitPages = Math.min(2 ** (caps.outputBits - 12), 2 ** 40);
   const mask = rightsMask(caps);
 
-  const command: fc.Arbitrary<Command> = fc.oneof(
+  const command: fc.Arbitrary<ConformanceCommand> = fc.oneof(
     fc.record({
       kind: fc.constant("map" as const),
       slot: fc.nat(),
@@ -59,7 +72,7 @@ export function runProperties(
     }),
   );
 
-  const check = (cmds: Command[]): void => {
+  const check = (cmds: ConformanceCommand[]): void => {
     const f = new Fixture(plugin, options);
     const usedAtCreate = f.pool.usedBytes;
     const ref = new IntervalReference();
@@ -68,15 +81,15 @@ export function runProperties(
     };
     cmds.forEach((c, step) => {
       if (c.kind === "map") {
-        const size = sizes[c.sizeIndex]!;
+        const size = sizes[c.sizeIndex % sizes.length]!;
         const pages = Number(size >> 12n);
         const slots = Math.floor(regionPages / pages);
         const count = Math.min(c.count, slots);
         const start = (c.slot % (slots - count + 1)) * pages;
         const paSlots = Math.floor(paLimitPages / pages) - count + 1;
         if (paSlots < 1) return;
-        const pa = (c.paSlot % paSlots) * pages;
-        const prot = c.write ? PROT_READ | PROT_WRITE : PROT_READ;
+        const pa = ((c.paSlot ?? 0) % paSlots) * pages;
+        const prot = c.write === true ? PROT_READ | PROT_WRITE : PROT_READ;
         const iova = (BigInt(basePfn + start) << 12n) as bigint;
         const accepted = !ref.overlaps(start, start + count * pages);
         try {
@@ -93,7 +106,8 @@ export function runProperties(
         }
       } else {
         // Unmaps are whole smallest pages: nothing can split the smallest page.
-        const start = c.start - (c.start % minPages);
+        const first = c.start % regionPages;
+        const start = first - (first % minPages);
         const end = Math.min(regionPages, start + Math.ceil(c.length / minPages) * minPages);
         const expected = ref.unmap(start, end);
         const iova = BigInt(basePfn + start) << 12n;
@@ -165,6 +179,17 @@ export function runProperties(
       );
   };
 
+  return { check, command };
+}
+
+export function runProperties(
+  plugin: VcmPlugin,
+  options: ConformanceOptions,
+  runs: number,
+): string[] {
+  const checker = sequenceChecker(plugin, options);
+  if (typeof checker === "string") return [checker];
+  const { check, command } = checker;
   const result = fc.check(fc.property(fc.array(command, { minLength: 1, maxLength: 24 }), check), {
     numRuns: runs,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
@@ -177,4 +202,23 @@ export function runProperties(
   return [
     `random map/unmap sequences (seed ${result.seed}): ${error}\n  commands: ${JSON.stringify(result.counterexample?.[0])}`,
   ];
+}
+
+/**
+ * Run one command sequence (e.g. the counterexample of a failed run, as printed) through the same
+ * checks as the random property; returns the failures (empty when the plugin behaved).
+ */
+export function replaySequence(
+  plugin: VcmPlugin,
+  options: ConformanceOptions,
+  commands: ConformanceCommand[],
+): string[] {
+  const checker = sequenceChecker(plugin, options);
+  if (typeof checker === "string") return [checker];
+  try {
+    checker.check(commands);
+    return [];
+  } catch (e) {
+    return [`replayed sequence: ${e instanceof Error ? e.message : String(e)}`];
+  }
 }

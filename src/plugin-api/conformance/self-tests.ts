@@ -95,7 +95,7 @@ export function runSelfTests(plugin: VcmPlugin, options: ConformanceOptions): st
   guard("identity-map-per-page-size", () => {
     const f = new Fixture(plugin, options);
     const out: string[] = [];
-    const sizes = f.caps.pageSizes;
+    const sizes = f.pageSizes;
     const largest = sizes.at(-1) ?? 4096n;
     const step = largest > GIB ? largest : GIB;
     const oasLimit = 1n << BigInt(f.caps.outputBits);
@@ -131,7 +131,7 @@ export function runSelfTests(plugin: VcmPlugin, options: ConformanceOptions): st
 
   guard("no-read-no-write-refused", () => {
     const f = new Fixture(plugin, options);
-    const size = f.caps.pageSizes[0] ?? 4096n;
+    const size = f.pageSizes[0] ?? 4096n;
     const out = refused(
       () => plugin.map(f.handle, f.aperture.base, 0n, size, 1, 0, 0),
       "no-permission",
@@ -143,7 +143,7 @@ export function runSelfTests(plugin: VcmPlugin, options: ConformanceOptions): st
 
   guard("largest-page-at-top-of-space", () => {
     const f = new Fixture(plugin, options);
-    const largest = f.caps.pageSizes.at(-1);
+    const largest = f.pageSizes.at(-1);
     if (largest === undefined || largest > f.aperture.size) return [];
     const iova = f.aperture.base + f.aperture.size - largest;
     const oasLimit = 1n << BigInt(f.caps.outputBits);

@@ -7,8 +7,10 @@
  * Split policy (as Linux io-pgtable-arm's __arm_lpae_split_blk_unmap): unmapping part of a
  * block replaces that one block by a next-level table whose leaves map the rest of the block with
  * the block's own rights and attributes; neighbouring entries are never touched. A replicated
- * leaf (ARMv7s 64K/16M, AMD v1 next-level-7) is first rewritten as its individual entries at
- * the same level. If the table pool runs out during a split, the block is left as it was.
+ * leaf (ARMv7s 64K/16M, AMD v1 next-level-7) is first rewritten in place as the next smaller
+ * page its level holds (as arm_v7s_split_cont); where the level holds none (AMD v1 2^40 at level
+ * 4), each copy becomes a next-level table. If the table pool runs out during a split, the page
+ * being split is left as it was.
  *
  * unmap returns the bytes actually unmapped: holes inside the range count 0.
  */
@@ -438,48 +440,95 @@ export class RadixTable implements TableHandle {
     return pages;
   }
 
-  /** Replace the leaf group at entries g0..g0+rep-1 of `node` by smaller leaves (policy above). */
+  /**
+   * Replace the leaf group at entries g0..g0+rep-1 of `node` (one page, decoded in
+   * this.decoded) by smaller leaves mapping the same memory (policy above). The caller then looks
+   * at the entry again and splits further if needed.
+   */
   private split(node: TableNode, g0: number, rep: number, basePfn: number): void {
     const lvl = this.levels[node.level]!;
-    const eb = this.entryBytes;
     const d = this.decoded;
+    const pageShift = d.pageShift;
     const prot = d.prot;
     const attrs = d.attrs;
     const paPfn = d.paPfn;
     const unit = 2 ** (lvl.shift - 12);
+    const eb = this.entryBytes;
     const w = this.words;
     if (rep > 1) {
-      if (!lvl.pageShifts.includes(lvl.shift)) {
-        throw new MappingError(
-          "invalid",
-          `cannot split the replicated leaf at iova ${hex(BigInt(basePfn + g0 * unit) << 12n)}`,
-        );
+      // As arm_v7s_split_cont: the next smaller page this level holds, in place (no allocation).
+      let q = -1;
+      for (const s of lvl.pageShifts) if (s < pageShift && s > q) q = s;
+      if (q >= 0) {
+        const qRep = 2 ** (q - lvl.shift);
+        for (let k = 0; k < rep; k += qRep) {
+          this.leafWords(node.level, q, prot, attrs, paPfn + k * unit);
+          for (let r = 0; r < qRep; r++) {
+            writeDescriptor(
+              this.memory,
+              node.pa + (g0 + k + r) * eb,
+              eb,
+              this.bigEndian,
+              w.lo,
+              w.hi,
+            );
+          }
+        }
+        return;
       }
-      for (let r = 0; r < rep; r++) {
-        this.leafWords(node.level, lvl.shift, prot, attrs, paPfn + r * unit);
-        writeDescriptor(this.memory, node.pa + (g0 + r) * eb, eb, this.bigEndian, w.lo, w.hi);
-      }
-      return;
+      // The level has no smaller page (AMD v1 2^40 at level 4: 2^39 is left out): every copy
+      // becomes a next-level table mapping its own slice of the page.
     }
-    const next = this.levels[node.level + 1];
-    let q = -1;
-    if (lvl.tables && next !== undefined) {
-      for (const s of next.pageShifts) if (s < lvl.shift && s > q) q = s;
-    }
-    if (q < 0) {
+    if (!lvl.tables || this.splitLeafShift(node.level) < 0) {
       throw new MappingError(
         "invalid",
-        `cannot split the block at iova ${hex(BigInt(basePfn + g0 * unit) << 12n)}: ` +
-          "no smaller leaf at the next level",
+        `cannot split the 2^${pageShift} page at iova ${hex((BigInt(basePfn + g0 * unit) << 12n) + this.iovaBase)}: ` +
+          "no smaller leaf at this level or the next",
       );
     }
-    const child = this.allocTable(node.level + 1); // may throw PoolExhaustedError: block intact
+    // Every table is built before any entry changes: if the pool runs out the page stays whole.
+    const children: TableNode[] = [];
     try {
-      const nextUnit = 2 ** (next!.shift - 12);
-      const childEntries = unit / nextUnit;
-      const childRep = 2 ** (q - next!.shift);
+      for (let r = 0; r < rep; r++) {
+        children.push(this.blockTable(node.level, paPfn + r * unit, prot, attrs));
+      }
+    } catch (e) {
+      for (const c of children) this.freeTable(c);
+      throw e;
+    }
+    for (let r = 0; r < rep; r++) {
+      this.format.tableDescriptor(node.level, children[r]!.pa, w);
+      writeDescriptor(this.memory, node.pa + (g0 + r) * eb, eb, this.bigEndian, w.lo, w.hi);
+      node.children![g0 + r] = children[r]!;
+    }
+  }
+
+  /** The largest page the level below `level` holds that is smaller than one `level` entry. */
+  private splitLeafShift(level: number): number {
+    const next = this.levels[level + 1];
+    let q = -1;
+    if (next !== undefined) {
+      for (const s of next.pageShifts) if (s < this.levels[level]!.shift && s > q) q = s;
+    }
+    return q;
+  }
+
+  /**
+   * A new next-level table whose leaves map the span of one `level` entry from `paPfn` on, as
+   * __arm_lpae_split_blk_unmap builds it. May throw PoolExhaustedError (nothing allocated then).
+   */
+  private blockTable(level: number, paPfn: number, prot: number, attrs: number): TableNode {
+    const next = this.levels[level + 1]!;
+    const q = this.splitLeafShift(level);
+    const eb = this.entryBytes;
+    const w = this.words;
+    const child = this.allocTable(level + 1);
+    try {
+      const nextUnit = 2 ** (next.shift - 12);
+      const childEntries = 2 ** (this.levels[level]!.shift - next.shift);
+      const childRep = 2 ** (q - next.shift);
       for (let k = 0; k < childEntries; k += childRep) {
-        this.leafWords(node.level + 1, q, prot, attrs, paPfn + k * nextUnit);
+        this.leafWords(level + 1, q, prot, attrs, paPfn + k * nextUnit);
         for (let r = 0; r < childRep; r++) {
           writeDescriptor(this.memory, child.pa + (k + r) * eb, eb, this.bigEndian, w.lo, w.hi);
         }
@@ -489,9 +538,7 @@ export class RadixTable implements TableHandle {
       this.freeTable(child);
       throw e;
     }
-    this.format.tableDescriptor(node.level, child.pa, w);
-    writeDescriptor(this.memory, node.pa + g0 * eb, eb, this.bigEndian, w.lo, w.hi);
-    node.children![g0] = child;
+    return child;
   }
 
   /** The full leaf descriptor into this.words. */
