@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { VCM_VERSION } from "../version.js";
 import { registerCheckCommand } from "./check-command.js";
+import { registerCompileCommand } from "./compile-command.js";
 import { registerPluginCommands } from "./plugin-commands.js";
 import { EXIT_USAGE, UsageError } from "./exit.js";
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run 'vcm help' or 'vcm COMMAND --help' for usage)")
     .exitOverride();
   registerCheckCommand(program);
+  registerCompileCommand(program);
   registerPluginCommands(program);
   return program;
 }
