@@ -1,0 +1,208 @@
+/**
+ * How each endpoint reaches memory, resolved from the compiled topology: the table(s) it walks
+ * (for a device, found through the IOMMU's own structures with lookupDevice when the plugin has
+ * it, so a corrupted context entry is followed as hardware would follow it), plus what it reaches
+ * by design without a table (identity domains, a DMA engine's bus window, a GART's passthrough
+ * outside its aperture), all bounded by the endpoint's DMA mask.
+ */
+import type { IrEndpoint } from "../ir/types.js";
+import type {
+  CompiledMapper,
+  CompiledTable,
+  CompiledTopology,
+  EndpointRoute,
+} from "../lowering/compiled.js";
+import {
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
+  type Capabilities,
+  type TableContext,
+  type VcmPlugin,
+} from "../plugin-api/types.js";
+import { RunList } from "./run-list.js";
+
+/** Pages in the whole 64-bit space. */
+export const ALL_PFNS = 2 ** 52;
+const RWX = PROT_READ | PROT_WRITE | PROT_EXEC;
+
+export interface TablePath {
+  /** The table whose mappings the endpoint is meant to see. */
+  table: CompiledTable;
+  /** The context actually walked (its root may come from the device's context entry). */
+  context: TableContext;
+  plugin: VcmPlugin;
+  caps: Capabilities;
+  /** false when the binding faults: the endpoint reaches nothing through this table. */
+  reachable: boolean;
+}
+
+export interface BindingProblem {
+  expected: string;
+  found: string;
+}
+
+export interface EndpointPath {
+  endpoint: string;
+  ir?: IrEndpoint;
+  route: EndpointRoute;
+  description: string;
+  tables: TablePath[];
+  /** Reached by design, without a table (sorted by IOVA). */
+  byDesign: RunList;
+  /** First IOVA page the endpoint cannot drive. */
+  maskEndPfn: number;
+  binding?: BindingProblem;
+}
+
+function maskEnd(bits: number): number {
+  return bits >= 64 ? ALL_PFNS : 2 ** Math.max(0, bits - 12);
+}
+
+const capsCache = new WeakMap<object, Capabilities>();
+export function capabilitiesOf(plugin: VcmPlugin, params: TableContext["params"]): Capabilities {
+  let c = capsCache.get(params);
+  if (c === undefined) {
+    c = plugin.capabilities(params);
+    capsCache.set(params, c);
+  }
+  return c;
+}
+
+export function resolvePaths(view: CompiledTopology): EndpointPath[] {
+  const tables = new Map(view.tables.map((t) => [t.name, t]));
+  const mappers = new Map(view.mappers.map((m) => [m.name, m]));
+  const irEndpoints = new Map(view.ir.endpoints.map((e) => [e.name, e]));
+  const out: EndpointPath[] = [];
+
+  const tablePath = (t: CompiledTable, root?: bigint): TablePath | undefined => {
+    const plugin = view.plugins.get(t.format);
+    if (!plugin) return undefined;
+    return {
+      table: t,
+      context: root === undefined ? t.context : { ...t.context, root },
+      plugin,
+      caps: capabilitiesOf(plugin, t.context.params),
+      reachable: true,
+    };
+  };
+
+  for (const route of view.endpoints) {
+    const ir = irEndpoints.get(route.endpoint);
+    const path: EndpointPath = {
+      endpoint: route.endpoint,
+      route,
+      description: "",
+      tables: [],
+      byDesign: new RunList(),
+      maskEndPfn: maskEnd(ir?.dmaMaskBits ?? 64),
+    };
+    if (ir) path.ir = ir;
+    switch (route.kind) {
+      case "table": {
+        path.description = `mmu ${route.mapper} -> ${route.table}`;
+        const t = tables.get(route.table);
+        const p = t && tablePath(t);
+        if (p) path.tables.push(p);
+        break;
+      }
+      case "iommu": {
+        path.description = `iommu ${route.mapper} -> domain ${route.domain}`;
+        const t = tables.get(route.table);
+        if (!t) break;
+        const p = bindThroughInstance(view, route, t, mappers.get(route.mapper), path);
+        const tp = tablePath(t, p.root);
+        if (tp) {
+          tp.reachable = p.reachable;
+          path.tables.push(tp);
+          addOutside(tp, path);
+        }
+        break;
+      }
+      case "windows": {
+        path.description = `iommu ${route.mapper} -> container ${route.container}`;
+        for (const name of route.tables) {
+          const t = tables.get(name);
+          const p = t && tablePath(t);
+          if (p) path.tables.push(p);
+        }
+        break;
+      }
+      case "identity": {
+        path.description = `iommu ${route.mapper} -> identity domain ${route.domain}`;
+        const first = Number(route.aperture.base >> 12n);
+        const end = Math.min(
+          ALL_PFNS,
+          Number((route.aperture.base + route.aperture.size) >> 12n),
+          path.maskEndPfn,
+        );
+        path.byDesign.push(first, first, end - first, RWX, -1);
+        break;
+      }
+      case "blocked":
+        path.description = `iommu ${route.mapper} -> blocked domain ${route.domain}`;
+        break;
+      case "unattached":
+        path.description = `iommu ${route.mapper}, in no domain`;
+        break;
+      case "direct": {
+        path.description =
+          `no MMU: bus = pa - 0x${route.busOffset.toString(16)}, ` + `${route.dmaMaskBits}-bit`;
+        const end = maskEnd(route.dmaMaskBits);
+        path.maskEndPfn = end;
+        path.byDesign.push(0, Number(route.busOffset >> 12n), end, RWX, -1);
+        break;
+      }
+    }
+    out.push(path);
+  }
+  return out;
+}
+
+/** The table root the device's stream id selects in the IOMMU's own structures, from bytes. */
+function bindThroughInstance(
+  view: CompiledTopology,
+  route: Extract<EndpointRoute, { kind: "iommu" }>,
+  table: CompiledTable,
+  mapper: CompiledMapper | undefined,
+  path: EndpointPath,
+): { root?: bigint; reachable: boolean } {
+  const plugin = view.plugins.get(table.format);
+  if (!plugin?.lookupDevice || !mapper?.instance || route.stream === undefined) {
+    return { reachable: true };
+  }
+  const hex = (x: bigint) => "0x" + x.toString(16);
+  const found = plugin.lookupDevice(
+    view.memory,
+    table.context.params,
+    mapper.instance.registers,
+    route.stream,
+  );
+  const expected = `stream ${hex(route.stream)} -> table ${table.name} (root ${hex(table.context.root)}, id ${table.domainId})`;
+  if ("fault" in found) {
+    path.binding = { expected, found: `fault: ${found.fault}` };
+    return { reachable: false };
+  }
+  if (found.root !== table.context.root || found.domainId !== table.domainId) {
+    const other = view.tables.find(
+      (t) => t.mapper === table.mapper && t.context.root === found.root,
+    );
+    path.binding = {
+      expected,
+      found:
+        `root ${hex(found.root)} id ${found.domainId}` + (other ? ` (table ${other.name})` : ""),
+    };
+  }
+  return { root: found.root, reachable: true };
+}
+
+/** A GART-style `outside passthrough`: everything outside the aperture reaches pa == iova. */
+function addOutside(tp: TablePath, path: EndpointPath): void {
+  if (tp.caps.outside !== "passthrough") return;
+  const a = tp.context.aperture;
+  const first = Number(a.base >> 12n);
+  const end = Number((a.base + a.size) >> 12n);
+  const limit = Math.min(path.maskEndPfn, ALL_PFNS);
+  if (first > 0) path.byDesign.push(0, 0, Math.min(first, limit), RWX, -1);
+  if (end < limit) path.byDesign.push(end, end, limit - end, RWX, -1);
+}

@@ -1,0 +1,117 @@
+/**
+ * `vcm explain ENDPOINT ADDRESS`: the path one address takes for one endpoint, read from bytes:
+ * the binding, each table level's descriptor and decoded fields, and the frame reached.
+ */
+import type { CompiledTopology } from "../lowering/compiled.js";
+import { protText } from "../lowering/protection.js";
+import type { WalkStep } from "../plugin-api/types.js";
+import { resolvePaths } from "./endpoint-paths.js";
+import { frameToken } from "./frame-token.js";
+import { MemoryNames } from "./memory-names.js";
+
+export interface ExplainTableWalk {
+  table: string;
+  format: string;
+  root: bigint;
+  steps: WalkStep[];
+  result:
+    | { ok: true; pa: bigint; prot: string; pageSize: bigint }
+    | { ok: false; level: number; reason: string };
+}
+
+export interface ExplainResult {
+  endpoint: string;
+  address: bigint;
+  route: string;
+  /** Binding problem found through the IOMMU's device structures, if any. */
+  binding?: string;
+  walks: ExplainTableWalk[];
+  /** Where the access lands, or why it faults. */
+  outcome:
+    | { ok: true; pa: bigint; token: number; memory: string; prot: string; via: string }
+    | { ok: false; reason: string };
+}
+
+export function explain(
+  compiled: CompiledTopology,
+  endpoint: string,
+  address: bigint,
+): ExplainResult {
+  const path = resolvePaths(compiled).find((p) => p.endpoint === endpoint);
+  if (!path) {
+    return {
+      endpoint,
+      address,
+      route: "unknown endpoint",
+      walks: [],
+      outcome: { ok: false, reason: `no endpoint named ${endpoint}` },
+    };
+  }
+  const names = new MemoryNames(compiled.ir);
+  const result: ExplainResult = {
+    endpoint,
+    address,
+    route: path.description,
+    walks: [],
+    outcome: { ok: false, reason: "no translation" },
+  };
+  if (path.binding)
+    result.binding = `expected ${path.binding.expected}, found ${path.binding.found}`;
+  const land = (pa: bigint, prot: string, via: string) => {
+    const pfn = Number(pa >> 12n);
+    result.outcome = { ok: true, pa, token: frameToken(pfn), memory: names.nameOf(pfn), prot, via };
+  };
+  if (path.maskEndPfn < 2 ** 52 && address >> 12n >= BigInt(path.maskEndPfn)) {
+    result.outcome = {
+      ok: false,
+      reason: `${endpoint} cannot drive ${"0x" + address.toString(16)}: above its DMA mask`,
+    };
+    return result;
+  }
+  const pfn = Number(address >> 12n);
+  const byDesign = path.byDesign.find(pfn);
+  for (const tp of path.tables) {
+    if (!tp.reachable) continue;
+    const a = tp.context.aperture;
+    const w = tp.context.window;
+    const inside = w
+      ? address >= w.base && address < w.base + w.size
+      : address >= a.base && address < a.base + a.size;
+    if (!inside && path.tables.length > 1) continue;
+    const walk = tp.plugin.walk(compiled.memory, tp.context, address);
+    result.walks.push({
+      table: tp.table.name,
+      format: tp.table.format,
+      root: tp.context.root,
+      steps: walk.steps,
+      result: walk.ok
+        ? { ok: true, pa: walk.pa, prot: protText(walk.prot), pageSize: walk.pageSize }
+        : { ok: false, level: walk.level, reason: walk.reason },
+    });
+    if (walk.ok) {
+      land(walk.pa, protText(walk.prot), `table ${tp.table.name}`);
+      return result;
+    }
+    result.outcome = { ok: false, reason: walk.reason };
+  }
+  if (byDesign >= 0) {
+    const pa =
+      (BigInt(path.byDesign.pa[byDesign]! + (pfn - path.byDesign.iova[byDesign]!)) << 12n) |
+      (address & 0xfffn);
+    land(
+      pa,
+      "rwx",
+      path.route.kind === "direct"
+        ? "bus window"
+        : path.route.kind === "identity"
+          ? "identity domain"
+          : "passthrough outside the aperture",
+    );
+  } else if (path.tables.length === 0) {
+    result.outcome = {
+      ok: false,
+      reason: path.route.kind === "blocked" ? "blocked domain" : "no translation for this endpoint",
+    };
+  }
+  return result;
+}

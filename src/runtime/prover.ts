@@ -1,0 +1,362 @@
+/**
+ * Proves endpoints of one compiled state: each table's leaves are enumerated once from bytes
+ * (cached per table and root), compared with the table's intended runs by an interval sweep,
+ * and every disagreement becomes a failure naming the endpoint, the address range, what was
+ * intended and what the bytes give, with the walk trace of the first address.
+ */
+import type { IrChunk } from "../ir/types.js";
+import type { CompiledTopology, LeafCounts } from "../lowering/compiled.js";
+import { protText } from "../lowering/protection.js";
+import type { WalkStep } from "../plugin-api/types.js";
+import { compareRuns, type CompareResult, type Mismatch } from "./compare-runs.js";
+import { resolvePaths, type EndpointPath, type TablePath } from "./endpoint-paths.js";
+import type { FailureSink } from "./failure-sink.js";
+import { tokenText } from "./frame-token.js";
+import { MemoryNames } from "./memory-names.js";
+import { effectiveProt, protMatcher } from "./permissions.js";
+import type { EndpointReport } from "./report.js";
+import { RunList } from "./run-list.js";
+
+export interface TableProof {
+  intent: RunList;
+  reach: RunList;
+  leaves: LeafCounts;
+  compare: CompareResult;
+  /** Set when the plugin threw while reading the table. */
+  error?: string;
+}
+
+export interface ProverOptions {
+  /** Current chunks of buffers moved by a scenario (`migrate`). */
+  bufferChunks?: ReadonlyMap<string, readonly IrChunk[]>;
+  /** Mismatches kept per table (the rest are counted). */
+  limit: number;
+}
+
+export const hexOf = (x: bigint | number): string => "0x" + x.toString(16);
+const addrOf = (pfn: number): bigint => BigInt(pfn) << 12n;
+
+export class Prover {
+  readonly paths: EndpointPath[];
+  readonly names: MemoryNames;
+  private readonly proofs = new Map<string, TableProof>();
+  private readonly intents = new Map<string, RunList>();
+  private readonly reaches = new Map<string, RunList>();
+  private readonly checkedTablePages = new Set<string>();
+  /** Which table owns each table page seen so far (aliasing between tables is an error). */
+  private readonly pageOwners = new Map<number, string>();
+
+  constructor(
+    readonly view: CompiledTopology,
+    readonly sink: FailureSink,
+    readonly options: ProverOptions,
+  ) {
+    this.paths = resolvePaths(view);
+    this.names = new MemoryNames(view.ir, options.bufferChunks);
+  }
+
+  path(endpoint: string): EndpointPath | undefined {
+    return this.paths.find((p) => p.endpoint === endpoint);
+  }
+
+  /** The intended runs of a table, from the mapping records (unity ranges included). */
+  intentOf(table: string): RunList {
+    let list = this.intents.get(table);
+    if (list) return list;
+    list = new RunList();
+    for (const m of this.view.mappings) {
+      if (m.table !== table) continue;
+      for (const c of m.chunks) {
+        list.push(
+          Number(c.iova >> 12n),
+          Number(c.pa >> 12n),
+          Number((c.size + 4095n) >> 12n),
+          m.prot,
+          m.id,
+        );
+      }
+    }
+    list.sortByIova();
+    this.intents.set(table, list);
+    return list;
+  }
+
+  proofOf(tp: TablePath): TableProof {
+    const key = `${tp.table.name}@${tp.context.root}:${tp.reachable}`;
+    let proof = this.proofs.get(key);
+    if (proof) return proof;
+    const intent = this.intentOf(tp.table.name);
+    const reach = new RunList();
+    const leaves: LeafCounts = {};
+    let error: string | undefined;
+    if (tp.reachable) {
+      try {
+        tp.plugin.leaves(
+          this.view.memory,
+          tp.context,
+          (iovaPfn, paPfn, count, prot, _attrs, shift) => {
+            reach.push(iovaPfn, paPfn, count, prot);
+            const key = (2 ** shift).toString();
+            leaves[key] = (leaves[key] ?? 0) + (shift > 12 ? count / 2 ** (shift - 12) : count);
+          },
+        );
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+      }
+    }
+    reach.sortByIova();
+    const compare = compareRuns(intent, reach, {
+      protOk: protMatcher(tp.caps),
+      // A format with no tables (a fixed bus window) reaches what it reaches by design.
+      undeclared: tp.caps.levels > 0,
+      limit: this.options.limit,
+    });
+    proof = { intent, reach, leaves, compare, ...(error !== undefined ? { error } : {}) };
+    this.proofs.set(key, proof);
+    return proof;
+  }
+
+  /**
+   * Everything the endpoint reaches (tables within its mask, plus by-design ranges), by IOVA,
+   * with the permissions in effect on each format. Tags: index into `path.tables`, -1 by design.
+   */
+  reachOf(path: EndpointPath): RunList {
+    const cached = this.reaches.get(path.endpoint);
+    if (cached) return cached;
+    const out = new RunList();
+    const add = (list: RunList, tag: number, caps?: TablePath["caps"]) => {
+      for (let i = 0; i < list.length; i++) {
+        const start = list.iova[i]!;
+        if (start >= path.maskEndPfn) continue;
+        const n = Math.min(list.count[i]!, path.maskEndPfn - start);
+        const prot = caps ? effectiveProt(list.prot[i]!, caps) : list.prot[i]!;
+        out.push(start, list.pa[i]!, n, prot, tag);
+      }
+    };
+    path.tables.forEach((tp, i) => add(this.proofOf(tp).reach, i, tp.caps));
+    add(path.byDesign, -1);
+    out.sortByIova();
+    this.reaches.set(path.endpoint, out);
+    return out;
+  }
+
+  /** The walk of one address through a table, from bytes, for failure listings. */
+  walkTrace(tp: TablePath, address: bigint): { steps: WalkStep[]; outcome: string } {
+    try {
+      const w = tp.plugin.walk(this.view.memory, tp.context, address);
+      if (w.ok) {
+        return {
+          steps: w.steps,
+          outcome: `pa ${hexOf(w.pa)} ${protText(w.prot)} (${w.pageSize / 1024n}K page, ${tokenText(Number(w.pa >> 12n))})`,
+        };
+      }
+      return { steps: w.steps, outcome: `fault at level ${w.level}: ${w.reason}` };
+    } catch (e) {
+      return { steps: [], outcome: `walk failed: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  proveEndpoints(filter?: ReadonlySet<string>): EndpointReport[] {
+    const reports: EndpointReport[] = [];
+    for (const path of this.paths) {
+      if (filter && !filter.has(path.endpoint)) continue;
+      reports.push(this.proveEndpoint(path));
+    }
+    return reports;
+  }
+
+  proveEndpoint(path: EndpointPath): EndpointReport {
+    const before = this.sink.count;
+    const name = path.endpoint;
+    const span = path.ir?.span;
+    if (path.binding) {
+      this.sink.add("device-binding-wrong", {
+        endpoint: name,
+        message: `${name}: its context entry selects ${path.binding.found}, expected ${path.binding.expected}`,
+        expected: path.binding.expected,
+        found: path.binding.found,
+        ...(span ? { span } : {}),
+      });
+    }
+    let pagesChecked = 0;
+    let pagesReachable = 0;
+    const leaves: LeafCounts = {};
+    for (const tp of path.tables) {
+      const proof = this.proofOf(tp);
+      this.checkTablePages(tp);
+      if (proof.error !== undefined) {
+        this.sink.add("run-internal-error", {
+          endpoint: name,
+          table: tp.table.name,
+          message: `${name}: plugin '${tp.plugin.name}' failed reading table ${tp.table.name}: ${proof.error}`,
+          expected: "a readable table",
+          found: proof.error,
+        });
+      }
+      pagesChecked += proof.compare.pagesChecked;
+      for (let i = 0; i < proof.reach.length; i++) {
+        const start = proof.reach.iova[i]!;
+        if (start < path.maskEndPfn)
+          pagesReachable += Math.min(proof.reach.count[i]!, path.maskEndPfn - start);
+      }
+      for (const [k, v] of Object.entries(proof.leaves)) leaves[k] = (leaves[k] ?? 0) + v;
+      for (const m of proof.compare.mismatches) this.reportMismatch(path, tp, m);
+      if (proof.compare.truncated) this.sink.addUncounted(1);
+      this.checkMask(path, tp, proof.intent);
+    }
+    this.checkDirectMappings(path);
+    const failures = this.sink.count - before;
+    return {
+      endpoint: name,
+      route: path.description,
+      tables: path.tables.map((t) => t.table.name),
+      pagesChecked,
+      pagesReachable,
+      leaves,
+      failures,
+      ok: failures === 0,
+    };
+  }
+
+  private spanOf(id: number | undefined) {
+    if (id === undefined) return undefined;
+    return this.view.ir.mappings.find((m) => m.id === id)?.span;
+  }
+
+  private reportMismatch(path: EndpointPath, tp: TablePath, m: Mismatch): void {
+    if (m.iovaPfn >= path.maskEndPfn) return; // the endpoint cannot drive these addresses
+    const count = Math.min(m.count, path.maskEndPfn - m.iovaPfn);
+    const address = addrOf(m.iovaPfn);
+    const size = addrOf(count);
+    const range = `${hexOf(address)}..${hexOf(address + size)}`;
+    const trace = this.walkTrace(tp, address);
+    const ep = path.endpoint;
+    const span = this.spanOf(m.tag !== undefined && m.tag >= 0 ? m.tag : undefined);
+    const mapping =
+      m.tag === undefined ? "" : m.tag < 0 ? " (unity range)" : ` (mapping #${m.tag})`;
+    const expectedText =
+      m.expectedPa === undefined
+        ? "no translation"
+        : `pa ${hexOf(addrOf(m.expectedPa))} ${protText(m.expectedProt ?? 0)} in ${this.names.nameOf(m.expectedPa)}`;
+    const foundText =
+      m.foundPa === undefined
+        ? trace.outcome
+        : `pa ${hexOf(addrOf(m.foundPa))} ${protText(m.foundProt ?? 0)} in ${this.names.namesOf(m.foundPa, count)}`;
+    const common = {
+      endpoint: ep,
+      table: tp.table.name,
+      address,
+      size,
+      expected: expectedText,
+      found: foundText,
+      trace: trace.steps,
+      ...(span ? { span } : {}),
+    };
+    switch (m.kind) {
+      case "missing":
+        this.sink.add("translation-missing", {
+          ...common,
+          message: `${ep}: ${range}${mapping} should reach ${expectedText} but faults (${trace.outcome})`,
+        });
+        break;
+      case "wrong-frame":
+        this.sink.add("translation-wrong-frame", {
+          ...common,
+          message: `${ep}: ${range}${mapping} reaches ${foundText}, expected ${expectedText}`,
+        });
+        break;
+      case "wrong-prot":
+        this.sink.add("permission-mismatch", {
+          ...common,
+          message: `${ep}: ${range}${mapping} grants ${protText(m.foundProt ?? 0)}, declared ${protText(m.expectedProt ?? 0)}`,
+        });
+        break;
+      case "undeclared":
+        this.sink.add("undeclared-reach", {
+          ...common,
+          memory: this.names.namesOf(m.foundPa!, count),
+          message: `${ep}: ${range} reaches ${foundText}, which no mapping declares`,
+        });
+        break;
+    }
+  }
+
+  /** Intended runs the endpoint's DMA mask cannot address. */
+  private checkMask(path: EndpointPath, tp: TablePath, intent: RunList): void {
+    if (path.maskEndPfn >= 2 ** 52) return;
+    for (let i = 0; i < intent.length; i++) {
+      const start = intent.iova[i]!;
+      const end = start + intent.count[i]!;
+      if (end <= path.maskEndPfn) continue;
+      const first = Math.max(start, path.maskEndPfn);
+      const tag = intent.tag[i]!;
+      const span = this.spanOf(tag >= 0 ? tag : undefined);
+      this.sink.add("beyond-dma-mask", {
+        endpoint: path.endpoint,
+        table: tp.table.name,
+        address: addrOf(first),
+        size: addrOf(end - first),
+        expected: `addresses below ${hexOf(addrOf(path.maskEndPfn))}`,
+        found: `mapping #${tag} up to ${hexOf(addrOf(end))}`,
+        message: `${path.endpoint}: mapping #${tag} at ${hexOf(addrOf(first))} lies above its ${Math.log2(path.maskEndPfn) + 12}-bit DMA mask`,
+        ...(span ? { span } : {}),
+      });
+    }
+  }
+
+  /** A no-MMU endpoint's mappings must lie inside its bus window. */
+  private checkDirectMappings(path: EndpointPath): void {
+    if (path.route.kind !== "direct") return;
+    for (const m of this.view.mappings) {
+      if (m.target.kind !== "direct" || m.target.name !== path.endpoint) continue;
+      for (const c of m.chunks) {
+        const end = Number((c.iova + c.size + 4095n) >> 12n);
+        if (end <= path.maskEndPfn) continue;
+        this.sink.add("beyond-dma-mask", {
+          endpoint: path.endpoint,
+          address: c.iova,
+          size: c.size,
+          expected: `bus addresses below ${hexOf(addrOf(path.maskEndPfn))}`,
+          found: `bus ${hexOf(c.iova)}..${hexOf(c.iova + c.size)}`,
+          message: `${path.endpoint}: mapping #${m.id} needs bus addresses up to ${hexOf(c.iova + c.size)}, above its DMA mask`,
+          ...(this.spanOf(m.id) ? { span: this.spanOf(m.id)! } : {}),
+        });
+      }
+    }
+  }
+
+  /** Every table page reachable from a root lies in the mapper's pool and belongs to one table. */
+  private checkTablePages(tp: TablePath): void {
+    const key = `${tp.table.name}@${tp.context.root}`;
+    if (this.checkedTablePages.has(key) || !tp.reachable) return;
+    this.checkedTablePages.add(key);
+    const mapper = this.view.mappers.find((m) => m.name === tp.table.mapper);
+    const pool = this.view.pools.find((p) => p.name === mapper?.pool);
+    const first = pool ? Number(pool.base >> 12n) : -Infinity;
+    const end = pool ? Number((pool.base + pool.size) >> 12n) : Infinity;
+    let reported = 0;
+    try {
+      tp.plugin.tables(this.view.memory, tp.context, (pa, _bytes, level) => {
+        const pfn = Number(pa >> 12n);
+        const owner = this.pageOwners.get(pfn);
+        const outside = pfn < first || pfn >= end;
+        const shared = owner !== undefined && owner !== tp.table.name;
+        if (owner === undefined) this.pageOwners.set(pfn, tp.table.name);
+        if ((!outside && !shared) || reported++ >= 4) return;
+        this.sink.add("table-outside-pool", {
+          table: tp.table.name,
+          address: pa,
+          expected: `a level-${level} table page of ${tp.table.name} in pool ${pool?.name ?? "?"}`,
+          found: outside
+            ? `page ${hexOf(pa)} outside the pool`
+            : `page ${hexOf(pa)}, also a table of ${owner}`,
+          message: outside
+            ? `table ${tp.table.name}: level-${level} table at ${hexOf(pa)} lies outside pool ${pool?.name ?? "?"}`
+            : `table ${tp.table.name}: level-${level} table at ${hexOf(pa)} is also reachable from table ${owner}`,
+        });
+      });
+    } catch {
+      // Reported by the leaves pass of the same table.
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/** Human-readable `vcm run` output: a summary table per endpoint, then each failure with its walk. */
+import type { Span } from "../diagnostics/span.js";
+const formatSpan = (s: Span) => `${s.file}:${s.line}:${s.column}`;
+import type { ExplainResult } from "./explain.js";
+import type { RunFailure, RunReport } from "./report.js";
+import type { WalkStep } from "../plugin-api/types.js";
+
+const hex = (x: bigint) => "0x" + x.toString(16);
+
+function sizeText(bytes: number): string {
+  const units: [number, string][] = [
+    [2 ** 30, "G"],
+    [2 ** 20, "M"],
+    [2 ** 10, "K"],
+  ];
+  for (const [u, s] of units) if (bytes >= u && bytes % u === 0) return `${bytes / u}${s}`;
+  return `${bytes}`;
+}
+
+export function leavesText(leaves: Record<string, number>): string {
+  const keys = Object.keys(leaves).sort((a, b) => Number(a) - Number(b));
+  return keys.length === 0 ? "-" : keys.map((k) => `${sizeText(Number(k))}x${leaves[k]}`).join(" ");
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+export function traceText(steps: readonly WalkStep[], indent = "    "): string {
+  return steps
+    .map(
+      (s) =>
+        `${indent}L${s.level} [${s.index}] @${hex(s.descriptorAddress)} = ${hex(s.descriptor)}  ${s.decoded}`,
+    )
+    .join("\n");
+}
+
+export function failureText(f: RunFailure): string {
+  const where = f.span ? `${formatSpan(f.span)}: ` : "";
+  const scope = f.scenario ? ` [scenario ${f.scenario}${f.step ? ` step ${f.step}` : ""}]` : "";
+  const lines = [`${where}error ${f.code} ${f.check}${scope}: ${f.message}`];
+  if (f.address !== undefined) {
+    lines.push(
+      `    at ${hex(f.address)}${f.size !== undefined ? ` (+${hex(f.size)})` : ""}${f.table ? ` in table ${f.table}` : ""}`,
+    );
+  }
+  lines.push(`    expected: ${f.expected}`, `    found:    ${f.found}`);
+  if (f.trace && f.trace.length > 0) lines.push("    walk:", traceText(f.trace, "      "));
+  return lines.join("\n");
+}
+
+export function runReportText(report: RunReport): string {
+  const rows = [["endpoint", "route", "pages", "reachable", "leaves", "result"]];
+  for (const e of report.endpoints) {
+    rows.push([
+      e.endpoint,
+      e.route,
+      String(e.pagesChecked),
+      String(e.pagesReachable),
+      leavesText(e.leaves),
+      e.ok ? "ok" : `FAIL (${e.failures})`,
+    ]);
+  }
+  const out = [`topology ${report.topology}`, table(rows)];
+  if (report.expects.length > 0) {
+    out.push("", ...report.expects.map((x) => `${x.ok ? "ok  " : "FAIL"} expect ${x.text}`));
+  }
+  for (const s of report.scenarios) {
+    out.push("", `scenario ${s.name}: ${s.ok ? "ok" : "FAILED"}`);
+    for (const st of s.steps) {
+      const re =
+        st.reverified.length > 0
+          ? ` (re-proved ${st.reverified.join(", ")}: ${st.pagesChecked} pages)`
+          : "";
+      out.push(`  ${st.ok ? "ok  " : "FAIL"} ${st.step}. ${st.text}${re}`);
+      for (const n of st.notes) out.push(`         ${n}`);
+    }
+    for (const c of s.containers) {
+      out.push(
+        `  locked memory of ${c.container}: ${hex(c.lockedStart)} -> ${hex(c.lockedEnd)} (limit ${hex(c.limit)})`,
+      );
+    }
+  }
+  if (report.failures.length > 0) {
+    out.push("", ...report.failures.map(failureText));
+    if (report.failureCount > report.failures.length) {
+      out.push(`... and ${report.failureCount - report.failures.length} more failure(s)`);
+    }
+  }
+  out.push(
+    "",
+    report.status === "proved"
+      ? `proved: ${report.pagesChecked} pages on ${report.endpoints.length} endpoint(s) see exactly the intended memory`
+      : `FAILED: ${report.failureCount} failure(s)`,
+  );
+  return out.join("\n") + "\n";
+}
+
+export function explainText(r: ExplainResult): string {
+  const out = [`${r.endpoint} ${hex(r.address)}: ${r.route}`];
+  if (r.binding) out.push(`  binding: ${r.binding}`);
+  for (const w of r.walks) {
+    out.push(`  table ${w.table} (${w.format}, root ${hex(w.root)})`, traceText(w.steps, "    "));
+    out.push(
+      w.result.ok
+        ? `    -> pa ${hex(w.result.pa)} ${w.result.prot}`
+        : `    -> fault at level ${w.result.level}: ${w.result.reason}`,
+    );
+  }
+  out.push(
+    r.outcome.ok
+      ? `  lands on pa ${hex(r.outcome.pa)} (${r.outcome.memory}, token ${r.outcome.token.toString(16).padStart(8, "0")}) ${r.outcome.prot} via ${r.outcome.via}`
+      : `  faults: ${r.outcome.reason}`,
+  );
+  return out.join("\n") + "\n";
+}

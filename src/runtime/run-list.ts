@@ -1,0 +1,100 @@
+/**
+ * A growable list of translation runs (IOVA page -> physical page, count, prot) kept in typed
+ * arrays: a 64 GiB domain must not cost one object per page, nor one per leaf.
+ */
+export class RunList {
+  iova = new Float64Array(16);
+  pa = new Float64Array(16);
+  count = new Float64Array(16);
+  prot = new Uint8Array(16);
+  /** An owner tag per run (a mapping id for intent, a source index for reach). */
+  tag = new Int32Array(16);
+  length = 0;
+  private sorted = true;
+
+  /** Append a run; merges with the previous one when contiguous with the same prot and tag. */
+  push(iovaPfn: number, paPfn: number, count: number, prot: number, tag = 0): void {
+    if (count <= 0) return;
+    const n = this.length;
+    if (n > 0) {
+      const last = n - 1;
+      const end = this.iova[last]! + this.count[last]!;
+      if (
+        end === iovaPfn &&
+        this.pa[last]! + this.count[last]! === paPfn &&
+        this.prot[last] === prot &&
+        this.tag[last] === tag
+      ) {
+        this.count[last] = this.count[last]! + count;
+        return;
+      }
+      if (iovaPfn < end) this.sorted = false;
+    }
+    if (n === this.iova.length) this.grow();
+    this.iova[n] = iovaPfn;
+    this.pa[n] = paPfn;
+    this.count[n] = count;
+    this.prot[n] = prot;
+    this.tag[n] = tag;
+    this.length = n + 1;
+  }
+
+  private grow(): void {
+    const size = this.iova.length * 2;
+    const f = (a: Float64Array) => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    this.iova = f(this.iova);
+    this.pa = f(this.pa);
+    this.count = f(this.count);
+    const p = new Uint8Array(size);
+    p.set(this.prot);
+    this.prot = p;
+    const t = new Int32Array(size);
+    t.set(this.tag);
+    this.tag = t;
+  }
+
+  /** Sort by IOVA (stable enough: runs of one list never overlap when well formed). */
+  sortByIova(): this {
+    if (this.sorted) return this;
+    const order = Array.from({ length: this.length }, (_, i) => i);
+    order.sort((a, b) => this.iova[a]! - this.iova[b]!);
+    const copy = new RunList();
+    for (const i of order)
+      copy.push(this.iova[i]!, this.pa[i]!, this.count[i]!, this.prot[i]!, this.tag[i]!);
+    Object.assign(this, {
+      iova: copy.iova,
+      pa: copy.pa,
+      count: copy.count,
+      prot: copy.prot,
+      tag: copy.tag,
+      length: copy.length,
+    });
+    this.sorted = true;
+    return this;
+  }
+
+  /** Total pages over every run. */
+  pages(): number {
+    let total = 0;
+    for (let i = 0; i < this.length; i++) total += this.count[i]!;
+    return total;
+  }
+
+  /** Index of the run containing `iovaPfn`, or -1 (list must be sorted). */
+  find(iovaPfn: number): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const start = this.iova[mid]!;
+      if (iovaPfn < start) hi = mid - 1;
+      else if (iovaPfn >= start + this.count[mid]!) lo = mid + 1;
+      else return mid;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * `vcm run`, library side: prove from the emitted bytes that every endpoint sees exactly the
+ * intended memory (no trust in the IR's or the plugins' bookkeeping), evaluate the `expect`
+ * lines, then play every scenario from the compiled base state.
+ */
+import type { IrTopology } from "../ir/types.js";
+import type { CompiledTopology } from "../lowering/compiled.js";
+import type { PluginRegistry } from "../plugin-host/registry.js";
+import { evaluateExpect } from "./expects.js";
+import { FailureSink } from "./failure-sink.js";
+import { Prover } from "./prover.js";
+import type { RunReport, ScenarioReport } from "./report.js";
+import { checkRegisteredWindows } from "./spapr-containers.js";
+import { runScenario } from "./scenarios.js";
+
+export interface VerifyOptions {
+  /** Play the scenarios (default true; they need the plugins to lower the IR again). */
+  scenarios?: boolean;
+  /** Only these scenarios (default all). */
+  scenarioNames?: readonly string[];
+  /** Failures listed in detail (default 200); all are counted. */
+  maxFailures?: number;
+  /** Only prove these endpoints (default all). */
+  endpoints?: readonly string[];
+}
+
+export function verify(
+  compiled: CompiledTopology,
+  ir: IrTopology = compiled.ir,
+  plugins: PluginRegistry = compiled.plugins,
+  options: VerifyOptions = {},
+): RunReport {
+  const started = performance.now();
+  const sink = new FailureSink(options.maxFailures ?? 200);
+  const view: CompiledTopology = { ...compiled, ir, plugins };
+  const prover = new Prover(view, sink, { limit: 64 });
+  const filter = options.endpoints ? new Set(options.endpoints) : undefined;
+  const endpoints = prover.proveEndpoints(filter);
+  checkRegisteredWindows(view, sink);
+  const expects = ir.expects
+    .filter((e) => !filter || filter.has(e.endpoint))
+    .map((e) => evaluateExpect(prover, e, sink));
+  const scenarios: ScenarioReport[] = [];
+  if (options.scenarios !== false) {
+    for (const s of ir.scenarios) {
+      if (options.scenarioNames && !options.scenarioNames.includes(s.name)) continue;
+      scenarios.push(runScenario(ir, plugins, s, sink));
+    }
+  }
+  const pagesChecked = endpoints.reduce((n, e) => n + e.pagesChecked, 0);
+  return {
+    topology: ir.name,
+    status: sink.count === 0 ? "proved" : "failed",
+    endpoints,
+    expects,
+    scenarios,
+    failures: sink.failures,
+    failureCount: sink.count,
+    pagesChecked,
+    elapsedMs: performance.now() - started,
+  };
+}

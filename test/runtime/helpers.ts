@@ -1,0 +1,30 @@
+/** Lowering real `.vcm` text with the real plugins, for the runtime tests. */
+import { readFileSync } from "node:fs";
+import { expect } from "vitest";
+import type { IrTopology } from "../../src/ir/types.js";
+import type { CompiledTopology } from "../../src/lowering/compiled.js";
+import { lower } from "../../src/lowering/lower.js";
+import type { PluginRegistry } from "../../src/plugin-host/registry.js";
+import type { VcmPlugin } from "../../src/plugin-api/types.js";
+import { irFromText, realPlugins } from "../fixtures/lowering/from-text.js";
+
+export interface Lowered {
+  ir: IrTopology;
+  compiled: CompiledTopology;
+  plugins: PluginRegistry;
+}
+
+export function lowerText(text: string, file = "test.vcm", extra: VcmPlugin[] = []): Lowered {
+  const plugins = realPlugins(extra);
+  const { ir, errors } = irFromText(text, plugins, file);
+  expect(errors.map((e) => e.message)).toEqual([]);
+  const result = lower(ir, plugins);
+  expect(result.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)).toEqual(
+    [],
+  );
+  return { ir, compiled: result.compiled!, plugins };
+}
+
+export function lowerFile(path: string): Lowered {
+  return lowerText(readFileSync(path, "utf8"), path);
+}
