@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { VCM_VERSION } from "../version.js";
 import { registerCheckCommand } from "./check-command.js";
 import { registerCompileCommand } from "./compile-command.js";
+import { registerRunCommands } from "./run-commands.js";
 import { registerPluginCommands } from "./plugin-commands.js";
 import { EXIT_USAGE, UsageError } from "./exit.js";
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCheckCommand(program);
   registerCompileCommand(program);
+  registerRunCommands(program);
   registerPluginCommands(program);
   return program;
 }

@@ -1,0 +1,181 @@
+/**
+ * `vcm run FILE` (prove every endpoint sees exactly the intended memory) and
+ * `vcm explain FILE ENDPOINT ADDRESS` (the walk trace of one address).
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.js";
+import { loadCompiled } from "../compile/index.js";
+import type { CompiledTopology } from "../lowering/compiled.js";
+import { lower } from "../lowering/lower.js";
+import { checkTopology, type CheckedTopology } from "../pipeline/check-topology.js";
+import {
+  explain,
+  explainJson,
+  explainText,
+  runExitCode,
+  runReportJson,
+  runReportText,
+  verify,
+} from "../runtime/index.js";
+import { severityFromFlags } from "./check-command.js";
+import { hasErrors, isUnreadable, printDiagnostics } from "./diagnostics-output.js";
+import { collect, EXIT_USAGE } from "./exit.js";
+
+interface CommonOptions {
+  tables?: string;
+  json?: boolean;
+  plugin: string[];
+  warn: string[];
+  error: string[];
+}
+
+interface RunOptions extends CommonOptions {
+  scenario: string[];
+  scenarios: boolean;
+  endpoint: string[];
+  maxFailures: number;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("a positive integer");
+  return n;
+}
+
+function parseAddress(value: string): bigint {
+  const text = value.replace(/_/g, "");
+  if (!/^(0x[0-9a-f]+|0b[01]+|[0-9]+)$/i.test(text)) {
+    throw new InvalidArgumentError("an address such as 0x8000_0000 or 4096");
+  }
+  const n = BigInt(text);
+  if (n >= 1n << 64n) throw new InvalidArgumentError("an address below 2^64");
+  return n;
+}
+
+/**
+ * Check the topology, then compile it afresh or load `--tables DIR`. Returns undefined (after
+ * printing why and setting the exit code 2) when the input is not usable.
+ */
+async function prepare(
+  file: string,
+  options: CommonOptions,
+): Promise<{ checked: CheckedTopology; compiled: CompiledTopology } | undefined> {
+  const severity: SeverityOptions = severityFromFlags(options.warn, options.error);
+  const checked = await checkTopology(file, { plugins: options.plugin, severity });
+  const out = options.json ? process.stderr : process.stderr;
+  if (!checked.ir || hasErrors(checked.diagnostics)) {
+    printDiagnostics(checked.diagnostics, checked.sources, out);
+    process.stderr.write(
+      isUnreadable(checked.diagnostics)
+        ? ""
+        : "vcm: the topology has errors; fix them before it can be proved\n",
+    );
+    process.exitCode = EXIT_USAGE;
+    return undefined;
+  }
+  if (options.tables) {
+    printDiagnostics(checked.diagnostics, checked.sources, out);
+    try {
+      return { checked, compiled: loadCompiled(options.tables, checked.ir, checked.registry) };
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      process.stderr.write(`vcm: cannot load tables from '${options.tables}': ${why}\n`);
+      process.exitCode = EXIT_USAGE;
+      return undefined;
+    }
+  }
+  const lowered = lower(checked.ir, checked.registry);
+  const diagnostics = [
+    ...checked.diagnostics,
+    ...applySeverityOverrides(lowered.diagnostics, checked.files, severity),
+  ];
+  printDiagnostics(diagnostics, checked.sources, out);
+  if (!lowered.compiled || hasErrors(diagnostics)) {
+    process.stderr.write("vcm: the topology cannot be lowered to page tables\n");
+    process.exitCode = EXIT_USAGE;
+    return undefined;
+  }
+  return { checked, compiled: lowered.compiled };
+}
+
+function commonOptions(command: Command): Command {
+  return command
+    .option("--tables <dir>", "prove an existing `vcm compile` output instead of compiling afresh")
+    .option("--json", "print a JSON report (docs/RUN-REPORT.md)")
+    .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
+    .option("-W, --warn <check>", "make a check a warning; -W no-NAME turns it off", collect, [])
+    .option("-E, --error <check>", "make a check an error", collect, []);
+}
+
+export function registerRunCommands(program: Command): void {
+  commonOptions(
+    program
+      .command("run")
+      .description("prove every endpoint sees exactly the intended memory, from the table bytes")
+      .argument("<file>", "the .vcm topology"),
+  )
+    .option("--scenario <name>", "play only this scenario (repeatable)", collect, [])
+    .option("--no-scenarios", "prove the compiled state only, play no scenario")
+    .option("--endpoint <name>", "prove only this endpoint (repeatable)", collect, [])
+    .option("--max-failures <n>", "failures listed in detail (all are counted)", positiveInt, 200)
+    .addHelpText(
+      "after",
+      "\nEvery mapping of every endpoint is walked page by page; everything an endpoint can reach is\n" +
+        "compared with what was declared; `expect` lines are evaluated; scenarios are played step by\n" +
+        "step from the compiled state.\n" +
+        "Exit status: 0 all proved, 1 a proof failed, 2 bad input (or a topology with errors).",
+    )
+    .action(async (file: string, options: RunOptions) => {
+      const prepared = await prepare(file, options);
+      if (!prepared) return;
+      const { checked, compiled } = prepared;
+      const known = new Set(checked.ir!.scenarios.map((s) => s.name));
+      for (const s of options.scenario) {
+        if (!known.has(s)) {
+          process.stderr.write(`vcm: no scenario named '${s}'\n`);
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+      }
+      const endpoints = new Set(checked.ir!.endpoints.map((e) => e.name));
+      for (const e of options.endpoint) {
+        if (!endpoints.has(e)) {
+          process.stderr.write(`vcm: no endpoint named '${e}'\n`);
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+      }
+      const report = verify(compiled, checked.ir!, checked.registry, {
+        scenarios: options.scenarios,
+        maxFailures: options.maxFailures,
+        ...(options.scenario.length > 0 ? { scenarioNames: options.scenario } : {}),
+        ...(options.endpoint.length > 0 ? { endpoints: options.endpoint } : {}),
+      });
+      process.stdout.write(options.json ? runReportJson(report) : runReportText(report));
+      process.exitCode = runExitCode(report);
+    });
+
+  commonOptions(
+    program
+      .command("explain")
+      .description("print the walk trace of one address for one endpoint (descriptors per level)")
+      .argument("<file>", "the .vcm topology")
+      .argument("<endpoint>", "a cpu, device or dma engine")
+      .argument(
+        "<address>",
+        "the address the endpoint uses (IOVA, VA or bus address)",
+        parseAddress,
+      ),
+  ).action(async (file: string, endpoint: string, address: bigint, options: CommonOptions) => {
+    const prepared = await prepare(file, options);
+    if (!prepared) return;
+    if (!prepared.checked.ir!.endpoints.some((e) => e.name === endpoint)) {
+      process.stderr.write(`vcm: no endpoint named '${endpoint}'\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    const result = explain(prepared.compiled, endpoint, address);
+    process.stdout.write(options.json ? explainJson(result) : explainText(result));
+    process.exitCode = result.outcome.ok ? 0 : 1;
+  });
+}
