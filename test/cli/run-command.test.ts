@@ -1,0 +1,112 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { hasStackTrace, vcm } from "./helpers.js";
+
+const dir = mkdtempSync(join(tmpdir(), "vcm-run-"));
+
+interface TableEntry {
+  name: string;
+  tablePages: { pa: string; bytes: number; level: number }[];
+}
+
+/** Compile the p2p sample and return where gpu_dom's last-level table sits in the pool image. */
+function compileP2p(out: string) {
+  expect(vcm(["compile", "samples/p2p-revoke.vcm", "-o", out]).code).toBe(0);
+  const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+  const pool = manifest.pools[0];
+  const table = (manifest.tables as TableEntry[]).find((t) => t.name === "gpu_dom")!;
+  const page = table.tablePages[table.tablePages.length - 1]!;
+  const image = join(out, pool.image);
+  const offset = Number(BigInt(page.pa) - BigInt(pool.base));
+  return { image, offset };
+}
+
+describe("vcm run", () => {
+  it.each(["video-pipeline", "default-domains", "spapr-v2", "p2p-revoke"])(
+    "proves the %s sample",
+    (name) => {
+      const r = vcm(["run", `samples/${name}.vcm`]);
+      expect(r.stdout).toMatch(/^proved: \d+ pages on \d+ endpoint\(s\)/m);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    },
+  );
+
+  it("prints a JSON report", () => {
+    const r = vcm(["run", "samples/p2p-revoke.vcm", "--json"]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.status).toBe("proved");
+    expect(report.endpoints.map((e: { endpoint: string }) => e.endpoint).sort()).toEqual([
+      "gpu",
+      "nic",
+    ]);
+  });
+
+  it("proves an untouched compile output, and fails on corrupted bytes", () => {
+    const out = join(dir, "p2p");
+    const { image, offset } = compileP2p(out);
+    expect(vcm(["run", "samples/p2p-revoke.vcm", "--tables", out]).code).toBe(0);
+
+    const bytes = readFileSync(image);
+    const original = Buffer.from(bytes);
+    let entry = -1;
+    for (let i = offset; i < offset + 4096; i += 8) {
+      if (bytes.readBigUInt64LE(i) !== 0n) {
+        entry = i;
+        break;
+      }
+    }
+    expect(entry).toBeGreaterThanOrEqual(0);
+
+    // Clear the valid bit of gpu_dom's mapping: the gpu no longer reaches vram_rx.
+    bytes[entry] = bytes[entry]! & ~1;
+    writeFileSync(image, bytes);
+    const cleared = vcm(["run", "samples/p2p-revoke.vcm", "--tables", out, "--no-scenarios"]);
+    expect(cleared.code).toBe(1);
+    expect(cleared.stdout).toMatch(/gpu/);
+    expect(cleared.stdout).toContain("FAILED");
+
+    // A stray copy of the descriptor one slot further: reach nobody declared.
+    original.copy(bytes, 0, 0);
+    bytes.writeBigUInt64LE(original.readBigUInt64LE(entry), entry + 8);
+    writeFileSync(image, bytes);
+    const stray = vcm(["run", "samples/p2p-revoke.vcm", "--tables", out, "--no-scenarios"]);
+    expect(stray.code).toBe(1);
+    expect(stray.stdout).toContain("gpu");
+  });
+
+  it("exits 2 for bad input, an unknown scenario or endpoint, and a bad tables directory", () => {
+    expect(vcm(["run", join(dir, "missing.vcm")]).code).toBe(2);
+    const bad = join(dir, "bad.vcm");
+    writeFileSync(bad, "map x -> y at 0 r\n");
+    const r = vcm(["run", bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error[VCM0100]");
+    expect(vcm(["run", "samples/p2p-revoke.vcm", "--scenario", "nope"]).code).toBe(2);
+    expect(vcm(["run", "samples/p2p-revoke.vcm", "--endpoint", "nope"]).code).toBe(2);
+    const t = vcm(["run", "samples/p2p-revoke.vcm", "--tables", join(dir, "nothing-here")]);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain("cannot load tables");
+    expect(hasStackTrace(t.stderr)).toBe(false);
+  });
+});
+
+describe("vcm explain", () => {
+  it("prints the walk trace of a mapped address, descriptor by descriptor", () => {
+    const r = vcm(["explain", "samples/video-pipeline.vcm", "disp", "0x1000_0000"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("disp_dom (arm-v7s");
+    expect(r.stdout).toMatch(/L1 \[256\] @0x[0-9a-f]+ = 0x[0-9a-f]+ +section/);
+    expect(r.stdout).toContain("buffer frame[0]");
+  });
+
+  it("explains a fault with its level, and refuses a bad address", () => {
+    const r = vcm(["explain", "samples/video-pipeline.vcm", "vdec", "0"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("fault");
+    expect(vcm(["explain", "samples/video-pipeline.vcm", "vdec", "12Q"]).code).toBe(2);
+    expect(vcm(["explain", "samples/video-pipeline.vcm", "nobody", "0"]).code).toBe(2);
+  });
+});
