@@ -43,7 +43,7 @@ export class Prover {
   private readonly intents = new Map<string, RunList>();
   private readonly reaches = new Map<string, RunList>();
   private readonly checkedTablePages = new Set<string>();
-  /** Which table owns each table page seen so far (aliasing between tables is an error). */
+  /** Which table owns each table (by its address: sub-page tables share frames) seen so far. */
   private readonly pageOwners = new Map<number, string>();
 
   constructor(
@@ -338,10 +338,10 @@ export class Prover {
     try {
       tp.plugin.tables(this.view.memory, tp.context, (pa, _bytes, level) => {
         const pfn = Number(pa >> 12n);
-        const owner = this.pageOwners.get(pfn);
+        const owner = this.pageOwners.get(Number(pa));
         const outside = pfn < first || pfn >= end;
         const shared = owner !== undefined && owner !== tp.table.name;
-        if (owner === undefined) this.pageOwners.set(pfn, tp.table.name);
+        if (owner === undefined) this.pageOwners.set(Number(pa), tp.table.name);
         if ((!outside && !shared) || reported++ >= 4) return;
         this.sink.add("table-outside-pool", {
           table: tp.table.name,
