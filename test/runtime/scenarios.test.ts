@@ -1,0 +1,143 @@
+/** Scenario semantics: sPAPR registration (as VFIO has it), power-off, attach/detach, expects. */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { verify } from "../../src/runtime/index.js";
+import type { RunReport } from "../../src/runtime/report.js";
+import { lowerText } from "./helpers.js";
+
+const SPAPR = readFileSync("samples/spapr-v2.vcm", "utf8").replace(/scenario hot_add[\s\S]*$/, "");
+
+function run(text: string): RunReport {
+  const l = lowerText(text);
+  return verify(l.compiled, l.ir, l.plugins);
+}
+
+function checks(report: RunReport, scenario: string): [string, number | undefined][] {
+  return report.failures.filter((f) => f.scenario === scenario).map((f) => [f.check, f.step]);
+}
+
+describe("sPAPR v2 registration", () => {
+  it("the identical range again only takes a reference; locked memory returns to its start", () => {
+    const r = run(
+      SPAPR +
+        `scenario s {
+           register c0 guest[4G .. +1G]
+           register c0 guest[4G .. +1G]
+           unregister c0 guest[4G .. +1G]
+           unregister c0 guest[4G .. +1G]
+         }`,
+    );
+    expect(r.failures.map((f) => f.message)).toEqual([]);
+    const s = r.scenarios[0]!;
+    expect(s.steps[1]!.notes[0]).toContain("reference count now 2");
+    expect(s.containers[0]).toMatchObject({ lockedStart: 4n << 30n, lockedEnd: 4n << 30n });
+  });
+
+  it("an overlapping, different range is refused (EBUSY)", () => {
+    const r = run(SPAPR + `scenario s { register c0 guest[2G .. +4G] }`);
+    expect(checks(r, "s")).toEqual([["register-overlap", 1]]);
+  });
+
+  it("unregister must match a registered range exactly (ENOENT)", () => {
+    const r = run(SPAPR + `scenario s { unregister c0 guest[0 .. +2G] }`);
+    expect(checks(r, "s")).toEqual([["unregister-not-found", 1]]);
+    expect(r.failures[0]!.message).toContain("ENOENT");
+  });
+
+  it("unregister is refused while pages of the range are mapped", () => {
+    const r = run(SPAPR + `scenario s { unregister c0 guest[0 .. +4G] }`);
+    expect(checks(r, "s")).toEqual([["unregister-busy", 1]]);
+  });
+
+  it("locked memory is counted in host pages and flagged over the limit", () => {
+    const small = SPAPR.replace("locked-limit 32G", "locked-limit 4G");
+    // 4K registered inside one 64K host page still locks the whole host page.
+    const r = run(small + `scenario s { register c0 guest[5G + 4K .. +4K] }`);
+    expect(checks(r, "s")).toEqual([["locked-limit-exceeded", 1]]);
+    expect(r.scenarios[0]!.containers[0]!.lockedEnd).toBe((4n << 30n) + 0x1_0000n);
+  });
+
+  it("mapping unregistered memory through a window is refused", () => {
+    const r = run(
+      SPAPR + `scenario s { map guest[8G .. +1M] -> c0.ddw at 0x0800_0002_0000_0000 rw }`,
+    );
+    expect(checks(r, "s")).toEqual([["map-unregistered", 1]]);
+  });
+});
+
+const P2P = readFileSync("samples/p2p-revoke.vcm", "utf8");
+
+describe("other steps", () => {
+  it("power-off lists every endpoint that still maps the region", () => {
+    const r = run(P2P + `scenario off { power-off gpu_bar }`);
+    const f = r.failures.filter((x) => x.check === "power-off-still-mapped");
+    expect(f.map((x) => [x.endpoint, x.address])).toEqual([["nic", 0x40_0000_0000n]]);
+    expect(r.scenarios.find((s) => s.name === "off")!.steps[0]!.notes[0]).toBe(
+      "still mapped by nic",
+    );
+  });
+
+  it("power-off after revoking is clean", () => {
+    const r = run(P2P + `scenario off { revoke gpu_bar\n power-off gpu_bar }`);
+    expect(r.failures).toEqual([]);
+  });
+
+  it("attach moves a device to another domain through the IOMMU's structures; expects follow", () => {
+    const r = run(
+      P2P +
+        `scenario move {
+           attach gpu to nic_dom
+           expect gpu writes rx
+           detach gpu
+           expect gpu cannot write rx
+         }`,
+    );
+    expect(r.failures.map((f) => f.message)).toEqual([]);
+    const s = r.scenarios.find((x) => x.name === "move")!;
+    expect(s.steps[0]!.reverified).toContain("gpu");
+  });
+
+  it("VT-d: attach rewrites the context entries, and the device then sees the other domain", () => {
+    const text = readFileSync("samples/default-domains.vcm", "utf8");
+    const r = run(
+      text +
+        `scenario move {
+           attach nvme to usb_dom
+           expect nvme reads usb_ring
+           expect nvme cannot read nvme_data
+           detach nvme
+           expect nvme reads nvme_data
+         }`,
+    );
+    expect(r.failures.map((f) => f.message)).toEqual([]);
+    expect(r.scenarios[0]!.steps[0]!.reverified).toEqual(["nvme", "usb"]);
+  });
+
+  it("a false expect fails at its step, naming what it found", () => {
+    const r = run(P2P + `scenario bad { expect gpu writes rx }`);
+    expect(checks(r, "bad")).toEqual([["expect-failed", 1]]);
+  });
+
+  it("unmap of something not mapped is a failed step", () => {
+    const r = run(P2P + `scenario bad { unmap scratch from nic_dom }`);
+    expect(checks(r, "bad")).toEqual([["scenario-step-failed", 1]]);
+  });
+});
+
+describe("top-level expects", () => {
+  it("each kind fails when it does not hold", () => {
+    const text = P2P.replace("expect gpu cannot write rx", "expect gpu cannot write vram_rx")
+      .concat("expect nic faults at 0x40_0000_0000\n")
+      .concat("expect nic sees rx at 0x40_0000_0000\n")
+      .concat("expect gpu reads rx\n");
+    const r = run(text);
+    const failed = r.expects.filter((e) => !e.ok).map((e) => e.text);
+    expect(failed).toEqual([
+      "gpu cannot write vram_rx",
+      "nic faults at 0x4000000000",
+      "nic sees rx at 0x4000000000",
+      "gpu reads rx",
+    ]);
+    expect(r.failures.every((f) => f.check === "expect-failed" && f.span !== undefined)).toBe(true);
+  });
+});
