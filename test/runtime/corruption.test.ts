@@ -4,7 +4,7 @@
  * address. Corrupt descriptors are encoded by the plugin itself in a scratch table, so each is
  * a well-formed descriptor of the format, just not the intended one.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PhysicalMemory } from "../../src/plugin-api/physical-memory.js";
 import { PoolAllocator } from "../../src/plugin-api/pool-allocator.js";
 import {
@@ -81,11 +81,6 @@ function failuresAt(report: RunReport, check: string, address: bigint) {
 }
 
 describe.each(FORMAT_CASES)("$format: corrupted bytes are caught", (c) => {
-  let bench: Bench;
-  beforeAll(() => {
-    bench = new Bench(c);
-  });
-
   it("the uncorrupted topology is proved", () => {
     const report = new Bench(c).verify();
     expect(report.failures.map((f) => f.message)).toEqual([]);
