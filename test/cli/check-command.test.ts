@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { hasStackTrace, vcm } from "./helpers.js";
+import { hasStackTrace, ROOT, vcm } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vcm-cli-"));
 function file(name: string, content: string | Uint8Array): string {
@@ -182,6 +182,40 @@ describe("third-party plugins", () => {
     expect(r.stdout).toContain("VCM0021");
     expect(r.stdout).toContain("toy-flat-again.js");
     expect(r.stdout).toMatch(/toy-flat\/index\.js/);
+  });
+
+  it("loads a plugin by package name, from --plugin and from a `use` line", () => {
+    // A project directory with the plugin installed as a package (and vcm itself beside it).
+    const project = mkdtempSync(join(tmpdir(), "vcm-pkg-"));
+    const pkg = join(project, "node_modules", "vcm-plugin-toy");
+    mkdirSync(pkg, { recursive: true });
+    symlinkSync(ROOT, join(project, "node_modules", "vcm"), "dir");
+    cpSync(join(ROOT, fixture, "index.js"), join(pkg, "index.js"));
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({
+        name: "vcm-plugin-toy",
+        version: "0.0.1",
+        type: "module",
+        main: "index.js",
+      }),
+    );
+    const list = vcm(["plugins", "--plugin", "vcm-plugin-toy"], { cwd: project });
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(
+      /toy-flat 0\.0\.1 \(API 1\) from .*node_modules\/vcm-plugin-toy\/index\.js/,
+    );
+    const topology = readFileSync(join(ROOT, fixture, "topology.vcm"), "utf8").replace(
+      'use "./index.js"',
+      'use "vcm-plugin-toy"',
+    );
+    writeFileSync(join(project, "t.vcm"), topology);
+    const r = vcm(["check", "t.vcm"], { cwd: project });
+    expect(r.stdout).toBe("");
+    expect(r.code).toBe(0);
+    const missing = vcm(["plugins", "--plugin", "vcm-plugin-absent"], { cwd: project });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("cannot find plugin 'vcm-plugin-absent'");
   });
 
   it("reports a module that is not a plugin", () => {
