@@ -3,8 +3,8 @@
  * enumerate leaves (coalesced, for the runtime verifier's proofs), enumerate table pages, dump.
  * Tables are followed wherever their descriptors point, so a corrupted table is read as it is.
  */
-import { FRAME_BYTES, FRAME_WORDS, type PhysicalMemory } from "../physical-memory.js";
-import type { LeafVisitor, TableVisitor, WalkResult, WalkStep } from "../types.js";
+import { FRAME_BYTES, type PhysicalMemory } from "../physical-memory.js";
+import type { TableVisitor, WalkResult, WalkStep } from "../types.js";
 import {
   DESC_INVALID,
   DESC_LEAF,
@@ -13,9 +13,26 @@ import {
   descriptorWords,
   type RadixFormat,
 } from "./format.js";
-import { bswap32, descriptorBigInt, readDescriptor } from "./memory-words.js";
+import { descriptorBigInt, readDescriptor } from "./memory-words.js";
 
-const TWO32 = 4294967296;
+export { radixLeaves } from "./leaves.js";
+
+/**
+ * Entries of a table from entry `i` to the end of its frame (or of the table), and whether that
+ * frame holds anything: frames never written read as zero and are skipped whole.
+ */
+function frameChunk(
+  memory: PhysicalMemory,
+  tablePa: number,
+  i: number,
+  entries: number,
+  entryBytes: number,
+): { count: number; present: boolean } {
+  const addr = tablePa + i * entryBytes;
+  const pfn = Math.floor(addr / FRAME_BYTES);
+  const count = Math.min(entries - i, (FRAME_BYTES - (addr - pfn * FRAME_BYTES)) / entryBytes);
+  return { count, present: memory.has(pfn) };
+}
 
 function hex(n: number | bigint): string {
   return "0x" + n.toString(16);
@@ -103,153 +120,6 @@ export function radixWalk(
   };
 }
 
-/**
- * Every valid leaf under `rootPa`, each table read once, runs of contiguous compatible leaves
- * coalesced into one `visit` call. For formats with the address at its natural position, a leaf
- * equal to the previous one plus its page size extends the run without a decode call.
- */
-export function radixLeaves(
-  memory: PhysicalMemory,
-  format: RadixFormat,
-  rootPa: number,
-  visit: LeafVisitor,
-): void {
-  const g = format.geometry;
-  const eb = g.entryBytes;
-  const be = g.bigEndian;
-  const natural = format.encodeLeafAddress === undefined;
-  const d = decodedDescriptor();
-  const baseIovaPfn = Number((g.iovaBase ?? 0n) >> 12n);
-  // The pending run.
-  let runIova = -1;
-  let runPa = 0;
-  let runCount = 0;
-  let runProt = 0;
-  let runAttrs = 0;
-  let runShift = 0;
-
-  const flush = (): void => {
-    if (runCount > 0) visit(runIova, runPa, runCount, runProt, runAttrs, runShift);
-    runCount = 0;
-  };
-
-  const emit = (
-    iova: number,
-    pa: number,
-    count: number,
-    prot: number,
-    attrs: number,
-    shift: number,
-  ): void => {
-    if (
-      runCount > 0 &&
-      iova === runIova + runCount &&
-      pa === runPa + runCount &&
-      prot === runProt &&
-      attrs === runAttrs &&
-      shift === runShift
-    ) {
-      runCount += count;
-      return;
-    }
-    flush();
-    runIova = iova;
-    runPa = pa;
-    runCount = count;
-    runProt = prot;
-    runAttrs = attrs;
-    runShift = shift;
-  };
-
-  const walkTable = (tablePa: number, l: number, basePfn: number, depth: number): void => {
-    const lvl = g.levels[l]!;
-    const unit = 2 ** (lvl.shift - 12);
-    const entries = 2 ** lvl.bits;
-    const stepLo = lvl.shift < 32 ? 2 ** lvl.shift : 0;
-    const stepHi = lvl.shift < 32 ? 0 : 2 ** (lvl.shift - 32);
-    const fast8 = eb === 8 && !be && stepHi === 0;
-    let expLo = -1; // no expectation (read words are never negative)
-    let expHi = -1;
-    let i = 0;
-    let byte = tablePa;
-    while (i < entries) {
-      const pfn = Math.floor(byte / FRAME_BYTES);
-      const frame = memory.peek(pfn);
-      let wi = (byte - pfn * FRAME_BYTES) >>> 2;
-      const m = Math.min(entries - i, (FRAME_WORDS - wi) / (eb >>> 2));
-      const iEnd = i + m;
-      for (; i < iEnd; i++, wi += eb >>> 2) {
-        if (fast8 && expLo >= 0) {
-          // Tight scan while each entry is the previous one plus one page (no carry into hi).
-          let k = wi;
-          let e = expLo;
-          const kEnd = wi + 2 * (iEnd - i);
-          const limit = TWO32 - stepLo;
-          while (k < kEnd && frame[k] === e && frame[k + 1] === expHi && e < limit) {
-            e += stepLo;
-            k += 2;
-          }
-          const n = (k - wi) >>> 1;
-          if (n > 0) {
-            runCount += n * unit;
-            expLo = e;
-            i += n;
-            wi = k;
-            if (i >= iEnd) break;
-          }
-        }
-        let lo: number;
-        let hi: number;
-        if (eb === 8) {
-          lo = be ? bswap32(frame[wi + 1]!) : frame[wi]!;
-          hi = be ? bswap32(frame[wi]!) : frame[wi + 1]!;
-        } else {
-          lo = be ? bswap32(frame[wi]!) : frame[wi]!;
-          hi = 0;
-        }
-        if (lo === expLo && hi === expHi) {
-          // Same attributes, next page: extends the pending run.
-          runCount += unit;
-          expLo += stepLo;
-          expHi += stepHi;
-          if (expLo >= TWO32) {
-            expLo -= TWO32;
-            expHi += 1;
-          }
-          continue;
-        }
-        expLo = -1;
-        if (lo === 0 && hi === 0) continue;
-        format.decode(l, lo, hi, d);
-        if (d.kind === DESC_TABLE) {
-          if (lvl.tables && l + 1 < g.levels.length && depth < g.levels.length) {
-            walkTable(d.tablePa, l + 1, basePfn + i * unit, depth + 1);
-          }
-          continue;
-        }
-        if (d.kind !== DESC_LEAF || !lvl.pageShifts.includes(d.pageShift)) continue;
-        const rep = 2 ** (d.pageShift - lvl.shift);
-        // A replicated copy maps its own slice of the page.
-        const paPfn = d.paPfn + (i % rep) * unit;
-        emit(basePfn + i * unit, paPfn, unit, d.prot, d.attrs, d.pageShift);
-        if (natural && rep === 1 && (eb === 8 || lo + stepLo < TWO32)) {
-          expLo = lo + stepLo;
-          expHi = hi + stepHi;
-          if (expLo >= TWO32) {
-            expLo -= TWO32;
-            expHi += 1;
-          }
-          if (eb === 4) expHi = 0;
-        }
-      }
-      byte += m * eb;
-    }
-  };
-
-  walkTable(rootPa, 0, baseIovaPfn, 1);
-  flush();
-}
-
 /** Every table page reachable from `rootPa` (each once), with its size and level number. */
 export function radixTables(
   memory: PhysicalMemory,
@@ -268,11 +138,19 @@ export function radixTables(
     visit(BigInt(tablePa), lvl.tableBytes, lvl.number);
     if (!lvl.tables || l + 1 >= g.levels.length) return;
     const entries = 2 ** lvl.bits;
-    for (let i = 0; i < entries; i++) {
-      readDescriptor(memory, tablePa + i * g.entryBytes, g.entryBytes, g.bigEndian, w);
-      if (w.lo === 0 && w.hi === 0) continue;
-      format.decode(l, w.lo, w.hi, d);
-      if (d.kind === DESC_TABLE) walkTable(d.tablePa, l + 1);
+    for (let i = 0; i < entries;) {
+      const chunk = frameChunk(memory, tablePa, i, entries, g.entryBytes);
+      const end = i + chunk.count;
+      if (!chunk.present) {
+        i = end;
+        continue;
+      }
+      for (; i < end; i++) {
+        readDescriptor(memory, tablePa + i * g.entryBytes, g.entryBytes, g.bigEndian, w);
+        if (w.lo === 0 && w.hi === 0) continue;
+        format.decode(l, w.lo, w.hi, d);
+        if (d.kind === DESC_TABLE) walkTable(d.tablePa, l + 1);
+      }
     }
   };
   walkTable(rootPa, 0);
@@ -323,7 +201,18 @@ export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootP
         );
         run = null;
       };
-      for (let i = 0; i < 2 ** lvl.bits; i++) {
+      const entries = 2 ** lvl.bits;
+      let chunkEnd = 0;
+      for (let i = 0; i < entries; i++) {
+        if (i === chunkEnd) {
+          const chunk = frameChunk(memory, t.pa, i, entries, g.entryBytes);
+          chunkEnd = i + chunk.count;
+          if (!chunk.present) {
+            flush();
+            i = chunkEnd - 1;
+            continue;
+          }
+        }
         readDescriptor(memory, t.pa + i * g.entryBytes, g.entryBytes, g.bigEndian, w);
         if (w.lo === 0 && w.hi === 0) {
           flush();

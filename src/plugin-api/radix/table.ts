@@ -24,7 +24,7 @@ import {
   type RadixFormat,
   type RadixLevel,
 } from "./format.js";
-import { readDescriptor, writeDescriptor, zeroTable } from "./memory-words.js";
+import { bswap32, readDescriptor, writeDescriptor, zeroTable } from "./memory-words.js";
 
 /** Bookkeeping for one table page (never per entry). */
 interface TableNode {
@@ -210,13 +210,6 @@ export class RadixTable implements TableHandle {
     const lvl = this.levels[level]!;
     const unit = 2 ** (lvl.shift - 12);
     const entries = 2 ** lvl.bits;
-    const rep = 2 ** (pageShift - lvl.shift);
-    const pagePfns = 2 ** (pageShift - 12);
-    const eb = this.entryBytes;
-    const wordsPerEntry = eb >>> 2;
-    const natural = this.format.encodeLeafAddress === undefined;
-    const fast = natural && !this.bigEndian && rep === 1;
-    const w = this.words;
     let cur = start;
     let pa = paPfn;
     while (cur < end) {
@@ -224,66 +217,138 @@ export class RadixTable implements TableHandle {
       const idx0 = Math.floor(cur / unit) % entries;
       const n = Math.min(entries - idx0, (end - cur) / unit);
       node.valid += n;
-      if (fast) {
-        // Hot path: desc = template | pa, written a frame at a time with no call per entry.
-        let paLow = pa % TWO20;
-        let paHigh = (pa - paLow) / TWO20;
-        const stepLow = unit < TWO20 ? unit : 0;
-        const stepHigh = unit < TWO20 ? 0 : unit / TWO20;
-        let byte = node.pa + idx0 * eb;
-        let left = n;
-        while (left > 0) {
-          const pfn = Math.floor(byte / FRAME_BYTES);
-          const frame = this.memory.frame(pfn);
-          let wi = (byte - pfn * FRAME_BYTES) >>> 2;
-          const m = Math.min(left, (FRAME_WORDS - wi) / wordsPerEntry);
-          const wEnd = wi + m * wordsPerEntry;
-          if (eb === 8) {
+      this.writeLeaves(node.pa + idx0 * this.entryBytes, n, pa, level, pageShift, tLo, tHi);
+      pa += n * unit;
+      cur += n * unit;
+    }
+  }
+
+  /**
+   * Write `n` consecutive leaf entries from byte address `byte` (one table), the first mapping
+   * frame `paPfn`: a frame at a time, with no hook call per entry when the address sits at its
+   * natural position, and runs of identical words (replicated copies) written with fill().
+   */
+  private writeLeaves(
+    byte: number,
+    n: number,
+    paPfn: number,
+    level: number,
+    pageShift: number,
+    tLo: number,
+    tHi: number,
+  ): void {
+    const unitShift = this.levels[level]!.shift;
+    const rep = 2 ** (pageShift - unitShift);
+    const pagePfns = 2 ** (pageShift - 12);
+    const eb = this.entryBytes;
+    const wpe = eb >>> 2;
+    const be = this.bigEndian;
+    const natural = this.format.encodeLeafAddress === undefined;
+    const memory = this.memory;
+    // The page's address as paHigh * 2^20 + paLow (4K frames), so `paLow << 12` is lo's part.
+    let paLow = paPfn % TWO20;
+    let paHigh = (paPfn - paLow) / TWO20;
+    const stepLow = pagePfns < TWO20 ? pagePfns : 0;
+    const stepHigh = pagePfns < TWO20 ? 0 : pagePfns / TWO20;
+    if (natural && rep === 1 && stepLow !== 0) {
+      // Hot path: one page per entry, segments between carries into the high word.
+      let left = n;
+      while (left > 0) {
+        const pfn = Math.floor(byte / FRAME_BYTES);
+        const frame = memory.frame(pfn);
+        let wi = (byte - pfn * FRAME_BYTES) >>> 2;
+        const m = Math.min(left, (FRAME_WORDS - wi) / wpe, (TWO20 - paLow) / stepLow);
+        const wEnd = wi + m * wpe;
+        if (eb === 8) {
+          const hiWord = (tHi | paHigh) >>> 0;
+          if (!be) {
             for (; wi < wEnd; wi += 2) {
               frame[wi] = tLo | (paLow << 12);
-              frame[wi + 1] = tHi | paHigh;
+              frame[wi + 1] = hiWord;
               paLow += stepLow;
-              paHigh += stepHigh;
-              if (paLow >= TWO20) {
-                paLow -= TWO20;
-                paHigh += 1;
-              }
             }
           } else {
-            for (; wi < wEnd; wi++) {
-              frame[wi] = tLo | (paLow << 12);
+            const hiStored = bswap32(hiWord);
+            for (; wi < wEnd; wi += 2) {
+              frame[wi] = hiStored;
+              frame[wi + 1] = bswap32((tLo | (paLow << 12)) >>> 0);
               paLow += stepLow;
             }
           }
-          left -= m;
-          byte += m * eb;
+        } else if (!be) {
+          for (; wi < wEnd; wi++) {
+            frame[wi] = tLo | (paLow << 12);
+            paLow += stepLow;
+          }
+        } else {
+          for (; wi < wEnd; wi++) {
+            frame[wi] = bswap32((tLo | (paLow << 12)) >>> 0);
+            paLow += stepLow;
+          }
         }
-        pa += n * unit;
-      } else {
-        for (let k = 0; k < n; k += rep) {
+        if (paLow === TWO20) {
+          paLow = 0;
+          paHigh += 1;
+        }
+        left -= m;
+        byte += m * eb;
+      }
+      return;
+    }
+    // Replicated pages, huge pages and odd address encodings: the words change once per page.
+    const w = this.words;
+    let pa = paPfn;
+    let copiesLeft = 0;
+    let s0 = 0;
+    let s1 = 0;
+    let left = n;
+    while (left > 0) {
+      const pfn = Math.floor(byte / FRAME_BYTES);
+      const frame = memory.frame(pfn);
+      let wi = (byte - pfn * FRAME_BYTES) >>> 2;
+      const m = Math.min(left, (FRAME_WORDS - wi) / wpe);
+      const wEnd = wi + m * wpe;
+      while (wi < wEnd) {
+        if (copiesLeft === 0) {
           w.lo = tLo;
           w.hi = tHi;
           if (natural) {
-            const low = pa % TWO20;
-            w.lo = (w.lo | (low << 12)) >>> 0;
-            w.hi = (w.hi | ((pa - low) / TWO20)) >>> 0;
+            w.lo = (tLo | (paLow << 12)) >>> 0;
+            w.hi = (tHi | paHigh) >>> 0;
+            paLow += stepLow;
+            paHigh += stepHigh;
+            if (paLow >= TWO20) {
+              paLow -= TWO20;
+              paHigh += 1;
+            }
           } else {
             this.format.encodeLeafAddress!(level, pageShift, pa, w);
           }
-          for (let r = 0; r < rep; r++) {
-            writeDescriptor(
-              this.memory,
-              node.pa + (idx0 + k + r) * eb,
-              eb,
-              this.bigEndian,
-              w.lo,
-              w.hi,
-            );
-          }
           pa += pagePfns;
+          if (eb === 4) s0 = be ? bswap32(w.lo >>> 0) : w.lo >>> 0;
+          else if (be) {
+            s0 = bswap32(w.hi >>> 0);
+            s1 = bswap32(w.lo >>> 0);
+          } else {
+            s0 = w.lo >>> 0;
+            s1 = w.hi >>> 0;
+          }
+          copiesLeft = rep;
         }
+        const copies = Math.min(copiesLeft, (wEnd - wi) / wpe);
+        if (eb === 4) {
+          frame.fill(s0, wi, wi + copies);
+          wi += copies;
+        } else {
+          for (let r = 0; r < copies; r++, wi += 2) {
+            frame[wi] = s0;
+            frame[wi + 1] = s1;
+          }
+        }
+        copiesLeft -= copies;
       }
-      cur += n * unit;
+      left -= m;
+      byte += m * eb;
     }
   }
 
