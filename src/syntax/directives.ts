@@ -6,6 +6,7 @@
 import type { IToken } from "chevrotain";
 import type { Directive } from "./ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { LineTable } from "../diagnostics/span.js";
 import { BAD_DIRECTIVE } from "./checks.js";
 import { tokenSpan } from "./spans.js";
 
@@ -15,12 +16,12 @@ const ACTIONS: ReadonlySet<string> = new Set(["disable", "warn", "error"]);
 
 export function readDirectives(
   tokens: readonly IToken[],
-  file: string,
+  lines: LineTable,
   diagnostics: Diagnostic[],
 ): Directive[] {
   const out: Directive[] = [];
   for (const t of tokens) {
-    const span = tokenSpan(file, t);
+    const span = tokenSpan(lines, t);
     const bad = (message: string): void => {
       diagnostics.push({
         code: BAD_DIRECTIVE.code,

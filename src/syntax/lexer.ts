@@ -7,10 +7,8 @@ import { Lexer, type ILexerConfig, type ILexingError, type IToken } from "chevro
 import { lexedTokens } from "./tokens.js";
 
 export const LEXER_CONFIG: ILexerConfig = {
-  positionTracking: "full",
-  // Newline tokens carry their own line breaks; these are the characters that count as one.
-  lineTerminatorsPattern: /\r\n?|\n/g,
-  lineTerminatorCharacters: ["\n", "\r"],
+  // Lines and columns come from the file's line table when a span is read, not from the lexer.
+  positionTracking: "onlyOffset",
   ensureOptimizations: false,
 };
 
@@ -25,7 +23,7 @@ const lexer = createLexer();
 export const CHUNK_SIZE = 1 << 16;
 
 export interface LexedChunk {
-  /** Tokens with file-wide offsets and lines. */
+  /** Tokens with file-wide offsets. */
   tokens: IToken[];
   errors: ILexingError[];
   directives: IToken[];
@@ -35,7 +33,6 @@ export interface LexedChunk {
 /** Lex `text` chunk by chunk, calling `each` in order. */
 export function lexChunks(text: string, each: (chunk: LexedChunk) => void): void {
   let start = 0;
-  let line = 0; // lines before `start`
   while (start < text.length) {
     let end = chunkEnd(text, start + CHUNK_SIZE);
     let result = lexer.tokenize(start === 0 && end === text.length ? text : text.slice(start, end));
@@ -51,9 +48,8 @@ export function lexChunks(text: string, each: (chunk: LexedChunk) => void): void
       directives: result.groups["directives"] ?? [],
       unterminated: result.groups["unterminated"] ?? [],
     };
-    if (start > 0) shift(chunk, start, line);
+    if (start > 0) shift(chunk, start);
     each(chunk);
-    if (end < text.length) line += countLines(text, start, end);
     start = end;
   }
 }
@@ -65,28 +61,14 @@ function chunkEnd(text: string, at: number): number {
   return nl < 0 ? text.length : nl + 1;
 }
 
-function countLines(text: string, start: number, end: number): number {
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) n++;
-    else if (c === 13 && text.charCodeAt(i + 1) !== 10) n++;
-  }
-  return n;
-}
-
-function shift(chunk: LexedChunk, offset: number, lines: number): void {
+function shift(chunk: LexedChunk, offset: number): void {
   const fix = (t: IToken): void => {
     t.startOffset += offset;
-    t.endOffset! += offset;
-    t.startLine! += lines;
-    t.endLine! += lines;
   };
   chunk.tokens.forEach(fix);
   chunk.directives.forEach(fix);
   chunk.unterminated.forEach(fix);
   for (const e of chunk.errors) {
     e.offset += offset;
-    if (e.line !== undefined) e.line += lines;
   }
 }

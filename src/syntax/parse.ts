@@ -4,7 +4,7 @@
 import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
 import type { SourceFile, Statement } from "./ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { Span } from "../diagnostics/span.js";
+import { LineTable, TextSpan, type Span } from "../diagnostics/span.js";
 import type { CheckDefinition } from "../checks/definition.js";
 import {
   INVALID_CHARACTER,
@@ -16,7 +16,7 @@ import {
 import { readDirectives } from "./directives.js";
 import { lexChunks } from "./lexer.js";
 import { parser } from "./parser.js";
-import { afterToken, tokenSpan } from "./spans.js";
+import { afterToken, tokenEnd, tokenSpan } from "./spans.js";
 import { MAX_NESTING, StatementSplitter } from "./statements.js";
 import { UnterminatedString } from "./tokens.js";
 
@@ -41,20 +41,21 @@ export function parseSource(text: string, file: string): ParseResult {
 
 function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
   const { file } = ast;
-  parser.file = file;
+  const lines = LineTable.of(file, ast.text);
+  parser.lines = lines;
   // Offsets of lexical mistakes in the current chunk: a statement holding one is reported already.
   let lexicalErrors: number[] = [];
   let nextLexical = 0;
 
   const splitter = new StatementSplitter(({ tokens, tooDeep }) => {
     const start = tokens[0]!.startOffset;
-    const end = tokens[tokens.length - 1]!.endOffset! + 1;
+    const end = tokenEnd(tokens[tokens.length - 1]!);
     while (nextLexical < lexicalErrors.length && lexicalErrors[nextLexical]! < start) nextLexical++;
     let alreadyReported = nextLexical < lexicalErrors.length && lexicalErrors[nextLexical]! < end;
     for (const t of tokens) {
       if (t.tokenType === UnterminatedString) {
         diagnostics.push(
-          diagnostic(UNTERMINATED_STRING, "string has no closing '\"'", tokenSpan(file, t)),
+          diagnostic(UNTERMINATED_STRING, "string has no closing '\"'", tokenSpan(lines, t)),
         );
         alreadyReported = true;
       }
@@ -64,7 +65,7 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
         diagnostic(
           NESTING_TOO_DEEP,
           `parentheses and brackets nest deeper than ${MAX_NESTING} levels; the statement is skipped`,
-          tokenSpan(file, tooDeep),
+          tokenSpan(lines, tooDeep),
         ),
       );
       return;
@@ -73,7 +74,7 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
     parser.input = tokens;
     const statement: Statement | undefined = parser.statement();
     if (!alreadyReported) {
-      for (const e of parser.errors) diagnostics.push(fromParserError(e, tokens, file));
+      for (const e of parser.errors) diagnostics.push(fromParserError(e, tokens, lines));
     }
     for (const d of parser.extraDiagnostics) diagnostics.push(d);
     // A statement comes back only if it is whole: errors inside a block item drop just that
@@ -82,13 +83,13 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
   });
 
   lexChunks(ast.text, (chunk) => {
-    for (const err of chunk.errors) diagnostics.push(invalidCharacter(ast.text, file, err));
+    for (const err of chunk.errors) diagnostics.push(invalidCharacter(ast.text, lines, err));
     for (const t of chunk.unterminated) {
       diagnostics.push(
-        diagnostic(UNTERMINATED_COMMENT, "'/*' comment has no closing '*/'", tokenSpan(file, t)),
+        diagnostic(UNTERMINATED_COMMENT, "'/*' comment has no closing '*/'", tokenSpan(lines, t)),
       );
     }
-    for (const d of readDirectives(chunk.directives, file, diagnostics)) ast.directives.push(d);
+    for (const d of readDirectives(chunk.directives, lines, diagnostics)) ast.directives.push(d);
     // Statements still open from the last chunk may hold earlier errors: keep those offsets.
     lexicalErrors = lexicalErrors.slice(nextLexical).concat(chunk.errors.map((e) => e.offset));
     nextLexical = 0;
@@ -99,28 +100,24 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
   parser.extraDiagnostics = [];
 }
 
-function invalidCharacter(text: string, file: string, err: ILexingError): Diagnostic {
+function invalidCharacter(text: string, lines: LineTable, err: ILexingError): Diagnostic {
   const ch = text.slice(err.offset, err.offset + err.length);
   const shown = ch.length > 20 ? ch.slice(0, 17) + "..." : ch;
-  return diagnostic(INVALID_CHARACTER, `invalid character${ch.length > 1 ? "s" : ""} '${shown}'`, {
-    file,
-    offset: err.offset,
-    endOffset: err.offset + err.length,
-    line: err.line ?? 1,
-    column: err.column ?? 1,
-    endLine: err.line ?? 1,
-    endColumn: (err.column ?? 1) + err.length,
-  });
+  return diagnostic(
+    INVALID_CHARACTER,
+    `invalid character${ch.length > 1 ? "s" : ""} '${shown}'`,
+    new TextSpan(lines, err.offset, err.offset + err.length),
+  );
 }
 
-function fromParserError(e: IRecognitionException, tokens: IToken[], file: string): Diagnostic {
+function fromParserError(e: IRecognitionException, tokens: IToken[], lines: LineTable): Diagnostic {
   const t = e.token;
   let span: Span;
   if (Number.isNaN(t.startOffset) || t.startOffset === undefined) {
     // End of the statement: point just after its last token.
-    span = afterToken(file, tokens[tokens.length - 1]!);
+    span = afterToken(lines, tokens[tokens.length - 1]!);
   } else {
-    span = tokenSpan(file, t);
+    span = tokenSpan(lines, t);
   }
   return diagnostic(SYNTAX_ERROR, e.message, span);
 }

@@ -42,12 +42,12 @@ import type {
   UseDecl,
 } from "./ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { Span } from "../diagnostics/span.js";
+import { LineTable, type Span } from "../diagnostics/span.js";
 import type { CheckDefinition } from "../checks/definition.js";
 import { DUPLICATE_CLAUSE, MALFORMED_NUMBER, NUMBER_OVERFLOW, SYNTAX_ERROR } from "./checks.js";
 import { errorMessages } from "./error-messages.js";
 import { parseNumber } from "./numbers.js";
-import { tokenSpan, tokensSpan, spanToToken } from "./spans.js";
+import { spanToSpan, spanToToken, tokenSpan, tokensSpan, tokenToSpan } from "./spans.js";
 import * as T from "./tokens.js";
 
 /** C-like binding strength: * / % > + - > << >> > & > |. */
@@ -78,8 +78,8 @@ const ATTRIBUTES: ReadonlyMap<TokenType, MemoryAttribute> = new Map([
 ]);
 
 export class VcmParser extends EmbeddedActionsParser {
-  /** The file being parsed, for spans. */
-  file = "";
+  /** The line table of the file being parsed: every span points to it. */
+  lines: LineTable = LineTable.of("", "");
   /** Diagnostics found while building the AST (numbers, duplicates), beside Chevrotain's errors. */
   extraDiagnostics: Diagnostic[] = [];
 
@@ -117,12 +117,12 @@ export class VcmParser extends EmbeddedActionsParser {
   }
 
   private sp(t: IToken): Span {
-    return tokenSpan(this.file, t);
+    return tokenSpan(this.lines, t);
   }
 
   /** From token `first` to the last token consumed. */
   private spFrom(first: IToken): Span {
-    return tokensSpan(this.file, first, this.LA(0));
+    return tokensSpan(this.lines, first, this.LA(0));
   }
 
   /** Report a second occurrence of a clause; `seen` holds the clauses given so far. */
@@ -302,7 +302,11 @@ export class VcmParser extends EmbeddedActionsParser {
       this.MANY(() => {
         values.push(this.SUBRULE(this.paramValue));
       });
-      return this.ACTION(() => ({ key, values, span: spanToToken(key.span, this.LA(0)) }));
+      return this.ACTION(() => ({
+        key,
+        values,
+        span: spanToToken(this.lines, key.span, this.LA(0)),
+      }));
     },
     ITEM_RESYNC,
   );
@@ -329,7 +333,7 @@ export class VcmParser extends EmbeddedActionsParser {
             start,
             end,
             endIsSize,
-            span: spanToToken(start.span, this.LA(0)),
+            span: spanToToken(this.lines, start.span, this.LA(0)),
           };
           return { kind: "range", range, span: range.span };
         }
@@ -660,7 +664,7 @@ export class VcmParser extends EmbeddedActionsParser {
               this.ACTION(() => {
                 this.once(seen, p, "a mapping");
                 decl.perms.push("priv");
-                decl.permsSpan = tokensSpan(this.file, permsTok, p);
+                decl.permsSpan = tokensSpan(this.lines, permsTok, p);
               });
             },
           },
@@ -1126,7 +1130,7 @@ export class VcmParser extends EmbeddedActionsParser {
                     start,
                     end,
                     endIsSize,
-                    span: spanToToken(start.span, this.LA(0)),
+                    span: spanToToken(this.lines, start.span, this.LA(0)),
                   };
                 } else index = start;
               });
@@ -1136,7 +1140,7 @@ export class VcmParser extends EmbeddedActionsParser {
         this.CONSUME(T.RBracket);
       });
       return this.ACTION((): MemoryRef => {
-        const span = spanToToken(name.span, this.LA(0));
+        const span = spanToToken(this.lines, name.span, this.LA(0));
         if (range) return { kind: "slice", target: name, range, span };
         const ref: BufferRef = { kind: "buffer-ref", name, span };
         if (index !== undefined) ref.index = index;
@@ -1157,7 +1161,7 @@ export class VcmParser extends EmbeddedActionsParser {
         member = this.SUBRULE2(this.ident);
       });
       return this.ACTION(() => {
-        const ref: TargetRef = { name, span: spanToToken(name.span, this.LA(0)) };
+        const ref: TargetRef = { name, span: spanToToken(this.lines, name.span, this.LA(0)) };
         if (member) ref.member = member;
         return ref;
       });
@@ -1185,7 +1189,7 @@ export class VcmParser extends EmbeddedActionsParser {
         start,
         end,
         endIsSize,
-        span: spanToToken(start.span, this.LA(0)),
+        span: spanToToken(this.lines, start.span, this.LA(0)),
       }));
     },
     NO_RESYNC,
@@ -1206,7 +1210,7 @@ export class VcmParser extends EmbeddedActionsParser {
           (operands ??= [first]).push(rhs);
         });
       });
-      return this.ACTION(() => (ops && operands ? foldBinary(operands, ops) : first));
+      return this.ACTION(() => (ops && operands ? foldBinary(this.lines, operands, ops) : first));
     },
     NO_RESYNC,
   );
@@ -1230,12 +1234,7 @@ export class VcmParser extends EmbeddedActionsParser {
             kind: "unary",
             op: op.image as "-" | "~",
             operand: e,
-            span: {
-              ...e.span,
-              offset: op.startOffset,
-              line: op.startLine!,
-              column: op.startColumn!,
-            },
+            span: tokenToSpan(this.lines, op, e.span),
           };
         }
         return e;
@@ -1271,7 +1270,7 @@ export class VcmParser extends EmbeddedActionsParser {
                   const ref: Expr = {
                     kind: "name",
                     name: name.name,
-                    span: spanToToken(name.span, this.LA(0)),
+                    span: spanToToken(this.lines, name.span, this.LA(0)),
                   };
                   if (index) ref.index = index;
                   return ref;
@@ -1312,7 +1311,7 @@ export class VcmParser extends EmbeddedActionsParser {
 const DOMAIN_TYPES: ReadonlySet<string> = new Set(["dma", "identity", "blocked", "unmanaged"]);
 
 /** Fold `operands[0] ops[0] operands[1] ...` with C precedence, left to right. */
-function foldBinary(operands: Expr[], ops: IToken[]): Expr {
+function foldBinary(lines: LineTable, operands: Expr[], ops: IToken[]): Expr {
   const out: Expr[] = [];
   const pending: BinaryOperator[] = [];
   const reduce = (): void => {
@@ -1324,12 +1323,7 @@ function foldBinary(operands: Expr[], ops: IToken[]): Expr {
       op,
       left,
       right,
-      span: {
-        ...left.span,
-        endOffset: right.span.endOffset,
-        endLine: right.span.endLine,
-        endColumn: right.span.endColumn,
-      },
+      span: spanToSpan(lines, left.span, right.span),
     });
   };
   out.push(operands[0]!);
