@@ -6,11 +6,11 @@
  */
 import type { VcmPlugin } from "../types.js";
 import type { ConformanceOptions } from "./fixture.js";
+import { runFixedWindow } from "./fixed-window.js";
 import { runProperties } from "./properties.js";
-
-export { replaySequence, type ConformanceCommand } from "./properties.js";
 import { runSelfTests } from "./self-tests.js";
 
+export { replaySequence, type ConformanceCommand } from "./properties.js";
 export type { ConformanceOptions } from "./fixture.js";
 export { IntervalReference, coalesce, type ReferenceRange } from "./reference.js";
 
@@ -31,7 +31,13 @@ export async function runConformance(
   if (problems.length > 0) {
     return problems.map((p) => `parameters: ${p.key ? `${p.key}: ` : ""}${p.message}`);
   }
+  const runs = options.runs ?? defaultRuns();
+  if (plugin.capabilities(options.params).levels === 0) {
+    // No tables: the translation is a fixed window that map/unmap cannot change.
+    failures.push(...runFixedWindow(plugin, options, runs));
+    return failures;
+  }
   failures.push(...runSelfTests(plugin, options));
-  failures.push(...runProperties(plugin, options, options.runs ?? defaultRuns()));
+  failures.push(...runProperties(plugin, options, runs));
   return failures;
 }
