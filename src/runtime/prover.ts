@@ -337,11 +337,13 @@ export class Prover {
     let reported = 0;
     try {
       tp.plugin.tables(this.view.memory, tp.context, (pa, _bytes, level) => {
-        const pfn = Number(pa >> 12n);
-        const owner = this.pageOwners.get(Number(pa));
+        // Plain numbers: this runs once per table page (32K pages for a 64 GiB domain).
+        const at = Number(pa);
+        const pfn = Math.floor(at / 4096);
         const outside = pfn < first || pfn >= end;
+        const owner = this.pageOwners.get(at);
+        if (owner === undefined) this.pageOwners.set(at, tp.table.name);
         const shared = owner !== undefined && owner !== tp.table.name;
-        if (owner === undefined) this.pageOwners.set(Number(pa), tp.table.name);
         if ((!outside && !shared) || reported++ >= 4) return;
         this.sink.add("table-outside-pool", {
           table: tp.table.name,
