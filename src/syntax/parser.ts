@@ -4,7 +4,13 @@
  * (mapper parameters, domain/container items, scenario steps) re-sync inside a statement: every
  * other rule passes its error up, so a mistake costs at most the item or statement it is in.
  */
-import { EmbeddedActionsParser, type IToken, type OrMethodOpts, type TokenType } from "chevrotain";
+import {
+  EmbeddedActionsParser,
+  type IOrAlt,
+  type IToken,
+  type OrMethodOpts,
+  type TokenType,
+} from "chevrotain";
 import type {
   BinaryOperator,
   BufferDecl,
@@ -126,12 +132,26 @@ export class VcmParser extends EmbeddedActionsParser {
   }
 
   /** Report a second occurrence of a clause; `seen` holds the clauses given so far. */
-  private once(seen: Set<string>, kw: IToken, what: string): void {
-    if (seen.has(kw.image)) {
+  private once(seen: string[], kw: IToken, what: string): void {
+    if (seen.includes(kw.image)) {
       this.report(DUPLICATE_CLAUSE, `${what} has two '${kw.image}' clauses`, this.sp(kw));
-    }
-    seen.add(kw.image);
+    } else seen.push(kw.image);
   }
+
+  // The statements with clauses in any order build their clause alternatives once (closures per
+  // clause per statement were a large share of the parser's garbage); the alternatives reach
+  // the statement being built through these fields.
+  private endpoint!: EndpointDecl;
+  private endpointSeen: string[] = [];
+  private endpointClauses?: IOrAlt<void>[];
+  private buffer!: BufferDecl;
+  private bufferSeen: string[] = [];
+  private bufferClauses?: IOrAlt<void>[];
+  private map!: MapDecl;
+  private mapSeen: string[] = [];
+  private mapPerms!: IToken;
+  private mapClauses?: IOrAlt<void>[];
+  private mapAtAlts?: OrMethodOpts<Expr | "auto">;
 
   // -------------------------------------------------------------------------------------------
   // Statements
@@ -361,71 +381,76 @@ export class VcmParser extends EmbeddedActionsParser {
         name,
         span: this.sp(kw),
       }));
-      const seen = new Set<string>();
+      this.ACTION(() => {
+        this.endpoint = decl;
+        this.endpointSeen = [];
+      });
       this.MANY(() => {
-        this.OR2([
-          {
-            ALT: () => {
-              const c = this.OR3([
-                { ALT: () => this.CONSUME(T.Via) },
-                { ALT: () => this.CONSUME(T.Behind) },
-              ]);
-              const mapper = this.SUBRULE2(this.ident);
-              this.ACTION(() => {
-                this.once(seen, c, "an endpoint");
-                const want = decl.endpointKind === "cpu" ? "via" : "behind";
-                if (c.image !== want) {
-                  this.report(
-                    SYNTAX_ERROR,
-                    `a ${decl.endpointKind} names its MMU with '${want}', not '${c.image}'`,
-                    this.sp(c),
-                  );
-                }
-                decl.mapper = mapper;
-              });
+        this.OR2(
+          (this.endpointClauses ??= [
+            {
+              ALT: () => {
+                const c = this.OR3([
+                  { ALT: () => this.CONSUME(T.Via) },
+                  { ALT: () => this.CONSUME(T.Behind) },
+                ]);
+                const mapper = this.SUBRULE2(this.ident);
+                this.ACTION(() => {
+                  this.once(this.endpointSeen, c, "an endpoint");
+                  const want = this.endpoint.endpointKind === "cpu" ? "via" : "behind";
+                  if (c.image !== want) {
+                    this.report(
+                      SYNTAX_ERROR,
+                      `a ${this.endpoint.endpointKind} names its MMU with '${want}', not '${c.image}'`,
+                      this.sp(c),
+                    );
+                  }
+                  this.endpoint.mapper = mapper;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Stream);
-              const e = this.SUBRULE(this.expr);
-              this.ACTION(() => {
-                this.once(seen, c, "an endpoint");
-                decl.stream = e;
-              });
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.Stream);
+                const e = this.SUBRULE(this.expr);
+                this.ACTION(() => {
+                  this.once(this.endpointSeen, c, "an endpoint");
+                  this.endpoint.stream = e;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Group);
-              const e = this.SUBRULE2(this.expr);
-              this.ACTION(() => {
-                this.once(seen, c, "an endpoint");
-                decl.group = e;
-              });
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.Group);
+                const e = this.SUBRULE2(this.expr);
+                this.ACTION(() => {
+                  this.once(this.endpointSeen, c, "an endpoint");
+                  this.endpoint.group = e;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.DmaMask);
-              const e = this.SUBRULE3(this.expr);
-              this.ACTION(() => {
-                this.once(seen, c, "an endpoint");
-                decl.dmaMask = e;
-              });
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.DmaMask);
+                const e = this.SUBRULE3(this.expr);
+                this.ACTION(() => {
+                  this.once(this.endpointSeen, c, "an endpoint");
+                  this.endpoint.dmaMask = e;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Offset);
-              const e = this.SUBRULE4(this.expr);
-              this.ACTION(() => {
-                this.once(seen, c, "an endpoint");
-                decl.offset = e;
-              });
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.Offset);
+                const e = this.SUBRULE4(this.expr);
+                this.ACTION(() => {
+                  this.once(this.endpointSeen, c, "an endpoint");
+                  this.endpoint.offset = e;
+                });
+              },
             },
-          },
-        ]);
+          ]),
+        );
       });
       return this.ACTION(() => {
         decl.span = this.spFrom(kw);
@@ -541,78 +566,83 @@ export class VcmParser extends EmbeddedActionsParser {
           decl.count = count;
         });
       });
-      const seen = new Set<string>();
+      this.ACTION(() => {
+        this.buffer = decl;
+        this.bufferSeen = [];
+      });
       this.MANY(() => {
-        this.OR([
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.In);
-              const region = this.SUBRULE2(this.ident);
-              this.ACTION(() => {
-                this.once(seen, c, "a buffer");
-                decl.region = region;
-              });
+        this.OR(
+          (this.bufferClauses ??= [
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.In);
+                const region = this.SUBRULE2(this.ident);
+                this.ACTION(() => {
+                  this.once(this.bufferSeen, c, "a buffer");
+                  this.buffer.region = region;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Size);
-              const e = this.SUBRULE2(this.expr);
-              this.ACTION(() => {
-                this.once(seen, c, "a buffer");
-                decl.size = e;
-              });
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.Size);
+                const e = this.SUBRULE2(this.expr);
+                this.ACTION(() => {
+                  this.once(this.bufferSeen, c, "a buffer");
+                  this.buffer.size = e;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Align);
-              const e = this.SUBRULE3(this.expr);
-              this.ACTION(() => {
-                this.once(seen, c, "a buffer");
-                decl.align = e;
-              });
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.Align);
+                const e = this.SUBRULE3(this.expr);
+                this.ACTION(() => {
+                  this.once(this.bufferSeen, c, "a buffer");
+                  this.buffer.align = e;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.At);
-              const e = this.SUBRULE4(this.expr);
-              this.ACTION(() => {
-                this.once(seen, c, "a buffer");
-                decl.at = e;
-              });
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.At);
+                const e = this.SUBRULE4(this.expr);
+                this.ACTION(() => {
+                  this.once(this.bufferSeen, c, "a buffer");
+                  this.buffer.at = e;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Chunks);
-              this.CONSUME2(T.LBracket);
-              const chunks: SliceRef[] = [];
-              this.AT_LEAST_ONE_SEP({
-                SEP: T.Comma,
-                DEF: () => {
-                  const ref = this.SUBRULE(this.memoryRef);
-                  this.ACTION(() => {
-                    if (ref.kind === "slice") chunks.push(ref);
-                    else {
-                      this.report(
-                        SYNTAX_ERROR,
-                        "a chunk must be a slice such as ddr[0x100_0000 .. +64K]",
-                        ref.span,
-                      );
-                    }
-                  });
-                },
-              });
-              this.CONSUME2(T.RBracket);
-              this.ACTION(() => {
-                this.once(seen, c, "a buffer");
-                decl.chunks = chunks;
-              });
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.Chunks);
+                this.CONSUME2(T.LBracket);
+                const chunks: SliceRef[] = [];
+                this.AT_LEAST_ONE_SEP({
+                  SEP: T.Comma,
+                  DEF: () => {
+                    const ref = this.SUBRULE(this.memoryRef);
+                    this.ACTION(() => {
+                      if (ref.kind === "slice") chunks.push(ref);
+                      else {
+                        this.report(
+                          SYNTAX_ERROR,
+                          "a chunk must be a slice such as ddr[0x100_0000 .. +64K]",
+                          ref.span,
+                        );
+                      }
+                    });
+                  },
+                });
+                this.CONSUME2(T.RBracket);
+                this.ACTION(() => {
+                  this.once(this.bufferSeen, c, "a buffer");
+                  this.buffer.chunks = chunks;
+                });
+              },
             },
-          },
-        ]);
+          ]),
+        );
       });
       return this.ACTION(() => {
         decl.span = this.spFrom(kw);
@@ -630,18 +660,20 @@ export class VcmParser extends EmbeddedActionsParser {
       this.CONSUME(T.Arrow);
       const target = this.SUBRULE(this.targetRef);
       this.CONSUME(T.At);
-      const at = this.OR({
-        DEF: [
-          {
-            ALT: () => {
-              this.CONSUME(T.Auto);
-              return "auto" as const;
+      const at = this.OR(
+        (this.mapAtAlts ??= {
+          DEF: [
+            {
+              ALT: () => {
+                this.CONSUME(T.Auto);
+                return "auto" as const;
+              },
             },
-          },
-          { ALT: () => this.SUBRULE(this.expr) },
-        ],
-        IGNORE_AMBIGUITIES: true,
-      });
+            { ALT: () => this.SUBRULE(this.expr) },
+          ],
+          IGNORE_AMBIGUITIES: true,
+        }),
+      );
       const permsTok = this.CONSUME(T.Perms);
       const decl = this.ACTION((): MapDecl => ({
         kind: "map",
@@ -655,64 +687,70 @@ export class VcmParser extends EmbeddedActionsParser {
         pin: false,
         span: this.sp(kw),
       }));
-      const seen = new Set<string>();
+      this.ACTION(() => {
+        this.map = decl;
+        this.mapSeen = [];
+        this.mapPerms = permsTok;
+      });
       this.MANY(() => {
-        this.OR2([
-          {
-            ALT: () => {
-              const p = this.CONSUME(T.Priv);
-              this.ACTION(() => {
-                this.once(seen, p, "a mapping");
-                decl.perms.push("priv");
-                decl.permsSpan = tokensSpan(this.lines, permsTok, p);
-              });
+        this.OR2(
+          (this.mapClauses ??= [
+            {
+              ALT: () => {
+                const p = this.CONSUME(T.Priv);
+                this.ACTION(() => {
+                  this.once(this.mapSeen, p, "a mapping");
+                  this.map.perms.push("priv");
+                  this.map.permsSpan = tokensSpan(this.lines, this.mapPerms, p);
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const a = this.OR3([
-                { ALT: () => this.CONSUME(T.Cacheable) },
-                { ALT: () => this.CONSUME(T.Noncacheable) },
-                { ALT: () => this.CONSUME(T.Device) },
-                { ALT: () => this.CONSUME(T.Shareable) },
-                { ALT: () => this.CONSUME(T.OuterShareable) },
-                { ALT: () => this.CONSUME(T.Nonshareable) },
-              ]);
-              this.ACTION(() => {
-                this.once(seen, a, "a mapping");
-                decl.attributes.push(ATTRIBUTES.get(a.tokenType)!);
-              });
+            {
+              ALT: () => {
+                const a = this.OR3([
+                  { ALT: () => this.CONSUME(T.Cacheable) },
+                  { ALT: () => this.CONSUME(T.Noncacheable) },
+                  { ALT: () => this.CONSUME(T.Device) },
+                  { ALT: () => this.CONSUME(T.Shareable) },
+                  { ALT: () => this.CONSUME(T.OuterShareable) },
+                  { ALT: () => this.CONSUME(T.Nonshareable) },
+                ]);
+                this.ACTION(() => {
+                  this.once(this.mapSeen, a, "a mapping");
+                  this.map.attributes.push(ATTRIBUTES.get(a.tokenType)!);
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const f = this.CONSUME(T.P2p);
-              this.ACTION(() => {
-                this.once(seen, f, "a mapping");
-                decl.p2p = true;
-              });
+            {
+              ALT: () => {
+                const f = this.CONSUME(T.P2p);
+                this.ACTION(() => {
+                  this.once(this.mapSeen, f, "a mapping");
+                  this.map.p2p = true;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const f = this.CONSUME(T.Pin);
-              this.ACTION(() => {
-                this.once(seen, f, "a mapping");
-                decl.pin = true;
-              });
+            {
+              ALT: () => {
+                const f = this.CONSUME(T.Pin);
+                this.ACTION(() => {
+                  this.once(this.mapSeen, f, "a mapping");
+                  this.map.pin = true;
+                });
+              },
             },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Pages);
-              const e = this.SUBRULE2(this.expr);
-              this.ACTION(() => {
-                this.once(seen, c, "a mapping");
-                decl.pages = e;
-              });
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.Pages);
+                const e = this.SUBRULE2(this.expr);
+                this.ACTION(() => {
+                  this.once(this.mapSeen, c, "a mapping");
+                  this.map.pages = e;
+                });
+              },
             },
-          },
-        ]);
+          ]),
+        );
       });
       return this.ACTION(() => {
         decl.span = this.spFrom(kw);
@@ -825,7 +863,7 @@ export class VcmParser extends EmbeddedActionsParser {
       const kw = this.CONSUME(T.Window);
       const name = this.SUBRULE(this.ident);
       const got: Partial<Record<"at" | "size" | "page" | "levels", Expr>> = {};
-      const seen = new Set<string>();
+      const seen: string[] = [];
       this.MANY(() => {
         const c = this.OR([
           { ALT: () => this.CONSUME(T.At) },
