@@ -189,7 +189,9 @@ export class VcmParser extends EmbeddedActionsParser {
     (): TopologyDecl => {
       const kw = this.CONSUME(T.Topology);
       const name = this.SUBRULE(this.ident);
-      return this.ACTION(() => ({ kind: "topology", name, span: this.spFrom(kw) }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : { kind: "topology", name, span: this.spFrom(kw) };
     },
     NO_RESYNC,
   );
@@ -199,12 +201,14 @@ export class VcmParser extends EmbeddedActionsParser {
     (): ImportDecl => {
       const kw = this.CONSUME(T.Import);
       const s = this.CONSUME(T.StringLiteral);
-      return this.ACTION(() => ({
-        kind: "import",
-        path: stringValue(s.image),
-        pathSpan: this.sp(s),
-        span: this.spFrom(kw),
-      }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : {
+            kind: "import",
+            path: stringValue(s.image),
+            pathSpan: this.sp(s),
+            span: this.spFrom(kw),
+          };
     },
     NO_RESYNC,
   );
@@ -214,12 +218,14 @@ export class VcmParser extends EmbeddedActionsParser {
     (): UseDecl => {
       const kw = this.CONSUME(T.Use);
       const s = this.CONSUME(T.StringLiteral);
-      return this.ACTION(() => ({
-        kind: "use",
-        specifier: stringValue(s.image),
-        specifierSpan: this.sp(s),
-        span: this.spFrom(kw),
-      }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : {
+            kind: "use",
+            specifier: stringValue(s.image),
+            specifierSpan: this.sp(s),
+            span: this.spFrom(kw),
+          };
     },
     NO_RESYNC,
   );
@@ -231,7 +237,9 @@ export class VcmParser extends EmbeddedActionsParser {
       const name = this.SUBRULE(this.ident);
       this.CONSUME(T.Equals);
       const value = this.SUBRULE(this.expr);
-      return this.ACTION(() => ({ kind: "const", name, value, span: this.spFrom(kw) }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : { kind: "const", name, value, span: this.spFrom(kw) };
     },
     NO_RESYNC,
   );
@@ -252,7 +260,8 @@ export class VcmParser extends EmbeddedActionsParser {
         this.CONSUME(T.Owner);
         owner = this.SUBRULE2(this.ident);
       });
-      return this.ACTION(() => {
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
         const decl: MemoryDecl = {
           kind: "memory",
           name,
@@ -262,7 +271,7 @@ export class VcmParser extends EmbeddedActionsParser {
         };
         if (owner) decl.owner = owner;
         return decl;
-      });
+      }
     },
     NO_RESYNC,
   );
@@ -274,7 +283,9 @@ export class VcmParser extends EmbeddedActionsParser {
       const name = this.SUBRULE(this.ident);
       this.CONSUME(T.In);
       const source = this.SUBRULE(this.memoryRef);
-      return this.ACTION(() => ({ kind: "pool", name, source, span: this.spFrom(kw) }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : { kind: "pool", name, source, span: this.spFrom(kw) };
     },
     NO_RESYNC,
   );
@@ -301,14 +312,16 @@ export class VcmParser extends EmbeddedActionsParser {
         });
         this.CONSUME(T.RCurly);
       });
-      return this.ACTION(() => ({
-        kind: "mapper",
-        role: kw.image as "mmu" | "iommu",
-        name,
-        format,
-        params,
-        span: this.spFrom(kw),
-      }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : {
+            kind: "mapper",
+            role: kw.image as "mmu" | "iommu",
+            name,
+            format,
+            params,
+            span: this.spFrom(kw),
+          };
     },
     NO_RESYNC,
   );
@@ -322,11 +335,13 @@ export class VcmParser extends EmbeddedActionsParser {
       this.MANY(() => {
         values.push(this.SUBRULE(this.paramValue));
       });
-      return this.ACTION(() => ({
-        key,
-        values,
-        span: spanToToken(this.lines, key.span, this.LA(0)),
-      }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : {
+            key,
+            values,
+            span: spanToToken(this.lines, key.span, this.LA(0)),
+          };
     },
     ITEM_RESYNC,
   );
@@ -346,7 +361,8 @@ export class VcmParser extends EmbeddedActionsParser {
         });
         end = this.SUBRULE2(this.expr);
       });
-      return this.ACTION((): ParamValue => {
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
         if (end) {
           const range: RangeExpr = {
             kind: "range",
@@ -361,7 +377,7 @@ export class VcmParser extends EmbeddedActionsParser {
           return { kind: "word", word: start.name, span: start.span };
         }
         return { kind: "expr", expr: start, span: start.span };
-      });
+      }
     },
     NO_RESYNC,
   );
@@ -375,16 +391,18 @@ export class VcmParser extends EmbeddedActionsParser {
         { ALT: () => this.CONSUME(T.Dma) },
       ]);
       const name = this.SUBRULE(this.ident);
-      const decl = this.ACTION((): EndpointDecl => ({
-        kind: "endpoint",
-        endpointKind: kw.image as EndpointKind,
-        name,
-        span: this.sp(kw),
-      }));
-      this.ACTION(() => {
+      const decl: EndpointDecl = this.RECORDING_PHASE
+        ? (undefined as never)
+        : {
+            kind: "endpoint",
+            endpointKind: kw.image as EndpointKind,
+            name,
+            span: this.sp(kw),
+          };
+      if (!this.RECORDING_PHASE) {
         this.endpoint = decl;
         this.endpointSeen = [];
-      });
+      }
       this.MANY(() => {
         this.OR2(
           (this.endpointClauses ??= [
@@ -395,7 +413,7 @@ export class VcmParser extends EmbeddedActionsParser {
                   { ALT: () => this.CONSUME(T.Behind) },
                 ]);
                 const mapper = this.SUBRULE2(this.ident);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.endpointSeen, c, "an endpoint");
                   const want = this.endpoint.endpointKind === "cpu" ? "via" : "behind";
                   if (c.image !== want) {
@@ -406,56 +424,57 @@ export class VcmParser extends EmbeddedActionsParser {
                     );
                   }
                   this.endpoint.mapper = mapper;
-                });
+                }
               },
             },
             {
               ALT: () => {
                 const c = this.CONSUME(T.Stream);
                 const e = this.SUBRULE(this.expr);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.endpointSeen, c, "an endpoint");
                   this.endpoint.stream = e;
-                });
+                }
               },
             },
             {
               ALT: () => {
                 const c = this.CONSUME(T.Group);
                 const e = this.SUBRULE2(this.expr);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.endpointSeen, c, "an endpoint");
                   this.endpoint.group = e;
-                });
+                }
               },
             },
             {
               ALT: () => {
                 const c = this.CONSUME(T.DmaMask);
                 const e = this.SUBRULE3(this.expr);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.endpointSeen, c, "an endpoint");
                   this.endpoint.dmaMask = e;
-                });
+                }
               },
             },
             {
               ALT: () => {
                 const c = this.CONSUME(T.Offset);
                 const e = this.SUBRULE4(this.expr);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.endpointSeen, c, "an endpoint");
                   this.endpoint.offset = e;
-                });
+                }
               },
             },
           ]),
         );
       });
-      return this.ACTION(() => {
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
         decl.span = this.spFrom(kw);
         return decl;
-      });
+      }
     },
     NO_RESYNC,
   );
@@ -479,7 +498,9 @@ export class VcmParser extends EmbeddedActionsParser {
         });
         this.CONSUME(T.RCurly);
       });
-      return this.ACTION(() => ({ kind: "domain", name, mapper, items, span: this.spFrom(kw) }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : { kind: "domain", name, mapper, items, span: this.spFrom(kw) };
     },
     NO_RESYNC,
   );
@@ -492,7 +513,8 @@ export class VcmParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(T.Type);
             const t = this.CONSUME(T.Name);
-            return this.ACTION((): DomainItem => {
+            if (this.RECORDING_PHASE) return undefined as never;
+            {
               if (!DOMAIN_TYPES.has(t.image)) {
                 this.report(
                   SYNTAX_ERROR,
@@ -501,18 +523,20 @@ export class VcmParser extends EmbeddedActionsParser {
                 );
               }
               return { kind: "type", type: t.image as DomainType, span: this.spFrom(kw) };
-            });
+            }
           },
         },
         {
           ALT: () => {
             const kw = this.CONSUME(T.Aperture);
             const range = this.SUBRULE(this.range);
-            return this.ACTION((): DomainItem => ({
-              kind: "aperture",
-              range,
-              span: this.spFrom(kw),
-            }));
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({
+                  kind: "aperture",
+                  range,
+                  span: this.spFrom(kw),
+                } satisfies DomainItem);
           },
         },
         {
@@ -523,12 +547,14 @@ export class VcmParser extends EmbeddedActionsParser {
               { ALT: () => this.CONSUME(T.Unity) },
             ]);
             const range = this.SUBRULE2(this.range);
-            return this.ACTION((): DomainItem => ({
-              kind: "reserve",
-              reserveKind: kw.image as "reserve" | "msi" | "unity",
-              range,
-              span: this.spFrom(kw),
-            }));
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({
+                  kind: "reserve",
+                  reserveKind: kw.image as "reserve" | "msi" | "unity",
+                  range,
+                  span: this.spFrom(kw),
+                } satisfies DomainItem);
           },
         },
         {
@@ -541,11 +567,13 @@ export class VcmParser extends EmbeddedActionsParser {
               },
               ERR_MSG: "device name",
             });
-            return this.ACTION((): DomainItem => ({
-              kind: "attach",
-              devices,
-              span: this.spFrom(kw),
-            }));
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({
+                  kind: "attach",
+                  devices,
+                  span: this.spFrom(kw),
+                } satisfies DomainItem);
           },
         },
       ]),
@@ -557,19 +585,21 @@ export class VcmParser extends EmbeddedActionsParser {
     (): BufferDecl => {
       const kw = this.CONSUME(T.BufferKw);
       const name = this.SUBRULE(this.ident);
-      const decl = this.ACTION((): BufferDecl => ({ kind: "buffer", name, span: this.sp(kw) }));
+      const decl: BufferDecl = this.RECORDING_PHASE
+        ? (undefined as never)
+        : { kind: "buffer", name, span: this.sp(kw) };
       this.OPTION(() => {
         this.CONSUME(T.LBracket);
         const count = this.SUBRULE(this.expr);
         this.CONSUME(T.RBracket);
-        this.ACTION(() => {
+        if (!this.RECORDING_PHASE) {
           decl.count = count;
-        });
+        }
       });
-      this.ACTION(() => {
+      if (!this.RECORDING_PHASE) {
         this.buffer = decl;
         this.bufferSeen = [];
-      });
+      }
       this.MANY(() => {
         this.OR(
           (this.bufferClauses ??= [
@@ -577,40 +607,40 @@ export class VcmParser extends EmbeddedActionsParser {
               ALT: () => {
                 const c = this.CONSUME(T.In);
                 const region = this.SUBRULE2(this.ident);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.bufferSeen, c, "a buffer");
                   this.buffer.region = region;
-                });
+                }
               },
             },
             {
               ALT: () => {
                 const c = this.CONSUME(T.Size);
                 const e = this.SUBRULE2(this.expr);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.bufferSeen, c, "a buffer");
                   this.buffer.size = e;
-                });
+                }
               },
             },
             {
               ALT: () => {
                 const c = this.CONSUME(T.Align);
                 const e = this.SUBRULE3(this.expr);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.bufferSeen, c, "a buffer");
                   this.buffer.align = e;
-                });
+                }
               },
             },
             {
               ALT: () => {
                 const c = this.CONSUME(T.At);
                 const e = this.SUBRULE4(this.expr);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.bufferSeen, c, "a buffer");
                   this.buffer.at = e;
-                });
+                }
               },
             },
             {
@@ -622,7 +652,7 @@ export class VcmParser extends EmbeddedActionsParser {
                   SEP: T.Comma,
                   DEF: () => {
                     const ref = this.SUBRULE(this.memoryRef);
-                    this.ACTION(() => {
+                    if (!this.RECORDING_PHASE) {
                       if (ref.kind === "slice") chunks.push(ref);
                       else {
                         this.report(
@@ -631,23 +661,24 @@ export class VcmParser extends EmbeddedActionsParser {
                           ref.span,
                         );
                       }
-                    });
+                    }
                   },
                 });
                 this.CONSUME2(T.RBracket);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.bufferSeen, c, "a buffer");
                   this.buffer.chunks = chunks;
-                });
+                }
               },
             },
           ]),
         );
       });
-      return this.ACTION(() => {
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
         decl.span = this.spFrom(kw);
         return decl;
-      });
+      }
     },
     NO_RESYNC,
   );
@@ -675,34 +706,36 @@ export class VcmParser extends EmbeddedActionsParser {
         }),
       );
       const permsTok = this.CONSUME(T.Perms);
-      const decl = this.ACTION((): MapDecl => ({
-        kind: "map",
-        source,
-        target,
-        at,
-        perms: this.permissions(permsTok),
-        permsSpan: this.sp(permsTok),
-        attributes: [],
-        p2p: false,
-        pin: false,
-        span: this.sp(kw),
-      }));
-      this.ACTION(() => {
+      const decl: MapDecl = this.RECORDING_PHASE
+        ? (undefined as never)
+        : {
+            kind: "map",
+            source,
+            target,
+            at,
+            perms: this.permissions(permsTok),
+            permsSpan: this.sp(permsTok),
+            attributes: [],
+            p2p: false,
+            pin: false,
+            span: this.sp(kw),
+          };
+      if (!this.RECORDING_PHASE) {
         this.map = decl;
         this.mapSeen = [];
         this.mapPerms = permsTok;
-      });
+      }
       this.MANY(() => {
         this.OR2(
           (this.mapClauses ??= [
             {
               ALT: () => {
                 const p = this.CONSUME(T.Priv);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.mapSeen, p, "a mapping");
                   this.map.perms.push("priv");
                   this.map.permsSpan = tokensSpan(this.lines, this.mapPerms, p);
-                });
+                }
               },
             },
             {
@@ -715,47 +748,48 @@ export class VcmParser extends EmbeddedActionsParser {
                   { ALT: () => this.CONSUME(T.OuterShareable) },
                   { ALT: () => this.CONSUME(T.Nonshareable) },
                 ]);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.mapSeen, a, "a mapping");
                   this.map.attributes.push(ATTRIBUTES.get(a.tokenType)!);
-                });
+                }
               },
             },
             {
               ALT: () => {
                 const f = this.CONSUME(T.P2p);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.mapSeen, f, "a mapping");
                   this.map.p2p = true;
-                });
+                }
               },
             },
             {
               ALT: () => {
                 const f = this.CONSUME(T.Pin);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.mapSeen, f, "a mapping");
                   this.map.pin = true;
-                });
+                }
               },
             },
             {
               ALT: () => {
                 const c = this.CONSUME(T.Pages);
                 const e = this.SUBRULE2(this.expr);
-                this.ACTION(() => {
+                if (!this.RECORDING_PHASE) {
                   this.once(this.mapSeen, c, "a mapping");
                   this.map.pages = e;
-                });
+                }
               },
             },
           ]),
         );
       });
-      return this.ACTION(() => {
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
         decl.span = this.spFrom(kw);
         return decl;
-      });
+      }
     },
     NO_RESYNC,
   );
@@ -793,14 +827,16 @@ export class VcmParser extends EmbeddedActionsParser {
         });
         this.CONSUME(T.RCurly);
       });
-      return this.ACTION(() => ({
-        kind: "container",
-        name,
-        mapper,
-        model,
-        items,
-        span: this.spFrom(kw),
-      }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : {
+            kind: "container",
+            name,
+            mapper,
+            model,
+            items,
+            span: this.spFrom(kw),
+          };
     },
     NO_RESYNC,
   );
@@ -819,11 +855,13 @@ export class VcmParser extends EmbeddedActionsParser {
               },
               ERR_MSG: "group number",
             });
-            return this.ACTION((): ContainerItem => ({
-              kind: "groups",
-              groups,
-              span: this.spFrom(kw),
-            }));
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({
+                  kind: "groups",
+                  groups,
+                  span: this.spFrom(kw),
+                } satisfies ContainerItem);
           },
         },
         {
@@ -833,22 +871,26 @@ export class VcmParser extends EmbeddedActionsParser {
               { ALT: () => this.CONSUME(T.HostPage) },
             ]);
             const value = this.SUBRULE2(this.expr);
-            return this.ACTION((): ContainerItem => ({
-              kind: kw.image as "locked-limit" | "host-page",
-              value,
-              span: this.spFrom(kw),
-            }));
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({
+                  kind: kw.image as "locked-limit" | "host-page",
+                  value,
+                  span: this.spFrom(kw),
+                } satisfies ContainerItem);
           },
         },
         {
           ALT: () => {
             const kw = this.CONSUME(T.Register);
             const source = this.SUBRULE(this.memoryRef);
-            return this.ACTION((): ContainerItem => ({
-              kind: "register",
-              source,
-              span: this.spFrom(kw),
-            }));
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({
+                  kind: "register",
+                  source,
+                  span: this.spFrom(kw),
+                } satisfies ContainerItem);
           },
         },
         { ALT: () => this.SUBRULE(this.windowItem) },
@@ -872,12 +914,13 @@ export class VcmParser extends EmbeddedActionsParser {
           { ALT: () => this.CONSUME(T.Levels) },
         ]);
         const e = this.SUBRULE(this.expr);
-        this.ACTION(() => {
+        if (!this.RECORDING_PHASE) {
           this.once(seen, c, "a window");
           got[c.image as "at" | "size" | "page" | "levels"] = e;
-        });
+        }
       });
-      return this.ACTION((): ContainerItem => {
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
         const span = this.spFrom(kw);
         const missing = (["at", "size", "page"] as const).filter((k) => got[k] === undefined);
         if (missing.length > 0) {
@@ -898,7 +941,7 @@ export class VcmParser extends EmbeddedActionsParser {
         };
         if (got.levels) item.levels = got.levels;
         return item;
-      });
+      }
     },
     NO_RESYNC,
   );
@@ -917,15 +960,17 @@ export class VcmParser extends EmbeddedActionsParser {
               { ALT: () => this.CONSUME(T.Executes) },
             ]);
             const object = this.SUBRULE(this.memoryRef);
-            return this.ACTION((): ExpectDecl => ({
-              kind: "expect",
-              endpoint,
-              expectation: "access",
-              negated: false,
-              verb: v.image as ExpectVerb,
-              object,
-              span: this.spFrom(kw),
-            }));
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({
+                  kind: "expect",
+                  endpoint,
+                  expectation: "access",
+                  negated: false,
+                  verb: v.image as ExpectVerb,
+                  object,
+                  span: this.spFrom(kw),
+                } satisfies ExpectDecl);
           },
         },
         {
@@ -937,15 +982,17 @@ export class VcmParser extends EmbeddedActionsParser {
               { ALT: () => this.CONSUME(T.Execute) },
             ]);
             const object = this.SUBRULE2(this.memoryRef);
-            return this.ACTION((): ExpectDecl => ({
-              kind: "expect",
-              endpoint,
-              expectation: "access",
-              negated: true,
-              verb: (v.image + "s") as ExpectVerb,
-              object,
-              span: this.spFrom(kw),
-            }));
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({
+                  kind: "expect",
+                  endpoint,
+                  expectation: "access",
+                  negated: true,
+                  verb: (v.image + "s") as ExpectVerb,
+                  object,
+                  span: this.spFrom(kw),
+                } satisfies ExpectDecl);
           },
         },
         {
@@ -953,13 +1000,15 @@ export class VcmParser extends EmbeddedActionsParser {
             this.CONSUME(T.Faults);
             this.CONSUME(T.At);
             const at = this.SUBRULE(this.expr);
-            return this.ACTION((): ExpectDecl => ({
-              kind: "expect",
-              endpoint,
-              expectation: "faults",
-              at,
-              span: this.spFrom(kw),
-            }));
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({
+                  kind: "expect",
+                  endpoint,
+                  expectation: "faults",
+                  at,
+                  span: this.spFrom(kw),
+                } satisfies ExpectDecl);
           },
         },
         {
@@ -968,14 +1017,16 @@ export class VcmParser extends EmbeddedActionsParser {
             const object = this.SUBRULE3(this.memoryRef);
             this.CONSUME2(T.At);
             const at = this.SUBRULE2(this.expr);
-            return this.ACTION((): ExpectDecl => ({
-              kind: "expect",
-              endpoint,
-              expectation: "sees",
-              object,
-              at,
-              span: this.spFrom(kw),
-            }));
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({
+                  kind: "expect",
+                  endpoint,
+                  expectation: "sees",
+                  object,
+                  at,
+                  span: this.spFrom(kw),
+                } satisfies ExpectDecl);
           },
         },
       ]);
@@ -998,7 +1049,9 @@ export class VcmParser extends EmbeddedActionsParser {
         },
       });
       this.CONSUME(T.RCurly);
-      return this.ACTION(() => ({ kind: "scenario", name, steps, span: this.spFrom(kw) }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : { kind: "scenario", name, steps, span: this.spFrom(kw) };
     },
     NO_RESYNC,
   );
@@ -1016,12 +1069,14 @@ export class VcmParser extends EmbeddedActionsParser {
               const buffer = this.SUBRULE(this.memoryRef);
               this.CONSUME(T.To);
               const to = this.SUBRULE(this.ident);
-              return this.ACTION((): ScenarioStep => ({
-                kind: "migrate",
-                buffer: this.bufferOnly(buffer),
-                to,
-                span: this.spFrom(kw),
-              }));
+              return this.RECORDING_PHASE
+                ? (undefined as never)
+                : ({
+                    kind: "migrate",
+                    buffer: this.bufferOnly(buffer),
+                    to,
+                    span: this.spFrom(kw),
+                  } satisfies ScenarioStep);
             },
           },
           {
@@ -1030,12 +1085,14 @@ export class VcmParser extends EmbeddedActionsParser {
               const source = this.SUBRULE2(this.memoryRef);
               this.CONSUME(T.From);
               const target = this.SUBRULE(this.targetRef);
-              return this.ACTION((): ScenarioStep => ({
-                kind: "unmap",
-                source,
-                target,
-                span: this.spFrom(kw),
-              }));
+              return this.RECORDING_PHASE
+                ? (undefined as never)
+                : ({
+                    kind: "unmap",
+                    source,
+                    target,
+                    span: this.spFrom(kw),
+                  } satisfies ScenarioStep);
             },
           },
           {
@@ -1047,11 +1104,12 @@ export class VcmParser extends EmbeddedActionsParser {
                 this.CONSUME(T.Dummy);
                 dummy = this.SUBRULE3(this.memoryRef);
               });
-              return this.ACTION((): ScenarioStep => {
+              if (this.RECORDING_PHASE) return undefined as never;
+              {
                 const step: ScenarioStep = { kind: "revoke", region, span: this.spFrom(kw) };
                 if (dummy) step.dummy = this.bufferOnly(dummy);
                 return step;
-              });
+              }
             },
           },
           {
@@ -1062,12 +1120,14 @@ export class VcmParser extends EmbeddedActionsParser {
               ]);
               const container = this.SUBRULE3(this.ident);
               const source = this.SUBRULE4(this.memoryRef);
-              return this.ACTION((): ScenarioStep => ({
-                kind: kw.image as "register" | "unregister",
-                container,
-                source,
-                span: this.spFrom(kw),
-              }));
+              return this.RECORDING_PHASE
+                ? (undefined as never)
+                : ({
+                    kind: kw.image as "register" | "unregister",
+                    container,
+                    source,
+                    span: this.spFrom(kw),
+                  } satisfies ScenarioStep);
             },
           },
           {
@@ -1076,34 +1136,40 @@ export class VcmParser extends EmbeddedActionsParser {
               const device = this.SUBRULE4(this.ident);
               this.CONSUME2(T.To);
               const domain = this.SUBRULE5(this.ident);
-              return this.ACTION((): ScenarioStep => ({
-                kind: "attach",
-                device,
-                domain,
-                span: this.spFrom(kw),
-              }));
+              return this.RECORDING_PHASE
+                ? (undefined as never)
+                : ({
+                    kind: "attach",
+                    device,
+                    domain,
+                    span: this.spFrom(kw),
+                  } satisfies ScenarioStep);
             },
           },
           {
             ALT: () => {
               const kw = this.CONSUME(T.Detach);
               const device = this.SUBRULE6(this.ident);
-              return this.ACTION((): ScenarioStep => ({
-                kind: "detach",
-                device,
-                span: this.spFrom(kw),
-              }));
+              return this.RECORDING_PHASE
+                ? (undefined as never)
+                : ({
+                    kind: "detach",
+                    device,
+                    span: this.spFrom(kw),
+                  } satisfies ScenarioStep);
             },
           },
           {
             ALT: () => {
               const kw = this.CONSUME(T.PowerOff);
               const region = this.SUBRULE7(this.ident);
-              return this.ACTION((): ScenarioStep => ({
-                kind: "power-off",
-                region,
-                span: this.spFrom(kw),
-              }));
+              return this.RECORDING_PHASE
+                ? (undefined as never)
+                : ({
+                    kind: "power-off",
+                    region,
+                    span: this.spFrom(kw),
+                  } satisfies ScenarioStep);
             },
           },
         ],
@@ -1127,7 +1193,7 @@ export class VcmParser extends EmbeddedActionsParser {
     "ident",
     (): Identifier => {
       const t = this.CONSUME(T.Name);
-      return this.ACTION(() => ({ name: t.image, span: this.sp(t) }));
+      return this.RECORDING_PHASE ? (undefined as never) : { name: t.image, span: this.sp(t) };
     },
     NO_RESYNC,
   );
@@ -1161,7 +1227,7 @@ export class VcmParser extends EmbeddedActionsParser {
                 });
                 end = this.SUBRULE2(this.expr);
               });
-              this.ACTION(() => {
+              if (!this.RECORDING_PHASE) {
                 if (end) {
                   range = {
                     kind: "range",
@@ -1171,19 +1237,20 @@ export class VcmParser extends EmbeddedActionsParser {
                     span: spanToToken(this.lines, start.span, this.LA(0)),
                   };
                 } else index = start;
-              });
+              }
             },
           },
         ]);
         this.CONSUME(T.RBracket);
       });
-      return this.ACTION((): MemoryRef => {
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
         const span = spanToToken(this.lines, name.span, this.LA(0));
         if (range) return { kind: "slice", target: name, range, span };
         const ref: BufferRef = { kind: "buffer-ref", name, span };
         if (index !== undefined) ref.index = index;
         return ref;
-      });
+      }
     },
     NO_RESYNC,
   );
@@ -1198,11 +1265,12 @@ export class VcmParser extends EmbeddedActionsParser {
         this.CONSUME(T.Dot);
         member = this.SUBRULE2(this.ident);
       });
-      return this.ACTION(() => {
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
         const ref: TargetRef = { name, span: spanToToken(this.lines, name.span, this.LA(0)) };
         if (member) ref.member = member;
         return ref;
-      });
+      }
     },
     NO_RESYNC,
   );
@@ -1222,13 +1290,15 @@ export class VcmParser extends EmbeddedActionsParser {
         endIsSize = true;
       });
       const end = this.SUBRULE2(this.expr);
-      return this.ACTION(() => ({
-        kind: "range",
-        start,
-        end,
-        endIsSize,
-        span: spanToToken(this.lines, start.span, this.LA(0)),
-      }));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : {
+            kind: "range",
+            start,
+            end,
+            endIsSize,
+            span: spanToToken(this.lines, start.span, this.LA(0)),
+          };
     },
     NO_RESYNC,
   );
@@ -1243,12 +1313,16 @@ export class VcmParser extends EmbeddedActionsParser {
       this.MANY(() => {
         const op = this.CONSUME(T.BinaryOp);
         const rhs = this.SUBRULE2(this.operand);
-        this.ACTION(() => {
+        if (!this.RECORDING_PHASE) {
           (ops ??= []).push(op);
           (operands ??= [first]).push(rhs);
-        });
+        }
       });
-      return this.ACTION(() => (ops && operands ? foldBinary(this.lines, operands, ops) : first));
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : ops && operands
+          ? foldBinary(this.lines, operands, ops)
+          : first;
     },
     NO_RESYNC,
   );
@@ -1260,10 +1334,11 @@ export class VcmParser extends EmbeddedActionsParser {
       let prefix: IToken[] | undefined;
       this.MANY(() => {
         const op = this.CONSUME(T.UnaryOp);
-        this.ACTION(() => (prefix ??= []).push(op));
+        if (!this.RECORDING_PHASE) (prefix ??= []).push(op);
       });
       const inner = this.SUBRULE(this.primary);
-      return this.ACTION(() => {
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
         if (!prefix) return inner;
         let e = inner;
         for (let i = prefix.length - 1; i >= 0; i--) {
@@ -1276,7 +1351,7 @@ export class VcmParser extends EmbeddedActionsParser {
           };
         }
         return e;
-      });
+      }
     },
     NO_RESYNC,
   );
@@ -1292,7 +1367,7 @@ export class VcmParser extends EmbeddedActionsParser {
             {
               ALT: () => {
                 const t = this.CONSUME(T.NumberLiteral);
-                return this.ACTION(() => this.numberLiteral(t));
+                return this.RECORDING_PHASE ? (undefined as never) : this.numberLiteral(t);
               },
             },
             {
@@ -1304,7 +1379,8 @@ export class VcmParser extends EmbeddedActionsParser {
                   index = this.SUBRULE(this.expr);
                   this.CONSUME(T.RBracket);
                 });
-                return this.ACTION((): Expr => {
+                if (this.RECORDING_PHASE) return undefined as never;
+                {
                   const ref: Expr = {
                     kind: "name",
                     name: name.name,
@@ -1312,7 +1388,7 @@ export class VcmParser extends EmbeddedActionsParser {
                   };
                   if (index) ref.index = index;
                   return ref;
-                });
+                }
               },
             },
             {
@@ -1321,7 +1397,9 @@ export class VcmParser extends EmbeddedActionsParser {
                 const inner = this.SUBRULE2(this.expr);
                 this.CONSUME(T.RParen);
                 // The parentheses belong to the span, so messages point at what was written.
-                return this.ACTION((): Expr => ({ ...inner, span: this.spFrom(open) }));
+                return this.RECORDING_PHASE
+                  ? (undefined as never)
+                  : ({ ...inner, span: this.spFrom(open) } satisfies Expr);
               },
             },
           ],
