@@ -4,10 +4,12 @@
  */
 import { checkBench } from "./check-bench.js";
 import { compileBench } from "./compile-bench.js";
+import { verifyBench } from "./verify-bench.js";
 
 const benches: Record<string, () => Promise<void>> = {
   check: checkBench,
   compile: compileBench,
+  verify: verifyBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -6,6 +6,7 @@ import type { Diagnostic, RelatedInformation } from "../diagnostics/diagnostic.j
 import type { Span } from "../diagnostics/span.js";
 import { syntaxChecks } from "../syntax/checks.js";
 import { loweringChecks } from "../lowering/checks.js";
+import { runChecks as runtimeChecks } from "../runtime/checks.js";
 import { loaderChecks, pluginLoadChecks } from "../workspace/checks.js";
 import { namedChecks } from "./check-definitions.js";
 import type { CheckDefinition } from "./definition.js";
@@ -18,6 +19,7 @@ const ALL: CheckDefinition[] = [
   ...resolveChecks,
   ...namedChecks,
   ...loweringChecks,
+  ...runtimeChecks,
 ];
 
 const byName = new Map<string, CheckDefinition>();
