@@ -56,7 +56,7 @@ export const runChecks: CheckDefinition[] = [
   ),
   run(
     412,
-    "locked-limit-exceeded",
+    "locked-limit-exceeded-at-run",
     "Registered memory, counted in host pages, exceeds the container's locked-memory limit.",
   ),
   run(

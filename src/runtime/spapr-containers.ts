@@ -60,7 +60,7 @@ export class ContainerAccount {
     if (this.locked > this.container.lockedLimit) {
       return {
         ok: false,
-        check: "locked-limit-exceeded",
+        check: "locked-limit-exceeded-at-run",
         message: `${this.container.name}: locked memory ${hexOf(this.locked)} bytes exceeds the limit ${hexOf(this.container.lockedLimit)}`,
       };
     }

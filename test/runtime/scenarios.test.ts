@@ -53,7 +53,7 @@ describe("sPAPR v2 registration", () => {
     const small = SPAPR.replace("locked-limit 32G", "locked-limit 4G");
     // 4K registered inside one 64K host page still locks the whole host page.
     const r = run(small + `scenario s { register c0 guest[5G + 4K .. +4K] }`);
-    expect(checks(r, "s")).toEqual([["locked-limit-exceeded", 1]]);
+    expect(checks(r, "s")).toEqual([["locked-limit-exceeded-at-run", 1]]);
     expect(r.scenarios[0]!.containers[0]!.lockedEnd).toBe((4n << 30n) + 0x1_0000n);
   });
 
