@@ -20,6 +20,7 @@ import {
 import { severityFromFlags } from "./check-command.js";
 import { hasErrors, isUnreadable, printDiagnostics } from "./diagnostics-output.js";
 import { collect, EXIT_USAGE } from "./exit.js";
+import { progressBar } from "./progress-bar.js";
 
 interface CommonOptions {
   tables?: string;
@@ -145,12 +146,15 @@ export function registerRunCommands(program: Command): void {
           return;
         }
       }
+      const bar = progressBar();
       const report = verify(compiled, checked.ir!, checked.registry, {
+        progress: (done, total, label) => bar.update(done, total, label),
         scenarios: options.scenarios,
         maxFailures: options.maxFailures,
         ...(options.scenario.length > 0 ? { scenarioNames: options.scenario } : {}),
         ...(options.endpoint.length > 0 ? { endpoints: options.endpoint } : {}),
       });
+      bar.finish();
       process.stdout.write(options.json ? runReportJson(report) : runReportText(report));
       process.exitCode = runExitCode(report);
     });

@@ -156,10 +156,14 @@ export class Prover {
     }
   }
 
-  proveEndpoints(filter?: ReadonlySet<string>): EndpointReport[] {
+  proveEndpoints(
+    filter?: ReadonlySet<string>,
+    progress?: (done: number, total: number, label: string) => void,
+  ): EndpointReport[] {
     const reports: EndpointReport[] = [];
-    for (const path of this.paths) {
-      if (filter && !filter.has(path.endpoint)) continue;
+    const paths = this.paths.filter((p) => !filter || filter.has(p.endpoint));
+    for (const path of paths) {
+      progress?.(reports.length, paths.length, `proving ${path.endpoint}`);
       reports.push(this.proveEndpoint(path));
     }
     return reports;

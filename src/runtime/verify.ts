@@ -22,6 +22,11 @@ export interface VerifyOptions {
   maxFailures?: number;
   /** Only prove these endpoints (default all). */
   endpoints?: readonly string[];
+  /**
+   * Called as work advances (for a progress bar): `done` of `total` units, what is being done.
+   * Units are endpoints, then scenarios.
+   */
+  progress?: (done: number, total: number, label: string) => void;
 }
 
 export function verify(
@@ -35,18 +40,26 @@ export function verify(
   const view: CompiledTopology = { ...compiled, ir, plugins };
   const prover = new Prover(view, sink, { limit: 64 });
   const filter = options.endpoints ? new Set(options.endpoints) : undefined;
-  const endpoints = prover.proveEndpoints(filter);
+  const chosen = ir.scenarios.filter(
+    (s) =>
+      options.scenarios !== false &&
+      (!options.scenarioNames || options.scenarioNames.includes(s.name)),
+  );
+  const endpointCount = filter ? filter.size : ir.endpoints.length;
+  const total = endpointCount + chosen.length;
+  const endpoints = prover.proveEndpoints(filter, (done, _n, label) =>
+    options.progress?.(done, total, label),
+  );
   checkRegisteredWindows(view, sink);
   const expects = ir.expects
     .filter((e) => !filter || filter.has(e.endpoint))
     .map((e) => evaluateExpect(prover, e, sink));
   const scenarios: ScenarioReport[] = [];
-  if (options.scenarios !== false) {
-    for (const s of ir.scenarios) {
-      if (options.scenarioNames && !options.scenarioNames.includes(s.name)) continue;
-      scenarios.push(runScenario(ir, plugins, s, sink));
-    }
+  for (const s of chosen) {
+    options.progress?.(endpointCount + scenarios.length, total, `scenario ${s.name}`);
+    scenarios.push(runScenario(ir, plugins, s, sink));
   }
+  options.progress?.(total, total, "done");
   const pagesChecked = endpoints.reduce((n, e) => n + e.pagesChecked, 0);
   return {
     topology: ir.name,
