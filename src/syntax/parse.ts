@@ -47,12 +47,13 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
   let lexicalErrors: number[] = [];
   let nextLexical = 0;
 
-  const splitter = new StatementSplitter(({ tokens, tooDeep }) => {
+  const splitter = new StatementSplitter((tokens, tooDeep) => {
     const start = tokens[0]!.startOffset;
     const end = tokenEnd(tokens[tokens.length - 1]!);
     while (nextLexical < lexicalErrors.length && lexicalErrors[nextLexical]! < start) nextLexical++;
     let alreadyReported = nextLexical < lexicalErrors.length && lexicalErrors[nextLexical]! < end;
-    for (const t of tokens) {
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
       if (t.tokenType === UnterminatedString) {
         diagnostics.push(
           diagnostic(UNTERMINATED_STRING, "string has no closing '\"'", tokenSpan(lines, t)),
@@ -70,13 +71,14 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
       );
       return;
     }
-    parser.extraDiagnostics = [];
+    parser.extraDiagnostics.length = 0;
     parser.input = tokens;
     const statement: Statement | undefined = parser.statement();
     if (!alreadyReported) {
       for (const e of parser.errors) diagnostics.push(fromParserError(e, tokens, lines));
     }
-    for (const d of parser.extraDiagnostics) diagnostics.push(d);
+    const extra = parser.extraDiagnostics;
+    for (let i = 0; i < extra.length; i++) diagnostics.push(extra[i]!);
     // A statement comes back only if it is whole: errors inside a block item drop just that
     // item, and a deleted stray token leaves the rest intact.
     if (statement) ast.statements.push(statement);

@@ -10,11 +10,12 @@ import * as T from "./tokens.js";
 /** Deepest `(`/`[` nesting the parser accepts; each level costs a few parser stack frames. */
 export const MAX_NESTING = 256;
 
-export interface StatementTokens {
-  tokens: IToken[];
-  /** The bracket that went past MAX_NESTING; the statement is then not parsed. */
-  tooDeep?: IToken;
-}
+/**
+ * Called with each statement's tokens and, if its brackets went past MAX_NESTING, the bracket
+ * that did (the statement is then not parsed). `tokens` is reused for the next statement: it is
+ * only valid during the call.
+ */
+export type StatementHandler = (tokens: IToken[], tooDeep: IToken | undefined) => void;
 
 const OPEN: ReadonlySet<TokenType> = new Set([T.LParen, T.LBracket]);
 const CLOSE: ReadonlySet<TokenType> = new Set([T.RParen, T.RBracket]);
@@ -26,13 +27,13 @@ const CLOSE: ReadonlySet<TokenType> = new Set([T.RParen, T.RBracket]);
  * so a missing `}` costs one statement.
  */
 export class StatementSplitter {
-  private current: IToken[] = [];
+  private readonly current: IToken[] = [];
   private brackets = 0;
   private braces = 0;
   private tooDeep: IToken | undefined;
   private lineStart = true;
 
-  constructor(private readonly each: (s: StatementTokens) => void) {}
+  constructor(private readonly each: StatementHandler) {}
 
   push(tokens: readonly IToken[]): void {
     for (let i = 0; i < tokens.length; i++) {
@@ -70,12 +71,9 @@ export class StatementSplitter {
   finish(): void {
     // A block cut short by a missing `}` must not end in a separator, so the error names the `}`.
     if (this.endsInSeparator()) this.current.pop();
-    if (this.current.length > 0) {
-      this.each(
-        this.tooDeep ? { tokens: this.current, tooDeep: this.tooDeep } : { tokens: this.current },
-      );
-    }
-    this.current = [];
+    if (this.current.length > 0) this.each(this.current, this.tooDeep);
+    // One array for every statement: a fresh one each time was a large share of the garbage.
+    this.current.length = 0;
     this.brackets = 0;
     this.braces = 0;
     this.tooDeep = undefined;
