@@ -119,17 +119,19 @@ function checkOne(
     if (ex.negated) report(x.span, `a unity range maps this memory read-write for '${e.name}'`);
     return;
   }
-  const what = ex.object.buffers.length > 0 ? `'${ex.object.buffers.join("', '")}'` : `this memory`;
+  // A function: the text is needed only for a report, and most expects hold.
+  const what = () =>
+    ex.object.buffers.length > 0 ? `'${ex.object.buffers.join("', '")}'` : `this memory`;
   if (ex.negated) {
     const hit = relevant.find((m) => m.perms[perm]);
     if (hit)
-      report(x.span, `${what} is mapped with '${perm}' for '${e.name}'`, {
+      report(x.span, `${what()} is mapped with '${perm}' for '${e.name}'`, {
         related: [{ span: hit.span, message: "this mapping allows it" }],
       });
   } else if (relevant.length === 0) {
-    report(x.span, `nothing maps ${what} for '${e.name}'`);
+    report(x.span, `nothing maps ${what()} for '${e.name}'`);
   } else if (!relevant.some((m) => m.perms[perm])) {
-    report(x.span, `every mapping of ${what} for '${e.name}' lacks '${perm}'`, {
+    report(x.span, `every mapping of ${what()} for '${e.name}' lacks '${perm}'`, {
       related: relevant.slice(0, 3).map((m) => ({ span: m.span, message: "a mapping without it" })),
     });
   }

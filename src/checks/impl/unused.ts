@@ -5,6 +5,13 @@ import type { CheckImplementation } from "../runner.js";
 
 type Kind = "const" | "buffer" | "pool" | "domain" | "mapper";
 
+/** `v.name` if `v` is an identifier. (Not a closure inside collectRefs: one per node visited.) */
+function identName(v: unknown): string | undefined {
+  return typeof v === "object" && v !== null && typeof (v as { name?: unknown }).name === "string"
+    ? (v as { name: string }).name
+    : undefined;
+}
+
 /** Every name an AST subtree refers to through expressions or memory references. */
 function collectRefs(node: unknown, into: Set<string>): void {
   if (Array.isArray(node)) {
@@ -13,13 +20,9 @@ function collectRefs(node: unknown, into: Set<string>): void {
   }
   if (typeof node !== "object" || node === null) return;
   const o = node as Record<string, unknown>;
-  const name = (v: unknown) =>
-    typeof v === "object" && v !== null && typeof (v as { name?: unknown }).name === "string"
-      ? (v as { name: string }).name
-      : undefined;
   if (o["kind"] === "name" && typeof o["name"] === "string") into.add(o["name"]);
-  if (o["kind"] === "buffer-ref") into.add(name(o["name"]) ?? "");
-  if (o["kind"] === "slice") into.add(name(o["target"]) ?? "");
+  if (o["kind"] === "buffer-ref") into.add(identName(o["name"]) ?? "");
+  if (o["kind"] === "slice") into.add(identName(o["target"]) ?? "");
   if (o["kind"] === "word" && typeof o["word"] === "string") into.add(o["word"]);
   // for-in, not Object.entries: no per-node array allocation on 100k-statement inputs.
   for (const k in o) {
