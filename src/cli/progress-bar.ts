@@ -17,6 +17,8 @@ export function progressBar(
   now: () => number = () => performance.now(),
 ): ProgressBar {
   const enabled = stream.isTTY === true && !env.CI && env.TERM !== "dumb";
+  // VCM_PROGRESS_DELAY_MS: how long a run goes before the bar shows (tests set 0).
+  const delay = Number(env.VCM_PROGRESS_DELAY_MS ?? SHOW_AFTER_MS);
   const started = now();
   let lastDraw = -Infinity;
   let drawn = false;
@@ -24,12 +26,13 @@ export function progressBar(
     update(done, total, label) {
       if (!enabled) return;
       const t = now();
-      if (t - started < SHOW_AFTER_MS || t - lastDraw < REDRAW_MS) return;
+      if (t - started < delay || t - lastDraw < REDRAW_MS) return;
       lastDraw = t;
+      // total 0: a phase whose size is unknown (checking, building tables): label only.
       const fraction = total > 0 ? Math.min(1, done / total) : 0;
       const filled = Math.round(fraction * WIDTH);
       const bar = "#".repeat(filled) + "-".repeat(WIDTH - filled);
-      const line = `[${bar}] ${done}/${total} ${label}`;
+      const line = total > 0 ? `[${bar}] ${done}/${total} ${label}` : `[${bar}] ${label}`;
       const columns = stream.columns || 80;
       stream.write(`\r${line.slice(0, columns - 1)}\x1b[K`);
       drawn = true;

@@ -60,7 +60,9 @@ function parseAddress(value: string): bigint {
 async function prepare(
   file: string,
   options: CommonOptions,
+  phase: (label: string) => void = () => {},
 ): Promise<{ checked: CheckedTopology; compiled: CompiledTopology } | undefined> {
+  phase("checking");
   const severity: SeverityOptions = severityFromFlags(options.warn, options.error);
   const checked = await checkTopology(file, { plugins: options.plugin, severity });
   const out = options.json ? process.stderr : process.stderr;
@@ -85,6 +87,7 @@ async function prepare(
       return undefined;
     }
   }
+  phase("building tables");
   const lowered = lower(checked.ir, checked.registry);
   const diagnostics = [
     ...checked.diagnostics,
@@ -127,12 +130,17 @@ export function registerRunCommands(program: Command): void {
         "Exit status: 0 all proved, 1 a proof failed, 2 bad input (or a topology with errors).",
     )
     .action(async (file: string, options: RunOptions) => {
-      const prepared = await prepare(file, options);
-      if (!prepared) return;
+      const bar = progressBar();
+      const prepared = await prepare(file, options, (label) => bar.update(0, 0, label));
+      if (!prepared) {
+        bar.finish();
+        return;
+      }
       const { checked, compiled } = prepared;
       const known = new Set(checked.ir!.scenarios.map((s) => s.name));
       for (const s of options.scenario) {
         if (!known.has(s)) {
+          bar.finish();
           process.stderr.write(`vcm: no scenario named '${s}'\n`);
           process.exitCode = EXIT_USAGE;
           return;
@@ -141,12 +149,12 @@ export function registerRunCommands(program: Command): void {
       const endpoints = new Set(checked.ir!.endpoints.map((e) => e.name));
       for (const e of options.endpoint) {
         if (!endpoints.has(e)) {
+          bar.finish();
           process.stderr.write(`vcm: no endpoint named '${e}'\n`);
           process.exitCode = EXIT_USAGE;
           return;
         }
       }
-      const bar = progressBar();
       const report = verify(compiled, checked.ir!, checked.registry, {
         progress: (done, total, label) => bar.update(done, total, label),
         scenarios: options.scenarios,

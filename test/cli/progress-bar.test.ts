@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { progressBar } from "../../src/cli/progress-bar.js";
-import { vcm } from "./helpers.js";
+import { spawnSync } from "node:child_process";
+import { ROOT, vcm } from "./helpers.js";
 
 function fakeStream(isTTY: boolean) {
   const writes: string[] = [];
@@ -41,6 +42,21 @@ describe("progress bar", () => {
       bar.finish();
       expect(writes).toEqual([]);
     }
+  });
+
+  it("draws on a real terminal (a pseudo-terminal from script(1)) and erases itself", () => {
+    const r = spawnSync(
+      "script",
+      [
+        "-qec",
+        `${JSON.stringify(process.execPath)} bin/vcm.js run samples/p2p-revoke.vcm >/dev/null`,
+        "/dev/null",
+      ],
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "", VCM_PROGRESS_DELAY_MS: "0" } },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\r\[[#-]{30}\] (checking|building tables|\d+\/\d+ )/);
+    expect(r.stdout.endsWith("\r\x1b[K")).toBe(true);
   });
 
   it("never reaches a pipe from vcm run", () => {
