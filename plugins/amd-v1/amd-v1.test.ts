@@ -7,33 +7,23 @@ import {
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import amd from "./index.js";
-import { ioPgtableSelftest } from "../x86-64/io-pgtable-selftest.js";
-
-const sizes = (...shifts: number[]): bigint[] => shifts.map((s) => 1n << BigInt(s));
+import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
 
 describe("amd-v1, 4 levels: io-pgtable self-test", () => {
-  ioPgtableSelftest({
-    plugin: amd,
-    options: {
-      params: { levels: 4n },
-      name: "dom",
-      domainId: 3,
-      aperture: { base: 0n, size: 1n << 48n },
-    },
-    inputBits: 48,
-    // Default sizes (NextLevel 0) and replicated NextLevel-7 sizes at levels 1, 2 and 3.
-    pageSizes: sizes(12, 13, 16, 20, 21, 22, 30, 38),
-    randomSizes: sizes(12, 13, 16, 21, 22, 30),
+  // Every size (NextLevel 0 and replicated NextLevel-7 pages up to 2^47); the random run in a 1T
+  // aperture, as the kit's random region must stay within 2^32 pages.
+  ioPgtableSelfTests(amd, {
+    params: { levels: 4n },
+    attrs: ATTR_CACHEABLE,
+    randomAperture: { base: 0n, size: 1n << 40n },
   });
 });
 
 describe("amd-v1, levels from a 4G aperture (3 levels): io-pgtable self-test", () => {
-  ioPgtableSelftest({
-    plugin: amd,
-    options: { params: {}, name: "dom", domainId: 3, aperture: { base: 0n, size: 1n << 32n } },
-    inputBits: 39,
-    pageSizes: sizes(12, 16, 21, 30),
-    randomSizes: sizes(12, 14, 21, 23),
+  ioPgtableSelfTests(amd, {
+    params: {},
+    aperture: { base: 0n, size: 1n << 32n },
+    attrs: ATTR_CACHEABLE,
   });
 });
 

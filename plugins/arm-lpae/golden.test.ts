@@ -16,22 +16,18 @@ import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
   ATTR_SHAREABLE_INNER,
-  PhysicalMemory,
-  PoolAllocator,
   PROT_EXEC,
   PROT_PRIV,
   PROT_READ,
   PROT_WRITE,
   type PluginParams,
 } from "../../src/plugin-api/index.js";
+import { openTable } from "../../test/plugin-api/open-table.js";
 import plugin from "./index.js";
 
 function setup(params: PluginParams) {
-  const memory = new PhysicalMemory();
-  const pool = new PoolAllocator("golden", 0x8000_0000n, 16n << 20n);
   const aperture = { base: 0n, size: 1n << 48n };
-  const handle = plugin.create(memory, pool, { params, name: "g", domainId: 1, aperture });
-  return { memory, handle };
+  return openTable(plugin, { params, pool: { base: 0x8000_0000n, size: 16n << 20n }, aperture });
 }
 
 describe("arm-lpae golden descriptors", () => {

@@ -15,25 +15,13 @@ import {
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import armV7s from "./index.js";
-import { openTable, type SelftestSetup } from "./io-pgtable-selftest.js";
-
-const setup: SelftestSetup = {
-  plugin: armV7s,
-  options: {
-    params: { "page-sizes": [0x1000n, 0x10000n, 0x100000n, 0x1000000n] },
-    name: "golden",
-    domainId: 1,
-    aperture: { base: 0n, size: 1n << 32n },
-  },
-  inputBase: 0n,
-  inputSize: 1n << 32n,
-  pageSizes: [0x1000n],
-  pool: { base: 0x8000_0000n, size: 0x10_0000n },
-  splits: true,
-};
+import { openTable } from "../../test/plugin-api/open-table.js";
 
 describe("arm-v7s golden vectors", () => {
-  const live = openTable(setup);
+  const live = openTable(armV7s, {
+    params: { "page-sizes": [0x1000n, 0x10000n, 0x100000n, 0x1000000n] },
+    pool: { base: 0x8000_0000n, size: 0x10_0000n },
+  });
   const word = (pa: number) => live.memory.read32(pa) >>> 0;
 
   // 4K small page, iova 0x1000 -> 0x4000_2000, RW, no exec, cacheable + shareable

@@ -7,27 +7,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { ATTR_CACHEABLE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
-import { openTable, type SelftestSetup } from "../arm-v7s/io-pgtable-selftest.js";
+import { openTable } from "../../test/plugin-api/open-table.js";
 import gart from "./index.js";
 
 const aperture = { base: 0xe000_0000n, size: 512n << 20n };
-const setup: SelftestSetup = {
-  plugin: gart,
-  options: {
-    params: { aperture: { ...aperture, space: "iova" }, outside: "passthrough" },
-    name: "agp",
-    domainId: 1,
-    aperture,
-  },
-  inputBase: aperture.base,
-  inputSize: aperture.size,
-  pageSizes: [0x1000n],
-  pool: { base: 0x8000_0000n, size: 0x100_0000n },
-  splits: false,
-};
 
 describe("gart golden vectors (aperture 0xE000_0000 + 512M, GATT at 0x8000_0000)", () => {
-  const live = openTable(setup);
+  const live = openTable(gart, {
+    params: { aperture: { ...aperture, space: "iova" }, outside: "passthrough" },
+    aperture,
+  });
   const word = (pa: number) => live.memory.read32(pa) >>> 0;
   gart.map(
     live.handle,

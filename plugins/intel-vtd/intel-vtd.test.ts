@@ -7,26 +7,13 @@ import {
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import vtd from "./index.js";
-import { ioPgtableSelftest } from "../x86-64/io-pgtable-selftest.js";
+import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
 
 const K4 = 1n << 12n;
-const M2 = 1n << 21n;
-const G1 = 1n << 30n;
 
-for (const agaw of [39, 48, 57]) {
+for (const agaw of [39n, 48n, 57n]) {
   describe(`intel-vtd, AGAW ${agaw}: io-pgtable self-test`, () => {
-    ioPgtableSelftest({
-      plugin: vtd,
-      options: {
-        params: { agaw: BigInt(agaw) },
-        name: "dom",
-        domainId: 3,
-        aperture: { base: 0n, size: 1n << BigInt(agaw) },
-      },
-      inputBits: agaw,
-      pageSizes: [K4, M2, G1],
-      randomSizes: [K4, M2, G1],
-    });
+    ioPgtableSelfTests(vtd, { params: { agaw }, attrs: ATTR_CACHEABLE });
   });
 }
 

@@ -1,34 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
-import {
-  ioPgtableSelftest,
-  openTable,
-  type SelftestSetup,
-} from "../arm-v7s/io-pgtable-selftest.js";
+import { PROT_READ } from "../../src/plugin-api/index.js";
+import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
+import { openTable, type OpenTableOptions } from "../../test/plugin-api/open-table.js";
 import { tceShape } from "./format.js";
 import spaprTce, { windowProblems } from "./index.js";
 
 const params = { "page-sizes": [0x1000n, 0x1_0000n, 0x100_0000n], "max-levels": 5n };
 const DDW = 1n << 59n;
+const POOL = { base: 0x3_c000_0000n, size: 0x1000_0000n };
 
-function setupFor(window: { base: bigint; size: bigint; pageSize: bigint; levels: number }) {
-  const s: SelftestSetup = {
-    plugin: spaprTce,
-    options: {
-      params,
-      name: "w",
-      domainId: 1,
-      aperture: { base: window.base, size: window.size },
-      window,
-    },
-    inputBase: window.base,
-    inputSize: window.size,
-    pageSizes: [window.pageSize],
-    pool: { base: 0x3_c000_0000n, size: 0x1000_0000n },
-    splits: false,
-    expectedProt: (p) => ((p & PROT_WRITE) !== 0 ? PROT_READ | PROT_WRITE : p),
-  };
-  return s;
+function setupFor(window: {
+  base: bigint;
+  size: bigint;
+  pageSize: bigint;
+  levels: number;
+}): OpenTableOptions {
+  return { params, pool: POOL, window };
 }
 
 const windows = [
@@ -40,14 +27,14 @@ const windows = [
 
 for (const w of windows) {
   describe(`spapr-tce self-test: window 0x${w.base.toString(16)} size 2^${w.size.toString(2).length - 1} page 0x${w.pageSize.toString(16)} levels ${w.levels}`, () => {
-    ioPgtableSelftest(setupFor(w));
+    ioPgtableSelfTests(spaprTce, { params, window: w, poolBase: POOL.base, poolSize: POOL.size });
   });
 }
 
 describe("spapr-tce", () => {
   it("walks follow the indirect levels (one step per level)", () => {
     const s = setupFor(windows[3]!);
-    const live = openTable(s);
+    const live = openTable(spaprTce, s);
     spaprTce.map(live.handle, DDW + 0x1234_5000n, 0x42_0000n, 0x1000n, 4, PROT_READ, 0);
     const r = spaprTce.walk(live.memory, live.context(), DDW + 0x1234_7042n);
     expect(r.ok && r.pa).toBe(0x42_2042n);
@@ -58,7 +45,7 @@ describe("spapr-tce", () => {
   });
 
   it("refuses IOVAs outside the window and unaligned pages", () => {
-    const live = openTable(setupFor(windows[1]!));
+    const live = openTable(spaprTce, setupFor(windows[1]!));
     expect(() => spaprTce.map(live.handle, 0n, 0n, 0x1_0000n, 1, PROT_READ, 0)).toThrow(/outside/);
     expect(() => spaprTce.map(live.handle, DDW + 0x1000n, 0n, 0x1_0000n, 1, PROT_READ, 0)).toThrow(
       /aligned/,
@@ -87,15 +74,15 @@ describe("spapr-tce", () => {
       "5 levels exceed max-levels 2",
     ]);
     expect(() =>
-      openTable(setupFor({ base: 0n, size: 3n << 30n, pageSize: 0x1000n, levels: 1 })),
+      openTable(spaprTce, setupFor({ base: 0n, size: 3n << 30n, pageSize: 0x1000n, levels: 1 })),
     ).toThrow(/power of two/);
   });
 
   it("without a window, serves the aperture as a one-level window of the smallest page", () => {
     const s = setupFor(windows[0]!);
-    delete s.options.window;
-    s.options.aperture = { base: 0n, size: 0x8000_0000n };
-    const live = openTable(s);
+    delete s.window;
+    s.aperture = { base: 0n, size: 0x8000_0000n };
+    const live = openTable(spaprTce, s);
     expect(spaprTce.registers(live.handle)["TVE_LEVELS"]).toBe(1n);
     expect(spaprTce.registers(live.handle)["TVE_PAGE_SIZE"]).toBe(0x1000n);
     spaprTce.map(live.handle, 0x5000n, 0x9000n, 0x1000n, 1, PROT_READ, 0);
@@ -103,7 +90,7 @@ describe("spapr-tce", () => {
   });
 
   it("frees indirect levels once their last TCE is cleared", () => {
-    const live = openTable(setupFor(windows[3]!));
+    const live = openTable(spaprTce, setupFor(windows[3]!));
     const before = live.pool.usedBytes;
     spaprTce.map(live.handle, DDW + 0x40_0000_0000n, 0n, 0x1000n, 1, PROT_READ, 0);
     expect(live.pool.usedBytes).toBe(before + 4 * 4096);

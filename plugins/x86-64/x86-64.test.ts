@@ -9,27 +9,13 @@ import {
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import x86 from "./index.js";
-import { ioPgtableSelftest } from "./io-pgtable-selftest.js";
+import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
 
 const K4 = 1n << 12n;
-const M2 = 1n << 21n;
-const G1 = 1n << 30n;
 
-for (const levels of [4, 5]) {
-  const inputBits = 12 + 9 * levels;
+for (const levels of [4n, 5n]) {
   describe(`x86-64, ${levels} levels: io-pgtable self-test`, () => {
-    ioPgtableSelftest({
-      plugin: x86,
-      options: {
-        params: { levels: BigInt(levels) },
-        name: "cpu",
-        domainId: 1,
-        aperture: { base: 0n, size: 1n << BigInt(inputBits) },
-      },
-      inputBits,
-      pageSizes: [K4, M2, G1],
-      randomSizes: [K4, M2, G1],
-    });
+    ioPgtableSelfTests(x86, { params: { levels }, attrs: ATTR_CACHEABLE });
   });
 }
 

@@ -23,6 +23,11 @@ export interface ConformanceOptions {
   /** IOVA range to test (default: the whole input space, or the window). */
   aperture?: { base: bigint; size: bigint };
   window?: { base: bigint; size: bigint; pageSize: bigint; levels: number };
+  /**
+   * Attributes the self-tests map with and then expect back from walk() (e.g. ATTR_CACHEABLE for
+   * formats that express it). Default: map with 0 and do not compare attributes.
+   */
+  attrs?: number;
   /** fast-check runs per property (default: env FUZZ_RUNS, else 20). */
   runs?: number;
   /** fast-check seed, to replay a failure. */

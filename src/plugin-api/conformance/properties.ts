@@ -205,6 +205,21 @@ export function runProperties(
 }
 
 /**
+ * A deterministic random command sequence of `length` steps over the same region and page sizes
+ * as the property (for one long run through `replaySequence`), or a failure message.
+ */
+export function randomSequence(
+  plugin: VcmPlugin,
+  options: ConformanceOptions,
+  length: number,
+  seed: number,
+): ConformanceCommand[] | string {
+  const checker = sequenceChecker(plugin, options);
+  if (typeof checker === "string") return checker;
+  return fc.sample(checker.command, { seed, numRuns: length });
+}
+
+/**
  * Run one command sequence (e.g. the counterexample of a failed run, as printed) through the same
  * checks as the random property; returns the failures (empty when the plugin behaved).
  */
