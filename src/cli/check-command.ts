@@ -2,7 +2,7 @@
 import { Command, Option } from "commander";
 import { listChecks, findCheck } from "../checks/registry.js";
 import type { SeverityOptions } from "../checks/runner.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { DiagnosticCollector } from "../diagnostics/collector.js";
 import { formatJson } from "../diagnostics/printers/json.js";
 import { formatSarif } from "../diagnostics/printers/sarif.js";
 import { formatText, useColor } from "../diagnostics/printers/text.js";
@@ -103,17 +103,19 @@ export function registerCheckCommand(program: Command): void {
         throw new UsageError("check --emit-ir takes exactly one file");
       }
       const severity = severityFromFlags(options.warn, options.error);
-      const diagnostics: Diagnostic[] = [];
+      const collector = new DiagnosticCollector();
       const sources = new Map<string, string>();
       let unreadable = false;
       for (const file of files) {
         const result = await checkTopology(file, { plugins: options.plugin, severity });
-        diagnostics.push(...result.diagnostics);
+        collector.addAll(result.diagnostics);
         for (const [k, v] of result.sources) sources.set(k, v);
         if (result.diagnostics.some((d) => UNREADABLE_INPUT_CODES.has(d.code))) unreadable = true;
         if (options.emitIr && result.ir) process.stdout.write(irToJson(result.ir) + "\n");
       }
       const out = options.emitIr ? process.stderr : process.stdout;
+      // Printers read the collector's stable order: by file, position, then code.
+      const diagnostics = collector.sorted();
       if (options.format === "json") {
         out.write(formatJson(diagnostics, files, VCM_VERSION));
       } else if (options.format === "sarif") {
@@ -121,10 +123,6 @@ export function registerCheckCommand(program: Command): void {
       } else {
         out.write(formatText(diagnostics, { color: useColor(out), sources }));
       }
-      process.exitCode = unreadable
-        ? EXIT_USAGE
-        : diagnostics.some((d) => d.severity === "error")
-          ? EXIT_FAILED
-          : EXIT_OK;
+      process.exitCode = unreadable ? EXIT_USAGE : collector.hasErrors() ? EXIT_FAILED : EXIT_OK;
     });
 }
