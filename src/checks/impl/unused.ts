@@ -1,57 +1,192 @@
 /** Declarations nothing refers to: consts, buffers, pools, domains and mappers. */
 import type { Span } from "../../diagnostics/span.js";
-import type { SourceFile, Statement } from "../../syntax/ast.js";
+import type {
+  ContainerItem,
+  ExpectDecl,
+  Expr,
+  MapDecl,
+  MemoryRef,
+  ParamEntry,
+  RangeExpr,
+  ScenarioStep,
+  SourceFile,
+  Statement,
+} from "../../syntax/ast.js";
 import type { CheckImplementation } from "../runner.js";
 
 type Kind = "const" | "buffer" | "pool" | "domain" | "mapper";
 
-/** `v.name` if `v` is an identifier. (Not a closure inside collectRefs: one per node visited.) */
-function identName(v: unknown): string | undefined {
-  return typeof v === "object" && v !== null && typeof (v as { name?: unknown }).name === "string"
-    ? (v as { name: string }).name
-    : undefined;
-}
+/*
+ * Names an AST subtree refers to through expressions or memory references, walked by node
+ * type (a generic walk over every property of every node was this check's whole cost on big
+ * inputs). Identifiers that only name a declaration, endpoint or region are not references.
+ */
 
-/** Every name an AST subtree refers to through expressions or memory references. */
-function collectRefs(node: unknown, into: Set<string>): void {
-  if (Array.isArray(node)) {
-    for (const n of node) collectRefs(n, into);
-    return;
-  }
-  if (typeof node !== "object" || node === null) return;
-  const o = node as Record<string, unknown>;
-  if (o["kind"] === "name" && typeof o["name"] === "string") into.add(o["name"]);
-  if (o["kind"] === "buffer-ref") into.add(identName(o["name"]) ?? "");
-  if (o["kind"] === "slice") into.add(identName(o["target"]) ?? "");
-  if (o["kind"] === "word" && typeof o["word"] === "string") into.add(o["word"]);
-  // for-in, not Object.entries: no per-node array allocation on 100k-statement inputs.
-  for (const k in o) {
-    if (k.endsWith("pan")) continue; // span, permsSpan, pathSpan: positions, never names
-    const v = o[k];
-    if (typeof v === "object" && v !== null) collectRefs(v, into);
+function exprRefs(e: Expr, into: Set<string>): void {
+  switch (e.kind) {
+    case "number":
+      return;
+    case "name":
+      into.add(e.name);
+      if (e.index) exprRefs(e.index, into);
+      return;
+    case "unary":
+      exprRefs(e.operand, into);
+      return;
+    case "binary":
+      exprRefs(e.left, into);
+      exprRefs(e.right, into);
+      return;
   }
 }
 
-function statementRefs(s: Statement, into: Set<string>): void {
+function rangeRefs(r: RangeExpr, into: Set<string>): void {
+  exprRefs(r.start, into);
+  exprRefs(r.end, into);
+}
+
+function memoryRefRefs(r: MemoryRef, into: Set<string>): void {
+  if (r.kind === "slice") {
+    into.add(r.target.name);
+    rangeRefs(r.range, into);
+  } else {
+    into.add(r.name.name);
+    if (r.index !== undefined && r.index !== "*") exprRefs(r.index, into);
+  }
+}
+
+function optionalExprRefs(e: Expr | undefined, into: Set<string>): void {
+  if (e) exprRefs(e, into);
+}
+
+function paramRefs(params: readonly ParamEntry[], into: Set<string>): void {
+  for (const p of params)
+    for (const v of p.values) {
+      if (v.kind === "expr") exprRefs(v.expr, into);
+      else if (v.kind === "word") into.add(v.word);
+      else rangeRefs(v.range, into);
+    }
+}
+
+function mapRefs(s: MapDecl, into: Set<string>): void {
+  into.add(s.target.name.name);
+  memoryRefRefs(s.source, into);
+  if (s.at !== "auto") exprRefs(s.at, into);
+  optionalExprRefs(s.pages, into);
+}
+
+function expectRefs(s: ExpectDecl, into: Set<string>): void {
+  if (s.expectation === "faults") exprRefs(s.at, into);
+  else {
+    memoryRefRefs(s.object, into);
+    if (s.expectation === "sees") exprRefs(s.at, into);
+  }
+}
+
+function containerItemRefs(item: ContainerItem, into: Set<string>): void {
+  switch (item.kind) {
+    case "groups":
+      for (const g of item.groups) exprRefs(g, into);
+      return;
+    case "locked-limit":
+    case "host-page":
+      exprRefs(item.value, into);
+      return;
+    case "register":
+      memoryRefRefs(item.source, into);
+      return;
+    case "window":
+      exprRefs(item.at, into);
+      exprRefs(item.size, into);
+      exprRefs(item.page, into);
+      optionalExprRefs(item.levels, into);
+      return;
+  }
+}
+
+function stepRefs(step: ScenarioStep, into: Set<string>): void {
+  switch (step.kind) {
+    case "map":
+      mapRefs(step, into);
+      return;
+    case "expect":
+      expectRefs(step, into);
+      return;
+    case "unmap":
+      into.add(step.target.name.name);
+      memoryRefRefs(step.source, into);
+      return;
+    case "migrate":
+      memoryRefRefs(step.buffer, into);
+      return;
+    case "revoke":
+      if (step.dummy) memoryRefRefs(step.dummy, into);
+      return;
+    case "register":
+    case "unregister":
+      memoryRefRefs(step.source, into);
+      return;
+    case "attach":
+      into.add(step.domain.name);
+      return;
+    case "detach":
+    case "power-off":
+      return;
+  }
+}
+
+/** Every name statement `s` refers to (exported for the test that checks it against a generic walk). */
+export function statementRefs(s: Statement, into: Set<string>): void {
   switch (s.kind) {
+    case "topology":
+    case "import":
+    case "use":
+      return;
+    case "const":
+      exprRefs(s.value, into);
+      return;
+    case "memory":
+      rangeRefs(s.range, into);
+      return;
+    case "pool":
+      memoryRefRefs(s.source, into);
+      return;
+    case "mapper":
+      paramRefs(s.params, into);
+      return;
     case "endpoint":
       if (s.mapper) into.add(s.mapper.name);
-      break;
+      optionalExprRefs(s.stream, into);
+      optionalExprRefs(s.group, into);
+      optionalExprRefs(s.dmaMask, into);
+      optionalExprRefs(s.offset, into);
+      return;
     case "domain":
+      into.add(s.mapper.name);
+      for (const item of s.items)
+        if (item.kind === "aperture" || item.kind === "reserve") rangeRefs(item.range, into);
+      return;
+    case "buffer":
+      optionalExprRefs(s.count, into);
+      optionalExprRefs(s.size, into);
+      optionalExprRefs(s.align, into);
+      optionalExprRefs(s.at, into);
+      for (const c of s.chunks ?? []) memoryRefRefs(c, into);
+      return;
+    case "map":
+      mapRefs(s, into);
+      return;
     case "container":
       into.add(s.mapper.name);
-      break;
-    case "map":
-      into.add(s.target.name.name);
-      break;
+      for (const item of s.items) containerItemRefs(item, into);
+      return;
+    case "expect":
+      expectRefs(s, into);
+      return;
     case "scenario":
-      for (const step of s.steps) {
-        if (step.kind === "map" || step.kind === "unmap") into.add(step.target.name.name);
-        if (step.kind === "attach") into.add(step.domain.name);
-      }
-      break;
+      for (const step of s.steps) stepRefs(step, into);
+      return;
   }
-  collectRefs(s, into);
 }
 
 export const unusedDeclaration: CheckImplementation = {
