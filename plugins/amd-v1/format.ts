@@ -21,9 +21,11 @@ import {
   DESC_LEAF,
   DESC_TABLE,
   decodedDescriptor,
+  nineBitLevels,
+  pfnFromWords,
+  writeTableAddress,
   type DecodedDescriptor,
   type RadixFormat,
-  type RadixLevel,
 } from "../../src/plugin-api/index.js";
 
 export const AMD_PR = 1 << 0;
@@ -33,8 +35,6 @@ export const AMD_FC_HI = 1 << 28;
 export const AMD_IR_HI = 1 << 29;
 export const AMD_IW_HI = 1 << 30;
 
-const TWO32 = 4294967296;
-const ADDR_HI_MASK = 0x000f_ffff;
 export const AMD_OUTPUT_BITS = 52;
 /** Largest page: GENMASK_ULL(51, 12) in AMD_IOMMU_PGSIZES. */
 const MAX_PAGE_SHIFT = 51;
@@ -74,31 +74,10 @@ export function amdPageShifts(levels: number): number[] {
   return out;
 }
 
-function amdLevels(levels: number): RadixLevel[] {
-  const inputBits = amdInputBits(levels);
-  const out: RadixLevel[] = [];
-  for (let n = levels; n >= 1; n--) {
-    const shift = 12 + 9 * (n - 1);
-    out.push({
-      number: n,
-      shift,
-      // A 6-level root only needs 7 index bits to reach bit 63.
-      bits: Math.min(9, inputBits - shift),
-      tableBytes: 4096,
-      tableAlign: 4096,
-      pageShifts: pageShiftsAt(n, inputBits),
-      tables: n > 1,
-    });
-  }
-  return out;
-}
-
-function pfnOf(lo: number, hi: number): number {
-  return (hi & ADDR_HI_MASK) * 0x10_0000 + (lo >>> 12);
-}
-
 export function amdV1Format(levels: number): RadixFormat {
-  const geometryLevels = amdLevels(levels);
+  const inputBits = amdInputBits(levels);
+  // A 6-level root only needs 7 index bits to reach bit 63.
+  const geometryLevels = nineBitLevels(levels, (n) => pageShiftsAt(n, inputBits), inputBits);
   const number = (level: number): number => levels - level;
 
   const decode = (level: number, lo: number, hi: number, out: DecodedDescriptor): void => {
@@ -121,10 +100,10 @@ export function amdV1Format(levels: number): RadixFormat {
         return;
       }
       out.kind = DESC_TABLE;
-      out.tablePa = pfnOf(lo, hi) * 4096;
+      out.tablePa = pfnFromWords(lo, hi) * 4096;
       return;
     }
-    let pfn = pfnOf(lo, hi);
+    let pfn = pfnFromWords(lo, hi);
     let pageShift = levelShift;
     if (nextLevel === 7) {
       // PTE_PAGE_SIZE: the lowest clear address bit (from bit 12) is bit pageShift-1.
@@ -180,8 +159,12 @@ export function amdV1Format(levels: number): RadixFormat {
     tableDescriptor(level, tablePa, out): void {
       // PM_LEVEL_PDE(level, pa): PR | NextLevel | IR | IW.
       const next = number(level) - 1;
-      out.lo = ((tablePa % TWO32) | AMD_PR | (next << AMD_NEXT_LEVEL_SHIFT)) >>> 0;
-      out.hi = (Math.floor(tablePa / TWO32) | AMD_IR_HI | AMD_IW_HI) >>> 0;
+      writeTableAddress(
+        tablePa,
+        AMD_PR | (next << AMD_NEXT_LEVEL_SHIFT),
+        AMD_IR_HI | AMD_IW_HI,
+        out,
+      );
     },
 
     decode,

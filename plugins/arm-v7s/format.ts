@@ -19,9 +19,8 @@ import {
   PROT_PRIV,
   PROT_READ,
   PROT_WRITE,
-} from "../../src/plugin-api/index.js";
-import {
   DESC_INVALID,
+  decodedDescriptor,
   DESC_LEAF,
   DESC_TABLE,
   type DecodedDescriptor,
@@ -189,14 +188,7 @@ export function v7sDescribe(level: number, lo: number): string {
   const type = lo & 3;
   if (type === 0) return "invalid";
   if (level === 0 && type === 1) return `table -> ${hex(lo & 0xfffffc00)}`;
-  const d: DecodedDescriptor = {
-    kind: DESC_INVALID,
-    tablePa: 0,
-    paPfn: 0,
-    prot: 0,
-    attrs: 0,
-    pageShift: 0,
-  };
+  const d = decodedDescriptor();
   v7sDecode(level, lo, d);
   if (d.kind !== DESC_LEAF) return `invalid (${d.fault ?? "reserved"})`;
   const name =

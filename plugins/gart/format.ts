@@ -5,9 +5,13 @@
  * GPTE_COHERENT (bit 1, snoop the CPU caches). There are no permission bits: a valid entry
  * grants read and write.
  */
-import { ATTR_CACHEABLE, MappingError, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
 import {
+  ATTR_CACHEABLE,
+  MappingError,
+  PROT_READ,
+  PROT_WRITE,
   DESC_INVALID,
+  decodedDescriptor,
   DESC_LEAF,
   type DecodedDescriptor,
   type DescriptorWords,
@@ -66,14 +70,7 @@ export function gartDecode(lo: number, out: DecodedDescriptor): void {
 }
 
 export function gartFormat(aperture: { base: bigint; size: bigint }): RadixFormat {
-  const scratch: DecodedDescriptor = {
-    kind: DESC_INVALID,
-    tablePa: 0,
-    paPfn: 0,
-    prot: 0,
-    attrs: 0,
-    pageShift: 0,
-  };
+  const scratch = decodedDescriptor();
   return {
     geometry: gartGeometry(aperture),
     leafTemplate(

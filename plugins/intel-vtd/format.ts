@@ -19,9 +19,12 @@ import {
   DESC_LEAF,
   DESC_TABLE,
   decodedDescriptor,
+  describeDecoded,
+  nineBitLevels,
+  pfnFromWords,
+  writeTableAddress,
   type DecodedDescriptor,
   type RadixFormat,
-  type RadixLevel,
 } from "../../src/plugin-api/index.js";
 
 export const VTD_R = 1 << 0;
@@ -33,8 +36,6 @@ export const VTD_SP = 1 << 7;
 /** Snoop behaviour: force a snooped (cache-coherent) access (DMA_PTE_SNP). */
 export const VTD_SNP = 1 << 11;
 
-const TWO32 = 4294967296;
-const ADDR_HI_MASK = 0x000f_ffff;
 export const VTD_OUTPUT_BITS = 52;
 
 /** Levels for an adjusted guest address width: 39 -> 3, 48 -> 4, 57 -> 5 (spec 3.6, 9.3 AW). */
@@ -42,25 +43,9 @@ export function vtdLevelsFor(agaw: number): number {
   return (agaw - 12) / 9;
 }
 
-function pfnOf(lo: number, hi: number): number {
-  return (hi & ADDR_HI_MASK) * 0x10_0000 + (lo >>> 12);
-}
-
-function vtdLevels(levels: number): RadixLevel[] {
-  const out: RadixLevel[] = [];
-  for (let n = levels; n >= 1; n--) {
-    out.push({
-      number: n,
-      shift: 12 + 9 * (n - 1),
-      bits: 9,
-      tableBytes: 4096,
-      tableAlign: 4096,
-      // SP is defined in SL-PDPE (1G) and SL-PDE (2M) only; SL-PML4E/PML5E never map pages.
-      pageShifts: n === 3 ? [30] : n === 2 ? [21] : n === 1 ? [12] : [],
-      tables: n > 1,
-    });
-  }
-  return out;
+/** SP is defined in SL-PDPE (1G) and SL-PDE (2M) only; SL-PML4E/PML5E never map pages. */
+function vtdPageShifts(n: number): number[] {
+  return n === 3 ? [30] : n === 2 ? [21] : n === 1 ? [12] : [];
 }
 
 export function vtdFormat(agaw: 39 | 48 | 57): RadixFormat {
@@ -78,7 +63,7 @@ export function vtdFormat(agaw: 39 | 48 | 57): RadixFormat {
     const isLeaf = n === 1 || (lo & VTD_SP) !== 0;
     if (!isLeaf) {
       out.kind = DESC_TABLE;
-      out.tablePa = pfnOf(lo, hi) * 4096;
+      out.tablePa = pfnFromWords(lo, hi) * 4096;
       return;
     }
     if (n > 3) {
@@ -87,7 +72,7 @@ export function vtdFormat(agaw: 39 | 48 | 57): RadixFormat {
       return;
     }
     const pageShift = 12 + 9 * (n - 1);
-    const pfn = pfnOf(lo, hi);
+    const pfn = pfnFromWords(lo, hi);
     if (pfn % 2 ** (pageShift - 12) !== 0) {
       out.kind = DESC_INVALID;
       out.fault = "reserved address bits set in a superpage entry";
@@ -103,7 +88,7 @@ export function vtdFormat(agaw: 39 | 48 | 57): RadixFormat {
 
   return {
     geometry: {
-      levels: vtdLevels(levels),
+      levels: nineBitLevels(levels, vtdPageShifts),
       entryBytes: 8,
       bigEndian: false,
       inputBits: agaw,
@@ -130,8 +115,7 @@ export function vtdFormat(agaw: 39 | 48 | 57): RadixFormat {
     },
 
     tableDescriptor(_level, tablePa, out): void {
-      out.lo = ((tablePa % TWO32) | VTD_R | VTD_W) >>> 0;
-      out.hi = Math.floor(tablePa / TWO32);
+      writeTableAddress(tablePa, VTD_R | VTD_W, 0, out);
     },
 
     decode,
@@ -146,12 +130,7 @@ export function vtdFormat(agaw: 39 | 48 | 57): RadixFormat {
         (lo & VTD_X ? " X" : "") +
         (lo & VTD_SP ? " SP" : "") +
         (lo & VTD_SNP ? " SNP" : "");
-      if (d.kind === DESC_TABLE) return `${name} table -> 0x${d.tablePa.toString(16)}${flags}`;
-      if (d.kind === DESC_LEAF) {
-        const size = d.pageShift === 30 ? "1G" : d.pageShift === 21 ? "2M" : "4K";
-        return `${name} ${size} page pa=0x${(d.paPfn * 4096).toString(16)}${flags}`;
-      }
-      return `${name} invalid${d.fault ? ` (${d.fault})` : ""}`;
+      return describeDecoded(name, d, flags);
     },
   };
 }

@@ -5,9 +5,12 @@
  * table of its own with 1..5 levels; indirect levels hold `next-level pa | READ | WRITE` as
  * pnv_pci_ioda2_table_do_alloc_pages() writes them and pnv_tce() follows them.
  */
-import { MappingError, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
 import {
+  MappingError,
+  PROT_READ,
+  PROT_WRITE,
   DESC_INVALID,
+  decodedDescriptor,
   DESC_LEAF,
   DESC_TABLE,
   type DecodedDescriptor,
@@ -154,14 +157,7 @@ export function tceDecode(
 export function tceFormat(window: TceWindow, shape: TceShape): RadixFormat {
   const geometry = tceGeometry(window, shape);
   const lastLevel = shape.levels - 1;
-  const scratch: DecodedDescriptor = {
-    kind: DESC_INVALID,
-    tablePa: 0,
-    paPfn: 0,
-    prot: 0,
-    attrs: 0,
-    pageShift: 0,
-  };
+  const scratch = decodedDescriptor();
   return {
     geometry,
     leafTemplate(

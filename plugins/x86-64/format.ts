@@ -20,10 +20,14 @@ import {
   DESC_INVALID,
   DESC_LEAF,
   DESC_TABLE,
+  decodedDescriptor,
+  describeDecoded,
+  nineBitLevels,
+  pfnFromWords,
+  writeTableAddress,
   type DecodedDescriptor,
   type DescriptorWords,
   type RadixFormat,
-  type RadixLevel,
 } from "../../src/plugin-api/index.js";
 
 // Low-word bits (SDM table 4-15 .. 4-20).
@@ -41,33 +45,12 @@ export const X86_XD_HI = 0x8000_0000;
 
 /** Table entries: P|RW|US|A (Linux intel first-level intermediate entries). */
 const TABLE_LO = X86_P | X86_RW | X86_US | X86_A;
-/** Physical-address bits 51:12 (MAXPHYADDR at most 52). */
-const ADDR_HI_MASK = 0x000f_ffff;
-const TWO32 = 4294967296;
 
 export const X86_OUTPUT_BITS = 52;
 
-/** Page-frame number held in address bits 51:12 of a descriptor. */
-function pfnOf(lo: number, hi: number): number {
-  return (hi & ADDR_HI_MASK) * 0x10_0000 + (lo >>> 12);
-}
-
-/** The radix levels for `levels` (4 or 5), root first; architectural numbers count down to 1. */
-function x86Levels(levels: number): RadixLevel[] {
-  const out: RadixLevel[] = [];
-  for (let n = levels; n >= 1; n--) {
-    out.push({
-      number: n,
-      shift: 12 + 9 * (n - 1),
-      bits: 9,
-      tableBytes: 4096,
-      tableAlign: 4096,
-      // PDPTE (level 3) maps 1G, PDE (level 2) maps 2M, PTE (level 1) maps 4K; PML4E/PML5E never leaves.
-      pageShifts: n === 3 ? [30] : n === 2 ? [21] : n === 1 ? [12] : [],
-      tables: n > 1,
-    });
-  }
-  return out;
+/** PDPTE (level 3) maps 1G, PDE (level 2) maps 2M, PTE (level 1) maps 4K; PML4E/PML5E never. */
+function x86PageShifts(n: number): number[] {
+  return n === 3 ? [30] : n === 2 ? [21] : n === 1 ? [12] : [];
 }
 
 const LEVEL_NAMES: Record<number, string> = {
@@ -79,7 +62,7 @@ const LEVEL_NAMES: Record<number, string> = {
 };
 
 export function x86Format(levels: 4 | 5): RadixFormat {
-  const geometryLevels = x86Levels(levels);
+  const geometryLevels = nineBitLevels(levels, x86PageShifts);
   const number = (level: number): number => levels - level;
 
   const decode = (level: number, lo: number, hi: number, out: DecodedDescriptor): void => {
@@ -93,7 +76,7 @@ export function x86Format(levels: 4 | 5): RadixFormat {
     const isLeaf = n === 1 || (lo & X86_PS) !== 0;
     if (!isLeaf) {
       out.kind = DESC_TABLE;
-      out.tablePa = pfnOf(lo, hi) * 4096;
+      out.tablePa = pfnFromWords(lo, hi) * 4096;
       return;
     }
     if (n > 3) {
@@ -102,7 +85,7 @@ export function x86Format(levels: 4 | 5): RadixFormat {
       return;
     }
     const pageShift = 12 + 9 * (n - 1);
-    let pfn = pfnOf(lo, hi);
+    let pfn = pfnFromWords(lo, hi);
     if (n > 1) {
       // Bit 12 is PAT in a large leaf; bits pageShift-1..13 are reserved (SDM table 4-17/4-18).
       const pfnMask = 2 ** (pageShift - 12);
@@ -158,21 +141,13 @@ export function x86Format(levels: 4 | 5): RadixFormat {
     },
 
     tableDescriptor(_level, tablePa, out): void {
-      out.lo = ((tablePa % TWO32) | TABLE_LO) >>> 0;
-      out.hi = Math.floor(tablePa / TWO32);
+      writeTableAddress(tablePa, TABLE_LO, 0, out);
     },
 
     decode,
 
     describeDescriptor(level, lo, hi): string {
-      const d: DecodedDescriptor = {
-        kind: DESC_INVALID,
-        tablePa: 0,
-        paPfn: 0,
-        prot: 0,
-        attrs: 0,
-        pageShift: 0,
-      };
+      const d = decodedDescriptor();
       decode(level, lo, hi, d);
       const n = number(level);
       const name = LEVEL_NAMES[n] ?? `L${n}`;
@@ -184,12 +159,7 @@ export function x86Format(levels: 4 | 5): RadixFormat {
         (lo & X86_A ? " A" : "") +
         (lo & X86_D && d.kind === DESC_LEAF ? " D" : "") +
         (hi & X86_XD_HI ? " XD" : "");
-      if (d.kind === DESC_TABLE) return `${name} table -> 0x${d.tablePa.toString(16)}${flags}`;
-      if (d.kind === DESC_LEAF) {
-        const size = d.pageShift === 30 ? "1G" : d.pageShift === 21 ? "2M" : "4K";
-        return `${name} ${size} page pa=0x${(d.paPfn * 4096).toString(16)}${flags}`;
-      }
-      return `${name} invalid${d.fault ? ` (${d.fault})` : ""}`;
+      return describeDecoded(name, d, flags);
     },
   };
 }
