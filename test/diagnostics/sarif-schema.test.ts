@@ -4,11 +4,12 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import Ajv from "ajv-draft-04";
 import { describe, expect, it } from "vitest";
 import { vcm } from "../cli/helpers.js";
 
 const require = createRequire(import.meta.url);
+// A CommonJS module whose export is the class itself.
+const Ajv = require("ajv-draft-04") as typeof import("ajv-draft-04").default;
 const schemaPath = require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
 const schema = JSON.parse(readFileSync(schemaPath, "utf8"));
 
