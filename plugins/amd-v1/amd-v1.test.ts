@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  ATTR_CACHEABLE,
-  PhysicalMemory,
-  PoolAllocator,
-  PROT_READ,
-  PROT_WRITE,
-} from "../../src/plugin-api/index.js";
+import { ATTR_CACHEABLE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
 import amd from "./index.js";
 import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
+import { openTable } from "../../test/plugin-api/open-table.js";
 
 describe("amd-v1, 4 levels: io-pgtable self-test", () => {
   // Every size (NextLevel 0 and replicated NextLevel-7 pages up to 2^47); the random run in a 1T
@@ -41,13 +36,20 @@ describe("amd-v1 capabilities", () => {
 
 describe("amd-v1 device table", () => {
   it("resolves bound DeviceIDs from bytes and faults on the others", () => {
-    const memory = new PhysicalMemory();
-    const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
     const aperture = { base: 0n, size: 1n << 32n };
-    const a = amd.create(memory, pool, { params: {}, name: "a", domainId: 9, aperture });
+    const {
+      memory,
+      instances,
+      handle: a,
+    } = openTable(amd, {
+      params: {},
+      aperture,
+      domainId: 9,
+      pool: { base: 0x10_0000n, size: 0x10_0000n },
+      instances: { base: 0x40_0000n, size: 0x40_0000n },
+    });
     amd.map(a, 0x1000n, 0x7000n, 4096n, 1, PROT_READ | PROT_WRITE, ATTR_CACHEABLE);
-    const inst = new PoolAllocator("iommu", 0x40_0000n, 0x40_0000n);
-    const r = amd.bindDevices!(memory, inst, {}, [
+    const r = amd.bindDevices!(memory, instances!, {}, [
       { device: "d", stream: 0x00a0n, table: a, domainId: 9 },
     ]);
     const dev = amd.lookupDevice!(memory, {}, r.registers, 0x00a0n);

@@ -12,26 +12,23 @@
 import { describe, expect, it } from "vitest";
 import {
   ATTR_CACHEABLE,
-  PhysicalMemory,
-  PoolAllocator,
   PROT_READ,
   PROT_WRITE,
   type PluginParams,
 } from "../../src/plugin-api/index.js";
 import amd from "./index.js";
+import { openTable } from "../../test/plugin-api/open-table.js";
 
 const RW = PROT_READ | PROT_WRITE;
 
 function setup(params: PluginParams, apertureSize = 1n << 48n) {
-  const memory = new PhysicalMemory();
-  const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
-  const handle = amd.create(memory, pool, {
+  return openTable(amd, {
     params,
-    name: "dom",
-    domainId: 5,
+    pool: { base: 0x10_0000n, size: 0x10_0000n },
+    instances: { base: 0x20_0000n, size: 0x10_0000n },
     aperture: { base: 0n, size: apertureSize },
+    domainId: 5,
   });
-  return { memory, pool, handle };
 }
 
 describe("amd-v1 golden descriptors", () => {
@@ -99,9 +96,8 @@ describe("amd-v1 golden descriptors", () => {
   });
 
   it("device table entry for DeviceID 0x0310, domain 5", () => {
-    const { memory, handle } = setup({ levels: 4n });
-    const instancePool = new PoolAllocator("iommu", 0x20_0000n, 0x10_0000n);
-    const bound = amd.bindDevices!(memory, instancePool, {}, [
+    const { memory, handle, instances } = setup({ levels: 4n });
+    const bound = amd.bindDevices!(memory, instances!, {}, [
       { device: "nic", stream: 0x0310n, table: handle, domainId: 5 },
     ]);
     // 0x311 entries * 32 bytes = 25120 bytes -> 8 pages (power of two, tbl_size): size field 7.

@@ -10,29 +10,24 @@ import { describe, expect, it } from "vitest";
 import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
-  PhysicalMemory,
-  PoolAllocator,
   PROT_EXEC,
   PROT_READ,
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import vtd from "./index.js";
+import { openTable } from "../../test/plugin-api/open-table.js";
 
 const K4 = 1n << 12n;
 const M2 = 1n << 21n;
 const G1 = 1n << 30n;
 
 function setup(agaw: bigint) {
-  const memory = new PhysicalMemory();
-  const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
-  const params = { agaw };
-  const handle = vtd.create(memory, pool, {
-    params,
-    name: "dom",
+  return openTable(vtd, {
+    params: { agaw },
+    pool: { base: 0x10_0000n, size: 0x10_0000n },
+    instances: { base: 0x20_0000n, size: 0x10_0000n },
     domainId: 5,
-    aperture: { base: 0n, size: 1n << agaw },
   });
-  return { memory, pool, params, handle };
 }
 
 describe("intel-vtd golden descriptors", () => {
@@ -69,7 +64,7 @@ describe("intel-vtd golden descriptors", () => {
   });
 
   it("root and context entries for 03:02.0, 03:03.0 and 00:00.0", () => {
-    const { memory, pool, params, handle } = setup(48n);
+    const { memory, pool, instances, params, handle } = setup(48n);
     // A second domain's root: the next page of the table pool.
     const other = vtd.create(memory, pool, {
       params,
@@ -77,8 +72,7 @@ describe("intel-vtd golden descriptors", () => {
       domainId: 7,
       aperture: { base: 0n, size: 1n << 48n },
     });
-    const instancePool = new PoolAllocator("iommu", 0x20_0000n, 0x10_0000n);
-    const bound = vtd.bindDevices!(memory, instancePool, params, [
+    const bound = vtd.bindDevices!(memory, instances!, params, [
       { device: "nic", stream: 0x0310n, table: handle, domainId: 5 },
       { device: "nic2", stream: 0x0318n, table: handle, domainId: 5 },
       { device: "gpu", stream: 0x0000n, table: other, domainId: 7 },

@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  ATTR_CACHEABLE,
-  PhysicalMemory,
-  PoolAllocator,
-  PROT_READ,
-  PROT_WRITE,
-} from "../../src/plugin-api/index.js";
+import { ATTR_CACHEABLE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
 import vtd from "./index.js";
 import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
+import { openTable } from "../../test/plugin-api/open-table.js";
 
 const K4 = 1n << 12n;
 
@@ -19,14 +14,20 @@ for (const agaw of [39n, 48n, 57n]) {
 
 describe("intel-vtd root and context tables", () => {
   function bound() {
-    const memory = new PhysicalMemory();
-    const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
-    const params = { agaw: 48n };
-    const aperture = { base: 0n, size: 1n << 48n };
-    const a = vtd.create(memory, pool, { params, name: "a", domainId: 1, aperture });
+    const {
+      memory,
+      pool,
+      instances,
+      params,
+      aperture,
+      handle: a,
+    } = openTable(vtd, {
+      params: { agaw: 48n },
+      pool: { base: 0x10_0000n, size: 0x10_0000n },
+      instances: { base: 0x40_0000n, size: 0x10_0000n },
+    });
     const b = vtd.create(memory, pool, { params, name: "b", domainId: 2, aperture });
-    const inst = new PoolAllocator("iommu", 0x40_0000n, 0x10_0000n);
-    const r = vtd.bindDevices!(memory, inst, params, [
+    const r = vtd.bindDevices!(memory, instances!, params, [
       { device: "d0", stream: 0x0008n, table: a, domainId: 1 },
       { device: "d1", stream: 0xff07n, table: b, domainId: 2 },
     ]);
@@ -56,11 +57,7 @@ describe("intel-vtd root and context tables", () => {
   });
 
   it("refuses two devices on one source id", () => {
-    const memory = new PhysicalMemory();
-    const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
-    const params = { agaw: 48n };
-    const aperture = { base: 0n, size: 1n << 48n };
-    const a = vtd.create(memory, pool, { params, name: "a", domainId: 1, aperture });
+    const { memory, pool, params, handle: a } = openTable(vtd, { params: { agaw: 48n } });
     expect(() =>
       vtd.bindDevices!(memory, pool, params, [
         { device: "x", stream: 0x10n, table: a, domainId: 1 },

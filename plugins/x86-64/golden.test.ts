@@ -8,30 +8,20 @@ import { describe, expect, it } from "vitest";
 import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
-  PhysicalMemory,
-  PoolAllocator,
   PROT_EXEC,
   PROT_PRIV,
   PROT_READ,
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import x86 from "./index.js";
+import { openTable } from "../../test/plugin-api/open-table.js";
 
 const K4 = 1n << 12n;
 const M2 = 1n << 21n;
 const G1 = 1n << 30n;
 
 function setup(levels: bigint) {
-  const memory = new PhysicalMemory();
-  const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
-  const params = { levels };
-  const handle = x86.create(memory, pool, {
-    params,
-    name: "cpu",
-    domainId: 1,
-    aperture: { base: 0n, size: 1n << (levels === 5n ? 57n : 48n) },
-  });
-  return { memory, handle };
+  return openTable(x86, { params: { levels }, pool: { base: 0x10_0000n, size: 0x10_0000n } });
 }
 
 describe("x86-64 golden descriptors", () => {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   ATTR_CACHEABLE,
-  PhysicalMemory,
-  PoolAllocator,
   PROT_EXEC,
   PROT_PRIV,
   PROT_READ,
@@ -10,6 +8,7 @@ import {
 } from "../../src/plugin-api/index.js";
 import x86 from "./index.js";
 import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
+import { openTable } from "../../test/plugin-api/open-table.js";
 
 const K4 = 1n << 12n;
 
@@ -21,12 +20,8 @@ for (const levels of [4n, 5n]) {
 
 describe("x86-64 rights", () => {
   it("decodes XD, U/S and write-only widening from the bytes", () => {
-    const memory = new PhysicalMemory();
-    const pool = new PoolAllocator("pt", 0x10_0000n, 0x10_0000n);
-    const params = { levels: 4n };
-    const aperture = { base: 0n, size: 1n << 48n };
-    const handle = x86.create(memory, pool, { params, name: "cpu", domainId: 1, aperture });
-    const ctx = { params, root: handle.root, registers: x86.registers(handle), aperture };
+    const { memory, handle, context } = openTable(x86, { params: { levels: 4n } });
+    const ctx = context();
     x86.map(handle, 0x1000n, 0x1000n, K4, 1, PROT_READ | PROT_EXEC | PROT_PRIV, ATTR_CACHEABLE);
     x86.map(handle, 0x2000n, 0x2000n, K4, 1, PROT_WRITE, ATTR_CACHEABLE);
     const a = x86.walk(memory, ctx, 0x1000n);

@@ -22,6 +22,8 @@ export interface OpenTableOptions {
   window?: { base: bigint; size: bigint; pageSize: bigint; levels: number };
   name?: string;
   domainId?: number;
+  /** A second writable pool for per-IOMMU structures (bindDevices: VT-d root/context, AMD DTEs). */
+  instances?: { base: bigint; size: bigint };
 }
 
 export interface OpenTable {
@@ -29,6 +31,8 @@ export interface OpenTable {
   params: PluginParams;
   memory: PhysicalMemory;
   pool: PoolAllocator;
+  /** The `instances` pool, when asked for. */
+  instances: PoolAllocator | undefined;
   handle: TableHandle;
   aperture: { base: bigint; size: bigint };
   /** What the runtime would hand walk/leaves/describe: registers as the plugin reports them now. */
@@ -46,6 +50,9 @@ export function openTable(plugin: VcmPlugin, options: OpenTableOptions): OpenTab
   const memory = new PhysicalMemory();
   memory.allowWrites(poolRange.base, poolRange.size);
   const pool = new PoolAllocator("tables", poolRange.base, poolRange.size);
+  const inst = options.instances;
+  if (inst) memory.allowWrites(inst.base, inst.size);
+  const instances = inst ? new PoolAllocator("iommu", inst.base, inst.size) : undefined;
   const aperture =
     options.aperture ??
     (window
@@ -75,5 +82,17 @@ export function openTable(plugin: VcmPlugin, options: OpenTableOptions): OpenTab
     plugin.leaves(memory, context(), (_iova, _pa, count) => (n += count));
     return n;
   };
-  return { plugin, params, memory, pool, handle, aperture, context, walk, translate, leafPages };
+  return {
+    plugin,
+    params,
+    memory,
+    pool,
+    instances,
+    handle,
+    aperture,
+    context,
+    walk,
+    translate,
+    leafPages,
+  };
 }
