@@ -22,6 +22,12 @@ export class FailureSink {
     this.failures.push({ code: def.code, check: def.name, ...this.context, ...failure });
   }
 
+  /** A failure built elsewhere (a worker thread), counted and kept as it is. */
+  adopt(failure: RunFailure): void {
+    this.count++;
+    if (!this.full) this.failures.push(failure);
+  }
+
   /** Count failures that were not detailed (a proof cut short by its limit). */
   addUncounted(n: number): void {
     this.count += n;

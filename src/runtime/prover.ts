@@ -31,7 +31,29 @@ export interface ProverOptions {
   bufferChunks?: ReadonlyMap<string, readonly IrChunk[]>;
   /** Mismatches kept per table (the rest are counted). */
   limit: number;
+  /**
+   * Hand each table's page list over instead of checking it here: a worker thread cannot see
+   * the tables other workers read, so the main thread checks pool ownership across all of them.
+   */
+  deferTablePages?: (ref: TableRef, pages: TablePages) => void;
 }
+
+/** One table as walked from one root. */
+export interface TableRef {
+  table: string;
+  mapper: string;
+  root: bigint;
+}
+
+/** Every table page reachable from one root, as the plugin's `tables` pass lists them. */
+export interface TablePages {
+  pa: number[];
+  level: number[];
+}
+
+/** Identifies one table proof: the same table walked from the same root gives the same proof. */
+export const proofKey = (tp: TablePath): string =>
+  `${tp.table.name}@${tp.context.root}:${tp.reachable}`;
 
 export const hexOf = (x: bigint | number): string => "0x" + x.toString(16);
 const addrOf = (pfn: number): bigint => BigInt(pfn) << 12n;
@@ -82,10 +104,9 @@ export class Prover {
   }
 
   proofOf(tp: TablePath): TableProof {
-    const key = `${tp.table.name}@${tp.context.root}:${tp.reachable}`;
+    const key = proofKey(tp);
     let proof = this.proofs.get(key);
     if (proof) return proof;
-    const intent = this.intentOf(tp.table.name);
     const reach = new RunList();
     const leaves: LeafCounts = {};
     let error: string | undefined;
@@ -105,14 +126,24 @@ export class Prover {
       }
     }
     reach.sortByIova();
+    proof = this.adoptReach(tp, reach, leaves, error);
+    return proof;
+  }
+
+  /**
+   * Complete and cache the proof of a table from its reach as read from bytes (here, or by a
+   * worker thread: the comparison with the intent is cheap, the reading is not).
+   */
+  adoptReach(tp: TablePath, reach: RunList, leaves: LeafCounts, error?: string): TableProof {
+    const intent = this.intentOf(tp.table.name);
     const compare = compareRuns(intent, reach, {
       protOk: protMatcher(tp.caps),
       // A format with no tables (a fixed bus window) reaches what it reaches by design.
       undeclared: tp.caps.levels > 0,
       limit: this.options.limit,
     });
-    proof = { intent, reach, leaves, compare, ...(error !== undefined ? { error } : {}) };
-    this.proofs.set(key, proof);
+    const proof = { intent, reach, leaves, compare, ...(error !== undefined ? { error } : {}) };
+    this.proofs.set(proofKey(tp), proof);
     return proof;
   }
 
@@ -331,38 +362,70 @@ export class Prover {
 
   /** Every table page reachable from a root lies in the mapper's pool and belongs to one table. */
   private checkTablePages(tp: TablePath): void {
-    const key = `${tp.table.name}@${tp.context.root}`;
-    if (this.checkedTablePages.has(key) || !tp.reachable) return;
+    if (!tp.reachable) return;
+    const ref = { table: tp.table.name, mapper: tp.table.mapper, root: tp.context.root };
+    if (this.options.deferTablePages) {
+      const key = `${ref.table}@${ref.root}`;
+      // The main thread keeps the only record of what was checked.
+      if (this.checkedTablePages.has(key)) return;
+      this.checkedTablePages.add(key);
+      this.options.deferTablePages(ref, this.tablePagesOf(tp));
+      return;
+    }
+    this.checkTablePageList(ref, () => this.tablePagesOf(tp));
+  }
+
+  /** The table pages the plugin lists from bytes (up to where it fails, if it does). */
+  private tablePagesOf(tp: TablePath): TablePages {
+    const pages: TablePages = { pa: [], level: [] };
+    try {
+      tp.plugin.tables(this.view.memory, tp.context, (pa, _bytes, level) => {
+        // Plain numbers: this runs once per table page (32K pages for a 64 GiB domain).
+        pages.pa.push(Number(pa));
+        pages.level.push(level);
+      });
+    } catch {
+      // Reported by the leaves pass of the same table.
+    }
+    return pages;
+  }
+
+  /**
+   * Check one table's page list (once per table and root): every page in the mapper's pool, none
+   * already a page of another table. `pages` is read only when the table was not checked yet.
+   */
+  checkTablePageList(ref: TableRef, pages: () => TablePages): void {
+    const table = ref.table;
+    const key = `${table}@${ref.root}`;
+    if (this.checkedTablePages.has(key)) return;
     this.checkedTablePages.add(key);
-    const mapper = this.view.mappers.find((m) => m.name === tp.table.mapper);
+    const list = pages();
+    const mapper = this.view.mappers.find((m) => m.name === ref.mapper);
     const pool = this.view.pools.find((p) => p.name === mapper?.pool);
     const first = pool ? Number(pool.base >> 12n) : -Infinity;
     const end = pool ? Number((pool.base + pool.size) >> 12n) : Infinity;
     let reported = 0;
-    try {
-      tp.plugin.tables(this.view.memory, tp.context, (pa, _bytes, level) => {
-        // Plain numbers: this runs once per table page (32K pages for a 64 GiB domain).
-        const at = Number(pa);
-        const pfn = Math.floor(at / 4096);
-        const outside = pfn < first || pfn >= end;
-        const owner = this.pageOwners.get(at);
-        if (owner === undefined) this.pageOwners.set(at, tp.table.name);
-        const shared = owner !== undefined && owner !== tp.table.name;
-        if ((!outside && !shared) || reported++ >= 4) return;
-        this.sink.add("table-outside-pool", {
-          table: tp.table.name,
-          address: pa,
-          expected: `a level-${level} table page of ${tp.table.name} in pool ${pool?.name ?? "?"}`,
-          found: outside
-            ? `page ${hexOf(pa)} outside the pool`
-            : `page ${hexOf(pa)}, also a table of ${owner}`,
-          message: outside
-            ? `table ${tp.table.name}: level-${level} table at ${hexOf(pa)} lies outside pool ${pool?.name ?? "?"}`
-            : `table ${tp.table.name}: level-${level} table at ${hexOf(pa)} is also reachable from table ${owner}`,
-        });
+    for (let i = 0; i < list.pa.length; i++) {
+      const at = list.pa[i]!;
+      const level = list.level[i]!;
+      const pfn = Math.floor(at / 4096);
+      const outside = pfn < first || pfn >= end;
+      const owner = this.pageOwners.get(at);
+      if (owner === undefined) this.pageOwners.set(at, table);
+      const shared = owner !== undefined && owner !== table;
+      if ((!outside && !shared) || reported++ >= 4) continue;
+      const pa = BigInt(at);
+      this.sink.add("table-outside-pool", {
+        table,
+        address: pa,
+        expected: `a level-${level} table page of ${table} in pool ${pool?.name ?? "?"}`,
+        found: outside
+          ? `page ${hexOf(pa)} outside the pool`
+          : `page ${hexOf(pa)}, also a table of ${owner}`,
+        message: outside
+          ? `table ${table}: level-${level} table at ${hexOf(pa)} lies outside pool ${pool?.name ?? "?"}`
+          : `table ${table}: level-${level} table at ${hexOf(pa)} is also reachable from table ${owner}`,
       });
-    } catch {
-      // Reported by the leaves pass of the same table.
     }
   }
 }

@@ -2,6 +2,14 @@
  * A growable list of translation runs (IOVA page -> physical page, count, prot) kept in typed
  * arrays: a 64 GiB domain must not cost one object per page, nor one per leaf.
  */
+export interface RunArrays {
+  iova: Float64Array;
+  pa: Float64Array;
+  count: Float64Array;
+  prot: Uint8Array;
+  tag: Int32Array;
+}
+
 export class RunList {
   iova = new Float64Array(16);
   pa = new Float64Array(16);
@@ -75,6 +83,26 @@ export class RunList {
     });
     this.sorted = true;
     return this;
+  }
+
+  /** The runs as exact-length typed arrays (to post to another thread). */
+  toArrays(): RunArrays {
+    const n = this.length;
+    return {
+      iova: this.iova.slice(0, n),
+      pa: this.pa.slice(0, n),
+      count: this.count.slice(0, n),
+      prot: this.prot.slice(0, n),
+      tag: this.tag.slice(0, n),
+    };
+  }
+
+  /** A list rebuilt from `toArrays` (re-pushing a coalesced list gives the same runs). */
+  static fromArrays(a: RunArrays): RunList {
+    const list = new RunList();
+    for (let i = 0; i < a.iova.length; i++)
+      list.push(a.iova[i]!, a.pa[i]!, a.count[i]!, a.prot[i]!, a.tag[i]!);
+    return list.sortByIova();
   }
 
   /** Total pages over every run. */

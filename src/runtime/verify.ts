@@ -3,13 +3,13 @@
  * intended memory (no trust in the IR's or the plugins' bookkeeping), evaluate the `expect`
  * lines, then play every scenario from the compiled base state.
  */
-import type { IrTopology } from "../ir/types.js";
+import type { IrScenario, IrTopology } from "../ir/types.js";
 import type { CompiledTopology } from "../lowering/compiled.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import { evaluateExpect } from "./expects.js";
 import { FailureSink } from "./failure-sink.js";
 import { Prover } from "./prover.js";
-import type { RunReport, ScenarioReport } from "./report.js";
+import type { EndpointReport, RunReport, ScenarioReport } from "./report.js";
 import { checkRegisteredWindows } from "./spapr-containers.js";
 import { runScenario } from "./scenarios.js";
 
@@ -29,37 +29,55 @@ export interface VerifyOptions {
   progress?: (done: number, total: number, label: string) => void;
 }
 
-export function verify(
+/** One run between its phases: the endpoint proofs may be done here or by worker threads. */
+export interface RunInProgress {
+  started: number;
+  view: CompiledTopology;
+  sink: FailureSink;
+  prover: Prover;
+  filter: ReadonlySet<string> | undefined;
+  scenarios: IrScenario[];
+  /** Progress units: endpoints to prove, then scenarios. */
+  endpointCount: number;
+  total: number;
+  options: VerifyOptions;
+}
+
+export function startRun(
   compiled: CompiledTopology,
-  ir: IrTopology = compiled.ir,
-  plugins: PluginRegistry = compiled.plugins,
-  options: VerifyOptions = {},
-): RunReport {
+  ir: IrTopology,
+  plugins: PluginRegistry,
+  options: VerifyOptions,
+): RunInProgress {
   const started = performance.now();
   const sink = new FailureSink(options.maxFailures ?? 200);
   const view: CompiledTopology = { ...compiled, ir, plugins };
   const prover = new Prover(view, sink, { limit: 64 });
   const filter = options.endpoints ? new Set(options.endpoints) : undefined;
-  const chosen = ir.scenarios.filter(
+  const scenarios = ir.scenarios.filter(
     (s) =>
       options.scenarios !== false &&
       (!options.scenarioNames || options.scenarioNames.includes(s.name)),
   );
   const endpointCount = filter ? filter.size : ir.endpoints.length;
-  const total = endpointCount + chosen.length;
-  const endpoints = prover.proveEndpoints(filter, (done, _n, label) =>
-    options.progress?.(done, total, label),
-  );
+  const total = endpointCount + scenarios.length;
+  return { started, view, sink, prover, filter, scenarios, endpointCount, total, options };
+}
+
+/** Everything after the endpoint proofs: sPAPR windows, expects, scenarios, the report. */
+export function finishRun(run: RunInProgress, endpoints: EndpointReport[]): RunReport {
+  const { view, sink, prover, filter, options } = run;
+  const ir = view.ir;
   checkRegisteredWindows(view, sink);
   const expects = ir.expects
     .filter((e) => !filter || filter.has(e.endpoint))
     .map((e) => evaluateExpect(prover, e, sink));
   const scenarios: ScenarioReport[] = [];
-  for (const s of chosen) {
-    options.progress?.(endpointCount + scenarios.length, total, `scenario ${s.name}`);
-    scenarios.push(runScenario(ir, plugins, s, sink));
+  for (const s of run.scenarios) {
+    options.progress?.(run.endpointCount + scenarios.length, run.total, `scenario ${s.name}`);
+    scenarios.push(runScenario(ir, view.plugins, s, sink));
   }
-  options.progress?.(total, total, "done");
+  options.progress?.(run.total, run.total, "done");
   const pagesChecked = endpoints.reduce((n, e) => n + e.pagesChecked, 0);
   return {
     topology: ir.name,
@@ -70,6 +88,19 @@ export function verify(
     failures: sink.failures,
     failureCount: sink.count,
     pagesChecked,
-    elapsedMs: performance.now() - started,
+    elapsedMs: performance.now() - run.started,
   };
+}
+
+export function verify(
+  compiled: CompiledTopology,
+  ir: IrTopology = compiled.ir,
+  plugins: PluginRegistry = compiled.plugins,
+  options: VerifyOptions = {},
+): RunReport {
+  const run = startRun(compiled, ir, plugins, options);
+  const endpoints = run.prover.proveEndpoints(run.filter, (done, _n, label) =>
+    options.progress?.(done, run.total, label),
+  );
+  return finishRun(run, endpoints);
 }
