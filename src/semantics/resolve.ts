@@ -46,6 +46,7 @@ import type {
   PoolDecl,
   ScenarioDecl,
   SourceFile,
+  Statement,
   TargetRef,
 } from "../syntax/ast.js";
 import {
@@ -136,6 +137,8 @@ interface ResolvedTarget {
 class Resolver {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly decls = new Map<string, Decl>();
+  /** Second and later declarations of a name: reported once, otherwise ignored. */
+  private readonly shadowed = new Set<Statement>();
   private readonly evaluator: Evaluator;
   private readonly constValues = new Map<string, Value | null>();
   private readonly constInProgress = new Set<string>();
@@ -291,14 +294,21 @@ class Resolver {
           continue;
         const decl = { kind: s.kind === "endpoint" ? "endpoint" : s.kind, node: s } as Decl;
         const prev = this.decls.get(s.name.name);
-        if (prev) this.duplicate(s.name, prev.node.name.span);
-        else this.decls.set(s.name.name, decl);
+        if (prev) {
+          this.duplicate(s.name, prev.node.name.span);
+          this.shadowed.add(s);
+        } else this.decls.set(s.name.name, decl);
       }
     });
     if (this.ir.name === "" && this.files[0]) {
       const base = this.files[0].file.replace(/^.*[\\/]/, "").replace(/\.vcm$/, "");
       this.ir.name = base || "topology";
     }
+  }
+
+  /** Cheaper than looking the name up again: there are usually no duplicates at all. */
+  private isShadowed(s: Statement): boolean {
+    return this.shadowed.size > 0 && this.shadowed.has(s);
   }
 
   private duplicate(name: Identifier, previous: Span): void {
@@ -443,7 +453,7 @@ class Resolver {
   // Physical memory, pools and buffers
 
   private memory(s: MemoryDecl): void {
-    if (this.decls.get(s.name.name)?.node !== s) return;
+    if (this.isShadowed(s)) return;
     const r = this.evaluator.range(s.range);
     if (!r) return;
     const m: IrMemory = {
@@ -460,7 +470,7 @@ class Resolver {
   }
 
   private pool(s: PoolDecl): void {
-    if (this.decls.get(s.name.name)?.node !== s) return;
+    if (this.isShadowed(s)) return;
     const pieces = this.memoryRef(s.source, { memoryOnly: true });
     const piece = pieces?.[0];
     if (!piece || !piece.chunks[0]) return;
@@ -473,7 +483,7 @@ class Resolver {
   }
 
   private resolveBuffers(decls: BufferDecl[]): void {
-    const own = decls.filter((d) => this.decls.get(d.name.name)?.node === d);
+    const own = decls.filter((d) => !this.isShadowed(d));
     const placed: BufferDecl[] = [];
     for (const d of own) {
       if (d.at || d.chunks) this.bufferElements(d, d.name.span);
@@ -795,7 +805,7 @@ class Resolver {
   // Mappers, endpoints, containers, domains
 
   private mapper(s: MapperDecl): void {
-    if (this.decls.get(s.name.name)?.node !== s) return;
+    if (this.isShadowed(s)) return;
     const plugin = this.plugins.get(s.format.name);
     if (!plugin) {
       const known = this.plugins.names();
@@ -857,7 +867,7 @@ class Resolver {
   }
 
   private endpoint(s: EndpointDecl): void {
-    if (this.decls.get(s.name.name)?.node !== s) return;
+    if (this.isShadowed(s)) return;
     let dmaMaskBits = 64;
     if (s.dmaMask) {
       const bits = this.num(s.dmaMask);
@@ -924,7 +934,7 @@ class Resolver {
   }
 
   private container(s: ContainerDecl): void {
-    if (this.decls.get(s.name.name)?.node !== s) return;
+    if (this.isShadowed(s)) return;
     const c: IrContainer = {
       name: s.name.name,
       mapper: this.bind(s.mapper, ["mapper"]) ? s.mapper.name : "",
@@ -1001,7 +1011,7 @@ class Resolver {
   }
 
   private domain(s: DomainDecl): void {
-    if (this.decls.get(s.name.name)?.node !== s) return;
+    if (this.isShadowed(s)) return;
     const mapperOk = this.bind(s.mapper, ["mapper"]) !== undefined;
     const info = this.mappers.get(s.mapper.name);
     const d: IrDomain = {
