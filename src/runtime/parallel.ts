@@ -1,0 +1,194 @@
+/**
+ * `vcm run --jobs N`: the endpoint proofs spread over worker threads. The table memory goes to
+ * the workers once, as one SharedArrayBuffer; each worker proves its share (balanced by table
+ * size) and streams back each endpoint's report and sink events, which are replayed here in
+ * endpoint order, so the report is the one `verify` gives: same endpoints, same failures in the
+ * same order, same JSON. Expects and scenarios run on this thread afterwards, as in `verify`.
+ */
+import { Worker } from "node:worker_threads";
+import type { IrTopology } from "../ir/types.js";
+import type { CompiledTopology } from "../lowering/compiled.js";
+import type { PluginRegistry } from "../plugin-host/registry.js";
+import { runCheck } from "./checks.js";
+import { shareEndpoints } from "./endpoint-shares.js";
+import type { EndpointPath } from "./endpoint-paths.js";
+import { proofKey } from "./prover.js";
+import { replayEvents, type SinkEvent } from "./recording-sink.js";
+import type { EndpointReport, RunReport } from "./report.js";
+import { RunList } from "./run-list.js";
+import { shareFrames } from "./shared-frames.js";
+import { finishRun, startRun, verify, type RunInProgress, type VerifyOptions } from "./verify.js";
+import type { ReachProof, WorkerInput, WorkerMessage, WorkerPlugin } from "./worker-protocol.js";
+
+export interface ParallelOptions extends VerifyOptions {
+  /** Worker threads to prove endpoints on; 1 is exactly `verify`. */
+  jobs: number;
+  /**
+   * Below this much table work (leaf entries over all tables) the proof stays on this thread:
+   * starting a worker and loading the plugins in it costs tens of milliseconds, more than
+   * proving a small topology outright. Default 2^18 (about 1 GiB mapped at 4K).
+   */
+  minParallelWork?: number;
+  /** Node options for the workers (default: this process's). */
+  workerExecArgv?: string[];
+}
+
+export const DEFAULT_MIN_PARALLEL_WORK = 2 ** 18;
+
+/** The worker's module next to this one (`.ts` when running from source, `.js` when built). */
+const WORKER_URL = new URL(
+  import.meta.url.endsWith(".ts") ? "./verify-worker.ts" : "./verify-worker.js",
+  import.meta.url,
+);
+
+interface EndpointResult {
+  report: EndpointReport;
+  events: SinkEvent[];
+}
+
+export async function verifyParallel(
+  compiled: CompiledTopology,
+  ir: IrTopology = compiled.ir,
+  plugins: PluginRegistry = compiled.plugins,
+  options: ParallelOptions,
+): Promise<RunReport> {
+  if (options.jobs <= 1) return verify(compiled, ir, plugins, options);
+  const run = startRun(compiled, ir, plugins, options);
+  const paths = run.prover.paths.filter((p) => !run.filter || run.filter.has(p.endpoint));
+  const { shares, totalWork } = shareEndpoints(paths, options.jobs);
+  if (paths.length < 2 || totalWork < (options.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK)) {
+    return finishRun(run, proveHere(run));
+  }
+  const results = new Map<string, EndpointResult>();
+  let done = 0;
+  options.progress?.(0, run.total, `proving ${paths.length} endpoints on ${shares.length} threads`);
+  const onEndpoint = (r: EndpointResult) => {
+    results.set(r.report.endpoint, r);
+    options.progress?.(++done, run.total, `proved ${r.report.endpoint}`);
+  };
+  const input = workerInputs(run, options);
+  const reachFor = new Set(run.view.ir.expects.map((e) => e.endpoint));
+  const outcomes = await Promise.all(
+    shares.map((share) =>
+      runWorker(
+        { ...input, endpoints: share, reachFor: share.filter((e) => reachFor.has(e)) },
+        options.workerExecArgv,
+        onEndpoint,
+      ),
+    ),
+  );
+  const endpoints: EndpointReport[] = [];
+  for (const path of paths) {
+    const result = results.get(path.endpoint) ?? workerFailed(path, outcomes, shares);
+    const failures = replayEvents(result.events, run.prover);
+    endpoints.push({ ...result.report, failures, ok: failures === 0 });
+  }
+  for (const outcome of outcomes) {
+    if (outcome.ok) adoptReaches(run, outcome.proofs);
+  }
+  return finishRun(run, endpoints);
+}
+
+function proveHere(run: RunInProgress): EndpointReport[] {
+  return run.prover.proveEndpoints(run.filter, (done, _n, label) =>
+    run.options.progress?.(done, run.total, label),
+  );
+}
+
+/** What every worker gets; the frames are shared, the rest is cloned (small next to them). */
+function workerInputs(
+  run: RunInProgress,
+  options: ParallelOptions,
+): Omit<WorkerInput, "endpoints" | "reachFor"> {
+  const { plugins: registry, memory, live: _live, ...compiled } = run.view;
+  // Every mapper's plugin: resolving the paths reads device structures of every IOMMU.
+  const names = new Set(compiled.mappers.map((m) => m.format));
+  const plugins: WorkerPlugin[] = [...names].sort().map((name) => {
+    const entry = registry.entry(name);
+    if (!entry) throw new Error(`no plugin '${name}' in the registry`);
+    return { name, origin: entry.origin };
+  });
+  return {
+    frames: shareFrames(memory),
+    compiled,
+    plugins,
+    maxFailures: options.maxFailures ?? 200,
+  };
+}
+
+type WorkerOutcome = { ok: true; proofs: ReachProof[] } | { ok: false; message: string };
+
+/** Run one worker to its end; a worker that throws or dies gives `ok: false`, never a rejection. */
+function runWorker(
+  input: WorkerInput,
+  execArgv: string[] | undefined,
+  onEndpoint: (r: EndpointResult) => void,
+): Promise<WorkerOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome: WorkerOutcome) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+      void worker.terminate();
+    };
+    const worker = new Worker(WORKER_URL, {
+      workerData: input,
+      ...(execArgv ? { execArgv } : {}),
+    });
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.kind === "endpoint") onEndpoint({ report: m.report, events: m.events });
+      else if (m.kind === "done") settle({ ok: true, proofs: m.proofs });
+      else settle({ ok: false, message: m.message });
+    });
+    worker.on("error", (e) => settle({ ok: false, message: e.message }));
+    worker.on("exit", (code) =>
+      settle({ ok: false, message: `the worker thread exited (code ${code}) before finishing` }),
+    );
+  });
+}
+
+/** The report of an endpoint whose worker failed before proving it: one run-internal-error. */
+function workerFailed(
+  path: EndpointPath,
+  outcomes: readonly WorkerOutcome[],
+  shares: readonly string[][],
+): EndpointResult {
+  const w = shares.findIndex((s) => s.includes(path.endpoint));
+  const outcome = outcomes[w];
+  const why = outcome && !outcome.ok ? outcome.message : "no result";
+  const report: EndpointReport = {
+    endpoint: path.endpoint,
+    route: path.description,
+    tables: path.tables.map((t) => t.table.name),
+    pagesChecked: 0,
+    pagesReachable: 0,
+    leaves: {},
+    failures: 1,
+    ok: false,
+  };
+  const check = runCheck("run-internal-error");
+  const failure = {
+    kind: "failure" as const,
+    failure: {
+      code: check.code,
+      check: check.name,
+      endpoint: path.endpoint,
+      message: `${path.endpoint}: the verification worker thread failed: ${why}`,
+      expected: "a proof of the endpoint",
+      found: why,
+    },
+  };
+  return { report, events: [failure] };
+}
+
+/** Seed this thread's proofs with the reaches workers read, so expects do not read them again. */
+function adoptReaches(run: RunInProgress, proofs: readonly ReachProof[]): void {
+  const byKey = new Map(proofs.map((p) => [p.key, p]));
+  for (const path of run.prover.paths) {
+    for (const tp of path.tables) {
+      const p = byKey.get(proofKey(tp));
+      if (p) run.prover.adoptReach(tp, RunList.fromArrays(p.reach), p.leaves, p.error);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * What proving one endpoint added to the failure sink, in order, so a worker thread's proof can
+ * be replayed on the main thread's sink exactly where the single-thread run would have added it:
+ * failures, failures only counted, and table page lists whose pool/ownership check needs every
+ * table of the run (done by the main thread when the list is replayed).
+ */
+import { FailureSink } from "./failure-sink.js";
+import type { Prover, TablePages, TableRef } from "./prover.js";
+import type { RunFailure } from "./report.js";
+
+export type SinkEvent =
+  | { kind: "failure"; failure: RunFailure }
+  | { kind: "counted"; count: number }
+  | { kind: "table-pages"; ref: TableRef; pages: TablePages };
+
+export class RecordingSink extends FailureSink {
+  events: SinkEvent[] = [];
+
+  override add(check: string, failure: Omit<RunFailure, "code" | "check">): void {
+    const kept = this.failures.length;
+    super.add(check, failure);
+    if (this.failures.length > kept) {
+      this.events.push({ kind: "failure", failure: this.failures[kept]! });
+    } else {
+      this.events.push({ kind: "counted", count: 1 });
+    }
+  }
+
+  override addUncounted(n: number): void {
+    super.addUncounted(n);
+    this.events.push({ kind: "counted", count: n });
+  }
+
+  tablePages(ref: TableRef, pages: TablePages): void {
+    this.events.push({ kind: "table-pages", ref, pages });
+  }
+
+  /** The events since the last call. */
+  take(): SinkEvent[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+}
+
+/** Replay one endpoint's events into the main thread's sink; returns the failures added. */
+export function replayEvents(events: readonly SinkEvent[], prover: Prover): number {
+  const sink = prover.sink;
+  const before = sink.count;
+  for (const e of events) {
+    if (e.kind === "failure") sink.adopt(e.failure);
+    else if (e.kind === "counted") sink.addUncounted(e.count);
+    else prover.checkTablePageList(e.ref, () => e.pages);
+  }
+  return sink.count - before;
+}

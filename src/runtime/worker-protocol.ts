@@ -1,0 +1,39 @@
+/** What the main thread and a verification worker thread send each other (structured clone). */
+import type { CompiledTopology, LeafCounts } from "../lowering/compiled.js";
+import type { SinkEvent } from "./recording-sink.js";
+import type { EndpointReport } from "./report.js";
+import type { RunArrays } from "./run-list.js";
+import type { SharedFrames } from "./shared-frames.js";
+
+/** A compiled topology without what cannot cross threads (plugin code, the memory object). */
+export type PlainCompiled = Omit<CompiledTopology, "plugins" | "memory" | "live">;
+
+export interface WorkerPlugin {
+  name: string;
+  /** `built-in`, or the module path the plugin was loaded from. */
+  origin: string;
+}
+
+export interface WorkerInput {
+  frames: SharedFrames;
+  compiled: PlainCompiled;
+  plugins: WorkerPlugin[];
+  /** This worker's endpoints, in report order. */
+  endpoints: string[];
+  /** Endpoints whose table reaches the main thread needs afterwards (for `expect` lines). */
+  reachFor: string[];
+  maxFailures: number;
+}
+
+export interface ReachProof {
+  /** `proofKey` of the table path. */
+  key: string;
+  reach: RunArrays;
+  leaves: LeafCounts;
+  error?: string;
+}
+
+export type WorkerMessage =
+  | { kind: "endpoint"; report: EndpointReport; events: SinkEvent[] }
+  | { kind: "done"; proofs: ReachProof[] }
+  | { kind: "failed"; message: string };
