@@ -17,6 +17,7 @@ import { replayEvents, type SinkEvent } from "./recording-sink.js";
 import type { EndpointReport, RunReport } from "./report.js";
 import { RunList } from "./run-list.js";
 import { shareFrames } from "./shared-frames.js";
+import { SpanIndex } from "./span-transfer.js";
 import { finishRun, startRun, verify, type RunInProgress, type VerifyOptions } from "./verify.js";
 import type { ReachProof, WorkerInput, WorkerMessage, WorkerPlugin } from "./worker-protocol.js";
 
@@ -69,18 +70,24 @@ export async function verifyParallel(
   const input = workerInputs(run, options);
   const reachFor = new Set(run.view.ir.expects.map((e) => e.endpoint));
   const outcomes = await Promise.all(
-    shares.map((share) =>
-      runWorker(
+    shares.map(async (share) => {
+      const outcome = await runWorker(
         { ...input, endpoints: share, reachFor: share.filter((e) => reachFor.has(e)) },
         options.workerExecArgv,
         onEndpoint,
-      ),
-    ),
+      );
+      // A failed worker's unproved endpoints are finished too (each with its failure).
+      for (const e of share) {
+        if (!results.has(e)) options.progress?.(++done, run.total, `failed ${e}`);
+      }
+      return outcome;
+    }),
   );
   const endpoints: EndpointReport[] = [];
+  const spans = new SpanIndex(run.view.ir);
   for (const path of paths) {
     const result = results.get(path.endpoint) ?? workerFailed(path, outcomes, shares);
-    const failures = replayEvents(result.events, run.prover);
+    const failures = replayEvents(result.events, run.prover, spans);
     endpoints.push({ ...result.report, failures, ok: failures === 0 });
   }
   for (const outcome of outcomes) {

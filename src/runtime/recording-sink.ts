@@ -7,6 +7,7 @@
 import { FailureSink } from "./failure-sink.js";
 import type { Prover, TablePages, TableRef } from "./prover.js";
 import type { RunFailure } from "./report.js";
+import { plainSpan, type SpanIndex } from "./span-transfer.js";
 
 export type SinkEvent =
   | { kind: "failure"; failure: RunFailure }
@@ -31,6 +32,15 @@ export class RecordingSink extends FailureSink {
     this.events.push({ kind: "counted", count: n });
   }
 
+  /** The events since the last call, ready to post: spans made plain (see span-transfer.ts). */
+  takeForPosting(): SinkEvent[] {
+    return this.take().map((e) =>
+      e.kind === "failure" && e.failure.span
+        ? { kind: "failure", failure: { ...e.failure, span: plainSpan(e.failure.span) } }
+        : e,
+    );
+  }
+
   tablePages(ref: TableRef, pages: TablePages): void {
     this.events.push({ kind: "table-pages", ref, pages });
   }
@@ -44,12 +54,18 @@ export class RecordingSink extends FailureSink {
 }
 
 /** Replay one endpoint's events into the main thread's sink; returns the failures added. */
-export function replayEvents(events: readonly SinkEvent[], prover: Prover): number {
+export function replayEvents(
+  events: readonly SinkEvent[],
+  prover: Prover,
+  spans: SpanIndex,
+): number {
   const sink = prover.sink;
   const before = sink.count;
   for (const e of events) {
-    if (e.kind === "failure") sink.adopt(e.failure);
-    else if (e.kind === "counted") sink.addUncounted(e.count);
+    if (e.kind === "failure") {
+      const f = e.failure;
+      sink.adopt(f.span ? { ...f, span: spans.own(f.span) } : f);
+    } else if (e.kind === "counted") sink.addUncounted(e.count);
     else prover.checkTablePageList(e.ref, () => e.pages);
   }
   return sink.count - before;

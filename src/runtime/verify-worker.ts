@@ -43,7 +43,7 @@ async function main(input: WorkerInput, post: (m: WorkerMessage) => void): Promi
     const path = prover.path(name);
     if (!path) throw new Error(`no endpoint named '${name}' in the compiled topology`);
     const report = prover.proveEndpoint(path);
-    post({ kind: "endpoint", report, events: sink.take() });
+    post({ kind: "endpoint", report, events: sink.takeForPosting() });
   }
   const proofs: ReachProof[] = [];
   for (const name of input.reachFor) {
