@@ -16,8 +16,25 @@ const DEC = /^[0-9][0-9_]*$/;
 const HEX = /^[0-9a-fA-F_]*[0-9a-fA-F][0-9a-fA-F_]*$/;
 const BIN = /^[01_]*[01][01_]*$/;
 
+/**
+ * Values of literals seen before: big topologies repeat a few (`4K`, `2M`, `0`) thousands of
+ * times. Bounded, so a file of distinct numbers cannot grow it without limit.
+ */
+const seen = new Map<string, NumberParse>();
+const SEEN_LIMIT = 4096;
+
 /** Parse a literal as the lexer matched it (`[0-9][0-9A-Za-z_]*`). */
 export function parseNumber(text: string): NumberParse {
+  let r = seen.get(text);
+  if (r === undefined) {
+    if (seen.size >= SEEN_LIMIT) seen.clear();
+    r = parseUncached(text);
+    seen.set(text, r);
+  }
+  return r;
+}
+
+function parseUncached(text: string): NumberParse {
   let body = text;
   let shift = 0n;
   const last = body[body.length - 1]!;
