@@ -2,6 +2,7 @@
  * `vcm run FILE` (prove every endpoint sees exactly the intended memory) and
  * `vcm explain FILE ENDPOINT ADDRESS` (the walk trace of one address).
  */
+import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError } from "commander";
 import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.js";
 import { loadCompiled } from "../compile/index.js";
@@ -15,7 +16,7 @@ import {
   runExitCode,
   runReportJson,
   runReportText,
-  verify,
+  verifyParallel,
 } from "../runtime/index.js";
 import { severityFromFlags } from "./check-command.js";
 import { hasErrors, isUnreadable, printDiagnostics } from "./diagnostics-output.js";
@@ -35,12 +36,18 @@ interface RunOptions extends CommonOptions {
   scenarios: boolean;
   endpoint: string[];
   maxFailures: number;
+  jobs: number;
 }
 
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("a positive integer");
   return n;
+}
+
+/** `--jobs`: a thread count, or `auto` for one per available CPU. */
+function jobCount(value: string): number {
+  return value === "auto" ? availableParallelism() : positiveInt(value);
 }
 
 function parseAddress(value: string): bigint {
@@ -122,6 +129,12 @@ export function registerRunCommands(program: Command): void {
     .option("--no-scenarios", "prove the compiled state only, play no scenario")
     .option("--endpoint <name>", "prove only this endpoint (repeatable)", collect, [])
     .option("--max-failures <n>", "failures listed in detail (all are counted)", positiveInt, 200)
+    .option(
+      "-j, --jobs <n>",
+      "prove endpoints on N worker threads (`auto`: one per CPU; small topologies stay on one)",
+      jobCount,
+      1,
+    )
     .addHelpText(
       "after",
       "\nEvery mapping of every endpoint is walked page by page; everything an endpoint can reach is\n" +
@@ -155,7 +168,8 @@ export function registerRunCommands(program: Command): void {
           return;
         }
       }
-      const report = verify(compiled, checked.ir!, checked.registry, {
+      const report = await verifyParallel(compiled, checked.ir!, checked.registry, {
+        jobs: options.jobs,
         progress: (done, total, label) => bar.update(done, total, label),
         scenarios: options.scenarios,
         maxFailures: options.maxFailures,

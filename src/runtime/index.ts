@@ -1,5 +1,6 @@
 /** The runtime verifier (`vcm run`, `vcm explain`): proofs from the emitted bytes. */
 export { verify, type VerifyOptions } from "./verify.js";
+export { verifyParallel, type ParallelOptions } from "./parallel.js";
 export { explain, type ExplainResult, type ExplainTableWalk } from "./explain.js";
 export { runChecks } from "./checks.js";
 export { runReportText, explainText, failureText, leavesText } from "./report-text.js";

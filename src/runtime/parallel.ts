@@ -12,8 +12,8 @@ import type { PluginRegistry } from "../plugin-host/registry.js";
 import { runCheck } from "./checks.js";
 import { shareEndpoints } from "./endpoint-shares.js";
 import type { EndpointPath } from "./endpoint-paths.js";
-import { proofKey } from "./prover.js";
-import { replayEvents, type SinkEvent } from "./recording-sink.js";
+import { Prover, proofKey } from "./prover.js";
+import { RecordingSink, replayEvents, type SinkEvent } from "./recording-sink.js";
 import type { EndpointReport, RunReport } from "./report.js";
 import { RunList } from "./run-list.js";
 import { shareFrames } from "./shared-frames.js";
@@ -25,16 +25,17 @@ export interface ParallelOptions extends VerifyOptions {
   /** Worker threads to prove endpoints on; 1 is exactly `verify`. */
   jobs: number;
   /**
-   * Below this much table work (leaf entries over all tables) the proof stays on this thread:
-   * starting a worker and loading the plugins in it costs tens of milliseconds, more than
-   * proving a small topology outright. Default 2^18 (about 1 GiB mapped at 4K).
+   * Below this much table work (leaf entries over all tables) the proof stays on this thread.
+   * A worker costs ~0.1 s to start and load the plugins, and its proof runs cold: V8 needs about
+   * 1.5M leaves (~0.25 s) before the leaf loops are optimised, where a warm thread proves ~100M
+   * 4K pages/s. Measured on 2 cores, 2 workers only win past ~16M leaves (64 GiB mapped at 4K).
    */
   minParallelWork?: number;
   /** Node options for the workers (default: this process's). */
   workerExecArgv?: string[];
 }
 
-export const DEFAULT_MIN_PARALLEL_WORK = 2 ** 18;
+export const DEFAULT_MIN_PARALLEL_WORK = 2 ** 24;
 
 /** The worker's module next to this one (`.ts` when running from source, `.js` when built). */
 const WORKER_URL = new URL(
@@ -56,7 +57,7 @@ export async function verifyParallel(
   if (options.jobs <= 1) return verify(compiled, ir, plugins, options);
   const run = startRun(compiled, ir, plugins, options);
   const paths = run.prover.paths.filter((p) => !run.filter || run.filter.has(p.endpoint));
-  const { shares, totalWork } = shareEndpoints(paths, options.jobs);
+  const { shares, work, totalWork } = shareEndpoints(paths, options.jobs);
   if (paths.length < 2 || totalWork < (options.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK)) {
     return finishRun(run, proveHere(run));
   }
@@ -69,8 +70,13 @@ export async function verifyParallel(
   };
   const input = workerInputs(run, options);
   const reachFor = new Set(run.view.ir.expects.map((e) => e.endpoint));
-  const outcomes = await Promise.all(
-    shares.map(async (share) => {
+  // Workers boot on their own threads while this one proves a share: the lightest, as this
+  // thread has copied the frames and started the workers first.
+  const lightest = work.indexOf(Math.min(...work));
+  const here = shares[lightest]!;
+  const elsewhere = shares.filter((_, i) => i !== lightest);
+  const outcomes = Promise.all(
+    elsewhere.map(async (share) => {
       const outcome = await runWorker(
         { ...input, endpoints: share, reachFor: share.filter((e) => reachFor.has(e)) },
         options.workerExecArgv,
@@ -83,14 +89,16 @@ export async function verifyParallel(
       return outcome;
     }),
   );
+  proveShareHere(run, here, onEndpoint);
+  const workers = await outcomes;
   const endpoints: EndpointReport[] = [];
   const spans = new SpanIndex(run.view.ir);
   for (const path of paths) {
-    const result = results.get(path.endpoint) ?? workerFailed(path, outcomes, shares);
+    const result = results.get(path.endpoint) ?? workerFailed(path, workers, elsewhere);
     const failures = replayEvents(result.events, run.prover, spans);
     endpoints.push({ ...result.report, failures, ok: failures === 0 });
   }
-  for (const outcome of outcomes) {
+  for (const outcome of workers) {
     if (outcome.ok) adoptReaches(run, outcome.proofs);
   }
   return finishRun(run, endpoints);
@@ -100,6 +108,34 @@ function proveHere(run: RunInProgress): EndpointReport[] {
   return run.prover.proveEndpoints(run.filter, (done, _n, label) =>
     run.options.progress?.(done, run.total, label),
   );
+}
+
+/**
+ * Prove one share on this thread as a worker would (recorded, to be replayed in endpoint order),
+ * reading the table memory directly; the reaches it read are kept for the expects.
+ */
+function proveShareHere(
+  run: RunInProgress,
+  share: readonly string[],
+  onEndpoint: (r: EndpointResult) => void,
+): void {
+  const sink = new RecordingSink(run.sink.max);
+  const prover = new Prover(run.view, sink, {
+    limit: 64,
+    deferTablePages: (ref, pages) => sink.tablePages(ref, pages),
+  });
+  for (const name of share) {
+    const report = prover.proveEndpoint(prover.path(name)!);
+    onEndpoint({ report, events: sink.take() });
+  }
+  const ours = new Set(share);
+  for (const path of run.prover.paths) {
+    if (!ours.has(path.endpoint)) continue;
+    for (const tp of path.tables) {
+      const proof = prover.proofOf(tp);
+      run.prover.adoptReach(tp, proof.reach, proof.leaves, proof.error);
+    }
+  }
 }
 
 /** What every worker gets; the frames are shared, the rest is cloned (small next to them). */
