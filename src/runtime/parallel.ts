@@ -16,13 +16,19 @@ import { Prover, proofKey } from "./prover.js";
 import { RecordingSink, replayEvents, type SinkEvent } from "./recording-sink.js";
 import type { EndpointReport, RunReport } from "./report.js";
 import { RunList } from "./run-list.js";
-import { shareFrames } from "./shared-frames.js";
+import { allocateFrames } from "./shared-frames.js";
 import { SpanIndex } from "./span-transfer.js";
 import { finishRun, startRun, verify, type RunInProgress, type VerifyOptions } from "./verify.js";
-import type { ReachProof, WorkerInput, WorkerMessage, WorkerPlugin } from "./worker-protocol.js";
+import type {
+  ReachProof,
+  WorkerGo,
+  WorkerInput,
+  WorkerMessage,
+  WorkerPlugin,
+} from "./worker-protocol.js";
 
 export interface ParallelOptions extends VerifyOptions {
-  /** Worker threads to prove endpoints on; 1 is exactly `verify`. */
+  /** Threads to prove endpoints on (this one and jobs - 1 workers); 1 is exactly `verify`. */
   jobs: number;
   /**
    * Below this much table work (leaf entries over all tables) the proof stays on this thread.
@@ -68,20 +74,26 @@ export async function verifyParallel(
     results.set(r.report.endpoint, r);
     options.progress?.(++done, run.total, `proved ${r.report.endpoint}`);
   };
-  const input = workerInputs(run, options);
+  const { fill, ...input } = workerInputs(run, options);
   const reachFor = new Set(run.view.ir.expects.map((e) => e.endpoint));
   // Workers boot on their own threads while this one proves a share: the lightest, as this
   // thread has copied the frames and started the workers first.
   const lightest = work.indexOf(Math.min(...work));
   const here = shares[lightest]!;
   const elsewhere = shares.filter((_, i) => i !== lightest);
+  const started = elsewhere.map((share) =>
+    startWorker(
+      { ...input, endpoints: share, reachFor: share.filter((e) => reachFor.has(e)) },
+      options.workerExecArgv,
+      onEndpoint,
+    ),
+  );
+  fill(); // while the workers boot
   const outcomes = Promise.all(
-    elsewhere.map(async (share) => {
-      const outcome = await runWorker(
-        { ...input, endpoints: share, reachFor: share.filter((e) => reachFor.has(e)) },
-        options.workerExecArgv,
-        onEndpoint,
-      );
+    started.map(async ({ outcome: finished, go }, w) => {
+      go();
+      const share = elsewhere[w]!;
+      const outcome = await finished;
       // A failed worker's unproved endpoints are finished too (each with its failure).
       for (const e of share) {
         if (!results.has(e)) options.progress?.(++done, run.total, `failed ${e}`);
@@ -142,7 +154,7 @@ function proveShareHere(
 function workerInputs(
   run: RunInProgress,
   options: ParallelOptions,
-): Omit<WorkerInput, "endpoints" | "reachFor"> {
+): Omit<WorkerInput, "endpoints" | "reachFor"> & { fill(): void } {
   const { plugins: registry, memory, live: _live, ...compiled } = run.view;
   // Every mapper's plugin: resolving the paths reads device structures of every IOMMU.
   const names = new Set(compiled.mappers.map((m) => m.format));
@@ -151,8 +163,10 @@ function workerInputs(
     if (!entry) throw new Error(`no plugin '${name}' in the registry`);
     return { name, origin: entry.origin };
   });
+  const { shared, fill } = allocateFrames(memory);
   return {
-    frames: shareFrames(memory),
+    fill,
+    frames: shared,
     compiled,
     plugins,
     maxFailures: options.maxFailures ?? 200,
@@ -161,24 +175,27 @@ function workerInputs(
 
 type WorkerOutcome = { ok: true; proofs: ReachProof[] } | { ok: false; message: string };
 
-/** Run one worker to its end; a worker that throws or dies gives `ok: false`, never a rejection. */
-function runWorker(
+/**
+ * Start one worker; `go` tells it the frames are filled. Its outcome never rejects: a worker
+ * that throws or dies gives `ok: false`.
+ */
+function startWorker(
   input: WorkerInput,
   execArgv: string[] | undefined,
   onEndpoint: (r: EndpointResult) => void,
-): Promise<WorkerOutcome> {
-  return new Promise((resolve) => {
+): { outcome: Promise<WorkerOutcome>; go(): void } {
+  const worker = new Worker(WORKER_URL, {
+    workerData: input,
+    ...(execArgv ? { execArgv } : {}),
+  });
+  const outcome = new Promise<WorkerOutcome>((resolve) => {
     let settled = false;
-    const settle = (outcome: WorkerOutcome) => {
+    const settle = (o: WorkerOutcome) => {
       if (settled) return;
       settled = true;
-      resolve(outcome);
+      resolve(o);
       void worker.terminate();
     };
-    const worker = new Worker(WORKER_URL, {
-      workerData: input,
-      ...(execArgv ? { execArgv } : {}),
-    });
     worker.on("message", (m: WorkerMessage) => {
       if (m.kind === "endpoint") onEndpoint({ report: m.report, events: m.events });
       else if (m.kind === "done") settle({ ok: true, proofs: m.proofs });
@@ -189,6 +206,8 @@ function runWorker(
       settle({ ok: false, message: `the worker thread exited (code ${code}) before finishing` }),
     );
   });
+  const go: WorkerGo = { kind: "go" };
+  return { outcome, go: () => worker.postMessage(go) };
 }
 
 /** The report of an endpoint whose worker failed before proving it: one run-internal-error. */

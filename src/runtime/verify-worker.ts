@@ -32,6 +32,7 @@ async function registryOf(plugins: readonly WorkerPlugin[]): Promise<PluginRegis
 
 async function main(input: WorkerInput, post: (m: WorkerMessage) => void): Promise<void> {
   const plugins = await registryOf(input.plugins);
+  await new Promise((go) => parentPort!.once("message", go)); // the frames are filled
   const memory = new SharedFrameMemory(input.frames);
   const view: CompiledTopology = { ...input.compiled, plugins, memory };
   const sink = new RecordingSink(input.maxFailures);

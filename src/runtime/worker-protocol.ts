@@ -15,6 +15,7 @@ export interface WorkerPlugin {
 }
 
 export interface WorkerInput {
+  /** Filled by the main thread after the worker starts: read only after the `go` message. */
   frames: SharedFrames;
   compiled: PlainCompiled;
   plugins: WorkerPlugin[];
@@ -37,3 +38,8 @@ export type WorkerMessage =
   | { kind: "endpoint"; report: EndpointReport; events: SinkEvent[] }
   | { kind: "done"; proofs: ReachProof[] }
   | { kind: "failed"; message: string };
+
+/** Main thread to worker: the shared frames are filled, prove. */
+export interface WorkerGo {
+  kind: "go";
+}

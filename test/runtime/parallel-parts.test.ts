@@ -62,9 +62,38 @@ describe("SharedFrameMemory", () => {
     expect(a.framePfns()).toEqual(memory.framePfns());
     expect(a.readBytes(0x5000n, 8)).toEqual(memory.readBytes(0x5000n, 8));
     // Both readers see one buffer.
-    new Uint32Array(shared.words)[0] = 7;
+    expect(shared.buffers).toHaveLength(1); // copied once, into one buffer
+    new Uint32Array(shared.buffers[0]!)[0] = 7;
     expect(b.read32(0x5000)).toBe(7);
     expect(() => a.write64(0x5000n, 0n)).toThrow(/read-only/);
     expect(() => a.frame(5)).toThrow(/read-only/);
+  });
+
+  it("shares frames that already live in SharedArrayBuffers as they are, without a copy", () => {
+    /** A memory whose frames are views into shared slabs (as PhysicalMemory could allocate). */
+    class SharedSlabMemory extends PhysicalMemory {
+      readonly shared = new SharedArrayBuffer(2 * 4096);
+      private readonly mine = new Map<number, Uint32Array>();
+      override frame(pfn: number): Uint32Array {
+        let f = this.mine.get(pfn);
+        if (!f) this.mine.set(pfn, (f = new Uint32Array(this.shared, this.mine.size * 4096, 1024)));
+        return f;
+      }
+      override peek(pfn: number): Uint32Array {
+        return this.mine.get(pfn) ?? new Uint32Array(1024);
+      }
+      override framePfns(): number[] {
+        return [...this.mine.keys()].sort((a, b) => a - b);
+      }
+    }
+    const memory = new SharedSlabMemory();
+    memory.write32(0x9000, 1);
+    memory.write32(0x3000, 2);
+    const shared = shareFrames(memory);
+    expect(shared.buffers).toEqual([memory.shared]);
+    const reader = new SharedFrameMemory(shared);
+    expect([reader.read32(0x3000), reader.read32(0x9000)]).toEqual([2, 1]);
+    memory.write32(0x9004, 5); // written after sharing: seen, so nothing was copied
+    expect(reader.read32(0x9004)).toBe(5);
   });
 });
