@@ -15,11 +15,12 @@ import type { CompiledTopology } from "../src/lowering/compiled.js";
 import { lower } from "../src/lowering/lower.js";
 import { PluginRegistry } from "../src/plugin-host/registry.js";
 import { verifyParallel } from "../src/runtime/parallel.js";
+import { shareFrames } from "../src/runtime/shared-frames.js";
 import { verify } from "../src/runtime/verify.js";
 import { resolve } from "../src/semantics/resolve.js";
 import { parseSource } from "../src/syntax/parse.js";
 import armLpae from "../plugins/arm-lpae/index.js";
-import { fmt, MB, median } from "./stats.js";
+import { fmt, MB, median, timeRuns } from "./stats.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
 const PARALLEL_RUNS = Number(process.env["VERIFY_BENCH_PARALLEL_RUNS"] ?? 3);
@@ -154,7 +155,12 @@ async function manyDomains(): Promise<void> {
     "  each run starts its workers afresh (as `vcm run` does): worker start-up, plugin loading and\n" +
       "  cold JIT in every worker are included; `1` is `verify` on this (warm) thread.",
   );
-  const header = ["domains", "pages", ...JOBS.map((j) => `${j} thread${j > 1 ? "s" : ""}`)];
+  const header = [
+    "domains",
+    "pages",
+    ...JOBS.map((j) => `${j} thread${j > 1 ? "s" : ""}`),
+    "frame copy",
+  ];
   console.log("  " + header.map((h) => h.padStart(h === "domains" ? 7 : 22)).join(""));
   for (const domains of DOMAIN_COUNTS) {
     const { ir, compiled } = compile(topology(domains, gib));
@@ -169,6 +175,9 @@ async function manyDomains(): Promise<void> {
       const rate = pages / wall / 1e6;
       cells.push(`${fmt(wall * 1000, 0)} ms ${fmt(rate, 0)}M/s x${fmt(base / wall, 2)}`);
     }
+    // The one copy of the table frames into shared memory (included in the 2 and 4 columns).
+    const copy = median(await timeRuns(PARALLEL_RUNS, () => shareFrames(compiled.memory)));
+    cells.push(`${fmt(copy * 1000, 0)} ms`);
     console.log(
       "  " +
         String(domains).padStart(7) +

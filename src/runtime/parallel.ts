@@ -32,9 +32,9 @@ export interface ParallelOptions extends VerifyOptions {
   jobs: number;
   /**
    * Below this much table work (leaf entries over all tables) the proof stays on this thread.
-   * A worker costs ~0.1 s to start and load the plugins, and its proof runs cold: V8 needs about
-   * 1.5M leaves (~0.25 s) before the leaf loops are optimised, where a warm thread proves ~100M
-   * 4K pages/s. Measured on 2 cores, 2 workers only win past ~16M leaves (64 GiB mapped at 4K).
+   * A worker costs ~0.1 s to start and load the plugins and then proves cold, and copying the
+   * frames into shared memory costs about as much per page as a warm proof (docs/RUN-REPORT.md,
+   * Performance): on 2 CPUs, threads did not beat one thread up to 67M pages.
    */
   minParallelWork?: number;
   /** Node options for the workers (default: this process's). */
