@@ -18,7 +18,7 @@ export class PhysicalMemory {
   /** Where writes may go: [firstPfn, endPfn) of each pool. Empty = anywhere. */
   private readonly writable: { first: number; end: number }[] = [];
   private readonly spare: Uint32Array[] = [];
-  private slab = new ArrayBuffer(0);
+  private slab: ArrayBufferLike = new SharedArrayBuffer(0);
   private slabFrames = 0;
   private slabUsed = 0;
 
@@ -71,7 +71,8 @@ export class PhysicalMemory {
     if (reused !== undefined) return reused.fill(0);
     if (this.slabUsed === this.slabFrames) {
       this.slabFrames = Math.min(MAX_SLAB_FRAMES, Math.max(MIN_SLAB_FRAMES, this.slabFrames * 2));
-      this.slab = new ArrayBuffer(this.slabFrames * FRAME_BYTES);
+      // Shared, so verification threads can read the tables without a copy.
+      this.slab = new SharedArrayBuffer(this.slabFrames * FRAME_BYTES);
       this.slabUsed = 0;
     }
     return new Uint32Array(this.slab, FRAME_BYTES * this.slabUsed++, FRAME_WORDS);
