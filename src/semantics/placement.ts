@@ -14,6 +14,12 @@ interface Hole {
 export class RegionPlacer {
   private readonly occupied: Hole[] = [];
   private holes: Hole[] | undefined;
+  /**
+   * Per (size, align): the index of the first hole that may still fit such a request. Holes only
+   * shrink or split once placing starts, so holes found too small stay too small; without this,
+   * thousands of padding holes made every large placement rescan them all.
+   */
+  private readonly firstCandidate = new Map<string, number>();
 
   constructor(
     readonly base: bigint,
@@ -28,7 +34,8 @@ export class RegionPlacer {
   /** First fit; undefined when nothing fits. */
   place(size: bigint, align: bigint): bigint | undefined {
     const holes = (this.holes ??= this.computeHoles());
-    for (let i = 0; i < holes.length; i++) {
+    const key = `${size}:${align}`;
+    for (let i = this.firstCandidate.get(key) ?? 0; i < holes.length; i++) {
       const h = holes[i]!;
       const start = alignUp(h.start, align);
       if (start + size > h.end) continue;
@@ -36,8 +43,15 @@ export class RegionPlacer {
       if (start > h.start) pieces.push({ start: h.start, end: start });
       if (start + size < h.end) pieces.push({ start: start + size, end: h.end });
       holes.splice(i, 1, ...pieces);
+      this.firstCandidate.set(key, i);
+      // Holes after i moved by the split; cached starts beyond it move with them.
+      const shift = pieces.length - 1;
+      if (shift !== 0) {
+        for (const [k, v] of this.firstCandidate) if (v > i) this.firstCandidate.set(k, v + shift);
+      }
       return start;
     }
+    this.firstCandidate.set(key, holes.length);
     return undefined;
   }
 
