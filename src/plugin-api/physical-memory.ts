@@ -112,8 +112,11 @@ export class PhysicalMemory {
       const pfn = Math.floor(addr / FRAME_BYTES);
       const off = addr - pfn * FRAME_BYTES;
       const n = Math.min(FRAME_BYTES - off, length - done);
-      const f = this.frames.get(pfn);
-      if (f) out.set(new Uint8Array(f.buffer, f.byteOffset + off, n), done);
+      // Through has/peek, so a subclass with other frame storage reads the same way.
+      if (this.has(pfn)) {
+        const f = this.peek(pfn);
+        out.set(new Uint8Array(f.buffer, f.byteOffset + off, n), done);
+      }
       done += n;
       addr += n;
     }

@@ -106,22 +106,6 @@ export class SharedFrameMemory extends PhysicalMemory {
     readOnly();
   }
 
-  override readBytes(pa: bigint, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    let done = 0;
-    let addr = Number(pa);
-    while (done < length) {
-      const pfn = Math.floor(addr / FRAME_BYTES);
-      const off = addr - pfn * FRAME_BYTES;
-      const n = Math.min(FRAME_BYTES - off, length - done);
-      const f = this.views.get(pfn);
-      if (f) out.set(new Uint8Array(f.buffer, f.byteOffset + off, n), done);
-      done += n;
-      addr += n;
-    }
-    return out;
-  }
-
   override get frameCount(): number {
     return this.views.size;
   }
