@@ -19,7 +19,7 @@ export class RegionPlacer {
    * shrink or split once placing starts, so holes found too small stay too small; without this,
    * thousands of padding holes made every large placement rescan them all.
    */
-  private readonly firstCandidate = new Map<string, number>();
+  private readonly firstCandidate = new Map<bigint, Map<bigint, number>>();
 
   constructor(
     readonly base: bigint,
@@ -34,24 +34,34 @@ export class RegionPlacer {
   /** First fit; undefined when nothing fits. */
   place(size: bigint, align: bigint): bigint | undefined {
     const holes = (this.holes ??= this.computeHoles());
-    const key = `${size}:${align}`;
-    for (let i = this.firstCandidate.get(key) ?? 0; i < holes.length; i++) {
+    // Keyed by size, then align: formatting the two BigInts into one key per placement cost more
+    // than placing.
+    let byAlign = this.firstCandidate.get(size);
+    if (!byAlign) this.firstCandidate.set(size, (byAlign = new Map()));
+    for (let i = byAlign.get(align) ?? 0; i < holes.length; i++) {
       const h = holes[i]!;
       const start = alignUp(h.start, align);
       if (start + size > h.end) continue;
-      const pieces: Hole[] = [];
-      if (start > h.start) pieces.push({ start: h.start, end: start });
-      if (start + size < h.end) pieces.push({ start: start + size, end: h.end });
-      holes.splice(i, 1, ...pieces);
-      this.firstCandidate.set(key, i);
+      const end = start + size;
+      const before = start > h.start;
+      const after = end < h.end;
+      // The hole shrinks in place where it can: splicing is linear in the number of holes.
+      if (before && after) {
+        holes.splice(i + 1, 0, { start: end, end: h.end });
+        h.end = start;
+      } else if (before) h.end = start;
+      else if (after) h.start = end;
+      else holes.splice(i, 1);
+      byAlign.set(align, i);
       // Holes after i moved by the split; cached starts beyond it move with them.
-      const shift = pieces.length - 1;
+      const shift = (before ? 1 : 0) + (after ? 1 : 0) - 1;
       if (shift !== 0) {
-        for (const [k, v] of this.firstCandidate) if (v > i) this.firstCandidate.set(k, v + shift);
+        for (const m of this.firstCandidate.values())
+          for (const [k, v] of m) if (v > i) m.set(k, v + shift);
       }
       return start;
     }
-    this.firstCandidate.set(key, holes.length);
+    byAlign.set(align, holes.length);
     return undefined;
   }
 
