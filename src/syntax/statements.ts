@@ -17,9 +17,6 @@ export const MAX_NESTING = 256;
  */
 export type StatementHandler = (tokens: IToken[], tooDeep: IToken | undefined) => void;
 
-const OPEN: ReadonlySet<TokenType> = new Set([T.LParen, T.LBracket]);
-const CLOSE: ReadonlySet<TokenType> = new Set([T.RParen, T.RBracket]);
-
 /**
  * Takes tokens in pieces (a file is lexed in chunks) and calls `each` with every statement, in
  * order. A statement ends at a newline or `;` outside brackets and braces. Inside an unclosed
@@ -52,10 +49,11 @@ export class StatementSplitter {
         if (starters.has(type)) this.finish();
       }
       this.lineStart = false;
-      if (OPEN.has(type)) {
+      // Compared directly, not looked up in a set: this runs once per token.
+      if (type === T.LParen || type === T.LBracket) {
         this.brackets++;
         if (this.brackets > MAX_NESTING && !this.tooDeep) this.tooDeep = t;
-      } else if (CLOSE.has(type)) {
+      } else if (type === T.RParen || type === T.RBracket) {
         if (this.brackets > 0) this.brackets--;
       } else if (type === T.LCurly) {
         this.braces++;
