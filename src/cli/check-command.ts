@@ -34,25 +34,26 @@ export function severityFromFlags(
   error: readonly string[],
 ): SeverityOptions {
   const options: SeverityOptions = { disable: new Set(), warn: new Set(), error: new Set() };
-  const known = (name: string, flag: string) => {
+  /** `written` is the flag as the user typed it, e.g. `-W no-unused-declarations`. */
+  const known = (name: string, written: string) => {
     if (findCheck(name)) return;
     const hint = didYouMean(
       name,
       listChecks().map((c) => c.name),
     );
-    throw new UsageError(`${flag} ${name}: no check is named '${name}'${hint ? ` (${hint})` : ""}`);
+    throw new UsageError(`${written}: no check is named '${name}'${hint ? ` (${hint})` : ""}`);
   };
   for (const w of warn) {
     if (w.startsWith("no-") && !findCheck(w)) {
-      known(w.slice(3), "-W no-" + w.slice(3) + " ->");
+      known(w.slice(3), `-W ${w}`);
       options.disable.add(w.slice(3));
     } else {
-      known(w, "-W");
+      known(w, `-W ${w}`);
       options.warn.add(w);
     }
   }
   for (const e of error) {
-    known(e, "-E");
+    known(e, `-E ${e}`);
     options.error.add(e);
   }
   return options;

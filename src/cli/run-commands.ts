@@ -72,7 +72,8 @@ async function prepare(
   phase("checking");
   const severity: SeverityOptions = severityFromFlags(options.warn, options.error);
   const checked = await checkTopology(file, { plugins: options.plugin, severity });
-  const out = options.json ? process.stderr : process.stderr;
+  // Diagnostics always go to stderr: stdout is the report (text or JSON).
+  const out = process.stderr;
   if (!checked.ir || hasErrors(checked.diagnostics)) {
     printDiagnostics(checked.diagnostics, checked.sources, out);
     process.stderr.write(
