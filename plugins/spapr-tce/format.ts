@@ -24,7 +24,7 @@ export const TCE_PCI_READ = 0x1;
 export const TCE_PCI_WRITE = 0x2;
 /** POWERNV_IOMMU_MAX_LEVELS */
 export const TCE_MAX_LEVELS = 5;
-/** The host page shift used for table allocation (PAGE_SHIFT); 4K here. */
+/** The host page shift used for table allocation (PAGE_SHIFT) when a window does not say: 4K. */
 export const TCE_HOST_PAGE_SHIFT = 12;
 /** TCE_RPN_MASK is 40 bits of 4K page number: 52-bit physical addresses. */
 export const TCE_OUTPUT_BITS = 52;
@@ -34,6 +34,8 @@ export interface TceWindow {
   size: bigint;
   pageSize: bigint;
   levels: number;
+  /** The host kernel's PAGE_SIZE: the smallest level allocation. */
+  hostPageSize?: bigint;
 }
 
 /** Table shape, following pnv_pci_ioda2_table_alloc_pages(). */
@@ -68,10 +70,14 @@ export function tceShape(window: TceWindow): TceShape | string {
   if (windowShift < pageShift) return "window is smaller than one TCE page";
   if (window.base % window.pageSize !== 0n) return "window base is not aligned to its page size";
   if (window.base + window.size > 1n << 64n) return "window ends above 2^64";
+  const hostShift =
+    window.hostPageSize === undefined ? TCE_HOST_PAGE_SHIFT : log2Exact(window.hostPageSize);
+  if (hostShift < TCE_HOST_PAGE_SHIFT)
+    return `host page 0x${(window.hostPageSize ?? 0n).toString(16)} is not a power of two >= 4K`;
   const entriesShift = windowShift - pageShift;
-  const tableShift = Math.max(entriesShift + 3, TCE_HOST_PAGE_SHIFT);
+  const tableShift = Math.max(entriesShift + 3, hostShift);
   const perLevel = Math.ceil(entriesShift / levels);
-  const levelShift = Math.max(perLevel + 3, TCE_HOST_PAGE_SHIFT);
+  const levelShift = Math.max(perLevel + 3, hostShift);
   if ((levelShift - 3) * levels + pageShift >= 60) {
     return `(level bits ${levelShift - 3} x ${levels} levels + page shift ${pageShift}) must stay below 60`;
   }

@@ -1,5 +1,6 @@
 /** The named checks that run on the resolved IR, codes VCM0200-0299. */
 import type { CheckDefinition } from "./definition.js";
+import { spaprNamedChecks } from "./spapr-definitions.js";
 
 /** Checks that read plugin capabilities run only when every mapper's format and params are good. */
 const NEEDS_PLUGINS = ["unknown-format", "invalid-param", "plugin-param-problem"] as const;
@@ -68,12 +69,12 @@ export const namedChecks: CheckDefinition[] = [
   check(
     "VCM0215",
     "unregistered-memory",
-    "Memory mapped through an spapr-v2 container is not registered in it.",
+    "Memory mapped through an spapr-v2 container is not registered by its owner (-EINVAL).",
   ),
   check(
     "VCM0216",
     "locked-limit-exceeded",
-    "A container's registered memory (in host pages) exceeds its locked-limit.",
+    "An owner's locked memory (registrations in host pages plus its windows' TCE tables) exceeds its locked-limit (-ENOMEM).",
   ),
   check("VCM0217", "window-overlap", "Two DMA windows of a container overlap."),
   check("VCM0218", "window-size", "A DMA window's size is not a power of two."),
@@ -114,4 +115,5 @@ export const namedChecks: CheckDefinition[] = [
     description: "A check or plugin failed unexpectedly; please report it.",
     fixed: true,
   },
+  ...spaprNamedChecks,
 ];

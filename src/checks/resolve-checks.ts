@@ -1,5 +1,6 @@
 /** Diagnostics of name resolution and evaluation (AST -> IR), codes VCM0100-0199. */
 import type { CheckDefinition } from "./definition.js";
+import { spaprResolveChecks } from "./spapr-definitions.js";
 
 const resolve = (
   code: string,
@@ -28,4 +29,5 @@ export const resolveChecks: CheckDefinition[] = [
   resolve("VCM0112", "empty-range", "A range is empty or ends before it starts."),
   resolve("VCM0113", "invalid-index", "An array index is out of bounds or used on a non-array."),
   resolve("VCM0114", "invalid-value", "A value is out of its allowed range (count, align, bits)."),
+  ...spaprResolveChecks,
 ];

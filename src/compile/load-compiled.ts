@@ -110,6 +110,7 @@ export function loadCompiled(
               size: unhex(t.window.size),
               pageSize: unhex(t.window.pageSize),
               levels: t.window.levels,
+              ...(t.window.hostPageSize ? { hostPageSize: unhex(t.window.hostPageSize) } : {}),
             },
           }
         : {}),

@@ -44,7 +44,7 @@ export interface ManifestTable {
   root: Hex;
   registers: Record<string, Hex>;
   aperture: { base: Hex; size: Hex };
-  window?: { base: Hex; size: Hex; pageSize: Hex; levels: number };
+  window?: { base: Hex; size: Hex; pageSize: Hex; levels: number; hostPageSize?: Hex };
   geometry: ManifestGeometry;
   /** Every table page reachable from the root, in walk order. */
   tablePages: { pa: Hex; bytes: number; level: number }[];
@@ -331,6 +331,7 @@ export function buildManifest(compiled: CompiledTopology): Manifest {
               size: hex(c.window.size),
               pageSize: hex(c.window.pageSize),
               levels: c.window.levels,
+              ...(c.window.hostPageSize ? { hostPageSize: hex(c.window.hostPageSize) } : {}),
             },
           }
         : {}),

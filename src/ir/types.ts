@@ -101,18 +101,35 @@ export interface IrWindow {
   range: IrRange; // space "bus"
   pageSize: bigint;
   levels: number;
+  /** The table slot (0 or 1, IOMMU_TABLE_GROUP_MAX_TABLES = 2); it decides the platform's base. */
+  slot: number;
+  /** true for the default 32-bit window the platform creates, not declared. */
+  implicit: boolean;
   span: Span;
 }
+
+/** The closed set of VFIO sPAPR IOMMU models (VFIO_SPAPR_TCE_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU). */
+export type IrContainerModel = "spapr-v1" | "spapr-v2";
 
 export interface IrContainer {
   name: string;
   mapper: string;
-  model: string;
+  model: IrContainerModel;
   groups: bigint[];
+  /** The process (mm) whose locked memory and registrations the container uses. */
+  owner: string;
+  /** The owner's RLIMIT_MEMLOCK in bytes; U64_MAX when not given. */
   lockedLimit: bigint;
+  /** `locked-limit` was written (containers of one owner must agree). */
+  lockedLimitDeclared: boolean;
+  /** The host kernel's PAGE_SIZE: registration, accounting and TCE level granule. */
   hostPageSize: bigint;
+  /** The page size backing the owner's memory (hugetlbfs); the host page when not given. */
+  backingPageSize: bigint;
   registered: { range: IrRange; span: Span }[]; // space "pa"
   windows: IrWindow[];
+  /** `remove default32`: the span of the removal, when the default window was removed. */
+  removedDefault?: Span;
   span: Span;
 }
 

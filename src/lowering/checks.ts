@@ -1,5 +1,6 @@
 /** Diagnostics of the lowering phase (VCM0300-0399): what can go wrong building real tables. */
 import type { CheckDefinition } from "../checks/definition.js";
+import { spaprLoweringChecks } from "../checks/spapr-definitions.js";
 
 export const loweringChecks: CheckDefinition[] = [
   {
@@ -99,6 +100,7 @@ export const loweringChecks: CheckDefinition[] = [
     description: "A unity (direct-mapped) reserved range could not be identity-mapped.",
     fixed: true,
   },
+  ...spaprLoweringChecks,
 ];
 
 /** The definition for `name` (the lowering only reports codes it defines). */

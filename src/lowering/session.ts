@@ -25,6 +25,7 @@ import {
   type InstanceHandle,
   type TableHandle,
   type VcmPlugin,
+  type WindowGeometry,
 } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import {
@@ -147,7 +148,7 @@ export class LoweringSession {
     kind: CompiledTableKind,
     aperture: { base: bigint; size: bigint },
     span: Span,
-    window?: { base: bigint; size: bigint; pageSize: bigint; levels: number },
+    window?: WindowGeometry,
   ): TableState | undefined {
     if (aperture.base + aperture.size > ADDRESS_LIMIT) {
       this.diagnostics.push(
@@ -183,7 +184,16 @@ export class LoweringSession {
       });
       registers = mapper.plugin.registers(handle);
     } catch (e) {
-      this.diagnostics.push(pluginFailure(e, `creating the table of '${name}'`, span));
+      // A window-capable format refuses a geometry with a RangeError: that is the input's fault.
+      if (mapper.caps.windows && e instanceof RangeError)
+        this.diagnostics.push(
+          loweringDiagnostic(
+            "window-rejected",
+            `'${mapper.ir.format}' refuses the window of '${name}': ${e.message}`,
+            span,
+          ),
+        );
+      else this.diagnostics.push(pluginFailure(e, `creating the table of '${name}'`, span));
       return undefined;
     }
     const table: CompiledTable = {
@@ -205,7 +215,13 @@ export class LoweringSession {
       table,
       handle,
       plugin: mapper.plugin,
-      pageSizes: window ? [window.pageSize] : mapper.caps.pageSizes,
+      // A windowed format translates a domain as one window of its smallest page (the default
+      // window's geometry): larger pages would not fit its TCEs.
+      pageSizes: window
+        ? [window.pageSize]
+        : mapper.caps.windows
+          ? mapper.caps.pageSizes.slice(0, 1)
+          : mapper.caps.pageSizes,
       iovas: new IovaAllocator(aperture.base, aperture.size),
       span,
     };
@@ -253,11 +269,12 @@ export class LoweringSession {
       const mapper = this.mapperStates.get(c.mapper);
       if (!mapper) continue;
       for (const w of c.windows) {
-        const geometry = {
+        const geometry: WindowGeometry = {
           base: w.range.base,
           size: w.range.size,
           pageSize: w.pageSize,
           levels: w.levels,
+          hostPageSize: c.hostPageSize,
         };
         const state = this.createTable(
           mapper,

@@ -110,7 +110,19 @@ export interface CreateOptions {
   /** The IOVA range this table must translate. */
   aperture: { base: bigint; size: bigint };
   /** For sPAPR windows: the window geometry. */
-  window?: { base: bigint; size: bigint; pageSize: bigint; levels: number };
+  window?: WindowGeometry;
+}
+
+/**
+ * An sPAPR DMA window. `hostPageSize` is the host kernel's PAGE_SIZE, the smallest TCE level
+ * allocation (pnv_pci_ioda2_table_alloc_pages); 4K when absent.
+ */
+export interface WindowGeometry {
+  base: bigint;
+  size: bigint;
+  pageSize: bigint;
+  levels: number;
+  hostPageSize?: bigint;
 }
 
 /** A live table owned by a plugin. `root` is the physical address of the top-level table. */
@@ -125,7 +137,7 @@ export interface TableContext {
   root: bigint;
   /** The values of `registers()`, by name. */
   registers: Readonly<Record<string, bigint>>;
-  window?: { base: bigint; size: bigint; pageSize: bigint; levels: number };
+  window?: WindowGeometry;
   aperture: { base: bigint; size: bigint };
 }
 

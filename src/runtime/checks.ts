@@ -1,5 +1,6 @@
 /** Failures of `vcm run` (VCM0400-0499): what the runtime proves from the emitted bytes. */
 import type { CheckDefinition } from "../checks/definition.js";
+import { spaprRunChecks } from "../checks/spapr-definitions.js";
 
 function run(code: number, name: string, description: string): CheckDefinition {
   return { code: `VCM0${code}`, name, phase: "run", severity: "error", description };
@@ -47,7 +48,7 @@ export const runChecks: CheckDefinition[] = [
   run(
     410,
     "register-overlap",
-    "`register` overlaps an already registered range without being identical to it (EBUSY).",
+    "`register` overlaps a range its owner registered without being identical to it (-EINVAL).",
   ),
   run(
     411,
@@ -57,7 +58,7 @@ export const runChecks: CheckDefinition[] = [
   run(
     412,
     "locked-limit-exceeded-at-run",
-    "Registered memory, counted in host pages, exceeds the container's locked-memory limit.",
+    "A `register` would take the owner's locked memory over its limit; it is refused and nothing is locked (-ENOMEM).",
   ),
   run(
     413,
@@ -85,6 +86,7 @@ export const runChecks: CheckDefinition[] = [
     "run-internal-error",
     "A plugin threw while its tables were read; the proof could not be completed.",
   ),
+  ...spaprRunChecks,
 ];
 
 export function runCheck(name: string): CheckDefinition {

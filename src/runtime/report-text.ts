@@ -85,7 +85,7 @@ export function runReportText(report: RunReport): string {
     }
     for (const c of s.containers) {
       out.push(
-        `  locked memory of ${c.container}: ${hex(c.lockedStart)} -> ${hex(c.lockedEnd)} (limit ${hex(c.limit)})`,
+        `  locked memory of ${c.container}${c.owner !== c.container ? ` (owner ${c.owner})` : ""}: ${hex(c.lockedStart)} -> ${hex(c.lockedEnd)} (limit ${hex(c.limit)})`,
       );
     }
   }

@@ -62,7 +62,9 @@ export interface StepReport {
 
 export interface ContainerAccount {
   container: string;
-  /** Locked memory in bytes (host pages), at the start and at the end of the scenario. */
+  /** The process whose locked memory the container uses (shared by its other containers). */
+  owner: string;
+  /** The owner's locked memory in bytes, at the start and at the end of the scenario. */
   lockedStart: bigint;
   lockedEnd: bigint;
   limit: bigint;

@@ -22,12 +22,7 @@ import { chunksOf, objectText } from "./object-ref.js";
 import { findPlacement, type PaRange } from "./placement.js";
 import { hexOf, Prover } from "./prover.js";
 import type { ContainerAccount as Account, ScenarioReport, StepReport } from "./report.js";
-import {
-  checkWindowMapping,
-  containerOfWindow,
-  initialAccounts,
-  type ContainerAccount,
-} from "./spapr-containers.js";
+import { checkWindowMapping, containerOfWindow, SpaprState } from "./spapr-containers.js";
 
 export function stepText(step: IrScenarioStep): string {
   switch (step.kind) {
@@ -58,7 +53,7 @@ class ScenarioRun {
   readonly routes: EndpointRoute[];
   readonly mappers: CompiledMapper[];
   readonly bufferChunks = new Map<string, IrChunk[]>();
-  readonly accounts: Map<string, ContainerAccount>;
+  readonly spapr: SpaprState;
   /** Records mapped by the runtime itself (dummy pages), unknown to the session. */
   private readonly ownRecords = new Set<CompiledMapping>();
   touchedTables = new Set<string>();
@@ -74,7 +69,7 @@ class ScenarioRun {
     this.records = [...base.mappings];
     this.routes = base.endpoints.map((r) => ({ ...r }));
     this.mappers = base.mappers.map((m) => ({ ...m }));
-    this.accounts = initialAccounts(base);
+    this.spapr = new SpaprState(ir);
   }
 
   view(): CompiledTopology {
@@ -208,13 +203,8 @@ class ScenarioRun {
   private map(step: Extract<IrScenarioStep, { kind: "map" }>): void {
     const m = step.mapping;
     if (m.target.kind === "window") {
-      const c = containerOfWindow(this.ir.containers, m.target.name);
-      const account = c && this.accounts.get(c.name);
       const chunks = m.source.chunks.map((x) => ({ iova: 0n, pa: x.pa, size: x.size, runs: [] }));
-      if (
-        account &&
-        !checkWindowMapping(account, { id: m.id, chunks, target: m.target }, this.sink)
-      )
+      if (!checkWindowMapping(this.spapr, { id: m.id, chunks, target: m.target }, this.sink))
         return;
     }
     const from = this.session.diagnostics.length;
@@ -376,20 +366,19 @@ class ScenarioRun {
   }
 
   private registration(step: Extract<IrScenarioStep, { kind: "register" | "unregister" }>): void {
-    const account = this.accounts.get(step.container);
-    if (!account)
-      return this.fail("scenario-step-failed", `no container named ${step.container}`, step);
     let result;
     if (step.kind === "register") {
-      result = account.register(step.range);
+      result = this.spapr.register(step.container, step.range);
     } else {
+      // The mm's regions serve every container of the owner: any of their TCEs keeps one busy.
+      const owner = this.spapr.container(step.container)?.owner;
       const mapped: IrChunk[] = [];
       for (const r of this.records) {
         if (r.target.kind !== "window") continue;
-        if (containerOfWindow(this.ir.containers, r.target.name)?.name !== step.container) continue;
+        if (containerOfWindow(this.ir.containers, r.target.name)?.owner !== owner) continue;
         mapped.push(...r.chunks);
       }
-      result = account.unregister(step.range, mapped);
+      result = this.spapr.unregister(step.container, step.range, mapped);
     }
     if (result.ok) this.notes.push(result.note);
     else this.fail(result.check, result.message, step);
@@ -405,6 +394,9 @@ class ScenarioRun {
         step,
       );
     const mapper = ep.mapper;
+    const current = this.routes[i]!;
+    if (current.kind === "windows" && !this.leaveContainer(current.container, ep.group, step))
+      return;
     let domainName: string | undefined;
     if (step.kind === "attach") domainName = step.domain;
     else {
@@ -441,6 +433,46 @@ class ScenarioRun {
     this.routes[i] = route;
     this.notes.push(`${ep.name}: ${domain ? `domain ${domain.name}` : "no domain"}`);
     this.rebind(mapper, step);
+  }
+
+  /**
+   * A device in a container leaves with its whole group (VFIO_GROUP_UNSET_CONTAINER). VCM
+   * refuses to take the last group out while the container's windows still map memory: Linux
+   * would leave those TCEs in tables no device reaches (tce_iommu_detach_group only unsets the
+   * windows), so the mappings could never be proved or unmapped through a device again.
+   */
+  private leaveContainer(
+    container: string,
+    group: bigint | undefined,
+    step: Extract<IrScenarioStep, { kind: "attach" | "detach" }>,
+  ): boolean {
+    const groups = this.spapr.groups.get(container);
+    if (!groups || group === undefined) return true;
+    const mapped = this.records.find(
+      (r) =>
+        r.target.kind === "window" &&
+        containerOfWindow(this.ir.containers, r.target.name)?.name === container,
+    );
+    if (groups.size === 1 && groups.has(group) && mapped) {
+      this.fail(
+        "detach-last-group-mapped",
+        `${step.device}: group ${group} is the last group of container ${container}, whose window ${mapped.target.name} still maps memory (mapping #${mapped.id}); unmap it first (-EBUSY)`,
+        step,
+      );
+      return false;
+    }
+    groups.delete(group);
+    const c = this.spapr.container(container);
+    for (let j = 0; j < this.routes.length; j++) {
+      const r = this.routes[j]!;
+      const mate = this.ir.endpoints.find((e) => e.name === r.endpoint);
+      if (r.kind !== "windows" || r.container !== container || mate?.group !== group) continue;
+      this.routes[j] = { endpoint: r.endpoint, kind: "unattached", mapper: r.mapper };
+      this.touchedEndpoints.add(r.endpoint);
+      if (r.endpoint !== step.device)
+        this.notes.push(`${r.endpoint}: leaves ${c?.name} with group ${group}`);
+    }
+    return true;
   }
 
   /** Rebuild the IOMMU's device structures (context tables, DTEs) for the current routes. */
@@ -534,7 +566,7 @@ export function runScenario(
       return { name: scenario.name, ok: false, steps, containers };
     }
     const run = new ScenarioRun(ir, lowered.compiled, lowered.session, sink);
-    const starts = new Map([...run.accounts].map(([k, a]) => [k, a.locked]));
+    const starts = new Map([...run.spapr.mms].map(([owner, mm]) => [owner, mm.locked]));
     scenario.steps.forEach((step, index) => {
       sink.context = { scenario: scenario.name, step: index + 1 };
       const stepBefore = sink.count;
@@ -562,18 +594,23 @@ export function runScenario(
       });
     });
     sink.context = { scenario: scenario.name };
-    for (const [name, account] of run.accounts) {
+    for (const c of ir.containers) {
+      const mm = run.spapr.mmOf(c);
       containers.push({
-        container: name,
-        lockedStart: starts.get(name) ?? 0n,
-        lockedEnd: account.locked,
-        limit: account.container.lockedLimit,
+        container: c.name,
+        owner: c.owner,
+        lockedStart: starts.get(c.owner) ?? 0n,
+        lockedEnd: mm.locked,
+        limit: mm.limit,
       });
-      if (account.registrations.length === 0 && account.locked !== account.start) {
+    }
+    for (const [owner, mm] of run.spapr.mms) {
+      const start = run.spapr.start.get(owner) ?? 0n;
+      if (mm.regions.length === 0 && mm.locked !== start) {
         sink.add("locked-accounting-leak", {
-          message: `${name}: nothing is registered, yet ${hexOf(account.locked)} bytes stay locked`,
-          expected: hexOf(account.start),
-          found: hexOf(account.locked),
+          message: `${owner}: nothing is registered, yet ${hexOf(mm.locked)} bytes stay locked (its TCE tables take ${hexOf(start)})`,
+          expected: hexOf(start),
+          found: hexOf(mm.locked),
           span: scenario.span,
         });
       }

@@ -1,113 +1,39 @@
 /**
- * sPAPR TCE v2 container semantics as VFIO implements them (tce_iommu_register_pages,
- * mm_iommu_get/put): memory is pre-registered before it is mapped; registering the identical
- * range again only takes another reference, an overlapping different range is refused (EBUSY);
- * unregister must name a registered range exactly (else ENOENT) and is refused while pages of
- * it are mapped (EBUSY); locked memory is counted in host pages, which may be larger than the
- * IOMMU pages.
+ * sPAPR TCE containers at run time, as VFIO and the powerpc mm keep them: one SpaprMm per owner
+ * process (its registered regions and locked memory, charged first for the TCE tables of every
+ * window, then for each registration), the groups each container still holds, and the rules a
+ * window mapping must meet (every TCE inside one registered region that can back its page).
+ * Kernel errnos map to run checks here; the model itself is src/semantics/spapr-mm.ts.
  */
-import type { IrChunk, IrContainer, IrRange } from "../ir/types.js";
+import type { IrChunk, IrContainer, IrRange, IrTopology } from "../ir/types.js";
 import type { CompiledMapping, CompiledTopology } from "../lowering/compiled.js";
+import {
+  containerBaseLocked,
+  containersByOwner,
+  ownerLimit,
+  SpaprMm,
+  tceProblem,
+  tceProblemText,
+  type MmProblem,
+  type MmRegion,
+} from "../semantics/spapr-mm.js";
 import type { FailureSink } from "./failure-sink.js";
 import { hexOf } from "./prover.js";
-
-interface Registration {
-  base: bigint;
-  size: bigint;
-  refs: number;
-}
 
 export type AccountResult =
   { ok: true; note: string } | { ok: false; check: string; message: string };
 
+/** The run check each refusal of the kernel model stands for. */
+const RUN_CHECK: Record<MmProblem, string> = {
+  unaligned: "register-unaligned-at-run",
+  busy: "register-busy",
+  limit: "locked-limit-exceeded-at-run",
+  overlap: "register-overlap",
+  "not-found": "unregister-not-found",
+  mapped: "unregister-busy",
+};
+
 const rangeText = (base: bigint, size: bigint) => `${hexOf(base)}..${hexOf(base + size)}`;
-
-export class ContainerAccount {
-  readonly registrations: Registration[] = [];
-  /** Locked memory in bytes, counted in whole host pages per registration. */
-  locked = 0n;
-  readonly start: bigint;
-
-  constructor(readonly container: IrContainer) {
-    this.start = this.locked;
-  }
-
-  hostBytes(base: bigint, size: bigint): bigint {
-    const hp = this.container.hostPageSize > 0n ? this.container.hostPageSize : 4096n;
-    const first = base / hp;
-    const end = (base + size + hp - 1n) / hp;
-    return (end - first) * hp;
-  }
-
-  register(range: Pick<IrRange, "base" | "size">): AccountResult {
-    const same = this.registrations.find((r) => r.base === range.base && r.size === range.size);
-    if (same) {
-      same.refs++;
-      return { ok: true, note: `already registered: reference count now ${same.refs}` };
-    }
-    const overlap = this.registrations.find(
-      (r) => r.base < range.base + range.size && range.base < r.base + r.size,
-    );
-    if (overlap) {
-      return {
-        ok: false,
-        check: "register-overlap",
-        message: `${this.container.name}: register ${rangeText(range.base, range.size)} overlaps the registered ${rangeText(overlap.base, overlap.size)} (EBUSY)`,
-      };
-    }
-    this.registrations.push({ base: range.base, size: range.size, refs: 1 });
-    this.locked += this.hostBytes(range.base, range.size);
-    if (this.locked > this.container.lockedLimit) {
-      return {
-        ok: false,
-        check: "locked-limit-exceeded-at-run",
-        message: `${this.container.name}: locked memory ${hexOf(this.locked)} bytes exceeds the limit ${hexOf(this.container.lockedLimit)}`,
-      };
-    }
-    return { ok: true, note: `locked ${hexOf(this.locked)} bytes` };
-  }
-
-  /** `mapped`: physical chunks currently mapped through this container's windows. */
-  unregister(range: Pick<IrRange, "base" | "size">, mapped: readonly IrChunk[]): AccountResult {
-    const i = this.registrations.findIndex((r) => r.base === range.base && r.size === range.size);
-    if (i < 0) {
-      return {
-        ok: false,
-        check: "unregister-not-found",
-        message: `${this.container.name}: unregister ${rangeText(range.base, range.size)} matches no registered range exactly (ENOENT)`,
-      };
-    }
-    const r = this.registrations[i]!;
-    if (r.refs > 1) {
-      r.refs--;
-      return { ok: true, note: `reference dropped: ${r.refs} left` };
-    }
-    const busy = mapped.find((c) => c.pa < r.base + r.size && r.base < c.pa + c.size);
-    if (busy) {
-      return {
-        ok: false,
-        check: "unregister-busy",
-        message: `${this.container.name}: unregister ${rangeText(r.base, r.size)} while ${rangeText(busy.pa, busy.size)} is still mapped (EBUSY)`,
-      };
-    }
-    this.registrations.splice(i, 1);
-    this.locked -= this.hostBytes(r.base, r.size);
-    return { ok: true, note: `locked ${hexOf(this.locked)} bytes` };
-  }
-
-  /** Is every byte of the chunk inside registered memory? */
-  covers(c: IrChunk): boolean {
-    const sorted = [...this.registrations].sort((a, b) => (a.base < b.base ? -1 : 1));
-    let at = c.pa;
-    const end = c.pa + c.size;
-    for (const r of sorted) {
-      if (r.base > at) break;
-      if (r.base + r.size > at) at = r.base + r.size;
-      if (at >= end) return true;
-    }
-    return at >= end;
-  }
-}
 
 /** The container whose window a mapping targets (`c0.ddw`). */
 export function containerOfWindow(
@@ -121,56 +47,150 @@ export function needsRegistration(c: IrContainer): boolean {
   return c.model === "spapr-v2";
 }
 
-/** Accounts for every container, with its declared registrations taken. */
-export function initialAccounts(
-  view: CompiledTopology,
-  sink?: FailureSink,
-): Map<string, ContainerAccount> {
-  const accounts = new Map<string, ContainerAccount>();
-  for (const c of view.ir.containers) {
-    const account = new ContainerAccount(c);
-    for (const r of c.registered) {
-      const result = account.register(r.range);
-      if (!result.ok)
-        sink?.add(result.check, {
-          message: result.message,
-          expected: "a valid registration",
-          found: result.message,
-          span: r.span,
-        });
+export class SpaprState {
+  /** By owner process. */
+  readonly mms = new Map<string, SpaprMm>();
+  /** Locked memory of each owner once its windows exist, before any registration. */
+  readonly start = new Map<string, bigint>();
+  /** Groups each container still holds (by container name). */
+  readonly groups = new Map<string, Set<bigint>>();
+  private readonly byName = new Map<string, IrContainer>();
+
+  constructor(
+    readonly ir: Pick<IrTopology, "containers">,
+    sink?: FailureSink,
+  ) {
+    for (const [owner, containers] of containersByOwner(ir)) {
+      const mm = new SpaprMm(owner, ownerLimit(containers));
+      this.mms.set(owner, mm);
+      for (const c of containers) {
+        this.byName.set(c.name, c);
+        this.groups.set(c.name, new Set(c.groups));
+        const charged = mm.charge(containerBaseLocked(c), `${c.name}: its TCE tables`);
+        if (!charged.ok)
+          sink?.add("locked-limit-exceeded-at-run", {
+            message: charged.message,
+            expected: "the windows' tables within the locked-limit",
+            found: charged.message,
+            span: c.span,
+          });
+      }
+      this.start.set(owner, mm.locked);
+      for (const c of containers) {
+        if (!needsRegistration(c)) continue;
+        for (const r of c.registered) {
+          const result = this.register(c.name, r.range);
+          if (!result.ok)
+            sink?.add(result.check, {
+              message: result.message,
+              expected: "a valid registration",
+              found: result.message,
+              span: r.span,
+            });
+        }
+      }
     }
-    accounts.set(c.name, account);
   }
-  return accounts;
+
+  container(name: string): IrContainer | undefined {
+    return this.byName.get(name);
+  }
+
+  mmOf(c: IrContainer): SpaprMm {
+    return this.mms.get(c.owner)!;
+  }
+
+  register(container: string, range: Pick<IrRange, "base" | "size">): AccountResult {
+    const c = this.byName.get(container);
+    if (!c)
+      return {
+        ok: false,
+        check: "scenario-step-failed",
+        message: `no container named ${container}`,
+      };
+    if (!needsRegistration(c))
+      return {
+        ok: false,
+        check: "spapr-v1-register-at-run",
+        message: `${c.name}: register ${rangeText(range.base, range.size)} on an spapr-v1 container, which has no pre-registration (-ENOTTY)`,
+      };
+    const result = this.mmOf(c).register(c, range.base, range.size);
+    return result.ok
+      ? result
+      : { ok: false, check: RUN_CHECK[result.problem], message: result.message };
+  }
+
+  /** `mapped`: the physical chunks currently mapped through the windows of the owner's containers. */
+  unregister(
+    container: string,
+    range: Pick<IrRange, "base" | "size">,
+    mapped: readonly IrChunk[],
+  ): AccountResult {
+    const c = this.byName.get(container);
+    if (!c)
+      return {
+        ok: false,
+        check: "scenario-step-failed",
+        message: `no container named ${container}`,
+      };
+    if (!needsRegistration(c))
+      return {
+        ok: false,
+        check: "spapr-v1-register-at-run",
+        message: `${c.name}: unregister ${rangeText(range.base, range.size)} on an spapr-v1 container, which has no pre-registration (-ENOTTY)`,
+      };
+    const busy = (r: MmRegion) =>
+      mapped.find((m) => m.pa < r.base + r.size && r.base < m.pa + m.size);
+    const result = this.mmOf(c).unregister(c, range.base, range.size, busy);
+    return result.ok
+      ? result
+      : { ok: false, check: RUN_CHECK[result.problem], message: result.message };
+  }
+
+  /** Registrations (any owner) still present. */
+  registrations(owner: string): number {
+    return this.mms.get(owner)?.regions.length ?? 0;
+  }
 }
 
-/** A window mapping must only cover registered memory (v2 containers). */
+/**
+ * A v2 window mapping builds its TCEs from registered memory only (tce_iommu_build_v2): every
+ * IOMMU page inside one registered region of the owner that can back its size.
+ */
 export function checkWindowMapping(
-  account: ContainerAccount,
+  state: SpaprState,
   m: Pick<CompiledMapping, "id" | "chunks" | "target">,
   sink: FailureSink,
 ): boolean {
-  if (!needsRegistration(account.container)) return true;
-  for (const c of m.chunks) {
-    if (account.covers(c)) continue;
-    sink.add("map-unregistered", {
-      address: c.iova,
-      size: c.size,
-      expected: `pa ${rangeText(c.pa, c.size)} registered with ${account.container.name}`,
-      found: "not registered",
-      message: `mapping #${m.id} into ${m.target.name} covers pa ${rangeText(c.pa, c.size)}, which is not registered with container ${account.container.name}`,
-    });
+  const c = containerOfWindow(state.ir.containers, m.target.name);
+  if (!c || !needsRegistration(c)) return true;
+  const window = c.windows.find((w) => w.qualifiedName === m.target.name)!;
+  const mm = state.mmOf(c);
+  for (const ch of m.chunks) {
+    const p = tceProblem(mm, ch.pa, ch.size, window.pageSize);
+    if (!p) continue;
+    if (p.kind === "unregistered")
+      sink.add("map-unregistered", {
+        address: ch.iova,
+        size: ch.size,
+        expected: `pa ${rangeText(ch.pa, ch.size)} registered with ${c.name}`,
+        found: "not registered",
+        message: `mapping #${m.id} into ${m.target.name} covers pa ${rangeText(p.pa, ch.pa + ch.size - p.pa)}, which is not registered with container ${c.name}${c.owner !== c.name ? ` (owner ${c.owner})` : ""}`,
+      });
+    else
+      sink.add("tce-not-in-one-region-at-run", {
+        address: ch.iova,
+        size: ch.size,
+        expected: "every TCE inside one registered region that can back it",
+        found: tceProblemText(p, window.pageSize),
+        message: `mapping #${m.id} into ${m.target.name}: ${tceProblemText(p, window.pageSize)} (-EINVAL)`,
+      });
     return false;
   }
   return true;
 }
 
 export function checkRegisteredWindows(view: CompiledTopology, sink: FailureSink): void {
-  const accounts = initialAccounts(view, sink);
-  for (const m of view.mappings) {
-    if (m.target.kind !== "window") continue;
-    const c = containerOfWindow(view.ir.containers, m.target.name);
-    const account = c && accounts.get(c.name);
-    if (account) checkWindowMapping(account, m, sink);
-  }
+  const state = new SpaprState(view.ir, sink);
+  for (const m of view.mappings) if (m.target.kind === "window") checkWindowMapping(state, m, sink);
 }

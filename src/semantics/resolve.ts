@@ -60,6 +60,8 @@ import {
 } from "./evaluate.js";
 import { validateParams } from "./params.js";
 import { RegionPlacer } from "./placement.js";
+import { resolveContainer } from "./resolve-container.js";
+import { DEFAULT_WINDOW_GEOMETRY } from "./spapr.js";
 import { didYouMean } from "./suggest.js";
 
 export interface ResolveResult {
@@ -915,6 +917,13 @@ class Resolver {
     const a = info?.ir.params["aperture"];
     if (a && typeof a === "object" && !Array.isArray(a))
       return { base: a.base, size: a.size, space: "iova" };
+    // A TCE IOMMU translates only inside its windows: a domain gets the default 32-bit one.
+    if (info?.caps?.windows)
+      return {
+        base: DEFAULT_WINDOW_GEOMETRY.base,
+        size: DEFAULT_WINDOW_GEOMETRY.size,
+        space: "iova",
+      };
     const bits = info?.caps?.inputBits ?? 64;
     return { base: 0n, size: 1n << BigInt(bits), space: "iova" };
   }
@@ -935,77 +944,14 @@ class Resolver {
 
   private container(s: ContainerDecl): void {
     if (this.isShadowed(s)) return;
-    const c: IrContainer = {
-      name: s.name.name,
-      mapper: this.bind(s.mapper, ["mapper"]) ? s.mapper.name : "",
-      model: s.model.name,
-      groups: [],
-      lockedLimit: U64_MAX,
-      hostPageSize: 4096n,
-      registered: [],
-      windows: [],
-      span: s.span,
-    };
-    const windowNames = new Map<string, Span>();
-    for (const item of s.items) {
-      switch (item.kind) {
-        case "groups":
-          for (const g of item.groups) {
-            const v = this.num(g);
-            if (v !== undefined) c.groups.push(v);
-          }
-          break;
-        case "locked-limit":
-          c.lockedLimit = this.num(item.value) ?? c.lockedLimit;
-          break;
-        case "host-page": {
-          const v = this.num(item.value);
-          if (v !== undefined && !isPowerOfTwo(v))
-            this.report(
-              "invalid-value",
-              item.value.span,
-              `host-page must be a power of two, not ${hex(v)}`,
-            );
-          else if (v !== undefined) c.hostPageSize = v;
-          break;
-        }
-        case "register":
-          for (const p of this.memoryRef(item.source) ?? [])
-            for (const ch of p.chunks)
-              c.registered.push({
-                range: { base: ch.pa, size: ch.size, space: "pa" },
-                span: item.span,
-              });
-          break;
-        case "window": {
-          const prev = windowNames.get(item.name.name);
-          if (prev) {
-            this.duplicate(item.name, prev);
-            break;
-          }
-          windowNames.set(item.name.name, item.name.span);
-          const at = this.deviceAddress(item.at, "a window's `at`");
-          const size = this.num(item.size);
-          const page = this.num(item.page);
-          const levels = item.levels ? this.num(item.levels) : 1n;
-          if (at === undefined || size === undefined || page === undefined || levels === undefined)
-            break;
-          if (size === 0n) {
-            this.report("empty-range", item.size.span, `window '${item.name.name}' has size 0`);
-            break;
-          }
-          c.windows.push({
-            name: item.name.name,
-            qualifiedName: `${c.name}.${item.name.name}`,
-            range: { base: at, size, space: "bus" },
-            pageSize: page,
-            levels: levels > 1000n ? 1000 : Number(levels),
-            span: item.span,
-          });
-          break;
-        }
-      }
-    }
+    const c = resolveContainer(s, {
+      num: (e) => this.num(e),
+      deviceAddress: (e, what) => this.deviceAddress(e, what),
+      chunks: (ref) => this.memoryRef(ref)?.flatMap((p) => p.chunks),
+      mapperBound: () => this.bind(s.mapper, ["mapper"]) !== undefined,
+      report: (check, span, message, details) => this.report(check, span, message, details),
+      duplicate: (name, previous) => this.duplicate(name, previous),
+    });
     this.containers.set(c.name, c);
     this.ir.containers.push(c);
   }
@@ -1113,6 +1059,7 @@ class Resolver {
       const key = ep.group !== undefined ? `${ep.mapper}\u0000${ep.group}` : undefined;
       if (key && inContainer.has(key)) continue;
       let name = key ? groupDomain.get(key) : undefined;
+      if (!name && this.tceDeviceWithoutContainer(ep)) continue;
       if (!name) {
         const info = this.mappers.get(ep.mapper);
         if (!info) continue;
@@ -1136,6 +1083,24 @@ class Resolver {
       this.domains.get(name)!.attached.push(ep.name);
       this.deviceDomains.set(ep.name, [name]);
     }
+  }
+
+  /**
+   * A device behind a TCE IOMMU translates only through DMA windows, which a container (or an
+   * explicit domain) provides: there is no default domain to give it. Reported, not guessed.
+   */
+  private tceDeviceWithoutContainer(ep: IrEndpoint): boolean {
+    const info = ep.mapper ? this.mappers.get(ep.mapper) : undefined;
+    if (!info?.caps?.windows) return false;
+    this.report(
+      "tce-device-without-container",
+      ep.span,
+      `'${ep.name}' is behind the TCE IOMMU '${info.ir.name}', but ${ep.group !== undefined ? `its group ${ep.group} is in no container` : "it has no group"} and no domain attaches it`,
+      {
+        hint: `put its group in a container (\`container c on ${info.ir.name} : spapr-v2 { groups ${ep.group ?? "N"} ... }\`) or attach it to a domain`,
+      },
+    );
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1192,7 +1157,7 @@ class Resolver {
       return this.report(
         "wrong-kind",
         t.span,
-        `'${ep.name}' has no domain (its group is in a container): map into a container window`,
+        `'${ep.name}' has no domain: map into the window of the container holding its group`,
       );
     return { kind: "domain", name: doms[0]!, space: "iova" };
   }

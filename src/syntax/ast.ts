@@ -253,11 +253,15 @@ export type ContainerItem =
   | { kind: "groups"; groups: Expr[]; span: Span }
   | { kind: "locked-limit"; value: Expr; span: Span }
   | { kind: "host-page"; value: Expr; span: Span }
+  | { kind: "backing-page"; value: Expr; span: Span }
+  | { kind: "owner"; process: Identifier; span: Span }
+  | { kind: "remove"; window: Identifier; span: Span }
   | { kind: "register"; source: MemoryRef; span: Span }
   | {
       kind: "window";
       name: Identifier;
-      at: Expr;
+      /** Absent: the platform places the window (PowerNV: slot 0 at 0, slot 1 at 1<<59). */
+      at?: Expr;
       size: Expr;
       page: Expr;
       levels?: Expr;

@@ -869,12 +869,13 @@ export class VcmParser extends EmbeddedActionsParser {
             const kw = this.OR2([
               { ALT: () => this.CONSUME(T.LockedLimit) },
               { ALT: () => this.CONSUME(T.HostPage) },
+              { ALT: () => this.CONSUME(T.BackingPage) },
             ]);
             const value = this.SUBRULE2(this.expr);
             return this.RECORDING_PHASE
               ? (undefined as never)
               : ({
-                  kind: kw.image as "locked-limit" | "host-page",
+                  kind: kw.image as "locked-limit" | "host-page" | "backing-page",
                   value,
                   span: this.spFrom(kw),
                 } satisfies ContainerItem);
@@ -893,12 +894,26 @@ export class VcmParser extends EmbeddedActionsParser {
                 } satisfies ContainerItem);
           },
         },
+        {
+          ALT: () => {
+            const kw = this.OR3([
+              { ALT: () => this.CONSUME(T.Owner) },
+              { ALT: () => this.CONSUME(T.Remove) },
+            ]);
+            const name = this.SUBRULE(this.ident);
+            if (this.RECORDING_PHASE) return undefined as never;
+            const span = this.spFrom(kw);
+            return kw.image === "owner"
+              ? ({ kind: "owner", process: name, span } satisfies ContainerItem)
+              : ({ kind: "remove", window: name, span } satisfies ContainerItem);
+          },
+        },
         { ALT: () => this.SUBRULE(this.windowItem) },
       ]),
     ITEM_RESYNC,
   );
 
-  /** `window NAME at EXPR size EXPR page EXPR [levels EXPR]`, clauses in any order. */
+  /** `window NAME [at EXPR] size EXPR page EXPR [levels EXPR]`, clauses in any order. */
   windowItem = this.RULE(
     "windowItem",
     (): ContainerItem => {
@@ -922,7 +937,7 @@ export class VcmParser extends EmbeddedActionsParser {
       if (this.RECORDING_PHASE) return undefined as never;
       {
         const span = this.spFrom(kw);
-        const missing = (["at", "size", "page"] as const).filter((k) => got[k] === undefined);
+        const missing = (["size", "page"] as const).filter((k) => got[k] === undefined);
         if (missing.length > 0) {
           this.report(
             SYNTAX_ERROR,
@@ -934,11 +949,11 @@ export class VcmParser extends EmbeddedActionsParser {
         const item: ContainerItem = {
           kind: "window",
           name,
-          at: got.at ?? zero(),
           size: got.size ?? zero(),
           page: got.page ?? zero(),
           span,
         };
+        if (got.at) item.at = got.at;
         if (got.levels) item.levels = got.levels;
         return item;
       }

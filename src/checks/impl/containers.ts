@@ -1,74 +1,242 @@
-/** sPAPR containers: registered (pre-pinned) memory, locked-memory accounting, DMA windows. */
-import type { IrContainer } from "../../ir/types.js";
-import { alignUp, formatSize, hex, isPowerOfTwo } from "../../semantics/evaluate.js";
+/**
+ * sPAPR containers: pre-registration per owner process, locked-memory accounting (registrations
+ * plus TCE tables), DMA windows (slots, alignment, count), and the container models' rules.
+ * The topology's registrations go through the same kernel model the runtime uses (SpaprMm), in
+ * declaration order, so `check` and `run` agree.
+ */
+import type { IrContainer, IrTopology } from "../../ir/types.js";
+import { formatSize, hex, isPowerOfTwo, U64_MAX } from "../../semantics/evaluate.js";
+import {
+  containerBaseLocked,
+  containersByOwner,
+  ownerLimit,
+  SpaprMm,
+  tceProblem,
+  tceProblemText,
+  type MmProblem,
+} from "../../semantics/spapr-mm.js";
+import { DEFAULT_WINDOW, MAX_WINDOWS } from "../../semantics/spapr.js";
 import type { CheckImplementation } from "../runner.js";
 import { indexIr, sweepOverlaps } from "./ir-index.js";
 
-/** Registered ranges, sorted and merged: [start, end) pairs. */
-function merged(c: IrContainer): [bigint, bigint][] {
-  const sorted = c.registered
-    .map((r) => [r.range.base, r.range.base + r.range.size] as [bigint, bigint])
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const out: [bigint, bigint][] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r[0] <= last[1]) last[1] = r[1] > last[1] ? r[1] : last[1];
-    else out.push([r[0], r[1]]);
+interface OwnerState {
+  mm: SpaprMm;
+  /** Registration refusals, in declaration order. */
+  refusals: { container: IrContainer; index: number; problem: MmProblem; message: string }[];
+}
+
+const ownerStates = new WeakMap<IrTopology, Map<string, OwnerState>>();
+
+/**
+ * Each owner's mm after its v2 containers' topology registrations, with no limit (the limit is
+ * its own check): the refusals are what the kernel would return for each `register`.
+ */
+function ownerMms(ir: IrTopology): Map<string, OwnerState> {
+  const hit = ownerStates.get(ir);
+  if (hit) return hit;
+  const out = new Map<string, OwnerState>();
+  for (const [owner, containers] of containersByOwner(ir)) {
+    const state: OwnerState = { mm: new SpaprMm(owner, U64_MAX), refusals: [] };
+    for (const c of containers) {
+      if (c.model !== "spapr-v2") continue;
+      c.registered.forEach((r, index) => {
+        const result = state.mm.register(c, r.range.base, r.range.size);
+        if (!result.ok)
+          state.refusals.push({
+            container: c,
+            index,
+            problem: result.problem,
+            message: result.message,
+          });
+      });
+    }
+    out.set(owner, state);
   }
+  ownerStates.set(ir, out);
   return out;
 }
 
-function covered(ranges: [bigint, bigint][], start: bigint, end: bigint): boolean {
-  let lo = 0;
-  let hi = ranges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = ranges[mid]!;
-    if (start < r[0]) hi = mid - 1;
-    else if (start >= r[1]) lo = mid + 1;
-    else return end <= r[1];
-  }
-  return false;
+/** Every TCE of a window mapping must come from one registered region of the owner. */
+function tceChecks(which: "unregistered" | "one-region"): CheckImplementation["run"] {
+  return ({ ir, report }) => {
+    const index = indexIr(ir);
+    const mms = ownerMms(ir);
+    for (const m of ir.mappings) {
+      if (m.target.kind !== "window" || m.scenario !== undefined) continue;
+      const hit = index.windows.get(m.target.name);
+      const c = hit?.container;
+      if (!hit || !c || c.model !== "spapr-v2") continue;
+      const mm = mms.get(c.owner)?.mm;
+      if (!mm) continue;
+      for (const ch of m.source.chunks) {
+        const p = tceProblem(mm, ch.pa, ch.size, hit.window.pageSize);
+        if (!p) continue;
+        if (p.kind === "unregistered" && which === "unregistered")
+          report(
+            m.span,
+            `${hex(p.pa)} .. +${formatSize(ch.pa + ch.size - p.pa)} is not registered in container '${c.name}'${c.owner !== c.name ? ` (owner '${c.owner}')` : ""}`,
+            { hint: `add \`register\` for this memory to '${c.name}'` },
+          );
+        else if (p.kind !== "unregistered" && which === "one-region")
+          report(
+            m.span,
+            `${tceProblemText(p, hit.window.pageSize)}: window '${m.target.name}' cannot map it (mm_iommu_lookup / mm_iommu_ua_to_hpa: -EINVAL)`,
+            {
+              hint:
+                p.kind === "crosses"
+                  ? "register the memory as one region covering whole IOMMU pages"
+                  : `back the memory with pages of at least ${formatSize(hit.window.pageSize)} (\`backing-page\`), aligned to them`,
+            },
+          );
+        break;
+      }
+    }
+  };
 }
 
 export const unregisteredMemory: CheckImplementation = {
   check: "unregistered-memory",
-  run({ ir, report }) {
-    const index = indexIr(ir);
-    const registered = new Map<string, [bigint, bigint][]>();
-    for (const m of ir.mappings) {
-      if (m.target.kind !== "window") continue;
-      const c = index.windows.get(m.target.name)?.container;
-      if (!c || c.model !== "spapr-v2") continue;
-      let ranges = registered.get(c.name);
-      if (!ranges) registered.set(c.name, (ranges = merged(c)));
-      const bad = m.source.chunks.find((ch) => !covered(ranges!, ch.pa, ch.pa + ch.size));
-      if (bad)
-        report(
-          m.span,
-          `${hex(bad.pa)} .. +${formatSize(bad.size)} is not registered in container '${c.name}'`,
-          {
-            hint: `add \`register\` for this memory to '${c.name}'`,
-          },
-        );
-    }
-  },
+  run: tceChecks("unregistered"),
+};
+
+export const tceNotInOneRegion: CheckImplementation = {
+  check: "tce-not-in-one-region",
+  run: tceChecks("one-region"),
 };
 
 export const lockedLimitExceeded: CheckImplementation = {
   check: "locked-limit-exceeded",
   run({ ir, report }) {
+    for (const [owner, containers] of containersByOwner(ir)) {
+      const limit = ownerLimit(containers);
+      const mm = ownerMms(ir).get(owner)!.mm;
+      let tables = 0n;
+      for (const c of containers) tables += containerBaseLocked(c);
+      const total = mm.locked + tables;
+      if (total <= limit) continue;
+      const first = containers.find((c) => c.lockedLimitDeclared) ?? containers[0]!;
+      const who =
+        containers.length === 1 && owner === first.name
+          ? `container '${first.name}'`
+          : `owner '${owner}' (containers ${containers.map((c) => c.name).join(", ")})`;
+      report(
+        first.span,
+        `${who} locks ${formatSize(total)}: ${formatSize(mm.locked)} registered (in ${formatSize(first.hostPageSize)} host pages) + ${formatSize(tables)} of TCE tables and v1 windows, over its locked-limit ${formatSize(limit)} (-ENOMEM)`,
+      );
+    }
+  },
+};
+
+export const ownerLimitConflict: CheckImplementation = {
+  check: "owner-limit-conflict",
+  run({ ir, report }) {
+    for (const [owner, containers] of containersByOwner(ir)) {
+      const declared = containers.filter((c) => c.lockedLimitDeclared);
+      const first = declared[0];
+      if (!first) continue;
+      for (const c of declared.slice(1))
+        if (c.lockedLimit !== first.lockedLimit)
+          report(
+            c.span,
+            `containers '${first.name}' and '${c.name}' belong to '${owner}' but declare locked-limits ${formatSize(first.lockedLimit)} and ${formatSize(c.lockedLimit)}: one process has one RLIMIT_MEMLOCK`,
+            { related: [{ span: first.span, message: `'${first.name}' is declared here` }] },
+          );
+    }
+  },
+};
+
+function registrationCheck(problems: readonly MmProblem[]): CheckImplementation["run"] {
+  return ({ ir, report }) => {
+    for (const state of ownerMms(ir).values())
+      for (const r of state.refusals)
+        if (problems.includes(r.problem)) report(r.container.registered[r.index]!.span, r.message);
+  };
+}
+
+export const registerUnaligned: CheckImplementation = {
+  check: "register-unaligned",
+  run: registrationCheck(["unaligned"]),
+};
+
+export const registerConflict: CheckImplementation = {
+  check: "register-conflict",
+  run: registrationCheck(["busy", "overlap"]),
+};
+
+export const windowBaseAlignment: CheckImplementation = {
+  check: "window-base-alignment",
+  run({ ir, report }) {
+    for (const c of ir.containers)
+      for (const w of c.windows)
+        if (w.pageSize > 0n && w.range.base % w.pageSize !== 0n)
+          report(
+            w.span,
+            `window '${w.qualifiedName}' starts at ${hex(w.range.base)}, not a multiple of its ${formatSize(w.pageSize)} page (-EINVAL)`,
+          );
+  },
+};
+
+export const tooManyWindows: CheckImplementation = {
+  check: "too-many-windows",
+  run({ ir, report }) {
     for (const c of ir.containers) {
-      const page = c.hostPageSize;
-      let total = 0n;
-      for (const r of c.registered) {
-        const start = (r.range.base / page) * page;
-        total += alignUp(r.range.base + r.range.size, page) - start;
-      }
-      if (total > c.lockedLimit)
+      const held = c.windows.filter((w) => w.slot < MAX_WINDOWS);
+      for (const w of c.windows.filter((x) => x.slot >= MAX_WINDOWS))
+        report(
+          w.span,
+          `container '${c.name}' already has ${MAX_WINDOWS} DMA windows (${held.map((x) => x.name).join(", ")}): '${w.name}' finds no free table slot (-ENOSPC)`,
+          held.some((x) => x.implicit)
+            ? { hint: `the default window counts: \`remove ${DEFAULT_WINDOW}\` frees its slot` }
+            : {},
+        );
+    }
+  },
+};
+
+export const containerNotTce: CheckImplementation = {
+  check: "container-not-tce",
+  run({ ir, report, capabilities }) {
+    for (const c of ir.containers) {
+      const caps = c.mapper ? capabilities(c.mapper) : undefined;
+      if (caps && !caps.windows)
         report(
           c.span,
-          `container '${c.name}' registers ${formatSize(total)} (in ${formatSize(page)} host pages), over its locked-limit ${formatSize(c.lockedLimit)}`,
+          `container '${c.name}' is on '${c.mapper}', whose format has no DMA windows: sPAPR containers need a TCE IOMMU (-ENODEV)`,
+        );
+    }
+  },
+};
+
+export const spaprV1Rules: CheckImplementation = {
+  check: "spapr-v1-rules",
+  run({ ir, report }) {
+    for (const c of ir.containers) {
+      if (c.model !== "spapr-v1") continue;
+      const seen = new Set<object>();
+      for (const r of c.registered) {
+        if (seen.has(r.span)) continue;
+        seen.add(r.span);
+        report(
+          r.span,
+          `spapr-v1 container '${c.name}' has no pre-registration: VFIO_IOMMU_SPAPR_REGISTER_MEMORY is a v2 ioctl (-ENOTTY)`,
+          { hint: "use `spapr-v2`, or drop the `register`" },
+        );
+      }
+      if (c.groups.length > 1)
+        report(
+          c.span,
+          `spapr-v1 container '${c.name}' holds ${c.groups.length} groups; v1 takes one group (-EBUSY)`,
+        );
+      for (const w of c.windows)
+        if (!w.implicit && w.name !== DEFAULT_WINDOW)
+          report(
+            w.span,
+            `spapr-v1 container '${c.name}' cannot create window '${w.name}': only the platform's ${DEFAULT_WINDOW} exists (VFIO_IOMMU_SPAPR_TCE_CREATE: -ENOTTY)`,
+          );
+      if (c.removedDefault)
+        report(
+          c.removedDefault,
+          `spapr-v1 container '${c.name}' cannot remove its window (VFIO_IOMMU_SPAPR_TCE_REMOVE: -ENOTTY)`,
         );
     }
   },

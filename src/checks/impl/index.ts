@@ -10,8 +10,16 @@ import {
 } from "./addresses.js";
 import { groupSplit, multipleDomains } from "./attachment.js";
 import {
+  containerNotTce,
   lockedLimitExceeded,
+  ownerLimitConflict,
+  registerConflict,
+  registerUnaligned,
+  spaprV1Rules,
+  tceNotInOneRegion,
+  tooManyWindows,
   unregisteredMemory,
+  windowBaseAlignment,
   windowLevels,
   windowOverlap,
   windowPageSize,
@@ -47,4 +55,12 @@ export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
   expectContradiction,
   unusedDeclaration,
   writeImpliesRead,
+  windowBaseAlignment,
+  tooManyWindows,
+  containerNotTce,
+  spaprV1Rules,
+  registerUnaligned,
+  registerConflict,
+  tceNotInOneRegion,
+  ownerLimitConflict,
 ];

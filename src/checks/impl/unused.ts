@@ -90,13 +90,14 @@ function containerItemRefs(item: ContainerItem, into: Set<string>): void {
       return;
     case "locked-limit":
     case "host-page":
+    case "backing-page":
       exprRefs(item.value, into);
       return;
     case "register":
       memoryRefRefs(item.source, into);
       return;
     case "window":
-      exprRefs(item.at, into);
+      optionalExprRefs(item.at, into);
       exprRefs(item.size, into);
       exprRefs(item.page, into);
       optionalExprRefs(item.levels, into);
