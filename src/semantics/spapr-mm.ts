@@ -205,6 +205,7 @@ export function tceProblem(
   size: bigint,
   pageSize: bigint,
 ): TceProblem | undefined {
+  if (pageSize <= 0n) return undefined; // an invalid window, reported on its own
   const shift = pageSize.toString(2).length - 1;
   let at = pa;
   const end = pa + size;

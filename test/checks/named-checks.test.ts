@@ -21,12 +21,16 @@ pool tables in ddr[0 .. +16M]
 iommu phb : spapr-tce { page-sizes 4K 64K }
 device gpu behind phb group 1
 container c0 on phb : spapr-v2 {
-  groups 1; locked-limit 1G; host-page 64K
+  groups 1; owner qemu; locked-limit 1G; host-page 64K
   register ddr[0x100_0000 .. +64M]
-  window w32 at 0 size 2G page 4K levels 1
+  window default32 at 0 size 2G page 4K levels 1
   window big at 0x8000_0000_0000 size 64G page 64K levels 2
 }
 `;
+
+/** A second container of the same owner process, for group 2. */
+const SECOND = (items: string) =>
+  `device nic behind phb group 2\ncontainer c1 on phb : spapr-v2 { groups 2; owner qemu; ${items} }\n`;
 
 /** A device whose domain has a firmware unity (identity) range at ddr + 16M. */
 const UNITY =
@@ -125,9 +129,63 @@ const cases: Case[] = [
     clean: SPAPR + "map ddr[0x100_0000 .. +64M] -> c0.big at 0x8000_0000_0000 rw\n",
   },
   {
+    // 64M registered + the tables: default32 (4M, twice: hardware and userspace copy) and big
+    // (8M + one 64K level, twice) = 88M + 128K.
     check: "locked-limit-exceeded",
-    fires: SPAPR.replace("locked-limit 1G", "locked-limit 32M"),
-    clean: SPAPR.replace("locked-limit 1G", "locked-limit 64M"),
+    fires: SPAPR.replace("locked-limit 1G", "locked-limit 88M"),
+    clean: SPAPR.replace("locked-limit 1G", "locked-limit 89M"),
+  },
+  {
+    check: "window-base-alignment",
+    fires: SPAPR.replace("at 0x8000_0000_0000", "at 0x8000_0000_1000"),
+    clean: SPAPR.replace("at 0x8000_0000_0000", "at 0x8000_0001_0000"),
+  },
+  {
+    check: "too-many-windows",
+    fires: SPAPR.replace("levels 2\n", "levels 2\n  window third size 1G page 64K\n"),
+    clean: SPAPR.replace("levels 2\n", "levels 2\n  window third size 1G page 64K\n").replace(
+      "window default32 at 0 size 2G page 4K levels 1",
+      "remove default32",
+    ),
+  },
+  {
+    check: "container-not-tce",
+    fires: BASE + "container cx on smmu : spapr-v2 { groups 9 }\n",
+    clean: SPAPR,
+  },
+  {
+    check: "spapr-v1-rules",
+    fires: SPAPR.replace("spapr-v2", "spapr-v1"),
+    // v1 locks its whole 2G window at enable (tce_iommu_enable), so the limit must allow it.
+    clean: SPAPR.replace("spapr-v2", "spapr-v1")
+      .replace("locked-limit 1G", "locked-limit 2G")
+      .replace("register ddr[0x100_0000 .. +64M]", "")
+      .replace("window big at 0x8000_0000_0000 size 64G page 64K levels 2", ""),
+  },
+  {
+    check: "register-unaligned",
+    fires: SPAPR.replace("ddr[0x100_0000 .. +64M]", "ddr[0x100_1000 .. +64M]"),
+    clean: SPAPR.replace("ddr[0x100_0000 .. +64M]", "ddr[0x101_0000 .. +64M]"),
+  },
+  {
+    check: "register-conflict",
+    fires: SPAPR + SECOND("register ddr[0x200_0000 .. +64M]"),
+    clean: SPAPR + SECOND("register ddr[0x100_0000 .. +64M]"),
+  },
+  {
+    // 4K host pages without huge pages back no 64K TCE; 64K hugetlbfs pages do.
+    check: "tce-not-in-one-region",
+    fires:
+      SPAPR.replace("host-page 64K", "host-page 4K") +
+      "map ddr[0x100_0000 .. +1M] -> c0.big at 0x8000_0000_0000 rw\n",
+    clean:
+      SPAPR.replace("host-page 64K", "host-page 4K; backing-page 64K") +
+      "map ddr[0x100_0000 .. +1M] -> c0.big at 0x8000_0000_0000 rw\n",
+  },
+  {
+    check: "owner-limit-conflict",
+    fires: SPAPR + SECOND("locked-limit 2G"),
+    clean: SPAPR + SECOND("locked-limit 1G"),
   },
   {
     check: "window-overlap",

@@ -1,11 +1,9 @@
-/** Scenario semantics: sPAPR registration (as VFIO has it), power-off, attach/detach, expects. */
+/** Scenario semantics: power-off, attach/detach, expects (sPAPR: spapr-containers.test.ts). */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { verify } from "../../src/runtime/index.js";
 import type { RunReport } from "../../src/runtime/report.js";
 import { lowerText } from "./helpers.js";
-
-const SPAPR = readFileSync("samples/spapr-v2.vcm", "utf8").replace(/scenario hot_add[\s\S]*$/, "");
 
 function run(text: string): RunReport {
   const l = lowerText(text);
@@ -15,55 +13,6 @@ function run(text: string): RunReport {
 function checks(report: RunReport, scenario: string): [string, number | undefined][] {
   return report.failures.filter((f) => f.scenario === scenario).map((f) => [f.check, f.step]);
 }
-
-describe("sPAPR v2 registration", () => {
-  it("the identical range again only takes a reference; locked memory returns to its start", () => {
-    const r = run(
-      SPAPR +
-        `scenario s {
-           register c0 guest[4G .. +1G]
-           register c0 guest[4G .. +1G]
-           unregister c0 guest[4G .. +1G]
-           unregister c0 guest[4G .. +1G]
-         }`,
-    );
-    expect(r.failures.map((f) => f.message)).toEqual([]);
-    const s = r.scenarios[0]!;
-    expect(s.steps[1]!.notes[0]).toContain("reference count now 2");
-    expect(s.containers[0]).toMatchObject({ lockedStart: 4n << 30n, lockedEnd: 4n << 30n });
-  });
-
-  it("an overlapping, different range is refused (EBUSY)", () => {
-    const r = run(SPAPR + `scenario s { register c0 guest[2G .. +4G] }`);
-    expect(checks(r, "s")).toEqual([["register-overlap", 1]]);
-  });
-
-  it("unregister must match a registered range exactly (ENOENT)", () => {
-    const r = run(SPAPR + `scenario s { unregister c0 guest[0 .. +2G] }`);
-    expect(checks(r, "s")).toEqual([["unregister-not-found", 1]]);
-    expect(r.failures[0]!.message).toContain("ENOENT");
-  });
-
-  it("unregister is refused while pages of the range are mapped", () => {
-    const r = run(SPAPR + `scenario s { unregister c0 guest[0 .. +4G] }`);
-    expect(checks(r, "s")).toEqual([["unregister-busy", 1]]);
-  });
-
-  it("locked memory is counted in host pages and flagged over the limit", () => {
-    const small = SPAPR.replace("locked-limit 32G", "locked-limit 4G");
-    // 4K registered inside one 64K host page still locks the whole host page.
-    const r = run(small + `scenario s { register c0 guest[5G + 4K .. +4K] }`);
-    expect(checks(r, "s")).toEqual([["locked-limit-exceeded-at-run", 1]]);
-    expect(r.scenarios[0]!.containers[0]!.lockedEnd).toBe((4n << 30n) + 0x1_0000n);
-  });
-
-  it("mapping unregistered memory through a window is refused", () => {
-    const r = run(
-      SPAPR + `scenario s { map guest[8G .. +1M] -> c0.ddw at 0x0800_0002_0000_0000 rw }`,
-    );
-    expect(checks(r, "s")).toEqual([["map-unregistered", 1]]);
-  });
-});
 
 const P2P = readFileSync("samples/p2p-revoke.vcm", "utf8");
 
