@@ -104,6 +104,12 @@ export const spaprLoweringChecks: CheckDefinition[] = [
     "window-rejected",
     "The format refuses a DMA window's geometry (base, size, page size or levels).",
   ),
+  def(
+    "lower",
+    "VCM0318",
+    "window-not-built",
+    "A container's window is not built: no free table slot (-ENOSPC) or an IOMMU without windows (-ENODEV).",
+  ),
 ];
 
 export const spaprRunChecks: CheckDefinition[] = [

@@ -42,6 +42,7 @@ import {
 } from "./compiled.js";
 import { hex, loweringDiagnostic, pluginFailure } from "./diagnostics.js";
 import { ADDRESS_LIMIT, IovaAllocator } from "./iova-allocator.js";
+import { MAX_WINDOWS } from "../semantics/spapr.js";
 import { planPages, type PageRun } from "./page-plan.js";
 import { attrsOf, protOf } from "./protection.js";
 
@@ -269,6 +270,22 @@ export class LoweringSession {
       const mapper = this.mapperStates.get(c.mapper);
       if (!mapper) continue;
       for (const w of c.windows) {
+        // Reached only when the checks saying so were turned off: never build what Linux refuses.
+        const refusal = !mapper.caps.windows
+          ? `'${c.mapper}' has no DMA windows (-ENODEV)`
+          : w.slot >= MAX_WINDOWS
+            ? `container '${c.name}' has no free table slot for it (-ENOSPC)`
+            : undefined;
+        if (refusal) {
+          this.diagnostics.push(
+            loweringDiagnostic(
+              "window-not-built",
+              `window '${w.qualifiedName}' is not built: ${refusal}`,
+              w.span,
+            ),
+          );
+          continue;
+        }
         const geometry: WindowGeometry = {
           base: w.range.base,
           size: w.range.size,

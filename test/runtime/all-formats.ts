@@ -153,6 +153,7 @@ export function allFormatsTopology(extra = ""): string {
     "  register ram[0 .. +512M]",
     "  register bar[0 .. +16M]",
     "  register spare[0 .. +256M]",
+    "  remove default32",
     "  window w  at 0x1_0000_0000 size 1G page 4K levels 2",
     "  window w2 at 0x2_0000_0000 size 1G page 4K levels 2",
     "}",

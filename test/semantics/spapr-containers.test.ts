@@ -138,6 +138,23 @@ describe("lowering windows", () => {
     expect(lower(good.ir, plugins).diagnostics).toEqual([]);
   });
 
+  it("a third window is never built, even with too-many-windows turned off (-ENOSPC)", () => {
+    const plugins = realPlugins();
+    const three = irFromText(
+      WINDOW(
+        "window ddw size 64G page 64K levels 2; window third at 0x10_0000_0000 size 1G page 4K",
+      ),
+      plugins,
+    );
+    const lowered = lower(three.ir, plugins);
+    expect(lowered.diagnostics.map((d) => `${d.code} ${d.check}`)).toEqual([
+      "VCM0318 window-not-built",
+    ]);
+    expect(lowered.diagnostics[0]!.message).toContain("c0.third");
+    const two = irFromText(WINDOW("window ddw size 64G page 64K levels 2"), plugins);
+    expect(lower(two.ir, plugins).diagnostics).toEqual([]);
+  });
+
   it("TCE levels are at least one host page (pnv_pci_ioda2_table_alloc_pages' PAGE_SHIFT)", () => {
     const plugins = realPlugins();
     // 64G of 64K TCEs in 2 levels: 10 index bits a level, 8K of TCEs, rounded up to the host page.
