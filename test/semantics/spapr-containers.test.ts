@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { lower } from "../../src/lowering/lower.js";
 import { verify } from "../../src/runtime/index.js";
+import { check } from "../checks/harness.js";
 import { irFromText, realPlugins } from "../fixtures/lowering/from-text.js";
 
 const HEAD = `topology t
@@ -165,5 +166,37 @@ describe("lowering windows", () => {
     };
     expect(levelSize("64K")).toBe(0x1_0000n);
     expect(levelSize("4K")).toBe(0x2000n);
+  });
+});
+
+describe("topology registrations, checked in declaration order", () => {
+  const TWO = (a: string, b: string) =>
+    HEAD +
+    "device nic0 behind phb0 group 2\n" +
+    `container c0 on phb0 : spapr-v2 { groups 1; owner qemu; host-page 64K; ${a} }\n` +
+    `container c1 on phb0 : spapr-v2 { groups 2; owner qemu; host-page 64K; ${b} }\n`;
+  const found = (text: string) =>
+    check(text, undefined, realPlugins())
+      .diagnostics.filter((d) => d.severity === "error")
+      .map((d) => `${d.code} ${d.message}`);
+
+  it("the same range twice in one container is -EBUSY; in two containers of one owner it is shared", () => {
+    const busy = found(TWO("register guest[0 .. +1G]; register guest[0 .. +1G]", "groups 2"));
+    expect(busy).toHaveLength(1);
+    expect(busy[0]).toMatch(/^VCM0255 .*already holds this region \(-EBUSY\)$/);
+    expect(found(TWO("register guest[0 .. +1G]", "register guest[0 .. +1G]"))).toEqual([]);
+  });
+
+  it("an overlapping different range of the same owner is -EINVAL; of another owner it is not", () => {
+    const overlap = found(TWO("register guest[0 .. +1G]", "register guest[512M .. +1G]"));
+    expect(overlap).toHaveLength(1);
+    expect(overlap[0]).toMatch(
+      /^VCM0255 .*overlaps 0x0\.\.0x40000000, registered by c0 \(-EINVAL\)$/,
+    );
+    const otherOwner = TWO("register guest[0 .. +1G]", "register guest[512M .. +1G]").replace(
+      "groups 2; owner qemu",
+      "groups 2; owner other",
+    );
+    expect(found(otherOwner)).toEqual([]);
   });
 });

@@ -119,9 +119,13 @@ export const lockedLimitExceeded: CheckImplementation = {
         containers.length === 1 && owner === first.name
           ? `container '${first.name}'`
           : `owner '${owner}' (containers ${containers.map((c) => c.name).join(", ")})`;
+      const parts = [
+        `${formatSize(mm.locked)} registered (in ${formatSize(first.hostPageSize)} host pages)`,
+      ];
+      if (tables > 0n) parts.push(`${formatSize(tables)} of TCE tables (v1: its whole window)`);
       report(
         first.span,
-        `${who} locks ${formatSize(total)}: ${formatSize(mm.locked)} registered (in ${formatSize(first.hostPageSize)} host pages) + ${formatSize(tables)} of TCE tables and v1 windows, over its locked-limit ${formatSize(limit)} (-ENOMEM)`,
+        `${who} locks ${formatSize(total)}: ${parts.join(" + ")}, over its locked-limit ${formatSize(limit)} (-ENOMEM)`,
       );
     }
   },
