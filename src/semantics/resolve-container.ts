@@ -146,6 +146,15 @@ export function resolveContainer(s: ContainerDecl, ctx: ContainerResolveContext)
     }
   }
   if (c.backingPageSize === 0n) c.backingPageSize = c.hostPageSize;
+  else if (c.backingPageSize < c.hostPageSize) {
+    const item = s.items.find((i) => i.kind === "backing-page");
+    ctx.report(
+      "invalid-value",
+      item?.span ?? s.span,
+      `backing-page ${hex(c.backingPageSize)} is smaller than the host page ${hex(c.hostPageSize)}: memory is backed by whole host pages at least`,
+    );
+    c.backingPageSize = c.hostPageSize;
+  }
   if (removal) {
     if (removal.name !== DEFAULT_WINDOW)
       ctx.report(

@@ -74,6 +74,13 @@ describe("windows", () => {
     ).toEqual([]);
   });
 
+  it("a backing page smaller than the host page is refused", () => {
+    const c = (pages: string) =>
+      codes(HEAD + `container c0 on phb0 : spapr-v2 { groups 1; ${pages} }\n`);
+    expect(c("host-page 64K; backing-page 4K")).toEqual(["VCM0114 invalid-value"]);
+    expect(c("host-page 64K; backing-page 16M")).toEqual([]);
+  });
+
   it("owners default to the container itself", () => {
     const { ir } = resolveText(
       HEAD +
