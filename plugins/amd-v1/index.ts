@@ -5,6 +5,7 @@
  * (./format.ts); the device table is in ./device-table.ts.
  */
 import {
+  ATTR_CACHEABLE,
   asRadixTable,
   defineRadixPlugin,
   type Capabilities,
@@ -36,6 +37,8 @@ function capabilities(params: PluginParams): Capabilities {
     levels,
     granule: 4096n,
     perms: { read: true, write: true, exec: false, priv: false },
+    // FC (force coherent) for cacheable memory; no memory type or shareability bits.
+    attrs: ATTR_CACHEABLE,
     blocks: true,
     partialUnmap: true,
     windows: false,

@@ -10,6 +10,7 @@
 import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
+  ATTR_OTHER_TYPE,
   ATTR_SHAREABLE_INNER,
   ATTR_SHAREABLE_OUTER,
   DESC_INVALID,
@@ -61,6 +62,49 @@ const MEMATTR_DEV = 0x1;
 const MEMATTR_OIWB = 0xf;
 const MEMATTR_NC = 0x5;
 
+/** The programmed MAIR's eight attribute bytes, indexed by AttrIndx. */
+const MAIR_BYTES = Array.from({ length: 8 }, (_, i) =>
+  Number((MAIR_VALUE >> BigInt(8 * i)) & 0xffn),
+);
+
+/**
+ * The memory type of one MAIR attribute byte (Arm ARM D8.6.1 "MAIR_ELx.Attr<n>"): 0b0000dd00 is
+ * Device (dd: nGnRnE, nGnRE, nGRE, GRE), 0xFF Normal inner+outer write-back read/write-allocate,
+ * 0x44 Normal inner+outer non-cacheable. VCM writes Device-nGnRE for `device`; every other
+ * encoding (other device kinds, write-through, mixed inner/outer, other allocation hints) is a
+ * type no mapping declares.
+ */
+export function mairByteAttrs(attr: number): number {
+  if (attr === Number(MAIR_ATTR_DEVICE)) return ATTR_DEVICE;
+  if (attr === Number(MAIR_ATTR_WBRWA)) return ATTR_CACHEABLE;
+  if (attr === Number(MAIR_ATTR_NC)) return 0;
+  return (attr & 0xf3) === 0 ? ATTR_DEVICE | ATTR_OTHER_TYPE : ATTR_OTHER_TYPE;
+}
+
+/**
+ * The memory type of a stage-2 MemAttr[3:0] (Arm ARM D8.6.5, without FEAT_S2FWB): [3:2] = 00 is
+ * Device with [1:0] its kind; otherwise [3:2] is the outer and [1:0] the inner cacheability
+ * (01 non-cacheable, 10 write-through, 11 write-back). VCM writes 0b0001, 0b1111 and 0b0101.
+ */
+export function memAttrAttrs(memattr: number): number {
+  if (memattr === MEMATTR_DEV) return ATTR_DEVICE;
+  if (memattr === MEMATTR_OIWB) return ATTR_CACHEABLE;
+  if (memattr === MEMATTR_NC) return 0;
+  return memattr >>> 2 === 0 ? ATTR_DEVICE | ATTR_OTHER_TYPE : ATTR_OTHER_TYPE;
+}
+
+/** Names of the memory types above, for walk traces. */
+export function memoryTypeName(attrs: number, code: number, stage: 1 | 2): string {
+  if (attrs & ATTR_OTHER_TYPE) {
+    if (attrs & ATTR_DEVICE) {
+      const kind = stage === 1 ? (code >>> 2) & 3 : code & 3;
+      return ["Device-nGnRnE", "Device-nGnRE", "Device-nGRE", "Device-GRE"][kind]!;
+    }
+    return stage === 1 ? `Normal 0x${code.toString(16).padStart(2, "0")}` : "Normal (other)";
+  }
+  return attrs & ATTR_DEVICE ? "Device-nGnRE" : attrs & ATTR_CACHEABLE ? "Normal-WB" : "Normal-NC";
+}
+
 const TWO20 = 1048576;
 
 function shBits(attrs: number): number {
@@ -72,8 +116,15 @@ function shBits(attrs: number): number {
   return inner ? 3 : outer ? 2 : 0;
 }
 
+/** SH[9:8]: 00 non-shareable, 10 outer, 11 inner; 01 is reserved (a type no mapping declares). */
 function shAttrs(sh: number): number {
-  return sh === 3 ? ATTR_SHAREABLE_INNER : sh === 2 ? ATTR_SHAREABLE_OUTER : 0;
+  return sh === 3
+    ? ATTR_SHAREABLE_INNER
+    : sh === 2
+      ? ATTR_SHAREABLE_OUTER
+      : sh === 1
+        ? ATTR_OTHER_TYPE
+        : 0;
 }
 
 export class ArmLpaeFormat implements RadixFormat {
@@ -211,15 +262,11 @@ export class ArmLpaeFormat implements RadixFormat {
       prot |= PROT_READ;
       if ((lo & AP_RDONLY) === 0) prot |= PROT_WRITE;
       if ((lo & AP_UNPRIV) === 0) prot |= PROT_PRIV;
-      const idx = (lo >>> ATTRINDX_SHIFT) & 7;
-      if (idx === MAIR_IDX_DEV) attrs |= ATTR_DEVICE;
-      else if (idx === MAIR_IDX_CACHE || idx === MAIR_IDX_INC_OCACHE) attrs |= ATTR_CACHEABLE;
+      attrs |= mairByteAttrs(MAIR_BYTES[(lo >>> ATTRINDX_SHIFT) & 7]!);
     } else {
       if ((lo & S2AP_READ) !== 0) prot |= PROT_READ;
       if ((lo & S2AP_WRITE) !== 0) prot |= PROT_WRITE;
-      const memattr = (lo >>> MEMATTR_SHIFT) & 0xf;
-      if (memattr >>> 2 === 0) attrs |= ATTR_DEVICE;
-      else if (memattr === MEMATTR_OIWB) attrs |= ATTR_CACHEABLE;
+      attrs |= memAttrAttrs((lo >>> MEMATTR_SHIFT) & 0xf);
     }
     out.prot = prot;
     out.attrs = attrs;
@@ -240,10 +287,15 @@ export class ArmLpaeFormat implements RadixFormat {
     const parts = [`${kind} pa=0x${this.address(lo, hi, lvl.shift).toString(16)}`];
     const sh = (lo >>> SH_SHIFT) & 3;
     if (this.config.stage === 1) {
-      parts.push(`AttrIndx=${(lo >>> ATTRINDX_SHIFT) & 7}`);
+      const idx = (lo >>> ATTRINDX_SHIFT) & 7;
+      const attr = MAIR_BYTES[idx]!;
+      parts.push(`AttrIndx=${idx} (${memoryTypeName(mairByteAttrs(attr), attr, 1)})`);
       parts.push(`AP=${((lo >>> 6) & 3).toString(2).padStart(2, "0")}`);
     } else {
-      parts.push(`MemAttr=${((lo >>> MEMATTR_SHIFT) & 0xf).toString(2).padStart(4, "0")}`);
+      const memattr = (lo >>> MEMATTR_SHIFT) & 0xf;
+      parts.push(
+        `MemAttr=${memattr.toString(2).padStart(4, "0")} (${memoryTypeName(memAttrAttrs(memattr), memattr, 2)})`,
+      );
       parts.push(`S2AP=${((lo >>> 6) & 3).toString(2).padStart(2, "0")}`);
     }
     parts.push(`SH=${sh.toString(2).padStart(2, "0")}`);

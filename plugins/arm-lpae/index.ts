@@ -4,6 +4,10 @@
  * output with the 64K granule; blocks and pages; concatenated stage-2 roots.
  */
 import {
+  ATTR_CACHEABLE,
+  ATTR_DEVICE,
+  ATTR_SHAREABLE_INNER,
+  ATTR_SHAREABLE_OUTER,
   defineRadixPlugin,
   type Capabilities,
   type ParamProblem,
@@ -134,6 +138,8 @@ function armLpaeCapabilities(params: PluginParams): Capabilities {
     granule: 1n << BigInt(cfg.granuleShift),
     perms: { read: true, write: true, exec: true, priv: cfg.stage === 1 },
     writeImpliesRead: cfg.stage === 1,
+    // AttrIndx (through MAIR) or MemAttr, and SH[9:8].
+    attrs: ATTR_CACHEABLE | ATTR_DEVICE | ATTR_SHAREABLE_INNER | ATTR_SHAREABLE_OUTER,
     blocks: cfg.pageShifts.some((s) => s > cfg.granuleShift),
     partialUnmap: true,
     windows: false,

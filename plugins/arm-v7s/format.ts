@@ -13,6 +13,7 @@
 import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
+  ATTR_OTHER_TYPE,
   ATTR_SHAREABLE_INNER,
   MappingError,
   PROT_EXEC,
@@ -47,6 +48,23 @@ const ATTR_TEX_MASK = 0x7 << ATTR_TEX_SHIFT;
 const ATTR_AP2_RDONLY = 1 << 5;
 const ATTR_S = 1 << 6;
 const ATTR_NG = 1 << 7;
+
+// TEX remap (io-pgtable-arm-v7s.c arm_v7s_alloc_pgtable; Arm ARM B4.1.127 PRRR, B4.1.120 NMRR).
+const RGN_WBWA = 1;
+const PRRR_TYPE_DEVICE = 1;
+const PRRR_TYPE_NORMAL = 2;
+/** PRRR as the format programs it (also the decode's memory types). */
+export const V7S_PRRR =
+  ((PRRR_TYPE_DEVICE << 2) | // TR1 = device (TEX[0]=0,C=0,B=1: Linux MMIO)
+    (PRRR_TYPE_NORMAL << 8) | // TR4 = normal (TEX[0]=1,C=0,B=0: non-cacheable)
+    (PRRR_TYPE_NORMAL << 14) | // TR7 = normal (TEX[0]=1,C=1,B=1: write-back)
+    (1 << 16) | // DS0
+    (1 << 17) | // DS1
+    (1 << 19) | // NS1: S=1 means shareable
+    (1 << 31)) >>> // NOS7
+  0;
+/** NMRR: IR7 = OR7 = write-back write-allocate; every other region non-cacheable. */
+export const V7S_NMRR = ((RGN_WBWA << 14) | (RGN_WBWA << 30)) >>> 0;
 
 /** Level index 0 = L1, 1 = L2. */
 function attrShift(level: number): number {
@@ -119,6 +137,48 @@ export function v7sLeafTemplate(
   return pte >>> 0;
 }
 
+/**
+ * The TEX remap index of a leaf (Arm ARM B3.8.2, SCTLR.TRE = 1): TEX[0]:C:B. TEX[2:1] are then
+ * ignored by the hardware (left to the OS). `tex` is TEX[2:0] in attribute-block position.
+ */
+function remapIndex(tex: number, lo: number): number {
+  return (
+    (((tex >>> ATTR_TEX_SHIFT) & 1) << 2) |
+    ((lo & V7S_ATTR_C) !== 0 ? 2 : 0) |
+    ((lo & V7S_ATTR_B) !== 0 ? 1 : 0)
+  );
+}
+
+/**
+ * ATTR_* of a remap index through the PRRR/NMRR the format programs (v7sRegisters): PRRR.TRn
+ * 00 strongly-ordered, 01 device, 10 normal with NMRR IRn/ORn (00 non-cacheable, 01 write-back
+ * write-allocate, 10 write-through, 11 write-back no write-allocate). VCM writes index 1
+ * (device), 4 (normal non-cacheable) and 7 (normal write-back WA); the rest is another type.
+ */
+export function remapAttrs(index: number): number {
+  const tr = (V7S_PRRR >>> (2 * index)) & 3;
+  if (tr === PRRR_TYPE_DEVICE) return ATTR_DEVICE;
+  if (tr === 0) return ATTR_DEVICE | ATTR_OTHER_TYPE; // strongly-ordered
+  if (tr !== PRRR_TYPE_NORMAL) return ATTR_OTHER_TYPE; // reserved
+  const inner = (V7S_NMRR >>> (2 * index)) & 3;
+  const outer = (V7S_NMRR >>> (16 + 2 * index)) & 3;
+  if (inner === 0 && outer === 0) return 0;
+  if (inner === RGN_WBWA && outer === RGN_WBWA) return ATTR_CACHEABLE;
+  return ATTR_OTHER_TYPE;
+}
+
+const REMAP_NAMES = ["SO", "Device", "Normal", "reserved"];
+const RGN_NAMES = ["NC", "WBWA", "WT", "WB"];
+
+/** The remapped memory type's name for dumps, e.g. `Normal IWBWA/OWBWA`. */
+function remapName(index: number): string {
+  const tr = (V7S_PRRR >>> (2 * index)) & 3;
+  if (tr !== PRRR_TYPE_NORMAL) return REMAP_NAMES[tr]!;
+  const inner = RGN_NAMES[(V7S_NMRR >>> (2 * index)) & 3]!;
+  const outer = RGN_NAMES[(V7S_NMRR >>> (16 + 2 * index)) & 3]!;
+  return `Normal I${inner}/O${outer}`;
+}
+
 /** Decode one 32-bit descriptor at level index `level`. */
 export function v7sDecode(level: number, lo: number, out: DecodedDescriptor): void {
   out.kind = DESC_INVALID;
@@ -170,9 +230,7 @@ export function v7sDecode(level: number, lo: number, out: DecodedDescriptor): vo
   if ((attr8 & ATTR_AP2_RDONLY) === 0) prot |= PROT_WRITE;
   if (!xn) prot |= PROT_EXEC;
   if ((attr8 & ATTR_AP1_UNPRIV) === 0) prot |= PROT_PRIV;
-  let attrs = 0;
-  if (tex === 0) attrs |= ATTR_DEVICE;
-  else if ((lo & V7S_ATTR_C) !== 0) attrs |= ATTR_CACHEABLE;
+  let attrs = remapAttrs(remapIndex(tex, lo));
   if ((attr8 & ATTR_S) !== 0) attrs |= ATTR_SHAREABLE_INNER;
   out.kind = DESC_LEAF;
   out.prot = prot;
@@ -202,11 +260,13 @@ export function v7sDescribe(level: number, lo: number): string {
   const attr8 = (lo >>> (level === 0 ? 10 : 4)) & 0xff;
   const ap = ((attr8 >> 5) & 1).toString() + ((attr8 >> 1) & 1).toString() + (attr8 & 1).toString();
   const texField = d.pageShift === 16 ? (lo >>> 12) & 7 : (attr8 >> ATTR_TEX_SHIFT) & 7;
+  const index = remapIndex(texField << ATTR_TEX_SHIFT, lo);
   const flags = [
     `AP[2:0]=${ap}`,
     `TEX=${texField}`,
     (lo & V7S_ATTR_C) !== 0 ? "C" : "",
     (lo & V7S_ATTR_B) !== 0 ? "B" : "",
+    `(TR${index} ${remapName(index)})`,
     (attr8 & ATTR_S) !== 0 ? "S" : "",
     (attr8 & ATTR_NG) !== 0 ? "nG" : "",
     (d.prot & PROT_EXEC) === 0 ? "XN" : "",
@@ -257,24 +317,13 @@ export function v7sFormat(pageShifts: readonly number[] = [12, 16, 20, 24]): Rad
 // Register values (arm_v7s_alloc_pgtable).
 const TTBR_S = 1 << 1;
 const TTBR_NOS = 1 << 5;
-const RGN_WBWA = 1;
 const TTBR_ORGN_WBWA = (RGN_WBWA & 3) << 3;
 const TTBR_IRGN_WBWA = ((RGN_WBWA & 1) << 6) | ((RGN_WBWA & 2) >> 1);
-const PRRR_TYPE_DEVICE = 1;
-const PRRR_TYPE_NORMAL = 2;
 
 /** TTBR0/TTBR1/TTBCR/PRRR/NMRR as io-pgtable-arm-v7s.c fills arm_v7s_cfg. */
 export function v7sRegisters(root: bigint): Record<string, bigint> {
-  const prrr =
-    ((PRRR_TYPE_DEVICE << 2) | // TR1 = device (TEX[0]=0,C=0,B=1: Linux MMIO)
-      (PRRR_TYPE_NORMAL << 8) | // TR4 = normal (TEX[0]=1,C=0,B=0: non-cacheable)
-      (PRRR_TYPE_NORMAL << 14) | // TR7 = normal (TEX[0]=1,C=1,B=1: write-back)
-      (1 << 16) | // DS0
-      (1 << 17) | // DS1
-      (1 << 19) | // NS1: S=1 means shareable
-      (1 << 31)) >>> // NOS7
-    0;
-  const nmrr = ((RGN_WBWA << 14) | (RGN_WBWA << 30)) >>> 0; // IR7 = OR7 = write-back WA
+  const prrr = V7S_PRRR;
+  const nmrr = V7S_NMRR;
   return {
     TTBR0: root | BigInt(TTBR_S | TTBR_NOS | TTBR_IRGN_WBWA | TTBR_ORGN_WBWA),
     TTBR1: 0n,

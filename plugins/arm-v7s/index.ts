@@ -4,6 +4,9 @@
  * 4K/64K/1M/16M. The format itself is in ./format.ts; the radix engine does the rest.
  */
 import {
+  ATTR_CACHEABLE,
+  ATTR_DEVICE,
+  ATTR_SHAREABLE_INNER,
   defineRadixPlugin,
   type Capabilities,
   type PluginParams,
@@ -49,6 +52,8 @@ const radix: VcmPlugin = defineRadixPlugin({
       levels: 2,
       granule: 0x1000n,
       perms: { read: true, write: true, exec: true, priv: true },
+      // TEX[0]:C:B through PRRR/NMRR, and S (outer shareability is not expressible).
+      attrs: ATTR_CACHEABLE | ATTR_DEVICE | ATTR_SHAREABLE_INNER,
       // The AP[2:1] model has no write-only encoding: AP[2]=0 grants read and write.
       writeImpliesRead: true,
       blocks: true,

@@ -5,6 +5,7 @@
  * (K8: the GART only decodes its aperture) or blocked, per the `outside` parameter.
  */
 import {
+  ATTR_CACHEABLE,
   defineRadixPlugin,
   PROT_READ,
   PROT_WRITE,
@@ -80,6 +81,8 @@ const radix = defineRadixPlugin({
       granule: 0x1000n,
       // No permission bits: read and write cannot be told apart, a valid entry grants both.
       perms: { read: true, write: false, exec: false, priv: false },
+      // GPTE_COHERENT (snoop the CPU caches) for cacheable memory.
+      attrs: ATTR_CACHEABLE,
       writeImpliesRead: true,
       readImpliesWrite: true,
       blocks: false,

@@ -5,6 +5,7 @@
  * root/context tables are in ./context-table.ts.
  */
 import {
+  ATTR_CACHEABLE,
   MappingError,
   asRadixTable,
   defineRadixPlugin,
@@ -30,6 +31,8 @@ function capabilities(params: PluginParams): Capabilities {
     granule: 4096n,
     // Second-level tables have no user/supervisor bit: PROT_PRIV is not expressible.
     perms: { read: true, write: true, exec: true, priv: false },
+    // SNP (force snoop) for cacheable memory; EMT/IPAT are not used in legacy mode.
+    attrs: ATTR_CACHEABLE,
     blocks: true,
     partialUnmap: true,
     windows: false,

@@ -12,6 +12,7 @@
 import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
+  ATTR_OTHER_TYPE,
   MappingError,
   PROT_EXEC,
   PROT_PRIV,
@@ -40,6 +41,57 @@ export const X86_A = 1 << 5;
 export const X86_D = 1 << 6;
 /** Page size in a PDPTE / PDE; the PAT bit in a 4K PTE. */
 export const X86_PS = 1 << 7;
+/** PAT in a 2M/1G leaf (PDE/PDPTE with PS): bit 12, the lowest address bit of a 4K frame. */
+export const X86_PAT_LARGE = 1 << 12;
+
+/** IA32_PAT memory-type encodings (SDM table 12-10). */
+export const PAT_UC = 0x00;
+export const PAT_WC = 0x01;
+export const PAT_WT = 0x04;
+export const PAT_WP = 0x05;
+export const PAT_WB = 0x06;
+export const PAT_UC_MINUS = 0x07;
+
+/**
+ * The IA32_PAT value the format programs: Linux's (arch/x86/mm/pat/memtype.c pat_bp_init):
+ * entries 0-7 = WB, WC, UC-, UC, WB, WP, UC-, WT. Leaves select entry PAT:PCD:PWT; VCM writes
+ * entry 0 (WB) for cacheable, 2 (UC-) for noncacheable and 3 (UC) for device memory.
+ */
+export const X86_PAT_VALUE = [
+  PAT_WB,
+  PAT_WC,
+  PAT_UC_MINUS,
+  PAT_UC,
+  PAT_WB,
+  PAT_WP,
+  PAT_UC_MINUS,
+  PAT_WT,
+]
+  .map((t, i) => BigInt(t) << BigInt(8 * i))
+  .reduce((a, b) => a | b, 0n);
+
+const PAT_ENTRIES = Array.from({ length: 8 }, (_, i) =>
+  Number((X86_PAT_VALUE >> BigInt(8 * i)) & 0xffn),
+);
+const PAT_NAMES: Record<number, string> = { 0: "UC", 1: "WC", 4: "WT", 5: "WP", 6: "WB", 7: "UC-" };
+
+/** ATTR_* of a PAT memory type: WB cacheable, UC- noncacheable, UC device; WC/WT/WP other. */
+export function patTypeAttrs(type: number): number {
+  return type === PAT_WB
+    ? ATTR_CACHEABLE
+    : type === PAT_UC_MINUS
+      ? 0
+      : type === PAT_UC
+        ? ATTR_DEVICE
+        : ATTR_OTHER_TYPE;
+}
+
+/** The PAT entry a leaf selects (SDM 4.9.2): PAT (bit 7 of a PTE, 12 of a large leaf), PCD, PWT. */
+export function patIndex(lo: number, large: boolean): number {
+  const pat = (lo & (large ? X86_PAT_LARGE : X86_PS)) !== 0 ? 4 : 0;
+  return pat | (lo & X86_PCD ? 2 : 0) | (lo & X86_PWT ? 1 : 0);
+}
+
 /** XD (execute-disable) is bit 63: bit 31 of the high word. Needs IA32_EFER.NXE. */
 export const X86_XD_HI = 0x8000_0000;
 
@@ -104,11 +156,8 @@ export function x86Format(levels: 4 | 5): RadixFormat {
       (lo & X86_RW ? PROT_WRITE : 0) |
       (hi & X86_XD_HI ? 0 : PROT_EXEC) |
       (lo & X86_US ? 0 : PROT_PRIV);
-    // With the power-on PAT (SDM 11.12.4) PCD|PWT selects UC, PCD alone UC-, PWT alone WT, none WB;
-    // the PAT bit picks entries 4-7, which default to the same types as 0-3.
-    const pcd = (lo & X86_PCD) !== 0;
-    const pwt = (lo & X86_PWT) !== 0;
-    out.attrs = pcd && pwt ? ATTR_DEVICE : pcd ? 0 : ATTR_CACHEABLE;
+    // The memory type is the programmed PAT's entry PAT:PCD:PWT (MTRRs are not modelled).
+    out.attrs = patTypeAttrs(PAT_ENTRIES[patIndex(lo, n > 1)]!);
   };
 
   return {
@@ -151,6 +200,10 @@ export function x86Format(levels: 4 | 5): RadixFormat {
       decode(level, lo, hi, d);
       const n = number(level);
       const name = LEVEL_NAMES[n] ?? `L${n}`;
+      const pat =
+        d.kind === DESC_LEAF
+          ? ` PAT[${patIndex(lo, number(level) > 1)}]=${PAT_NAMES[PAT_ENTRIES[patIndex(lo, number(level) > 1)]!]}`
+          : "";
       const flags =
         (lo & X86_RW ? " RW" : " RO") +
         (lo & X86_US ? " US" : " S") +
@@ -158,7 +211,8 @@ export function x86Format(levels: 4 | 5): RadixFormat {
         (lo & X86_PCD ? " PCD" : "") +
         (lo & X86_A ? " A" : "") +
         (lo & X86_D && d.kind === DESC_LEAF ? " D" : "") +
-        (hi & X86_XD_HI ? " XD" : "");
+        (hi & X86_XD_HI ? " XD" : "") +
+        pat;
       return describeDecoded(name, d, flags);
     },
   };

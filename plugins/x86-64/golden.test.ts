@@ -35,7 +35,14 @@ describe("x86-64 golden descriptors", () => {
     expect(memory.read64(0x10_2008n)).toBe(0x10_3027n);
     // PTE: pa | P|RW|US|A|D (0x67) | XD.
     expect(memory.read64(0x10_3008n)).toBe(0x8000_0000_1234_5067n);
-    expect(x86.registers(handle)).toEqual({ CR3: 0x10_0000n, CR4: 0x20n, EFER: 0xd00n });
+    // IA32_PAT (SDM 12.12.2, types in table 12-10), Linux's: entries 0..7 = WB 06, WC 01, UC- 07,
+    // UC 00, WB 06, WP 05, UC- 07, WT 04, entry 0 in the low byte.
+    expect(x86.registers(handle)).toEqual({
+      CR3: 0x10_0000n,
+      CR4: 0x20n,
+      EFER: 0xd00n,
+      IA32_PAT: 0x0407_0506_0007_0106n,
+    });
   });
 
   it("2M supervisor r-x device (UC) page: PDE with PS|PCD|PWT, no RW/US/XD", () => {

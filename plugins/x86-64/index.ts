@@ -4,11 +4,13 @@
  * format hooks are in ./format.ts.
  */
 import {
+  ATTR_CACHEABLE,
+  ATTR_DEVICE,
   defineRadixPlugin,
   type Capabilities,
   type PluginParams,
 } from "../../src/plugin-api/index.js";
-import { X86_OUTPUT_BITS, x86Format } from "./format.js";
+import { X86_OUTPUT_BITS, X86_PAT_VALUE, x86Format } from "./format.js";
 
 /** CR4.PAE (bit 5): required by IA-32e paging. CR4.LA57 (bit 12): 5-level paging. */
 export const CR4_PAE = 1n << 5n;
@@ -33,6 +35,8 @@ function capabilities(params: PluginParams): Capabilities {
     // Every present page is readable: read cannot be withheld, write-only widens to read-write.
     perms: { read: false, write: true, exec: true, priv: true },
     writeImpliesRead: true,
+    // The memory type through IA32_PAT; x86 has no shareability (it is coherent).
+    attrs: ATTR_CACHEABLE | ATTR_DEVICE,
     blocks: true,
     partialUnmap: true,
     windows: false,
@@ -62,6 +66,8 @@ const x86_64 = defineRadixPlugin({
       CR3: table.root,
       CR4: CR4_PAE | (five ? CR4_LA57 : 0n),
       EFER: EFER_LME | EFER_LMA | EFER_NXE,
+      // The PAT the leaves' PAT/PCD/PWT index (Linux's; see format.ts).
+      IA32_PAT: X86_PAT_VALUE,
     };
   },
 });

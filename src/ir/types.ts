@@ -161,8 +161,11 @@ export interface IrPermissions {
   priv: boolean;
 }
 
+/** The memory type and shareability a mapping asks for (src/semantics/attributes.ts). */
 export interface IrAttributes {
+  /** Normal write-back cacheable (also the default for RAM when the line names no type). */
   cacheable: boolean;
+  /** Device memory (also the default for MMIO when the line names no type). */
   device: boolean;
   shareable: "none" | "inner" | "outer";
 }

@@ -3,6 +3,7 @@ import type { IrAttributes, IrPermissions } from "../ir/types.js";
 import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
+  ATTR_OTHER_TYPE,
   ATTR_SHAREABLE_INNER,
   ATTR_SHAREABLE_OUTER,
   PROT_EXEC,
@@ -45,5 +46,30 @@ export function attrsText(attrs: number): string[] {
   if (attrs & ATTR_DEVICE) out.push("device");
   if (attrs & ATTR_SHAREABLE_INNER) out.push("inner-shareable");
   if (attrs & ATTR_SHAREABLE_OUTER) out.push("outer-shareable");
+  if (attrs & ATTR_OTHER_TYPE) out.push("other-type");
   return out;
+}
+
+/**
+ * One phrase for messages and reports: the memory type (`cacheable`, `noncacheable`, `device`,
+ * or `other memory type` for a decoded type no mapping can declare) and the shareability.
+ */
+export function attrsLabel(attrs: number): string {
+  const type =
+    attrs & ATTR_OTHER_TYPE
+      ? attrs & ATTR_DEVICE
+        ? "other device type"
+        : "other memory type"
+      : attrs & ATTR_DEVICE
+        ? "device"
+        : attrs & ATTR_CACHEABLE
+          ? "cacheable"
+          : "noncacheable";
+  const share =
+    attrs & ATTR_SHAREABLE_INNER
+      ? " inner-shareable"
+      : attrs & ATTR_SHAREABLE_OUTER
+        ? " outer-shareable"
+        : "";
+  return type + share;
 }

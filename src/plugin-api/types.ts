@@ -24,6 +24,12 @@ export const ATTR_CACHEABLE = 1;
 export const ATTR_DEVICE = 2;
 export const ATTR_SHAREABLE_INNER = 4;
 export const ATTR_SHAREABLE_OUTER = 8;
+/**
+ * Decoded only: a memory type outside the three a mapping can declare (normal write-back
+ * cacheable, normal non-cacheable, device), e.g. write-through, Device-nGnRnE or inner
+ * non-cacheable / outer write-back. It never equals a declared intent.
+ */
+export const ATTR_OTHER_TYPE = 16;
 
 // ---------------------------------------------------------------------------------------------
 // Parameter schema: the checker validates mapper blocks against it; the editor completes from it.
@@ -80,6 +86,12 @@ export interface Capabilities {
   granule: bigint;
   /** Which permission bits the format can express; others are refused or implied. */
   perms: { read: boolean; write: boolean; exec: boolean; priv: boolean };
+  /**
+   * The ATTR_* bits the format encodes from a mapping and decodes back from its leaves; the
+   * runtime proves exactly these against the declared attributes. Absent or 0: the format has no
+   * memory attributes (sPAPR TCE) and none are proved.
+   */
+  attrs?: number;
   /** Write implies read (sPAPR TCE): a write-only mapping is widened, not refused. */
   writeImpliesRead?: boolean;
   /** Read implies write (GART: no permission bits, a valid entry grants read and write). */

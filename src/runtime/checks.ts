@@ -87,6 +87,16 @@ export const runChecks: CheckDefinition[] = [
     "A plugin threw while its tables were read; the proof could not be completed.",
   ),
   ...spaprRunChecks,
+  run(
+    425,
+    "attribute-mismatch",
+    "A mapped page's memory attributes (memory type, shareability, snoop/coherence) differ from those declared, or from its region type's default (ram: cacheable, mmio: device).",
+  ),
+  run(
+    426,
+    "mmio-mapped-cacheable",
+    "The bytes map an MMIO region as cacheable memory (the rule `vcm check` applies to `map` lines).",
+  ),
 ];
 
 export function runCheck(name: string): CheckDefinition {

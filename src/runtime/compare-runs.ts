@@ -5,7 +5,8 @@
  */
 import type { RunList } from "./run-list.js";
 
-export type MismatchKind = "missing" | "wrong-frame" | "wrong-prot" | "undeclared";
+export type MismatchKind =
+  "missing" | "wrong-frame" | "wrong-prot" | "wrong-attrs" | "forbidden-attrs" | "undeclared";
 
 export interface Mismatch {
   kind: MismatchKind;
@@ -17,6 +18,9 @@ export interface Mismatch {
   foundPa?: number;
   expectedProt?: number;
   foundProt?: number;
+  /** ATTR_* bits intended and decoded (`wrong-attrs`, `forbidden-attrs`). */
+  expectedAttrs?: number;
+  foundAttrs?: number;
   /** The intent run's tag (mapping id), when there is one. */
   tag?: number;
 }
@@ -24,6 +28,13 @@ export interface Mismatch {
 export interface CompareOptions {
   /** Are `expected` and `found` permissions equivalent for this format? Absent: don't check. */
   protOk?: (expected: number, found: number) => boolean;
+  /** Are `expected` and `found` attributes equivalent for this format? Absent: don't check. */
+  attrsOk?: (expected: number, found: number) => boolean;
+  /**
+   * Do the found attributes break a rule for the memory of the intent run tagged `tag` (MMIO
+   * mapped cacheable), even where they are the ones declared? Absent: no rule.
+   */
+  attrsForbidden?: (tag: number, found: number) => boolean;
   /** Report reachable stretches no intent covers (isolation). */
   undeclared: boolean;
   /** Stop after this many mismatches (the caller counts pages anyway). */
@@ -57,6 +68,8 @@ export function compareRuns(
       last.tag === m.tag &&
       last.expectedProt === m.expectedProt &&
       last.foundProt === m.foundProt &&
+      last.expectedAttrs === m.expectedAttrs &&
+      last.foundAttrs === m.foundAttrs &&
       (m.expectedPa === undefined || last.expectedPa! + last.count === m.expectedPa) &&
       (m.foundPa === undefined || last.foundPa! + last.count === m.foundPa)
     ) {
@@ -144,6 +157,29 @@ export function compareRuns(
         foundProt: fProt,
         tag: intent.tag[i]!,
       });
+    } else if (options.attrsOk || options.attrsForbidden) {
+      const eAttrs = intent.attrs[i]!;
+      const fAttrs = reach.attrs[r]!;
+      const kind =
+        options.attrsOk && !options.attrsOk(eAttrs, fAttrs)
+          ? "wrong-attrs"
+          : options.attrsForbidden?.(intent.tag[i]!, fAttrs)
+            ? "forbidden-attrs"
+            : undefined;
+      if (kind !== undefined) {
+        emit({
+          kind,
+          iovaPfn: iStart,
+          count: n,
+          expectedPa: ePa,
+          foundPa: fPa,
+          expectedProt: eProt,
+          foundProt: fProt,
+          expectedAttrs: eAttrs,
+          foundAttrs: fAttrs,
+          tag: intent.tag[i]!,
+        });
+      }
     }
     iOff += n;
     rOff += n;

@@ -3,7 +3,8 @@
  * the binding, each table level's descriptor and decoded fields, and the frame reached.
  */
 import type { CompiledTopology } from "../lowering/compiled.js";
-import { protText } from "../lowering/protection.js";
+import { attrsLabel, protText } from "../lowering/protection.js";
+import { foundAttrs, provedAttrsMask } from "./attributes.js";
 import type { WalkStep } from "../plugin-api/types.js";
 import { resolvePaths } from "./endpoint-paths.js";
 import { frameToken } from "./frame-token.js";
@@ -15,7 +16,14 @@ export interface ExplainTableWalk {
   root: bigint;
   steps: WalkStep[];
   result:
-    | { ok: true; pa: bigint; prot: string; pageSize: bigint }
+    | {
+        ok: true;
+        pa: bigint;
+        prot: string;
+        /** The memory attributes decoded from the leaf; absent for formats without any. */
+        attributes?: string;
+        pageSize: bigint;
+      }
     | { ok: false; level: number; reason: string };
 }
 
@@ -28,7 +36,15 @@ export interface ExplainResult {
   walks: ExplainTableWalk[];
   /** Where the access lands, or why it faults. */
   outcome:
-    | { ok: true; pa: bigint; token: number; memory: string; prot: string; via: string }
+    | {
+        ok: true;
+        pa: bigint;
+        token: number;
+        memory: string;
+        prot: string;
+        attributes?: string;
+        via: string;
+      }
     | { ok: false; reason: string };
 }
 
@@ -57,9 +73,17 @@ export function explain(
   };
   if (path.binding)
     result.binding = `expected ${path.binding.expected}, found ${path.binding.found}`;
-  const land = (pa: bigint, prot: string, via: string) => {
+  const land = (pa: bigint, prot: string, via: string, attributes?: string) => {
     const pfn = Number(pa >> 12n);
-    result.outcome = { ok: true, pa, token: frameToken(pfn), memory: names.nameOf(pfn), prot, via };
+    result.outcome = {
+      ok: true,
+      pa,
+      token: frameToken(pfn),
+      memory: names.nameOf(pfn),
+      prot,
+      ...(attributes !== undefined ? { attributes } : {}),
+      via,
+    };
   };
   if (path.maskEndPfn < 2 ** 52 && address >> 12n >= BigInt(path.maskEndPfn)) {
     result.outcome = {
@@ -79,17 +103,27 @@ export function explain(
       : address >= a.base && address < a.base + a.size;
     if (!inside && path.tables.length > 1) continue;
     const walk = tp.plugin.walk(compiled.memory, tp.context, address);
+    const attributes =
+      walk.ok && provedAttrsMask(tp.caps) !== 0
+        ? attrsLabel(foundAttrs(walk.attrs, tp.caps))
+        : undefined;
     result.walks.push({
       table: tp.table.name,
       format: tp.table.format,
       root: tp.context.root,
       steps: walk.steps,
       result: walk.ok
-        ? { ok: true, pa: walk.pa, prot: protText(walk.prot), pageSize: walk.pageSize }
+        ? {
+            ok: true,
+            pa: walk.pa,
+            prot: protText(walk.prot),
+            ...(attributes !== undefined ? { attributes } : {}),
+            pageSize: walk.pageSize,
+          }
         : { ok: false, level: walk.level, reason: walk.reason },
     });
     if (walk.ok) {
-      land(walk.pa, protText(walk.prot), `table ${tp.table.name}`);
+      land(walk.pa, protText(walk.prot), `table ${tp.table.name}`, attributes);
       return result;
     }
     result.outcome = { ok: false, reason: walk.reason };

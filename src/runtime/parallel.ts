@@ -226,6 +226,7 @@ function workerFailed(
     pagesChecked: 0,
     pagesReachable: 0,
     leaves: {},
+    attributes: {},
     failures: 1,
     ok: false,
   };

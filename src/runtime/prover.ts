@@ -6,8 +6,9 @@
  */
 import type { IrChunk } from "../ir/types.js";
 import type { CompiledTopology, LeafCounts } from "../lowering/compiled.js";
-import { protText } from "../lowering/protection.js";
-import type { WalkStep } from "../plugin-api/types.js";
+import { attrsLabel, protText } from "../lowering/protection.js";
+import { ATTR_CACHEABLE, type WalkStep } from "../plugin-api/types.js";
+import { attrsMatcher, expectedAttrs, foundAttrs, provedAttrsMask } from "./attributes.js";
 import { compareRuns, type CompareResult, type Mismatch } from "./compare-runs.js";
 import { resolvePaths, type EndpointPath, type TablePath } from "./endpoint-paths.js";
 import type { FailureSink } from "./failure-sink.js";
@@ -64,6 +65,8 @@ export class Prover {
   private readonly proofs = new Map<string, TableProof>();
   private readonly intents = new Map<string, RunList>();
   private readonly reaches = new Map<string, RunList>();
+  /** Ids of the mappings whose memory is an MMIO region (built on first use). */
+  private mmioMappingIds?: Set<number>;
   private readonly checkedTablePages = new Set<string>();
   /** Which table owns each table (by its address: sub-page tables share frames) seen so far. */
   private readonly pageOwners = new Map<number, string>();
@@ -95,12 +98,22 @@ export class Prover {
           Number((c.size + 4095n) >> 12n),
           m.prot,
           m.id,
+          m.attrs,
         );
       }
     }
     list.sortByIova();
     this.intents.set(table, list);
     return list;
+  }
+
+  private mmioIds(): Set<number> {
+    if (this.mmioMappingIds) return this.mmioMappingIds;
+    const mmio = new Set(this.view.ir.memories.filter((m) => m.kind === "mmio").map((m) => m.name));
+    this.mmioMappingIds = new Set(
+      this.view.mappings.filter((m) => mmio.has(m.memory)).map((m) => m.id),
+    );
+    return this.mmioMappingIds;
   }
 
   proofOf(tp: TablePath): TableProof {
@@ -115,8 +128,8 @@ export class Prover {
         tp.plugin.leaves(
           this.view.memory,
           tp.context,
-          (iovaPfn, paPfn, count, prot, _attrs, shift) => {
-            reach.push(iovaPfn, paPfn, count, prot);
+          (iovaPfn, paPfn, count, prot, attrs, shift) => {
+            reach.push(iovaPfn, paPfn, count, prot, 0, attrs);
             const key = (2 ** shift).toString();
             leaves[key] = (leaves[key] ?? 0) + (shift > 12 ? count / 2 ** (shift - 12) : count);
           },
@@ -136,8 +149,18 @@ export class Prover {
    */
   adoptReach(tp: TablePath, reach: RunList, leaves: LeafCounts, error?: string): TableProof {
     const intent = this.intentOf(tp.table.name);
+    const attrsOk = attrsMatcher(tp.caps);
+    const mmio = provedAttrsMask(tp.caps) & ATTR_CACHEABLE ? this.mmioIds() : undefined;
     const compare = compareRuns(intent, reach, {
       protOk: protMatcher(tp.caps),
+      ...(attrsOk ? { attrsOk } : {}),
+      // The bytes are held to `vcm check`'s rule: MMIO is never mapped cacheable.
+      ...(mmio && mmio.size > 0
+        ? {
+            attrsForbidden: (tag: number, found: number) =>
+              (foundAttrs(found, tp.caps) & ATTR_CACHEABLE) !== 0 && mmio.has(tag),
+          }
+        : {}),
       // A format with no tables (a fixed bus window) reaches what it reaches by design.
       undeclared: tp.caps.levels > 0,
       limit: this.options.limit,
@@ -161,7 +184,7 @@ export class Prover {
         if (start >= path.maskEndPfn) continue;
         const n = Math.min(list.count[i]!, path.maskEndPfn - start);
         const prot = caps ? effectiveProt(list.prot[i]!, caps) : list.prot[i]!;
-        out.push(start, list.pa[i]!, n, prot, tag);
+        out.push(start, list.pa[i]!, n, prot, tag, list.attrs[i]!);
       }
     };
     path.tables.forEach((tp, i) => add(this.proofOf(tp).reach, i, tp.caps));
@@ -176,9 +199,12 @@ export class Prover {
     try {
       const w = tp.plugin.walk(this.view.memory, tp.context, address);
       if (w.ok) {
+        const attrs = provedAttrsMask(tp.caps)
+          ? ` ${attrsLabel(foundAttrs(w.attrs, tp.caps))}`
+          : "";
         return {
           steps: w.steps,
-          outcome: `pa ${hexOf(w.pa)} ${protText(w.prot)} (${w.pageSize / 1024n}K page, ${tokenText(Number(w.pa >> 12n))})`,
+          outcome: `pa ${hexOf(w.pa)} ${protText(w.prot)}${attrs} (${w.pageSize / 1024n}K page, ${tokenText(Number(w.pa >> 12n))})`,
         };
       }
       return { steps: w.steps, outcome: `fault at level ${w.level}: ${w.reason}` };
@@ -216,6 +242,7 @@ export class Prover {
     let pagesChecked = 0;
     let pagesReachable = 0;
     const leaves: LeafCounts = {};
+    const attributes: Record<string, number> = {};
     for (const tp of path.tables) {
       const proof = this.proofOf(tp);
       this.checkTablePages(tp);
@@ -229,10 +256,16 @@ export class Prover {
         });
       }
       pagesChecked += proof.compare.pagesChecked;
+      const withAttrs = provedAttrsMask(tp.caps) !== 0;
       for (let i = 0; i < proof.reach.length; i++) {
         const start = proof.reach.iova[i]!;
-        if (start < path.maskEndPfn)
-          pagesReachable += Math.min(proof.reach.count[i]!, path.maskEndPfn - start);
+        if (start >= path.maskEndPfn) continue;
+        const n = Math.min(proof.reach.count[i]!, path.maskEndPfn - start);
+        pagesReachable += n;
+        if (withAttrs) {
+          const label = attrsLabel(foundAttrs(proof.reach.attrs[i]!, tp.caps));
+          attributes[label] = (attributes[label] ?? 0) + n;
+        }
       }
       for (const [k, v] of Object.entries(proof.leaves)) leaves[k] = (leaves[k] ?? 0) + v;
       for (const m of proof.compare.mismatches) this.reportMismatch(path, tp, m);
@@ -248,6 +281,7 @@ export class Prover {
       pagesChecked,
       pagesReachable,
       leaves,
+      attributes,
       failures,
       ok: failures === 0,
     };
@@ -306,6 +340,27 @@ export class Prover {
           message: `${ep}: ${range}${mapping} grants ${protText(m.foundProt ?? 0)}, declared ${protText(m.expectedProt ?? 0)}`,
         });
         break;
+      case "wrong-attrs": {
+        const want = attrsLabel(expectedAttrs(m.expectedAttrs ?? 0, tp.caps));
+        const got = attrsLabel(foundAttrs(m.foundAttrs ?? 0, tp.caps));
+        this.sink.add("attribute-mismatch", {
+          ...common,
+          expected: `${want} memory (${expectedText})`,
+          found: `${got} memory: ${trace.outcome}`,
+          message: `${ep}: ${range}${mapping} is mapped as ${got} memory, declared ${want}${this.defaultNote(m.tag)}`,
+        });
+        break;
+      }
+      case "forbidden-attrs": {
+        const got = attrsLabel(foundAttrs(m.foundAttrs ?? 0, tp.caps));
+        this.sink.add("mmio-mapped-cacheable", {
+          ...common,
+          expected: `device or noncacheable memory (${expectedText})`,
+          found: `${got} memory: ${trace.outcome}`,
+          message: `${ep}: ${range}${mapping} maps ${this.names.nameOf(m.expectedPa!)} as ${got} memory; MMIO must be device or noncacheable`,
+        });
+        break;
+      }
       case "undeclared":
         this.sink.add("undeclared-reach", {
           ...common,
@@ -314,6 +369,14 @@ export class Prover {
         });
         break;
     }
+  }
+
+  /** Says where an intended memory type came from when the `map` line named none. */
+  private defaultNote(tag: number | undefined): string {
+    if (tag === undefined || tag < 0) return "";
+    const m = this.view.ir.mappings.find((x) => x.id === tag);
+    const kind = m ? this.view.ir.memories.find((r) => r.name === m.source.memory)?.kind : "";
+    return kind ? ` (${kind} region)` : "";
   }
 
   /** Intended runs the endpoint's DMA mask cannot address. */

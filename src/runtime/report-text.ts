@@ -22,6 +22,12 @@ export function leavesText(leaves: Record<string, number>): string {
   return keys.length === 0 ? "-" : keys.map((k) => `${sizeText(Number(k))}x${leaves[k]}`).join(" ");
 }
 
+/** Reachable pages by decoded attributes, e.g. `cacheable:16 device:4`; `-` when none apply. */
+export function attributesText(attributes: Record<string, number>): string {
+  const keys = Object.keys(attributes).sort();
+  return keys.length === 0 ? "-" : keys.map((k) => `${k}:${attributes[k]}`).join(" ");
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows
@@ -58,7 +64,7 @@ export function failureText(f: RunFailure): string {
 }
 
 export function runReportText(report: RunReport): string {
-  const rows = [["endpoint", "route", "pages", "reachable", "leaves", "result"]];
+  const rows = [["endpoint", "route", "pages", "reachable", "leaves", "attributes", "result"]];
   for (const e of report.endpoints) {
     rows.push([
       e.endpoint,
@@ -66,6 +72,7 @@ export function runReportText(report: RunReport): string {
       String(e.pagesChecked),
       String(e.pagesReachable),
       leavesText(e.leaves),
+      attributesText(e.attributes ?? {}),
       e.ok ? "ok" : `FAIL (${e.failures})`,
     ]);
   }
@@ -111,13 +118,13 @@ export function explainText(r: ExplainResult): string {
     out.push(`  table ${w.table} (${w.format}, root ${hex(w.root)})`, traceText(w.steps, "    "));
     out.push(
       w.result.ok
-        ? `    -> pa ${hex(w.result.pa)} ${w.result.prot}`
+        ? `    -> pa ${hex(w.result.pa)} ${w.result.prot}${w.result.attributes ? ` ${w.result.attributes}` : ""}`
         : `    -> fault at level ${w.result.level}: ${w.result.reason}`,
     );
   }
   out.push(
     r.outcome.ok
-      ? `  lands on pa ${hex(r.outcome.pa)} (${r.outcome.memory}, token ${r.outcome.token.toString(16).padStart(8, "0")}) ${r.outcome.prot} via ${r.outcome.via}`
+      ? `  lands on pa ${hex(r.outcome.pa)} (${r.outcome.memory}, token ${r.outcome.token.toString(16).padStart(8, "0")}) ${r.outcome.prot}${r.outcome.attributes ? ` ${r.outcome.attributes}` : ""} via ${r.outcome.via}`
       : `  faults: ${r.outcome.reason}`,
   );
   return out.join("\n") + "\n";

@@ -37,6 +37,11 @@ export interface EndpointReport {
   pagesReachable: number;
   /** Valid leaf entries by page size in bytes (the TLB footprint). */
   leaves: LeafCounts;
+  /**
+   * Reachable 4K pages by the memory attributes decoded from their leaves (`cacheable
+   * inner-shareable`, `noncacheable`, `device`, ...); empty for formats without attributes.
+   */
+  attributes: Record<string, number>;
   failures: number;
   ok: boolean;
 }

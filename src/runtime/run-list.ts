@@ -1,5 +1,5 @@
 /**
- * A growable list of translation runs (IOVA page -> physical page, count, prot) kept in typed
+ * A growable list of translation runs (IOVA page -> physical page, count, prot, attrs) kept in typed
  * arrays: a 64 GiB domain must not cost one object per page, nor one per leaf.
  */
 export interface RunArrays {
@@ -8,6 +8,7 @@ export interface RunArrays {
   count: Float64Array;
   prot: Uint8Array;
   tag: Int32Array;
+  attrs: Uint8Array;
 }
 
 export class RunList {
@@ -17,11 +18,13 @@ export class RunList {
   prot = new Uint8Array(16);
   /** An owner tag per run (a mapping id for intent, a source index for reach). */
   tag = new Int32Array(16);
+  /** ATTR_* bits per run (intended, or decoded from the leaves). */
+  attrs = new Uint8Array(16);
   length = 0;
   private sorted = true;
 
-  /** Append a run; merges with the previous one when contiguous with the same prot and tag. */
-  push(iovaPfn: number, paPfn: number, count: number, prot: number, tag = 0): void {
+  /** Append a run; merges with the previous one when contiguous with the same prot, tag, attrs. */
+  push(iovaPfn: number, paPfn: number, count: number, prot: number, tag = 0, attrs = 0): void {
     if (count <= 0) return;
     const n = this.length;
     if (n > 0) {
@@ -31,7 +34,8 @@ export class RunList {
         end === iovaPfn &&
         this.pa[last]! + this.count[last]! === paPfn &&
         this.prot[last] === prot &&
-        this.tag[last] === tag
+        this.tag[last] === tag &&
+        this.attrs[last] === attrs
       ) {
         this.count[last] = this.count[last]! + count;
         return;
@@ -44,6 +48,7 @@ export class RunList {
     this.count[n] = count;
     this.prot[n] = prot;
     this.tag[n] = tag;
+    this.attrs[n] = attrs;
     this.length = n + 1;
   }
 
@@ -63,6 +68,9 @@ export class RunList {
     const t = new Int32Array(size);
     t.set(this.tag);
     this.tag = t;
+    const a = new Uint8Array(size);
+    a.set(this.attrs);
+    this.attrs = a;
   }
 
   /** Sort by IOVA (stable enough: runs of one list never overlap when well formed). */
@@ -72,13 +80,21 @@ export class RunList {
     order.sort((a, b) => this.iova[a]! - this.iova[b]!);
     const copy = new RunList();
     for (const i of order)
-      copy.push(this.iova[i]!, this.pa[i]!, this.count[i]!, this.prot[i]!, this.tag[i]!);
+      copy.push(
+        this.iova[i]!,
+        this.pa[i]!,
+        this.count[i]!,
+        this.prot[i]!,
+        this.tag[i]!,
+        this.attrs[i]!,
+      );
     Object.assign(this, {
       iova: copy.iova,
       pa: copy.pa,
       count: copy.count,
       prot: copy.prot,
       tag: copy.tag,
+      attrs: copy.attrs,
       length: copy.length,
     });
     this.sorted = true;
@@ -94,6 +110,7 @@ export class RunList {
       count: this.count.slice(0, n),
       prot: this.prot.slice(0, n),
       tag: this.tag.slice(0, n),
+      attrs: this.attrs.slice(0, n),
     };
   }
 
@@ -101,7 +118,7 @@ export class RunList {
   static fromArrays(a: RunArrays): RunList {
     const list = new RunList();
     for (let i = 0; i < a.iova.length; i++)
-      list.push(a.iova[i]!, a.pa[i]!, a.count[i]!, a.prot[i]!, a.tag[i]!);
+      list.push(a.iova[i]!, a.pa[i]!, a.count[i]!, a.prot[i]!, a.tag[i]!, a.attrs[i]!);
     return list.sortByIova();
   }
 

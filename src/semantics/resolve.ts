@@ -4,6 +4,7 @@
  * mapper parameters against their plugins and builds the implicit domains. It reports what it
  * cannot resolve and keeps going, so later checks still see as much of the topology as possible.
  */
+import { mappingAttributes } from "./attributes.js";
 import { diagnosticOf } from "../checks/registry.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
@@ -1225,15 +1226,7 @@ class Resolver {
           x: s.perms.includes("x"),
           priv: s.perms.includes("priv"),
         },
-        attrs: {
-          cacheable: s.attributes.includes("cacheable"),
-          device: s.attributes.includes("device"),
-          shareable: s.attributes.includes("outer-shareable")
-            ? "outer"
-            : s.attributes.includes("shareable")
-              ? "inner"
-              : "none",
-        },
+        attrs: mappingAttributes(s.attributes, this.memories.get(p.memory)?.kind),
         p2p: s.p2p,
         pin: s.pin,
         span: s.span,

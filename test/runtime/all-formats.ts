@@ -19,6 +19,12 @@ export interface FormatCase {
   multiLevel: boolean;
   /** Can the format refuse a write on a readable page? */
   hasWritePerm: boolean;
+  /**
+   * Bits of a 4K leaf's memory-attribute fields whose flip the proof must catch, on a RAM page
+   * (declared cacheable by default) and on an MMIO page (device). Bits left out are those the
+   * hardware ignores there; each plugin's README lists them.
+   */
+  attributeBits: { ram: number[]; mmio: number[]; ignored?: { ram: number[]; mmio: number[] } };
 }
 
 const AT = 0x40_0000n;
@@ -36,6 +42,7 @@ export const FORMAT_CASES: FormatCase[] = [
     ro: AT + 0x20_0000n,
     multiLevel: true,
     hasWritePerm: true,
+    attributeBits: { ram: [2, 3, 4, 8, 9], mmio: [2, 3, 4, 8], ignored: { ram: [], mmio: [9] } },
   },
   {
     format: "x86-64",
@@ -48,6 +55,7 @@ export const FORMAT_CASES: FormatCase[] = [
     ro: AT + 0x20_0000n,
     multiLevel: true,
     hasWritePerm: true,
+    attributeBits: { ram: [3, 4], mmio: [3, 4, 7], ignored: { ram: [7], mmio: [] } },
   },
   {
     format: "arm-v7s",
@@ -60,6 +68,11 @@ export const FORMAT_CASES: FormatCase[] = [
     ro: AT + 0x20_0000n,
     multiLevel: true,
     hasWritePerm: true,
+    attributeBits: {
+      ram: [2, 3, 6, 10],
+      mmio: [2, 3, 6],
+      ignored: { ram: [7, 8], mmio: [7, 8, 10] },
+    },
   },
   {
     format: "intel-vtd",
@@ -72,6 +85,7 @@ export const FORMAT_CASES: FormatCase[] = [
     ro: AT + 0x20_0000n,
     multiLevel: true,
     hasWritePerm: true,
+    attributeBits: { ram: [11], mmio: [11] },
   },
   {
     format: "amd-v1",
@@ -84,6 +98,7 @@ export const FORMAT_CASES: FormatCase[] = [
     ro: AT + 0x20_0000n,
     multiLevel: true,
     hasWritePerm: true,
+    attributeBits: { ram: [60], mmio: [60] },
   },
   {
     format: "gart",
@@ -96,6 +111,7 @@ export const FORMAT_CASES: FormatCase[] = [
     ro: 0xe000_0000n + AT + 0x20_0000n,
     multiLevel: false,
     hasWritePerm: false,
+    attributeBits: { ram: [1], mmio: [1] },
   },
   {
     format: "spapr-tce",
@@ -108,6 +124,7 @@ export const FORMAT_CASES: FormatCase[] = [
     ro: TCE + AT + 0x20_0000n,
     multiLevel: true,
     hasWritePerm: true,
+    attributeBits: { ram: [], mmio: [] },
   },
 ];
 

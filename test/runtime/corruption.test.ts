@@ -154,6 +154,57 @@ describe.each(FORMAT_CASES)("$format: corrupted bytes are caught", (c) => {
     expect(f[0]!.endpoint).toBe(c.endpoint);
   });
 
+  const attributeCases = [
+    ...c.attributeBits.ram.map((bit) => ({ memory: "ram", bit, iova: c.rw + 7n * PAGE })),
+    ...c.attributeBits.mmio.map((bit) => ({
+      memory: "mmio",
+      bit,
+      iova: c.rw + 0x40_0000n + 2n * PAGE,
+    })),
+  ];
+  if (attributeCases.length > 0)
+    it.each(attributeCases)(
+      "flipping attribute bit $bit of a $memory page is an attribute mismatch there",
+      ({ bit, iova }) => {
+        const b = new Bench(c);
+        const leaf = b.steps(iova).at(-1)!;
+        b.write(leaf.descriptorAddress, leaf.descriptor ^ (1n << BigInt(bit)));
+        expect(b.walk(iova).ok).toBe(true);
+        const report = b.verify();
+        const all = JSON.stringify(report.failures.map((x) => x.message));
+        const f = failuresAt(report, "attribute-mismatch", iova);
+        expect(f, all).toHaveLength(1);
+        expect(f[0]!.size).toBe(PAGE);
+        expect(f[0]!.endpoint).toBe(c.endpoint);
+        expect(f[0]!.code).toBe("VCM0425");
+        expect(report.failureCount, all).toBe(1);
+      },
+    );
+
+  const ignoredCases = [
+    ...(c.attributeBits.ignored?.ram ?? []).map((bit) => ({
+      memory: "ram",
+      bit,
+      iova: c.rw + 7n * PAGE,
+    })),
+    ...(c.attributeBits.ignored?.mmio ?? []).map((bit) => ({
+      memory: "mmio",
+      bit,
+      iova: c.rw + 0x40_0000n + 2n * PAGE,
+    })),
+  ];
+  if (ignoredCases.length > 0)
+    it.each(ignoredCases)(
+      "bit $bit of a $memory page changes nothing the hardware does: still proved",
+      ({ bit, iova }) => {
+        const b = new Bench(c);
+        const leaf = b.steps(iova).at(-1)!;
+        b.write(leaf.descriptorAddress, leaf.descriptor ^ (1n << BigInt(bit)));
+        const report = b.verify();
+        expect(report.failures.map((x) => x.message)).toEqual([]);
+      },
+    );
+
   if (c.multiLevel)
     it("a table descriptor pointing at another table is caught", () => {
       const b = new Bench(c);

@@ -1,0 +1,41 @@
+/**
+ * Golden memory-attribute vectors: map one page with given attributes and read back its leaf
+ * descriptor, or overwrite a leaf with a hand-computed descriptor and read what walk and leaves
+ * decode. Both readers must agree: the runtime proves with leaves and explains with walk.
+ */
+import { expect } from "vitest";
+import type { OpenTable } from "./open-table.js";
+
+/** The raw leaf descriptor that translates `iova`, and where it lives. */
+export function leafAt(t: OpenTable, iova: bigint): { address: bigint; value: bigint } {
+  const w = t.walk(iova);
+  expect(w.ok, `walk of 0x${iova.toString(16)}`).toBe(true);
+  const step = w.steps.at(-1)!;
+  return { address: step.descriptorAddress, value: step.descriptor };
+}
+
+/** Write a logical descriptor value at `address` (little-endian, 4 or 8 bytes). */
+export function writeLeaf(t: OpenTable, address: bigint, value: bigint, bytes: 4 | 8): void {
+  if (bytes === 8) t.memory.write64(address, value);
+  else t.memory.write32(Number(address), Number(value));
+}
+
+/** The attributes decoded from the leaf translating `iova` (walk and leaves must agree). */
+export function decodedAttrs(t: OpenTable, iova: bigint): number {
+  const w = t.walk(iova);
+  expect(w.ok, `walk of 0x${iova.toString(16)}`).toBe(true);
+  const pfn = Number(iova >> 12n);
+  let fromLeaves: number | undefined;
+  t.plugin.leaves(t.memory, t.context(), (iovaPfn, _pa, count, _prot, attrs) => {
+    if (pfn >= iovaPfn && pfn < iovaPfn + count) fromLeaves = attrs;
+  });
+  const attrs = w.ok ? w.attrs : -1;
+  expect(fromLeaves, "leaves() decodes the same attributes as walk()").toBe(attrs);
+  return attrs;
+}
+
+/** Overwrite the leaf of `iova` with `value` and decode it. */
+export function attrsOfDescriptor(t: OpenTable, iova: bigint, value: bigint, bytes: 4 | 8): number {
+  writeLeaf(t, leafAt(t, iova).address, value, bytes);
+  return decodedAttrs(t, iova);
+}
