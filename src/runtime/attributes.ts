@@ -4,8 +4,10 @@
  * since device and non-cacheable memory are treated as outer shareable whatever the descriptor
  * says (Arm ARM B2.12 / D8.6.2). A decoded type no mapping can declare never matches.
  */
+import { attrsLabel } from "../lowering/protection.js";
 import {
   ATTR_CACHEABLE,
+  ATTR_DEVICE,
   ATTR_OTHER_TYPE,
   ATTR_SHAREABLE_INNER,
   ATTR_SHAREABLE_OUTER,
@@ -37,4 +39,24 @@ export function attrsMatcher(
 ): ((expected: number, found: number) => boolean) | undefined {
   if (provedAttrsMask(caps) === 0) return undefined;
   return (expected, found) => expectedAttrs(expected, caps) === foundAttrs(found, caps);
+}
+
+/**
+ * Words for attributes on this format: the memory type and shareability, or for a format whose
+ * only attribute is coherence (VT-d SNP, AMD FC, GART COHERENT) `coherent` / `non-coherent`.
+ */
+function label(attrs: number, caps: Pick<Capabilities, "attrs">): string {
+  const mask = provedAttrsMask(caps);
+  if (mask & ATTR_DEVICE || attrs & ATTR_OTHER_TYPE) return attrsLabel(attrs);
+  return attrs & ATTR_CACHEABLE ? "coherent" : "non-coherent";
+}
+
+/** `expectedAttrs` in words. */
+export function expectedAttrsLabel(attrs: number, caps: Pick<Capabilities, "attrs">): string {
+  return label(expectedAttrs(attrs, caps), caps);
+}
+
+/** `foundAttrs` in words. */
+export function foundAttrsLabel(attrs: number, caps: Pick<Capabilities, "attrs">): string {
+  return label(foundAttrs(attrs, caps), caps);
 }

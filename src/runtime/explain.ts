@@ -3,8 +3,8 @@
  * the binding, each table level's descriptor and decoded fields, and the frame reached.
  */
 import type { CompiledTopology } from "../lowering/compiled.js";
-import { attrsLabel, protText } from "../lowering/protection.js";
-import { foundAttrs, provedAttrsMask } from "./attributes.js";
+import { protText } from "../lowering/protection.js";
+import { foundAttrsLabel, provedAttrsMask } from "./attributes.js";
 import type { WalkStep } from "../plugin-api/types.js";
 import { resolvePaths } from "./endpoint-paths.js";
 import { frameToken } from "./frame-token.js";
@@ -105,7 +105,7 @@ export function explain(
     const walk = tp.plugin.walk(compiled.memory, tp.context, address);
     const attributes =
       walk.ok && provedAttrsMask(tp.caps) !== 0
-        ? attrsLabel(foundAttrs(walk.attrs, tp.caps))
+        ? foundAttrsLabel(walk.attrs, tp.caps)
         : undefined;
     result.walks.push({
       table: tp.table.name,

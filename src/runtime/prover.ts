@@ -6,9 +6,15 @@
  */
 import type { IrChunk } from "../ir/types.js";
 import type { CompiledTopology, LeafCounts } from "../lowering/compiled.js";
-import { attrsLabel, protText } from "../lowering/protection.js";
+import { protText } from "../lowering/protection.js";
 import { ATTR_CACHEABLE, type WalkStep } from "../plugin-api/types.js";
-import { attrsMatcher, expectedAttrs, foundAttrs, provedAttrsMask } from "./attributes.js";
+import {
+  attrsMatcher,
+  expectedAttrsLabel,
+  foundAttrs,
+  foundAttrsLabel,
+  provedAttrsMask,
+} from "./attributes.js";
 import { compareRuns, type CompareResult, type Mismatch } from "./compare-runs.js";
 import { resolvePaths, type EndpointPath, type TablePath } from "./endpoint-paths.js";
 import type { FailureSink } from "./failure-sink.js";
@@ -200,7 +206,7 @@ export class Prover {
       const w = tp.plugin.walk(this.view.memory, tp.context, address);
       if (w.ok) {
         const attrs = provedAttrsMask(tp.caps)
-          ? ` ${attrsLabel(foundAttrs(w.attrs, tp.caps))}`
+          ? ` ${foundAttrsLabel(w.attrs, tp.caps)}`
           : "";
         return {
           steps: w.steps,
@@ -263,7 +269,7 @@ export class Prover {
         const n = Math.min(proof.reach.count[i]!, path.maskEndPfn - start);
         pagesReachable += n;
         if (withAttrs) {
-          const label = attrsLabel(foundAttrs(proof.reach.attrs[i]!, tp.caps));
+          const label = foundAttrsLabel(proof.reach.attrs[i]!, tp.caps);
           attributes[label] = (attributes[label] ?? 0) + n;
         }
       }
@@ -341,8 +347,8 @@ export class Prover {
         });
         break;
       case "wrong-attrs": {
-        const want = attrsLabel(expectedAttrs(m.expectedAttrs ?? 0, tp.caps));
-        const got = attrsLabel(foundAttrs(m.foundAttrs ?? 0, tp.caps));
+        const want = expectedAttrsLabel(m.expectedAttrs ?? 0, tp.caps);
+        const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
         this.sink.add("attribute-mismatch", {
           ...common,
           expected: `${want} memory (${expectedText})`,
@@ -352,7 +358,7 @@ export class Prover {
         break;
       }
       case "forbidden-attrs": {
-        const got = attrsLabel(foundAttrs(m.foundAttrs ?? 0, tp.caps));
+        const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
         this.sink.add("mmio-mapped-cacheable", {
           ...common,
           expected: `device or noncacheable memory (${expectedText})`,

@@ -124,3 +124,47 @@ describe("attribute mismatches", () => {
     expect(verify(l.compiled, l.ir, l.plugins).failures).toEqual([]);
   });
 });
+
+describe("IOMMU formats whose only attribute is coherence", () => {
+  const iommu = (format: string, map: string) =>
+    [
+      "topology coherent",
+      "memory ram 0x0 .. +1G ram",
+      "memory bar 0x4000_0000 .. +1M mmio owner nic",
+      "pool tables in ram[0x3000_0000 .. +16M]",
+      `iommu io : ${format}`,
+      "device nic behind io stream 0x10",
+      "device gpu behind io stream 0x18",
+      "domain d on io { type dma; aperture 0 .. 4G; attach gpu }",
+      "buffer buf in ram size 64K align 64K",
+      "map buf -> d at 0x10_0000 rw pages 4K",
+      map,
+    ].join("\n");
+
+  it.each(["intel-vtd { agaw 48 }", "amd-v1 { levels 4 }"])(
+    "%s: RAM is coherent, a peer's MMIO is not, and both are proved",
+    (format) => {
+      const l = lowerText(iommu(format, "map bar[0 .. +16K] -> d at 0x20_0000 rw pages 4K p2p"));
+      const report = verify(l.compiled, l.ir, l.plugins);
+      expect(report.failures).toEqual([]);
+      expect(report.endpoints.find((e) => e.endpoint === "gpu")!.attributes).toEqual({
+        coherent: 16,
+        "non-coherent": 4,
+      });
+    },
+  );
+
+  it.each(["intel-vtd { agaw 48 }", "amd-v1 { levels 4 }"])(
+    "%s: a peer's MMIO mapped cacheable is snooped, and refused (VCM0426)",
+    (format) => {
+      const l = lowerText(
+        iommu(format, "map bar[0 .. +16K] -> d at 0x20_0000 rw pages 4K p2p cacheable"),
+      );
+      const report = verify(l.compiled, l.ir, l.plugins);
+      expect(report.failures.map((f) => [f.check, f.endpoint, f.address, f.size])).toEqual([
+        ["mmio-mapped-cacheable", "gpu", 0x20_0000n, 0x4000n],
+      ]);
+      expect(report.failures[0]!.found).toMatch(/^coherent memory/);
+    },
+  );
+});
