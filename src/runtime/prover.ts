@@ -205,9 +205,7 @@ export class Prover {
     try {
       const w = tp.plugin.walk(this.view.memory, tp.context, address);
       if (w.ok) {
-        const attrs = provedAttrsMask(tp.caps)
-          ? ` ${foundAttrsLabel(w.attrs, tp.caps)}`
-          : "";
+        const attrs = provedAttrsMask(tp.caps) ? ` ${foundAttrsLabel(w.attrs, tp.caps)}` : "";
         return {
           steps: w.steps,
           outcome: `pa ${hexOf(w.pa)} ${protText(w.prot)}${attrs} (${w.pageSize / 1024n}K page, ${tokenText(Number(w.pa >> 12n))})`,
@@ -377,7 +375,7 @@ export class Prover {
     }
   }
 
-  /** Says where an intended memory type came from when the `map` line named none. */
+  /** The mapped region's type, which gives the attributes when the `map` line names none. */
   private defaultNote(tag: number | undefined): string {
     if (tag === undefined || tag < 0) return "";
     const m = this.view.ir.mappings.find((x) => x.id === tag);
