@@ -52,14 +52,14 @@ export function attrsText(attrs: number): string[] {
 
 /**
  * One phrase for messages and reports: the memory type (`cacheable`, `noncacheable`, `device`,
- * or `other memory type` for a decoded type no mapping can declare) and the shareability.
+ * or `other type` / `other device type` for a decoded type no mapping can declare) and the shareability.
  */
 export function attrsLabel(attrs: number): string {
   const type =
     attrs & ATTR_OTHER_TYPE
       ? attrs & ATTR_DEVICE
         ? "other device type"
-        : "other memory type"
+        : "other type"
       : attrs & ATTR_DEVICE
         ? "device"
         : attrs & ATTR_CACHEABLE

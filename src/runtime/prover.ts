@@ -349,9 +349,9 @@ export class Prover {
         const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
         this.sink.add("attribute-mismatch", {
           ...common,
-          expected: `${want} memory (${expectedText})`,
-          found: `${got} memory: ${trace.outcome}`,
-          message: `${ep}: ${range}${mapping} is mapped as ${got} memory, declared ${want}${this.defaultNote(m.tag)}`,
+          expected: `${want} (${expectedText})`,
+          found: `${got}: ${trace.outcome}`,
+          message: `${ep}: ${range}${mapping} has memory attributes '${got}', declared '${want}'${this.defaultNote(m.tag)}`,
         });
         break;
       }
@@ -359,9 +359,9 @@ export class Prover {
         const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
         this.sink.add("mmio-mapped-cacheable", {
           ...common,
-          expected: `device or noncacheable memory (${expectedText})`,
-          found: `${got} memory: ${trace.outcome}`,
-          message: `${ep}: ${range}${mapping} maps ${this.names.nameOf(m.expectedPa!)} as ${got} memory; MMIO must be device or noncacheable`,
+          expected: `device or noncacheable (${expectedText})`,
+          found: `${got}: ${trace.outcome}`,
+          message: `${ep}: ${range}${mapping} maps ${this.names.nameOf(m.expectedPa!)} '${got}'; MMIO must be device or noncacheable`,
         });
         break;
       }

@@ -75,6 +75,17 @@ describe("vcm run", () => {
     const stray = vcm(["run", "samples/p2p-revoke.vcm", "--tables", out, "--no-scenarios"]);
     expect(stray.code).toBe(1);
     expect(stray.stdout).toContain("gpu");
+
+    // AttrIndx bit 3 (index 1 write-back -> 3, inner non-cacheable outer write-back): the bytes
+    // no longer give the cacheable memory the sample's RAM mapping declares by default.
+    original.copy(bytes, 0, 0);
+    bytes[entry] = bytes[entry]! ^ 0x8;
+    writeFileSync(image, bytes);
+    const retyped = vcm(["run", "samples/p2p-revoke.vcm", "--tables", out, "--no-scenarios"]);
+    expect(retyped.code).toBe(1);
+    expect(retyped.stdout).toMatch(/error VCM0425 attribute-mismatch: gpu: 0x[0-9a-f]+\.\.0x/);
+    expect(retyped.stdout).toContain("has memory attributes 'other type', declared 'cacheable'");
+    expect(retyped.stdout).toContain("AttrIndx=3 (Normal 0xf4)");
   });
 
   it("exits 2 for bad input, an unknown scenario or endpoint, and a bad tables directory", () => {

@@ -75,8 +75,8 @@ describe.each(MMUS)("%s", (mmu) => {
     expect(f.endpoint).toBe("c");
     expect(f.address).toBe(0x20_0000n);
     expect(f.size).toBe(0x4000n);
-    expect(f.found).toMatch(/^cacheable memory/);
-    expect(f.message).toContain("maps mmio region regs as cacheable memory");
+    expect(f.found).toMatch(/^cacheable: pa 0x40000000 rw- cacheable/);
+    expect(f.message).toContain("maps mmio region regs 'cacheable'; MMIO must be device");
     expect(f.span?.line).toBe(9);
   });
 
@@ -107,10 +107,10 @@ describe("attribute mismatches", () => {
     expect(f.check).toBe("attribute-mismatch");
     expect(f.address).toBe(0x10_2000n);
     expect(f.size).toBe(0x2000n);
-    expect(f.expected).toMatch(/^cacheable inner-shareable memory/);
-    expect(f.found).toMatch(/^noncacheable memory/);
+    expect(f.expected).toMatch(/^cacheable inner-shareable \(pa /);
+    expect(f.found).toMatch(/^noncacheable: pa /);
     expect(f.message).toBe(
-      "c: 0x102000..0x104000 (mapping #0) is mapped as noncacheable memory, declared cacheable inner-shareable (ram region)",
+      "c: 0x102000..0x104000 (mapping #0) has memory attributes 'noncacheable', declared 'cacheable inner-shareable' (ram region)",
     );
     expect(f.trace!.at(-1)!.decoded).toContain("AttrIndx=0 (Normal-NC)");
   });
@@ -164,7 +164,7 @@ describe("IOMMU formats whose only attribute is coherence", () => {
       expect(report.failures.map((f) => [f.check, f.endpoint, f.address, f.size])).toEqual([
         ["mmio-mapped-cacheable", "gpu", 0x20_0000n, 0x4000n],
       ]);
-      expect(report.failures[0]!.found).toMatch(/^coherent memory/);
+      expect(report.failures[0]!.found).toMatch(/^coherent: pa 0x40000000 rw- coherent/);
     },
   );
 });
