@@ -4,7 +4,6 @@
  * mapper parameters against their plugins and builds the implicit domains. It reports what it
  * cannot resolve and keeps going, so later checks still see as much of the topology as possible.
  */
-import { mappingAttributes } from "./attributes.js";
 import { diagnosticOf } from "../checks/registry.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
@@ -59,6 +58,7 @@ import {
   U64_MAX,
   type Value,
 } from "./evaluate.js";
+import { mappingAttributes } from "./attributes.js";
 import { validateParams } from "./params.js";
 import { RegionPlacer } from "./placement.js";
 import { resolveContainer } from "./resolve-container.js";
