@@ -200,10 +200,8 @@ export function x86Format(levels: 4 | 5): RadixFormat {
       decode(level, lo, hi, d);
       const n = number(level);
       const name = LEVEL_NAMES[n] ?? `L${n}`;
-      const pat =
-        d.kind === DESC_LEAF
-          ? ` PAT[${patIndex(lo, number(level) > 1)}]=${PAT_NAMES[PAT_ENTRIES[patIndex(lo, number(level) > 1)]!]}`
-          : "";
+      const entry = patIndex(lo, n > 1);
+      const pat = d.kind === DESC_LEAF ? ` PAT[${entry}]=${PAT_NAMES[PAT_ENTRIES[entry]!]}` : "";
       const flags =
         (lo & X86_RW ? " RW" : " RO") +
         (lo & X86_US ? " US" : " S") +
