@@ -104,9 +104,7 @@ export function explain(
     if (!inside && path.tables.length > 1) continue;
     const walk = tp.plugin.walk(compiled.memory, tp.context, address);
     const attributes =
-      walk.ok && provedAttrsMask(tp.caps) !== 0
-        ? foundAttrsLabel(walk.attrs, tp.caps)
-        : undefined;
+      walk.ok && provedAttrsMask(tp.caps) !== 0 ? foundAttrsLabel(walk.attrs, tp.caps) : undefined;
     result.walks.push({
       table: tp.table.name,
       format: tp.table.format,
