@@ -138,6 +138,7 @@ function armLpaeCapabilities(params: PluginParams): Capabilities {
     granule: 1n << BigInt(cfg.granuleShift),
     perms: { read: true, write: true, exec: true, priv: cfg.stage === 1 },
     writeImpliesRead: cfg.stage === 1,
+    execImpliesRead: cfg.stage === 1,
     // AttrIndx (through MAIR) or MemAttr, and SH[9:8].
     attrs: ATTR_CACHEABLE | ATTR_DEVICE | ATTR_SHAREABLE_INNER | ATTR_SHAREABLE_OUTER,
     blocks: cfg.pageShifts.some((s) => s > cfg.granuleShift),

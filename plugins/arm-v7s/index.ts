@@ -56,6 +56,7 @@ const radix: VcmPlugin = defineRadixPlugin({
       attrs: ATTR_CACHEABLE | ATTR_DEVICE | ATTR_SHAREABLE_INNER,
       // The AP[2:1] model has no write-only encoding: AP[2]=0 grants read and write.
       writeImpliesRead: true,
+      execImpliesRead: true,
       blocks: true,
       partialUnmap: true,
       windows: false,

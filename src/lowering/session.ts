@@ -45,6 +45,7 @@ import { ADDRESS_LIMIT, IovaAllocator } from "./iova-allocator.js";
 import { MAX_WINDOWS } from "../semantics/spapr.js";
 import { planPages, type PageRun } from "./page-plan.js";
 import { attrsOf, protOf } from "./protection.js";
+import { requestProt } from "../plugin-api/rights.js";
 
 interface MapperState {
   ir: IrMapper;
@@ -429,6 +430,9 @@ export class LoweringSession {
       }
       return undefined;
     }
+    // An execute-only request is read+execute on a format that cannot express it.
+    const caps = this.mapperStates.get(state.table.mapper)?.caps;
+    const requested = caps ? requestProt(prot, caps) : prot;
     let iova: bigint;
     const auto = m.iova === "auto";
     if (m.iova === "auto") {
@@ -455,7 +459,7 @@ export class LoweringSession {
       iova,
       auto,
       chunks,
-      prot,
+      requested,
       attrs,
       m.pageSize,
       m.span,

@@ -96,6 +96,11 @@ export interface Capabilities {
   writeImpliesRead?: boolean;
   /** Read implies write (GART: no permission bits, a valid entry grants read and write). */
   readImpliesWrite?: boolean;
+  /**
+   * Execute implies read (LPAE stage 1, ARMv7s: AP always grants read): an execute-only
+   * mapping is widened to read+execute. The whole model is `grantedProt` in `rights.ts`.
+   */
+  execImpliesRead?: boolean;
   /** Leaves above the lowest level (block / huge / large pages). */
   blocks: boolean;
   /** Unmapping part of a block splits it. */

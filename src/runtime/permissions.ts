@@ -1,45 +1,22 @@
 /**
- * Comparing intended and found permissions for a format: bits the format cannot express are
- * ignored, and the implications a format declares (write implies read, read implies write) are
- * allowed; anything else (a wider or a narrower grant) is a mismatch.
+ * Comparing intended and found permissions for a format, with the one rights model of
+ * `plugin-api/rights.ts` (the same `vcm check` uses): an entry matches its mapping when both
+ * grant the same rights in effect on the format. Bits the format cannot express are ignored and
+ * its implications (write implies read, read implies write, execute implies read) are allowed;
+ * anything else (a wider or a narrower grant) is a mismatch.
  */
-import {
-  PROT_EXEC,
-  PROT_PRIV,
-  PROT_READ,
-  PROT_WRITE,
-  type Capabilities,
-} from "../plugin-api/types.js";
+import { grantedProt, grantedTable, type RightsCaps } from "../plugin-api/rights.js";
 
-export type ProtCaps = Pick<Capabilities, "perms" | "writeImpliesRead" | "readImpliesWrite">;
+export { expressibleMask } from "../plugin-api/rights.js";
 
-export function expressibleMask(caps: ProtCaps): number {
-  return (
-    (caps.perms.read ? PROT_READ : 0) |
-    (caps.perms.write ? PROT_WRITE : 0) |
-    (caps.perms.exec ? PROT_EXEC : 0) |
-    (caps.perms.priv ? PROT_PRIV : 0)
-  );
-}
+export type ProtCaps = RightsCaps;
 
-/** What `prot` grants in effect on this format (inexpressible exec follows read). */
+/** What `prot` grants in effect on this format. */
 export function effectiveProt(prot: number, caps: ProtCaps): number {
-  let p = prot & expressibleMask(caps);
-  if (!caps.perms.read && prot !== 0) p |= PROT_READ;
-  if (caps.writeImpliesRead && p & PROT_WRITE) p |= PROT_READ;
-  if (caps.readImpliesWrite && p & PROT_READ) p |= PROT_WRITE;
-  if (!caps.perms.exec && p & PROT_READ) p |= PROT_EXEC;
-  return p;
+  return grantedProt(prot, caps);
 }
 
 export function protMatcher(caps: ProtCaps): (expected: number, found: number) => boolean {
-  const mask = expressibleMask(caps);
-  return (expected, found) => {
-    let want = expected & mask;
-    const got = found & mask;
-    if (want === got) return true;
-    if (caps.writeImpliesRead && want & PROT_WRITE) want |= PROT_READ;
-    if (caps.readImpliesWrite && want & PROT_READ) want |= PROT_WRITE;
-    return (want & mask) === got;
-  };
+  const granted = grantedTable(caps);
+  return (expected, found) => granted[expected & 15] === granted[found & 15];
 }

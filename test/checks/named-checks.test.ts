@@ -209,7 +209,9 @@ const cases: Case[] = [
   },
   {
     check: "expect-contradiction",
-    fires: BASE.replace("map buf -> dom at 0x10_0000 rw", "map buf -> dom at 0x10_0000 w"),
+    fires:
+      BASE.replace("map buf -> dom at 0x10_0000 rw", "map buf -> dom at 0x10_0000 r") +
+      "expect dev writes buf\n",
     clean: BASE,
   },
   {

@@ -5,14 +5,17 @@
  */
 import type { IrChunk, IrEndpoint, IrExpect, IrMapping, IrPermissions } from "../../ir/types.js";
 import { hex } from "../../semantics/evaluate.js";
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../plugin-api/types.js";
 import type { CheckContext, CheckImplementation } from "../runner.js";
 import { indexIr, rangesOverlap, type IrIndex } from "./ir-index.js";
+import { mappingRights } from "./rights.js";
 
 const PERM: Record<"reads" | "writes" | "executes", keyof IrPermissions> = {
   reads: "r",
   writes: "w",
   executes: "x",
 };
+const RIGHT = { reads: PROT_READ, writes: PROT_WRITE, executes: PROT_EXEC } as const;
 
 /** The address spaces an endpoint translates through, or "all"/"none" for identity/blocked. */
 function spacesOf(
@@ -56,12 +59,13 @@ export const expectContradiction: CheckImplementation = {
     const index = indexIr(ir);
     const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
     const memories = ir.memories;
+    const rights = mappingRights(ctx, index);
     for (const x of ir.expects) {
       const e = endpoints.get(x.endpoint);
       if (!e) continue;
       const spaces = spacesOf(ctx, index, e);
       if (spaces === "unknown") continue;
-      checkOne(x, e, spaces, index, memories, report, unityChunks(index, spaces));
+      checkOne(x, e, spaces, index, memories, report, unityChunks(index, spaces), rights);
     }
   },
 };
@@ -74,6 +78,7 @@ function checkOne(
   memories: CheckContext["ir"]["memories"],
   report: CheckContext["report"],
   unity: readonly IrChunk[],
+  rights: (m: IrMapping) => number,
 ): void {
   const ex = x.expectation;
   if (ex.kind === "sees") return;
@@ -122,17 +127,27 @@ function checkOne(
   // A function: the text is needed only for a report, and most expects hold.
   const what = () =>
     ex.object.buffers.length > 0 ? `'${ex.object.buffers.join("', '")}'` : `this memory`;
+  // Rights in effect on the mapping's format (a GART `r` entry also writes, a TCE `w` reads).
+  const right = RIGHT[ex.verb];
   if (ex.negated) {
-    const hit = relevant.find((m) => m.perms[perm]);
+    const hit = relevant.find((m) => rights(m) & right);
     if (hit)
-      report(x.span, `${what()} is mapped with '${perm}' for '${e.name}'`, {
-        related: [{ span: hit.span, message: "this mapping allows it" }],
-      });
+      report(
+        x.span,
+        hit.perms[perm]
+          ? `${what()} is mapped with '${perm}' for '${e.name}'`
+          : `${what()} is mapped for '${e.name}' on a format whose entries grant '${perm}' with '${permText(hit)}'`,
+        { related: [{ span: hit.span, message: "this mapping allows it" }] },
+      );
   } else if (relevant.length === 0) {
     report(x.span, `nothing maps ${what()} for '${e.name}'`);
-  } else if (!relevant.some((m) => m.perms[perm])) {
+  } else if (!relevant.some((m) => rights(m) & right)) {
     report(x.span, `every mapping of ${what()} for '${e.name}' lacks '${perm}'`, {
       related: relevant.slice(0, 3).map((m) => ({ span: m.span, message: "a mapping without it" })),
     });
   }
+}
+
+function permText(m: IrMapping): string {
+  return (m.perms.r ? "r" : "") + (m.perms.w ? "w" : "") + (m.perms.x ? "x" : "");
 }

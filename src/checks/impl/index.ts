@@ -25,9 +25,11 @@ import {
   windowPageSize,
   windowSize,
 } from "./containers.js";
+import { apertureBeyondInput, mapIntoIdentityOrBlocked, paBeyondOutput } from "./domain-limits.js";
 import { expectContradiction } from "./expects.js";
 import { outsideRegion, poolOutsideRam, poolTooSmall, regionOverlap } from "./memory.js";
-import { mmioCacheable, p2pMissing, p2pRam, writeImpliesRead } from "./memory-types.js";
+import { mmioCacheable, p2pMissing, p2pRam } from "./memory-types.js";
+import { execImpliesRead, readImpliesWrite, writeImpliesRead } from "./rights.js";
 import { unusedDeclaration } from "./unused.js";
 
 export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
@@ -63,4 +65,9 @@ export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
   registerConflict,
   tceNotInOneRegion,
   ownerLimitConflict,
+  readImpliesWrite,
+  execImpliesRead,
+  mapIntoIdentityOrBlocked,
+  apertureBeyondInput,
+  paBeyondOutput,
 ];

@@ -51,16 +51,3 @@ export const p2pMissing: CheckImplementation = {
     }
   },
 };
-
-export const writeImpliesRead: CheckImplementation = {
-  check: "write-implies-read",
-  run({ ir, report, capabilities }) {
-    const index = indexIr(ir);
-    for (const m of ir.mappings) {
-      if (!m.perms.w || m.perms.r) continue;
-      const mapper = mapperOfTarget(index, m);
-      if (mapper && capabilities(mapper)?.writeImpliesRead)
-        report(m.span, `'${mapper}' cannot express write-only: this mapping will also be readable`);
-    }
-  },
-};

@@ -1,0 +1,93 @@
+/**
+ * Permissions as the format grants them: one rights model (`plugin-api/rights.ts`) for check and
+ * run. A declared right the format cannot express is widened (a note, or a warning where the
+ * mapping becomes writable); each diagnostic is given once per `map` line, so `buf[*]` with
+ * eight elements gives one, not eight.
+ */
+import type { Span } from "../../diagnostics/span.js";
+import type { IrMapping } from "../../ir/types.js";
+import { protOf } from "../../lowering/protection.js";
+import { grantedProt } from "../../plugin-api/rights.js";
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../plugin-api/types.js";
+import type { CheckContext, CheckImplementation } from "../runner.js";
+import { indexIr, mapperOfTarget, type IrIndex } from "./ir-index.js";
+
+/** The rights a mapping grants in effect on its target's format (declared, without a mapper). */
+export function mappingRights(ctx: CheckContext, index: IrIndex): (m: IrMapping) => number {
+  return (m) => {
+    const declared = protOf(m.perms);
+    const mapper = mapperOfTarget(index, m);
+    const caps = mapper ? ctx.capabilities(mapper) : undefined;
+    return caps ? grantedProt(declared, caps) : declared;
+  };
+}
+
+/** Mappings declared with `having` and none of `absent` whose format adds `added`. */
+function widened(
+  ctx: CheckContext,
+  having: number,
+  absent: number,
+  added: number,
+  message: (mapper: string, format: string) => string,
+): void {
+  const index = indexIr(ctx.ir);
+  const formats = new Map(ctx.ir.mappers.map((m) => [m.name, m.format]));
+  const seen = new Set<string>();
+  for (const m of ctx.ir.mappings) {
+    const declared = protOf(m.perms);
+    if ((declared & having) !== having || declared & absent) continue;
+    const mapper = mapperOfTarget(index, m);
+    const caps = mapper ? ctx.capabilities(mapper) : undefined;
+    if (!mapper || !caps || !(grantedProt(declared, caps) & added)) continue;
+    const key = spanKey(m.span);
+    if (seen.has(key)) continue; // one per `map` line: the elements of `buf[*]` share it
+    seen.add(key);
+    ctx.report(m.span, message(mapper, formats.get(mapper) ?? "?"));
+  }
+}
+
+function spanKey(span: Span): string {
+  return `${span.file}\u0000${span.offset}`;
+}
+
+export const writeImpliesRead: CheckImplementation = {
+  check: "write-implies-read",
+  run(ctx) {
+    widened(
+      ctx,
+      PROT_WRITE,
+      PROT_READ,
+      PROT_READ,
+      (mapper, format) =>
+        `'${mapper}' (format ${format}) cannot express write-only: this mapping will also be readable`,
+    );
+  },
+};
+
+export const readImpliesWrite: CheckImplementation = {
+  check: "read-implies-write",
+  run(ctx) {
+    widened(
+      ctx,
+      PROT_READ,
+      PROT_WRITE,
+      PROT_WRITE,
+      (mapper, format) =>
+        `'${mapper}' (format ${format}) cannot express read-only: this mapping will also be writable`,
+    );
+  },
+};
+
+export const execImpliesRead: CheckImplementation = {
+  check: "exec-implies-read",
+  run(ctx) {
+    widened(
+      ctx,
+      PROT_EXEC,
+      PROT_READ | PROT_WRITE,
+      PROT_READ,
+      (mapper, format) =>
+        `'${mapper}' (format ${format}) cannot express execute-only: this mapping will also be readable`,
+    );
+  },
+};
