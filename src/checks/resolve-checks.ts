@@ -30,4 +30,20 @@ export const resolveChecks: CheckDefinition[] = [
   resolve("VCM0113", "invalid-index", "An array index is out of bounds or used on a non-array."),
   resolve("VCM0114", "invalid-value", "A value is out of its allowed range (count, align, bits)."),
   ...spaprResolveChecks,
+  resolve(
+    "VCM0120",
+    "group-attached-whole",
+    "A domain attaches one device of a multi-device IOMMU group: the whole group joins it.",
+    "note",
+  ),
+  resolve(
+    "VCM0121",
+    "group-without-iommu",
+    "`group` is given to an endpoint that is not a device behind an IOMMU.",
+  ),
+  resolve(
+    "VCM0122",
+    "attach-incompatible",
+    "A scenario `attach`/`detach` names a device not behind an IOMMU, or a domain of another IOMMU (EINVAL).",
+  ),
 ];

@@ -47,8 +47,6 @@ export interface IrMapper {
   params: Record<string, IrParamValue>;
   /** The pool holding this mapper's tables. */
   pool: string;
-  /** The domain a device behind this IOMMU gets when no domain names it. */
-  defaultDomain?: string;
   span: Span;
 }
 
@@ -60,7 +58,13 @@ export interface IrEndpoint {
   /** The MMU (cpu) or IOMMU (device) in front of it; absent: it sees bus = pa - busOffset. */
   mapper?: string;
   stream?: bigint;
+  /** IOMMU group number; a device without one is a group of its own. */
   group?: bigint;
+  /**
+   * The default domain of the device's group (`smmu.default.g1`, `smmu.default.nvme`): made when
+   * no member of the group is attached, or when a scenario `detach`es one, to return to.
+   */
+  defaultDomain?: string;
   /** Address bits the endpoint can drive (64 if not declared). */
   dmaMaskBits: number;
   busOffset: bigint;

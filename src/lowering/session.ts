@@ -307,12 +307,11 @@ export class LoweringSession {
     }
   }
 
-  /** The domain an IOMMU-attached device is in: the one listing it, else its mapper's default. */
+  /** The domain an IOMMU-attached device is in: the one listing it, else its group's default. */
   private domainOf(ep: IrEndpoint): IrDomain | undefined {
     const listed = this.ir.domains.find((d) => d.attached.includes(ep.name));
     if (listed) return listed;
-    const mapper = this.ir.mappers.find((m) => m.name === ep.mapper);
-    return mapper?.defaultDomain ? this.domainsByName.get(mapper.defaultDomain) : undefined;
+    return ep.defaultDomain ? this.domainsByName.get(ep.defaultDomain) : undefined;
   }
 
   private containerOf(ep: IrEndpoint) {

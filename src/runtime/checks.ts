@@ -97,6 +97,11 @@ export const runChecks: CheckDefinition[] = [
     "mmio-mapped-cacheable",
     "The bytes map an MMIO region as cacheable memory (the rule `vcm check` applies to `map` lines).",
   ),
+  run(
+    433,
+    "attach-busy",
+    "A scenario `attach` moves a group that is already in a domain other than its default (EBUSY): `detach` it first.",
+  ),
 ];
 
 export function runCheck(name: string): CheckDefinition {

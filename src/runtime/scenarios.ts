@@ -4,7 +4,14 @@
  * only the endpoints whose tables or bindings the step changed.
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { IrChunk, IrScenario, IrScenarioStep, IrTopology } from "../ir/types.js";
+import type {
+  IrChunk,
+  IrDomain,
+  IrEndpoint,
+  IrScenario,
+  IrScenarioStep,
+  IrTopology,
+} from "../ir/types.js";
 import type {
   CompiledMapper,
   CompiledMapping,
@@ -15,6 +22,7 @@ import { lower } from "../lowering/lower.js";
 import type { LoweringSession } from "../lowering/session.js";
 import type { DeviceBinding } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
+import { groupMembers, groupText } from "../semantics/groups.js";
 import { capabilitiesOf } from "./endpoint-paths.js";
 import { evaluateExpect, expectText } from "./expects.js";
 import type { FailureSink } from "./failure-sink.js";
@@ -384,54 +392,60 @@ class ScenarioRun {
     else this.fail(result.check, result.message, step);
   }
 
+  /**
+   * `attach D to DOM` / `detach D`, as `iommu_attach_group` / `iommu_detach_group`: the whole
+   * group of D moves. An attach is refused (EBUSY) while the group is in a domain other than its
+   * default or a blocked one; a detach returns the group to its default domain.
+   */
   private attachment(step: Extract<IrScenarioStep, { kind: "attach" | "detach" }>): void {
-    const i = this.routes.findIndex((r) => r.endpoint === step.device);
     const ep = this.ir.endpoints.find((e) => e.name === step.device);
-    if (i < 0 || !ep?.mapper)
+    const current = this.routes.find((r) => r.endpoint === step.device);
+    if (!current || !ep?.mapper)
       return this.fail(
         "scenario-step-failed",
         `${step.device} is not a device behind an IOMMU`,
         step,
       );
     const mapper = ep.mapper;
-    const current = this.routes[i]!;
+    // Leaving an sPAPR container first (the last group of a mapped container cannot leave).
     if (current.kind === "windows" && !this.leaveContainer(current.container, ep.group, step))
       return;
-    let domainName: string | undefined;
-    if (step.kind === "attach") domainName = step.domain;
-    else {
-      // As iommu_detach_device: back to the default domain, if the IOMMU has one.
-      const def = this.ir.mappers.find((m) => m.name === mapper)?.defaultDomain;
-      const current = this.routes[i]!;
-      const currentDomain = "domain" in current ? current.domain : undefined;
-      domainName = def !== currentDomain ? def : undefined;
+    const from = "domain" in current ? current.domain : undefined;
+    const fromDomain = from ? this.ir.domains.find((d) => d.name === from) : undefined;
+    const group = groupText(ep);
+    const target = step.kind === "attach" ? step.domain : ep.defaultDomain;
+    if (target === from) {
+      this.notes.push(
+        `${group} is already in ${from ? `domain ${from}` : "no domain"}: nothing moves`,
+      );
+      return;
     }
-    const domain = domainName ? this.ir.domains.find((d) => d.name === domainName) : undefined;
-    if (domainName && !domain)
-      return this.fail("scenario-step-failed", `no domain named ${domainName}`, step);
-    let route: EndpointRoute;
-    if (!domain) route = { endpoint: ep.name, kind: "unattached", mapper };
-    else if (domain.type === "identity")
-      route = {
-        endpoint: ep.name,
-        kind: "identity",
-        mapper,
-        domain: domain.name,
-        aperture: { base: domain.aperture.base, size: domain.aperture.size },
-      };
-    else if (domain.type === "blocked")
-      route = { endpoint: ep.name, kind: "blocked", mapper, domain: domain.name };
-    else
-      route = {
-        endpoint: ep.name,
-        kind: "iommu",
-        mapper,
-        ...(ep.stream !== undefined ? { stream: ep.stream } : {}),
-        domain: domain.name,
-        table: domain.name,
-      };
-    this.routes[i] = route;
-    this.notes.push(`${ep.name}: ${domain ? `domain ${domain.name}` : "no domain"}`);
+    if (
+      step.kind === "attach" &&
+      from !== undefined &&
+      from !== ep.defaultDomain &&
+      fromDomain?.type !== "blocked" &&
+      target !== ep.defaultDomain
+    )
+      return this.fail(
+        "attach-busy",
+        `attach ${ep.name} to ${target}: ${group} is in domain ${from}, not its default domain; detach it first (EBUSY)`,
+        step,
+        { endpoint: ep.name },
+      );
+    const domain = target ? this.ir.domains.find((d) => d.name === target) : undefined;
+    if (target && !domain)
+      return this.fail("scenario-step-failed", `no domain named ${target}`, step);
+    const moved: string[] = [];
+    for (const member of groupMembers(ep, this.ir.endpoints)) {
+      const i = this.routes.findIndex((r) => r.endpoint === member.name);
+      if (i < 0) continue;
+      this.routes[i] = routeTo(member, mapper, domain);
+      moved.push(member.name);
+    }
+    this.notes.push(
+      `moved ${moved.join(", ")} (${group}): ${from ? `domain ${from}` : "no domain"} -> ${domain ? `domain ${domain.name}` : "no domain"}`,
+    );
     this.rebind(mapper, step);
   }
 
@@ -619,4 +633,27 @@ export function runScenario(
     sink.context = saved;
   }
   return { name: scenario.name, ok: sink.count === before, steps, containers };
+}
+
+/** The route of a device in `domain` (or in none). */
+function routeTo(ep: IrEndpoint, mapper: string, domain: IrDomain | undefined): EndpointRoute {
+  if (!domain) return { endpoint: ep.name, kind: "unattached", mapper };
+  if (domain.type === "identity")
+    return {
+      endpoint: ep.name,
+      kind: "identity",
+      mapper,
+      domain: domain.name,
+      aperture: { base: domain.aperture.base, size: domain.aperture.size },
+    };
+  if (domain.type === "blocked")
+    return { endpoint: ep.name, kind: "blocked", mapper, domain: domain.name };
+  return {
+    endpoint: ep.name,
+    kind: "iommu",
+    mapper,
+    ...(ep.stream !== undefined ? { stream: ep.stream } : {}),
+    domain: domain.name,
+    table: domain.name,
+  };
 }

@@ -59,6 +59,7 @@ import {
   type Value,
 } from "./evaluate.js";
 import { mappingAttributes } from "./attributes.js";
+import { defaultDomainName, groupText, iommuGroups } from "./groups.js";
 import { validateParams } from "./params.js";
 import { RegionPlacer } from "./placement.js";
 import { resolveContainer } from "./resolve-container.js";
@@ -155,6 +156,8 @@ class Resolver {
   private readonly containers = new Map<string, IrContainer>();
   /** Device name -> the domains attaching it (explicitly, by group, or by default). */
   private readonly deviceDomains = new Map<string, string[]>();
+  /** Device name -> where a domain's `attach` names it first. */
+  private readonly attachSpans = new Map<string, Span>();
   private readonly ir: IrTopology;
   private nextMappingId = 0;
 
@@ -196,7 +199,7 @@ class Resolver {
     for (let i = 0; i < k.endpoint.length; i++) this.endpoint(k.endpoint[i]!);
     for (let i = 0; i < k.container.length; i++) this.container(k.container[i]!);
     for (let i = 0; i < k.domain.length; i++) this.domain(k.domain[i]!);
-    this.implicitDomains();
+    this.implicitDomains(k.scenario);
     const mappings = this.ir.mappings;
     for (let i = 0; i < k.map.length; i++) {
       const ms = this.mapping(k.map[i]!);
@@ -894,6 +897,12 @@ class Resolver {
     if (stream !== undefined) e.stream = stream;
     const group = this.num(s.group);
     if (group !== undefined) e.group = group;
+    if (s.group && (e.kind !== "device" || !s.mapper))
+      this.report(
+        "group-without-iommu",
+        s.group.span,
+        `'${e.name}' is ${e.kind === "device" ? "a device with no IOMMU (no `behind`)" : `a ${e.kind}`}: only devices behind an IOMMU belong to IOMMU groups`,
+      );
     if (e.kind === "cpu" && e.mapper) {
       const info = this.mappers.get(e.mapper);
       e.domain = e.name;
@@ -1030,6 +1039,7 @@ class Resolver {
               continue;
             }
             d.attached.push(dev.name);
+            if (!this.attachSpans.has(dev.name)) this.attachSpans.set(dev.name, dev.span);
             const list = this.deviceDomains.get(dev.name) ?? [];
             list.push(d.name);
             this.deviceDomains.set(dev.name, list);
@@ -1042,47 +1052,44 @@ class Resolver {
     this.ir.domains.push(d);
   }
 
-  /** Default domains for unattached devices; group-mates share their group's domain. */
-  private implicitDomains(): void {
-    const groupDomain = new Map<string, string>();
-    for (const ep of this.endpoints.values()) {
-      const doms = this.deviceDomains.get(ep.name);
-      if (ep.mapper && ep.group !== undefined && doms?.[0]) {
-        const key = `${ep.mapper}\u0000${ep.group}`;
-        if (!groupDomain.has(key)) groupDomain.set(key, doms[0]);
-      }
-    }
+  /**
+   * Groups and default domains (see `groups.ts`): a group with no member attached gets its own
+   * default domain; a group one member of which a domain attaches joins that domain whole.
+   * A default domain is also made for a group a scenario `detach`es, to return to.
+   */
+  private implicitDomains(scenarios: readonly ScenarioDecl[]): void {
+    const detached = new Set<string>();
+    for (const s of scenarios)
+      for (const step of s.steps) if (step.kind === "detach") detached.add(step.device.name);
     const inContainer = new Set<string>();
     for (const c of this.containers.values())
       for (const g of c.groups) inContainer.add(`${c.mapper}\u0000${g}`);
-    for (const ep of this.endpoints.values()) {
-      if (ep.kind !== "device" || !ep.mapper || this.deviceDomains.has(ep.name)) continue;
-      const key = ep.group !== undefined ? `${ep.mapper}\u0000${ep.group}` : undefined;
-      if (key && inContainer.has(key)) continue;
-      let name = key ? groupDomain.get(key) : undefined;
-      if (!name && this.tceDeviceWithoutContainer(ep)) continue;
-      if (!name) {
-        const info = this.mappers.get(ep.mapper);
-        if (!info) continue;
-        name = `${ep.mapper}.default`;
-        if (!this.domains.has(name)) {
-          const d: IrDomain = {
-            name,
-            mapper: ep.mapper,
-            type: "dma",
-            aperture: this.defaultAperture(info),
-            reserved: this.mapperReserved(info),
-            attached: [],
-            implicit: true,
-            span: info.ir.span,
-          };
-          info.ir.defaultDomain = name;
-          this.domains.set(name, d);
-          this.ir.domains.push(d);
-        }
+    for (const members of iommuGroups(this.endpoints.values()).values()) {
+      const first = members[0]!;
+      if (first.group !== undefined && inContainer.has(`${first.mapper}\u0000${first.group}`))
+        continue;
+      const carrier = members.find((ep) => this.deviceDomains.has(ep.name));
+      // A TCE IOMMU has no default domain: its devices translate only through windows.
+      if (!carrier && members.filter((ep) => this.tceDeviceWithoutContainer(ep)).length > 0)
+        continue;
+      let def: string | undefined;
+      if (!carrier || members.some((ep) => detached.has(ep.name))) {
+        def = this.defaultDomainOf(first);
+        if (def === undefined) continue;
+        for (const ep of members) ep.defaultDomain = def;
       }
-      this.domains.get(name)!.attached.push(ep.name);
-      this.deviceDomains.set(ep.name, [name]);
+      const target = carrier ? this.deviceDomains.get(carrier.name)![0]! : def!;
+      const joining = members.filter((ep) => !this.deviceDomains.has(ep.name));
+      for (const ep of joining) {
+        this.domains.get(target)!.attached.push(ep.name);
+        this.deviceDomains.set(ep.name, [target]);
+      }
+      if (carrier && joining.length > 0)
+        this.report(
+          "group-attached-whole",
+          this.attachSpans.get(carrier.name) ?? carrier.span,
+          `attaching '${carrier.name}' attaches ${groupText(carrier)}: ${joining.map((e) => `'${e.name}'`).join(", ")} ${joining.length === 1 ? "joins" : "join"} '${target}' too`,
+        );
     }
   }
 
@@ -1102,6 +1109,28 @@ class Resolver {
       },
     );
     return true;
+  }
+
+  /** The default domain of `ep`'s group, created on first use. */
+  private defaultDomainOf(ep: IrEndpoint): string | undefined {
+    const info = this.mappers.get(ep.mapper!);
+    if (!info) return undefined;
+    const name = defaultDomainName(ep);
+    if (!this.domains.has(name)) {
+      const d: IrDomain = {
+        name,
+        mapper: ep.mapper!,
+        type: "dma",
+        aperture: this.defaultAperture(info),
+        reserved: this.mapperReserved(info),
+        attached: [],
+        implicit: true,
+        span: info.ir.span,
+      };
+      this.domains.set(name, d);
+      this.ir.domains.push(d);
+    }
+    return name;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1347,7 +1376,7 @@ class Resolver {
         case "attach": {
           const dev = this.bind(step.device, ["endpoint"]);
           const dom = this.bind(step.domain, ["domain"]);
-          if (dev && dom)
+          if (dev && dom && this.attachable(step.device, step.domain))
             steps.push({
               kind: "attach",
               device: step.device.name,
@@ -1357,7 +1386,7 @@ class Resolver {
           break;
         }
         case "detach":
-          if (this.bind(step.device, ["endpoint"]))
+          if (this.bind(step.device, ["endpoint"]) && this.attachable(step.device))
             steps.push({ kind: "detach", device: step.device.name, span: step.span });
           break;
         case "power-off":
@@ -1367,6 +1396,34 @@ class Resolver {
       }
     }
     return { name: s.name.name, steps, span: s.span };
+  }
+
+  /**
+   * A scenario's `attach DEVICE to DOMAIN` / `detach DEVICE`: as `__iommu_attach_group`, a domain
+   * attaches only devices of its own IOMMU (EINVAL otherwise).
+   */
+  private attachable(device: Identifier, domain?: Identifier): boolean {
+    const ep = this.endpoints.get(device.name);
+    if (!ep) return false;
+    if (ep.kind !== "device" || !ep.mapper) {
+      this.report(
+        "attach-incompatible",
+        device.span,
+        `'${ep.name}' is ${ep.kind === "device" ? "a device with no IOMMU" : `a ${ep.kind}`}: only devices behind an IOMMU attach to domains (EINVAL)`,
+      );
+      return false;
+    }
+    const d = domain ? this.domains.get(domain.name) : undefined;
+    if (d && d.mapper && d.mapper !== ep.mapper) {
+      this.report(
+        "attach-incompatible",
+        domain!.span,
+        `'${d.name}' is a domain of '${d.mapper}', but '${ep.name}' is behind '${ep.mapper}' (EINVAL)`,
+        { related: [{ span: d.span, message: `'${d.name}' is declared here` }] },
+      );
+      return false;
+    }
+    return true;
   }
 
   private pushDefined<T>(list: T[], v: T | undefined): void {

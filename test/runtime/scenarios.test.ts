@@ -35,6 +35,7 @@ describe("other steps", () => {
     const r = run(
       P2P +
         `scenario move {
+           detach gpu
            attach gpu to nic_dom
            expect gpu writes rx
            detach gpu
@@ -43,7 +44,20 @@ describe("other steps", () => {
     );
     expect(r.failures.map((f) => f.message)).toEqual([]);
     const s = r.scenarios.find((x) => x.name === "move")!;
-    expect(s.steps[0]!.reverified).toContain("gpu");
+    expect(s.steps[1]!.reverified).toContain("gpu");
+    // detach returns the group to its own default domain, made for it (iommu_detach_group).
+    expect(s.steps[0]!.notes).toEqual([
+      "moved gpu (the group of 'gpu' on 'smmu'): domain gpu_dom -> domain smmu.default.gpu",
+    ]);
+  });
+
+  it("attach of a group already in another (non-default) domain is refused: EBUSY", () => {
+    const r = run(P2P + `scenario busy {\n attach gpu to nic_dom\n}`);
+    const f = r.failures.filter((x) => x.scenario === "busy");
+    expect(f.map((x) => [x.check, x.code, x.span?.line])).toEqual([
+      ["attach-busy", "VCM0433", P2P.split("\n").length + 1],
+    ]);
+    expect(f[0]!.message).toContain("EBUSY");
   });
 
   it("VT-d: attach rewrites the context entries, and the device then sees the other domain", () => {

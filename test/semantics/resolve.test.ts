@@ -142,13 +142,19 @@ describe("mappers and domains", () => {
         "cpu c via cm\ndevice a behind s group 1\ndevice b behind s group 1\ndevice x behind s\n" +
         "domain d on s { attach a }\nmap m[0 .. +4K] -> c at 0x1000 r\nmap m[0 .. +4K] -> b at auto r\n",
     );
-    expect(r.diagnostics).toEqual([]);
+    // Attaching `a` attaches its group: `b` joins `d` too, and a note says so.
+    expect(r.diagnostics.map((d) => [d.check, d.severity, d.message])).toEqual([
+      ["group-attached-whole", "note", "attaching 'a' attaches group 1 of 's': 'b' joins 'd' too"],
+    ]);
     const doms = Object.fromEntries(r.ir.domains.map((d) => [d.name, d]));
     expect(doms["c"]!.aperture).toEqual({ base: 0n, size: 1n << 39n, space: "va" });
     expect(doms["d"]!.attached).toEqual(["a", "b"]);
-    expect(doms["s.default"]!.attached).toEqual(["x"]);
-    expect(doms["s.default"]!.aperture.size).toBe(1n << 36n);
-    expect(doms["s.default"]!.reserved.map((x) => [x.kind, x.origin])).toEqual([["msi", "mapper"]]);
+    expect(doms["s.default.x"]!.attached).toEqual(["x"]);
+    expect(doms["s.default.x"]!.aperture.size).toBe(1n << 36n);
+    expect(doms["s.default.x"]!.reserved.map((x) => [x.kind, x.origin])).toEqual([
+      ["msi", "mapper"],
+    ]);
+    expect(r.ir.endpoints.find((e) => e.name === "x")!.defaultDomain).toBe("s.default.x");
     expect(r.ir.mappings.map((m) => m.target)).toEqual([
       { kind: "domain", name: "c" },
       { kind: "domain", name: "d" },

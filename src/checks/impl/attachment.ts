@@ -35,7 +35,7 @@ export const groupSplit: CheckImplementation = {
         else if (prev.domain !== d)
           report(
             d.span,
-            `group ${e.group} of '${e.mapper}' is split: '${dev}' is in '${d.name}' but '${prev.device}' is in '${prev.domain.name}'`,
+            `group ${e.group} of '${e.mapper}' is split: '${dev}' is in '${d.name}' but '${prev.device}' is in '${prev.domain.name}'; a group is attached whole, so the second attach is refused (EBUSY)`,
             { related: [{ span: prev.domain.span, message: `'${prev.domain.name}'` }] },
           );
       }

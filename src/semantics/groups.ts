@@ -1,0 +1,50 @@
+/**
+ * IOMMU groups, as Linux's `iommu.c` has them: the group, not the device, is the unit of
+ * isolation. Devices declared with the same `group N` behind the same IOMMU form one group; a
+ * device with no `group` is a group of its own (a PCI function with ACS isolation). Each group
+ * has its own default domain (`iommu_group_alloc_default_domain`), all members are always in one
+ * domain, and attaching one member attaches the group (`iommu_attach_group`).
+ */
+import type { IrEndpoint } from "../ir/types.js";
+
+/** The group a device behind an IOMMU belongs to; undefined for cpus, engines and no-MMU devices. */
+export function groupKey(ep: IrEndpoint): string | undefined {
+  if (ep.kind !== "device" || !ep.mapper) return undefined;
+  return ep.group !== undefined
+    ? `${ep.mapper}\u0000g${ep.group}`
+    : `${ep.mapper}\u0000d${ep.name}`;
+}
+
+/** Devices by group, each group in declaration order of its first member. */
+export function iommuGroups(endpoints: Iterable<IrEndpoint>): Map<string, IrEndpoint[]> {
+  const groups = new Map<string, IrEndpoint[]>();
+  for (const ep of endpoints) {
+    const key = groupKey(ep);
+    if (key === undefined) continue;
+    const list = groups.get(key);
+    if (list) list.push(ep);
+    else groups.set(key, [ep]);
+  }
+  return groups;
+}
+
+/** `smmu.default.g1` for `group 1`, `smmu.default.nvme` for a device in a group of its own. */
+export function defaultDomainName(ep: IrEndpoint): string {
+  return ep.group !== undefined
+    ? `${ep.mapper}.default.g${ep.group}`
+    : `${ep.mapper}.default.${ep.name}`;
+}
+
+/** `group 7 of 'smmu'`, for messages. */
+export function groupText(ep: IrEndpoint): string {
+  return ep.group !== undefined
+    ? `group ${ep.group} of '${ep.mapper}'`
+    : `the group of '${ep.name}' on '${ep.mapper}'`;
+}
+
+/** The members of `ep`'s group among `endpoints` (just `ep` when it has none). */
+export function groupMembers(ep: IrEndpoint, endpoints: readonly IrEndpoint[]): IrEndpoint[] {
+  const key = groupKey(ep);
+  if (key === undefined) return [ep];
+  return endpoints.filter((e) => groupKey(e) === key);
+}
