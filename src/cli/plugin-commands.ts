@@ -36,6 +36,8 @@ function describeCapabilities(caps: Capabilities): string {
     caps.partialUnmap ? "partial-unmap" : "",
     caps.windows ? "windows" : "",
     caps.writeImpliesRead ? "write-implies-read" : "",
+    caps.readImpliesWrite ? "read-implies-write" : "",
+    caps.execImpliesRead ? "exec-implies-read" : "",
     caps.outside ? `outside=${caps.outside}` : "",
   ].filter(Boolean);
   return (

@@ -3,7 +3,8 @@
  * allow) and `vcm run` (what the bytes allow), taken from the plugin's capabilities.
  *
  * A format expresses some PROT_* bits (`perms`); the others follow from what it can express:
- * - no read bit (x86-64 present bit, a fixed bus window): every valid entry is readable;
+ * - no read bit (x86-64 present bit, a fixed bus window), or none of the rights asked for
+ *   expressible (a GART entry for `w`): every valid entry is readable;
  * - `writeImpliesRead` (TCE, LPAE stage 1, ARMv7s): no write-only encoding;
  * - `execImpliesRead` (LPAE stage 1, ARMv7s: AP always grants read): no execute-only encoding;
  * - `readImpliesWrite` (GART: no permission bits): no read-only encoding;
@@ -28,8 +29,11 @@ export function expressibleMask(caps: RightsCaps): number {
 
 /** What an entry requested (or read back) with `prot` grants in effect on this format. */
 export function grantedProt(prot: number, caps: RightsCaps): number {
+  const asked = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
   let p = prot & expressibleMask(caps);
-  if (!caps.perms.read && (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) !== 0) p |= PROT_READ;
+  // A valid entry is readable where the format has no read bit (x86-64's present bit), and
+  // where none of the rights asked for has a bit (a GART entry asked for `w` is still valid).
+  if (asked && (!caps.perms.read || !(p & (PROT_READ | PROT_WRITE | PROT_EXEC)))) p |= PROT_READ;
   // Implications chain (x -> r -> w on a GART), so apply them until nothing changes.
   for (let before = -1; before !== p;) {
     before = p;

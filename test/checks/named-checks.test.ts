@@ -32,6 +32,9 @@ container c0 on phb : spapr-v2 {
 const SECOND = (items: string) =>
   `device nic behind phb group 2\ncontainer c1 on phb : spapr-v2 { groups 2; owner qemu; ${items} }\n`;
 
+/** A GART (no permission bits) with a device behind it. */
+const GART = "iommu gart0 : gart { aperture 0xE000_0000 .. +256M }\ndevice agp behind gart0\n";
+
 /** A device whose domain has a firmware unity (identity) range at ddr + 16M. */
 const UNITY =
   "device usb behind smmu stream 3\n" +
@@ -224,6 +227,52 @@ const cases: Case[] = [
     fires: SPAPR + "map ddr[0x100_0000 .. +64K] -> c0.big at 0x8000_0000_0000 w\n",
     clean: SPAPR + "map ddr[0x100_0000 .. +64K] -> c0.big at 0x8000_0000_0000 rw\n",
   },
+  {
+    check: "read-implies-write",
+    fires: BASE + GART + "map buf -> agp at auto r\n",
+    clean: BASE + GART + "map buf -> agp at auto rw\n",
+  },
+  {
+    check: "exec-implies-read",
+    fires: BASE + "map buf -> gpu at auto x\n",
+    clean: BASE + "map buf -> gpu at auto rx\n",
+  },
+  {
+    check: "map-into-identity-or-blocked",
+    fires: BASE + "domain idd on smmu { type identity; attach gpu }\nmap buf -> idd at auto r\n",
+    clean: BASE + "domain idd on smmu { type dma; attach gpu }\nmap buf -> idd at auto r\n",
+  },
+  {
+    check: "aperture-beyond-input",
+    fires: BASE.replace("aperture 0 .. 4G", "aperture 0 .. 8G"),
+    clean: BASE,
+  },
+  {
+    check: "pa-beyond-output",
+    fires: BASE + "memory far 0x100_0000_0000 .. +1M ram\nmap far[0 .. +64K] -> dom at auto rw\n",
+    clean: BASE + "memory far 0xFF_0000_0000 .. +1M ram\nmap far[0 .. +64K] -> dom at auto rw\n",
+  },
+  {
+    check: "group-attached-whole",
+    fires: BASE.replace("stream 1", "stream 1 group 7").replace("stream 2", "stream 2 group 7"),
+    clean: BASE.replace("stream 1", "stream 1 group 7").replace("stream 2", "stream 2 group 8"),
+  },
+  {
+    check: "group-without-iommu",
+    fires: BASE + "dma eng dma-mask 32 group 3\n",
+    clean: BASE + "dma eng dma-mask 32\n",
+  },
+  {
+    check: "attach-incompatible",
+    fires:
+      BASE +
+      "iommu smmu2 : arm-lpae { ias 32 }\ndevice cam behind smmu2 stream 9\n" +
+      "domain d2 on smmu2 { aperture 0 .. 4G; attach cam }\nscenario s {\n  attach gpu to d2\n}\n",
+    clean:
+      BASE +
+      "iommu smmu2 : arm-lpae { ias 32 }\ndevice cam behind smmu2 stream 9\n" +
+      "domain d2 on smmu2 { aperture 0 .. 4G; attach cam }\nscenario s {\n  detach cam\n  attach cam to d2\n}\n",
+  },
 ];
 
 describe("named checks fire, and stay quiet on a close valid variant", () => {
@@ -271,5 +320,61 @@ describe("expect contradictions", () => {
   test("a no-MMU engine writing beyond its dma-mask is reported", () => {
     const ds = check(BASE + "dma eng dma-mask 31\nexpect eng writes buf\n").diagnostics;
     expect(checksOf(ds)).toContain("dma-mask-too-small");
+  });
+});
+
+describe("groups, domains and rights: locations and folding", () => {
+  test("a `map` step into an identity domain is caught at check, at the step's line", () => {
+    const text =
+      BASE +
+      "domain idd on smmu { type identity; attach gpu }\nscenario s {\n  map buf -> idd at auto r\n}\n";
+    const ds = check(text).diagnostics.filter((d) => d.check === "map-into-identity-or-blocked");
+    const line = text.split("\n").indexOf("  map buf -> idd at auto r") + 1;
+    expect(ds.map((d) => [d.code, d.span!.line, d.span!.column])).toEqual([["VCM0242", line, 3]]);
+    expect(ds[0]!.message).toContain("EINVAL");
+  });
+
+  test("a scenario attach across IOMMUs is reported at the domain name (EINVAL)", () => {
+    const text =
+      BASE +
+      "iommu smmu2 : arm-lpae { ias 32 }\ndevice cam behind smmu2 stream 9\n" +
+      "domain d2 on smmu2 { aperture 0 .. 4G; attach cam }\nscenario s {\n  attach gpu to d2\n}\n";
+    const ds = check(text).diagnostics.filter((d) => d.check === "attach-incompatible");
+    const line = text.split("\n").indexOf("  attach gpu to d2") + 1;
+    expect(ds.map((d) => [d.code, d.span!.line, d.span!.column])).toEqual([["VCM0122", line, 17]]);
+  });
+
+  test("widening notes come once per `map` line, not once per element of `buf[*]`", () => {
+    const ds = check(
+      BASE + "buffer fr[4] in ddr size 64K\nmap fr[*] -> gpu at auto w\n",
+    ).diagnostics;
+    expect(ds.filter((d) => d.check === "write-implies-read")).toHaveLength(1);
+    expect(ds.find((d) => d.check === "write-implies-read")!.message).toContain(
+      "(format arm-lpae)",
+    );
+  });
+
+  test("devices of different groups get their own default domains; a group shares one", () => {
+    const text =
+      BASE +
+      "device a behind smmu stream 5 group 3\ndevice b behind smmu stream 6 group 3\n" +
+      "device c behind smmu stream 7\nbuffer ba in ddr size 64K\nmap ba -> a at auto rw\n" +
+      "expect b reads ba\nexpect c cannot read ba\nexpect gpu cannot read ba\n";
+    const r = check(text);
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const doms = Object.fromEntries(r.ir.domains.map((d) => [d.name, d.attached]));
+    expect(doms["smmu.default.g3"]).toEqual(["a", "b"]);
+    expect(doms["smmu.default.c"]).toEqual(["c"]);
+    expect(doms["smmu.default.gpu"]).toEqual(["gpu"]);
+    // One default domain per IOMMU would let `c` read `ba`: the check would then object.
+    expect(checksOf(r.diagnostics)).not.toContain("expect-contradiction");
+  });
+
+  test("a group split across two explicit domains is refused (EBUSY)", () => {
+    const ds = check(
+      BASE.replace("stream 1", "stream 1 group 7").replace("stream 2", "stream 2 group 7") +
+        "domain dom2 on smmu { attach gpu }\n",
+    ).diagnostics.filter((d) => d.check === "group-split");
+    expect(ds[0]!.message).toContain("EBUSY");
   });
 });

@@ -7,7 +7,7 @@
 import type { Span } from "../../diagnostics/span.js";
 import { hex } from "../../semantics/evaluate.js";
 import type { CheckImplementation } from "../runner.js";
-import { indexIr, mapperOfTarget } from "./ir-index.js";
+import { allMappings, indexIr, mapperOfTarget } from "./ir-index.js";
 
 const spanKey = (span: Span) => `${span.file}\u0000${span.offset}`;
 
@@ -16,7 +16,7 @@ export const mapIntoIdentityOrBlocked: CheckImplementation = {
   run({ ir, report }) {
     const index = indexIr(ir);
     const seen = new Set<string>();
-    for (const m of ir.mappings) {
+    for (const m of allMappings(ir)) {
       if (m.target.kind !== "domain") continue;
       const d = index.domains.get(m.target.name);
       if (!d || (d.type !== "identity" && d.type !== "blocked")) continue;
@@ -63,7 +63,7 @@ export const paBeyondOutput: CheckImplementation = {
     const index = indexIr(ir);
     const formats = new Map(ir.mappers.map((m) => [m.name, m.format]));
     const seen = new Set<string>();
-    for (const m of ir.mappings) {
+    for (const m of allMappings(ir)) {
       const mapper = mapperOfTarget(index, m);
       const caps = mapper ? capabilities(mapper) : undefined;
       if (!mapper || !caps || caps.outputBits >= 64) continue;

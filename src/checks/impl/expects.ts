@@ -29,7 +29,6 @@ function spacesOf(
   for (const d of index.domainsOfDevice.get(e.name) ?? []) {
     if (d.type === "identity" || d.type === "unmanaged") return "unknown";
     if (d.type === "blocked") continue;
-    if (ctx.capabilities(d.mapper)?.outside === "passthrough") return "unknown"; // passthrough may reach it
     spaces.push(d.name);
   }
   for (const c of ctx.ir.containers)
@@ -48,6 +47,32 @@ function unityChunks(index: IrIndex, spaces: string[] | "direct"): IrChunk[] {
   return out;
 }
 
+/**
+ * Physical ranges an endpoint reaches untranslated, by design: outside the aperture of a domain
+ * whose format passes such accesses through (GART `outside passthrough`), iova == pa, up to the
+ * endpoint's dma-mask. The runtime grants them every right.
+ */
+function passthroughChunks(
+  ctx: CheckContext,
+  index: IrIndex,
+  spaces: string[] | "direct",
+  e: IrEndpoint,
+): IrChunk[] {
+  if (spaces === "direct") return [];
+  const limit = e.dmaMaskBits >= 64 ? 1n << 64n : 1n << BigInt(e.dmaMaskBits);
+  const out: IrChunk[] = [];
+  for (const name of spaces) {
+    const d = index.domains.get(name);
+    if (!d || ctx.capabilities(d.mapper)?.outside !== "passthrough") continue;
+    const end = d.aperture.base + d.aperture.size;
+    if (d.aperture.base > 0n) out.push({ pa: 0n, size: minBig(d.aperture.base, limit) });
+    if (end < limit) out.push({ pa: end, size: limit - end });
+  }
+  return out.filter((c) => c.size > 0n);
+}
+
+const minBig = (a: bigint, b: bigint) => (a < b ? a : b);
+
 function touches(m: IrMapping, chunks: readonly IrChunk[]): boolean {
   return m.source.chunks.some((a) => chunks.some((b) => rangesOverlap(a.pa, a.size, b.pa, b.size)));
 }
@@ -65,6 +90,9 @@ export const expectContradiction: CheckImplementation = {
       if (!e) continue;
       const spaces = spacesOf(ctx, index, e);
       if (spaces === "unknown") continue;
+      const passthrough = passthroughChunks(ctx, index, spaces, e);
+      if (passthrough.length > 0 && passthroughContradiction(x, e, passthrough, memories, report))
+        continue;
       checkOne(x, e, spaces, index, memories, report, unityChunks(index, spaces), rights);
     }
   },
@@ -150,4 +178,39 @@ function checkOne(
 
 function permText(m: IrMapping): string {
   return (m.perms.r ? "r" : "") + (m.perms.w ? "w" : "") + (m.perms.x ? "x" : "");
+}
+
+/**
+ * An expect about memory the endpoint reaches untranslated (outside a passthrough aperture):
+ * reported when certainly false; true when the expect is settled here (nothing more to check).
+ */
+function passthroughContradiction(
+  x: IrExpect,
+  e: IrEndpoint,
+  passthrough: readonly IrChunk[],
+  memories: CheckContext["ir"]["memories"],
+  report: CheckContext["report"],
+): boolean {
+  const ex = x.expectation;
+  const inside = (a: bigint) => passthrough.some((c) => a >= c.pa && a < c.pa + c.size);
+  if (ex.kind === "faults") {
+    if (!inside(ex.at)) return false;
+    const mem = memories.find((m) => ex.at >= m.range.base && ex.at < m.range.base + m.range.size);
+    report(
+      x.span,
+      `${hex(ex.at)} is outside the aperture, where '${e.name}' passes through untranslated to pa ${hex(ex.at)}${mem ? ` (memory '${mem.name}')` : ""}, so it does not fault`,
+    );
+    return true;
+  }
+  if (ex.kind !== "access") return false;
+  const overlaps = ex.object.chunks.some((c) =>
+    passthrough.some((p) => rangesOverlap(c.pa, c.size, p.pa, p.size)),
+  );
+  if (!overlaps) return false;
+  if (ex.negated)
+    report(
+      x.span,
+      `outside the aperture '${e.name}' reaches this memory untranslated (iova == pa, every right), so it can ${ex.verb.replace(/s$/, "")} it`,
+    );
+  return true;
 }

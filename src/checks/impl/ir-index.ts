@@ -74,3 +74,11 @@ export function sweepOverlaps<T>(
 export function rangesOverlap(a: bigint, asz: bigint, b: bigint, bsz: bigint): boolean {
   return a < b + bsz && b < a + asz;
 }
+
+/** Every mapping: the top-level ones, then those of scenario `map` steps (with their spans). */
+export function allMappings(ir: IrTopology): IrMapping[] {
+  const out = [...ir.mappings];
+  for (const s of ir.scenarios)
+    for (const step of s.steps) if (step.kind === "map") out.push(step.mapping);
+  return out;
+}

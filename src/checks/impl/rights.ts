@@ -10,7 +10,7 @@ import { protOf } from "../../lowering/protection.js";
 import { grantedProt } from "../../plugin-api/rights.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../plugin-api/types.js";
 import type { CheckContext, CheckImplementation } from "../runner.js";
-import { indexIr, mapperOfTarget, type IrIndex } from "./ir-index.js";
+import { allMappings, indexIr, mapperOfTarget, type IrIndex } from "./ir-index.js";
 
 /** The rights a mapping grants in effect on its target's format (declared, without a mapper). */
 export function mappingRights(ctx: CheckContext, index: IrIndex): (m: IrMapping) => number {
@@ -33,7 +33,7 @@ function widened(
   const index = indexIr(ctx.ir);
   const formats = new Map(ctx.ir.mappers.map((m) => [m.name, m.format]));
   const seen = new Set<string>();
-  for (const m of ctx.ir.mappings) {
+  for (const m of allMappings(ctx.ir)) {
     const declared = protOf(m.perms);
     if ((declared & having) !== having || declared & absent) continue;
     const mapper = mapperOfTarget(index, m);
