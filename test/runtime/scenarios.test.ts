@@ -73,7 +73,8 @@ describe("other steps", () => {
          }`,
     );
     expect(r.failures.map((f) => f.message)).toEqual([]);
-    expect(r.scenarios[0]!.steps[0]!.reverified).toEqual(["nvme", "usb"]);
+    const move = r.scenarios.find((s) => s.name === "move")!;
+    expect(move.steps[0]!.reverified).toEqual(["nic_f0", "nic_f1", "nvme", "usb"]);
   });
 
   it("a false expect fails at its step, naming what it found", () => {
