@@ -8,6 +8,7 @@
  * block size a partial unmap splits the block without touching its neighbour; mapping and then
  * unmapping everything frees every table page.
  */
+import { grantedProt } from "../rights.js";
 import {
   MappingError,
   PROT_READ,
@@ -26,11 +27,12 @@ export interface SelfTestCase {
   run: () => string[];
 }
 
-/** The rights a walk must report for a request, as far as the format can express them. */
+/**
+ * The rights a walk must report for a request, as far as the format can express them: the one
+ * rights model (`grantedProt`) that `vcm check` and `vcm run` use too.
+ */
 export function expectedRights(caps: Capabilities, prot: number): number {
-  let p = prot;
-  if (caps.writeImpliesRead && (p & PROT_WRITE) !== 0) p |= PROT_READ;
-  return p & rightsMask(caps);
+  return grantedProt(prot, caps) & rightsMask(caps);
 }
 
 export function rightsMask(caps: Capabilities): number {
