@@ -5,18 +5,9 @@
  * its implications (write implies read, read implies write, execute implies read) are allowed;
  * anything else (a wider or a narrower grant) is a mismatch.
  */
-import { grantedProt, grantedTable, type RightsCaps } from "../plugin-api/rights.js";
+import { grantedTable, type RightsCaps } from "../plugin-api/rights.js";
 
-export { expressibleMask } from "../plugin-api/rights.js";
-
-export type ProtCaps = RightsCaps;
-
-/** What `prot` grants in effect on this format. */
-export function effectiveProt(prot: number, caps: ProtCaps): number {
-  return grantedProt(prot, caps);
-}
-
-export function protMatcher(caps: ProtCaps): (expected: number, found: number) => boolean {
+export function protMatcher(caps: RightsCaps): (expected: number, found: number) => boolean {
   const granted = grantedTable(caps);
   return (expected, found) => granted[expected & 15] === granted[found & 15];
 }

@@ -20,7 +20,8 @@ import { resolvePaths, type EndpointPath, type TablePath } from "./endpoint-path
 import type { FailureSink } from "./failure-sink.js";
 import { tokenText } from "./frame-token.js";
 import { MemoryNames } from "./memory-names.js";
-import { effectiveProt, protMatcher } from "./permissions.js";
+import { grantedTable } from "../plugin-api/rights.js";
+import { protMatcher } from "./permissions.js";
 import type { EndpointReport } from "./report.js";
 import { RunList } from "./run-list.js";
 
@@ -185,11 +186,12 @@ export class Prover {
     if (cached) return cached;
     const out = new RunList();
     const add = (list: RunList, tag: number, caps?: TablePath["caps"]) => {
+      const granted = caps ? grantedTable(caps) : undefined;
       for (let i = 0; i < list.length; i++) {
         const start = list.iova[i]!;
         if (start >= path.maskEndPfn) continue;
         const n = Math.min(list.count[i]!, path.maskEndPfn - start);
-        const prot = caps ? effectiveProt(list.prot[i]!, caps) : list.prot[i]!;
+        const prot = granted ? granted[list.prot[i]! & 15]! : list.prot[i]!;
         out.push(start, list.pa[i]!, n, prot, tag, list.attrs[i]!);
       }
     };
