@@ -140,6 +140,11 @@ export const namedChecks: CheckDefinition[] = [
     "error",
     NEEDS_PLUGINS,
   ),
+  check(
+    "VCM0245",
+    "scenario-attach-busy",
+    "A scenario `attach` moves a group already in a domain other than its default (EBUSY): `detach` it first.",
+  ),
   {
     code: "VCM0299",
     name: "internal-error",

@@ -22,7 +22,7 @@ import { lower } from "../lowering/lower.js";
 import type { LoweringSession } from "../lowering/session.js";
 import type { DeviceBinding } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
-import { groupMembers, groupText } from "../semantics/groups.js";
+import { groupMembers, groupText, groupTransition } from "../semantics/groups.js";
 import { capabilitiesOf } from "./endpoint-paths.js";
 import { evaluateExpect, expectText } from "./expects.js";
 import type { FailureSink } from "./failure-sink.js";
@@ -413,26 +413,21 @@ class ScenarioRun {
     const from = "domain" in current ? current.domain : undefined;
     const fromDomain = from ? this.ir.domains.find((d) => d.name === from) : undefined;
     const group = groupText(ep);
-    const target = step.kind === "attach" ? step.domain : ep.defaultDomain;
-    if (target === from) {
+    const move = groupTransition(ep, fromDomain, step);
+    if (move.kind === "stay") {
       this.notes.push(
         `${group} is already in ${from ? `domain ${from}` : "no domain"}: nothing moves`,
       );
       return;
     }
-    if (
-      step.kind === "attach" &&
-      from !== undefined &&
-      from !== ep.defaultDomain &&
-      fromDomain?.type !== "blocked" &&
-      target !== ep.defaultDomain
-    )
+    if (move.kind === "busy")
       return this.fail(
         "attach-busy",
-        `attach ${ep.name} to ${target}: ${group} is in domain ${from}, not its default domain; detach it first (EBUSY)`,
+        `attach ${ep.name} to ${step.kind === "attach" ? step.domain : ""}: ${group} is in domain ${from}, not its default domain; detach it first (EBUSY)`,
         step,
         { endpoint: ep.name },
       );
+    const target = move.to;
     const domain = target ? this.ir.domains.find((d) => d.name === target) : undefined;
     if (target && !domain)
       return this.fail("scenario-step-failed", `no domain named ${target}`, step);

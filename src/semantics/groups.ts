@@ -5,7 +5,7 @@
  * has its own default domain (`iommu_group_alloc_default_domain`), all members are always in one
  * domain, and attaching one member attaches the group (`iommu_attach_group`).
  */
-import type { IrEndpoint } from "../ir/types.js";
+import type { IrDomain, IrEndpoint } from "../ir/types.js";
 
 /** The group a device behind an IOMMU belongs to; undefined for cpus, engines and no-MMU devices. */
 export function groupKey(ep: IrEndpoint): string | undefined {
@@ -47,4 +47,33 @@ export function groupMembers(ep: IrEndpoint, endpoints: readonly IrEndpoint[]): 
   const key = groupKey(ep);
   if (key === undefined) return [ep];
   return endpoints.filter((e) => groupKey(e) === key);
+}
+
+/** What a scenario `attach`/`detach` does to the group of `ep`, now in domain `current`. */
+export type GroupTransition =
+  | { kind: "stay" }
+  | { kind: "move"; to: string | undefined }
+  /** `__iommu_attach_group`: the group is in another domain than its default or blocking (EBUSY). */
+  | { kind: "busy" };
+
+/**
+ * `attach ep to DOMAIN` (`iommu_attach_group`) or `detach ep` (`iommu_detach_group`, back to the
+ * group's default domain). One function, so `vcm check` and `vcm run` replay steps alike.
+ */
+export function groupTransition(
+  ep: IrEndpoint,
+  current: Pick<IrDomain, "name" | "type"> | undefined,
+  step: { kind: "attach"; domain: string } | { kind: "detach" },
+): GroupTransition {
+  const target = step.kind === "attach" ? step.domain : ep.defaultDomain;
+  if (target === current?.name) return { kind: "stay" };
+  if (
+    step.kind === "attach" &&
+    current !== undefined &&
+    current.name !== ep.defaultDomain &&
+    current.type !== "blocked" &&
+    target !== ep.defaultDomain
+  )
+    return { kind: "busy" };
+  return { kind: "move", to: target };
 }

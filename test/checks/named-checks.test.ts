@@ -253,6 +253,14 @@ const cases: Case[] = [
     clean: BASE + "memory far 0xFF_0000_0000 .. +1M ram\nmap far[0 .. +64K] -> dom at auto rw\n",
   },
   {
+    check: "scenario-attach-busy",
+    fires:
+      BASE + "domain dom2 on smmu { aperture 0 .. 4G }\nscenario s {\n  attach dev to dom2\n}\n",
+    clean:
+      BASE +
+      "domain dom2 on smmu { aperture 0 .. 4G }\nscenario s {\n  detach dev\n  attach dev to dom2\n}\n",
+  },
+  {
     check: "group-attached-whole",
     fires: BASE.replace("stream 1", "stream 1 group 7").replace("stream 2", "stream 2 group 7"),
     clean: BASE.replace("stream 1", "stream 1 group 7").replace("stream 2", "stream 2 group 8"),
@@ -368,6 +376,18 @@ describe("groups, domains and rights: locations and folding", () => {
     expect(doms["smmu.default.gpu"]).toEqual(["gpu"]);
     // One default domain per IOMMU would let `c` read `ba`: the check would then object.
     expect(checksOf(r.diagnostics)).not.toContain("expect-contradiction");
+  });
+
+  test("a scenario attach of a group in a non-default domain: EBUSY at check, at the step", () => {
+    const text =
+      BASE.replace("stream 1", "stream 1 group 7").replace("stream 2", "stream 2 group 7") +
+      "domain dom2 on smmu { aperture 0 .. 4G }\n" +
+      "scenario s {\n  attach gpu to dom2\n  detach dev\n  attach gpu to dom2\n}\n";
+    const ds = check(text).diagnostics.filter((d) => d.check === "scenario-attach-busy");
+    // The first attach is refused (group 7 is in `dom`); after the detach the group may move.
+    const line = text.split("\n").indexOf("  attach gpu to dom2") + 1;
+    expect(ds.map((d) => [d.code, d.span!.line, d.span!.column])).toEqual([["VCM0245", line, 3]]);
+    expect(ds[0]!.message).toContain("EBUSY");
   });
 
   test("a group split across two explicit domains is refused (EBUSY)", () => {

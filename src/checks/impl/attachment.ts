@@ -1,6 +1,8 @@
 /** Devices and domains: one domain per device, one domain per IOMMU group. */
 import type { IrDomain } from "../../ir/types.js";
+import { groupMembers, groupText, groupTransition } from "../../semantics/groups.js";
 import type { CheckImplementation } from "../runner.js";
+import { indexIr } from "./ir-index.js";
 
 export const multipleDomains: CheckImplementation = {
   check: "multiple-domains",
@@ -39,5 +41,39 @@ export const groupSplit: CheckImplementation = {
             { related: [{ span: prev.domain.span, message: `'${prev.domain.name}'` }] },
           );
       }
+  },
+};
+
+/**
+ * Scenario `attach` / `detach` replayed on the groups' domains (the runtime replays them alike,
+ * VCM0433): an attach of a group that is in a domain other than its default is refused (EBUSY).
+ */
+export const scenarioAttachBusy: CheckImplementation = {
+  check: "scenario-attach-busy",
+  run({ ir, report }) {
+    const index = indexIr(ir);
+    const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
+    for (const scenario of ir.scenarios) {
+      const where = new Map<string, IrDomain | undefined>();
+      const domainOf = (device: string) =>
+        where.has(device) ? where.get(device) : index.domainsOfDevice.get(device)?.[0];
+      for (const step of scenario.steps) {
+        if (step.kind !== "attach" && step.kind !== "detach") continue;
+        const ep = endpoints.get(step.device);
+        if (!ep?.mapper) continue;
+        const current = domainOf(ep.name);
+        const move = groupTransition(ep, current, step);
+        if (move.kind === "busy") {
+          report(
+            step.span,
+            `${groupText(ep)} is in '${current!.name}', not its default domain: attaching it elsewhere is refused (EBUSY); \`detach ${ep.name}\` first`,
+            { related: [{ span: current!.span, message: `'${current!.name}'` }] },
+          );
+        } else if (move.kind === "move") {
+          const to = move.to === undefined ? undefined : index.domains.get(move.to);
+          for (const m of groupMembers(ep, ir.endpoints)) where.set(m.name, to);
+        }
+      }
+    }
   },
 };

@@ -8,7 +8,7 @@ import {
   reservedOverlap,
   unsupportedPageSize,
 } from "./addresses.js";
-import { groupSplit, multipleDomains } from "./attachment.js";
+import { groupSplit, multipleDomains, scenarioAttachBusy } from "./attachment.js";
 import {
   containerNotTce,
   lockedLimitExceeded,
@@ -70,4 +70,5 @@ export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
   mapIntoIdentityOrBlocked,
   apertureBeyondInput,
   paBeyondOutput,
+  scenarioAttachBusy,
 ];
