@@ -407,9 +407,11 @@ class ScenarioRun {
         step,
       );
     const mapper = ep.mapper;
-    // Leaving an sPAPR container first (the last group of a mapped container cannot leave).
-    if (current.kind === "windows" && !this.leaveContainer(current.container, ep.group, step))
-      return;
+    // Leaving an sPAPR container first (the last group of a mapped container cannot leave);
+    // for a `detach`, that is all there is (a container group has no default domain).
+    if (current.kind === "windows") {
+      if (!this.leaveContainer(current.container, ep.group, step) || step.kind === "detach") return;
+    }
     const from = "domain" in current ? current.domain : undefined;
     const fromDomain = from ? this.ir.domains.find((d) => d.name === from) : undefined;
     const group = groupText(ep);
