@@ -3,6 +3,7 @@
  * is a `0x` hex string. Together with the pool images it is enough to walk every table without
  * VCM: each table carries its format geometry (entry width, endianness, levels, granule).
  */
+import { createHash } from "node:crypto";
 import type { IrParamValue, IrRange } from "../ir/types.js";
 import type {
   CompiledDomain,
@@ -122,9 +123,18 @@ export function unhex(s: Hex): bigint {
   return BigInt(s);
 }
 
-/** Safe file-name stem for a table or pool name (`c0.ddw`, `frame[2]`). */
+/** Longest file-name stem written; longer names are cut and made unique with a hash. */
+export const MAX_STEM_BYTES = 120;
+
+/**
+ * Safe file-name stem for a table or pool name (`c0.ddw`, `frame[2]`). Names too long for a file
+ * system (NAME_MAX is 255 bytes) keep their first 100 characters and gain a hash of the whole.
+ */
 export function fileStem(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, "_");
+  const stem = name.replace(/[^A-Za-z0-9._-]/g, "_");
+  if (stem.length <= MAX_STEM_BYTES) return stem;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 12);
+  return `${stem.slice(0, 100)}~${hash}`;
 }
 
 function hexRecord(r: Readonly<Record<string, bigint>>): Record<string, Hex> {

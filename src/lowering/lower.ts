@@ -7,7 +7,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import type { CompiledTopology } from "./compiled.js";
-import { LoweringSession } from "./session.js";
+import { LoweringSession, type LoweringProgress } from "./session.js";
 
 export interface LowerResult {
   /** Absent when lowering reported an error. */
@@ -17,9 +17,19 @@ export interface LowerResult {
   session?: LoweringSession;
 }
 
-export function lower(ir: IrTopology, plugins: PluginRegistry): LowerResult {
+export interface LowerOptions {
+  /** Called as pages are mapped (for a progress bar). */
+  progress?: LoweringProgress;
+}
+
+export function lower(
+  ir: IrTopology,
+  plugins: PluginRegistry,
+  options: LowerOptions = {},
+): LowerResult {
   const session = new LoweringSession(ir, plugins);
   const topLevel = ir.mappings.filter((m) => m.scenario === undefined);
+  if (options.progress) session.trackProgress(options.progress, topLevel);
   session.reserveFixed(topLevel);
   session.mapUnityRanges();
   for (const m of topLevel) session.mapMapping(m);

@@ -63,6 +63,12 @@ interface TableState {
   span: Span;
 }
 
+/** The most pages one `map` call is given (a run of more is mapped in slices). */
+const PAGES_PER_CALL = 1 << 18;
+
+/** Progress of a lowering, in 4K pages mapped out of all the top-level mappings ask for. */
+export type LoweringProgress = (done: number, total: number, label: string) => void;
+
 function rangeText(base: bigint, size: bigint): string {
   return `${hex(base)}..${hex(base + size)}`;
 }
@@ -78,6 +84,10 @@ export class LoweringSession {
   private readonly compiledDomains: CompiledDomain[] = [];
   private readonly mappings: CompiledMapping[] = [];
   private readonly domainsByName = new Map<string, IrDomain>();
+
+  private progress: LoweringProgress | undefined;
+  private pagesDone = 0;
+  private pagesTotal = 0;
 
   constructor(
     readonly ir: IrTopology,
@@ -351,6 +361,21 @@ export class LoweringSession {
   // -------------------------------------------------------------------------------------------
   // Mapping
 
+  /** Report progress to `progress` while mapping `mappings` (their sizes make the total). */
+  trackProgress(progress: LoweringProgress, mappings: readonly IrMapping[]): void {
+    this.progress = progress;
+    let total = 0;
+    for (const m of mappings) total += Number(m.source.size / 4096n);
+    this.pagesTotal = total;
+    this.pagesDone = 0;
+  }
+
+  private reportProgress(pageSize: bigint, count: number, what: string): void {
+    if (!this.progress) return;
+    this.pagesDone += Number(pageSize / 4096n) * count;
+    this.progress(this.pagesDone, this.pagesTotal, what);
+  }
+
   /** Reserve the IOVA ranges of fixed (`at 0x...`) mappings, so auto ones avoid them. */
   reserveFixed(mappings: readonly IrMapping[]): void {
     for (const m of mappings) {
@@ -588,8 +613,20 @@ export class LoweringSession {
     try {
       for (const chunk of planned) {
         for (const run of chunk.runs) {
-          state.plugin.map(state.handle, run.iova, run.pa, run.pageSize, run.count, prot, attrs);
-          done.push(run);
+          // Long runs go in slices, so a progress bar moves and a watchdog sees calls end.
+          for (let first = 0; first < run.count; first += PAGES_PER_CALL) {
+            const count = Math.min(PAGES_PER_CALL, run.count - first);
+            const offset = run.pageSize * BigInt(first);
+            const slice = {
+              iova: run.iova + offset,
+              pa: run.pa + offset,
+              pageSize: run.pageSize,
+              count,
+            };
+            state.plugin.map(state.handle, slice.iova, slice.pa, run.pageSize, count, prot, attrs);
+            done.push(slice);
+            this.reportProgress(run.pageSize, count, what);
+          }
         }
       }
     } catch (e) {
