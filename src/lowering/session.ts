@@ -45,6 +45,7 @@ import { ADDRESS_LIMIT, IovaAllocator } from "./iova-allocator.js";
 import { MAX_WINDOWS } from "../semantics/spapr.js";
 import { planPages, type PageRun } from "./page-plan.js";
 import { attrsOf, protOf } from "./protection.js";
+import { grouped, tableBytesNeeded } from "./table-estimate.js";
 
 interface MapperState {
   ir: IrMapper;
@@ -374,6 +375,98 @@ export class LoweringSession {
     if (!this.progress) return;
     this.pagesDone += Number(pageSize / 4096n) * count;
     this.progress(this.pagesDone, this.pagesTotal, what);
+  }
+
+  /**
+   * Count the table pages every table needs for `mappings` and its unity ranges (a lower bound,
+   * from each format's geometry) and refuse, before anything is mapped, a pool they cannot fit
+   * in. Returns false after reporting. Formats without `tableGeometry` are not counted here.
+   */
+  checkPoolCapacity(mappings: readonly IrMapping[]): boolean {
+    const needByPool = new Map<string, number>();
+    const byTable = new Map<string, { fixed: PageRun[]; floating: PageRun[] }>();
+    const runsOf = (name: string) => {
+      let r = byTable.get(name);
+      if (!r) byTable.set(name, (r = { fixed: [], floating: [] }));
+      return r;
+    };
+    for (const d of this.ir.domains) {
+      if (!this.tableStates.has(d.name)) continue;
+      for (const r of d.reserved) {
+        if (r.kind === "unity")
+          runsOf(d.name).fixed.push(
+            ...this.planned(d.name, r.range.base, [{ pa: r.range.base, size: r.range.size }]),
+          );
+      }
+    }
+    for (const m of mappings) {
+      if (m.target.kind === "direct" || !this.tableStates.has(m.target.name)) continue;
+      const runs = runsOf(m.target.name);
+      if (m.iova === "auto") {
+        for (const c of m.source.chunks)
+          runs.floating.push(...this.planned(m.target.name, c.pa, [c], m.pageSize));
+      } else {
+        runs.fixed.push(...this.planned(m.target.name, m.iova, m.source.chunks, m.pageSize));
+      }
+    }
+    for (const [name, runs] of byTable) {
+      const state = this.tableStates.get(name)!;
+      if (!state.plugin.tableGeometry) continue;
+      const c = state.table.context;
+      let need: number;
+      try {
+        const geometry = state.plugin.tableGeometry({
+          params: c.params,
+          aperture: c.aperture,
+          ...(c.window ? { window: c.window } : {}),
+        });
+        need = tableBytesNeeded(geometry, runs.fixed, runs.floating);
+      } catch (e) {
+        this.diagnostics.push(
+          pluginFailure(e, `reading the table geometry of '${name}'`, state.span),
+        );
+        return false;
+      }
+      const pool = this.mapperStates.get(state.table.mapper)!.ir.pool;
+      needByPool.set(pool, (needByPool.get(pool) ?? 0) + need);
+    }
+    let ok = true;
+    for (const [name, need] of needByPool) {
+      const pool = this.allocators.get(name);
+      if (!pool || need <= pool.freeBytes) continue;
+      const ir = this.ir.pools.find((p) => p.name === name)!;
+      const short = Math.ceil((need - pool.freeBytes) / 4096);
+      this.diagnostics.push(
+        loweringDiagnostic(
+          "pool-exhausted",
+          `pool '${name}' is too small for the tables of its mappings: they need ${grouped(Math.ceil(need / 4096))} ` +
+            `4K pages of tables and ${grouped(Math.floor(pool.freeBytes / 4096))} are free, so the pool needs ` +
+            `${grouped(short)} more 4K pages (${grouped(short * 4096)} bytes); nothing was mapped`,
+          ir.span,
+        ),
+      );
+      ok = false;
+    }
+    return ok;
+  }
+
+  /** The page runs of `chunks` placed from `iova` in table `name`; none when they cannot be planned. */
+  private planned(
+    name: string,
+    iova: bigint,
+    chunks: readonly IrChunk[],
+    forced?: bigint,
+  ): PageRun[] {
+    const state = this.tableStates.get(name)!;
+    const out: PageRun[] = [];
+    let at = iova;
+    for (const c of chunks) {
+      const plan = planPages(at, c.pa, c.size, state.pageSizes, forced);
+      if (!Array.isArray(plan)) return [];
+      out.push(...plan);
+      at += c.size;
+    }
+    return out;
   }
 
   /** Reserve the IOVA ranges of fixed (`at 0x...`) mappings, so auto ones avoid them. */
