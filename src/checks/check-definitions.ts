@@ -108,6 +108,15 @@ export const namedChecks: CheckDefinition[] = [
   ),
   check("VCM0224", "unknown-check", "A `// vcm:` directive names no known check.", "warning"),
   {
+    code: "VCM0270",
+    name: "plugin-failed",
+    phase: "check",
+    severity: "error",
+    description:
+      "A plugin threw, or returned a value the plugin API does not allow, while the topology was checked (`validate`, `capabilities`).",
+    fixed: true,
+  },
+  {
     code: "VCM0299",
     name: "internal-error",
     phase: "check",

@@ -1,61 +1,29 @@
 /** `vcm compile FILE -o DIR`: lower a topology to page tables and write them out atomically. */
-import { Command, Option } from "commander";
-import { applySeverityOverrides } from "../checks/runner.js";
-import { OutputError, fsErrorText } from "../compile/output-target.js";
-import {
-  prepareOutput,
-  WriteInterrupted,
-  writeCompileOutputAsync,
-} from "../compile/write-output.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { lower } from "../lowering/lower.js";
-import { checkTopology } from "../pipeline/check-topology.js";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { fsErrorText, OutputError } from "../compile/output-target.js";
+import { prepareOutput } from "../compile/write-output.js";
+import { loadWorkspace } from "../workspace/loader.js";
 import { severityFromFlags } from "./check-command.js";
-import { hasErrors, isUnreadable, printDiagnostics } from "./diagnostics-output.js";
-import { collect, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./exit.js";
+import { runCompileJob, type CompileJob, type CompileOutcome } from "./compile-job.js";
+import { printDiagnostics } from "./diagnostics-output.js";
+import { collect, EXIT_USAGE } from "./exit.js";
+import { DEFAULT_PLUGIN_TIMEOUT_MS, runIsolatedCompile } from "./isolated-compile.js";
 import { progressBar } from "./progress-bar.js";
 
 interface CompileOptions {
   output: string;
   format: "default" | "c";
   force?: boolean;
+  pluginTimeout: number;
   plugin: string[];
   warn: string[];
   error: string[];
 }
 
-function sizeText(bytes: number): string {
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
-  return `${bytes} B`;
-}
-
-function cannotWrite(dir: string, e: unknown): void {
-  const why = e instanceof OutputError ? e.message : fsErrorText(e);
-  process.stderr.write(`vcm: cannot write '${dir}': ${why}\n`);
-  process.exitCode = EXIT_USAGE;
-}
-
-/**
- * Run `write` with SIGINT / SIGTERM turned into a clean stop between two steps (the writer then
- * removes what it made), and the signal re-raised once it has, so the exit status says so.
- */
-async function withSignalsCaught(
-  write: (interrupted: () => string | undefined) => Promise<void>,
-): Promise<string | undefined> {
-  let caught: string | undefined;
-  const on = (signal: NodeJS.Signals) => {
-    caught ??= signal;
-  };
-  process.on("SIGINT", on);
-  process.on("SIGTERM", on);
-  try {
-    await write(() => caught);
-  } finally {
-    process.off("SIGINT", on);
-    process.off("SIGTERM", on);
-  }
-  return caught;
+function secondsOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("a number of seconds > 0");
+  return Math.ceil(n * 1000);
 }
 
 export function registerCompileCommand(program: Command): void {
@@ -71,7 +39,15 @@ export function registerCompileCommand(program: Command): void {
     )
     .option(
       "--force",
-      "replace an -o that is not a previous output (moved aside, never deleted), or `.`, `/`, a directory holding the input",
+      "replace an -o that is not a previous output (it is moved aside, never deleted), or `.`, `/`, a directory holding the input",
+    )
+    .addOption(
+      new Option(
+        "--plugin-timeout <seconds>",
+        "time budget of one third-party plugin call (and of loading and checking)",
+      )
+        .argParser(secondsOption)
+        .default(DEFAULT_PLUGIN_TIMEOUT_MS, "60"),
     )
     .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
     .option("-W, --warn <check>", "make a check a warning; -W no-NAME turns it off", collect, [])
@@ -82,66 +58,50 @@ export function registerCompileCommand(program: Command): void {
         "DIR is a link to a sibling .DIR.vcm-out.* directory, replaced in one rename: at every\n" +
         "instant it is the complete old output or the complete new one.\n" +
         "Nothing is written when the topology has errors; an earlier DIR is then left as it was.\n" +
+        "Third-party plugins run in a worker thread; a call past --plugin-timeout is stopped.\n" +
         "Exit status: 0 written, 1 errors, 2 usage, unreadable input, a refused -o or an I/O error.",
     )
     .action(async (file: string, options: CompileOptions) => {
-      const target = { force: options.force === true, inputFile: file };
+      const job: CompileJob = {
+        file,
+        output: options.output,
+        format: options.format,
+        force: options.force === true,
+        plugins: options.plugin,
+        warn: options.warn,
+        error: options.error,
+        cwd: process.cwd(),
+      };
+      severityFromFlags(job.warn, job.error); // a bad -W / -E is a usage error here, not later
       try {
-        prepareOutput(options.output, target);
+        prepareOutput(job.output, { force: job.force, inputFile: file });
       } catch (e) {
-        cannotWrite(options.output, e);
+        const why = e instanceof OutputError ? e.message : fsErrorText(e);
+        process.stderr.write(`vcm: cannot write '${job.output}': ${why}\n`);
+        process.exitCode = EXIT_USAGE;
         return;
       }
-      const severity = severityFromFlags(options.warn, options.error);
-      const checked = await checkTopology(file, { plugins: options.plugin, severity });
-      if (!checked.ir || hasErrors(checked.diagnostics)) {
-        printDiagnostics(checked.diagnostics, checked.sources);
-        process.exitCode = isUnreadable(checked.diagnostics) ? EXIT_USAGE : EXIT_FAILED;
-        return;
-      }
+      // Read once: the `use` lines say whether third-party code will run.
+      const workspace = loadWorkspace(file, job.cwd);
+      const thirdParty =
+        job.plugins.length > 0 ||
+        workspace.files.some((f) => f.statements.some((s) => s.kind === "use"));
       const bar = progressBar();
-      const result = lower(checked.ir, checked.registry, {
-        progress: (done, total, label) => bar.update(done, total, label),
-      });
-      bar.finish();
-      const lowered: Diagnostic[] = applySeverityOverrides(
-        result.diagnostics,
-        checked.files,
-        severity,
-      );
-      printDiagnostics([...checked.diagnostics, ...lowered], checked.sources);
-      if (!result.compiled || hasErrors(lowered)) {
-        process.exitCode = EXIT_FAILED;
-        return;
-      }
-      const compiled = result.compiled;
-      let signal: string | undefined;
+      const progress = (done: number, total: number, label: string) =>
+        bar.update(done, total, label);
+      let outcome: CompileOutcome;
       try {
-        signal = await withSignalsCaught((interrupted) =>
-          writeCompileOutputAsync(
-            compiled,
-            options.output,
-            { format: options.format, ...target },
-            { interrupted, progress: (p) => bar.update(p.done, p.total, p.label) },
-          ),
-        );
-      } catch (e) {
+        outcome = thirdParty
+          ? await runIsolatedCompile(job, { timeoutMs: options.pluginTimeout, progress })
+          : await runCompileJob(job, { progress, catchSignals: true, workspace });
+      } finally {
         bar.finish();
-        if (e instanceof WriteInterrupted) {
-          process.stderr.write(`vcm: ${e.message}; '${options.output}' left as it was\n`);
-          process.kill(process.pid, e.signal as NodeJS.Signals);
-          return;
-        }
-        cannotWrite(options.output, e);
-        return;
       }
-      bar.finish();
-      const pools = compiled.pools.map((p) => `${p.name} ${sizeText(p.usedBytes)} used`).join(", ");
-      process.stdout.write(
-        `wrote ${options.output}: ${compiled.tables.length} table(s), ${compiled.mappings.length} mapping(s); pools: ${pools}\n`,
-      );
-      process.exitCode = EXIT_OK;
-      // A signal that came after the last step: the output is complete; honour it now.
-      if (signal) process.kill(process.pid, signal as NodeJS.Signals);
+      printDiagnostics(outcome.diagnostics, outcome.sources);
+      process.stderr.write(outcome.stderr);
+      process.stdout.write(outcome.stdout);
+      process.exitCode = outcome.exitCode;
+      // Stopped by a signal (after cleaning up): end the way the signal would have.
+      if (outcome.signal) process.kill(process.pid, outcome.signal as NodeJS.Signals);
     });
 }

@@ -32,7 +32,7 @@ export function lower(
 ): LowerResult {
   // Every plugin result is checked before use; the compiled topology keeps the guarded plugins,
   // so the output writer's calls (describe, tables) are checked too.
-  const session = new LoweringSession(ir, guardRegistry(plugins, options.watch));
+  const session = new LoweringSession(ir, guardRegistry(plugins, options.watch), options.watch);
   const topLevel = ir.mappings.filter((m) => m.scenario === undefined);
   if (options.progress) session.trackProgress(options.progress, topLevel);
   session.reserveFixed(topLevel);

@@ -4,6 +4,7 @@
  * origin and the call. A `CallWatch` (set when third-party code runs in a worker thread) is
  * told which call is active, so a watchdog can name the call a plugin is stuck in.
  */
+import type { Span } from "../diagnostics/span.js";
 import type { PhysicalMemory } from "../plugin-api/physical-memory.js";
 import { PoolExhaustedError, type PoolAllocator } from "../plugin-api/pool-allocator.js";
 import {
@@ -55,6 +56,8 @@ export class PluginThrewError extends Error {
 export interface CallWatch {
   enter(plugin: string, origin: string, call: string): void;
   leave(): void;
+  /** What the compiler is doing and where in the source (the calls that follow are for it). */
+  subject?(what: string, span?: Span): void;
 }
 
 function isU64(v: unknown): v is bigint {

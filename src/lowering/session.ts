@@ -41,6 +41,7 @@ import {
   type EndpointRoute,
 } from "./compiled.js";
 import { hex, loweringDiagnostic, pluginFailure } from "./diagnostics.js";
+import type { CallWatch } from "./plugin-guard.js";
 import { ADDRESS_LIMIT, IovaAllocator } from "./iova-allocator.js";
 import { MAX_WINDOWS } from "../semantics/spapr.js";
 import { planPages, type PageRun } from "./page-plan.js";
@@ -93,6 +94,8 @@ export class LoweringSession {
   constructor(
     readonly ir: IrTopology,
     private readonly plugins: PluginRegistry,
+    /** Told what is being lowered (a worker's watchdog names it if a plugin call hangs). */
+    private readonly watch?: CallWatch,
   ) {
     for (const pool of ir.pools) {
       this.memory.allowWrites(pool.range.base, pool.range.size);
@@ -125,6 +128,7 @@ export class LoweringSession {
         continue;
       }
       let caps: Capabilities;
+      this.watch?.subject?.(`reading the capabilities of '${m.name}'`, m.span);
       try {
         caps = plugin.capabilities(m.params);
       } catch (e) {
@@ -186,6 +190,7 @@ export class LoweringSession {
     const domainId = mapper.nextDomainId++;
     let handle: TableHandle;
     let registers: Record<string, bigint>;
+    this.watch?.subject?.(`creating the table of '${name}'`, span);
     try {
       handle = mapper.plugin.create(this.memory, pool, {
         params: mapper.ir.params,
@@ -348,6 +353,7 @@ export class LoweringSession {
       }
       const pool = this.allocators.get(mapper.ir.pool);
       if (!pool) continue;
+      this.watch?.subject?.(`binding the devices of '${name}'`, mapper.ir.span);
       try {
         const bound = mapper.plugin.bindDevices(this.memory, pool, mapper.ir.params, bindings);
         this.instances.set(name, bound.handle);
@@ -414,6 +420,7 @@ export class LoweringSession {
       if (!state.plugin.tableGeometry) continue;
       const c = state.table.context;
       let need: number;
+      this.watch?.subject?.(`reading the table geometry of '${name}'`, state.span);
       try {
         const geometry = state.plugin.tableGeometry({
           params: c.params,
@@ -703,6 +710,7 @@ export class LoweringSession {
       at += c.size;
     }
     const done: PageRun[] = [];
+    this.watch?.subject?.(what, span);
     try {
       for (const chunk of planned) {
         for (const run of chunk.runs) {
@@ -770,6 +778,7 @@ export class LoweringSession {
     }
     const state = this.tableStates.get(record.table);
     if (!state) return false;
+    this.watch?.subject?.(`unmapping mapping #${record.id}`, span);
     try {
       for (const c of record.chunks) state.plugin.unmap(state.handle, c.iova, c.size);
     } catch (e) {
