@@ -37,10 +37,16 @@ function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)]!;
 }
 
-function mutateOnce(text: string, r: () => number): string {
+function mutateOnce(text: string, r: () => number, donors: readonly string[]): string {
   const lines = text.split("\n");
   const i = Math.floor(r() * lines.length);
-  switch (Math.floor(r() * 7)) {
+  switch (Math.floor(r() * (donors.length > 0 ? 8 : 7))) {
+    case 7: {
+      // A line of another sample: declarations meet formats and shapes they were not written for.
+      const donor = pick(r, donors).split("\n");
+      lines.splice(i, 0, pick(r, donor));
+      return lines.join("\n");
+    }
     case 0:
       lines.splice(i, 1);
       return lines.join("\n");
@@ -76,10 +82,10 @@ function mutateOnce(text: string, r: () => number): string {
   }
 }
 
-/** `text` with one to three mutations. */
-export function mutate(text: string, r: () => number): string {
+/** `text` with one to three mutations (lines of `donors` may be spliced in). */
+export function mutate(text: string, r: () => number, donors: readonly string[] = []): string {
   let out = text;
   const n = 1 + Math.floor(r() * 3);
-  for (let k = 0; k < n; k++) out = mutateOnce(out, r);
+  for (let k = 0; k < n; k++) out = mutateOnce(out, r, donors);
   return out;
 }
