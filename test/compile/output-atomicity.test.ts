@@ -27,7 +27,6 @@ import {
   writeCompileOutput,
 } from "../../src/compile/write-output.js";
 import type { IrTopology } from "../../src/ir/types.js";
-import type { CompiledTopology } from "../../src/lowering/compiled.js";
 import { lower } from "../../src/lowering/lower.js";
 import { PluginRegistry } from "../../src/plugin-host/registry.js";
 import { createFakeRadix } from "../fixtures/lowering/fake-radix.js";
