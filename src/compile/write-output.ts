@@ -93,7 +93,7 @@ export function prepareOutput(dir: string, options: WriteOptions = {}): void {
   const fs = options.fs ?? realFsOps;
   const pid = options.pid ?? process.pid;
   const names = outputNames(dir, pid);
-  if (Buffer.byteLength(names.base) > 0) preflightParent(fs, names, pid);
+  preflightParent(fs, names, pid);
   cleanStaleSiblings(names, fs, pid, options.isAlive);
   checkTarget(fs, names, options);
 }

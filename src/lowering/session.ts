@@ -41,7 +41,7 @@ import {
   type EndpointRoute,
 } from "./compiled.js";
 import { hex, loweringDiagnostic, pluginFailure } from "./diagnostics.js";
-import type { CallWatch } from "./plugin-guard.js";
+import { PluginThrewError, type CallWatch } from "./plugin-guard.js";
 import { ADDRESS_LIMIT, IovaAllocator } from "./iova-allocator.js";
 import { MAX_WINDOWS } from "../semantics/spapr.js";
 import { planPages, type PageRun } from "./page-plan.js";
@@ -202,11 +202,12 @@ export class LoweringSession {
       registers = mapper.plugin.registers(handle);
     } catch (e) {
       // A window-capable format refuses a geometry with a RangeError: that is the input's fault.
-      if (mapper.caps.windows && e instanceof RangeError)
+      const thrown = e instanceof PluginThrewError ? e.thrown : e;
+      if (mapper.caps.windows && thrown instanceof RangeError)
         this.diagnostics.push(
           loweringDiagnostic(
             "window-rejected",
-            `'${mapper.ir.format}' refuses the window of '${name}': ${e.message}`,
+            `'${mapper.ir.format}' refuses the window of '${name}': ${thrown.message}`,
             span,
           ),
         );
