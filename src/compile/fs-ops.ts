@@ -19,6 +19,7 @@ import {
   writeSync,
   type Stats,
 } from "node:fs";
+import { dirname, resolve } from "node:path";
 
 export interface FsOps {
   mkdir(path: string): void;
@@ -54,7 +55,11 @@ export const realFsOps: FsOps = {
   truncate: (fd, size) => ftruncateSync(fd, size),
   close: (fd) => closeSync(fd),
   rename: (from, to) => renameSync(from, to),
-  symlink: (target, path) => symlinkSync(target, path, "junction"),
+  // A relative link (the output moves with its parent); Windows junctions need an absolute one.
+  symlink: (target, path) =>
+    process.platform === "win32"
+      ? symlinkSync(resolve(dirname(path), target), path, "junction")
+      : symlinkSync(target, path),
   remove: (path) => rmSync(path, { recursive: true, force: true }),
   lstat: (path) => {
     try {

@@ -8,7 +8,7 @@
  * new output replaces an old one with a single rename of the link (see write-output.ts).
  */
 import { randomBytes } from "node:crypto";
-import { basename, dirname, join, parse, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, parse, resolve, sep } from "node:path";
 import type { FsOps } from "./fs-ops.js";
 
 /** A refusal or an impossible place: printed as `vcm: cannot write 'DIR': message`, exit 2. */
@@ -110,7 +110,9 @@ export function inspectTarget(fs: FsOps, names: OutputNames): TargetInfo {
   const st = fs.lstat(names.dir);
   if (!st) return { kind: "absent" };
   if (st.isSymbolicLink()) {
-    const target = fs.readlink(names.dir);
+    const link = fs.readlink(names.dir);
+    // A bare sibling name (or, for a Windows junction, its absolute path).
+    const target = isAbsolute(link) && dirname(link) === names.parent ? basename(link) : link;
     const m = siblingPattern(names.base).exec(target);
     if (m && m[1] === "out" && holdsManifest(fs, join(names.parent, target))) {
       return { kind: "output-link", linkTarget: target };
