@@ -146,6 +146,15 @@ export const namedChecks: CheckDefinition[] = [
     "A scenario `attach` moves a group already in a domain other than its default (EBUSY): `detach` it first.",
   ),
   {
+    code: "VCM0270",
+    name: "plugin-failed",
+    phase: "check",
+    severity: "error",
+    description:
+      "A plugin threw, or returned a value the plugin API does not allow, while the topology was checked (`validate`, `capabilities`).",
+    fixed: true,
+  },
+  {
     code: "VCM0299",
     name: "internal-error",
     phase: "check",

@@ -1,24 +1,29 @@
 /** `vcm compile FILE -o DIR`: lower a topology to page tables and write them out atomically. */
-import { Command, Option } from "commander";
-import { applySeverityOverrides } from "../checks/runner.js";
-import { compileToDirectory } from "../compile/index.js";
-import { checkTopology } from "../pipeline/check-topology.js";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { fsErrorText, OutputError } from "../compile/output-target.js";
+import { prepareOutput } from "../compile/write-output.js";
+import { loadWorkspace } from "../workspace/loader.js";
 import { severityFromFlags } from "./check-command.js";
-import { hasErrors, isUnreadable, printDiagnostics } from "./diagnostics-output.js";
-import { collect, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./exit.js";
+import { runCompileJob, type CompileJob, type CompileOutcome } from "./compile-job.js";
+import { printDiagnostics } from "./diagnostics-output.js";
+import { collect, EXIT_USAGE } from "./exit.js";
+import { DEFAULT_PLUGIN_TIMEOUT_MS, runIsolatedCompile } from "./isolated-compile.js";
+import { progressBar } from "./progress-bar.js";
 
 interface CompileOptions {
   output: string;
   format: "default" | "c";
+  force?: boolean;
+  pluginTimeout: number;
   plugin: string[];
   warn: string[];
   error: string[];
 }
 
-function sizeText(bytes: number): string {
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
-  return `${bytes} B`;
+function secondsOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("a number of seconds > 0");
+  return Math.ceil(n * 1000);
 }
 
 export function registerCompileCommand(program: Command): void {
@@ -32,46 +37,71 @@ export function registerCompileCommand(program: Command): void {
         .choices(["default", "c"])
         .default("default"),
     )
+    .option(
+      "--force",
+      "replace an -o that is not a previous output (it is moved aside, never deleted), or `.`, `/`, a directory holding the input",
+    )
+    .addOption(
+      new Option(
+        "--plugin-timeout <seconds>",
+        "time budget of one third-party plugin call (and of loading and checking)",
+      )
+        .argParser(secondsOption)
+        .default(DEFAULT_PLUGIN_TIMEOUT_MS, "60"),
+    )
     .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
     .option("-W, --warn <check>", "make a check a warning; -W no-NAME turns it off", collect, [])
     .option("-E, --error <check>", "make a check an error", collect, [])
     .addHelpText(
       "after",
       "\nWrites DIR/manifest.json, DIR/pools/<pool>.bin, DIR/domains/<domain>.txt (docs/MANIFEST.md).\n" +
+        "DIR is a link to a sibling .DIR.vcm-out.* directory, replaced in one rename: at every\n" +
+        "instant it is the complete old output or the complete new one.\n" +
         "Nothing is written when the topology has errors; an earlier DIR is then left as it was.\n" +
-        "Exit status: 0 written, 1 errors, 2 usage, unreadable input or an I/O error.",
+        "Third-party plugins run in a worker thread; a call past --plugin-timeout is stopped.\n" +
+        "Exit status: 0 written, 1 errors, 2 usage, unreadable input, a refused -o or an I/O error.",
     )
     .action(async (file: string, options: CompileOptions) => {
-      const severity = severityFromFlags(options.warn, options.error);
-      const checked = await checkTopology(file, { plugins: options.plugin, severity });
-      if (!checked.ir || hasErrors(checked.diagnostics)) {
-        printDiagnostics(checked.diagnostics, checked.sources);
-        process.exitCode = isUnreadable(checked.diagnostics) ? EXIT_USAGE : EXIT_FAILED;
-        return;
-      }
-      let result;
+      const job: CompileJob = {
+        file,
+        output: options.output,
+        format: options.format,
+        force: options.force === true,
+        plugins: options.plugin,
+        warn: options.warn,
+        error: options.error,
+        cwd: process.cwd(),
+      };
+      severityFromFlags(job.warn, job.error); // a bad -W / -E is a usage error here, not later
       try {
-        result = compileToDirectory(checked.ir, checked.registry, options.output, {
-          format: options.format,
-        });
+        prepareOutput(job.output, { force: job.force, inputFile: file });
       } catch (e) {
-        printDiagnostics(checked.diagnostics, checked.sources);
-        const why = e instanceof Error ? e.message : String(e);
-        process.stderr.write(`vcm: cannot write '${options.output}': ${why}\n`);
+        const why = e instanceof OutputError ? e.message : fsErrorText(e);
+        process.stderr.write(`vcm: cannot write '${job.output}': ${why}\n`);
         process.exitCode = EXIT_USAGE;
         return;
       }
-      const lowered = applySeverityOverrides(result.diagnostics, checked.files, severity);
-      printDiagnostics([...checked.diagnostics, ...lowered], checked.sources);
-      if (!result.written || !result.compiled || hasErrors(lowered)) {
-        process.exitCode = EXIT_FAILED;
-        return;
+      // Read once: the `use` lines say whether third-party code will run.
+      const workspace = loadWorkspace(file, job.cwd);
+      const thirdParty =
+        job.plugins.length > 0 ||
+        workspace.files.some((f) => f.statements.some((s) => s.kind === "use"));
+      const bar = progressBar();
+      const progress = (done: number, total: number, label: string) =>
+        bar.update(done, total, label);
+      let outcome: CompileOutcome;
+      try {
+        outcome = thirdParty
+          ? await runIsolatedCompile(job, { timeoutMs: options.pluginTimeout, progress })
+          : await runCompileJob(job, { progress, catchSignals: true, workspace });
+      } finally {
+        bar.finish();
       }
-      const c = result.compiled;
-      const pools = c.pools.map((p) => `${p.name} ${sizeText(p.usedBytes)} used`).join(", ");
-      process.stdout.write(
-        `wrote ${options.output}: ${c.tables.length} table(s), ${c.mappings.length} mapping(s); pools: ${pools}\n`,
-      );
-      process.exitCode = EXIT_OK;
+      printDiagnostics(outcome.diagnostics, outcome.sources);
+      process.stderr.write(outcome.stderr);
+      process.stdout.write(outcome.stdout);
+      process.exitCode = outcome.exitCode;
+      // Stopped by a signal (after cleaning up): end the way the signal would have.
+      if (outcome.signal) process.kill(process.pid, outcome.signal as NodeJS.Signals);
     });
 }

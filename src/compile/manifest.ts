@@ -3,6 +3,7 @@
  * is a `0x` hex string. Together with the pool images it is enough to walk every table without
  * VCM: each table carries its format geometry (entry width, endianness, levels, granule).
  */
+import { createHash } from "node:crypto";
 import type { IrParamValue, IrRange } from "../ir/types.js";
 import type {
   CompiledDomain,
@@ -13,7 +14,7 @@ import type {
   LeafCounts,
 } from "../lowering/compiled.js";
 import { attrsText, protText } from "../lowering/protection.js";
-import type { ParamSchema, VcmPlugin } from "../plugin-api/types.js";
+import type { ParamSchema, TableContext, VcmPlugin } from "../plugin-api/types.js";
 
 export const MANIFEST_VERSION = 1;
 
@@ -34,6 +35,44 @@ export interface ManifestGeometry {
   outside?: "passthrough" | "blocked";
 }
 
+export interface TablePageRun {
+  pa: Hex;
+  bytes: number;
+  level: number;
+  count?: number;
+}
+
+/** The table pages of one table, sorted by address, adjacent ones of one level and size merged. */
+function tablePageRuns(
+  plugin: VcmPlugin,
+  compiled: CompiledTopology,
+  context: TableContext,
+): TablePageRun[] {
+  const pas: number[] = [];
+  const meta: number[] = [];
+  plugin.tables(compiled.memory, context, (pa, bytes, level) => {
+    pas.push(Number(pa));
+    meta.push(bytes * 64 + level);
+  });
+  const order = [...pas.keys()].sort((a, b) => pas[a]! - pas[b]! || meta[a]! - meta[b]!);
+  const out: TablePageRun[] = [];
+  let last: { pa: number; meta: number; run: TablePageRun } | undefined;
+  for (const i of order) {
+    const pa = pas[i]!;
+    const m = meta[i]!;
+    const bytes = Math.floor(m / 64);
+    if (last && last.meta === m && pa === last.pa + bytes) {
+      last.run.count = (last.run.count ?? 1) + 1;
+      last.pa = pa;
+      continue;
+    }
+    const run: TablePageRun = { pa: hex(BigInt(pa)), bytes, level: m % 64 };
+    out.push(run);
+    last = { pa, meta: m, run };
+  }
+  return out;
+}
+
 export interface ManifestTable {
   name: string;
   kind: "domain" | "cpu" | "window";
@@ -46,8 +85,11 @@ export interface ManifestTable {
   aperture: { base: Hex; size: Hex };
   window?: { base: Hex; size: Hex; pageSize: Hex; levels: number; hostPageSize?: Hex };
   geometry: ManifestGeometry;
-  /** Every table page reachable from the root, in walk order. */
-  tablePages: { pa: Hex; bytes: number; level: number }[];
+  /**
+   * Every table page reachable from the root, by address; `count` (absent when 1) adjacent
+   * pages of one level and size make one entry, so the list grows with the tables, not leaves.
+   */
+  tablePages: TablePageRun[];
   /** Leaves by page size (hex): the TLB footprint. */
   leafCounts: Record<Hex, number>;
   /** The decoded dump, relative to the output directory. */
@@ -122,9 +164,18 @@ export function unhex(s: Hex): bigint {
   return BigInt(s);
 }
 
-/** Safe file-name stem for a table or pool name (`c0.ddw`, `frame[2]`). */
+/** Longest file-name stem written; longer names are cut and made unique with a hash. */
+export const MAX_STEM_BYTES = 120;
+
+/**
+ * Safe file-name stem for a table or pool name (`c0.ddw`, `frame[2]`). Names too long for a file
+ * system (NAME_MAX is 255 bytes) keep their first 100 characters and gain a hash of the whole.
+ */
 export function fileStem(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, "_");
+  const stem = name.replace(/[^A-Za-z0-9._-]/g, "_");
+  if (stem.length <= MAX_STEM_BYTES) return stem;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 12);
+  return `${stem.slice(0, 100)}~${hash}`;
 }
 
 function hexRecord(r: Readonly<Record<string, bigint>>): Record<string, Hex> {
@@ -309,10 +360,7 @@ export function buildManifest(compiled: CompiledTopology): Manifest {
   const irMapperOf = new Map(compiled.ir.mappers.map((m) => [m.name, m]));
   const tables: ManifestTable[] = compiled.tables.map((t) => {
     const plugin = pluginFor(compiled, t.format);
-    const pages: ManifestTable["tablePages"] = [];
-    plugin.tables(compiled.memory, t.context, (pa, bytes, level) =>
-      pages.push({ pa: hex(pa), bytes, level }),
-    );
+    const pages = tablePageRuns(plugin, compiled, t.context);
     const c = t.context;
     return {
       name: t.name,

@@ -101,6 +101,33 @@ export const loweringChecks: CheckDefinition[] = [
     fixed: true,
   },
   ...spaprLoweringChecks,
+  {
+    code: "VCM0321",
+    name: "plugin-returned-invalid",
+    phase: "lower",
+    severity: "error",
+    description:
+      "A plugin returned a value the plugin API does not allow (a wrong type, an out-of-range number, too many items); nothing is written.",
+    fixed: true,
+  },
+  {
+    code: "VCM0322",
+    name: "plugin-timeout",
+    phase: "lower",
+    severity: "error",
+    description:
+      "A third-party plugin call ran past its time budget (`--plugin-timeout`); the compile is stopped and nothing is written.",
+    fixed: true,
+  },
+  {
+    code: "VCM0323",
+    name: "plugin-worker-failed",
+    phase: "lower",
+    severity: "error",
+    description:
+      "The worker thread running third-party plugins stopped (out of memory, a crash) before the compile finished; nothing is written.",
+    fixed: true,
+  },
 ];
 
 /** The definition for `name` (the lowering only reports codes it defines). */

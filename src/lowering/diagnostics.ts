@@ -4,6 +4,7 @@ import type { Span } from "../diagnostics/span.js";
 import { PoolExhaustedError } from "../plugin-api/pool-allocator.js";
 import { MappingError } from "../plugin-api/types.js";
 import { loweringCheck } from "./checks.js";
+import { PluginContractError, PluginThrewError } from "./plugin-guard.js";
 
 export function loweringDiagnostic(check: string, message: string, span?: Span): Diagnostic {
   const def = loweringCheck(check);
@@ -29,6 +30,12 @@ export function pluginFailure(error: unknown, what: string, span?: Span): Diagno
       `the format refuses ${what} (${error.code}): ${error.message}`,
       span,
     );
+  }
+  if (error instanceof PluginContractError) {
+    return loweringDiagnostic("plugin-returned-invalid", `${error.message} (while ${what})`, span);
+  }
+  if (error instanceof PluginThrewError) {
+    return loweringDiagnostic("plugin-internal-error", `${error.message} (while ${what})`, span);
   }
   const message = error instanceof Error ? error.message : String(error);
   return loweringDiagnostic(

@@ -41,11 +41,13 @@ import {
   type EndpointRoute,
 } from "./compiled.js";
 import { hex, loweringDiagnostic, pluginFailure } from "./diagnostics.js";
+import { PluginThrewError, type CallWatch } from "./plugin-guard.js";
 import { ADDRESS_LIMIT, IovaAllocator } from "./iova-allocator.js";
 import { MAX_WINDOWS } from "../semantics/spapr.js";
 import { planPages, type PageRun } from "./page-plan.js";
 import { attrsOf, protOf } from "./protection.js";
 import { requestProt } from "../plugin-api/rights.js";
+import { grouped, tableBytesNeeded } from "./table-estimate.js";
 
 interface MapperState {
   ir: IrMapper;
@@ -64,6 +66,12 @@ interface TableState {
   span: Span;
 }
 
+/** The most pages one `map` call is given (a run of more is mapped in slices). */
+const PAGES_PER_CALL = 1 << 18;
+
+/** Progress of a lowering, in 4K pages mapped out of all the top-level mappings ask for. */
+export type LoweringProgress = (done: number, total: number, label: string) => void;
+
 function rangeText(base: bigint, size: bigint): string {
   return `${hex(base)}..${hex(base + size)}`;
 }
@@ -80,9 +88,15 @@ export class LoweringSession {
   private readonly mappings: CompiledMapping[] = [];
   private readonly domainsByName = new Map<string, IrDomain>();
 
+  private progress: LoweringProgress | undefined;
+  private pagesDone = 0;
+  private pagesTotal = 0;
+
   constructor(
     readonly ir: IrTopology,
     private readonly plugins: PluginRegistry,
+    /** Told what is being lowered (a worker's watchdog names it if a plugin call hangs). */
+    private readonly watch?: CallWatch,
   ) {
     for (const pool of ir.pools) {
       this.memory.allowWrites(pool.range.base, pool.range.size);
@@ -115,6 +129,7 @@ export class LoweringSession {
         continue;
       }
       let caps: Capabilities;
+      this.watch?.subject?.(`reading the capabilities of '${m.name}'`, m.span);
       try {
         caps = plugin.capabilities(m.params);
       } catch (e) {
@@ -176,6 +191,7 @@ export class LoweringSession {
     const domainId = mapper.nextDomainId++;
     let handle: TableHandle;
     let registers: Record<string, bigint>;
+    this.watch?.subject?.(`creating the table of '${name}'`, span);
     try {
       handle = mapper.plugin.create(this.memory, pool, {
         params: mapper.ir.params,
@@ -187,11 +203,12 @@ export class LoweringSession {
       registers = mapper.plugin.registers(handle);
     } catch (e) {
       // A window-capable format refuses a geometry with a RangeError: that is the input's fault.
-      if (mapper.caps.windows && e instanceof RangeError)
+      const thrown = e instanceof PluginThrewError ? e.thrown : e;
+      if (mapper.caps.windows && thrown instanceof RangeError)
         this.diagnostics.push(
           loweringDiagnostic(
             "window-rejected",
-            `'${mapper.ir.format}' refuses the window of '${name}': ${e.message}`,
+            `'${mapper.ir.format}' refuses the window of '${name}': ${thrown.message}`,
             span,
           ),
         );
@@ -337,6 +354,7 @@ export class LoweringSession {
       }
       const pool = this.allocators.get(mapper.ir.pool);
       if (!pool) continue;
+      this.watch?.subject?.(`binding the devices of '${name}'`, mapper.ir.span);
       try {
         const bound = mapper.plugin.bindDevices(this.memory, pool, mapper.ir.params, bindings);
         this.instances.set(name, bound.handle);
@@ -350,6 +368,114 @@ export class LoweringSession {
 
   // -------------------------------------------------------------------------------------------
   // Mapping
+
+  /** Report progress to `progress` while mapping `mappings` (their sizes make the total). */
+  trackProgress(progress: LoweringProgress, mappings: readonly IrMapping[]): void {
+    this.progress = progress;
+    let total = 0;
+    for (const m of mappings) total += Number(m.source.size / 4096n);
+    this.pagesTotal = total;
+    this.pagesDone = 0;
+  }
+
+  private reportProgress(pageSize: bigint, count: number, what: string): void {
+    if (!this.progress) return;
+    this.pagesDone += Number(pageSize / 4096n) * count;
+    this.progress(this.pagesDone, this.pagesTotal, what);
+  }
+
+  /**
+   * Count the table pages every table needs for `mappings` and its unity ranges (a lower bound,
+   * from each format's geometry) and refuse, before anything is mapped, a pool they cannot fit
+   * in. Returns false after reporting. Formats without `tableGeometry` are not counted here.
+   */
+  checkPoolCapacity(mappings: readonly IrMapping[]): boolean {
+    const needByPool = new Map<string, number>();
+    const byTable = new Map<string, { fixed: PageRun[]; floating: PageRun[] }>();
+    const runsOf = (name: string) => {
+      let r = byTable.get(name);
+      if (!r) byTable.set(name, (r = { fixed: [], floating: [] }));
+      return r;
+    };
+    for (const d of this.ir.domains) {
+      if (!this.tableStates.has(d.name)) continue;
+      for (const r of d.reserved) {
+        if (r.kind === "unity")
+          runsOf(d.name).fixed.push(
+            ...this.planned(d.name, r.range.base, [{ pa: r.range.base, size: r.range.size }]),
+          );
+      }
+    }
+    for (const m of mappings) {
+      if (m.target.kind === "direct" || !this.tableStates.has(m.target.name)) continue;
+      const runs = runsOf(m.target.name);
+      if (m.iova === "auto") {
+        for (const c of m.source.chunks)
+          runs.floating.push(...this.planned(m.target.name, c.pa, [c], m.pageSize));
+      } else {
+        runs.fixed.push(...this.planned(m.target.name, m.iova, m.source.chunks, m.pageSize));
+      }
+    }
+    for (const [name, runs] of byTable) {
+      const state = this.tableStates.get(name)!;
+      if (!state.plugin.tableGeometry) continue;
+      const c = state.table.context;
+      let need: number;
+      this.watch?.subject?.(`reading the table geometry of '${name}'`, state.span);
+      try {
+        const geometry = state.plugin.tableGeometry({
+          params: c.params,
+          aperture: c.aperture,
+          ...(c.window ? { window: c.window } : {}),
+        });
+        need = tableBytesNeeded(geometry, runs.fixed, runs.floating);
+      } catch (e) {
+        this.diagnostics.push(
+          pluginFailure(e, `reading the table geometry of '${name}'`, state.span),
+        );
+        return false;
+      }
+      const pool = this.mapperStates.get(state.table.mapper)!.ir.pool;
+      needByPool.set(pool, (needByPool.get(pool) ?? 0) + need);
+    }
+    let ok = true;
+    for (const [name, need] of needByPool) {
+      const pool = this.allocators.get(name);
+      if (!pool || need <= pool.freeBytes) continue;
+      const ir = this.ir.pools.find((p) => p.name === name)!;
+      const short = Math.ceil((need - pool.freeBytes) / 4096);
+      this.diagnostics.push(
+        loweringDiagnostic(
+          "pool-exhausted",
+          `pool '${name}' is too small for the tables of its mappings: they need ${grouped(Math.ceil(need / 4096))} ` +
+            `4K pages of tables and ${grouped(Math.floor(pool.freeBytes / 4096))} are free, so the pool needs ` +
+            `${grouped(short)} more 4K pages (${grouped(short * 4096)} bytes); nothing was mapped`,
+          ir.span,
+        ),
+      );
+      ok = false;
+    }
+    return ok;
+  }
+
+  /** The page runs of `chunks` placed from `iova` in table `name`; none when they cannot be planned. */
+  private planned(
+    name: string,
+    iova: bigint,
+    chunks: readonly IrChunk[],
+    forced?: bigint,
+  ): PageRun[] {
+    const state = this.tableStates.get(name)!;
+    const out: PageRun[] = [];
+    let at = iova;
+    for (const c of chunks) {
+      const plan = planPages(at, c.pa, c.size, state.pageSizes, forced);
+      if (!Array.isArray(plan)) return [];
+      out.push(...plan);
+      at += c.size;
+    }
+    return out;
+  }
 
   /** Reserve the IOVA ranges of fixed (`at 0x...`) mappings, so auto ones avoid them. */
   reserveFixed(mappings: readonly IrMapping[]): void {
@@ -588,11 +714,24 @@ export class LoweringSession {
       at += c.size;
     }
     const done: PageRun[] = [];
+    this.watch?.subject?.(what, span);
     try {
       for (const chunk of planned) {
         for (const run of chunk.runs) {
-          state.plugin.map(state.handle, run.iova, run.pa, run.pageSize, run.count, prot, attrs);
-          done.push(run);
+          // Long runs go in slices, so a progress bar moves and a watchdog sees calls end.
+          for (let first = 0; first < run.count; first += PAGES_PER_CALL) {
+            const count = Math.min(PAGES_PER_CALL, run.count - first);
+            const offset = run.pageSize * BigInt(first);
+            const slice = {
+              iova: run.iova + offset,
+              pa: run.pa + offset,
+              pageSize: run.pageSize,
+              count,
+            };
+            state.plugin.map(state.handle, slice.iova, slice.pa, run.pageSize, count, prot, attrs);
+            done.push(slice);
+            this.reportProgress(run.pageSize, count, what);
+          }
         }
       }
     } catch (e) {
@@ -643,6 +782,7 @@ export class LoweringSession {
     }
     const state = this.tableStates.get(record.table);
     if (!state) return false;
+    this.watch?.subject?.(`unmapping mapping #${record.id}`, span);
     try {
       for (const c of record.chunks) state.plugin.unmap(state.handle, c.iova, c.size);
     } catch (e) {

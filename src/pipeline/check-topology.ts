@@ -8,11 +8,12 @@ import { checkTopology as checkFiles } from "../checks/check-topology.js";
 import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
+import { guardRegistry } from "../lowering/plugin-guard.js";
 import { builtinRegistry } from "../plugin-host/builtins.js";
 import { loadPlugins, type PluginRequest } from "../plugin-host/load.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import type { SourceFile } from "../syntax/ast.js";
-import { loadWorkspace } from "../workspace/loader.js";
+import { loadWorkspace, type LoadedWorkspace } from "../workspace/loader.js";
 
 export interface CheckTopologyOptions {
   /** `--plugin` specifiers, resolved against `cwd`. */
@@ -21,6 +22,8 @@ export interface CheckTopologyOptions {
   cwd?: string;
   /** An existing registry to extend (tests, the language server); default: the built-ins. */
   registry?: PluginRegistry;
+  /** The files of `path`, when already loaded (the CLI reads them once to see `use` lines). */
+  workspace?: LoadedWorkspace;
 }
 
 export interface CheckedTopology {
@@ -49,7 +52,7 @@ export async function checkTopology(
       registry,
     )),
   );
-  const workspace = loadWorkspace(path, cwd);
+  const workspace = options.workspace ?? loadWorkspace(path, cwd);
   early.push(...workspace.diagnostics);
 
   const uses: PluginRequest[] = [];
@@ -72,7 +75,8 @@ export async function checkTopology(
     result.diagnostics = applySeverityOverrides(early, [], severity);
     return result;
   }
-  const checked = checkFiles(workspace.files, registry, severity, early);
+  // Checks call plugins (validate, capabilities): through the guard, so garbage is a diagnostic.
+  const checked = checkFiles(workspace.files, guardRegistry(registry), severity, early);
   result.ir = checked.ir;
   result.diagnostics = checked.diagnostics;
   return result;

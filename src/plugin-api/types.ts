@@ -142,6 +142,24 @@ export interface WindowGeometry {
   hostPageSize?: bigint;
 }
 
+/** One level of a radix table, as `tableGeometry` reports it. */
+export interface TableGeometryLevel {
+  /** Lowest input-address bit this level's index covers (12 for a 4K last level). */
+  shift: number;
+  /** Index bits: a table of this level has 2^bits entries. */
+  bits: number;
+  /** Bytes allocated for one table of this level. */
+  tableBytes: number;
+  /** log2 of the page sizes a leaf at this level may map. */
+  pageShifts: readonly number[];
+}
+
+export interface TableGeometry {
+  levels: readonly TableGeometryLevel[];
+  /** Start of the translated input range (the table indexes `iova - iovaBase`); default 0. */
+  iovaBase?: bigint;
+}
+
 /** A live table owned by a plugin. `root` is the physical address of the top-level table. */
 export interface TableHandle {
   readonly root: bigint;
@@ -281,6 +299,12 @@ export interface VcmPlugin {
     params: PluginParams,
     bindings: DeviceBinding[],
   ): { handle: InstanceHandle; registers: Record<string, bigint> };
+  /**
+   * The radix shape of the table `create` would build for these options, root first (optional).
+   * With it the compiler counts the table pages every mapping needs and refuses a pool that is
+   * too small before anything is mapped, saying by how much. `defineRadixPlugin` supplies it.
+   */
+  tableGeometry?(options: Pick<CreateOptions, "params" | "aperture" | "window">): TableGeometry;
   /** Resolve a device's table root through the instance structures, from bytes (optional). */
   lookupDevice?(
     memory: PhysicalMemory,

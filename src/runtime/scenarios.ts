@@ -212,8 +212,8 @@ class ScenarioRun {
     const m = step.mapping;
     if (m.target.kind === "window") {
       const chunks = m.source.chunks.map((x) => ({ iova: 0n, pa: x.pa, size: x.size, runs: [] }));
-      if (!checkWindowMapping(this.spapr, { id: m.id, chunks, target: m.target }, this.sink))
-        return;
+      const mapping = { id: m.id, chunks, target: m.target };
+      if (!checkWindowMapping(this.spapr, mapping, this.sink, m.span)) return;
     }
     const from = this.session.diagnostics.length;
     const record = this.session.mapMapping(m);

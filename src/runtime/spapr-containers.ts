@@ -5,6 +5,7 @@
  * window mapping must meet (every TCE inside one registered region that can back its page).
  * Kernel errnos map to run checks here; the model itself is src/semantics/spapr-mm.ts.
  */
+import type { Span } from "../diagnostics/span.js";
 import type { IrChunk, IrContainer, IrRange, IrTopology } from "../ir/types.js";
 import type { CompiledMapping, CompiledTopology } from "../lowering/compiled.js";
 import {
@@ -161,6 +162,8 @@ export function checkWindowMapping(
   state: SpaprState,
   m: Pick<CompiledMapping, "id" | "chunks" | "target">,
   sink: FailureSink,
+  /** The mapping's line, so the failure has a location. */
+  span?: Span,
 ): boolean {
   const c = containerOfWindow(state.ir.containers, m.target.name);
   if (!c || !needsRegistration(c)) return true;
@@ -176,6 +179,7 @@ export function checkWindowMapping(
         expected: `pa ${rangeText(ch.pa, ch.size)} registered with ${c.name}`,
         found: "not registered",
         message: `mapping #${m.id} into ${m.target.name} covers pa ${rangeText(p.pa, ch.pa + ch.size - p.pa)}, which is not registered with container ${c.name}${c.owner !== c.name ? ` (owner ${c.owner})` : ""}`,
+        ...(span ? { span } : {}),
       });
     else
       sink.add("tce-not-in-one-region-at-run", {
@@ -184,6 +188,7 @@ export function checkWindowMapping(
         expected: "every TCE inside one registered region that can back it",
         found: tceProblemText(p, window.pageSize),
         message: `mapping #${m.id} into ${m.target.name}: ${tceProblemText(p, window.pageSize)} (-EINVAL)`,
+        ...(span ? { span } : {}),
       });
     return false;
   }
@@ -192,5 +197,8 @@ export function checkWindowMapping(
 
 export function checkRegisteredWindows(view: CompiledTopology, sink: FailureSink): void {
   const state = new SpaprState(view.ir, sink);
-  for (const m of view.mappings) if (m.target.kind === "window") checkWindowMapping(state, m, sink);
+  const spans = new Map(view.ir.mappings.map((m) => [m.id, m.span]));
+  for (const m of view.mappings) {
+    if (m.target.kind === "window") checkWindowMapping(state, m, sink, spans.get(m.id));
+  }
 }

@@ -86,7 +86,7 @@ export function validateParams(
         ok = false;
         report(
           diagnosticOf(
-            "internal-error",
+            "plugin-failed",
             decl.format.span,
             `plugin '${plugin.name}' failed validating parameters: ${error instanceof Error ? error.message : String(error)}`,
           ),

@@ -830,7 +830,7 @@ class Resolver {
         caps = plugin.capabilities(v.params);
       } catch (error) {
         this.report(
-          "internal-error",
+          "plugin-failed",
           s.format.span,
           `plugin '${plugin.name}' failed computing capabilities: ${error instanceof Error ? error.message : String(error)}`,
         );

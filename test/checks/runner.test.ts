@@ -98,11 +98,11 @@ describe("runner", () => {
     runChecks({ ir, files, plugins: fakeRegistry(), implementations: [impl] });
     expect(ran).toBe(true);
   });
-  test("a plugin whose capabilities throw does not crash the checks", () => {
+  test("a plugin whose capabilities throw does not crash the checks (plugin-failed, VCM0270)", () => {
     const ds = check(
       "memory m 0 .. +1M ram\npool p in m\niommu s : broken { }\ndevice d behind s\nmap m[0 .. +4K] -> d at 0x1000 r\n",
     ).diagnostics;
-    expect(checksOf(ds)).toContain("internal-error");
+    expect(checksOf(ds)).toContain("plugin-failed");
   });
   test("a mapper whose params failed validation is never asked for capabilities", () => {
     const ds = check(

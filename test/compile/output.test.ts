@@ -3,6 +3,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   rmSync,
   statSync,
   truncateSync,
@@ -56,6 +57,10 @@ function topology(): IrTopology {
     ),
   );
   return ir;
+}
+
+function siblingsOf(dir: string): string[] {
+  return readdirSync(join(dir, "..")).sort();
 }
 
 /** Every file under `dir` with a SHA-256 of its bytes, for exact comparisons. */
@@ -171,7 +176,7 @@ describe("compile output", () => {
     const compiled = lower(other, registry(broken)).compiled!;
     expect(() => writeCompileOutput(compiled, dir, { format: "default" })).toThrow("dump failed");
     expect(snapshot(dir)).toEqual(before);
-    expect(readdirSync(join(dir, "..")).sort()).toEqual(["out"]);
+    expect(siblingsOf(dir)).toEqual(["out", readlinkSync(dir)].sort());
   });
 
   it("replaces an earlier output with a new one", () => {
@@ -185,7 +190,9 @@ describe("compile output", () => {
     expect(files).not.toContain("tables.h");
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
     expect(manifest.mappings).toHaveLength(2);
-    expect(readdirSync(join(dir, "..")).sort()).toEqual(["out"]);
+    // DIR is a link to the one output directory left beside it.
+    expect(readlinkSync(dir)).toMatch(/^\.out\.vcm-out\.\d+\.[0-9a-f]+$/);
+    expect(siblingsOf(dir)).toEqual(["out", readlinkSync(dir)].sort());
   });
 });
 

@@ -82,6 +82,7 @@ export function defineRadixPlugin(def: RadixPluginDefinition): VcmPlugin {
     description: def.description,
     params: def.params,
     capabilities: (params) => def.capabilities(params),
+    tableGeometry: (input) => formatFor(input).geometry,
     create(memory: PhysicalMemory, pool: PoolAllocator, options: CreateOptions): TableHandle {
       const format = formatFor({
         params: options.params,

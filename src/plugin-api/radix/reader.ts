@@ -160,6 +160,9 @@ export function radixTables(
  * A level-by-level text dump: each table with its IOVA span, then its valid entries; runs of
  * contiguous compatible leaves print as one line (first descriptor shown).
  */
+/** Lines listed per level in a dump; the rest are counted, not listed. */
+export const DESCRIBE_LINES_PER_LEVEL = 4096;
+
 export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootPa: number): string {
   const g = format.geometry;
   const w = descriptorWords();
@@ -178,10 +181,19 @@ export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootP
     const unit = 2 ** (lvl.shift - 12);
     const next: { pa: number; basePfn: number }[] = [];
     lines.push(`level ${lvl.number} (${frontier.length} table(s), ${2 ** lvl.bits} entries each)`);
+    // Past the first lines of a level only the walk goes on: the dump stays readable and its
+    // size bounded however many leaves there are (the pool image holds every byte).
+    let emitted = 0;
+    let omitted = 0;
+    const emit = (line: string): void => {
+      if (emitted < DESCRIBE_LINES_PER_LEVEL) lines.push(line);
+      else omitted++;
+      emitted++;
+    };
     for (const t of frontier) {
       const span = BigInt(2 ** lvl.bits * unit) << 12n;
       const base = (BigInt(t.basePfn) << 12n) + iovaBase;
-      lines.push(`  table ${hex(t.pa)} iova ${hex(base)}..${hex(base + span - 1n)}`);
+      emit(`  table ${hex(t.pa)} iova ${hex(base)}..${hex(base + span - 1n)}`);
       let run: {
         first: number;
         last: number;
@@ -195,7 +207,7 @@ export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootP
         const iova = (BigInt(t.basePfn + run.first * unit) << 12n) + iovaBase;
         const n = run.last - run.first + 1;
         const idx = n === 1 ? `[${run.first}]` : `[${run.first}..${run.last}]`;
-        lines.push(
+        emit(
           `    ${idx} iova ${hex(iova)}: ${run.desc.toString(16).padStart(width, "0")} ${run.text}` +
             (n > 1 ? ` (x${n}, contiguous)` : ""),
         );
@@ -245,7 +257,7 @@ export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootP
         }
         flush();
         const iova = (BigInt(t.basePfn + i * unit) << 12n) + iovaBase;
-        lines.push(
+        emit(
           `    [${i}] iova ${hex(iova)}: ${descriptorBigInt(w.lo, w.hi, g.entryBytes).toString(16).padStart(width, "0")} ` +
             format.describeDescriptor(l, w.lo, w.hi),
         );
@@ -255,6 +267,12 @@ export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootP
         }
       }
       flush();
+    }
+    if (omitted > 0) {
+      lines.push(
+        `  ... ${omitted} more line(s) at this level not listed ` +
+          `(the pool image holds every table; \`vcm explain\` decodes any address)`,
+      );
     }
     frontier = next;
   }

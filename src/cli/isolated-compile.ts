@@ -1,0 +1,180 @@
+/**
+ * A compile that involves third-party plugins runs in a worker thread under a watchdog, since
+ * synchronous plugin code cannot be interrupted in the thread it runs in. The worker records
+ * every plugin call on a shared call board; a call (or the loading and checking before the
+ * first one) that runs past the budget ends the worker, and the diagnostic names the plugin,
+ * its origin, the call and what was being lowered. SIGINT / SIGTERM stop a write cleanly and
+ * anything else at once; the temporary directories of a stopped worker are removed here.
+ */
+import { Worker } from "node:worker_threads";
+import { outputNames } from "../compile/output-target.js";
+import { cleanStaleSiblings } from "../compile/write-output.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
+import { loweringDiagnostic } from "../lowering/diagnostics.js";
+import { CallBoard } from "./call-board.js";
+import type { CompileJob, CompileOutcome } from "./compile-job.js";
+import type { CompileWorkerInput, CompileWorkerMessage } from "./compile-worker.js";
+import { EXIT_FAILED } from "./exit.js";
+
+/** Default time budget of one plugin call (and of loading and checking): generous. */
+export const DEFAULT_PLUGIN_TIMEOUT_MS = 60_000;
+/** How long a write asked to stop may take to clean up before the worker is ended. */
+const STOP_GRACE_MS = 5_000;
+const TICK_MS = 100;
+
+const WORKER_URL = new URL(
+  import.meta.url.endsWith(".ts") ? "./compile-worker.ts" : "./compile-worker.js",
+  import.meta.url,
+);
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
+
+export interface IsolatedOptions {
+  timeoutMs: number;
+  progress?: (done: number, total: number, label: string) => void;
+  /** Node options for the worker (tests running from source). */
+  execArgv?: string[];
+}
+
+function fileStart(file: string): Span {
+  return { file, offset: 0, endOffset: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export async function runIsolatedCompile(
+  job: CompileJob,
+  options: IsolatedOptions,
+): Promise<CompileOutcome> {
+  const board = CallBoard.create();
+  // Until the worker has checked the topology, loading plugin modules and checking is the
+  // "call" the budget applies to.
+  board.enter(
+    job.plugins.length > 0 ? job.plugins.join(", ") : "(named by `use`)",
+    "loading",
+    "loading the plugins and checking the topology",
+  );
+  const input: CompileWorkerInput = { job, board: board.buffer };
+  const worker = new Worker(WORKER_URL, {
+    workerData: input,
+    ...(options.execArgv ? { execArgv: options.execArgv } : {}),
+  });
+  let sources = new Map<string, string>();
+  const failed = (d: Diagnostic, signal?: string): CompileOutcome => ({
+    exitCode: EXIT_FAILED,
+    diagnostics: [d],
+    sources,
+    stdout: "",
+    stderr: "",
+    ...(signal ? { signal } : {}),
+  });
+
+  return await new Promise<CompileOutcome>((resolve) => {
+    let settled = false;
+    let lastSeq = -1;
+    let since = performance.now();
+    let stopAt: number | undefined;
+    let stopSignal: string | undefined;
+    const settle = (o: CompileOutcome, ended: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(tick);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      const finish = () => {
+        // A worker ended mid-write leaves temporary siblings: remove them now.
+        if (ended) {
+          try {
+            cleanStaleSiblings(outputNames(job.output, process.pid));
+          } catch {
+            // The next run cleans what could not be removed now.
+          }
+        }
+        resolve(o);
+      };
+      if (ended) void worker.terminate().then(finish, finish);
+      else finish();
+    };
+    const onSignal = (signal: NodeJS.Signals) => {
+      stopSignal ??= signal;
+      if (board.writing()) {
+        // Between two write steps the worker stops and removes what it made.
+        board.requestAbort(SIGNAL_NUMBERS[signal] ?? 15);
+        stopAt ??= performance.now() + STOP_GRACE_MS;
+      } else {
+        settle(
+          { exitCode: EXIT_FAILED, diagnostics: [], sources, stdout: "", stderr: "", signal },
+          true,
+        );
+      }
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const tick = setInterval(() => {
+      const now = performance.now();
+      if (stopAt !== undefined && now > stopAt) {
+        settle(
+          {
+            exitCode: EXIT_FAILED,
+            diagnostics: [],
+            sources,
+            stdout: "",
+            stderr: "",
+            signal: stopSignal!,
+          },
+          true,
+        );
+        return;
+      }
+      const { seq, inCall } = board.state();
+      if (!inCall || seq !== lastSeq) {
+        lastSeq = seq;
+        since = now;
+        return;
+      }
+      if (now - since < options.timeoutMs) return;
+      const a = board.active();
+      const who = a ? `plugin '${a.plugin}' (${a.origin})` : "a plugin";
+      const call = a?.call ?? "a call";
+      const what = a?.what ? ` while ${a.what}` : "";
+      const message =
+        a?.origin === "loading"
+          ? `${a.call} ran past the ${seconds(options.timeoutMs)} budget (plugins: ${a.plugin}); ` +
+            `stopped (raise it with --plugin-timeout)`
+          : `${who} ran past the ${seconds(options.timeoutMs)} budget in ${call}${what}; ` +
+            `stopped (raise it with --plugin-timeout)`;
+      settle(
+        failed(loweringDiagnostic("plugin-timeout", message, a?.span ?? fileStart(job.file))),
+        true,
+      );
+    }, TICK_MS);
+    worker.on("message", (m: CompileWorkerMessage) => {
+      if (m.kind === "sources") sources = m.sources;
+      else if (m.kind === "progress") options.progress?.(m.done, m.total, m.label);
+      else settle(m.outcome, false);
+    });
+    const died = (why: string) => {
+      const a = board.active();
+      const during =
+        a && a.origin !== "loading"
+          ? ` during ${a.call} of plugin '${a.plugin}' (${a.origin})`
+          : "";
+      const what = a?.what ? ` while ${a.what}` : "";
+      settle(
+        failed(
+          loweringDiagnostic(
+            "plugin-worker-failed",
+            `the worker running the plugins stopped${during}${what}: ${why}`,
+            a?.span ?? fileStart(job.file),
+          ),
+        ),
+        true,
+      );
+    };
+    worker.on("error", (e) => died(e.message));
+    worker.on("exit", (code) => died(`the thread exited (code ${code}) before finishing`));
+  });
+}
