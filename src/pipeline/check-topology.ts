@@ -33,6 +33,8 @@ export interface CheckedTopology {
   ir?: IrTopology;
   diagnostics: Diagnostic[];
   registry: PluginRegistry;
+  /** The severity overrides applied, kept so later phases (lowering) apply the same ones. */
+  severity: SeverityOptions;
 }
 
 const EMPTY_SEVERITY: SeverityOptions = { disable: new Set(), warn: new Set(), error: new Set() };
@@ -70,6 +72,7 @@ export async function checkTopology(
     sources: workspace.sources,
     diagnostics: [],
     registry,
+    severity,
   };
   if (workspace.files.length === 0) {
     result.diagnostics = applySeverityOverrides(early, [], severity);

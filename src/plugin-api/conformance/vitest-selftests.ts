@@ -6,8 +6,10 @@
  * registers one `it` per self-test case (./self-tests.ts: per page size, where it fits) and one
  * long random map/unmap run checked against the interval reference after every step. Not
  * re-exported from ./index.ts: the CLI's conformance kit must not load vitest.
+ *
+ * vitest is an optional peer dependency of `vcm`: it is loaded here, on first import of this
+ * entry, and its absence is one clear error instead of a module-resolution stack trace.
  */
-import { expect, it } from "vitest";
 import type { VcmPlugin } from "../types.js";
 import type { ConformanceOptions } from "./fixture.js";
 import { DEFAULT_RUNS } from "./index.js";
@@ -22,6 +24,23 @@ export interface SelfTestOptions extends ConformanceOptions {
    * (at most 2^32 pages covering four of the largest pages).
    */
   randomAperture?: { base: bigint; size: bigint };
+}
+
+const { expect, it } = await loadVitest();
+
+async function loadVitest(): Promise<typeof import("vitest")> {
+  try {
+    return await import("vitest");
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw e;
+    throw new Error(
+      "vcm/testing/vitest needs vitest, an optional peer dependency of vcm that is not " +
+        "installed here: run `npm install --save-dev vitest`, or use runConformance from " +
+        "vcm/testing, which needs no test runner.",
+      { cause: e },
+    );
+  }
 }
 
 const DEFAULT_OPS = 1000;
@@ -45,7 +64,10 @@ export function ioPgtableSelfTests(plugin: VcmPlugin, options: SelfTestOptions):
       ? { ...options, aperture: options.randomAperture }
       : options;
     const commands = randomSequence(plugin, random, ops, seed);
-    if (typeof commands === "string") expect.fail(commands);
+    if (typeof commands === "string") {
+      expect.fail(commands);
+      return;
+    }
     expect(replaySequence(plugin, random, commands)).toEqual([]);
   });
 }

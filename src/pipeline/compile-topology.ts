@@ -1,0 +1,68 @@
+/**
+ * The library's `compile`: check a topology (or take an already checked one), lower it to page
+ * tables in memory and, when asked, write the output directory; the same steps as `vcm compile`.
+ * Never throws for a bad topology: problems are diagnostics and `ok` is false.
+ */
+import { applySeverityOverrides } from "../checks/runner.js";
+import { writeCompileOutput } from "../compile/write-output.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { CompiledTopology } from "../lowering/compiled.js";
+import { lower } from "../lowering/lower.js";
+import {
+  checkTopology,
+  type CheckedTopology,
+  type CheckTopologyOptions,
+} from "./check-topology.js";
+
+export interface CompileOptions extends CheckTopologyOptions {
+  /**
+   * Write the output directory here (manifest.json, pools/, domains/; docs/MANIFEST.md), only
+   * when there are no errors; it replaces an earlier one atomically. Default: memory only.
+   */
+  output?: string;
+  /** `c` adds tables.h (every table as a C array). */
+  format?: "default" | "c";
+}
+
+export interface Compilation {
+  checked: CheckedTopology;
+  /** The page tables, in memory; absent when the topology has errors. */
+  compiled?: CompiledTopology;
+  /** The check diagnostics, then the lowering's (severity overrides applied to both). */
+  diagnostics: Diagnostic[];
+  /** No diagnostic is an error and the tables were built. */
+  ok: boolean;
+  /** true when `output` was (re)written. */
+  written: boolean;
+}
+
+function hasError(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+/**
+ * `input` is a path to a `.vcm` file (checked first, with `options`) or the result of `check`.
+ * An I/O error writing `output` is thrown (nothing is half-written: see writeCompileOutput).
+ */
+export async function compileTopology(
+  input: string | CheckedTopology,
+  options: CompileOptions = {},
+): Promise<Compilation> {
+  const checked = typeof input === "string" ? await checkTopology(input, options) : input;
+  if (!checked.ir || hasError(checked.diagnostics)) {
+    return { checked, diagnostics: checked.diagnostics, ok: false, written: false };
+  }
+  const lowered = lower(checked.ir, checked.registry);
+  const diagnostics = [
+    ...checked.diagnostics,
+    ...applySeverityOverrides(lowered.diagnostics, checked.files, checked.severity),
+  ];
+  if (!lowered.compiled || hasError(diagnostics)) {
+    return { checked, diagnostics, ok: false, written: false };
+  }
+  const compiled = lowered.compiled;
+  if (options.output !== undefined) {
+    writeCompileOutput(compiled, options.output, { format: options.format ?? "default" });
+  }
+  return { checked, compiled, diagnostics, ok: true, written: options.output !== undefined };
+}
