@@ -220,7 +220,7 @@ describe("vcm as a library, installed from its tarball", () => {
     const r = node([tsc, "-p", "tsconfig.json"]);
     expect(r.stdout + r.stderr).toBe("");
     expect(r.code).toBe(0);
-  });
+  }, 180_000);
 
   it("installs the vcm command", () => {
     const r = node(["node_modules/vcm/bin/vcm.js", "check", "tiny.vcm"]);

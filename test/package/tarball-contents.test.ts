@@ -103,9 +103,9 @@ describe("the npm tarball", () => {
       // Static imports and re-exports at the start of a line (as tsc emits them), and
       // dynamic imports of a literal specifier.
       const specifiers = [
-        ...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)"/gm),
-        ...text.matchAll(/^import\s*"([^"]+)"/gm),
-        ...text.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g),
+        ...text.matchAll(/^(?:import|export)\b[^;]*?[\s}*]from\s*"([^"\s]+)"/gm),
+        ...text.matchAll(/^import\s*"([^"\s]+)"/gm),
+        ...text.matchAll(/\bimport\(\s*"([^"\s]+)"\s*\)/g),
       ];
       for (const m of specifiers) {
         const spec = m[1]!;
