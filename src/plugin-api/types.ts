@@ -184,12 +184,21 @@ export interface WalkStep {
   descriptor: bigint;
   /** Decoded fields, e.g. `table -> 0x80001000` or `block pa=0x... AP=01 XN=1`. */
   decoded: string;
+  /**
+   * The PROT_* rights this level allows: for a table entry, what it leaves to the levels below
+   * (PROT_PRIV: it makes them privileged-only; plugin-api/level-rights.ts); for a leaf, its own rights.
+   * The walk's `prot` is all of them combined. Absent when the plugin does not say.
+   */
+  allows?: number;
+  /** Bytes of input address space this entry translates (2^shift of its level). */
+  covers?: bigint;
 }
 
 export type WalkResult =
   | {
       ok: true;
       pa: bigint;
+      /** Effective rights: the leaf's, narrowed by every table entry above it. */
       prot: number;
       attrs: number;
       pageSize: bigint;
@@ -205,7 +214,8 @@ export type WalkResult =
 /**
  * Called for runs of valid leaves found in the bytes: `count4k` 4 KiB pages starting at
  * `iovaPfn` translate to consecutive frames starting at `paPfn`, all with `prot`/`attrs`, made
- * of leaves of `pageShift`. Plugins coalesce adjacent compatible leaves into one call.
+ * of leaves of `pageShift`. `prot` is the effective rights (every level of the walk combined, as
+ * `walk` reports them). Plugins coalesce adjacent compatible leaves into one call.
  */
 export type LeafVisitor = (
   iovaPfn: number,
@@ -218,6 +228,20 @@ export type LeafVisitor = (
 
 /** Called once per table page reachable from the root. */
 export type TableVisitor = (pa: bigint, bytes: number, level: number) => void;
+
+/**
+ * Called by `leaves` for a table entry it did not follow because the table it points to was
+ * already read in the same enumeration (a loop, or two entries sharing one table). Hardware would
+ * follow it, so the `count4k` pages from `iovaPfn` the entry covers are not proved. `entryPa` is
+ * the descriptor's address, `level` the architectural level of its table.
+ */
+export type TableLoopVisitor = (
+  iovaPfn: number,
+  count4k: number,
+  entryPa: number,
+  level: number,
+  tablePa: number,
+) => void;
 
 /** Per-IOMMU structures that bind devices to tables (VT-d root/context tables, AMD DTEs). */
 export interface DeviceBinding {
@@ -285,8 +309,16 @@ export interface VcmPlugin {
 
   /** Translate one address by reading only the bytes in `memory`, never plugin bookkeeping. */
   walk(memory: PhysicalMemory, context: TableContext, iova: bigint): WalkResult;
-  /** Every valid leaf reachable from the root, read from bytes (for the runtime's proofs). */
-  leaves(memory: PhysicalMemory, context: TableContext, visit: LeafVisitor): void;
+  /**
+   * Every valid leaf reachable from the root, read from bytes (for the runtime's proofs), each
+   * table page read at most once; entries not followed for that reason go to `loops`.
+   */
+  leaves(
+    memory: PhysicalMemory,
+    context: TableContext,
+    visit: LeafVisitor,
+    loops?: TableLoopVisitor,
+  ): void;
   /** Every table page reachable from the root, read from bytes. */
   tables(memory: PhysicalMemory, context: TableContext, visit: TableVisitor): void;
   /** A decoded, level-by-level text dump of the table, read from bytes. */

@@ -101,8 +101,8 @@ export function defineRadixPlugin(def: RadixPluginDefinition): VcmPlugin {
       return def.registers(asRadixTable(handle, def.name));
     },
     walk: (memory, ctx, iova) => radixWalk(memory, contextFormat(ctx), Number(ctx.root), iova),
-    leaves: (memory, ctx, visit) =>
-      radixLeaves(memory, contextFormat(ctx), Number(ctx.root), visit),
+    leaves: (memory, ctx, visit, loops) =>
+      radixLeaves(memory, contextFormat(ctx), Number(ctx.root), visit, loops),
     tables: (memory, ctx, visit) =>
       radixTables(memory, contextFormat(ctx), Number(ctx.root), visit),
     describe: (memory, ctx) => radixDescribe(memory, contextFormat(ctx), Number(ctx.root)),

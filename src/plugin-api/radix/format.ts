@@ -42,7 +42,14 @@ export interface DecodedDescriptor {
    * leaves (ARMv7s large pages, AMD v1 next-level-7) every copy carries the same base.
    */
   paPfn: number;
-  /** DESC_LEAF: PROT_* bits (plugin-api/types.ts). */
+  /**
+   * DESC_LEAF: the leaf's own PROT_* bits (plugin-api/types.ts).
+   * DESC_TABLE: the rights this entry leaves to everything below it (plugin-api/level-rights.ts):
+   * read/write/exec it does not remove, plus PROT_PRIV when it makes the range privileged-only.
+   * The engine sets TABLE_ALLOWS_ALL before every decode, so a format whose table entries hold no
+   * rights (ARMv7s, sPAPR TCE, stage-2 LPAE) never writes it for a table, as generic_pt's
+   * pt_fmt_defaults.h supplies defaults for what a format does not have.
+   */
   prot: number;
   /** DESC_LEAF: ATTR_* bits. */
   attrs: number;
@@ -131,6 +138,8 @@ export interface RadixFormat {
    * Decode one descriptor read at level index `level` into `out`. Must not allocate (except for
    * `out.fault` on malformed descriptors). For a leaf made by `leafTemplate(l, p, prot, attrs)`,
    * decode must give back exactly `prot`, `attrs`, `p` (the engine relies on it to split blocks).
+   * For a DESC_TABLE it may narrow `out.prot` (table-level rights, see DecodedDescriptor.prot);
+   * the descriptor `tableDescriptor` writes must allow everything (TABLE_ALLOWS_ALL).
    */
   decode(level: number, lo: number, hi: number, out: DecodedDescriptor): void;
 

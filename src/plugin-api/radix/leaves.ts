@@ -12,7 +12,8 @@
  * - for unreplicated pages that check is a tight scan per frame, one per byte order and width.
  */
 import { FRAME_BYTES, FRAME_WORDS, type PhysicalMemory } from "../physical-memory.js";
-import type { LeafVisitor } from "../types.js";
+import { narrowRights } from "../level-rights.js";
+import type { LeafVisitor, TableLoopVisitor } from "../types.js";
 import {
   DESC_LEAF,
   DESC_TABLE,
@@ -21,12 +22,17 @@ import {
   type RadixFormat,
   type RadixLevel,
 } from "./format.js";
+import { LevelIterator } from "./level-iterator.js";
 import { bswap32 } from "./memory-words.js";
 
 const TWO32 = 4294967296;
 
-/** One scan: the format, the visitor and the pending run, as fields (no closures per table). */
+/**
+ * One scan: the format, the visitor and the pending run, as fields (no closures per table). The
+ * level iterator enters each table (guards, rights); `table` is its per-level function.
+ */
 class LeafScanner {
+  private readonly it: LevelIterator;
   private readonly levels: readonly RadixLevel[];
   private readonly eb: 4 | 8;
   private readonly be: boolean;
@@ -42,9 +48,16 @@ class LeafScanner {
 
   constructor(
     private readonly memory: PhysicalMemory,
-    private readonly format: RadixFormat,
+    format: RadixFormat,
     private readonly visit: LeafVisitor,
+    loops?: TableLoopVisitor,
   ) {
+    this.it = new LevelIterator(
+      memory,
+      format,
+      (tablePa, level, basePfn, rights) => this.table(tablePa, level, basePfn, rights),
+      loops,
+    );
     const g = format.geometry;
     this.levels = g.levels;
     this.eb = g.entryBytes;
@@ -52,8 +65,8 @@ class LeafScanner {
     this.natural = format.encodeLeafAddress === undefined;
   }
 
-  run(rootPa: number, basePfn: number): void {
-    this.table(rootPa, 0, basePfn, 1);
+  run(rootPa: number): void {
+    this.it.run(rootPa);
     this.flush();
   }
 
@@ -71,12 +84,12 @@ class LeafScanner {
     this.runCount = 0;
   }
 
-  private emit(iova: number, pa: number, count: number, d: DecodedDescriptor): void {
+  private emit(iova: number, pa: number, count: number, prot: number, d: DecodedDescriptor): void {
     if (
       this.runCount > 0 &&
       iova === this.runIova + this.runCount &&
       pa === this.runPa + this.runCount &&
-      d.prot === this.runProt &&
+      prot === this.runProt &&
       d.attrs === this.runAttrs &&
       d.pageShift === this.runShift
     ) {
@@ -87,12 +100,16 @@ class LeafScanner {
     this.runIova = iova;
     this.runPa = pa;
     this.runCount = count;
-    this.runProt = d.prot;
+    this.runProt = prot;
     this.runAttrs = d.attrs;
     this.runShift = d.pageShift;
   }
 
-  private table(tablePa: number, l: number, basePfn: number, depth: number): void {
+  /**
+   * Every leaf of one table (the iterator's per-level function). Within a table the rights from
+   * above are constant, so a run extended without decoding keeps the rights it was started with.
+   */
+  private table(tablePa: number, l: number, basePfn: number, rights: number): void {
     const memory = this.memory;
     const lvl = this.levels[l]!;
     const eb = this.eb;
@@ -100,7 +117,6 @@ class LeafScanner {
     const wpe = eb >>> 2;
     const unit = 2 ** (lvl.shift - 12);
     const entries = 2 ** lvl.bits;
-    const descend = lvl.tables && l + 1 < this.levels.length && depth < this.levels.length;
     // One entry's span in descriptor-address terms (the tight scans' step), when below 2^32.
     const stepLo = lvl.shift < 32 ? 2 ** lvl.shift : 0;
     const limit = TWO32 - stepLo;
@@ -195,16 +211,16 @@ class LeafScanner {
         }
         expLo = -1;
         if (lo === 0 && hi === 0) continue;
-        this.format.decode(l, lo, hi, d);
+        this.it.decode(l, lo, hi, d);
         if (d.kind === DESC_TABLE) {
-          if (descend) this.table(d.tablePa, l + 1, basePfn + i * unit, depth + 1);
+          this.it.descend(d, tablePa, l, i, basePfn, rights);
           continue;
         }
         if (d.kind !== DESC_LEAF || !lvl.pageShifts.includes(d.pageShift)) continue;
         rep = 2 ** (d.pageShift - lvl.shift);
         const copy = i % rep;
         // A replicated copy maps its own slice of the page.
-        this.emit(basePfn + i * unit, d.paPfn + copy * unit, unit, d);
+        this.emit(basePfn + i * unit, d.paPfn + copy * unit, unit, narrowRights(rights, d.prot), d);
         if (this.natural) {
           expLo = lo;
           expHi = hi;
@@ -227,13 +243,16 @@ class LeafScanner {
   }
 }
 
-/** Every valid leaf under `rootPa`, each table read once, contiguous runs in one `visit` each. */
+/**
+ * Every valid leaf under `rootPa` with its effective rights, each table read once, contiguous runs
+ * in one `visit` each; entries pointing to a table already read go to `loops`.
+ */
 export function radixLeaves(
   memory: PhysicalMemory,
   format: RadixFormat,
   rootPa: number,
   visit: LeafVisitor,
+  loops?: TableLoopVisitor,
 ): void {
-  const basePfn = Number((format.geometry.iovaBase ?? 0n) >> 12n);
-  new LeafScanner(memory, format, visit).run(rootPa, basePfn);
+  new LeafScanner(memory, format, visit, loops).run(rootPa);
 }

@@ -1,44 +1,27 @@
 /**
  * Everything the engine does from the bytes in memory alone (no bookkeeping): walk one address,
  * enumerate leaves (coalesced, for the runtime verifier's proofs), enumerate table pages, dump.
- * Tables are followed wherever their descriptors point, so a corrupted table is read as it is.
+ * Tables are followed wherever their descriptors point, so a corrupted table is read as it is;
+ * all of them go through the level iterator (./level-iterator.ts), so each table page is read at
+ * most once per operation and rights combine in one place.
  */
-import { FRAME_BYTES, type PhysicalMemory } from "../physical-memory.js";
+import type { PhysicalMemory } from "../physical-memory.js";
+import { TABLE_ALLOWS_ALL, narrowRights } from "../level-rights.js";
 import type { TableVisitor, WalkResult, WalkStep } from "../types.js";
-import {
-  DESC_INVALID,
-  DESC_LEAF,
-  DESC_TABLE,
-  decodedDescriptor,
-  descriptorWords,
-  type RadixFormat,
-} from "./format.js";
-import { descriptorBigInt, readDescriptor } from "./memory-words.js";
+import { DESC_INVALID, DESC_LEAF, DESC_TABLE, type RadixFormat } from "./format.js";
+import { LevelIterator, levelUnit } from "./level-iterator.js";
+import { descriptorBigInt } from "./memory-words.js";
 
 export { radixLeaves } from "./leaves.js";
-
-/**
- * Entries of a table from entry `i` to the end of its frame (or of the table), and whether that
- * frame holds anything: frames never written read as zero and are skipped whole.
- */
-function frameChunk(
-  memory: PhysicalMemory,
-  tablePa: number,
-  i: number,
-  entries: number,
-  entryBytes: number,
-): { count: number; present: boolean } {
-  const addr = tablePa + i * entryBytes;
-  const pfn = Math.floor(addr / FRAME_BYTES);
-  const count = Math.min(entries - i, (FRAME_BYTES - (addr - pfn * FRAME_BYTES)) / entryBytes);
-  return { count, present: memory.has(pfn) };
-}
 
 function hex(n: number | bigint): string {
   return "0x" + n.toString(16);
 }
 
-/** Translate `iova` by reading the table rooted at `rootPa`. */
+/**
+ * Translate `iova` by reading the table rooted at `rootPa`: one step per level, each with the
+ * rights that level allows; the result's `prot` is all of them combined.
+ */
 export function radixWalk(
   memory: PhysicalMemory,
   format: RadixFormat,
@@ -56,16 +39,18 @@ export function radixWalk(
       steps,
     };
   }
-  const pfn = Number(off >> 12n);
-  const w = descriptorWords();
-  const d = decodedDescriptor();
-  let tablePa = rootPa;
-  for (let l = 0; l < g.levels.length; l++) {
+  let result: WalkResult | undefined;
+  const fail = (level: number, reason: string): void => {
+    result = { ok: false, level, reason, steps };
+  };
+  const it: LevelIterator = new LevelIterator(memory, format, (tablePa, l, basePfn, rights) => {
     const lvl = g.levels[l]!;
-    const index = Math.floor(pfn / 2 ** (lvl.shift - 12)) % 2 ** lvl.bits;
+    it.bounds(l, basePfn);
+    const index = it.first;
     const addr = tablePa + index * g.entryBytes;
-    readDescriptor(memory, addr, g.entryBytes, g.bigEndian, w);
-    format.decode(l, w.lo, w.hi, d);
+    it.load(tablePa, l, index);
+    const w = it.words;
+    const d = it.decoded;
     steps.push({
       level: lvl.number,
       tableBase: BigInt(tablePa),
@@ -73,51 +58,53 @@ export function radixWalk(
       descriptorAddress: BigInt(addr),
       descriptor: descriptorBigInt(w.lo, w.hi, g.entryBytes),
       decoded: format.describeDescriptor(l, w.lo, w.hi),
+      ...(d.kind !== DESC_INVALID ? { allows: d.prot } : {}),
+      covers: 1n << BigInt(lvl.shift),
     });
     if (d.kind === DESC_INVALID) {
-      return {
-        ok: false,
-        level: lvl.number,
-        reason: d.fault ?? `invalid descriptor at level ${lvl.number}`,
-        steps,
-      };
+      return fail(lvl.number, d.fault ?? `invalid descriptor at level ${lvl.number}`);
     }
     if (d.kind === DESC_TABLE) {
-      if (!lvl.tables || l + 1 >= g.levels.length) {
-        return {
-          ok: false,
-          level: lvl.number,
-          reason: `table descriptor at level ${lvl.number}, which cannot point to a table`,
-          steps,
-        };
+      if (!it.canDescend(l)) {
+        return fail(
+          lvl.number,
+          `table descriptor at level ${lvl.number}, which cannot point to a table`,
+        );
       }
-      tablePa = d.tablePa;
-      continue;
+      if (!it.descend(d, tablePa, l, index, basePfn, rights)) {
+        fail(
+          lvl.number,
+          `table descriptor at ${hex(addr)} points back to table ${hex(d.tablePa)} on this walk (a loop)`,
+        );
+      }
+      return;
     }
     if (!lvl.pageShifts.includes(d.pageShift)) {
-      return {
-        ok: false,
-        level: lvl.number,
-        reason: `leaf of 2^${d.pageShift} bytes is not allowed at level ${lvl.number}`,
-        steps,
-      };
+      return fail(
+        lvl.number,
+        `leaf of 2^${d.pageShift} bytes is not allowed at level ${lvl.number}`,
+      );
     }
     const pageSize = 1n << BigInt(d.pageShift);
-    return {
+    result = {
       ok: true,
       pa: (BigInt(d.paPfn) << 12n) + (off & (pageSize - 1n)),
-      prot: d.prot,
+      prot: narrowRights(rights, d.prot),
       attrs: d.attrs,
       pageSize,
       steps,
     };
-  }
-  return {
-    ok: false,
-    level: g.levels.at(-1)!.number,
-    reason: "walk ran past the last level",
-    steps,
-  };
+  });
+  const pfn = Number(off >> 12n) + it.basePfn;
+  it.run(rootPa, pfn, pfn + 1);
+  return (
+    result ?? {
+      ok: false,
+      level: g.levels.at(-1)!.number,
+      reason: "walk ran past the last level",
+      steps,
+    }
+  );
 }
 
 /** Every table page reachable from `rootPa` (each once), with its size and level number. */
@@ -128,109 +115,101 @@ export function radixTables(
   visit: TableVisitor,
 ): void {
   const g = format.geometry;
-  const w = descriptorWords();
-  const d = decodedDescriptor();
-  const seen = new Set<number>();
-  const walkTable = (tablePa: number, l: number): void => {
+  const it: LevelIterator = new LevelIterator(memory, format, (tablePa, l, basePfn, rights) => {
     const lvl = g.levels[l]!;
-    if (seen.has(tablePa)) return;
-    seen.add(tablePa);
     visit(BigInt(tablePa), lvl.tableBytes, lvl.number);
-    if (!lvl.tables || l + 1 >= g.levels.length) return;
+    if (!it.canDescend(l)) return;
     const entries = 2 ** lvl.bits;
     for (let i = 0; i < entries;) {
-      const chunk = frameChunk(memory, tablePa, i, entries, g.entryBytes);
-      const end = i + chunk.count;
-      if (!chunk.present) {
+      const n = it.frameRun(tablePa, i, entries);
+      const end = i + Math.abs(n);
+      if (n < 0) {
         i = end;
         continue;
       }
       for (; i < end; i++) {
-        readDescriptor(memory, tablePa + i * g.entryBytes, g.entryBytes, g.bigEndian, w);
-        if (w.lo === 0 && w.hi === 0) continue;
-        format.decode(l, w.lo, w.hi, d);
-        if (d.kind === DESC_TABLE) walkTable(d.tablePa, l + 1);
+        if (it.load(tablePa, l, i)) it.descend(it.decoded, tablePa, l, i, basePfn, rights);
       }
     }
-  };
-  walkTable(rootPa, 0);
+  });
+  it.run(rootPa);
 }
 
-/**
- * A level-by-level text dump: each table with its IOVA span, then its valid entries; runs of
- * contiguous compatible leaves print as one line (first descriptor shown).
- */
+/** `rwx` text of rights from above (`-` for a removed right, `p` when privileged-only). */
+function rightsLetters(rights: number): string {
+  return (
+    (rights & 1 ? "r" : "-") +
+    (rights & 2 ? "w" : "-") +
+    (rights & 4 ? "x" : "-") +
+    (rights & 8 ? "p" : "")
+  );
+}
+
 /** Lines listed per level in a dump; the rest are counted, not listed. */
 export const DESCRIBE_LINES_PER_LEVEL = 4096;
 
+/**
+ * A level-by-level text dump: each table with its IOVA span, then its valid entries; runs of
+ * contiguous compatible leaves print as one line (first descriptor shown). A table under entries
+ * that narrow rights says what the levels above it allow.
+ */
 export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootPa: number): string {
   const g = format.geometry;
-  const w = descriptorWords();
-  const d = decodedDescriptor();
-  const lines: string[] = [];
   const width = g.entryBytes * 2;
-  const iovaBase = g.iovaBase ?? 0n;
-  lines.push(
-    `radix table: ${g.levels.length} level(s), ${g.entryBytes}-byte ${g.bigEndian ? "big" : "little"}-endian ` +
-      `descriptors, ${g.inputBits}-bit input, ${g.outputBits}-bit output, root ${hex(rootPa)}`,
-  );
-  let frontier: { pa: number; basePfn: number }[] = [{ pa: rootPa, basePfn: 0 }];
-  const seen = new Set<number>([rootPa]);
-  for (let l = 0; l < g.levels.length && frontier.length > 0; l++) {
+  // Past the first lines of a level only the walk goes on: the dump stays readable and its size
+  // bounded however many leaves there are (the pool image holds every byte).
+  const byLevel = g.levels.map(() => ({ tables: 0, lines: [] as string[], omitted: 0 }));
+  const it: LevelIterator = new LevelIterator(memory, format, (tablePa, l, basePfn, rights) => {
     const lvl = g.levels[l]!;
-    const unit = 2 ** (lvl.shift - 12);
-    const next: { pa: number; basePfn: number }[] = [];
-    lines.push(`level ${lvl.number} (${frontier.length} table(s), ${2 ** lvl.bits} entries each)`);
-    // Past the first lines of a level only the walk goes on: the dump stays readable and its
-    // size bounded however many leaves there are (the pool image holds every byte).
-    let emitted = 0;
-    let omitted = 0;
+    const unit = levelUnit(lvl);
+    const out = byLevel[l]!;
+    out.tables++;
+    const lines = out.lines;
     const emit = (line: string): void => {
-      if (emitted < DESCRIBE_LINES_PER_LEVEL) lines.push(line);
-      else omitted++;
-      emitted++;
+      if (lines.length < DESCRIBE_LINES_PER_LEVEL) lines.push(line);
+      else out.omitted++;
     };
-    for (const t of frontier) {
-      const span = BigInt(2 ** lvl.bits * unit) << 12n;
-      const base = (BigInt(t.basePfn) << 12n) + iovaBase;
-      emit(`  table ${hex(t.pa)} iova ${hex(base)}..${hex(base + span - 1n)}`);
-      let run: {
-        first: number;
-        last: number;
-        text: string;
-        desc: bigint;
-        paPfn: number;
-        key: string;
-      } | null = null;
-      const flush = (): void => {
-        if (run === null) return;
-        const iova = (BigInt(t.basePfn + run.first * unit) << 12n) + iovaBase;
-        const n = run.last - run.first + 1;
-        const idx = n === 1 ? `[${run.first}]` : `[${run.first}..${run.last}]`;
-        emit(
-          `    ${idx} iova ${hex(iova)}: ${run.desc.toString(16).padStart(width, "0")} ${run.text}` +
-            (n > 1 ? ` (x${n}, contiguous)` : ""),
-        );
-        run = null;
-      };
-      const entries = 2 ** lvl.bits;
-      let chunkEnd = 0;
-      for (let i = 0; i < entries; i++) {
-        if (i === chunkEnd) {
-          const chunk = frameChunk(memory, t.pa, i, entries, g.entryBytes);
-          chunkEnd = i + chunk.count;
-          if (!chunk.present) {
-            flush();
-            i = chunkEnd - 1;
-            continue;
-          }
-        }
-        readDescriptor(memory, t.pa + i * g.entryBytes, g.entryBytes, g.bigEndian, w);
-        if (w.lo === 0 && w.hi === 0) {
+    const span = BigInt(2 ** lvl.bits * unit) << 12n;
+    const base = BigInt(basePfn) << 12n;
+    emit(
+      `  table ${hex(tablePa)} iova ${hex(base)}..${hex(base + span - 1n)}` +
+        (rights !== TABLE_ALLOWS_ALL ? ` (levels above allow ${rightsLetters(rights)})` : ""),
+    );
+    let run: {
+      first: number;
+      last: number;
+      text: string;
+      desc: bigint;
+      paPfn: number;
+      key: string;
+    } | null = null;
+    const flush = (): void => {
+      if (run === null) return;
+      const iova = BigInt(basePfn + run.first * unit) << 12n;
+      const n = run.last - run.first + 1;
+      const idx = n === 1 ? `[${run.first}]` : `[${run.first}..${run.last}]`;
+      emit(
+        `    ${idx} iova ${hex(iova)}: ${run.desc.toString(16).padStart(width, "0")} ${run.text}` +
+          (n > 1 ? ` (x${n}, contiguous)` : ""),
+      );
+      run = null;
+    };
+    const entries = 2 ** lvl.bits;
+    for (let i = 0; i < entries;) {
+      const n = it.frameRun(tablePa, i, entries);
+      const end = i + Math.abs(n);
+      if (n < 0) {
+        flush();
+        i = end;
+        continue;
+      }
+      for (; i < end; i++) {
+        if (!it.load(tablePa, l, i)) {
           flush();
           continue;
         }
-        format.decode(l, w.lo, w.hi, d);
+        const w = it.words;
+        const d = it.decoded;
         if (d.kind === DESC_LEAF) {
           const key = `${d.prot}/${d.attrs}/${d.pageShift}`;
           const rep = 2 ** (d.pageShift - lvl.shift);
@@ -256,25 +235,37 @@ export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootP
           continue;
         }
         flush();
-        const iova = (BigInt(t.basePfn + i * unit) << 12n) + iovaBase;
+        const iova = BigInt(basePfn + i * unit) << 12n;
         emit(
           `    [${i}] iova ${hex(iova)}: ${descriptorBigInt(w.lo, w.hi, g.entryBytes).toString(16).padStart(width, "0")} ` +
             format.describeDescriptor(l, w.lo, w.hi),
         );
-        if (d.kind === DESC_TABLE && lvl.tables && !seen.has(d.tablePa)) {
-          seen.add(d.tablePa);
-          next.push({ pa: d.tablePa, basePfn: t.basePfn + i * unit });
+        if (d.kind === DESC_TABLE && it.canDescend(l)) {
+          const at = out.omitted === 0 ? lines.length - 1 : -1;
+          if (!it.descend(d, tablePa, l, i, basePfn, rights)) {
+            if (at >= 0) lines[at] += " (table already listed: not followed again)";
+          }
         }
       }
-      flush();
     }
+    flush();
+  });
+  it.run(rootPa);
+  const out = [
+    `radix table: ${g.levels.length} level(s), ${g.entryBytes}-byte ${g.bigEndian ? "big" : "little"}-endian ` +
+      `descriptors, ${g.inputBits}-bit input, ${g.outputBits}-bit output, root ${hex(rootPa)}`,
+  ];
+  for (let l = 0; l < g.levels.length && byLevel[l]!.tables > 0; l++) {
+    const lvl = g.levels[l]!;
+    out.push(`level ${lvl.number} (${byLevel[l]!.tables} table(s), ${2 ** lvl.bits} entries each)`);
+    out.push(...byLevel[l]!.lines);
+    const omitted = byLevel[l]!.omitted;
     if (omitted > 0) {
-      lines.push(
+      out.push(
         `  ... ${omitted} more line(s) at this level not listed ` +
           `(the pool image holds every table; \`vcm explain\` decodes any address)`,
       );
     }
-    frontier = next;
   }
-  return lines.join("\n") + "\n";
+  return out.join("\n") + "\n";
 }
