@@ -4,8 +4,9 @@
  *
  * 8-byte entries, 512 per 4K table, 1..6 levels (level n's entries cover 2^(12+9(n-1)) bytes).
  * Bit 0 PR, bits 11:9 NextLevel, bits 51:12 address, bit 60 FC, bit 61 IR, bit 62 IW.
- * - A PDE has NextLevel = the level of the table it points to (PM_LEVEL_PDE; Linux writes IR|IW
- *   on PDEs so the leaf alone decides the rights). We never skip levels.
+ * - A PDE has NextLevel = the level of the table it points to (PM_LEVEL_PDE). Its IR/IW limit
+ *   everything below it (the rights of all levels are ANDed); Linux writes IR|IW on PDEs so the
+ *   leaf alone decides the rights of what it maps. We never skip levels.
  * - A PTE with NextLevel 0 maps the level's default page size (4K, 2M, 1G, ...).
  * - A PTE with NextLevel 7 maps a larger power of two inside the level: 2^k bytes take
  *   2^((k-12) % 9) identical replicated entries, and the size is encoded in the address bits
@@ -15,6 +16,7 @@ import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
   MappingError,
+  PROT_EXEC,
   PROT_READ,
   PROT_WRITE,
   DESC_INVALID,
@@ -101,6 +103,8 @@ export function amdV1Format(levels: number): RadixFormat {
       }
       out.kind = DESC_TABLE;
       out.tablePa = pfnFromWords(lo, hi) * 4096;
+      // IR/IW of a PDE limit everything below it (the permissions of all levels are ANDed).
+      out.prot = (hi & AMD_IR_HI ? PROT_READ : 0) | (hi & AMD_IW_HI ? PROT_WRITE : 0) | PROT_EXEC;
       return;
     }
     let pfn = pfnFromWords(lo, hi);

@@ -42,6 +42,11 @@ const SH_SHIFT = 8;
 const AF = 1 << 10;
 const NG = 1 << 11;
 const HI_XN = 3 << (53 - 32); // UXN | PXN (stage 1), XN[1:0] (stage 2)
+// Stage-1 table descriptors, hierarchical permissions (Arm ARM D8.4.2; RES0 at stage 2).
+const HI_PXNTABLE = 1 << (59 - 32);
+const HI_UXNTABLE = 1 << (60 - 32); // XNTable in single-privilege regimes
+const HI_APTABLE_NOEL0 = 1 << (61 - 32); // APTable[0]: no EL0 access below
+const HI_APTABLE_RDONLY = 1 << (62 - 32); // APTable[1]: no write access below
 
 /** MAIR attribute indexes and values, as io-pgtable-arm.c programs MAIR. */
 export const MAIR_IDX_NC = 0;
@@ -125,6 +130,19 @@ function shAttrs(sh: number): number {
       : sh === 1
         ? ATTR_OTHER_TYPE
         : 0;
+}
+
+/**
+ * The rights a stage-1 table descriptor leaves below it (Arm ARM D8.4.2): APTable[1] removes
+ * write, APTable[0] removes EL0 access, UXNTable or PXNTable removes exec (one exec right, as
+ * for leaves, where either XN bit makes a page not executable).
+ */
+export function tableRights(hi: number): number {
+  let allows = PROT_READ | PROT_WRITE | PROT_EXEC;
+  if ((hi & HI_APTABLE_RDONLY) !== 0) allows &= ~PROT_WRITE;
+  if ((hi & HI_APTABLE_NOEL0) !== 0) allows |= PROT_PRIV;
+  if ((hi & (HI_UXNTABLE | HI_PXNTABLE)) !== 0) allows &= ~PROT_EXEC;
+  return allows;
 }
 
 export class ArmLpaeFormat implements RadixFormat {
@@ -245,6 +263,8 @@ export class ArmLpaeFormat implements RadixFormat {
     if (type === TYPE_TABLE && n < 3) {
       out.kind = DESC_TABLE;
       out.tablePa = this.address(lo, hi, this.config.granuleShift);
+      // TCR.HPD0 is 0 in the TCR this format programs, so hierarchical permissions apply.
+      if (this.config.stage === 1) out.prot = tableRights(hi);
       return;
     }
     if (type === TYPE_BLOCK && (n === 3 || lvl.pageShifts.length === 0)) {
@@ -278,7 +298,15 @@ export class ArmLpaeFormat implements RadixFormat {
     const type = lo & TYPE_MASK;
     if ((type & 1) === 0) return "invalid";
     if (type === TYPE_TABLE && n < 3) {
-      return `table -> 0x${this.address(lo, hi, this.config.granuleShift).toString(16)}`;
+      const next = `table -> 0x${this.address(lo, hi, this.config.granuleShift).toString(16)}`;
+      if (this.config.stage !== 1) return next;
+      const apTable = (hi >>> (61 - 32)) & 3;
+      return (
+        next +
+        (apTable !== 0 ? ` APTable=${apTable.toString(2).padStart(2, "0")}` : "") +
+        ((hi & HI_UXNTABLE) !== 0 ? " UXNTable" : "") +
+        ((hi & HI_PXNTABLE) !== 0 ? " PXNTable" : "")
+      );
     }
     if (type === TYPE_BLOCK && (n === 3 || lvl.pageShifts.length === 0)) {
       return `reserved (block at level ${n})`;

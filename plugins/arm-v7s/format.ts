@@ -32,6 +32,8 @@ import {
 
 // Descriptor type bits (io-pgtable-arm-v7s.c ARM_V7S_PTE_TYPE_*; Arm ARM B3.5.1).
 export const V7S_TYPE_TABLE = 0x1;
+/** PXN of an L1 page-table descriptor (Arm ARM B3.5.1): nothing below it executes. */
+export const V7S_TABLE_PXN = 1 << 2;
 export const V7S_TYPE_PAGE = 0x2;
 export const V7S_TYPE_CONT_PAGE = 0x1;
 export const V7S_CONT_SECTION = 1 << 18;
@@ -192,6 +194,8 @@ export function v7sDecode(level: number, lo: number, out: DecodedDescriptor): vo
     if (type === 1) {
       out.kind = DESC_TABLE;
       out.tablePa = (lo & 0xfffffc00) >>> 0;
+      // PXN (bit 2, Arm ARM B3.5.1): nothing below is executable (one exec right, as for leaves).
+      if ((lo & V7S_TABLE_PXN) !== 0) out.prot = PROT_READ | PROT_WRITE;
       return;
     }
     if (type === 3) {
@@ -245,7 +249,9 @@ function hex(n: number): string {
 export function v7sDescribe(level: number, lo: number): string {
   const type = lo & 3;
   if (type === 0) return "invalid";
-  if (level === 0 && type === 1) return `table -> ${hex(lo & 0xfffffc00)}`;
+  if (level === 0 && type === 1) {
+    return `table -> ${hex(lo & 0xfffffc00)}${(lo & V7S_TABLE_PXN) !== 0 ? " PXN" : ""}`;
+  }
   const d = decodedDescriptor();
   v7sDecode(level, lo, d);
   if (d.kind !== DESC_LEAF) return `invalid (${d.fault ?? "reserved"})`;

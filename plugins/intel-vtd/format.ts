@@ -4,9 +4,10 @@
  *
  * 8-byte entries, 512 per 4K table; AGAW 39/48/57 gives 3/4/5 levels. Bit 0 R, bit 1 W, bit 2 X,
  * bit 7 SP (superpage in SL-PDPE = 1G and SL-PDE = 2M), bit 11 SNP, address bits 51:12. An entry
- * is present when R or W is set (Linux dma_pte_present: `(val & 3) != 0`). Table entries carry
- * R|W, exactly as Linux writes them (pfn_to_dma_pte: DMA_PTE_READ | DMA_PTE_WRITE), so the leaf
- * alone decides the rights.
+ * is present when R or W is set (Linux dma_pte_present: `(val & 3) != 0`). The R and W of every
+ * level combine (a table entry without W makes everything below it read-only); table entries are
+ * written with R|W, exactly as Linux writes them (pfn_to_dma_pte: DMA_PTE_READ | DMA_PTE_WRITE),
+ * so the leaf alone decides the rights of what VCM maps.
  */
 import {
   ATTR_CACHEABLE,
@@ -64,6 +65,9 @@ export function vtdFormat(agaw: 39 | 48 | 57): RadixFormat {
     if (!isLeaf) {
       out.kind = DESC_TABLE;
       out.tablePa = pfnFromWords(lo, hi) * 4096;
+      // Read and write are the AND of every level (spec 3.7.1). X is ignored without SLEE, which
+      // legacy-mode context entries do not have: exec is not narrowed here.
+      out.prot = (lo & VTD_R ? PROT_READ : 0) | (lo & VTD_W ? PROT_WRITE : 0) | PROT_EXEC;
       return;
     }
     if (n > 3) {

@@ -5,9 +5,10 @@
  *
  * Every entry is 8 bytes, 512 per 4K table, 9 index bits per level. Leaves: PTE (4K), PDE with
  * PS (2M), PDPTE with PS (1G). Access rights are the AND of every level's R/W and U/S and the OR of
- * XD (SDM 4.6), so table entries are written fully permissive (P|RW|US|A) and the leaf alone
- * decides, as Linux's intel first-level code does (drivers/iommu/intel/iommu.c: intermediate
- * entries get DMA_PTE_READ|DMA_PTE_WRITE|DMA_FL_PTE_US|DMA_FL_PTE_ACCESS).
+ * XD (SDM 4.6): decode reports them for table entries too, and the engine combines the levels.
+ * Table entries are written fully permissive (P|RW|US|A) so the leaf alone decides, as Linux's
+ * intel first-level code does (drivers/iommu/intel/iommu.c: intermediate entries get
+ * DMA_PTE_READ|DMA_PTE_WRITE|DMA_FL_PTE_US|DMA_FL_PTE_ACCESS).
  */
 import {
   ATTR_CACHEABLE,
@@ -129,6 +130,12 @@ export function x86Format(levels: 4 | 5): RadixFormat {
     if (!isLeaf) {
       out.kind = DESC_TABLE;
       out.tablePa = pfnFromWords(lo, hi) * 4096;
+      // SDM 4.6: rights are the AND of R/W and U/S over every level, XD the OR (EFER.NXE is set).
+      out.prot =
+        PROT_READ |
+        (lo & X86_RW ? PROT_WRITE : 0) |
+        (hi & X86_XD_HI ? 0 : PROT_EXEC) |
+        (lo & X86_US ? 0 : PROT_PRIV);
       return;
     }
     if (n > 3) {

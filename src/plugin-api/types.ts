@@ -190,7 +190,8 @@ export interface WalkStep {
    * The walk's `prot` is all of them combined. Absent when the plugin does not say.
    */
   allows?: number;
-  /** Bytes of input address space this entry translates (2^shift of its level). */
+  /** The input addresses this entry translates: `covers` bytes (2^shift) from `coversFrom`. */
+  coversFrom?: bigint;
   covers?: bigint;
 }
 

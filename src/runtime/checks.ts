@@ -88,6 +88,16 @@ export const runChecks: CheckDefinition[] = [
   ),
   ...spaprRunChecks,
   run(
+    420,
+    "table-rights-narrowed",
+    "A table (non-leaf) entry removes a right a declared mapping below it grants (read, write, exec or user access).",
+  ),
+  run(
+    421,
+    "table-loop",
+    "A table entry points to a table page already read in the same walk (a loop, or two entries sharing one table): the range it covers is not proved.",
+  ),
+  run(
     425,
     "attribute-mismatch",
     "A mapped page's memory attributes (memory type, shareability, snoop/coherence) differ from those declared, or from its region type's default (ram: cacheable, mmio: device).",

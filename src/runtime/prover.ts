@@ -15,14 +15,15 @@ import {
   foundAttrsLabel,
   provedAttrsMask,
 } from "./attributes.js";
+import { removedRights, rightsText } from "../plugin-api/level-rights.js";
 import { compareRuns, type CompareResult, type Mismatch } from "./compare-runs.js";
 import { resolvePaths, type EndpointPath, type TablePath } from "./endpoint-paths.js";
 import type { FailureSink } from "./failure-sink.js";
 import { tokenText } from "./frame-token.js";
 import { MemoryNames } from "./memory-names.js";
-import { grantedTable } from "../plugin-api/rights.js";
+import { expressibleMask, grantedTable } from "../plugin-api/rights.js";
 import { protMatcher } from "./permissions.js";
-import type { EndpointReport } from "./report.js";
+import type { EndpointReport, RunFailure } from "./report.js";
 import { RunList } from "./run-list.js";
 
 export interface TableProof {
@@ -30,8 +31,19 @@ export interface TableProof {
   reach: RunList;
   leaves: LeafCounts;
   compare: CompareResult;
+  /** Table entries `leaves` did not follow: their table was already read (a loop). */
+  loops?: TableLoop[];
   /** Set when the plugin threw while reading the table. */
   error?: string;
+}
+
+/** A table entry not followed, as the plugin's `leaves` reports it. */
+export interface TableLoop {
+  iovaPfn: number;
+  count: number;
+  entryPa: number;
+  level: number;
+  tablePa: number;
 }
 
 export interface ProverOptions {
@@ -129,6 +141,7 @@ export class Prover {
     if (proof) return proof;
     const reach = new RunList();
     const leaves: LeafCounts = {};
+    const loops: TableLoop[] = [];
     let error: string | undefined;
     if (tp.reachable) {
       try {
@@ -140,13 +153,16 @@ export class Prover {
             const key = (2 ** shift).toString();
             leaves[key] = (leaves[key] ?? 0) + (shift > 12 ? count / 2 ** (shift - 12) : count);
           },
+          (iovaPfn, count, entryPa, level, tablePa) => {
+            loops.push({ iovaPfn, count, entryPa, level, tablePa });
+          },
         );
       } catch (e) {
         error = e instanceof Error ? e.message : String(e);
       }
     }
     reach.sortByIova();
-    proof = this.adoptReach(tp, reach, leaves, error);
+    proof = this.adoptReach(tp, reach, leaves, error, loops);
     return proof;
   }
 
@@ -154,7 +170,13 @@ export class Prover {
    * Complete and cache the proof of a table from its reach as read from bytes (here, or by a
    * worker thread: the comparison with the intent is cheap, the reading is not).
    */
-  adoptReach(tp: TablePath, reach: RunList, leaves: LeafCounts, error?: string): TableProof {
+  adoptReach(
+    tp: TablePath,
+    reach: RunList,
+    leaves: LeafCounts,
+    error?: string,
+    loops?: TableLoop[],
+  ): TableProof {
     const intent = this.intentOf(tp.table.name);
     const attrsOk = attrsMatcher(tp.caps);
     const mmio = provedAttrsMask(tp.caps) & ATTR_CACHEABLE ? this.mmioIds() : undefined;
@@ -172,7 +194,14 @@ export class Prover {
       undeclared: tp.caps.levels > 0,
       limit: this.options.limit,
     });
-    const proof = { intent, reach, leaves, compare, ...(error !== undefined ? { error } : {}) };
+    const proof: TableProof = {
+      intent,
+      reach,
+      leaves,
+      compare,
+      ...(loops !== undefined && loops.length > 0 ? { loops } : {}),
+      ...(error !== undefined ? { error } : {}),
+    };
     this.proofs.set(proofKey(tp), proof);
     return proof;
   }
@@ -274,6 +303,7 @@ export class Prover {
         }
       }
       for (const [k, v] of Object.entries(proof.leaves)) leaves[k] = (leaves[k] ?? 0) + v;
+      for (const loop of proof.loops ?? []) this.reportLoop(path, tp, loop);
       for (const m of proof.compare.mismatches) this.reportMismatch(path, tp, m);
       if (proof.compare.truncated) this.sink.addUncounted(1);
       this.checkMask(path, tp, proof.intent);
@@ -340,12 +370,20 @@ export class Prover {
           message: `${ep}: ${range}${mapping} reaches ${foundText}, expected ${expectedText}`,
         });
         break;
-      case "wrong-prot":
+      case "wrong-prot": {
+        // Narrowed by table entries above the leaves: each such entry is named for its range.
+        const rest = this.reportTableRights(path, tp, m, count, common);
+        if (rest === null) break;
+        const restRange = `${hexOf(rest.address)}..${hexOf(address + size)}`;
         this.sink.add("permission-mismatch", {
           ...common,
-          message: `${ep}: ${range}${mapping} grants ${protText(m.foundProt ?? 0)}, declared ${protText(m.expectedProt ?? 0)}`,
+          address: rest.address,
+          size: address + size - rest.address,
+          trace: rest.trace.steps,
+          message: `${ep}: ${restRange}${mapping} grants ${protText(m.foundProt ?? 0)}, declared ${protText(m.expectedProt ?? 0)}`,
         });
         break;
+      }
       case "wrong-attrs": {
         const want = expectedAttrsLabel(m.expectedAttrs ?? 0, tp.caps);
         const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
@@ -383,6 +421,80 @@ export class Prover {
     const m = this.view.ir.mappings.find((x) => x.id === tag);
     const kind = m ? this.view.ir.memories.find((r) => r.name === m.source.memory)?.kind : "";
     return kind ? ` (${kind} region)` : "";
+  }
+
+  /**
+   * A stretch whose rights differ from the declared ones: from its start, while the walk shows a
+   * table entry removing a declared right, one `table-rights-narrowed` failure per such entry over
+   * the part of the stretch it covers. Returns where the rest (narrowed by the leaf itself, or
+   * wider) begins, with its walk, or null when table entries explain the whole stretch.
+   */
+  private reportTableRights(
+    path: EndpointPath,
+    tp: TablePath,
+    m: Mismatch,
+    count: number,
+    common: {
+      endpoint: string;
+      table: string;
+      expected: string;
+      found: string;
+      span?: RunFailure["span"];
+    },
+  ): { address: bigint; trace: { steps: WalkStep[]; outcome: string } } | null {
+    const declared = (m.expectedProt ?? 0) & expressibleMask(tp.caps);
+    const end = addrOf(m.iovaPfn + count);
+    let at = addrOf(m.iovaPfn);
+    const mapping =
+      m.tag === undefined ? "" : m.tag < 0 ? " (unity range)" : ` (mapping #${m.tag})`;
+    for (let pieces = 0; at < end; pieces++) {
+      const trace = this.walkTrace(tp, at);
+      const steps = trace.steps;
+      // The highest table entry on the walk that takes a declared right away.
+      const culprit =
+        pieces < this.options.limit
+          ? steps
+              .slice(0, -1)
+              .find((s) => s.allows !== undefined && removedRights(declared, s.allows) !== 0)
+          : undefined;
+      if (culprit === undefined || culprit.covers === undefined) return { address: at, trace };
+      const from = culprit.coversFrom ?? at;
+      const stop = from + culprit.covers < end ? from + culprit.covers : end;
+      const removed = removedRights(declared, culprit.allows!);
+      this.sink.add("table-rights-narrowed", {
+        ...common,
+        address: at,
+        size: stop - at,
+        trace: steps,
+        message:
+          `table entry at pa ${hexOf(culprit.descriptorAddress)} (level ${culprit.level}) removes ` +
+          `${rightsText(removed)} for ${path.endpoint}: ${hexOf(at)}..${hexOf(stop)}${mapping} ` +
+          `grants ${protText(m.foundProt ?? 0)}, declared ${protText(m.expectedProt ?? 0)}`,
+      });
+      at = stop;
+    }
+    return null;
+  }
+
+  /** A table entry `leaves` did not follow: what it covers is not proved. */
+  private reportLoop(path: EndpointPath, tp: TablePath, loop: TableLoop): void {
+    if (loop.iovaPfn >= path.maskEndPfn) return;
+    const count = Math.min(loop.count, path.maskEndPfn - loop.iovaPfn);
+    const address = addrOf(loop.iovaPfn);
+    const size = addrOf(count);
+    this.sink.add("table-loop", {
+      endpoint: path.endpoint,
+      table: tp.table.name,
+      address,
+      size,
+      expected: "each table page entered once per walk",
+      found: `entry at pa ${hexOf(loop.entryPa)} (level ${loop.level}) -> table ${hexOf(loop.tablePa)}, already read`,
+      trace: this.walkTrace(tp, address).steps,
+      message:
+        `${path.endpoint}: table entry at pa ${hexOf(loop.entryPa)} (level ${loop.level}) points to ` +
+        `table ${hexOf(loop.tablePa)}, already read in this walk (a loop or a shared table): ` +
+        `${hexOf(address)}..${hexOf(address + size)} is not proved`,
+    });
   }
 
   /** Intended runs the endpoint's DMA mask cannot address. */

@@ -3,6 +3,7 @@ import type { Span } from "../diagnostics/span.js";
 const formatSpan = (s: Span) => `${s.file}:${s.line}:${s.column}`;
 import type { ExplainResult } from "./explain.js";
 import type { RunFailure, RunReport } from "./report.js";
+import { protText } from "../lowering/protection.js";
 import type { WalkStep } from "../plugin-api/types.js";
 
 const hex = (x: bigint) => "0x" + x.toString(16);
@@ -40,11 +41,13 @@ function table(rows: string[][]): string {
     .join("\n");
 }
 
+/** One line per level; `(allows rw-)` is what that level leaves (a leaf: its own rights). */
 export function traceText(steps: readonly WalkStep[], indent = "    "): string {
   return steps
     .map(
       (s) =>
-        `${indent}L${s.level} [${s.index}] @${hex(s.descriptorAddress)} = ${hex(s.descriptor)}  ${s.decoded}`,
+        `${indent}L${s.level} [${s.index}] @${hex(s.descriptorAddress)} = ${hex(s.descriptor)}  ${s.decoded}` +
+        (s.allows !== undefined ? `  (allows ${protText(s.allows)})` : ""),
     )
     .join("\n");
 }
