@@ -59,6 +59,7 @@ export function radixWalk(
       descriptor: descriptorBigInt(w.lo, w.hi, g.entryBytes),
       decoded: format.describeDescriptor(l, w.lo, w.hi),
       ...(d.kind !== DESC_INVALID ? { allows: d.prot } : {}),
+      coversFrom: BigInt(basePfn + index * levelUnit(lvl)) << 12n,
       covers: 1n << BigInt(lvl.shift),
     });
     if (d.kind === DESC_INVALID) {
