@@ -11,8 +11,10 @@
  * - rights combined: the rights a table entry allows narrow everything below it
  *   (plugin-api/level-rights.ts), and the per-level function receives the rights in effect above it.
  *
- * walk, leaves, tables and describe (./reader.ts, ./leaves.ts) read through it; map and unmap
- * (./table.ts) use its range bounds and level arithmetic over the tables they own.
+ * walk, leaves, tables and describe (./reader.ts, ./leaves.ts) read through it; map's overlap
+ * check reads the live bytes through it, and map's fill and unmap (./table.ts) walk it over the
+ * tables they own, entering each child their bookkeeping knows (`enter`) so they can count and
+ * free tables.
  * Addresses inside the iterator are absolute 4K frame numbers (iovaBase included).
  */
 import { FRAME_BYTES, type PhysicalMemory } from "../physical-memory.js";
@@ -56,7 +58,10 @@ export class LevelIterator {
   /** The last entry read by `load`, decoded. */
   readonly decoded: DecodedDescriptor = decodedDescriptor();
   readonly words = descriptorWords();
-  /** Entries [first, end) of the table last given to `bounds`. */
+  /**
+   * Entries [first, end) of the table last given to `bounds`; a per-level function reads them
+   * before it descends (the level below sets them again).
+   */
   first = 0;
   end = 0;
   private readonly entered = new Set<number>();
@@ -83,6 +88,14 @@ export class LevelIterator {
     this.start = startPfn;
     this.stop = endPfn;
     this.fn(rootPa, 0, this.basePfn, TABLE_ALLOWS_ALL);
+  }
+
+  /** The walk's range: frames [rangeStart, rangeEnd). */
+  get rangeStart(): number {
+    return this.start;
+  }
+  get rangeEnd(): number {
+    return this.stop;
   }
 
   /** Sets `first`/`end` to the entries of a `level` table at `basePfn` inside the walk's range. */
@@ -140,10 +153,27 @@ export class LevelIterator {
     basePfn: number,
     rights: number,
   ): boolean {
-    if (d.kind !== DESC_TABLE || !this.canDescend(level)) return false;
+    if (d.kind !== DESC_TABLE) return false;
+    return this.enter(d.tablePa, tablePa, level, index, basePfn, rights, d.prot);
+  }
+
+  /**
+   * Enter the table at `child` that entry `index` of the `level` table at `tablePa` leads to, the
+   * entry allowing `allows`: `descend` for an entry read from the bytes, used directly by map and
+   * unmap, which know their tables from their own bookkeeping.
+   */
+  enter(
+    child: number,
+    tablePa: number,
+    level: number,
+    index: number,
+    basePfn: number,
+    rights: number,
+    allows: number,
+  ): boolean {
+    if (!this.canDescend(level)) return false;
     const lvl = this.levels[level]!;
     const unit = levelUnit(lvl);
-    const child = d.tablePa;
     if (this.entered.has(child)) {
       this.onSkip?.(
         basePfn + index * unit,
@@ -155,7 +185,12 @@ export class LevelIterator {
       return false;
     }
     this.entered.add(child);
-    this.fn(child, level + 1, basePfn + index * unit, narrowRights(rights, d.prot));
+    this.fn(child, level + 1, basePfn + index * unit, narrowRights(rights, allows));
     return true;
+  }
+
+  /** A table freed during the walk (unmap): its page may hold a new table entered later. */
+  forget(tablePa: number): void {
+    this.entered.delete(tablePa);
   }
 }

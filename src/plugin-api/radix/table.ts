@@ -24,6 +24,8 @@ import {
   type RadixFormat,
   type RadixLevel,
 } from "./format.js";
+import { TABLE_ALLOWS_ALL } from "../rights.js";
+import { LevelIterator, levelUnit } from "./level-iterator.js";
 import { bswap32, readDescriptor, writeDescriptor, zeroTable } from "./memory-words.js";
 
 /** Bookkeeping for one table page (never per entry). */
@@ -53,6 +55,15 @@ export class RadixTable implements TableHandle {
   private readonly iovaBase: bigint;
   private readonly words = descriptorWords();
   private readonly decoded = decodedDescriptor();
+  /** Every table page this table owns, by address. */
+  private readonly nodes = new Map<number, TableNode>();
+  /** The level iterators of map's overlap check (reading the live bytes), fill and unmap. */
+  private readonly reader: LevelIterator;
+  private readonly filler: LevelIterator;
+  private readonly unmapper: LevelIterator;
+  /** The fill in progress (fields, so the filler's per-level function allocates nothing). */
+  private readonly filling = { level: 0, pageShift: 0, tLo: 0, tHi: 0, start: 0, paPfn: 0 };
+  private unmappedPages = 0;
   private tableCount = 0;
   private readonly minPageShift: number;
 
@@ -70,6 +81,15 @@ export class RadixTable implements TableHandle {
     this.name = options.name;
     this.domainId = options.domainId;
     this.minPageShift = Math.min(...g.levels.flatMap((l) => l.pageShifts));
+    this.reader = new LevelIterator(memory, format, (pa, l, base, rights) =>
+      this.checkFreeTable(pa, l, base, rights),
+    );
+    this.filler = new LevelIterator(memory, format, (pa, l, base, rights) =>
+      this.fillTable(pa, l, base, rights),
+    );
+    this.unmapper = new LevelIterator(memory, format, (pa, l, base, rights) =>
+      this.unmapTable(pa, l, base, rights),
+    );
     this.rootNode = this.allocTable(0);
     this.root = BigInt(this.rootNode.pa);
   }
@@ -144,13 +164,13 @@ export class RadixTable implements TableHandle {
     const startPfn = Number(off >> 12n);
     const endPfn = startPfn + count * 2 ** (pageShift - 12);
     const paPfn = Number(pa >> 12n);
-    this.checkFree(this.rootNode, 0, startPfn, endPfn);
+    this.checkFree(startPfn, endPfn);
     try {
       this.fill(startPfn, endPfn, paPfn, level, pageShift, tLo, tHi);
     } catch (e) {
       // The range was free before: clearing all of it removes exactly what this call wrote
       // and frees the tables it created.
-      this.unmapNode(this.rootNode, 0, startPfn, endPfn);
+      this.unmapRange(startPfn, endPfn);
       throw e;
     }
   }
@@ -166,34 +186,32 @@ export class RadixTable implements TableHandle {
     return best;
   }
 
-  /** Throws MappingError "exists" if any live entry overlaps [start, end) (4K frames). */
-  private checkFree(node: TableNode, basePfn: number, start: number, end: number): void {
-    if (node.valid === 0) return;
-    const lvl = this.levels[node.level]!;
-    const unit = 2 ** (lvl.shift - 12);
-    const i0 = Math.floor((start - basePfn) / unit);
-    const i1 = Math.ceil((end - basePfn) / unit);
-    const eb = this.entryBytes;
-    for (let i = i0; i < i1; i++) {
-      const child = node.children?.[i];
-      const entryBase = basePfn + i * unit;
-      if (child !== undefined) {
-        this.checkFree(
-          child,
-          entryBase,
-          Math.max(start, entryBase),
-          Math.min(end, entryBase + unit),
-        );
-        continue;
-      }
-      readDescriptor(this.memory, node.pa + i * eb, eb, this.bigEndian, this.words);
-      if (this.words.lo !== 0 || this.words.hi !== 0) {
-        const at = (BigInt(Math.max(start, entryBase)) << 12n) + this.iovaBase;
-        throw new MappingError(
-          "exists",
-          `iova ${hex(at)} is already mapped (level ${lvl.number} entry ${i} of table ${hex(node.pa)})`,
-        );
-      }
+  /**
+   * Throws MappingError "exists" if any live entry overlaps [start, end) (4K frames from the
+   * input base), read from the bytes through the level iterator.
+   */
+  private checkFree(start: number, end: number): void {
+    if (this.rootNode.valid === 0) return;
+    const it = this.reader;
+    it.run(this.rootNode.pa, it.basePfn + start, it.basePfn + end);
+  }
+
+  /** The level iterator's per-level function for checkFree: any live entry in range throws. */
+  private checkFreeTable(tablePa: number, l: number, basePfn: number, rights: number): void {
+    const it = this.reader;
+    it.bounds(l, basePfn);
+    const first = it.first;
+    const last = it.end; // bounds are overwritten by the levels below
+    for (let i = first; i < last; i++) {
+      if (!it.load(tablePa, l, i)) continue;
+      if (it.descend(it.decoded, tablePa, l, i, basePfn, rights)) continue;
+      const lvl = this.levels[l]!;
+      const entryBase = basePfn + i * levelUnit(lvl);
+      const at = BigInt(Math.max(it.rangeStart, entryBase)) << 12n;
+      throw new MappingError(
+        "exists",
+        `iova ${hex(at)} is already mapped (level ${lvl.number} entry ${i} of table ${hex(tablePa)})`,
+      );
     }
   }
 
@@ -207,19 +225,52 @@ export class RadixTable implements TableHandle {
     tLo: number,
     tHi: number,
   ): void {
-    const lvl = this.levels[level]!;
-    const unit = 2 ** (lvl.shift - 12);
-    const entries = 2 ** lvl.bits;
-    let cur = start;
-    let pa = paPfn;
-    while (cur < end) {
-      const node = this.descend(cur, level);
-      const idx0 = Math.floor(cur / unit) % entries;
-      const n = Math.min(entries - idx0, (end - cur) / unit);
+    const f = this.filling;
+    f.level = level;
+    f.pageShift = pageShift;
+    f.tLo = tLo;
+    f.tHi = tHi;
+    f.start = this.filler.basePfn + start;
+    f.paPfn = paPfn;
+    this.filler.run(this.rootNode.pa, f.start, this.filler.basePfn + end);
+  }
+
+  /**
+   * The filler's per-level function: above the leaf level, create the missing tables over the
+   * range and enter each; at it, write the leaves of the range in one go.
+   */
+  private fillTable(tablePa: number, l: number, basePfn: number, rights: number): void {
+    const it = this.filler;
+    const f = this.filling;
+    const node = this.nodes.get(tablePa)!;
+    it.bounds(l, basePfn);
+    const first = it.first;
+    const last = it.end;
+    const unit = levelUnit(this.levels[l]!);
+    if (l === f.level) {
+      const n = last - first;
       node.valid += n;
-      this.writeLeaves(node.pa + idx0 * this.entryBytes, n, pa, level, pageShift, tLo, tHi);
-      pa += n * unit;
-      cur += n * unit;
+      const paPfn = f.paPfn + (basePfn + first * unit - f.start);
+      this.writeLeaves(tablePa + first * this.entryBytes, n, paPfn, l, f.pageShift, f.tLo, f.tHi);
+      return;
+    }
+    for (let i = first; i < last; i++) {
+      let child = node.children![i];
+      if (child === undefined) {
+        child = this.allocTable(l + 1);
+        this.format.tableDescriptor(l, child.pa, this.words);
+        writeDescriptor(
+          this.memory,
+          tablePa + i * this.entryBytes,
+          this.entryBytes,
+          this.bigEndian,
+          this.words.lo,
+          this.words.hi,
+        );
+        node.children![i] = child;
+        node.valid++;
+      }
+      it.enter(child.pa, tablePa, l, i, basePfn, rights, TABLE_ALLOWS_ALL);
     }
   }
 
@@ -352,50 +403,28 @@ export class RadixTable implements TableHandle {
     }
   }
 
-  /** The table at `level` covering frame `pfn`, creating missing tables on the way. */
-  private descend(pfn: number, level: number): TableNode {
-    let node = this.rootNode;
-    for (let l = 0; l < level; l++) {
-      const lvl = this.levels[l]!;
-      const idx = Math.floor(pfn / 2 ** (lvl.shift - 12)) % 2 ** lvl.bits;
-      let child = node.children![idx];
-      if (child === undefined) {
-        child = this.allocTable(l + 1);
-        this.format.tableDescriptor(l, child.pa, this.words);
-        writeDescriptor(
-          this.memory,
-          node.pa + idx * this.entryBytes,
-          this.entryBytes,
-          this.bigEndian,
-          this.words.lo,
-          this.words.hi,
-        );
-        node.children![idx] = child;
-        node.valid++;
-      }
-      node = child;
-    }
-    return node;
-  }
-
   private allocTable(level: number): TableNode {
     const lvl = this.levels[level]!;
     const pa = this.pool.alloc(lvl.tableBytes, lvl.tableAlign);
     // Pool memory may hold an earlier table's bytes (sub-page tables share frames).
     zeroTable(this.memory, pa, lvl.tableBytes);
     this.tableCount++;
-    return {
+    const node: TableNode = {
       pa,
       level,
       valid: 0,
       children: lvl.tables ? new Array<TableNode | undefined>(2 ** lvl.bits) : null,
     };
+    this.nodes.set(pa, node);
+    return node;
   }
 
   private freeTable(node: TableNode): void {
     const lvl = this.levels[node.level]!;
     zeroTable(this.memory, node.pa, lvl.tableBytes);
     this.pool.release(node.pa, lvl.tableBytes);
+    this.nodes.delete(node.pa);
+    this.unmapper.forget(node.pa);
     this.tableCount--;
   }
 
@@ -425,43 +454,57 @@ export class RadixTable implements TableHandle {
       );
     }
     const start = Number(off >> 12n);
-    const pages = this.unmapNode(this.rootNode, 0, start, start + Number(size >> 12n));
+    const pages = this.unmapRange(start, start + Number(size >> 12n));
     return BigInt(pages) << 12n;
   }
 
-  /** Clears [start, end) (4K frames) under `node`; returns the 4K pages that were mapped. */
-  private unmapNode(node: TableNode, basePfn: number, start: number, end: number): number {
-    const lvl = this.levels[node.level]!;
-    const unit = 2 ** (lvl.shift - 12);
+  /** Clears [start, end) (4K frames from the input base); returns the 4K pages that were mapped. */
+  private unmapRange(start: number, end: number): number {
+    this.unmappedPages = 0;
+    const base = this.unmapper.basePfn;
+    this.unmapper.run(this.rootNode.pa, base + start, base + end);
+    return this.unmappedPages;
+  }
+
+  /**
+   * The unmapper's per-level function: clears the walk's range in one table, adding the 4K pages
+   * that were mapped to `unmappedPages`; emptied tables below it are freed.
+   */
+  private unmapTable(tablePa: number, l: number, basePfn: number, rights: number): void {
+    const it = this.unmapper;
+    const node = this.nodes.get(tablePa)!;
+    const lvl = this.levels[l]!;
+    const unit = levelUnit(lvl);
     const eb = this.entryBytes;
-    const i0 = Math.floor((start - basePfn) / unit);
-    const i1 = Math.ceil((end - basePfn) / unit);
-    let pages = 0;
+    const start = it.rangeStart;
+    const end = it.rangeEnd;
+    it.bounds(l, basePfn);
+    const i0 = it.first;
+    const i1 = it.end;
     for (let i = i0; i < i1 && node.valid > 0; i++) {
       const entryBase = basePfn + i * unit;
       const child = node.children?.[i];
       if (child !== undefined) {
-        const s = Math.max(start, entryBase);
-        const e = Math.min(end, entryBase + unit);
-        pages +=
-          s === entryBase && e === entryBase + unit
-            ? this.clearWhole(child)
-            : this.unmapNode(child, entryBase, s, e);
+        if (start <= entryBase && entryBase + unit <= end) {
+          this.unmappedPages += this.clearWhole(child);
+        } else {
+          it.enter(child.pa, tablePa, l, i, basePfn, rights, TABLE_ALLOWS_ALL);
+        }
         if (child.valid === 0) {
-          writeDescriptor(this.memory, node.pa + i * eb, eb, this.bigEndian, 0, 0);
+          writeDescriptor(this.memory, tablePa + i * eb, eb, this.bigEndian, 0, 0);
           node.children![i] = undefined;
           node.valid--;
           this.freeTable(child);
         }
         continue;
       }
-      readDescriptor(this.memory, node.pa + i * eb, eb, this.bigEndian, this.words);
+      readDescriptor(this.memory, tablePa + i * eb, eb, this.bigEndian, this.words);
       if (this.words.lo === 0 && this.words.hi === 0) continue;
       const d = this.decoded;
-      this.format.decode(node.level, this.words.lo, this.words.hi, d);
+      this.format.decode(l, this.words.lo, this.words.hi, d);
       if (d.kind !== DESC_LEAF) {
         // Not written by this engine (or malformed): clear it so the range ends up unmapped.
-        writeDescriptor(this.memory, node.pa + i * eb, eb, this.bigEndian, 0, 0);
+        writeDescriptor(this.memory, tablePa + i * eb, eb, this.bigEndian, 0, 0);
         node.valid--;
         continue;
       }
@@ -471,17 +514,16 @@ export class RadixTable implements TableHandle {
       const pageEnd = pageBase + rep * unit;
       if (start <= pageBase && pageEnd <= end) {
         for (let r = 0; r < rep; r++) {
-          writeDescriptor(this.memory, node.pa + (g0 + r) * eb, eb, this.bigEndian, 0, 0);
+          writeDescriptor(this.memory, tablePa + (g0 + r) * eb, eb, this.bigEndian, 0, 0);
         }
         node.valid -= rep;
-        pages += rep * unit;
+        this.unmappedPages += rep * unit;
         i = g0 + rep - 1;
       } else {
         this.split(node, g0, rep, basePfn);
         i--; // look at the same entry again: now a smaller leaf or a table
       }
     }
-    return pages;
   }
 
   /** Free every table under `node` (whose whole span is being unmapped); returns pages mapped. */
