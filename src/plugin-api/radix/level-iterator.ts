@@ -49,6 +49,83 @@ export function levelUnit(level: RadixLevel): number {
   return 2 ** (level.shift - 12);
 }
 
+/**
+ * The table pages entered in one walk: an open-addressing set of addresses, each slot a (page,
+ * generation) pair side by side in one Float64Array, emptied in O(1) by bumping the generation.
+ * The slot follows the page frame number, so tables allocated one after another (the usual case)
+ * land in consecutive slots: the leaf scan streams through the tables without a cache miss per
+ * table here (a JS Set of page addresses, or a scattering hash, cost 15-30% of the scan).
+ */
+class PageSet {
+  private slots = new Float64Array(2 * 1024);
+  private mask = 1023;
+  private generation = 1;
+  private size = 0;
+
+  clear(): void {
+    this.size = 0;
+    this.generation++;
+  }
+
+  /** Adds `pa`; false when it was already there. */
+  add(pa: number): boolean {
+    if (this.size * 2 > this.mask) this.grow();
+    return this.insert(pa);
+  }
+
+  has(pa: number): boolean {
+    const slots = this.slots;
+    for (let i = this.slot(pa); ; i = (i + 1) & this.mask) {
+      if (slots[2 * i + 1] !== this.generation) return false;
+      if (slots[2 * i] === pa) return true;
+    }
+  }
+
+  delete(pa: number): void {
+    // Rare (a table freed during unmap): rebuild without it, keeping probe chains intact.
+    if (!this.has(pa)) return;
+    const kept: number[] = [];
+    for (let i = 0; i <= this.mask; i++) {
+      const k = this.slots[2 * i]!;
+      if (this.slots[2 * i + 1] === this.generation && k !== pa) kept.push(k);
+    }
+    this.clear();
+    for (const k of kept) this.insert(k);
+  }
+
+  private slot(pa: number): number {
+    // The frame number, plus the 64-byte offset within it spread out (sub-page tables).
+    const pfn = Math.floor(pa / 4096);
+    return ((pfn % 4294967296) + ((pa - pfn * 4096) >>> 6) * 0x9e3) & this.mask;
+  }
+
+  private insert(pa: number): boolean {
+    const slots = this.slots;
+    for (let i = this.slot(pa); ; i = (i + 1) & this.mask) {
+      if (slots[2 * i + 1] !== this.generation) {
+        slots[2 * i] = pa;
+        slots[2 * i + 1] = this.generation;
+        this.size++;
+        return true;
+      }
+      if (slots[2 * i] === pa) return false;
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const generation = this.generation;
+    this.mask = this.mask * 2 + 1;
+    this.slots = new Float64Array(2 * (this.mask + 1));
+    this.generation = 1;
+    this.size = 0;
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] === generation) this.insert(old[i]!);
+  }
+}
+
+/** Page sets of finished walks, reused: a fresh set grows again for every walk of a big table. */
+const spareSets: PageSet[] = [];
+
 export class LevelIterator {
   readonly levels: readonly RadixLevel[];
   readonly entryBytes: 4 | 8;
@@ -64,7 +141,11 @@ export class LevelIterator {
    */
   first = 0;
   end = 0;
-  private readonly entered = new Set<number>();
+  /** The pages entered by the walk in progress (null between walks). */
+  private entered: PageSet | null = null;
+  /** Per level index: 4K frames per entry, and whether its entries may lead to a table. */
+  private readonly units: number[];
+  private readonly descends: boolean[];
   private start = 0;
   private stop = Infinity;
 
@@ -79,15 +160,25 @@ export class LevelIterator {
     this.entryBytes = g.entryBytes;
     this.bigEndian = g.bigEndian;
     this.basePfn = Number((g.iovaBase ?? 0n) >> 12n);
+    this.units = g.levels.map(levelUnit);
+    this.descends = g.levels.map((l, i) => l.tables && i + 1 < g.levels.length);
   }
 
   /** Walk frames [startPfn, endPfn) (absolute) from the root table at `rootPa`. */
   run(rootPa: number, startPfn = this.basePfn, endPfn = Infinity): void {
-    this.entered.clear();
-    this.entered.add(rootPa);
+    const outer = this.entered;
+    const entered = spareSets.pop() ?? new PageSet();
+    entered.clear();
+    entered.add(rootPa);
+    this.entered = entered;
     this.start = startPfn;
     this.stop = endPfn;
-    this.fn(rootPa, 0, this.basePfn, TABLE_ALLOWS_ALL);
+    try {
+      this.fn(rootPa, 0, this.basePfn, TABLE_ALLOWS_ALL);
+    } finally {
+      this.entered = outer;
+      spareSets.push(entered);
+    }
   }
 
   /** The walk's range: frames [rangeStart, rangeEnd). */
@@ -136,7 +227,7 @@ export class LevelIterator {
 
   /** Can an entry of `level` lead to a table the walk may enter (the depth guard)? */
   canDescend(level: number): boolean {
-    return this.levels[level]!.tables && level + 1 < this.levels.length;
+    return this.descends[level]!;
   }
 
   /**
@@ -171,26 +262,33 @@ export class LevelIterator {
     rights: number,
     allows: number,
   ): boolean {
-    if (!this.canDescend(level)) return false;
-    const lvl = this.levels[level]!;
-    const unit = levelUnit(lvl);
-    if (this.entered.has(child)) {
-      this.onSkip?.(
-        basePfn + index * unit,
-        unit,
-        tablePa + index * this.entryBytes,
-        lvl.number,
-        child,
-      );
-      return false;
-    }
-    this.entered.add(child);
-    this.fn(child, level + 1, basePfn + index * unit, narrowRights(rights, allows));
+    if (!this.descends[level]) return false;
+    if (!this.entered!.add(child)) return this.skipped(child, tablePa, level, index, basePfn);
+    this.fn(child, level + 1, basePfn + index * this.units[level]!, narrowRights(rights, allows));
     return true;
+  }
+
+  /** Report an entry not followed (kept out of `enter`, which runs once per table). */
+  private skipped(
+    child: number,
+    tablePa: number,
+    level: number,
+    index: number,
+    basePfn: number,
+  ): false {
+    const unit = this.units[level]!;
+    this.onSkip?.(
+      basePfn + index * unit,
+      unit,
+      tablePa + index * this.entryBytes,
+      this.levels[level]!.number,
+      child,
+    );
+    return false;
   }
 
   /** A table freed during the walk (unmap): its page may hold a new table entered later. */
   forget(tablePa: number): void {
-    this.entered.delete(tablePa);
+    this.entered?.delete(tablePa);
   }
 }
