@@ -55,8 +55,8 @@ export class RadixTable implements TableHandle {
   private readonly iovaBase: bigint;
   private readonly words = descriptorWords();
   private readonly decoded = decodedDescriptor();
-  /** Every table page this table owns, by address. */
-  private readonly nodes = new Map<number, TableNode>();
+  /** The node of the table the filler or unmapper enters next (its per-level function reads it). */
+  private entering: TableNode | null = null;
   /** The level iterators of map's overlap check (reading the live bytes), fill and unmap. */
   private readonly reader: LevelIterator;
   private readonly filler: LevelIterator;
@@ -232,6 +232,7 @@ export class RadixTable implements TableHandle {
     f.tHi = tHi;
     f.start = this.filler.basePfn + start;
     f.paPfn = paPfn;
+    this.entering = this.rootNode;
     this.filler.run(this.rootNode.pa, f.start, this.filler.basePfn + end);
   }
 
@@ -242,7 +243,7 @@ export class RadixTable implements TableHandle {
   private fillTable(tablePa: number, l: number, basePfn: number, rights: number): void {
     const it = this.filler;
     const f = this.filling;
-    const node = this.nodes.get(tablePa)!;
+    const node = this.entering!;
     it.bounds(l, basePfn);
     const first = it.first;
     const last = it.end;
@@ -270,6 +271,7 @@ export class RadixTable implements TableHandle {
         node.children![i] = child;
         node.valid++;
       }
+      this.entering = child;
       it.enter(child.pa, tablePa, l, i, basePfn, rights, TABLE_ALLOWS_ALL);
     }
   }
@@ -415,7 +417,6 @@ export class RadixTable implements TableHandle {
       valid: 0,
       children: lvl.tables ? new Array<TableNode | undefined>(2 ** lvl.bits) : null,
     };
-    this.nodes.set(pa, node);
     return node;
   }
 
@@ -423,7 +424,6 @@ export class RadixTable implements TableHandle {
     const lvl = this.levels[node.level]!;
     zeroTable(this.memory, node.pa, lvl.tableBytes);
     this.pool.release(node.pa, lvl.tableBytes);
-    this.nodes.delete(node.pa);
     this.unmapper.forget(node.pa);
     this.tableCount--;
   }
@@ -462,6 +462,7 @@ export class RadixTable implements TableHandle {
   private unmapRange(start: number, end: number): number {
     this.unmappedPages = 0;
     const base = this.unmapper.basePfn;
+    this.entering = this.rootNode;
     this.unmapper.run(this.rootNode.pa, base + start, base + end);
     return this.unmappedPages;
   }
@@ -472,7 +473,7 @@ export class RadixTable implements TableHandle {
    */
   private unmapTable(tablePa: number, l: number, basePfn: number, rights: number): void {
     const it = this.unmapper;
-    const node = this.nodes.get(tablePa)!;
+    const node = this.entering!;
     const lvl = this.levels[l]!;
     const unit = levelUnit(lvl);
     const eb = this.entryBytes;
@@ -488,6 +489,7 @@ export class RadixTable implements TableHandle {
         if (start <= entryBase && entryBase + unit <= end) {
           this.unmappedPages += this.clearWhole(child);
         } else {
+          this.entering = child;
           it.enter(child.pa, tablePa, l, i, basePfn, rights, TABLE_ALLOWS_ALL);
         }
         if (child.valid === 0) {
