@@ -145,7 +145,7 @@ function proveShareHere(
     if (!ours.has(path.endpoint)) continue;
     for (const tp of path.tables) {
       const proof = prover.proofOf(tp);
-      run.prover.adoptReach(tp, proof.reach, proof.leaves, proof.error);
+      run.prover.adoptReach(tp, proof.reach, proof.leaves, proof.error, proof.loops);
     }
   }
 }
