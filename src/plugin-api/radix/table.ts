@@ -24,7 +24,7 @@ import {
   type RadixFormat,
   type RadixLevel,
 } from "./format.js";
-import { TABLE_ALLOWS_ALL } from "../rights.js";
+import { TABLE_ALLOWS_ALL } from "../level-rights.js";
 import { LevelIterator, levelUnit } from "./level-iterator.js";
 import { bswap32, readDescriptor, writeDescriptor, zeroTable } from "./memory-words.js";
 
