@@ -91,23 +91,29 @@ describe("vcm run", () => {
   it("fails a hand-edited table entry that removes write, and explain shows what it allows", () => {
     const out = join(dir, "default-domains");
     expect(vcm(["compile", "samples/default-domains.vcm", "-o", out]).code).toBe(0);
+    const explain = ["explain", "samples/default-domains.vcm", "nvme", "0x1000", "--tables", out];
+    const before = JSON.parse(vcm([...explain, "--json"]).stdout);
+    const walk = before.walks[0];
+    expect(walk.format).toBe("intel-vtd");
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
     const pool = manifest.pools[0];
-    const table = (manifest.tables as TableEntry[]).find((t) => t.name === "dmar0.default")!;
-    const pd = table.tablePages.find((p) => p.level === 2)!; // VT-d SL-L2: entries point to L1
+    // The SL-L2 entry on nvme's walk of 0x1000 (VT-d levels count down to 1).
+    const pd = walk.steps.find((s: { level: number }) => s.level === 2);
     const image = join(out, pool.image);
-    const at = Number(BigInt(pd.pa) - BigInt(pool.base));
+    const at = Number(BigInt(pd.descriptorAddress) - BigInt(pool.base));
     const bytes = readFileSync(image);
     expect(bytes.readBigUInt64LE(at) & 3n).toBe(3n); // R | W, as VCM writes table entries
     bytes[at] = bytes[at]! & ~2; // clear W
     writeFileSync(image, bytes);
     const r = vcm(["run", "samples/default-domains.vcm", "--tables", out, "--no-scenarios"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("error VCM0420 table-rights-narrowed: table entry at pa " + pd.pa);
-    expect(r.stdout).toContain("(level 2) removes write for nvme: 0x1000..0x11000");
-    const e = vcm(["explain", "samples/default-domains.vcm", "nvme", "0x1000", "--tables", out]);
+    expect(r.stdout).toContain(
+      `error VCM0420 table-rights-narrowed: table entry at pa ${pd.descriptorAddress} (level 2) ` +
+        "removes write for nvme: 0x1000..",
+    );
+    const e = vcm(explain);
     expect(e.stdout).toMatch(/L2 \[0\] .* SL-L2 table -> 0x[0-9a-f]+ R {2}\(allows r-x\)/);
-    expect(e.stdout).toContain("-> pa 0x104000000 r--");
+    expect(e.stdout).toContain(`-> pa ${walk.result.pa} r--`);
   });
 
   it("exits 2 for bad input, an unknown scenario or endpoint, and a bad tables directory", () => {
