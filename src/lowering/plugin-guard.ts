@@ -239,8 +239,8 @@ export function guardPlugin(plugin: VcmPlugin, origin: string, watch?: CallWatch
       return regs;
     },
     walk: (memory, context, iova) => run("walk()", () => plugin.walk(memory, context, iova)),
-    leaves: (memory, context, visit) =>
-      run("leaves()", () => plugin.leaves(memory, context, visit)),
+    leaves: (memory, context, visit, loops) =>
+      run("leaves()", () => plugin.leaves(memory, context, visit, loops)),
     tables(memory: PhysicalMemory, context: TableContext, visit) {
       let count = 0;
       // A table page is at least 64 bytes and lies in the written memory: more visits than
