@@ -202,8 +202,31 @@ function drawPhysicalMap(out: string[], compiled: CompiledTopology, y: number): 
   y += 28;
   for (const mem of compiled.ir.memories) {
     const buffers = compiled.ir.buffers.filter((b) => b.memory === mem.name);
-    const features = buffers.flatMap((b) => b.chunks.map((c) => ({ base: c.pa, size: c.size })));
-    const scale = addressScale(mem.range, features, BAR_WIDTH);
+    // Slices mapped without a buffer are drawn from what the tables reach.
+    const slices = rows.filter(
+      (r) => r.memory === mem.name && r.via === "table" && r.buffer === undefined,
+    );
+    const pieces = [
+      ...buffers.flatMap((b) =>
+        b.chunks.map((c, i) => ({
+          pa: c.pa,
+          size: c.size,
+          label: i === 0 ? b.name : "",
+          what: b.name,
+        })),
+      ),
+      ...slices.map((r) => ({
+        pa: r.pa,
+        size: r.size,
+        label: `${r.endpoint} ${r.rights}`,
+        what: `${r.endpoint} via ${r.table} at ${hexAddr(r.address)}, ${r.rights}`,
+      })),
+    ];
+    const scale = addressScale(
+      mem.range,
+      pieces.map((p) => ({ base: p.pa, size: p.size })),
+      BAR_WIDTH,
+    );
     out.push(
       `<g class="region" data-region="${esc(mem.name)}">`,
       `<text class="bold" x="${LEFT}" y="${y + 12}">${esc(mem.name)}</text>`,
@@ -212,22 +235,19 @@ function drawPhysicalMap(out: string[], compiled: CompiledTopology, y: number): 
     );
     drawGaps(out, scale, y + 20);
     const labels = new LabelRows();
-    for (const b of buffers) {
-      for (const c of b.chunks) {
-        const x0 = LEFT + xOf(scale, c.pa);
-        const w = Math.max(LEFT + xOf(scale, c.pa + c.size) - x0, 1.5);
+    for (const p of pieces) {
+      const x0 = LEFT + xOf(scale, p.pa);
+      const w = Math.max(LEFT + xOf(scale, p.pa + p.size) - x0, 1.5);
+      out.push(
+        `<rect class="node k-memory" x="${num(x0)}" y="${y + 20}" width="${num(w)}" height="${BAR_HEIGHT}"><title>${esc(`${p.what}: pa ${hexAddr(p.pa)}..${hexAddr(p.pa + p.size)} (${sizeText(p.size)})`)}</title></rect>`,
+      );
+      if (!p.label) continue;
+      const row = labels.place(x0, textWidth(p.label, 10));
+      if (row >= 0) {
         out.push(
-          `<rect class="node k-memory" x="${num(x0)}" y="${y + 20}" width="${num(w)}" height="${BAR_HEIGHT}"><title>${esc(`${b.name}: pa ${hexAddr(c.pa)}..${hexAddr(c.pa + c.size)} (${sizeText(c.size)})`)}</title></rect>`,
+          `<text class="small" x="${num(x0 + 2)}" y="${y + 20 + BAR_HEIGHT + 12 + row * ROW_STEP}">${esc(p.label)}</text>`,
         );
       }
-      const first = b.chunks[0];
-      if (!first) continue;
-      const x = LEFT + xOf(scale, first.pa);
-      const row = labels.place(x, textWidth(b.name, 10));
-      if (row >= 0)
-        out.push(
-          `<text class="small" x="${num(x + 2)}" y="${y + 20 + BAR_HEIGHT + 12 + row * ROW_STEP}">${esc(b.name)}</text>`,
-        );
     }
     let ly = y + 20 + BAR_HEIGHT + 12 + LABEL_ROWS * ROW_STEP + 4;
     const reach = new Map<
