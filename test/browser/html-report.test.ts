@@ -110,6 +110,29 @@ describe.skipIf(!available && !inCi)("HTML report in chromium", () => {
     },
   );
 
+  it("follows a dark page and prints black on white", async () => {
+    const html = join(work, "video-pipeline-theme.html");
+    expect(vcm(["run", "samples/video-pipeline.vcm", "--html", html]).code).toBe(0);
+    const { page, seen } = await open(html);
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const nodeFill = () =>
+      page.evaluate(
+        () => getComputedStyle(document.querySelector("svg.vcm-graph rect.k-endpoint")!).fill,
+      );
+    await page.emulateMedia({ colorScheme: "light" });
+    expect(await background()).toBe("rgb(255, 255, 255)");
+    const lightFill = await nodeFill();
+    await page.emulateMedia({ colorScheme: "dark" });
+    expect(await background()).toBe("rgb(13, 17, 23)");
+    expect(await nodeFill()).not.toBe(lightFill);
+    await page.screenshot({ path: join(SHOTS, "video-pipeline-dark.png"), fullPage: true });
+    await page.emulateMedia({ media: "print", colorScheme: "dark" });
+    expect(await background()).toBe("rgb(255, 255, 255)");
+    expect(await page.locator("#search").isVisible()).toBe(false);
+    expect(seen.errors).toEqual([]);
+    await page.close();
+  });
+
   it("opens the report of a corrupted --tables dump: the failures with their walks are listed", async () => {
     const out = join(work, "p2p-tables");
     expect(vcm(["compile", "samples/p2p-revoke.vcm", "-o", out]).code).toBe(0);
