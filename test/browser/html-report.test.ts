@@ -114,10 +114,12 @@ describe.skipIf(!available && !inCi)("HTML report in chromium", () => {
     const html = join(work, "video-pipeline-theme.html");
     expect(vcm(["run", "samples/video-pipeline.vcm", "--html", html]).code).toBe(0);
     const { page, seen } = await open(html);
-    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    // Expressions as strings: the test is type-checked without the DOM library.
+    const background = () =>
+      page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
     const nodeFill = () =>
-      page.evaluate(
-        () => getComputedStyle(document.querySelector("svg.vcm-graph rect.k-endpoint")!).fill,
+      page.evaluate<string>(
+        "getComputedStyle(document.querySelector('svg.vcm-graph rect.k-endpoint')).fill",
       );
     await page.emulateMedia({ colorScheme: "light" });
     expect(await background()).toBe("rgb(255, 255, 255)");
