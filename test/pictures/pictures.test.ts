@@ -192,4 +192,21 @@ describe("vcm graph / vcm layout", () => {
     expect(r.stderr).toContain("cannot write");
     expect(hasStackTrace(r.stderr)).toBe(false);
   });
+
+  it("vcm run --html: a self-contained report, byte-identical on two runs; exit 2 when it cannot be written", () => {
+    const a = join(dir, "a.html");
+    const b = join(dir, "b.html");
+    expect(vcm(["run", "samples/p2p-revoke.vcm", "--html", a]).code).toBe(0);
+    expect(vcm(["run", "samples/p2p-revoke.vcm", "--html", b]).code).toBe(0);
+    const html = readFileSync(a, "utf8");
+    expect(readFileSync(b, "utf8")).toBe(html);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).toContain('id="vcm-reach"');
+    const file = join(dir, "not-a-dir");
+    writeFileSync(file, "");
+    const r = vcm(["run", "samples/p2p-revoke.vcm", "--html", join(file, "r.html")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("cannot write");
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
 });
