@@ -4,12 +4,14 @@
  */
 import { checkBench } from "./check-bench.js";
 import { compileBench } from "./compile-bench.js";
+import { picturesBench } from "./pictures-bench.js";
 import { verifyBench } from "./verify-bench.js";
 
 const benches: Record<string, () => Promise<void>> = {
   check: checkBench,
   compile: compileBench,
   verify: verifyBench,
+  pictures: picturesBench,
 };
 
 const wanted = process.argv.slice(2);

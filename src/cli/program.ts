@@ -8,6 +8,7 @@ import { VCM_VERSION } from "../version.js";
 import { registerCheckCommand } from "./check-command.js";
 import { registerCompileCommand } from "./compile-command.js";
 import { registerRunCommands } from "./run-commands.js";
+import { registerPictureCommands } from "./picture-commands.js";
 import { registerPluginCommands } from "./plugin-commands.js";
 import { EXIT_USAGE, UsageError } from "./exit.js";
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerCheckCommand(program);
   registerCompileCommand(program);
   registerRunCommands(program);
+  registerPictureCommands(program);
   registerPluginCommands(program);
   return program;
 }

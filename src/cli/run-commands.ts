@@ -18,6 +18,8 @@ import {
   runReportText,
   verifyParallel,
 } from "../runtime/index.js";
+import { runReportHtml } from "../pictures/index.js";
+import { writeOutput } from "./atomic-file.js";
 import { severityFromFlags } from "./check-command.js";
 import { hasErrors, isUnreadable, printDiagnostics } from "./diagnostics-output.js";
 import { collect, EXIT_USAGE } from "./exit.js";
@@ -37,6 +39,7 @@ interface RunOptions extends CommonOptions {
   endpoint: string[];
   maxFailures: number;
   jobs: number;
+  html?: string;
 }
 
 function positiveInt(value: string): number {
@@ -136,6 +139,7 @@ export function registerRunCommands(program: Command): void {
       jobCount,
       1,
     )
+    .option("--html <file>", "also write a self-contained HTML report (pictures, failures, search)")
     .addHelpText(
       "after",
       "\nEvery mapping of every endpoint is walked page by page; everything an endpoint can reach is\n" +
@@ -179,6 +183,10 @@ export function registerRunCommands(program: Command): void {
       });
       bar.finish();
       process.stdout.write(options.json ? runReportJson(report) : runReportText(report));
+      if (options.html && !writeOutput(options.html, await runReportHtml(report, compiled))) {
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
       process.exitCode = runExitCode(report);
     });
 
