@@ -16,6 +16,7 @@ const ALLOWED: readonly RegExp[] = [
   /^plugins\/([a-z0-9-]+\/)?README\.md$/,
   /^grammar\/(REFERENCE\.md|diagrams\.html|vcm\.tmLanguage\.json)$/,
   /^docs\/[A-Z0-9-]+\.md$/,
+  /^docs\/images\/[a-z0-9-]+\.svg$/,
 ];
 
 const FORBIDDEN = /(\.test\.|(^|\/)(test|bench|fixtures|node_modules)\/|\.tsbuildinfo$)/;
