@@ -42,6 +42,8 @@ function capabilities(params: PluginParams): Capabilities {
     windows: false,
     entryBytes: 8,
     bigEndian: false,
+    // Canonical addresses (SDM 3.3.7.1): bits 63:n-1 equal; PML4E/PML5E 256..511 are the upper half.
+    upperHalf: { bits: 12 + 9 * levels - 1, root: "shared" },
   };
 }
 

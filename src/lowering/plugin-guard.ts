@@ -233,8 +233,8 @@ export function guardPlugin(plugin: VcmPlugin, origin: string, watch?: CallWatch
       }
       return n;
     },
-    registers(handle) {
-      const regs = run("registers()", () => plugin.registers(handle));
+    registers(handle, upper) {
+      const regs = run("registers()", () => plugin.registers(handle, upper));
       bad("registers()", registersProblem(regs));
       return regs;
     },

@@ -112,6 +112,29 @@ export interface Capabilities {
   bigEndian: boolean;
   /** What an endpoint reaches outside the translated aperture. */
   outside?: "passthrough" | "blocked";
+  /**
+   * CPU MMUs only: the upper half of the 64-bit virtual address space, where kernels live.
+   * Absent: a cpu context translates [0, 2^inputBits) only.
+   */
+  upperHalf?: UpperHalf;
+}
+
+/**
+ * The upper half of a CPU's virtual address space, [2^64 - 2^bits, 2^64). VCM keeps addresses
+ * canonical (sign-extended) everywhere and turns them into table input addresses itself, so
+ * `map`/`walk`/`leaves` only ever see [0, 2^inputBits).
+ * - `shared`: one table serves both halves and its top index bit picks the half (x86-64: PML4
+ *   entries 256..511 are the upper half). Then `bits` = inputBits - 1, the lower half is
+ *   [0, 2^bits) and VA 2^64 - 2^bits is table input 2^bits.
+ * - `own`: the upper half has a table of its own, created with `params` (AArch64 TTBR1 with
+ *   T1SZ = 64 - bits); VA 2^64 - 2^bits is its table input 0. The lower half keeps
+ *   [0, 2^inputBits). `registers(lower, upper)` programs both.
+ */
+export interface UpperHalf {
+  bits: number;
+  root: "shared" | "own";
+  /** For `own`: the parameters of the upper half's table. */
+  params?: PluginParams;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,8 +328,11 @@ export interface VcmPlugin {
   ): void;
   /** Unmap `size` bytes from `iova`, splitting blocks as needed; returns the bytes unmapped. */
   unmap(handle: TableHandle, iova: bigint, size: bigint): bigint;
-  /** Table-descriptor and register values a driver would program (TTBR, TCR, MAIR, CR3, ...). */
-  registers(handle: TableHandle): Record<string, bigint>;
+  /**
+   * Table-descriptor and register values a driver would program (TTBR, TCR, MAIR, CR3, ...).
+   * `upper`: the table of the upper half (`UpperHalf.root` = `own`), programmed alongside.
+   */
+  registers(handle: TableHandle, upper?: TableHandle): Record<string, bigint>;
 
   /** Translate one address by reading only the bytes in `memory`, never plugin bookkeeping. */
   walk(memory: PhysicalMemory, context: TableContext, iova: bigint): WalkResult;

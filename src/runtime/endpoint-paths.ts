@@ -7,6 +7,7 @@
  */
 import type { IrEndpoint } from "../ir/types.js";
 import type {
+  CompiledHalf,
   CompiledMapper,
   CompiledTable,
   CompiledTopology,
@@ -35,6 +36,11 @@ export interface TablePath {
   caps: Capabilities;
   /** false when the binding faults: the endpoint reaches nothing through this table. */
   reachable: boolean;
+  /**
+   * One half of a cpu address space (one path per half): the endpoint sees this table's input
+   * addresses [half.input, + half.size) at virtual addresses [half.base, + half.size).
+   */
+  half?: CompiledHalf;
 }
 
 export interface BindingProblem {
@@ -75,7 +81,11 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
   const irEndpoints = new Map(view.ir.endpoints.map((e) => [e.name, e]));
   const out: EndpointPath[] = [];
 
-  const tablePath = (t: CompiledTable, root?: bigint): TablePath | undefined => {
+  const tablePath = (
+    t: CompiledTable,
+    root?: bigint,
+    half?: CompiledHalf,
+  ): TablePath | undefined => {
     const plugin = view.plugins.get(t.format);
     if (!plugin) return undefined;
     return {
@@ -84,6 +94,7 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
       plugin,
       caps: capabilitiesOf(plugin, t.context.params),
       reachable: true,
+      ...(half ? { half } : {}),
     };
   };
 
@@ -101,9 +112,17 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
     switch (route.kind) {
       case "table": {
         path.description = `mmu ${route.mapper} -> ${route.table}`;
-        const t = tables.get(route.table);
-        const p = t && tablePath(t);
-        if (p) path.tables.push(p);
+        for (const name of route.upper ? [route.table, route.upper] : [route.table]) {
+          const t = tables.get(name);
+          if (!t) continue;
+          for (const half of t.halves ?? [undefined]) {
+            const p = tablePath(t, undefined, half);
+            if (p) path.tables.push(p);
+          }
+        }
+        if (path.tables.some((tp) => tp.half)) {
+          path.description += ` (${path.tables.map((tp) => `${tp.half?.half} half: ${tp.table.name}`).join(", ")})`;
+        }
         break;
       }
       case "iommu": {
