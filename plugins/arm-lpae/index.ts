@@ -16,11 +16,11 @@ import {
 } from "../../src/plugin-api/index.js";
 import { armLpaeConfig } from "./config.js";
 import { ArmLpaeFormat } from "./descriptor-format.js";
-import { armLpaeRegisters } from "./registers.js";
+import { armLpaeRegisters, decodeArmLpaeRegisters } from "./registers.js";
 
 const ADDRESS_BITS = [32n, 36n, 40n, 42n, 44n, 48n] as const;
 
-const plugin: VcmPlugin = defineRadixPlugin({
+const radix: VcmPlugin = defineRadixPlugin({
   name: "arm-lpae",
   version: "1.0.0",
   description:
@@ -79,6 +79,11 @@ const plugin: VcmPlugin = defineRadixPlugin({
       upper && { cfg: armLpaeConfig(upper.options.params), rootPa: upper.rootPa },
     ),
 });
+
+const plugin: VcmPlugin = {
+  ...radix,
+  decodeRegisters: (params, registers) => decodeArmLpaeRegisters(armLpaeConfig(params), registers),
+};
 
 export default plugin;
 

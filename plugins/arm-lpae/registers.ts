@@ -3,6 +3,7 @@
  * TCR_EL1, MAIR_EL1; VTTBR_EL2, VTCR_EL2) with the field values Linux io-pgtable-arm.c computes
  * for the SMMU (inner-shareable, write-back write-allocate table walks, TTBR1 walks disabled).
  */
+import type { RegisterHalf, RegisterWalk } from "../../src/plugin-api/index.js";
 import type { ArmLpaeConfig } from "./config.js";
 import { MAIR_VALUE } from "./descriptor-format.js";
 
@@ -79,4 +80,47 @@ export function armLpaeRegisters(
       (tg0(cfg.granuleShift) << 14n) |
       (physicalSize(cfg.oas) << 16n),
   };
+}
+
+const TG0_GRANULE: Record<number, bigint> = { 0: 4096n, 1: 65536n, 2: 16384n };
+const TG1_GRANULE: Record<number, bigint> = { 1: 16384n, 2: 4096n, 3: 65536n };
+
+/** The root in a TTBRn: BADDR [47:1] (ASID and CnP dropped); with 52-bit output PA[51:48] in [5:2]. */
+function rootOf(ttbr: bigint, oas: number): bigint {
+  if (oas <= 48) return ttbr & 0x0000_ffff_ffff_fffen;
+  return (ttbr & 0x0000_ffff_ffff_ffc0n) | (((ttbr >> 2n) & 0xfn) << 48n);
+}
+
+/**
+ * What TTBR0/TTBR1/TCR make a stage-1 walk read (TCR_EL1: T0SZ [5:0], EPD0 7, TG0 [15:14],
+ * T1SZ [21:16], EPD1 23, TG1 [31:30]). A reserved TGn value gives granule 0 (no walk matches it).
+ */
+export function decodeArmLpaeRegisters(
+  cfg: ArmLpaeConfig,
+  registers: Readonly<Record<string, bigint>>,
+): RegisterWalk | undefined {
+  const tcr = registers["TCR"];
+  if (cfg.stage !== 1 || tcr === undefined) return undefined;
+  const field = (lsb: bigint, width: bigint) => Number((tcr >> lsb) & ((1n << width) - 1n));
+  const half = (
+    ttbr: bigint | undefined,
+    tsz: number,
+    tg: number,
+    table: Record<number, bigint>,
+  ): RegisterHalf | undefined =>
+    ttbr === undefined
+      ? undefined
+      : { root: rootOf(ttbr, cfg.oas), bits: 64 - tsz, granule: table[tg] ?? 0n };
+  const out: RegisterWalk = {};
+  const lower =
+    field(7n, 1n) === 0
+      ? half(registers["TTBR0"] ?? 0n, field(0n, 6n), field(14n, 2n), TG0_GRANULE)
+      : undefined;
+  const upper =
+    field(23n, 1n) === 0
+      ? half(registers["TTBR1"] ?? 0n, field(16n, 6n), field(30n, 2n), TG1_GRANULE)
+      : undefined;
+  if (lower) out.lower = lower;
+  if (upper) out.upper = upper;
+  return out;
 }

@@ -280,6 +280,22 @@ export interface InstanceHandle {
   readonly root: bigint;
 }
 
+/** One half of an address space as a CPU's registers describe it. */
+export interface RegisterHalf {
+  /** The table root the hardware reads (TTBRn BADDR, CR3). */
+  root: bigint;
+  /** Input bits the walk translates (64 - TnSZ; 48 or 57 for x86-64's shared table). */
+  bits: number;
+  /** The translation granule the registers select (TGn). */
+  granule: bigint;
+}
+
+/** What a CPU's registers make its MMU walk: per half, absent when walks are disabled (EPDn). */
+export interface RegisterWalk {
+  lower?: RegisterHalf;
+  upper?: RegisterHalf;
+}
+
 /** Thrown by `map`/`unmap` for refused requests; the compiler turns it into a diagnostic. */
 export class MappingError extends Error {
   constructor(
@@ -350,6 +366,16 @@ export interface VcmPlugin {
   tables(memory: PhysicalMemory, context: TableContext, visit: TableVisitor): void;
   /** A decoded, level-by-level text dump of the table, read from bytes. */
   describe(memory: PhysicalMemory, context: TableContext): string;
+
+  /**
+   * Decode CPU register values (as `registers()` returned them, or as a manifest holds them) into
+   * what the MMU walks (optional; undefined when the registers are not a CPU context's). The
+   * runtime walks the roots the registers name and reports where they disagree with the tables.
+   */
+  decodeRegisters?(
+    params: PluginParams,
+    registers: Readonly<Record<string, bigint>>,
+  ): RegisterWalk | undefined;
 
   /** Build per-IOMMU structures binding devices to tables (optional). */
   bindDevices?(

@@ -59,6 +59,8 @@ export interface EndpointPath {
   /** First IOVA page the endpoint cannot drive. */
   maskEndPfn: number;
   binding?: BindingProblem;
+  /** Where a cpu's registers (TTBRn/TCR, CR3/CR4) disagree with its tables. */
+  registers?: BindingProblem[];
 }
 
 function maskEnd(bits: number): number {
@@ -120,6 +122,8 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
             if (p) path.tables.push(p);
           }
         }
+        const t = tables.get(route.table);
+        if (t) checkRegisters(t, path, view);
         if (path.tables.some((tp) => tp.half)) {
           path.description += ` (${path.tables.map((tp) => `${tp.half?.half} half: ${tp.table.name}`).join(", ")})`;
         }
@@ -178,6 +182,58 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
   return out;
 }
 
+const hex = (x: bigint) => "0x" + x.toString(16);
+
+/**
+ * A cpu walks what its registers say, not what VCM meant: each half's root comes from the
+ * registers (TTBRn, CR3), a half they disable (EPDn) is walked by nothing, and a size or granule
+ * other than the table's is reported (the table's indexes would not be the hardware's).
+ */
+function checkRegisters(t: CompiledTable, path: EndpointPath, view: CompiledTopology): void {
+  const plugin = view.plugins.get(t.format);
+  const decoded = plugin?.decodeRegisters?.(t.context.params, t.context.registers);
+  if (!plugin || !decoded) return;
+  const problems: BindingProblem[] = [];
+  const seen = new Set<string>();
+  for (const tp of path.tables) {
+    const side = tp.half?.half ?? "lower";
+    const regs = decoded[side];
+    const what = `${side} half (table ${tp.table.name})`;
+    if (!regs) {
+      problems.push({
+        expected: `${what} walked from root ${hex(tp.context.root)}`,
+        found: `the registers disable ${side}-half walks`,
+      });
+      tp.reachable = false;
+      continue;
+    }
+    if (regs.root !== tp.context.root) {
+      problems.push({
+        expected: `${what} root ${hex(tp.context.root)}`,
+        found: `root ${hex(regs.root)}`,
+      });
+      tp.context = { ...tp.context, root: regs.root };
+    }
+    if (seen.has(tp.table.name)) continue; // x86-64: one table, both halves
+    seen.add(tp.table.name);
+    if (regs.bits !== tp.caps.inputBits || regs.granule !== tp.caps.granule) {
+      problems.push({
+        expected: `${what}: ${tp.caps.inputBits}-bit input, ${tp.caps.granule / 1024n}K granule`,
+        found: `${regs.bits}-bit input, ${regs.granule === 0n ? "a reserved" : `${regs.granule / 1024n}K`} granule`,
+      });
+    }
+  }
+  for (const side of ["lower", "upper"] as const) {
+    const regs = decoded[side];
+    if (!regs || path.tables.some((tp) => (tp.half?.half ?? "lower") === side)) continue;
+    problems.push({
+      expected: `no ${side} half (none is declared)`,
+      found: `the registers enable ${side}-half walks from root ${hex(regs.root)}`,
+    });
+  }
+  if (problems.length > 0) path.registers = problems;
+}
+
 /** The table root the device's stream id selects in the IOMMU's own structures, from bytes. */
 function bindThroughInstance(
   view: CompiledTopology,
@@ -190,7 +246,6 @@ function bindThroughInstance(
   if (!plugin?.lookupDevice || !mapper?.instance || route.stream === undefined) {
     return { reachable: true };
   }
-  const hex = (x: bigint) => "0x" + x.toString(16);
   const found = plugin.lookupDevice(
     view.memory,
     table.context.params,

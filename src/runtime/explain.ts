@@ -39,6 +39,8 @@ export interface ExplainResult {
   route: string;
   /** Binding problem found through the IOMMU's device structures, if any. */
   binding?: string;
+  /** Where a cpu's registers disagree with its tables (the walks follow the registers). */
+  registers?: string[];
   walks: ExplainTableWalk[];
   /** Where the access lands, or why it faults. */
   outcome:
@@ -102,6 +104,8 @@ function explainOne(
   };
   if (path.binding)
     result.binding = `expected ${path.binding.expected}, found ${path.binding.found}`;
+  if (path.registers)
+    result.registers = path.registers.map((r) => `expected ${r.expected}, found ${r.found}`);
   const land = (pa: bigint, prot: string, via: string, attributes?: string) => {
     const pfn = Number(pa >> 12n);
     result.outcome = {

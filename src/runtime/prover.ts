@@ -317,6 +317,15 @@ export class Prover {
         ...(span ? { span } : {}),
       });
     }
+    for (const r of path.registers ?? []) {
+      this.sink.add("cpu-registers-wrong", {
+        endpoint: name,
+        message: `${name}: its registers give ${r.found}, expected ${r.expected}`,
+        expected: r.expected,
+        found: r.found,
+        ...(span ? { span } : {}),
+      });
+    }
     let pagesChecked = 0;
     let pagesReachable = 0;
     const leaves: LeafCounts = {};

@@ -117,6 +117,7 @@ export function runReportText(report: RunReport): string {
 export function explainText(r: ExplainResult): string {
   const out = [`${r.endpoint} ${hex(r.address)}: ${r.route}`];
   if (r.binding) out.push(`  binding: ${r.binding}`);
+  for (const x of r.registers ?? []) out.push(`  registers: ${x}`);
   for (const w of r.walks) {
     const half =
       w.half !== undefined

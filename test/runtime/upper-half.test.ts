@@ -113,7 +113,7 @@ describe("a corrupted upper-half leaf is caught at its canonical address", () =>
     expect(f.size).toBe(2n << 20n);
   });
 
-  it("AArch64: clearing AP[2]'s neighbour valid bit of a TTBR1 block", () => {
+  it("AArch64: clearing the valid bit of a TTBR1 block", () => {
     const report = corruptAndProve("a72", 0xffff_ffc0_0800_0000n, 1n);
     const f = report.failures.find((x) => x.check === "translation-missing")!;
     expect(f.endpoint).toBe("a72");
@@ -121,7 +121,7 @@ describe("a corrupted upper-half leaf is caught at its canonical address", () =>
     expect(f.address).toBe(0xffff_ffc0_0800_0000n);
   });
 
-  it("the lower half of the same roots is untouched", () => {
+  it("AArch64: a TTBR0 leaf is reported in the TTBR0 table, at its lower-half address", () => {
     const report = corruptAndProve("a72", 0x40_0000n, 1n);
     const f = report.failures.find((x) => x.check === "translation-missing")!;
     expect(f.table).toBe("a72");
@@ -196,5 +196,125 @@ buffer a in dram size 4K
     const d = lower(ir, plugins).diagnostics.find((x) => x.check === "address-outside-halves");
     expect(d?.code).toBe("VCM0312");
     expect(d?.span?.line).toBe(7);
+  });
+});
+
+/** Edit one table's registers in a compile output's manifest, load it and prove it. */
+function proveWithRegisters(
+  text: string,
+  table: string,
+  edit: (regs: Record<string, bigint>) => Record<string, bigint>,
+) {
+  const l = lowerText(text);
+  const dir = mkdtempSync(join(tmpdir(), "vcm-upper-"));
+  try {
+    const out = join(dir, "out");
+    writeCompileOutput(l.compiled, out, { format: "default" });
+    const path = join(out, "manifest.json");
+    const manifest = JSON.parse(readFileSync(path, "utf8"));
+    for (const t of manifest.tables) {
+      if (t.name !== table && t.name !== `${table}.upper`) continue;
+      const regs: Record<string, bigint> = {};
+      for (const [k, v] of Object.entries(t.registers as Record<string, string>))
+        regs[k] = BigInt(v);
+      const edited = edit(regs);
+      t.registers = Object.fromEntries(
+        Object.entries(edited).map(([k, v]) => [k, "0x" + v.toString(16)]),
+      );
+    }
+    writeFileSync(path, JSON.stringify(manifest));
+    const loaded = loadCompiled(out, l.ir, l.plugins);
+    return {
+      report: verify(loaded, l.ir, l.plugins, { scenarios: false }),
+      explainer: new Explainer(loaded),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const KERNEL = readFileSync(SAMPLE, "utf8");
+const TCR_EPD1 = 1n << 23n;
+
+describe("cpu-registers-wrong (VCM0430): the walk follows the registers", () => {
+  it("stays quiet when the manifest's registers are the compiled ones", () => {
+    const { report } = proveWithRegisters(KERNEL, "a72", (r) => r);
+    expect(report.failures.map((f) => f.message)).toEqual([]);
+  });
+
+  it("TTBR1 pointing at TTBR0's table: reported, and the upper half walks that table", () => {
+    const { report, explainer } = proveWithRegisters(KERNEL, "a72", (r) => ({
+      ...r,
+      TTBR1: r["TTBR0"]! & ((1n << 48n) - 1n),
+    }));
+    const wrong = report.failures.filter((f) => f.check === "cpu-registers-wrong");
+    expect(wrong.map((f) => f.code)).toEqual(["VCM0430"]);
+    expect(wrong[0]!.message).toContain("upper half (table a72.upper) root");
+    // The kernel's mappings are missing from what TTBR1 now reaches.
+    const missing = report.failures.find(
+      (f) => f.check === "translation-missing" && f.table === "a72.upper",
+    );
+    expect(missing?.address).toBeGreaterThanOrEqual(0xffff_ff80_0000_0000n);
+    const e = explainer.explain("a72", 0xffff_ffc0_0800_0000n);
+    expect(e.registers?.[0]).toContain("upper half");
+    expect(e.outcome.ok).toBe(false);
+  });
+
+  it("EPD1 set: the upper half is walked by nothing", () => {
+    const { report } = proveWithRegisters(KERNEL, "a72", (r) => ({
+      ...r,
+      TCR: r["TCR"]! | TCR_EPD1,
+    }));
+    const wrong = report.failures.find((f) => f.check === "cpu-registers-wrong")!;
+    expect(wrong.found).toBe("the registers disable upper-half walks");
+    expect(report.failures.some((f) => f.check === "translation-missing")).toBe(true);
+  });
+
+  it("T1SZ for 40 bits instead of 39, and TG1 with TG0's 4K encoding (0b00, reserved)", () => {
+    const t1sz = (r: Record<string, bigint>) => (r["TCR"]! & ~(0x3fn << 16n)) | (24n << 16n);
+    const size = proveWithRegisters(KERNEL, "a72", (r) => ({ ...r, TCR: t1sz(r) })).report;
+    expect(size.failures.find((f) => f.check === "cpu-registers-wrong")?.found).toBe(
+      "40-bit input, 4K granule",
+    );
+    const tg1 = proveWithRegisters(KERNEL, "a72", (r) => ({
+      ...r,
+      TCR: r["TCR"]! & ~(3n << 30n),
+    })).report;
+    expect(tg1.failures.find((f) => f.check === "cpu-registers-wrong")?.found).toBe(
+      "39-bit input, a reserved granule",
+    );
+  });
+
+  it("x86-64: CR4.LA57 flipped, and CR3 pointing elsewhere", () => {
+    const la57 = proveWithRegisters(KERNEL, "x86", (r) => ({ ...r, CR4: r["CR4"]! | (1n << 12n) }));
+    expect(la57.report.failures.find((f) => f.check === "cpu-registers-wrong")?.found).toBe(
+      "57-bit input, 4K granule",
+    );
+    const cr3 = proveWithRegisters(KERNEL, "x86", (r) => ({ ...r, CR3: r["CR3"]! + 0x1000n }));
+    const wrong = cr3.report.failures.filter((f) => f.check === "cpu-registers-wrong");
+    expect(wrong.map((f) => f.expected)).toEqual([
+      expect.stringContaining("lower half (table x86) root"),
+      expect.stringContaining("upper half (table x86) root"),
+    ]);
+  });
+
+  it("an AArch64 context without an upper half whose registers enable TTBR1 walks", () => {
+    const text = `
+memory dram 0x4000_0000 .. +1G ram
+pool tables in dram[0 .. +16M]
+mmu m : arm-lpae { va-bits 48 }
+cpu c via m
+buffer b in dram size 4K
+map b -> c at 0x1000 rw
+`;
+    const quiet = proveWithRegisters(text, "c", (r) => r).report;
+    expect(quiet.failures).toEqual([]);
+    const { report } = proveWithRegisters(text, "c", (r) => ({
+      ...r,
+      TCR: r["TCR"]! & ~TCR_EPD1,
+    }));
+    const wrong = report.failures.find((f) => f.check === "cpu-registers-wrong")!;
+    expect(wrong.expected).toBe("no upper half (none is declared)");
+    expect(wrong.found).toBe("the registers enable upper-half walks from root 0x0");
   });
 });
