@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { cHeader } from "../../src/compile/c-header.js";
 import { loadCompiled, readManifest } from "../../src/compile/load-compiled.js";
 import { writeCompileOutput } from "../../src/compile/write-output.js";
 import { lower } from "../../src/lowering/lower.js";
@@ -64,6 +65,18 @@ describe("kernel-halves sample", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("writes both roots, TTBR1/TCR and the halves into the C header", () => {
+    const h = cHeader(l.compiled);
+    const upper = l.compiled.tables.find((t) => t.name === "a72.upper")!;
+    const tcr = upper.context.registers["TCR"]!.toString(16);
+    expect(h).toContain(`#define VCM_A72_REG_TTBR1 0x${upper.context.root.toString(16)}ULL`);
+    expect(h).toContain(`#define VCM_A72_REG_TCR 0x${tcr}ULL`);
+    expect(h).toContain(`#define VCM_A72_UPPER_ROOT_PA 0x${upper.context.root.toString(16)}ULL`);
+    expect(h).toContain("#define VCM_A72_UPPER_HALF_UPPER_VA_BASE 0xffffff8000000000ULL");
+    expect(h).toContain("#define VCM_X86_HALF_UPPER_TABLE_INPUT 0x800000000000ULL");
+    expect(h).toMatch(/#define VCM_A72_UPPER_PAGE0_PA 0x[0-9a-f]+ULL \/\* level 1 \*\//);
   });
 
   it("explains upper-half addresses by their table input, and refuses the hole", () => {
