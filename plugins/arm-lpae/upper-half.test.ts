@@ -98,6 +98,12 @@ describe("arm-lpae TTBR1: the upper half's own root", () => {
         TG1: TG1[granule],
         IPS: 0b010, // 40 bits
       });
+      // decodeRegisters reads back exactly what the hardware walks.
+      const g = BigInt(granule);
+      expect(l.plugins.get("arm-lpae")!.decodeRegisters!(lower.context.params, regs)).toEqual({
+        lower: { root: lower.context.root, bits: 32, granule: g },
+        upper: { root: upper.context.root, bits, granule: g },
+      });
       const memory = l.compiled.memory;
       const root = upper.context.root;
       const [first, last] = [0n, BigInt(entries - 1)].map((i) => memory.read64(root + i * 8n));
@@ -142,5 +148,27 @@ cpu c via m
     const regs = l.compiled.tables[0]!.context.registers;
     expect(regs["TTBR1"]).toBeUndefined();
     expect(tcrFields(regs["TCR"]!)).toMatchObject({ EPD1: 1, T0SZ: 25, T1SZ: 0, TG1: 0 });
+    const decoded = l.plugins.get("arm-lpae")!.decodeRegisters!(l.ir.mappers[0]!.params, regs);
+    expect(decoded).toEqual({
+      lower: { root: l.compiled.tables[0]!.context.root, bits: 39, granule: 4096n },
+    });
+  });
+});
+
+describe("arm-lpae decodeRegisters with 52-bit output", () => {
+  it("takes PA[51:48] of each root from TTBRn bits [5:2]", () => {
+    const plugin = lowerText(topology(65536, 48)).plugins.get("arm-lpae")!;
+    const params = { stage: 1n, granule: 65536n, ias: 48n, oas: 52n, "va-bits-upper": 48n };
+    // TCR: T0SZ = T1SZ = 16, TG0 = 64K (0b01), TG1 = 64K (0b11), EPD0 = EPD1 = 0.
+    const tcr = 16n | (1n << 14n) | (16n << 16n) | (3n << 30n);
+    const decoded = plugin.decodeRegisters!(params, {
+      TTBR0: (0x7n << 48n) | 0x8000_0000n | (0xan << 2n), // ASID 7, PA[51:48] = 0xa
+      TTBR1: 0x9000_0000n | (0x3n << 2n),
+      TCR: tcr,
+    });
+    expect(decoded).toEqual({
+      lower: { root: 0xa_0000_8000_0000n, bits: 48, granule: 65536n },
+      upper: { root: 0x3_0000_9000_0000n, bits: 48, granule: 65536n },
+    });
   });
 });

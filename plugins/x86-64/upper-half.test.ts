@@ -64,6 +64,14 @@ describe("x86-64 canonical upper half", () => {
       CR4: 0x1020n, // PAE (bit 5) | LA57 (bit 12)
       EFER: 0xd00n, // LME | LMA | NXE
     });
+    const decode = l.plugins.get("x86-64")!.decodeRegisters!;
+    const half = { root: 0x10_0000n, bits: 57, granule: 4096n };
+    expect(decode({}, l.compiled.tables[0]!.context.registers)).toEqual({
+      lower: half,
+      upper: half,
+    });
+    // CR3's PCD/PWT (bits 4:3) and PCID are not part of the root; without LA57, 48 bits.
+    expect(decode({}, { CR3: 0x10_0018n, CR4: 0x20n })?.lower).toEqual({ ...half, bits: 48 });
   });
 
   it("the halves are [0, 2^47) and [2^64 - 2^47, 2^64) with 4 levels, 2^56 with 5", () => {
