@@ -124,9 +124,7 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
         }
         const t = tables.get(route.table);
         if (t) checkRegisters(t, path, view);
-        if (path.tables.some((tp) => tp.half)) {
-          path.description += ` (${path.tables.map((tp) => `${tp.half?.half} half: ${tp.table.name}`).join(", ")})`;
-        }
+        if (path.tables.some((tp) => tp.half)) path.description = halvesRoute(route.mapper, path);
         break;
       }
       case "iommu": {
@@ -183,6 +181,20 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
 }
 
 const hex = (x: bigint) => "0x" + x.toString(16);
+
+/** `mmu m -> x86 (both halves)`, `mmu m -> a72 (lower half), a72.upper (upper half)`. */
+function halvesRoute(mapper: string, path: EndpointPath): string {
+  const byTable = new Map<string, string[]>();
+  for (const tp of path.tables) {
+    const list = byTable.get(tp.table.name) ?? [];
+    list.push(tp.half?.half ?? "lower");
+    byTable.set(tp.table.name, list);
+  }
+  const parts = [...byTable].map(
+    ([name, halves]) => `${name} (${halves.length > 1 ? "both halves" : `${halves[0]} half`})`,
+  );
+  return `mmu ${mapper} -> ${parts.join(", ")}`;
+}
 
 /**
  * A cpu walks what its registers say, not what VCM meant: each half's root comes from the
