@@ -212,10 +212,12 @@ function checkRegisters(t: CompiledTable, path: EndpointPath, view: CompiledTopo
     const regs = decoded[side];
     const what = `${side} half (table ${tp.table.name})`;
     if (!regs) {
-      problems.push({
-        expected: `${what} walked from root ${hex(tp.context.root)}`,
-        found: `the registers disable ${side}-half walks`,
-      });
+      // A half with nothing declared may be switched off (Linux parks TTBR0 with EPD0 = 1).
+      if (declaresIn(view, tp))
+        problems.push({
+          expected: `${what} walked from root ${hex(tp.context.root)}`,
+          found: `the registers disable ${side}-half walks`,
+        });
       tp.reachable = false;
       continue;
     }
@@ -244,6 +246,14 @@ function checkRegisters(t: CompiledTable, path: EndpointPath, view: CompiledTopo
     });
   }
   if (problems.length > 0) path.registers = problems;
+}
+
+/** Whether any mapping record lies in the table path's table (and half). */
+function declaresIn(view: CompiledTopology, tp: TablePath): boolean {
+  const h = tp.half;
+  return view.mappings.some(
+    (m) => m.table === tp.table.name && (!h || (m.iova >= h.base && m.iova < h.base + h.size)),
+  );
 }
 
 /** The table root the device's stream id selects in the IOMMU's own structures, from bytes. */

@@ -283,6 +283,20 @@ describe("cpu-registers-wrong (VCM0430): the walk follows the registers", () => 
     expect(report.failures.some((f) => f.check === "translation-missing")).toBe(true);
   });
 
+  it("EPD0 set on a context with no user mappings is fine (a parked TTBR0), with one it is not", () => {
+    const kernelOnly = KERNEL.replace("map user   -> a72 at 0x40_0000 rw\n", "").replace(
+      "expect a72 sees user at 0x40_0000\n",
+      "",
+    );
+    const epd0 = (r: Record<string, bigint>) => ({ ...r, TCR: r["TCR"]! | (1n << 7n) });
+    const quiet = proveWithRegisters(kernelOnly, "a72", epd0).report;
+    expect(quiet.failures.map((f) => f.message)).toEqual([]);
+    const fires = proveWithRegisters(KERNEL, "a72", epd0).report;
+    expect(fires.failures.find((f) => f.check === "cpu-registers-wrong")?.found).toBe(
+      "the registers disable lower-half walks",
+    );
+  });
+
   it("T1SZ for 40 bits instead of 39, and TG1 with TG0's 4K encoding (0b00, reserved)", () => {
     const t1sz = (r: Record<string, bigint>) => (r["TCR"]! & ~(0x3fn << 16n)) | (24n << 16n);
     const size = proveWithRegisters(KERNEL, "a72", (r) => ({ ...r, TCR: t1sz(r) })).report;
