@@ -5,8 +5,7 @@
  */
 import type { UpperHalf } from "../plugin-api/types.js";
 import type { CompiledHalf, CompiledTable } from "./compiled.js";
-
-export const ADDRESS_SPACE_END = 1n << 64n;
+import { ADDRESS_LIMIT } from "./iova-allocator.js";
 
 /** The halves of a cpu context: for the table of the lower half, and of the upper one when own. */
 export function contextHalves(
@@ -16,7 +15,7 @@ export function contextHalves(
   const upperSize = 1n << BigInt(upper.bits);
   const upperHalf: CompiledHalf = {
     half: "upper",
-    base: ADDRESS_SPACE_END - upperSize,
+    base: ADDRESS_LIMIT - upperSize,
     size: upperSize,
     input: upper.root === "shared" ? upperSize : 0n,
   };
@@ -49,7 +48,7 @@ export function tableInput(table: Pick<CompiledTable, "halves">, va: bigint): bi
   return h ? va - h.base + h.input : va;
 }
 
-/** `0x8000_0000_0000`-style text of the halves, for messages. */
+/** `lower 0x0..0x800000000000, upper 0xffff800000000000..0x10000000000000000`, for messages. */
 export function halvesText(halves: readonly CompiledHalf[]): string {
   return halves
     .map((h) => `${h.half} 0x${h.base.toString(16)}..0x${(h.base + h.size).toString(16)}`)
