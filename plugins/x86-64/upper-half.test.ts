@@ -59,7 +59,7 @@ describe("x86-64 canonical upper half", () => {
     expect(m.read64(0x10_2000n)).toBe(0x10_3027n); // PDPTE[0]
     expect(m.read64(0x10_3000n)).toBe(0x10_4027n); // PDE[0]
     expect(m.read64(0x10_4000n)).toBe(0x8000_0000_4000_0063n); // PTE[0]
-    expect(l.compiled.tables[0]!.context.registers).toEqual({
+    expect(l.compiled.tables[0]!.context.registers).toMatchObject({
       CR3: 0x10_0000n,
       CR4: 0x1020n, // PAE (bit 5) | LA57 (bit 12)
       EFER: 0xd00n, // LME | LMA | NXE
