@@ -16,11 +16,11 @@ import {
 } from "../../src/plugin-api/index.js";
 import { armLpaeConfig } from "./config.js";
 import { ArmLpaeFormat } from "./descriptor-format.js";
-import { armLpaeRegisters } from "./registers.js";
+import { armLpaeRegisters, decodeArmLpaeRegisters } from "./registers.js";
 
 const ADDRESS_BITS = [32n, 36n, 40n, 42n, 44n, 48n] as const;
 
-const plugin: VcmPlugin = defineRadixPlugin({
+const radix: VcmPlugin = defineRadixPlugin({
   name: "arm-lpae",
   version: "1.0.0",
   description:
@@ -45,6 +45,13 @@ const plugin: VcmPlugin = defineRadixPlugin({
       max: 48n,
     },
     "va-bits": { type: "int", description: "Alias of ias", min: 32n, max: 48n },
+    "va-bits-upper": {
+      type: "int",
+      description:
+        "Stage 1 cpu MMUs: bits of the upper (TTBR1) half, [2^64 - 2^n, 2^64); absent: TTBR1 walks are disabled (EPD1)",
+      min: 32n,
+      max: 48n,
+    },
     oas: {
       type: "int",
       description: "Output address bits (alias pa-bits), default 48; 52 needs the 64K granule",
@@ -64,9 +71,19 @@ const plugin: VcmPlugin = defineRadixPlugin({
   validate: validateArmLpae,
   capabilities: armLpaeCapabilities,
   format: ({ params }) => new ArmLpaeFormat(armLpaeConfig(params)),
-  registers: (table) =>
-    armLpaeRegisters(armLpaeConfig(table.options.params), table.rootPa, table.domainId),
+  registers: (table, upper) =>
+    armLpaeRegisters(
+      armLpaeConfig(table.options.params),
+      table.rootPa,
+      table.domainId,
+      upper && { cfg: armLpaeConfig(upper.options.params), rootPa: upper.rootPa },
+    ),
 });
+
+const plugin: VcmPlugin = {
+  ...radix,
+  decodeRegisters: (params, registers) => decodeArmLpaeRegisters(armLpaeConfig(params), registers),
+};
 
 export default plugin;
 
@@ -110,6 +127,12 @@ function validateArmLpae(params: PluginParams): ParamProblem[] {
       message: `stage 2 input size ${ias} exceeds the output size ${oas}`,
     });
   }
+  if (stage === 2 && typeof params["va-bits-upper"] === "bigint") {
+    problems.push({
+      key: "va-bits-upper",
+      message: "stage 2 has no upper half (TTBR1 is a stage 1 register)",
+    });
+  }
   const restrict = params["page-sizes"];
   if (Array.isArray(restrict)) {
     const cfg = armLpaeConfig({ ...params, "page-sizes": false });
@@ -130,6 +153,8 @@ function validateArmLpae(params: PluginParams): ParamProblem[] {
 
 function armLpaeCapabilities(params: PluginParams): Capabilities {
   const cfg = armLpaeConfig(params);
+  const vaUpper = params["va-bits-upper"];
+  const upper = cfg.stage === 1 && typeof vaUpper === "bigint" ? Number(vaUpper) : undefined;
   return {
     pageSizes: cfg.pageShifts.map((s) => 1n << BigInt(s)),
     inputBits: cfg.ias,
@@ -147,5 +172,16 @@ function armLpaeCapabilities(params: PluginParams): Capabilities {
     entryBytes: 8,
     bigEndian: false,
     outside: "blocked",
+    ...(upper !== undefined
+      ? { upperHalf: { bits: upper, root: "own", params: upperParams(params, upper) } }
+      : {}),
   };
+}
+
+/** The TTBR1 table: the same format with `va-bits-upper` input bits (T1SZ = 64 - bits). */
+function upperParams(params: PluginParams, bits: number): PluginParams {
+  const out: Record<string, PluginParams[string]> = { ...params, ias: BigInt(bits) };
+  delete out["va-bits"];
+  delete out["va-bits-upper"];
+  return out;
 }

@@ -9,6 +9,7 @@ import {
   defineRadixPlugin,
   type Capabilities,
   type PluginParams,
+  type VcmPlugin,
 } from "../../src/plugin-api/index.js";
 import { X86_OUTPUT_BITS, X86_PAT_VALUE, x86Format } from "./format.js";
 
@@ -42,10 +43,12 @@ function capabilities(params: PluginParams): Capabilities {
     windows: false,
     entryBytes: 8,
     bigEndian: false,
+    // Canonical addresses (SDM 3.3.7.1): bits 63:n-1 equal; PML4E/PML5E 256..511 are the upper half.
+    upperHalf: { bits: 12 + 9 * levels - 1, root: "shared" },
   };
 }
 
-const x86_64 = defineRadixPlugin({
+const radix = defineRadixPlugin({
   name: "x86-64",
   version: "1.0.0",
   description: "x86-64 paging (4- or 5-level, 4K/2M/1G pages; also VT-d first-level / AMD v2)",
@@ -71,5 +74,20 @@ const x86_64 = defineRadixPlugin({
     };
   },
 });
+
+/** CR3 bits 51:12 hold the root (SDM 4.5.2); CR4.LA57 selects 57-bit (5-level) addresses. */
+const CR3_ROOT = 0x000f_ffff_ffff_f000n;
+
+const x86_64: VcmPlugin = {
+  ...radix,
+  decodeRegisters(_params, registers) {
+    const cr3 = registers["CR3"];
+    if (cr3 === undefined) return undefined;
+    const cr4 = registers["CR4"] ?? 0n;
+    // One table walks both canonical halves.
+    const half = { root: cr3 & CR3_ROOT, bits: cr4 & CR4_LA57 ? 57 : 48, granule: 4096n };
+    return { lower: half, upper: { ...half } };
+  },
+};
 
 export default x86_64;

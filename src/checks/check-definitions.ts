@@ -145,6 +145,11 @@ export const namedChecks: CheckDefinition[] = [
     "scenario-attach-busy",
     "A scenario `attach` moves a group already in a domain other than its default (EBUSY): `detach` it first.",
   ),
+  check(
+    "VCM0235",
+    "non-canonical-address",
+    "A cpu mapping or `expect ... sees` address lies in neither half of the cpu's address space (x86-64: not canonical; AArch64: between the TTBR0 and TTBR1 ranges).",
+  ),
   {
     code: "VCM0270",
     name: "plugin-failed",

@@ -46,4 +46,9 @@ export const resolveChecks: CheckDefinition[] = [
     "attach-incompatible",
     "A scenario `attach`/`detach` names a device not behind an IOMMU, or a domain of another IOMMU (EINVAL).",
   ),
+  resolve(
+    "VCM0115",
+    "upper-half-not-cpu",
+    "An IOMMU's parameters declare an upper (TTBR1) half, which only a cpu MMU context has.",
+  ),
 ];

@@ -1,7 +1,8 @@
 /**
  * `vcm run FILE` (prove every endpoint sees exactly the intended memory) and
- * `vcm explain FILE ENDPOINT ADDRESS` (the walk trace of one address).
+ * `vcm explain FILE ENDPOINT ADDRESS...` (the walk trace of each address, in one process).
  */
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError } from "commander";
 import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.js";
@@ -10,8 +11,8 @@ import type { CompiledTopology } from "../lowering/compiled.js";
 import { lower } from "../lowering/lower.js";
 import { checkTopology, type CheckedTopology } from "../pipeline/check-topology.js";
 import {
-  explain,
-  explainJson,
+  Explainer,
+  explainJsonLine,
   explainText,
   runExitCode,
   runReportJson,
@@ -31,6 +32,10 @@ interface CommonOptions {
   plugin: string[];
   warn: string[];
   error: string[];
+}
+
+interface ExplainOptions extends CommonOptions {
+  addresses?: string;
 }
 
 interface RunOptions extends CommonOptions {
@@ -53,14 +58,46 @@ function jobCount(value: string): number {
   return value === "auto" ? availableParallelism() : positiveInt(value);
 }
 
-function parseAddress(value: string): bigint {
+/** An address as `vcm explain` takes it, or why it is not one. */
+function addressOf(value: string): bigint | string {
   const text = value.replace(/_/g, "");
   if (!/^(0x[0-9a-f]+|0b[01]+|[0-9]+)$/i.test(text)) {
-    throw new InvalidArgumentError("an address such as 0x8000_0000 or 4096");
+    return "an address such as 0x8000_0000 or 4096";
   }
   const n = BigInt(text);
-  if (n >= 1n << 64n) throw new InvalidArgumentError("an address below 2^64");
-  return n;
+  return n >= 1n << 64n ? "an address below 2^64" : n;
+}
+
+function parseAddress(value: string, previous: bigint[] = []): bigint[] {
+  const n = addressOf(value);
+  if (typeof n === "string") throw new InvalidArgumentError(n);
+  return [...previous, n];
+}
+
+/**
+ * The addresses of an `--addresses` file (`-`: standard input): whitespace-separated, `#` starts
+ * a comment to the end of the line. Throws a message naming the line of a bad one.
+ */
+function readAddresses(source: string): bigint[] {
+  const name = source === "-" ? "<stdin>" : source;
+  let text: string;
+  try {
+    text = readFileSync(source === "-" ? 0 : source, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read '${name}': ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const out: bigint[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const code = lines[i]!.replace(/#.*/, "");
+    for (const word of code.split(/\s+/)) {
+      if (word === "") continue;
+      const n = addressOf(word);
+      if (typeof n === "string") throw new Error(`${name}:${i + 1}: '${word}' is not ${n}`);
+      out.push(n);
+    }
+  }
+  return out;
 }
 
 /**
@@ -197,20 +234,60 @@ export function registerRunCommands(program: Command): void {
       .argument("<file>", "the .vcm topology")
       .argument("<endpoint>", "a cpu, device or dma engine")
       .argument(
-        "<address>",
-        "the address the endpoint uses (IOVA, VA or bus address)",
+        "[address...]",
+        "addresses the endpoint uses (IOVA, VA or bus address)",
         parseAddress,
       ),
-  ).action(async (file: string, endpoint: string, address: bigint, options: CommonOptions) => {
-    const prepared = await prepare(file, options);
-    if (!prepared) return;
-    if (!prepared.checked.ir!.endpoints.some((e) => e.name === endpoint)) {
-      process.stderr.write(`vcm: no endpoint named '${endpoint}'\n`);
-      process.exitCode = EXIT_USAGE;
-      return;
-    }
-    const result = explain(prepared.compiled, endpoint, address);
-    process.stdout.write(options.json ? explainJson(result) : explainText(result));
-    process.exitCode = result.outcome.ok ? 0 : 1;
-  });
+  )
+    .option(
+      "--addresses <file>",
+      "read more addresses from FILE (`-`: standard input), whitespace-separated, `#` comments",
+    )
+    .addHelpText(
+      "after",
+      "\nEvery address is answered by one process: the topology is checked and lowered (or\n" +
+        "--tables loaded) once. --json prints one JSON object per line, one line per address.\n" +
+        "Exit status: 0 every address translates, 1 one faults, 2 bad input.",
+    )
+    .action(
+      async (
+        file: string,
+        endpoint: string,
+        positional: bigint[] | undefined,
+        options: ExplainOptions,
+      ) => {
+        let addresses = positional ?? [];
+        if (options.addresses !== undefined) {
+          try {
+            addresses = [...addresses, ...readAddresses(options.addresses)];
+          } catch (e) {
+            process.stderr.write(`vcm: ${e instanceof Error ? e.message : String(e)}\n`);
+            process.exitCode = EXIT_USAGE;
+            return;
+          }
+        }
+        if (addresses.length === 0) {
+          process.stderr.write("vcm: give at least one address, or --addresses FILE\n");
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        const prepared = await prepare(file, options);
+        if (!prepared) return;
+        if (!prepared.checked.ir!.endpoints.some((e) => e.name === endpoint)) {
+          process.stderr.write(`vcm: no endpoint named '${endpoint}'\n`);
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        const explainer = new Explainer(prepared.compiled);
+        const out: string[] = [];
+        let faults = 0;
+        for (const address of addresses) {
+          const result = explainer.explain(endpoint, address);
+          if (!result.outcome.ok) faults++;
+          out.push(options.json ? explainJsonLine(result) : explainText(result));
+        }
+        process.stdout.write(out.join(options.json ? "" : "\n"));
+        process.exitCode = faults === 0 ? 0 : 1;
+      },
+    );
 }

@@ -49,6 +49,15 @@ export function cHeader(compiled: CompiledTopology): string {
     for (const [reg, value] of Object.entries(t.context.registers)) {
       out.push(`#define VCM_${T}_REG_${macro(reg)} 0x${value.toString(16)}ULL`);
     }
+    // A cpu half: virtual [VA_BASE, VA_BASE + VA_SIZE) is this table's input from TABLE_INPUT.
+    for (const h of t.halves ?? []) {
+      const H = `VCM_${T}_HALF_${h.half.toUpperCase()}`;
+      out.push(
+        `#define ${H}_VA_BASE 0x${h.base.toString(16)}ULL`,
+        `#define ${H}_VA_SIZE 0x${h.size.toString(16)}ULL`,
+        `#define ${H}_TABLE_INPUT 0x${h.input.toString(16)}ULL`,
+      );
+    }
     const plugin = pluginFor(compiled, t.format);
     let n = 0;
     plugin.tables(compiled.memory, t.context, (pa, bytes, level) => {

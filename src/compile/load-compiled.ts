@@ -92,14 +92,31 @@ export function loadCompiled(
     for (const [k, v] of Object.entries(m.params)) decoded[k] = decodeParam(v, schema?.[k]);
     params.set(m.name, decoded);
   }
+  const tableParams = (t: Manifest["tables"][number]): PluginParams => {
+    if (!t.params) return params.get(t.mapper) ?? {};
+    const schema = plugins.get(t.format)?.params;
+    const decoded: Record<string, ReturnType<typeof decodeParam>> = {};
+    for (const [k, v] of Object.entries(t.params)) decoded[k] = decodeParam(v, schema?.[k]);
+    return decoded;
+  };
   const tables: CompiledTable[] = manifest.tables.map((t) => ({
     name: t.name,
     kind: t.kind,
     mapper: t.mapper,
     format: t.format,
     domainId: t.domainId,
+    ...(t.halves
+      ? {
+          halves: t.halves.map((h) => ({
+            half: h.half,
+            base: unhex(h.base),
+            size: unhex(h.size),
+            input: unhex(h.input),
+          })),
+        }
+      : {}),
     context: {
-      params: params.get(t.mapper) ?? {},
+      params: tableParams(t),
       root: unhex(t.root),
       registers: unhexRecord(t.registers),
       aperture: { base: unhex(t.aperture.base), size: unhex(t.aperture.size) },

@@ -5,13 +5,14 @@
  */
 import { createHash } from "node:crypto";
 import type { IrParamValue, IrRange } from "../ir/types.js";
-import type {
-  CompiledDomain,
-  CompiledFormat,
-  CompiledMapping,
-  CompiledTopology,
-  EndpointRoute,
-  LeafCounts,
+import {
+  compiledFormat,
+  type CompiledDomain,
+  type CompiledFormat,
+  type CompiledMapping,
+  type CompiledTopology,
+  type EndpointRoute,
+  type LeafCounts,
 } from "../lowering/compiled.js";
 import { attrsText, protText } from "../lowering/protection.js";
 import type { ParamSchema, TableContext, VcmPlugin } from "../plugin-api/types.js";
@@ -84,6 +85,10 @@ export interface ManifestTable {
   registers: Record<string, Hex>;
   aperture: { base: Hex; size: Hex };
   window?: { base: Hex; size: Hex; pageSize: Hex; levels: number; hostPageSize?: Hex };
+  /** A cpu address space with an upper half: virtual [base, +size) is table input [input, +size). */
+  halves?: { half: "lower" | "upper"; base: Hex; size: Hex; input: Hex }[];
+  /** The table's own parameters, where they differ from its mapper's (an AArch64 TTBR1 table). */
+  params?: Record<string, ManifestParam>;
   geometry: ManifestGeometry;
   /**
    * Every table page reachable from the root, by address; `count` (absent when 1) adjacent
@@ -147,6 +152,7 @@ export interface Manifest {
     type: string;
     implicit: boolean;
     aperture: { base: Hex; size: Hex };
+    upper?: { base: Hex; size: Hex };
     table?: string;
     attached: string[];
   }[];
@@ -348,6 +354,7 @@ export function domainFromManifest(d: Manifest["domains"][number]): CompiledDoma
     type: d.type as CompiledDomain["type"],
     implicit: d.implicit,
     aperture: { base: unhex(d.aperture.base), size: unhex(d.aperture.size) },
+    ...(d.upper ? { upper: { base: unhex(d.upper.base), size: unhex(d.upper.size) } } : {}),
     attached: [...d.attached],
   };
   if (d.table !== undefined) out.table = d.table;
@@ -362,6 +369,9 @@ export function buildManifest(compiled: CompiledTopology): Manifest {
     const plugin = pluginFor(compiled, t.format);
     const pages = tablePageRuns(plugin, compiled, t.context);
     const c = t.context;
+    const ownParams = c.params !== irMapperOf.get(t.mapper)?.params;
+    const params: Record<string, ManifestParam> = {};
+    if (ownParams) for (const [k, v] of Object.entries(c.params)) params[k] = encodeParam(v);
     return {
       name: t.name,
       kind: t.kind,
@@ -383,7 +393,22 @@ export function buildManifest(compiled: CompiledTopology): Manifest {
             },
           }
         : {}),
-      geometry: geometryToManifest(mapperOf.get(t.mapper)!.geometry),
+      ...(t.halves
+        ? {
+            halves: t.halves.map((h) => ({
+              half: h.half,
+              base: hex(h.base),
+              size: hex(h.size),
+              input: hex(h.input),
+            })),
+          }
+        : {}),
+      ...(ownParams ? { params } : {}),
+      geometry: geometryToManifest(
+        ownParams
+          ? compiledFormat(plugin.capabilities(c.params))
+          : mapperOf.get(t.mapper)!.geometry,
+      ),
       tablePages: pages,
       leafCounts: leavesToManifest(t.leafCounts),
       dump: `domains/${fileStem(t.name)}.txt`,
@@ -425,6 +450,7 @@ export function buildManifest(compiled: CompiledTopology): Manifest {
       type: d.type,
       implicit: d.implicit,
       aperture: { base: hex(d.aperture.base), size: hex(d.aperture.size) },
+      ...(d.upper ? { upper: { base: hex(d.upper.base), size: hex(d.upper.size) } } : {}),
       ...(d.table !== undefined ? { table: d.table } : {}),
       attached: [...d.attached],
     })),

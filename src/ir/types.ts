@@ -91,6 +91,11 @@ export interface IrDomain {
   type: IrDomainType;
   /** Addresses the domain can translate; outside it the mapper's `outside` policy applies. */
   aperture: IrRange; // space "iova" (or "va" for a cpu context)
+  /**
+   * A cpu context's upper half [2^64 - 2^n, 2^64) (space "va"), when its MMU has one
+   * (`Capabilities.upperHalf`); `aperture` is then the lower half. Between them: no address.
+   */
+  upper?: IrRange;
   reserved: IrReservedRange[];
   attached: string[];
   /** true for a default domain or a cpu's address space made by VCM, not declared. */

@@ -102,6 +102,15 @@ export const loweringChecks: CheckDefinition[] = [
   },
   ...spaprLoweringChecks,
   {
+    code: "VCM0312",
+    name: "address-outside-halves",
+    phase: "lower",
+    severity: "error",
+    description:
+      "A cpu mapping (e.g. a scenario's `map`) lies in neither half of its address space: a non-canonical x86-64 address, or between the AArch64 TTBR0 and TTBR1 ranges.",
+    fixed: true,
+  },
+  {
     code: "VCM0321",
     name: "plugin-returned-invalid",
     phase: "lower",

@@ -7,7 +7,12 @@
 import type { IrDomainType, IrTargetKind, IrTopology } from "../ir/types.js";
 import type { PhysicalMemory } from "../plugin-api/physical-memory.js";
 import type { PoolAllocator } from "../plugin-api/pool-allocator.js";
-import type { InstanceHandle, TableContext, TableHandle } from "../plugin-api/types.js";
+import type {
+  Capabilities,
+  InstanceHandle,
+  TableContext,
+  TableHandle,
+} from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 
 /** Leaves per page size, keyed by the page size in bytes as a decimal string ("4096": 12). */
@@ -59,6 +64,20 @@ export interface CompiledTable {
   context: TableContext;
   /** Leaves by page size: the TLB footprint. */
   leafCounts: LeafCounts;
+  /**
+   * A cpu address space with an upper half: the virtual ranges this table translates. x86-64:
+   * one table, both canonical halves; AArch64: the TTBR0 table the lower, the TTBR1 table (named
+   * `CPU.upper`) the upper. Absent: addresses are table input addresses.
+   */
+  halves?: CompiledHalf[];
+}
+
+/** Virtual addresses [base, base + size) are table input addresses [input, input + size). */
+export interface CompiledHalf {
+  half: "lower" | "upper";
+  base: bigint;
+  size: bigint;
+  input: bigint;
 }
 
 export interface CompiledDomain {
@@ -67,6 +86,8 @@ export interface CompiledDomain {
   type: IrDomainType;
   implicit: boolean;
   aperture: { base: bigint; size: bigint };
+  /** A cpu address space's upper half (then `aperture` is the lower one). */
+  upper?: { base: bigint; size: bigint };
   /** The table's name, for dma/unmanaged domains; identity and blocked domains have none. */
   table?: string;
   attached: string[];
@@ -101,7 +122,14 @@ export interface CompiledMapping {
 
 /** How an endpoint reaches memory. */
 export type EndpointRoute =
-  | { endpoint: string; kind: "table"; mapper: string; table: string }
+  | {
+      endpoint: string;
+      kind: "table";
+      mapper: string;
+      table: string;
+      /** The upper half's table, when it has a root of its own (AArch64 TTBR1). */
+      upper?: string;
+    }
   | {
       endpoint: string;
       kind: "iommu";
@@ -146,4 +174,19 @@ export interface CompiledTopology {
 /** Map a page size to its LeafCounts key. */
 export function leafKey(pageSize: bigint): string {
   return pageSize.toString();
+}
+
+/** The geometry part of a format's capabilities. */
+export function compiledFormat(caps: Capabilities): CompiledFormat {
+  return {
+    pageSizes: [...caps.pageSizes],
+    inputBits: caps.inputBits,
+    outputBits: caps.outputBits,
+    levels: caps.levels,
+    granule: caps.granule,
+    entryBytes: caps.entryBytes,
+    bigEndian: caps.bigEndian,
+    blocks: caps.blocks,
+    ...(caps.outside ? { outside: caps.outside } : {}),
+  };
 }

@@ -233,8 +233,8 @@ export function guardPlugin(plugin: VcmPlugin, origin: string, watch?: CallWatch
       }
       return n;
     },
-    registers(handle) {
-      const regs = run("registers()", () => plugin.registers(handle));
+    registers(handle, upper) {
+      const regs = run("registers()", () => plugin.registers(handle, upper));
       bad("registers()", registersProblem(regs));
       return regs;
     },
@@ -302,12 +302,40 @@ export function guardPlugin(plugin: VcmPlugin, origin: string, watch?: CallWatch
       return g;
     };
   }
+  if (plugin.decodeRegisters) {
+    const decodeRegisters = plugin.decodeRegisters.bind(plugin);
+    guarded.decodeRegisters = (params, regs) => {
+      const walk = run("decodeRegisters()", () => decodeRegisters(params, regs));
+      if (walk !== undefined) bad("decodeRegisters()", registerWalkProblem(walk));
+      return walk;
+    };
+  }
   if (plugin.lookupDevice) {
     const lookupDevice = plugin.lookupDevice.bind(plugin);
     guarded.lookupDevice = (memory, params, regs, stream) =>
       run("lookupDevice()", () => lookupDevice(memory, params, regs, stream));
   }
   return guarded;
+}
+
+/** What is wrong with a `decodeRegisters` result: each half {root, bits 1..64, granule}. */
+function registerWalkProblem(walk: unknown): string | undefined {
+  if (walk === null || typeof walk !== "object")
+    return `expected {lower?, upper?}, got ${describeValue(walk)}`;
+  for (const side of ["lower", "upper"] as const) {
+    const h = (walk as Record<string, unknown>)[side] as Record<string, unknown> | undefined;
+    if (h === undefined) continue;
+    if (
+      h === null ||
+      typeof h !== "object" ||
+      !isU64(h["root"]) ||
+      !isIntIn(h["bits"], 1, 64) ||
+      !isU64(h["granule"])
+    ) {
+      return `the ${side} half must be {root bigint, bits 1..64, granule bigint}, got ${describeValue(h)}`;
+    }
+  }
+  return undefined;
 }
 
 /** A registry of the same plugins and origins, each guarded (and watched, when `watch`). */

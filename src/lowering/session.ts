@@ -23,14 +23,18 @@ import {
   type Capabilities,
   type DeviceBinding,
   type InstanceHandle,
+  type PluginParams,
   type TableHandle,
   type VcmPlugin,
   type WindowGeometry,
 } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
+import { contextHalves, halfAt, halvesText, tableInput } from "./address-halves.js";
 import {
+  compiledFormat,
   leafKey,
   type CompiledChunk,
+  type CompiledHalf,
   type CompiledDomain,
   type CompiledMapper,
   type CompiledMapping,
@@ -82,6 +86,8 @@ export class LoweringSession {
   private readonly allocators = new Map<string, PoolAllocator>();
   private readonly mapperStates = new Map<string, MapperState>();
   private readonly tableStates = new Map<string, TableState>();
+  /** The table of a cpu context's upper half, by domain, when it has a root of its own. */
+  private readonly upperStates = new Map<string, TableState>();
   private readonly instances = new Map<string, InstanceHandle>();
   private readonly compiledMappers: CompiledMapper[] = [];
   private readonly compiledDomains: CompiledDomain[] = [];
@@ -137,24 +143,13 @@ export class LoweringSession {
         continue;
       }
       this.mapperStates.set(m.name, { ir: m, plugin, caps, nextDomainId: 1 });
-      const geometry = {
-        pageSizes: [...caps.pageSizes],
-        inputBits: caps.inputBits,
-        outputBits: caps.outputBits,
-        levels: caps.levels,
-        granule: caps.granule,
-        entryBytes: caps.entryBytes,
-        bigEndian: caps.bigEndian,
-        blocks: caps.blocks,
-        ...(caps.outside ? { outside: caps.outside } : {}),
-      };
       this.compiledMappers.push({
         name: m.name,
         role: m.role,
         format: m.format,
         pluginVersion: plugin.version,
         pool: m.pool,
-        geometry,
+        geometry: compiledFormat(caps),
       });
     }
   }
@@ -166,6 +161,7 @@ export class LoweringSession {
     aperture: { base: bigint; size: bigint },
     span: Span,
     window?: WindowGeometry,
+    half?: { halves: CompiledHalf[]; params?: PluginParams; domainId?: number },
   ): TableState | undefined {
     if (aperture.base + aperture.size > ADDRESS_LIMIT) {
       this.diagnostics.push(
@@ -188,13 +184,14 @@ export class LoweringSession {
       );
       return undefined;
     }
-    const domainId = mapper.nextDomainId++;
+    const domainId = half?.domainId ?? mapper.nextDomainId++;
+    const params = half?.params ?? mapper.ir.params;
     let handle: TableHandle;
     let registers: Record<string, bigint>;
     this.watch?.subject?.(`creating the table of '${name}'`, span);
     try {
       handle = mapper.plugin.create(this.memory, pool, {
-        params: mapper.ir.params,
+        params,
         name,
         domainId,
         aperture,
@@ -222,7 +219,7 @@ export class LoweringSession {
       format: mapper.ir.format,
       domainId,
       context: {
-        params: mapper.ir.params,
+        params,
         root: handle.root,
         registers,
         aperture: { base: aperture.base, size: aperture.size },
@@ -230,6 +227,18 @@ export class LoweringSession {
       },
       leafCounts: {},
     };
+    let iovas = new IovaAllocator(aperture.base, aperture.size);
+    if (half) {
+      // Allocate in virtual addresses: free are the halves, not the table input range.
+      table.halves = half.halves;
+      iovas = new IovaAllocator(0n, ADDRESS_LIMIT);
+      let from = 0n;
+      for (const h of half.halves) {
+        iovas.reserve(from, h.base - from);
+        from = h.base + h.size;
+      }
+      iovas.reserve(from, ADDRESS_LIMIT - from);
+    }
     const state: TableState = {
       table,
       handle,
@@ -241,7 +250,7 @@ export class LoweringSession {
         : mapper.caps.windows
           ? mapper.caps.pageSizes.slice(0, 1)
           : mapper.caps.pageSizes,
-      iovas: new IovaAllocator(aperture.base, aperture.size),
+      iovas,
       span,
     };
     this.tableStates.set(name, state);
@@ -262,9 +271,26 @@ export class LoweringSession {
       this.compiledDomains.push(compiled);
       if (!mapper || d.type === "identity" || d.type === "blocked") continue;
       const kind = mapper.ir.role === "mmu" ? "cpu" : "domain";
-      const state = this.createTable(mapper, d.name, kind, d.aperture, d.span);
+      const upper = kind === "cpu" && d.upper ? mapper.caps.upperHalf : undefined;
+      if (d.upper) compiled.upper = { base: d.upper.base, size: d.upper.size };
+      const halves = upper && contextHalves(mapper.caps.inputBits, upper);
+      // A shared table translates its whole input range; the halves say which VA is which input.
+      const tableRange =
+        upper?.root === "shared"
+          ? { base: 0n, size: 1n << BigInt(mapper.caps.inputBits) }
+          : d.aperture;
+      const state = this.createTable(
+        mapper,
+        d.name,
+        kind,
+        tableRange,
+        d.span,
+        undefined,
+        halves && { halves: halves.lower },
+      );
       if (!state) continue;
       compiled.table = d.name;
+      if (upper?.root === "own" && halves) this.createUpperTable(mapper, d, state, halves.upper);
       for (const r of d.reserved) state.iovas.reserve(r.range.base, r.range.size);
       // Auto IOVAs must be reachable by every attached device: stay below the smallest mask.
       const mask = this.smallestMaskBits(d);
@@ -272,6 +298,42 @@ export class LoweringSession {
       // A DMA address of 0 reads as "no address" to many drivers: never hand it out.
       state.iovas.reserve(0n, state.pageSizes[0] ?? 4096n);
     }
+  }
+
+  /** The table of an upper half with a root of its own (AArch64 TTBR1), programmed with the lower. */
+  private createUpperTable(
+    mapper: MapperState,
+    d: IrDomain,
+    lower: TableState,
+    halves: CompiledHalf[],
+  ): void {
+    const upper = mapper.caps.upperHalf!;
+    const size = halves[0]!.size;
+    const state = this.createTable(
+      mapper,
+      `${d.name}.upper`,
+      "cpu",
+      { base: 0n, size },
+      d.span,
+      undefined,
+      { halves, params: upper.params ?? mapper.ir.params, domainId: lower.table.domainId },
+    );
+    if (!state) return;
+    this.upperStates.set(d.name, state);
+    try {
+      const registers = mapper.plugin.registers(lower.handle, state.handle);
+      lower.table.context.registers = registers;
+      state.table.context.registers = { ...registers };
+    } catch (e) {
+      this.diagnostics.push(pluginFailure(e, `programming both halves of '${d.name}'`, d.span));
+    }
+  }
+
+  /** The table of `domain` holding virtual address `va` (the upper half's own, if it is there). */
+  private stateAt(domain: string, va: bigint): TableState | undefined {
+    const upper = this.upperStates.get(domain);
+    if (upper && va >= upper.table.halves![0]!.base) return upper;
+    return this.tableStates.get(domain);
   }
 
   private smallestMaskBits(d: IrDomain): number {
@@ -481,7 +543,7 @@ export class LoweringSession {
   reserveFixed(mappings: readonly IrMapping[]): void {
     for (const m of mappings) {
       if (m.iova === "auto" || m.target.kind === "direct") continue;
-      this.tableStates.get(m.target.name)?.iovas.reserve(m.iova, m.source.size);
+      this.stateAt(m.target.name, m.iova)?.iovas.reserve(m.iova, m.source.size);
     }
   }
 
@@ -533,7 +595,7 @@ export class LoweringSession {
     const attrs = attrsOf(m.attrs);
     const chunks = m.source.chunks;
     if (m.target.kind === "direct") return this.mapDirect(m, prot, attrs);
-    const state = this.tableStates.get(m.target.name);
+    let state = this.tableStates.get(m.target.name);
     if (!state) {
       const domain = this.domainsByName.get(m.target.name);
       if (domain && (domain.type === "identity" || domain.type === "blocked")) {
@@ -561,8 +623,25 @@ export class LoweringSession {
     let iova: bigint;
     const auto = m.iova === "auto";
     if (m.iova === "auto") {
-      const found = this.allocateIova(state, m, chunks);
-      if (found === undefined) return undefined;
+      let found = this.tryAllocateIova(state, m, chunks);
+      // A cpu context fills its lower half first, then its upper half's own table.
+      const upper = this.upperStates.get(m.target.name);
+      if (found === undefined && upper) {
+        found = this.tryAllocateIova(upper, m, chunks);
+        if (found !== undefined) state = upper;
+      }
+      if (found === undefined) {
+        this.diagnostics.push(
+          loweringDiagnostic(
+            "iova-space-exhausted",
+            `no IOVA space in domain '${state.table.name}' for ${m.source.size} bytes ` +
+              `(${hex(m.source.size)}) for mapping #${m.id}; ${state.iovas.freeBytes} bytes are free ` +
+              `but not in one aligned range`,
+            m.span,
+          ),
+        );
+        return undefined;
+      }
       iova = found;
     } else {
       iova = m.iova;
@@ -571,6 +650,19 @@ export class LoweringSession {
           loweringDiagnostic(
             "iova-wraps",
             `mapping #${m.id} at ${hex(iova)} for ${hex(m.source.size)} bytes runs past 2^64`,
+            m.span,
+          ),
+        );
+        return undefined;
+      }
+      state = this.stateAt(m.target.name, iova) ?? state;
+      const halves = state.table.halves;
+      if (halves && !halfAt(halves, iova, m.source.size)) {
+        this.diagnostics.push(
+          loweringDiagnostic(
+            "address-outside-halves",
+            `mapping #${m.id} at ${hex(iova)} for ${hex(m.source.size)} bytes is in neither half ` +
+              `of '${m.target.name}' (${halvesText(this.halvesOf(m.target.name))})`,
             m.span,
           ),
         );
@@ -600,7 +692,15 @@ export class LoweringSession {
     return record;
   }
 
-  private allocateIova(
+  /** Every half of a cpu context, over its tables. */
+  private halvesOf(domain: string): CompiledHalf[] {
+    return [
+      ...(this.tableStates.get(domain)?.table.halves ?? []),
+      ...(this.upperStates.get(domain)?.table.halves ?? []),
+    ];
+  }
+
+  private tryAllocateIova(
     state: TableState,
     m: IrMapping,
     chunks: readonly IrChunk[],
@@ -617,15 +717,6 @@ export class LoweringSession {
       const x = state.iovas.allocate(m.source.size, align, anchor);
       if (x !== undefined) return x;
     }
-    this.diagnostics.push(
-      loweringDiagnostic(
-        "iova-space-exhausted",
-        `no IOVA space in domain '${state.table.name}' for ${m.source.size} bytes ` +
-          `(${hex(m.source.size)}) for mapping #${m.id}; ${state.iovas.freeBytes} bytes are free ` +
-          `but not in one aligned range`,
-        m.span,
-      ),
-    );
     return undefined;
   }
 
@@ -728,7 +819,8 @@ export class LoweringSession {
               pageSize: run.pageSize,
               count,
             };
-            state.plugin.map(state.handle, slice.iova, slice.pa, run.pageSize, count, prot, attrs);
+            const input = tableInput(state.table, slice.iova);
+            state.plugin.map(state.handle, input, slice.pa, run.pageSize, count, prot, attrs);
             done.push(slice);
             this.reportProgress(run.pageSize, count, what);
           }
@@ -738,7 +830,8 @@ export class LoweringSession {
       this.diagnostics.push(pluginFailure(e, what, span));
       for (const run of done) {
         try {
-          state.plugin.unmap(state.handle, run.iova, run.pageSize * BigInt(run.count));
+          const input = tableInput(state.table, run.iova);
+          state.plugin.unmap(state.handle, input, run.pageSize * BigInt(run.count));
         } catch {
           // Best effort: the compile already failed; a scenario reports the first error.
         }
@@ -784,7 +877,8 @@ export class LoweringSession {
     if (!state) return false;
     this.watch?.subject?.(`unmapping mapping #${record.id}`, span);
     try {
-      for (const c of record.chunks) state.plugin.unmap(state.handle, c.iova, c.size);
+      for (const c of record.chunks)
+        state.plugin.unmap(state.handle, tableInput(state.table, c.iova), c.size);
     } catch (e) {
       this.diagnostics.push(pluginFailure(e, `unmapping mapping #${record.id}`, span));
       return false;
@@ -822,7 +916,14 @@ export class LoweringSession {
       const mapper = ep.mapper;
       if (ep.kind === "cpu") {
         const table = ep.domain ?? ep.name;
-        routes.push({ endpoint: ep.name, kind: "table", mapper, table });
+        const upper = this.upperStates.get(table)?.table.name;
+        routes.push({
+          endpoint: ep.name,
+          kind: "table",
+          mapper,
+          table,
+          ...(upper ? { upper } : {}),
+        });
         continue;
       }
       const container = this.containerOf(ep);

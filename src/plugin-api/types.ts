@@ -112,6 +112,29 @@ export interface Capabilities {
   bigEndian: boolean;
   /** What an endpoint reaches outside the translated aperture. */
   outside?: "passthrough" | "blocked";
+  /**
+   * CPU MMUs only: the upper half of the 64-bit virtual address space, where kernels live.
+   * Absent: a cpu context translates [0, 2^inputBits) only.
+   */
+  upperHalf?: UpperHalf;
+}
+
+/**
+ * The upper half of a CPU's virtual address space, [2^64 - 2^bits, 2^64). VCM keeps addresses
+ * canonical (sign-extended) everywhere and turns them into table input addresses itself, so
+ * `map`/`walk`/`leaves` only ever see [0, 2^inputBits).
+ * - `shared`: one table serves both halves and its top index bit picks the half (x86-64: PML4
+ *   entries 256..511 are the upper half). Then `bits` = inputBits - 1, the lower half is
+ *   [0, 2^bits) and VA 2^64 - 2^bits is table input 2^bits.
+ * - `own`: the upper half has a table of its own, created with `params` (AArch64 TTBR1 with
+ *   T1SZ = 64 - bits); VA 2^64 - 2^bits is its table input 0. The lower half keeps
+ *   [0, 2^inputBits). `registers(lower, upper)` programs both.
+ */
+export interface UpperHalf {
+  bits: number;
+  root: "shared" | "own";
+  /** For `own`: the parameters of the upper half's table. */
+  params?: PluginParams;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,6 +280,22 @@ export interface InstanceHandle {
   readonly root: bigint;
 }
 
+/** One half of an address space as a CPU's registers describe it. */
+export interface RegisterHalf {
+  /** The table root the hardware reads (TTBRn BADDR, CR3). */
+  root: bigint;
+  /** Input bits the walk translates (64 - TnSZ; 48 or 57 for x86-64's shared table). */
+  bits: number;
+  /** The translation granule the registers select (TGn). */
+  granule: bigint;
+}
+
+/** What a CPU's registers make its MMU walk: per half, absent when walks are disabled (EPDn). */
+export interface RegisterWalk {
+  lower?: RegisterHalf;
+  upper?: RegisterHalf;
+}
+
 /** Thrown by `map`/`unmap` for refused requests; the compiler turns it into a diagnostic. */
 export class MappingError extends Error {
   constructor(
@@ -305,8 +344,11 @@ export interface VcmPlugin {
   ): void;
   /** Unmap `size` bytes from `iova`, splitting blocks as needed; returns the bytes unmapped. */
   unmap(handle: TableHandle, iova: bigint, size: bigint): bigint;
-  /** Table-descriptor and register values a driver would program (TTBR, TCR, MAIR, CR3, ...). */
-  registers(handle: TableHandle): Record<string, bigint>;
+  /**
+   * Table-descriptor and register values a driver would program (TTBR, TCR, MAIR, CR3, ...).
+   * `upper`: the table of the upper half (`UpperHalf.root` = `own`), programmed alongside.
+   */
+  registers(handle: TableHandle, upper?: TableHandle): Record<string, bigint>;
 
   /** Translate one address by reading only the bytes in `memory`, never plugin bookkeeping. */
   walk(memory: PhysicalMemory, context: TableContext, iova: bigint): WalkResult;
@@ -324,6 +366,16 @@ export interface VcmPlugin {
   tables(memory: PhysicalMemory, context: TableContext, visit: TableVisitor): void;
   /** A decoded, level-by-level text dump of the table, read from bytes. */
   describe(memory: PhysicalMemory, context: TableContext): string;
+
+  /**
+   * Decode CPU register values (as `registers()` returned them, or as a manifest holds them) into
+   * what the MMU walks (optional; undefined when the registers are not a CPU context's). The
+   * runtime walks the roots the registers name and reports where they disagree with the tables.
+   */
+  decodeRegisters?(
+    params: PluginParams,
+    registers: Readonly<Record<string, bigint>>,
+  ): RegisterWalk | undefined;
 
   /** Build per-IOMMU structures binding devices to tables (optional). */
   bindDevices?(

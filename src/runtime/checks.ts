@@ -86,6 +86,11 @@ export const runChecks: CheckDefinition[] = [
     "run-internal-error",
     "A plugin threw while its tables were read; the proof could not be completed.",
   ),
+  run(
+    430,
+    "cpu-registers-wrong",
+    "A cpu's registers (TTBR0/TTBR1/TCR, CR3/CR4) do not walk its tables: another root, a disabled or undeclared half, another size or granule.",
+  ),
   ...spaprRunChecks,
   run(
     420,

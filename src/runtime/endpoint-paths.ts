@@ -7,6 +7,7 @@
  */
 import type { IrEndpoint } from "../ir/types.js";
 import type {
+  CompiledHalf,
   CompiledMapper,
   CompiledTable,
   CompiledTopology,
@@ -35,6 +36,11 @@ export interface TablePath {
   caps: Capabilities;
   /** false when the binding faults: the endpoint reaches nothing through this table. */
   reachable: boolean;
+  /**
+   * One half of a cpu address space (one path per half): the endpoint sees this table's input
+   * addresses [half.input, + half.size) at virtual addresses [half.base, + half.size).
+   */
+  half?: CompiledHalf;
 }
 
 export interface BindingProblem {
@@ -53,6 +59,8 @@ export interface EndpointPath {
   /** First IOVA page the endpoint cannot drive. */
   maskEndPfn: number;
   binding?: BindingProblem;
+  /** Where a cpu's registers (TTBRn/TCR, CR3/CR4) disagree with its tables. */
+  registers?: BindingProblem[];
 }
 
 function maskEnd(bits: number): number {
@@ -75,7 +83,11 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
   const irEndpoints = new Map(view.ir.endpoints.map((e) => [e.name, e]));
   const out: EndpointPath[] = [];
 
-  const tablePath = (t: CompiledTable, root?: bigint): TablePath | undefined => {
+  const tablePath = (
+    t: CompiledTable,
+    root?: bigint,
+    half?: CompiledHalf,
+  ): TablePath | undefined => {
     const plugin = view.plugins.get(t.format);
     if (!plugin) return undefined;
     return {
@@ -84,6 +96,7 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
       plugin,
       caps: capabilitiesOf(plugin, t.context.params),
       reachable: true,
+      ...(half ? { half } : {}),
     };
   };
 
@@ -101,9 +114,17 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
     switch (route.kind) {
       case "table": {
         path.description = `mmu ${route.mapper} -> ${route.table}`;
+        for (const name of route.upper ? [route.table, route.upper] : [route.table]) {
+          const t = tables.get(name);
+          if (!t) continue;
+          for (const half of t.halves ?? [undefined]) {
+            const p = tablePath(t, undefined, half);
+            if (p) path.tables.push(p);
+          }
+        }
         const t = tables.get(route.table);
-        const p = t && tablePath(t);
-        if (p) path.tables.push(p);
+        if (t) checkRegisters(t, path, view);
+        if (path.tables.some((tp) => tp.half)) path.description = halvesRoute(route.mapper, path);
         break;
       }
       case "iommu": {
@@ -159,6 +180,82 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
   return out;
 }
 
+const hex = (x: bigint) => "0x" + x.toString(16);
+
+/** `mmu m -> x86 (both halves)`, `mmu m -> a72 (lower half), a72.upper (upper half)`. */
+function halvesRoute(mapper: string, path: EndpointPath): string {
+  const byTable = new Map<string, string[]>();
+  for (const tp of path.tables) {
+    const list = byTable.get(tp.table.name) ?? [];
+    list.push(tp.half?.half ?? "lower");
+    byTable.set(tp.table.name, list);
+  }
+  const parts = [...byTable].map(
+    ([name, halves]) => `${name} (${halves.length > 1 ? "both halves" : `${halves[0]} half`})`,
+  );
+  return `mmu ${mapper} -> ${parts.join(", ")}`;
+}
+
+/**
+ * A cpu walks what its registers say, not what VCM meant: each half's root comes from the
+ * registers (TTBRn, CR3), a half they disable (EPDn) is walked by nothing, and a size or granule
+ * other than the table's is reported (the table's indexes would not be the hardware's).
+ */
+function checkRegisters(t: CompiledTable, path: EndpointPath, view: CompiledTopology): void {
+  const plugin = view.plugins.get(t.format);
+  const decoded = plugin?.decodeRegisters?.(t.context.params, t.context.registers);
+  if (!plugin || !decoded) return;
+  const problems: BindingProblem[] = [];
+  const seen = new Set<string>();
+  for (const tp of path.tables) {
+    const side = tp.half?.half ?? "lower";
+    const regs = decoded[side];
+    const what = `${side} half (table ${tp.table.name})`;
+    if (!regs) {
+      // A half with nothing declared may be switched off (Linux parks TTBR0 with EPD0 = 1).
+      if (declaresIn(view, tp))
+        problems.push({
+          expected: `${what} walked from root ${hex(tp.context.root)}`,
+          found: `the registers disable ${side}-half walks`,
+        });
+      tp.reachable = false;
+      continue;
+    }
+    if (regs.root !== tp.context.root) {
+      problems.push({
+        expected: `${what} root ${hex(tp.context.root)}`,
+        found: `root ${hex(regs.root)}`,
+      });
+      tp.context = { ...tp.context, root: regs.root };
+    }
+    if (seen.has(tp.table.name)) continue; // x86-64: one table, both halves
+    seen.add(tp.table.name);
+    if (regs.bits !== tp.caps.inputBits || regs.granule !== tp.caps.granule) {
+      problems.push({
+        expected: `${what}: ${tp.caps.inputBits}-bit input, ${tp.caps.granule / 1024n}K granule`,
+        found: `${regs.bits}-bit input, ${regs.granule === 0n ? "a reserved" : `${regs.granule / 1024n}K`} granule`,
+      });
+    }
+  }
+  for (const side of ["lower", "upper"] as const) {
+    const regs = decoded[side];
+    if (!regs || path.tables.some((tp) => (tp.half?.half ?? "lower") === side)) continue;
+    problems.push({
+      expected: `no ${side} half (none is declared)`,
+      found: `the registers enable ${side}-half walks from root ${hex(regs.root)}`,
+    });
+  }
+  if (problems.length > 0) path.registers = problems;
+}
+
+/** Whether any mapping record lies in the table path's table (and half). */
+function declaresIn(view: CompiledTopology, tp: TablePath): boolean {
+  const h = tp.half;
+  return view.mappings.some(
+    (m) => m.table === tp.table.name && (!h || (m.iova >= h.base && m.iova < h.base + h.size)),
+  );
+}
+
 /** The table root the device's stream id selects in the IOMMU's own structures, from bytes. */
 function bindThroughInstance(
   view: CompiledTopology,
@@ -171,7 +268,6 @@ function bindThroughInstance(
   if (!plugin?.lookupDevice || !mapper?.instance || route.stream === undefined) {
     return { reachable: true };
   }
-  const hex = (x: bigint) => "0x" + x.toString(16);
   const found = plugin.lookupDevice(
     view.memory,
     table.context.params,

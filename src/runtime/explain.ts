@@ -1,12 +1,15 @@
 /**
- * `vcm explain ENDPOINT ADDRESS`: the path one address takes for one endpoint, read from bytes:
- * the binding, each table level's descriptor and decoded fields, and the frame reached.
+ * `vcm explain ENDPOINT ADDRESS...`: the path an address takes for one endpoint, read from bytes:
+ * the binding, each table level's descriptor and decoded fields, and the frame reached. An
+ * `Explainer` resolves the endpoints once, so many addresses cost one walk each.
  */
 import type { CompiledTopology } from "../lowering/compiled.js";
 import { protText } from "../lowering/protection.js";
 import { foundAttrsLabel, provedAttrsMask } from "./attributes.js";
 import type { WalkStep } from "../plugin-api/types.js";
-import { resolvePaths } from "./endpoint-paths.js";
+import { halfAt, halvesText } from "../lowering/address-halves.js";
+import { resolvePaths, type EndpointPath } from "./endpoint-paths.js";
+import { inputAddress } from "./prover.js";
 import { frameToken } from "./frame-token.js";
 import { MemoryNames } from "./memory-names.js";
 
@@ -14,6 +17,9 @@ export interface ExplainTableWalk {
   table: string;
   format: string;
   root: bigint;
+  /** The half of a cpu address space walked, and the table input address of the address. */
+  half?: "lower" | "upper";
+  input?: bigint;
   steps: WalkStep[];
   result:
     | {
@@ -33,6 +39,8 @@ export interface ExplainResult {
   route: string;
   /** Binding problem found through the IOMMU's device structures, if any. */
   binding?: string;
+  /** Where a cpu's registers disagree with its tables (the walks follow the registers). */
+  registers?: string[];
   walks: ExplainTableWalk[];
   /** Where the access lands, or why it faults. */
   outcome:
@@ -53,7 +61,31 @@ export function explain(
   endpoint: string,
   address: bigint,
 ): ExplainResult {
-  const path = resolvePaths(compiled).find((p) => p.endpoint === endpoint);
+  return new Explainer(compiled).explain(endpoint, address);
+}
+
+/** Explains any number of addresses against one compiled topology. */
+export class Explainer {
+  private readonly paths: Map<string, EndpointPath>;
+  private readonly names: MemoryNames;
+
+  constructor(private readonly compiled: CompiledTopology) {
+    this.paths = new Map(resolvePaths(compiled).map((p) => [p.endpoint, p]));
+    this.names = new MemoryNames(compiled.ir);
+  }
+
+  explain(endpoint: string, address: bigint): ExplainResult {
+    return explainOne(this.compiled, this.paths.get(endpoint), this.names, endpoint, address);
+  }
+}
+
+function explainOne(
+  compiled: CompiledTopology,
+  path: EndpointPath | undefined,
+  names: MemoryNames,
+  endpoint: string,
+  address: bigint,
+): ExplainResult {
   if (!path) {
     return {
       endpoint,
@@ -63,7 +95,6 @@ export function explain(
       outcome: { ok: false, reason: `no endpoint named ${endpoint}` },
     };
   }
-  const names = new MemoryNames(compiled.ir);
   const result: ExplainResult = {
     endpoint,
     address,
@@ -73,6 +104,8 @@ export function explain(
   };
   if (path.binding)
     result.binding = `expected ${path.binding.expected}, found ${path.binding.found}`;
+  if (path.registers)
+    result.registers = path.registers.map((r) => `expected ${r.expected}, found ${r.found}`);
   const land = (pa: bigint, prot: string, via: string, attributes?: string) => {
     const pfn = Number(pa >> 12n);
     result.outcome = {
@@ -94,21 +127,33 @@ export function explain(
   }
   const pfn = Number(address >> 12n);
   const byDesign = path.byDesign.find(pfn);
+  const halves = path.tables.flatMap((tp) => (tp.half ? [tp.half] : []));
+  if (halves.length > 0 && !halfAt(halves, address)) {
+    result.outcome = {
+      ok: false,
+      reason: `${"0x" + address.toString(16)} is in neither half of the address space (${halvesText(halves)}): the MMU faults before any walk`,
+    };
+    return result;
+  }
   for (const tp of path.tables) {
     if (!tp.reachable) continue;
     const a = tp.context.aperture;
     const w = tp.context.window;
-    const inside = w
-      ? address >= w.base && address < w.base + w.size
-      : address >= a.base && address < a.base + a.size;
+    const inside = tp.half
+      ? halfAt([tp.half], address) !== undefined
+      : w
+        ? address >= w.base && address < w.base + w.size
+        : address >= a.base && address < a.base + a.size;
     if (!inside && path.tables.length > 1) continue;
-    const walk = tp.plugin.walk(compiled.memory, tp.context, address);
+    const input = inputAddress(tp, address);
+    const walk = tp.plugin.walk(compiled.memory, tp.context, input);
     const attributes =
       walk.ok && provedAttrsMask(tp.caps) !== 0 ? foundAttrsLabel(walk.attrs, tp.caps) : undefined;
     result.walks.push({
       table: tp.table.name,
       format: tp.table.format,
       root: tp.context.root,
+      ...(tp.half ? { half: tp.half.half, input } : {}),
       steps: walk.steps,
       result: walk.ok
         ? {

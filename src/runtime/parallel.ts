@@ -222,7 +222,7 @@ function workerFailed(
   const report: EndpointReport = {
     endpoint: path.endpoint,
     route: path.description,
-    tables: path.tables.map((t) => t.table.name),
+    tables: [...new Set(path.tables.map((t) => t.table.name))],
     pagesChecked: 0,
     pagesReachable: 0,
     leaves: {},

@@ -24,6 +24,8 @@ import { MemoryNames } from "./memory-names.js";
 import { expressibleMask, grantedTable } from "../plugin-api/rights.js";
 import { protMatcher } from "./permissions.js";
 import type { EndpointReport, RunFailure } from "./report.js";
+import { tableInput } from "../lowering/address-halves.js";
+import { intentInHalf, reachInHalf } from "./half-runs.js";
 import { RunList } from "./run-list.js";
 
 export interface TableProof {
@@ -73,7 +75,11 @@ export interface TablePages {
 
 /** Identifies one table proof: the same table walked from the same root gives the same proof. */
 export const proofKey = (tp: TablePath): string =>
-  `${tp.table.name}@${tp.context.root}:${tp.reachable}`;
+  `${tp.table.name}@${tp.context.root}:${tp.reachable}` + (tp.half ? `:${tp.half.half}` : "");
+
+/** The table input address a path's plugin walks for the endpoint's address. */
+export const inputAddress = (tp: TablePath, address: bigint): bigint =>
+  tp.half ? tableInput({ halves: [tp.half] }, address) : address;
 
 export const hexOf = (x: bigint | number): string => "0x" + x.toString(16);
 const addrOf = (pfn: number): bigint => BigInt(pfn) << 12n;
@@ -82,6 +88,11 @@ export class Prover {
   readonly paths: EndpointPath[];
   readonly names: MemoryNames;
   private readonly proofs = new Map<string, TableProof>();
+  /** Leaves read from one root, before they are cut into halves (x86-64 walks one root twice). */
+  private readonly tableReaches = new Map<
+    string,
+    { reach: RunList; leaves: LeafCounts; loops: TableLoop[]; error?: string }
+  >();
   private readonly intents = new Map<string, RunList>();
   private readonly reaches = new Map<string, RunList>();
   /** Ids of the mappings whose memory is an MMIO region (built on first use). */
@@ -135,10 +146,41 @@ export class Prover {
     return this.mmioMappingIds;
   }
 
+  /** The intended runs a table path answers for: the table's, or those in its half. */
+  intentFor(tp: TablePath): RunList {
+    if (!tp.half) return this.intentOf(tp.table.name);
+    const key = `${tp.table.name}:${tp.half.half}`;
+    let list = this.intents.get(key);
+    if (!list) {
+      list = intentInHalf(this.intentOf(tp.table.name), tp.half);
+      this.intents.set(key, list);
+    }
+    return list;
+  }
+
   proofOf(tp: TablePath): TableProof {
     const key = proofKey(tp);
     let proof = this.proofs.get(key);
     if (proof) return proof;
+    const { reach, leaves, loops, error } = this.readTable(tp);
+    if (!tp.half) return this.adoptReach(tp, reach, leaves, error, loops);
+    // Leaf counts stay with the lower half: both halves of one root share one footprint.
+    // Table loops are reported with the lower half, at table input addresses.
+    const shared = tp.half.half === "upper" && tp.half.input !== 0n;
+    const halfLoops = tp.half.half === "lower" ? loops : [];
+    return this.adoptReach(tp, reachInHalf(reach, tp.half), shared ? {} : leaves, error, halfLoops);
+  }
+
+  /** Every leaf reachable from the path's root, by table input page (read once per root). */
+  private readTable(tp: TablePath): {
+    reach: RunList;
+    leaves: LeafCounts;
+    loops: TableLoop[];
+    error?: string;
+  } {
+    const key = `${tp.table.name}@${tp.context.root}:${tp.reachable}`;
+    const cached = this.tableReaches.get(key);
+    if (cached) return cached;
     const reach = new RunList();
     const leaves: LeafCounts = {};
     const loops: TableLoop[] = [];
@@ -162,8 +204,9 @@ export class Prover {
       }
     }
     reach.sortByIova();
-    proof = this.adoptReach(tp, reach, leaves, error, loops);
-    return proof;
+    const read = { reach, leaves, loops, ...(error !== undefined ? { error } : {}) };
+    if (tp.half) this.tableReaches.set(key, read);
+    return read;
   }
 
   /**
@@ -177,7 +220,7 @@ export class Prover {
     error?: string,
     loops?: TableLoop[],
   ): TableProof {
-    const intent = this.intentOf(tp.table.name);
+    const intent = this.intentFor(tp);
     const attrsOk = attrsMatcher(tp.caps);
     const mmio = provedAttrsMask(tp.caps) & ATTR_CACHEABLE ? this.mmioIds() : undefined;
     const compare = compareRuns(intent, reach, {
@@ -234,7 +277,7 @@ export class Prover {
   /** The walk of one address through a table, from bytes, for failure listings. */
   walkTrace(tp: TablePath, address: bigint): { steps: WalkStep[]; outcome: string } {
     try {
-      const w = tp.plugin.walk(this.view.memory, tp.context, address);
+      const w = tp.plugin.walk(this.view.memory, tp.context, inputAddress(tp, address));
       if (w.ok) {
         const attrs = provedAttrsMask(tp.caps) ? ` ${foundAttrsLabel(w.attrs, tp.caps)}` : "";
         return {
@@ -271,6 +314,15 @@ export class Prover {
         message: `${name}: its context entry selects ${path.binding.found}, expected ${path.binding.expected}`,
         expected: path.binding.expected,
         found: path.binding.found,
+        ...(span ? { span } : {}),
+      });
+    }
+    for (const r of path.registers ?? []) {
+      this.sink.add("cpu-registers-wrong", {
+        endpoint: name,
+        message: `${name}: its registers give ${r.found}, expected ${r.expected}`,
+        expected: r.expected,
+        found: r.found,
         ...(span ? { span } : {}),
       });
     }
@@ -313,7 +365,7 @@ export class Prover {
     return {
       endpoint: name,
       route: path.description,
-      tables: path.tables.map((t) => t.table.name),
+      tables: [...new Set(path.tables.map((t) => t.table.name))],
       pagesChecked,
       pagesReachable,
       leaves,

@@ -16,3 +16,8 @@ export function runReportJson(report: RunReport): string {
 export function explainJson(result: ExplainResult): string {
   return JSON.stringify(result, replacer, 2);
 }
+
+/** One explained address as one line of JSON (`vcm explain --json`: JSON lines). */
+export function explainJsonLine(result: ExplainResult): string {
+  return JSON.stringify(result, replacer) + "\n";
+}

@@ -117,8 +117,16 @@ export function runReportText(report: RunReport): string {
 export function explainText(r: ExplainResult): string {
   const out = [`${r.endpoint} ${hex(r.address)}: ${r.route}`];
   if (r.binding) out.push(`  binding: ${r.binding}`);
+  for (const x of r.registers ?? []) out.push(`  registers: ${x}`);
   for (const w of r.walks) {
-    out.push(`  table ${w.table} (${w.format}, root ${hex(w.root)})`, traceText(w.steps, "    "));
+    const half =
+      w.half !== undefined
+        ? `, ${w.half} half${w.input !== r.address ? `, table input ${hex(w.input ?? 0n)}` : ""}`
+        : "";
+    out.push(
+      `  table ${w.table} (${w.format}, root ${hex(w.root)}${half})`,
+      traceText(w.steps, "    "),
+    );
     out.push(
       w.result.ok
         ? `    -> pa ${hex(w.result.pa)} ${w.result.prot}${w.result.attributes ? ` ${w.result.attributes}` : ""}`

@@ -18,6 +18,7 @@ import type {
   CompiledTopology,
   EndpointRoute,
 } from "../lowering/compiled.js";
+import { tableInput } from "../lowering/address-halves.js";
 import { lower } from "../lowering/lower.js";
 import type { LoweringSession } from "../lowering/session.js";
 import type { DeviceBinding } from "../plugin-api/types.js";
@@ -116,7 +117,9 @@ class ScenarioRun {
   drop(record: CompiledMapping, step: IrScenarioStep): boolean {
     if (this.ownRecords.has(record)) {
       const tp = this.livePlugin(record.table!);
-      if (tp) for (const c of record.chunks) tp.plugin.unmap(tp.handle, c.iova, c.size);
+      if (tp)
+        for (const c of record.chunks)
+          tp.plugin.unmap(tp.handle, tableInput(tp.table, c.iova), c.size);
       this.ownRecords.delete(record);
     } else {
       const from = this.session.diagnostics.length;
@@ -147,7 +150,13 @@ class ScenarioRun {
     const out = new Set(this.touchedEndpoints);
     for (const r of this.routes) {
       const tables =
-        r.kind === "table" || r.kind === "iommu" ? [r.table] : r.kind === "windows" ? r.tables : [];
+        r.kind === "table"
+          ? [r.table, ...(r.upper ? [r.upper] : [])]
+          : r.kind === "iommu"
+            ? [r.table]
+            : r.kind === "windows"
+              ? r.tables
+              : [];
       if (tables.some((t) => this.touchedTables.has(t))) out.add(r.endpoint);
     }
     return out;
@@ -334,7 +343,8 @@ class ScenarioRun {
       try {
         for (const c of r.chunks) {
           for (let off = 0n; off < c.size; off += page) {
-            live.plugin.map(live.handle, c.iova + off, dummyPa, page, 1, r.prot, r.attrs);
+            const input = tableInput(live.table, c.iova + off);
+            live.plugin.map(live.handle, input, dummyPa, page, 1, r.prot, r.attrs);
             chunks.push({ iova: c.iova + off, pa: dummyPa, size: page, runs: [] });
           }
         }

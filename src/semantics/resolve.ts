@@ -865,6 +865,15 @@ class Resolver {
       pool,
       span: s.span,
     };
+    if (s.role === "iommu" && caps?.upperHalf?.root === "own") {
+      const entry = s.params.find((p) => p.key.name === "va-bits-upper");
+      this.report(
+        "upper-half-not-cpu",
+        entry?.span ?? s.format.span,
+        `iommu '${s.name.name}' declares an upper half, which only a cpu MMU context has`,
+        { hint: "give the upper half to an `mmu` that a `cpu ... via` uses" },
+      );
+    }
     const info: MapperInfo = { ir };
     if (plugin) info.plugin = plugin;
     if (caps) info.caps = caps;
@@ -916,6 +925,12 @@ class Resolver {
         implicit: true,
         span: s.span,
       };
+      const upper = info?.caps?.upperHalf;
+      if (upper) {
+        const size = 1n << BigInt(upper.bits);
+        if (upper.root === "shared") domain.aperture = { base: 0n, size, space: "va" };
+        domain.upper = { base: (1n << 64n) - size, size, space: "va" };
+      }
       this.domains.set(domain.name, domain);
       this.ir.domains.push(domain);
     }

@@ -1,5 +1,6 @@
 /** Device-side addresses of fixed mappings: overlap, aperture, reserved ranges, alignment. */
-import type { IrMapping } from "../../ir/types.js";
+import type { Span } from "../../diagnostics/span.js";
+import type { IrDomain, IrMapping } from "../../ir/types.js";
 import { formatSize, hex } from "../../semantics/evaluate.js";
 import type { CheckImplementation } from "../runner.js";
 import { indexIr, mapperOfTarget, rangesOverlap, sweepOverlaps } from "./ir-index.js";
@@ -49,6 +50,10 @@ export const outsideAperture: CheckImplementation = {
         what = `window '${m.target.name}'`;
       }
       if (!range) continue;
+      const upper =
+        m.target.kind === "domain" ? index.domains.get(m.target.name)?.upper : undefined;
+      // A cpu context with two halves: the upper one is inside too, the hole is non-canonical-address's.
+      if (upper) continue;
       if (m.iova < range.base || m.iova + m.source.size > range.base + range.size)
         report(
           m.span,
@@ -170,3 +175,52 @@ export const dmaMaskTooSmall: CheckImplementation = {
     }
   },
 };
+
+const inRange = (at: bigint, size: bigint, r: { base: bigint; size: bigint }) =>
+  at >= r.base && at + size <= r.base + r.size;
+
+/**
+ * Addresses of a cpu context with an upper half must lie in one half: x86-64 faults (#GP) on a
+ * non-canonical address before any walk, and AArch64 faults on an address in neither the TTBR0
+ * nor the TTBR1 range. Nothing could map such an address, so it is an error at the line.
+ */
+export const nonCanonicalAddress: CheckImplementation = {
+  check: "non-canonical-address",
+  run({ ir, report }) {
+    const index = indexIr(ir);
+    const halvesText = (d: IrDomain) =>
+      `lower ${hex(d.aperture.base)} .. +${formatSize(d.aperture.size)}, ` +
+      `upper ${hex(d.upper!.base)} .. +${formatSize(d.upper!.size)}`;
+    const hintOf = (d: IrDomain) =>
+      d.aperture.size === d.upper!.size
+        ? `a canonical address has bits 63..${log2(d.upper!.size)} all equal (sign-extended)`
+        : `the upper half is 'va-bits-upper' bits wide, the lower 'va-bits'`;
+    const check = (d: IrDomain | undefined, at: bigint, size: bigint, span: Span, what: string) => {
+      if (!d?.upper || inRange(at, size, d.aperture) || inRange(at, size, d.upper)) return;
+      report(
+        span,
+        `${what} is in neither half of the address space of '${d.name}' (${halvesText(d)})`,
+        {
+          hint: hintOf(d),
+        },
+      );
+    };
+    for (const m of fixedMappings(ir.mappings)) {
+      if (m.target.kind !== "domain") continue;
+      check(index.domains.get(m.target.name), m.iova, m.source.size, m.span, where(m));
+    }
+    const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
+    for (const x of ir.expects) {
+      if (x.expectation.kind !== "sees") continue;
+      const domain = endpoints.get(x.endpoint)?.domain;
+      if (domain === undefined) continue;
+      let size = 0n;
+      for (const c of x.expectation.object.chunks) size += c.size;
+      check(index.domains.get(domain), x.expectation.at, size, x.span, hex(x.expectation.at));
+    }
+  },
+};
+
+function log2(size: bigint): number {
+  return size.toString(2).length - 1;
+}

@@ -4,6 +4,7 @@ import {
   dmaMaskTooSmall,
   iovaOverlap,
   misalignedAddress,
+  nonCanonicalAddress,
   outsideAperture,
   reservedOverlap,
   unsupportedPageSize,
@@ -71,4 +72,5 @@ export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
   apertureBeyondInput,
   paBeyondOutput,
   scenarioAttachBusy,
+  nonCanonicalAddress,
 ];

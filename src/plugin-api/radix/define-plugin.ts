@@ -36,8 +36,11 @@ export interface RadixPluginDefinition {
   capabilities(params: PluginParams): Capabilities;
   /** The configured format; called once per distinct parameter set (results are cached). */
   format(input: RadixFormatInput): RadixFormat;
-  /** Register values a driver would program for this table (TTBR/TCR/MAIR, CR3, ...). */
-  registers(table: RadixTable): Record<string, bigint>;
+  /**
+   * Register values a driver would program for this table (TTBR/TCR/MAIR, CR3, ...), with the
+   * upper half's table when the context has one of its own (`UpperHalf`).
+   */
+  registers(table: RadixTable, upper?: RadixTable): Record<string, bigint>;
 }
 
 /** The RadixTable behind a handle, or a clear error if the handle came from another plugin. */
@@ -97,8 +100,9 @@ export function defineRadixPlugin(def: RadixPluginDefinition): VcmPlugin {
     unmap(handle, iova, size) {
       return asRadixTable(handle, def.name).unmap(iova, size);
     },
-    registers(handle) {
-      return def.registers(asRadixTable(handle, def.name));
+    registers(handle, upper) {
+      const upperTable = upper === undefined ? undefined : asRadixTable(upper, def.name);
+      return def.registers(asRadixTable(handle, def.name), upperTable);
     },
     walk: (memory, ctx, iova) => radixWalk(memory, contextFormat(ctx), Number(ctx.root), iova),
     leaves: (memory, ctx, visit, loops) =>
