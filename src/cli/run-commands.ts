@@ -22,11 +22,16 @@ import { severityFromFlags } from "./check-command.js";
 import { hasErrors, isUnreadable, printDiagnostics } from "./diagnostics-output.js";
 import { collect, EXIT_USAGE } from "./exit.js";
 import { progressBar } from "./progress-bar.js";
+import {
+  noConfigOption,
+  projectOptions,
+  rootOption,
+  type ProjectFlags,
+} from "./project-options.js";
 
-interface CommonOptions {
+interface CommonOptions extends ProjectFlags {
   tables?: string;
   json?: boolean;
-  plugin: string[];
   warn: string[];
   error: string[];
 }
@@ -71,7 +76,7 @@ async function prepare(
 ): Promise<{ checked: CheckedTopology; compiled: CompiledTopology } | undefined> {
   phase("checking");
   const severity: SeverityOptions = severityFromFlags(options.warn, options.error);
-  const checked = await checkTopology(file, { plugins: options.plugin, severity });
+  const checked = await checkTopology(file, { ...projectOptions(options), severity });
   // Diagnostics always go to stderr: stdout is the report (text or JSON).
   const out = process.stderr;
   if (!checked.ir || hasErrors(checked.diagnostics)) {
@@ -115,6 +120,8 @@ function commonOptions(command: Command): Command {
     .option("--tables <dir>", "prove an existing `vcm compile` output instead of compiling afresh")
     .option("--json", "print a JSON report (docs/RUN-REPORT.md)")
     .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
+    .addOption(rootOption())
+    .addOption(noConfigOption())
     .option("-W, --warn <check>", "make a check a warning; -W no-NAME turns it off", collect, [])
     .option("-E, --error <check>", "make a check an error", collect, []);
 }
