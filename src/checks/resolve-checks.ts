@@ -46,4 +46,9 @@ export const resolveChecks: CheckDefinition[] = [
     "attach-incompatible",
     "A scenario `attach`/`detach` names a device not behind an IOMMU, or a domain of another IOMMU (EINVAL).",
   ),
+  resolve(
+    "VCM0140",
+    "pool-misaligned",
+    "A page-table pool does not start on a 4 KiB frame boundary (its image is loaded frame by frame).",
+  ),
 ];

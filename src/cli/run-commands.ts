@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError } from "commander";
 import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.js";
-import { loadCompiled } from "../compile/index.js";
+import { loadCompiled, TablesLoadError } from "../compile/index.js";
 import type { CompiledTopology } from "../lowering/compiled.js";
 import { lower } from "../lowering/lower.js";
 import { checkTopology, type CheckedTopology } from "../pipeline/check-topology.js";
@@ -94,6 +94,13 @@ async function prepare(
     try {
       return { checked, compiled: loadCompiled(options.tables, checked.ir, checked.registry) };
     } catch (e) {
+      if (e instanceof TablesLoadError) {
+        // Located diagnostics (manifest.json:line:col); no code frame: not a topology source.
+        printDiagnostics(e.diagnostics, new Map(), out);
+        process.stderr.write(`vcm: cannot load tables from '${options.tables}'\n`);
+        process.exitCode = EXIT_USAGE;
+        return undefined;
+      }
       const why = e instanceof Error ? e.message : String(e);
       process.stderr.write(`vcm: cannot load tables from '${options.tables}': ${why}\n`);
       process.exitCode = EXIT_USAGE;
