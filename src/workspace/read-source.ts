@@ -73,7 +73,8 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 
 /** Up to `size` bytes from the start of `fd` (fewer if the file shrank meanwhile). */
 function readAll(fd: number, size: number): Uint8Array {
-  const bytes = Buffer.alloc(size);
+  // Unzeroed: only the `done` bytes actually read are returned.
+  const bytes = Buffer.allocUnsafe(size);
   let done = 0;
   while (done < size) {
     const n = readSync(fd, bytes, done, size - done, done);
