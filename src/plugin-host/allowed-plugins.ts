@@ -66,8 +66,11 @@ export class AllowedPlugins {
       };
     }
     if (this.files.has(realOrSelf(file))) return undefined;
+    // A package (`vcm-plugin-foo`, `@scope/foo`) is advised by name, a file by its path.
     const isPath =
-      use.specifier.startsWith(".") || use.specifier.includes(sep) || use.specifier.includes("/");
+      use.specifier.startsWith(".") ||
+      isAbsolute(use.specifier) ||
+      !file.split(sep).includes("node_modules");
     const configDir = advice.configFile ? join(advice.configFile, "..") : advice.root;
     const entry = isPath ? relativeEntry(configDir, file) : use.specifier;
     const where = advice.configFile
@@ -81,7 +84,7 @@ export class AllowedPlugins {
         `plugin '${use.specifier}' was not loaded: a \`use\` line alone never runs a plugin's code; ` +
         `the checks that need it are skipped`,
       span: use.span,
-      hint: `to trust it, pass --plugin ${commandLinePath(displayNameOf(file, advice.cwd))} or ${where}`,
+      hint: `to trust it, pass --plugin ${isPath ? commandLinePath(displayNameOf(file, advice.cwd)) : use.specifier} or ${where}`,
     };
   }
 }

@@ -217,7 +217,7 @@ describe("third-party plugins", () => {
       /^t\.vcm:3:5: error\[VCM0023\]: plugin 'vcm-plugin-toy' was not loaded/m,
     );
     expect(refused.stdout).toContain(
-      'create vcm.config.json holding { "plugins": ["vcm-plugin-toy"] }',
+      'to trust it, pass --plugin vcm-plugin-toy or create vcm.config.json holding { "plugins": ["vcm-plugin-toy"] }',
     );
     writeFileSync(
       join(project, "package.json"),
