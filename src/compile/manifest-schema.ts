@@ -187,6 +187,7 @@ export const MANIFEST_SCHEMA = {
             size: hex,
             pageSize: hex,
             levels: { type: "integer", minimum: 1, maximum: 8 },
+            hostPageSize: hex,
           },
         },
         geometry: { $ref: "#/$defs/geometry" },
