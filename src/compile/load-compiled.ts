@@ -33,7 +33,7 @@ import {
   type Manifest,
 } from "./manifest.js";
 import { MANIFEST_SCHEMA } from "./manifest-schema.js";
-import { manifestProblems } from "./manifest-consistency.js";
+import { manifestProblems, poolsDisagreeing } from "./manifest-consistency.js";
 import {
   openInside,
   readWhole,
@@ -209,6 +209,19 @@ export function loadCompiled(
   plugins: PluginRegistry,
 ): CompiledTopology {
   const { manifest, spans } = readManifestChecked(dir, plugins);
+  const disagreeing = poolsDisagreeing(manifest, ir);
+  if (disagreeing.length > 0) {
+    throw new TablesLoadError(
+      disagreeing.map((p) =>
+        problem(
+          "VCM0456",
+          "manifest-invalid",
+          `manifest ${jsonPointer(p.path)}: ${p.message}`,
+          spans.at(p.path),
+        ),
+      ),
+    );
+  }
   const memory = new PhysicalMemory();
   const problems: Diagnostic[] = [];
   for (const [i, p] of manifest.pools.entries()) {

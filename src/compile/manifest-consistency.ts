@@ -5,6 +5,7 @@
  * coming back empty.
  */
 import type { JsonPath } from "../diagnostics/json-span.js";
+import type { IrTopology } from "../ir/types.js";
 import { FRAME_BYTES } from "../plugin-api/physical-memory.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import type { Manifest } from "./manifest.js";
@@ -91,6 +92,33 @@ export function manifestProblems(m: Manifest, plugins?: PluginRegistry): Manifes
     refers(domains, "domain", str("domain"), ["endpoints", i, "domain"]);
     if (Array.isArray(e.tables)) {
       e.tables.forEach((t, k) => refers(tables, "table", t, ["endpoints", i, "tables", k]));
+    }
+  });
+  return out;
+}
+
+/**
+ * Pools the manifest and the topology disagree on. The topology is the intent the proof is
+ * against, and its pools bound what is read: a directory cannot make VCM read a pool image the
+ * topology does not declare, or one larger than declared.
+ */
+export function poolsDisagreeing(m: Manifest, ir: IrTopology): ManifestProblem[] {
+  const out: ManifestProblem[] = [];
+  const declared = new Map(ir.pools.map((p) => [p.name, p.range]));
+  m.pools.forEach((p, i) => {
+    const range = declared.get(p.name);
+    if (!range) {
+      out.push({
+        path: ["pools", i, "name"],
+        message: `the topology declares no pool '${p.name}'`,
+      });
+    } else if (BigInt(p.base) !== range.base || BigInt(p.size) !== range.size) {
+      out.push({
+        path: ["pools", i, "base"],
+        message:
+          `pool '${p.name}' is ${p.base} .. +0x${BigInt(p.size).toString(16)} here, but the topology ` +
+          `declares 0x${range.base.toString(16)} .. +0x${range.size.toString(16)}`,
+      });
     }
   });
   return out;

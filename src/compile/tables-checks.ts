@@ -17,7 +17,7 @@ export const tablesLoadChecks: CheckDefinition[] = [
     phase: "run",
     severity: "error",
     description:
-      "manifest.json is not valid JSON, breaks its schema (docs/manifest.schema.json), names an unknown format or a missing object, or places a pool at an unaligned or overlapping address.",
+      "manifest.json is not valid JSON, breaks its schema (docs/manifest.schema.json), names an unknown format or a missing object, or places a pool at an unaligned or overlapping address, or unlike the topology.",
     fixed: true,
   },
   {

@@ -13,6 +13,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  truncateSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -125,11 +126,21 @@ describe("vcm run --tables on a hostile directory", () => {
   });
 
   it("checks size claims against the file before reading it", () => {
-    const dir = hostile("size", (m) => (m.pools[0].size = "0x40000000000"));
+    const dir = hostile("size");
+    truncateSync(join(dir, "pools", "tables.bin"), 4096);
     const r = run(dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      `manifest.json:${lineOf(dir, '"size"')}:7: error[VCM0457]: pool image pools/tables.bin is 33554432 bytes, expected 4398046511104 (the pool's size) [tables-file-size]`,
+      `manifest.json:${lineOf(dir, '"size"')}:7: error[VCM0457]: pool image pools/tables.bin is 4096 bytes, expected 33554432 (the pool's size) [tables-file-size]`,
+    );
+    // A claim and a (sparse) file grown together to 1 TiB are refused before anything is read:
+    // the topology bounds the pools, not the directory.
+    const grown = hostile("grown", (m) => (m.pools[0].size = "0x10000000000"));
+    truncateSync(join(grown, "pools", "tables.bin"), 2 ** 40);
+    const g = run(grown);
+    expect(g.code).toBe(2);
+    expect(g.stderr).toContain(
+      `manifest.json:${lineOf(grown, '"base"')}:7: error[VCM0456]: manifest /pools/0/base: pool 'tables' is 0x30000000 .. +0x10000000000 here, but the topology declares 0x30000000 .. +0x2000000 [manifest-invalid]`,
     );
     // A manifest too long to be a string is refused from its size alone (a sparse file).
     const big = hostile("big-manifest");
