@@ -13,7 +13,7 @@ import { MANIFEST_SCHEMA } from "../../src/compile/manifest-schema.js";
 import { lowerFile } from "../runtime/helpers.js";
 
 const require = createRequire(import.meta.url);
-const Ajv2020 = require("ajv/dist/2020").default as typeof import("ajv/dist/2020").default;
+const Ajv2020 = require("ajv/dist/2020.js").default as typeof import("ajv/dist/2020.js").default;
 
 const published = JSON.parse(readFileSync("docs/manifest.schema.json", "utf8"));
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
