@@ -11,6 +11,7 @@ import {
   closeSync,
   ftruncateSync,
   readFileSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   truncateSync,
@@ -35,7 +36,7 @@ beforeAll(() => {
 /** A copy of the clean output, its manifest edited by `edit` (pretty-printed, so lines are stable). */
 function hostile(name: string, edit: (m: any) => void = () => {}): string {
   const dir = join(scratch, name);
-  cpSync(clean, dir, { recursive: true });
+  cpSync(realpathSync(clean), dir, { recursive: true });
   const m = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
   edit(m);
   writeFileSync(join(dir, "manifest.json"), JSON.stringify(m, null, 2));
