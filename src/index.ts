@@ -41,7 +41,7 @@ export {
   writeCompileOutput,
   loadCompiled,
   readManifest,
-  ManifestError,
+  TablesLoadError,
   MANIFEST_VERSION,
   cHeader,
   type CompileOutputOptions,

@@ -2,8 +2,16 @@
 import type { CheckDefinition } from "./definition.js";
 import { spaprNamedChecks } from "./spapr-definitions.js";
 
-/** Checks that read plugin capabilities run only when every mapper's format and params are good. */
-const NEEDS_PLUGINS = ["unknown-format", "invalid-param", "plugin-param-problem"] as const;
+/**
+ * Checks that read plugin capabilities run only when every mapper's format and params are good,
+ * and every plugin a `use` line names was loaded.
+ */
+const NEEDS_PLUGINS = [
+  "plugin-not-allowed",
+  "unknown-format",
+  "invalid-param",
+  "plugin-param-problem",
+] as const;
 
 const check = (
   code: string,

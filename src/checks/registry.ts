@@ -7,6 +7,7 @@ import type { Span } from "../diagnostics/span.js";
 import { syntaxChecks } from "../syntax/checks.js";
 import { loweringChecks } from "../lowering/checks.js";
 import { runChecks as runtimeChecks } from "../runtime/checks.js";
+import { tablesLoadChecks } from "../compile/tables-checks.js";
 import { loaderChecks, pluginLoadChecks } from "../workspace/checks.js";
 import { namedChecks } from "./check-definitions.js";
 import type { CheckDefinition } from "./definition.js";
@@ -20,6 +21,7 @@ const ALL: CheckDefinition[] = [
   ...namedChecks,
   ...loweringChecks,
   ...runtimeChecks,
+  ...tablesLoadChecks,
 ];
 
 const byName = new Map<string, CheckDefinition>();

@@ -51,4 +51,9 @@ export const resolveChecks: CheckDefinition[] = [
     "upper-half-not-cpu",
     "An IOMMU's parameters declare an upper (TTBR1) half, which only a cpu MMU context has.",
   ),
+  resolve(
+    "VCM0140",
+    "pool-misaligned",
+    "A page-table pool does not start on a 4 KiB frame boundary (its image is loaded frame by frame).",
+  ),
 ];

@@ -11,6 +11,12 @@ import { checkTopology } from "../pipeline/check-topology.js";
 import { didYouMean } from "../semantics/suggest.js";
 import { VCM_VERSION } from "../version.js";
 import {
+  noConfigOption,
+  projectOptions,
+  rootOption,
+  type ProjectFlags,
+} from "./project-options.js";
+import {
   collect,
   EXIT_FAILED,
   EXIT_OK,
@@ -19,13 +25,12 @@ import {
   UsageError,
 } from "./exit.js";
 
-interface CheckCommandOptions {
+interface CheckCommandOptions extends ProjectFlags {
   format: "text" | "json" | "sarif";
   warn: string[];
   error: string[];
   listChecks?: boolean;
   emitIr?: boolean;
-  plugin: string[];
 }
 
 /** `-W no-NAME`, `-W NAME`, `-E NAME` into severity options; unknown names are usage errors. */
@@ -88,6 +93,8 @@ export function registerCheckCommand(program: Command): void {
     .option("--list-checks", "list every check with its code, severity and description")
     .option("--emit-ir", "print the resolved IR as JSON (diagnostics go to stderr)")
     .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
+    .addOption(rootOption())
+    .addOption(noConfigOption())
     .addHelpText(
       "after",
       "\nExit status: 0 clean, 1 errors, 2 usage or unreadable input.\n" +
@@ -104,11 +111,12 @@ export function registerCheckCommand(program: Command): void {
         throw new UsageError("check --emit-ir takes exactly one file");
       }
       const severity = severityFromFlags(options.warn, options.error);
+      const project = projectOptions(options);
       const collector = new DiagnosticCollector();
       const sources = new Map<string, string>();
       let unreadable = false;
       for (const file of files) {
-        const result = await checkTopology(file, { plugins: options.plugin, severity });
+        const result = await checkTopology(file, { ...project, severity });
         collector.addAll(result.diagnostics);
         for (const [k, v] of result.sources) sources.set(k, v);
         if (result.diagnostics.some((d) => UNREADABLE_INPUT_CODES.has(d.code))) unreadable = true;

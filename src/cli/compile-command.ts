@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { fsErrorText, OutputError } from "../compile/output-target.js";
 import { prepareOutput } from "../compile/write-output.js";
+import { projectOf } from "../pipeline/check-topology.js";
 import { loadWorkspace } from "../workspace/loader.js";
 import { severityFromFlags } from "./check-command.js";
 import { runCompileJob, type CompileJob, type CompileOutcome } from "./compile-job.js";
@@ -9,13 +10,18 @@ import { printDiagnostics } from "./diagnostics-output.js";
 import { collect, EXIT_USAGE } from "./exit.js";
 import { DEFAULT_PLUGIN_TIMEOUT_MS, runIsolatedCompile } from "./isolated-compile.js";
 import { progressBar } from "./progress-bar.js";
+import {
+  noConfigOption,
+  projectOptions,
+  rootOption,
+  type ProjectFlags,
+} from "./project-options.js";
 
-interface CompileOptions {
+interface CompileOptions extends ProjectFlags {
   output: string;
   format: "default" | "c";
   force?: boolean;
   pluginTimeout: number;
-  plugin: string[];
   warn: string[];
   error: string[];
 }
@@ -50,6 +56,8 @@ export function registerCompileCommand(program: Command): void {
         .default(DEFAULT_PLUGIN_TIMEOUT_MS, "60"),
     )
     .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
+    .addOption(rootOption())
+    .addOption(noConfigOption())
     .option("-W, --warn <check>", "make a check a warning; -W no-NAME turns it off", collect, [])
     .option("-E, --error <check>", "make a check an error", collect, [])
     .addHelpText(
@@ -71,6 +79,8 @@ export function registerCompileCommand(program: Command): void {
         warn: options.warn,
         error: options.error,
         cwd: process.cwd(),
+        ...(options.root !== undefined ? { root: options.root } : {}),
+        config: projectOptions(options).config !== false,
       };
       severityFromFlags(job.warn, job.error); // a bad -W / -E is a usage error here, not later
       try {
@@ -81,11 +91,11 @@ export function registerCompileCommand(program: Command): void {
         process.exitCode = EXIT_USAGE;
         return;
       }
-      // Read once: the `use` lines say whether third-party code will run.
-      const workspace = loadWorkspace(file, job.cwd);
-      const thirdParty =
-        job.plugins.length > 0 ||
-        workspace.files.some((f) => f.statements.some((s) => s.kind === "use"));
+      // Third-party code runs only when --plugin or the project configuration names it (a `use`
+      // line alone never loads anything); the workspace is read once, inside the project root.
+      const project = projectOf(file, job);
+      const workspace = loadWorkspace(file, job.cwd, { root: project.root });
+      const thirdParty = job.plugins.length > 0 || project.config.plugins.length > 0;
       const bar = progressBar();
       const progress = (done: number, total: number, label: string) =>
         bar.update(done, total, label);

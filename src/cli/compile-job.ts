@@ -26,6 +26,10 @@ export interface CompileJob {
   warn: string[];
   error: string[];
   cwd: string;
+  /** `--root`: the project root imports stay inside. */
+  root?: string;
+  /** false with `--no-config`. */
+  config?: boolean;
 }
 
 export interface CompileOutcome {
@@ -98,6 +102,8 @@ export async function runCompileJob(
     plugins: job.plugins,
     severity,
     cwd: job.cwd,
+    ...(job.root !== undefined ? { root: job.root } : {}),
+    config: job.config !== false,
     ...(hooks.workspace ? { workspace: hooks.workspace } : {}),
   });
   hooks.onSources?.(checked.sources);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError } from "commander";
 import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.js";
-import { loadCompiled } from "../compile/index.js";
+import { loadCompiled, TablesLoadError } from "../compile/index.js";
 import type { CompiledTopology } from "../lowering/compiled.js";
 import { lower } from "../lowering/lower.js";
 import { checkTopology, type CheckedTopology } from "../pipeline/check-topology.js";
@@ -25,11 +25,16 @@ import { severityFromFlags } from "./check-command.js";
 import { hasErrors, isUnreadable, printDiagnostics } from "./diagnostics-output.js";
 import { collect, EXIT_USAGE } from "./exit.js";
 import { progressBar } from "./progress-bar.js";
+import {
+  noConfigOption,
+  projectOptions,
+  rootOption,
+  type ProjectFlags,
+} from "./project-options.js";
 
-interface CommonOptions {
+interface CommonOptions extends ProjectFlags {
   tables?: string;
   json?: boolean;
-  plugin: string[];
   warn: string[];
   error: string[];
 }
@@ -111,7 +116,7 @@ async function prepare(
 ): Promise<{ checked: CheckedTopology; compiled: CompiledTopology } | undefined> {
   phase("checking");
   const severity: SeverityOptions = severityFromFlags(options.warn, options.error);
-  const checked = await checkTopology(file, { plugins: options.plugin, severity });
+  const checked = await checkTopology(file, { ...projectOptions(options), severity });
   // Diagnostics always go to stderr: stdout is the report (text or JSON).
   const out = process.stderr;
   if (!checked.ir || hasErrors(checked.diagnostics)) {
@@ -129,6 +134,13 @@ async function prepare(
     try {
       return { checked, compiled: loadCompiled(options.tables, checked.ir, checked.registry) };
     } catch (e) {
+      if (e instanceof TablesLoadError) {
+        // Located diagnostics (manifest.json:line:col); no code frame: not a topology source.
+        printDiagnostics(e.diagnostics, new Map(), out);
+        process.stderr.write(`vcm: cannot load tables from '${options.tables}'\n`);
+        process.exitCode = EXIT_USAGE;
+        return undefined;
+      }
       const why = e instanceof Error ? e.message : String(e);
       process.stderr.write(`vcm: cannot load tables from '${options.tables}': ${why}\n`);
       process.exitCode = EXIT_USAGE;
@@ -155,6 +167,8 @@ function commonOptions(command: Command): Command {
     .option("--tables <dir>", "prove an existing `vcm compile` output instead of compiling afresh")
     .option("--json", "print a JSON report (docs/RUN-REPORT.md)")
     .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
+    .addOption(rootOption())
+    .addOption(noConfigOption())
     .option("-W, --warn <check>", "make a check a warning; -W no-NAME turns it off", collect, [])
     .option("-E, --error <check>", "make a check an error", collect, []);
 }

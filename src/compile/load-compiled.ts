@@ -3,13 +3,23 @@
  * pool images and every table's context from manifest.json alone. No plugin handles exist in
  * the result (`live` is absent); the runtime walks the tables from bytes, as hardware would.
  */
-import { readFileSync } from "node:fs";
+import { constants as bufferConstants } from "node:buffer";
+import { readSync } from "node:fs";
 import { join } from "node:path";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { fileSpan, type Span } from "../diagnostics/span.js";
+import {
+  jsonPointer,
+  parseJsonWithSpans,
+  type JsonPath,
+  type JsonSpans,
+} from "../diagnostics/json-span.js";
 import type { IrTopology } from "../ir/types.js";
 import type { CompiledTopology, CompiledTable } from "../lowering/compiled.js";
 import { FRAME_BYTES, FRAME_WORDS, PhysicalMemory } from "../plugin-api/physical-memory.js";
 import type { PluginParams } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
+import { SchemaValidator } from "./json-schema.js";
 import {
   MANIFEST_VERSION,
   decodeParam,
@@ -22,50 +32,175 @@ import {
   unhexRecord,
   type Manifest,
 } from "./manifest.js";
+import { MANIFEST_SCHEMA } from "./manifest-schema.js";
+import { manifestProblems, poolsDisagreeing } from "./manifest-consistency.js";
+import {
+  openInside,
+  readWhole,
+  TablesFileProblem,
+  unsafeRelativePath,
+  type OpenedFile,
+} from "./tables-files.js";
 
-export class ManifestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ManifestError";
+/** A --tables directory that cannot be used: every reason, as diagnostics with locations. */
+export class TablesLoadError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => d.message).join("; "));
+    this.name = "TablesLoadError";
   }
 }
 
-/** Copy the non-zero frames of a pool image into memory (zero frames stay unallocated). */
-function loadImage(memory: PhysicalMemory, base: bigint, image: Uint8Array): void {
-  if (base % BigInt(FRAME_BYTES) !== 0n || image.byteOffset % 4 !== 0) {
-    memory.writeBytes(base, image);
-    return;
+/** manifest.json is read into one string, so it can be at most as long as a string may be. */
+const MAX_MANIFEST_BYTES = bufferConstants.MAX_STRING_LENGTH;
+/** Pool images are read in pieces of this size, never into one buffer. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const ZERO_CHUNK = new Uint8Array(CHUNK_BYTES);
+
+function problem(code: string, check: string, message: string, span: Span): Diagnostic {
+  return { code, check, severity: "error", message, span };
+}
+
+export interface ReadManifest {
+  manifest: Manifest;
+  /** Spans of values in manifest.json, for problems found later. */
+  spans: JsonSpans;
+}
+
+/**
+ * Read and validate `dir/manifest.json`: a regular file inside `dir`, valid JSON, the known
+ * version, its published schema, and (with `plugins`) known formats, aligned non-overlapping
+ * pools and references that name something. Throws TablesLoadError listing every problem.
+ */
+export function readManifestChecked(dir: string, plugins?: PluginRegistry): ReadManifest {
+  const display = join(dir, "manifest.json");
+  let file: OpenedFile;
+  try {
+    file = openInside(dir, "manifest.json");
+  } catch (e) {
+    if (!(e instanceof TablesFileProblem)) throw e;
+    throw new TablesLoadError([
+      problem("VCM0455", "tables-file-refused", e.message, fileSpan(display)),
+    ]);
   }
-  const words = new Uint32Array(image.buffer, image.byteOffset, image.byteLength >>> 2);
-  const basePfn = Number(base / BigInt(FRAME_BYTES));
-  for (let w = 0; w < words.length; w += FRAME_WORDS) {
-    const n = Math.min(FRAME_WORDS, words.length - w);
-    let nonZero = false;
-    for (let i = w; i < w + n; i++) {
-      if (words[i] !== 0) {
-        nonZero = true;
-        break;
-      }
+  let text: string;
+  try {
+    if (file.size > BigInt(MAX_MANIFEST_BYTES)) {
+      throw new TablesLoadError([
+        problem(
+          "VCM0457",
+          "tables-file-size",
+          `manifest.json is ${file.size} bytes; at most ${MAX_MANIFEST_BYTES} can be read`,
+          fileSpan(display),
+        ),
+      ]);
     }
-    if (nonZero) memory.frame(basePfn + w / FRAME_WORDS).set(words.subarray(w, w + n));
+    text = readWhole(file)
+      .toString("utf8")
+      .replace(/^\uFEFF/, "");
+  } catch (e) {
+    if (e instanceof TablesFileProblem) {
+      throw new TablesLoadError([
+        problem("VCM0455", "tables-file-refused", e.message, fileSpan(display)),
+      ]);
+    }
+    throw e;
+  } finally {
+    file.close();
   }
-  const tail = image.byteLength & 3;
-  if (tail)
-    memory.writeBytes(
-      base + BigInt(image.byteLength - tail),
-      image.subarray(image.byteLength - tail),
+  const parsed = parseJsonWithSpans(display, text);
+  if (!parsed.ok) {
+    throw new TablesLoadError([
+      problem(
+        "VCM0456",
+        "manifest-invalid",
+        `manifest.json is not valid JSON: ${parsed.message}`,
+        parsed.span,
+      ),
+    ]);
+  }
+  const { value, spans } = parsed;
+  const invalid = (path: JsonPath, message: string) =>
+    problem("VCM0456", "manifest-invalid", message, spans.at(path));
+  const version =
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>).manifestVersion
+      : undefined;
+  if (version !== undefined && version !== MANIFEST_VERSION) {
+    throw new TablesLoadError([
+      invalid(
+        ["manifestVersion"],
+        `${display} has manifestVersion ${JSON.stringify(version)}; this VCM reads version ${MANIFEST_VERSION}`,
+      ),
+    ]);
+  }
+  const violations = new SchemaValidator(MANIFEST_SCHEMA).validate(value);
+  if (violations.length > 0) {
+    throw new TablesLoadError(
+      violations.map((v) => invalid(v.path, `manifest ${jsonPointer(v.path)}: ${v.message}`)),
     );
+  }
+  const manifest = value as Manifest;
+  // Every path stays inside the directory: checked before any file is opened.
+  const unsafe: Diagnostic[] = [];
+  const checkPath = (path: JsonPath, rel: string) => {
+    const why = unsafeRelativePath(rel);
+    if (why) {
+      unsafe.push(
+        problem("VCM0455", "tables-file-refused", `'${rel}' is refused: ${why}`, spans.at(path)),
+      );
+    }
+  };
+  manifest.pools.forEach((p, i) => checkPath(["pools", i, "image"], p.image));
+  manifest.tables.forEach((t, i) => checkPath(["tables", i, "dump"], t.dump));
+  if (unsafe.length > 0) throw new TablesLoadError(unsafe);
+  const problems = manifestProblems(manifest, plugins);
+  if (problems.length > 0) {
+    throw new TablesLoadError(
+      problems.map((p) => invalid(p.path, `manifest ${jsonPointer(p.path)}: ${p.message}`)),
+    );
+  }
+  return { manifest, spans };
 }
 
+/** The manifest of a compile output directory, validated (see readManifestChecked). */
 export function readManifest(dir: string): Manifest {
-  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
-  if (manifest.manifestVersion !== MANIFEST_VERSION) {
-    throw new ManifestError(
-      `${join(dir, "manifest.json")} has manifestVersion ${manifest.manifestVersion}; ` +
-        `this VCM reads version ${MANIFEST_VERSION}`,
-    );
+  return readManifestChecked(dir).manifest;
+}
+
+/**
+ * Copy the non-zero frames of a pool image into memory, reading the file in chunks (an image
+ * may be larger than one buffer can be; zero chunks, the holes of a sparse image, are skipped
+ * with one native comparison). The base is frame-aligned (checked with the manifest).
+ */
+function loadImage(memory: PhysicalMemory, base: bigint, file: OpenedFile): void {
+  const basePfn = Number(base / BigInt(FRAME_BYTES));
+  const size = Number(file.size);
+  const chunk = new Uint8Array(CHUNK_BYTES);
+  const words = new Uint32Array(chunk.buffer);
+  for (let at = 0; at < size; at += CHUNK_BYTES) {
+    const want = Math.min(CHUNK_BYTES, size - at);
+    let got = 0;
+    while (got < want) {
+      const n = readSync(file.fd, chunk, got, want - got, at + got);
+      if (n === 0) throw new TablesFileProblem("the pool image shrank while it was read");
+      got += n;
+    }
+    // A short last chunk: zero the rest, so a partial last frame reads as zeros beyond the end.
+    if (want < CHUNK_BYTES) chunk.fill(0, want);
+    if (Buffer.compare(chunk, ZERO_CHUNK) === 0) continue;
+    for (let off = 0; off < want; off += FRAME_BYTES) {
+      const w = off >>> 2;
+      let nonZero = false;
+      for (let i = w; i < w + FRAME_WORDS; i++) {
+        if (words[i] !== 0) {
+          nonZero = true;
+          break;
+        }
+      }
+      if (nonZero)
+        memory.frame(basePfn + (at + off) / FRAME_BYTES).set(words.subarray(w, w + FRAME_WORDS));
+    }
   }
-  return manifest;
 }
 
 export function loadCompiled(
@@ -73,18 +208,70 @@ export function loadCompiled(
   ir: IrTopology,
   plugins: PluginRegistry,
 ): CompiledTopology {
-  const manifest = readManifest(dir);
+  const { manifest, spans } = readManifestChecked(dir, plugins);
+  const disagreeing = poolsDisagreeing(manifest, ir);
+  if (disagreeing.length > 0) {
+    throw new TablesLoadError(
+      disagreeing.map((p) =>
+        problem(
+          "VCM0456",
+          "manifest-invalid",
+          `manifest ${jsonPointer(p.path)}: ${p.message}`,
+          spans.at(p.path),
+        ),
+      ),
+    );
+  }
   const memory = new PhysicalMemory();
-  for (const p of manifest.pools) {
+  const problems: Diagnostic[] = [];
+  for (const [i, p] of manifest.pools.entries()) {
     const base = unhex(p.base);
     const size = unhex(p.size);
-    memory.allowWrites(base, size);
-    const image = readFileSync(join(dir, p.image));
-    if (BigInt(image.length) !== size) {
-      throw new ManifestError(`pool image ${p.image} is ${image.length} bytes, expected ${size}`);
+    let file: OpenedFile;
+    try {
+      file = openInside(dir, p.image);
+    } catch (e) {
+      if (!(e instanceof TablesFileProblem)) throw e;
+      problems.push(
+        problem(
+          "VCM0455",
+          "tables-file-refused",
+          `pool '${p.name}': ${e.message}`,
+          spans.at(["pools", i, "image"]),
+        ),
+      );
+      continue;
     }
-    loadImage(memory, base, image);
+    try {
+      // The claim is checked against the open file before a byte of it is read.
+      if (file.size !== size) {
+        problems.push(
+          problem(
+            "VCM0457",
+            "tables-file-size",
+            `pool image ${p.image} is ${file.size} bytes, expected ${size} (the pool's size)`,
+            spans.at(["pools", i, "size"]),
+          ),
+        );
+        continue;
+      }
+      memory.allowWrites(base, size);
+      loadImage(memory, base, file);
+    } catch (e) {
+      if (!(e instanceof TablesFileProblem)) throw e;
+      problems.push(
+        problem(
+          "VCM0455",
+          "tables-file-refused",
+          `pool image ${p.image}: ${e.message}`,
+          spans.at(["pools", i, "image"]),
+        ),
+      );
+    } finally {
+      file.close();
+    }
   }
+  if (problems.length > 0) throw new TablesLoadError(problems);
   const params = new Map<string, PluginParams>();
   for (const m of manifest.mappers) {
     const schema = plugins.get(m.format)?.params;

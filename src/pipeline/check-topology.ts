@@ -1,7 +1,9 @@
 /**
- * The front half of every command: load the file and its imports, load plugins (`--plugin` and
- * `use` lines), resolve to IR, run the named checks, apply severity overrides. Never throws for
- * bad input: every problem is a diagnostic.
+ * The front half of every command (and of a language server): find the project configuration,
+ * load the plugins it and `--plugin` allow, load the file and its imports inside the project
+ * root, judge each `use` line, resolve to IR, run the named checks, apply severity overrides.
+ * Never throws for bad input: every problem is a diagnostic. Nothing named only by the topology
+ * runs (docs/SECURITY.md).
  */
 import { dirname, resolve as resolvePath } from "node:path";
 import { checkTopology as checkFiles } from "../checks/check-topology.js";
@@ -10,10 +12,12 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
 import { guardRegistry } from "../lowering/plugin-guard.js";
 import { builtinRegistry } from "../plugin-host/builtins.js";
+import { AllowedPlugins } from "../plugin-host/allowed-plugins.js";
 import { loadPlugins, type PluginRequest } from "../plugin-host/load.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import type { SourceFile } from "../syntax/ast.js";
 import { loadWorkspace, type LoadedWorkspace } from "../workspace/loader.js";
+import { findProjectConfig, type ProjectConfig } from "../workspace/project-config.js";
 
 export interface CheckTopologyOptions {
   /** `--plugin` specifiers, resolved against `cwd`. */
@@ -24,6 +28,10 @@ export interface CheckTopologyOptions {
   registry?: PluginRegistry;
   /** The files of `path`, when already loaded (the CLI reads them once to see `use` lines). */
   workspace?: LoadedWorkspace;
+  /** `--root`: the directory imports may not leave (default: the configuration's, or the file's). */
+  root?: string;
+  /** false (`--no-config`): ignore project configuration files; only `--plugin` is trusted. */
+  config?: boolean;
 }
 
 export interface CheckedTopology {
@@ -35,6 +43,26 @@ export interface CheckedTopology {
   registry: PluginRegistry;
   /** The severity overrides applied, kept so later phases (lowering) apply the same ones. */
   severity: SeverityOptions;
+  /** The project root that imports stayed inside (absolute). */
+  root: string;
+  /** The configuration file in force (absolute), if any. */
+  configFile?: string;
+}
+
+/**
+ * The project configuration governing `path` and the project root its imports stay inside, as
+ * `checkTopology` uses them (a caller loading the workspace itself passes the same root).
+ */
+export function projectOf(
+  path: string,
+  options: Pick<CheckTopologyOptions, "cwd" | "root" | "config"> = {},
+): { config: ProjectConfig; root: string } {
+  const cwd = options.cwd ?? process.cwd();
+  const topDir = dirname(resolvePath(cwd, path));
+  const config: ProjectConfig =
+    options.config === false ? { plugins: [], diagnostics: [] } : findProjectConfig(topDir, cwd);
+  const root = options.root ? resolvePath(cwd, options.root) : (config.dir ?? topDir);
+  return { config, root };
 }
 
 const EMPTY_SEVERITY: SeverityOptions = { disable: new Set(), warn: new Set(), error: new Set() };
@@ -47,25 +75,36 @@ export async function checkTopology(
   const severity = options.severity ?? EMPTY_SEVERITY;
   const registry = options.registry ?? builtinRegistry();
   const early: Diagnostic[] = [];
+  const { config, root } = projectOf(path, options);
+  early.push(...config.diagnostics);
 
-  early.push(
-    ...(await loadPlugins(
-      (options.plugins ?? []).map((specifier) => ({ specifier, baseDir: cwd })),
-      registry,
-    )),
-  );
-  const workspace = options.workspace ?? loadWorkspace(path, cwd);
+  // Only the invocation and the project configuration say which third-party code may run.
+  const trusted: PluginRequest[] = [
+    ...(options.plugins ?? []).map((specifier) => ({ specifier, baseDir: cwd })),
+    ...config.plugins.map((p) => ({ specifier: p.specifier, baseDir: config.dir!, span: p.span })),
+  ];
+  const allowed = new AllowedPlugins();
+  for (const r of trusted) allowed.allow(r.specifier, r.baseDir);
+  early.push(...(await loadPlugins(trusted, registry)));
+
+  // A workspace loaded by the caller must have been loaded with `projectOf(...).root`.
+  const workspace = options.workspace ?? loadWorkspace(path, cwd, { root });
   early.push(...workspace.diagnostics);
 
-  const uses: PluginRequest[] = [];
+  let refused = false;
   for (const file of workspace.files) {
-    const dir = dirname(resolvePath(cwd, file.file));
+    const baseDir = dirname(resolvePath(cwd, file.file));
     for (const s of file.statements) {
-      if (s.kind === "use")
-        uses.push({ specifier: s.specifier, baseDir: dir, span: s.specifierSpan });
+      if (s.kind !== "use") continue;
+      const verdict = allowed.judge(
+        { specifier: s.specifier, baseDir, span: s.specifierSpan },
+        { ...(config.file ? { configFile: config.file } : {}), root, cwd },
+      );
+      if (!verdict) continue;
+      if (verdict.code === "VCM0023") refused = true;
+      early.push(verdict);
     }
   }
-  early.push(...(await loadPlugins(uses, registry)));
 
   const result: CheckedTopology = {
     files: workspace.files,
@@ -73,6 +112,8 @@ export async function checkTopology(
     diagnostics: [],
     registry,
     severity,
+    root,
+    ...(config.file ? { configFile: config.file } : {}),
   };
   if (workspace.files.length === 0) {
     result.diagnostics = applySeverityOverrides(early, [], severity);
@@ -81,6 +122,22 @@ export async function checkTopology(
   // Checks call plugins (validate, capabilities): through the guard, so garbage is a diagnostic.
   const checked = checkFiles(workspace.files, guardRegistry(registry), severity, early);
   result.ir = checked.ir;
-  result.diagnostics = checked.diagnostics;
+  result.diagnostics = refused ? skipUnknownFormats(checked.diagnostics) : checked.diagnostics;
   return result;
+}
+
+/**
+ * With a plugin refused, a format no loaded plugin provides may well be that plugin's: its
+ * mapper is not checked (a note), rather than failed. The refusal itself is the error.
+ */
+function skipUnknownFormats(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((d) =>
+    d.check === "unknown-format" && d.severity === "error"
+      ? {
+          ...d,
+          severity: "note",
+          message: `${d.message}; not checked, as a plugin named by a \`use\` line was not loaded (VCM0023)`,
+        }
+      : d,
+  );
 }

@@ -37,7 +37,7 @@ function hasError(diagnostics: readonly Diagnostic[]): boolean {
 /**
  * `input`: a path, the result of `check`, or of `compile`. Throws for caller mistakes only: an
  * unknown endpoint or scenario name, or a `tables` directory that cannot be loaded
- * (`ManifestError` or the I/O error, with a message naming the problem).
+ * (`TablesLoadError` or the I/O error, with a message naming the problem).
  */
 export async function runTopology(
   input: string | CheckedTopology | Compilation,

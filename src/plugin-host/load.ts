@@ -1,7 +1,9 @@
 /**
  * Loads third-party driver plugins: a file path (`./my-plugin.js`) or a package name, from the
- * command line (`--plugin`, relative to the working directory) or a topology's `use` line
- * (relative to that file). A module must export a VcmPlugin as `default` or as `plugin`.
+ * command line (`--plugin`, relative to the working directory) or the project configuration
+ * (relative to its directory). Loading runs the module's code, so only those two, never a
+ * topology's `use` line, are loaded (see `allowed-plugins.ts`). A module must export a
+ * VcmPlugin as `default` or as `plugin`.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -43,7 +45,8 @@ export function pluginShapeProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-function resolveSpecifier(specifier: string, baseDir: string): string {
+/** The file a specifier names, found without running anything (throws when there is none). */
+export function resolveSpecifier(specifier: string, baseDir: string): string {
   // A path that exists is a file, even without `./` (as users type it on a command line).
   if (
     specifier.startsWith(".") ||

@@ -480,6 +480,13 @@ class Resolver {
     const pieces = this.memoryRef(s.source, { memoryOnly: true });
     const piece = pieces?.[0];
     if (!piece || !piece.chunks[0]) return;
+    if (piece.chunks[0].pa % 4096n !== 0n) {
+      this.report(
+        "pool-misaligned",
+        s.source.span,
+        `pool '${s.name.name}' starts at ${hex(piece.chunks[0].pa)}, not on a 4 KiB frame boundary`,
+      );
+    }
     this.ir.pools.push({
       name: s.name.name,
       memory: piece.memory,

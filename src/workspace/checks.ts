@@ -58,6 +58,23 @@ export const loaderChecks: CheckDefinition[] = [
     description: "Files import each other in a cycle.",
     fixed: true,
   },
+  {
+    code: "VCM0025",
+    name: "import-outside-root",
+    phase: "load",
+    severity: "error",
+    description:
+      "An `import` names an absolute path, or a path that leaves the project root (by `..` or through a symbolic link); it is not read.",
+    fixed: true,
+  },
+  {
+    code: "VCM0026",
+    name: "import-not-topology",
+    phase: "load",
+    severity: "error",
+    description: "An `import` names a file that is not a `.vcm` topology source; it is not read.",
+    fixed: true,
+  },
 ];
 
 /** Diagnostics of plugin loading (`--plugin`, `use`). */
@@ -84,6 +101,24 @@ export const pluginLoadChecks: CheckDefinition[] = [
     phase: "load",
     severity: "error",
     description: "A module loaded as a plugin does not export a valid VcmPlugin.",
+    fixed: true,
+  },
+  {
+    code: "VCM0023",
+    name: "plugin-not-allowed",
+    phase: "load",
+    severity: "error",
+    description:
+      "A `use` line names a plugin neither `--plugin` nor the project configuration allows; it is not run, and the checks that need it are skipped.",
+    fixed: true,
+  },
+  {
+    code: "VCM0024",
+    name: "config-invalid",
+    phase: "load",
+    severity: "error",
+    description:
+      "The project configuration (`vcm.config.json`, or the `vcm` key of `package.json`) is not valid.",
     fixed: true,
   },
 ];

@@ -2,8 +2,14 @@
  * Loads a topology: the root file and, transitively, everything it imports. Each file is read
  * and parsed once (a diamond import is fine); a missing import or a cycle is a diagnostic at
  * the `import` line. The root comes first in the result, then imports in depth-first order.
+ *
+ * Imports stay inside the project root: an absolute path, a path that leaves the root, a
+ * symbolic link that points out of it, or a file that is not a `.vcm` source is refused before
+ * anything of it is read, so a topology cannot make VCM show the content of other files.
  */
-import { dirname, relative, resolve as resolvePath } from "node:path";
+import { realpathSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from "node:path";
+import type { Span } from "../diagnostics/span.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../syntax/ast.js";
 import { parseSource } from "../syntax/parse.js";
@@ -11,7 +17,7 @@ import { readSource } from "./read-source.js";
 
 export interface LoadedWorkspace {
   files: SourceFile[];
-  /** Source text by display name (for code frames). */
+  /** Source text of the `.vcm` files by display name (for code frames). */
   sources: Map<string, string>;
   diagnostics: Diagnostic[];
 }
@@ -22,7 +28,83 @@ export function displayNameOf(absolute: string, cwd: string = process.cwd()): st
   return rel && !rel.startsWith("..") && rel.length < absolute.length ? rel : absolute;
 }
 
-export function loadWorkspace(rootPath: string, cwd: string = process.cwd()): LoadedWorkspace {
+export interface LoadWorkspaceOptions {
+  /** The project root imports may not leave (absolute); default: the top-level file's directory. */
+  root?: string;
+}
+
+/** Whether `path` is `dir` or lies below it (both absolute and normalised). */
+export function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith(".." + sep) && rel !== ".." && !isAbsolute(rel));
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+type ImportTarget = { ok: true; path: string } | { ok: false; diagnostic: Diagnostic };
+
+/** Where `import "written"` in `importer` leads, or why it is refused (nothing is read). */
+function importTarget(written: string, importer: string, root: string, span: Span): ImportTarget {
+  const refuse = (code: string, check: string, message: string, hint?: string): ImportTarget => ({
+    ok: false,
+    diagnostic: {
+      code,
+      check,
+      severity: "error",
+      message,
+      span,
+      ...(hint ? { hint } : {}),
+    },
+  });
+  const widen = `the project root is ${root}; pass --root DIR or put a vcm.config.json in a directory above to widen it`;
+  if (isAbsolute(written) || /^[A-Za-z]:[\\/]/.test(written)) {
+    return refuse(
+      "VCM0025",
+      "import-outside-root",
+      `import '${written}' is an absolute path; imports are relative to the importing file and stay inside the project root`,
+    );
+  }
+  const target = resolvePath(dirname(importer), written);
+  if (!isInside(target, root)) {
+    return refuse(
+      "VCM0025",
+      "import-outside-root",
+      `import '${written}' leaves the project root; it is not read`,
+      widen,
+    );
+  }
+  const real = realOrSelf(target);
+  if (!isInside(real, realOrSelf(root))) {
+    return refuse(
+      "VCM0025",
+      "import-outside-root",
+      `import '${written}' is a symbolic link to a place outside the project root; it is not read`,
+      widen,
+    );
+  }
+  if (!written.endsWith(".vcm")) {
+    return refuse(
+      "VCM0026",
+      "import-not-topology",
+      `import '${written}' does not name a .vcm file; only topology sources are imported`,
+    );
+  }
+  return { ok: true, path: target };
+}
+
+export function loadWorkspace(
+  rootPath: string,
+  cwd: string = process.cwd(),
+  options: LoadWorkspaceOptions = {},
+): LoadedWorkspace {
+  const top = resolvePath(cwd, rootPath);
+  const root = options.root ? resolvePath(cwd, options.root) : dirname(top);
   const files: SourceFile[] = [];
   const sources = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
@@ -51,18 +133,21 @@ export function loadWorkspace(rootPath: string, cwd: string = process.cwd()): Lo
       return;
     }
     const { ast, diagnostics: syntax } = parseSource(read.text, name);
-    sources.set(name, read.text);
+    // Code frames quote only topology sources, never another kind of file named on the command line.
+    if (absolute.endsWith(".vcm")) sources.set(name, read.text);
     diagnostics.push(...syntax);
     files.push(ast);
     inProgress.push(absolute);
     for (const statement of ast.statements) {
       if (statement.kind !== "import") continue;
-      visit(resolvePath(dirname(absolute), statement.path), statement.span);
+      const target = importTarget(statement.path, absolute, root, statement.pathSpan);
+      if (target.ok) visit(target.path, statement.span);
+      else diagnostics.push(target.diagnostic);
     }
     inProgress.pop();
     done.add(absolute);
   };
 
-  visit(resolvePath(cwd, rootPath));
+  visit(top);
   return { files, sources, diagnostics };
 }

@@ -2,7 +2,7 @@
  * Reads one source file defensively: every way a path can be bad (missing, a directory,
  * binary, invalid UTF-8, too large) becomes a diagnostic, never an exception.
  */
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { fileSpan } from "../diagnostics/span.js";
@@ -71,19 +71,27 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
+/** Up to `size` bytes from the start of `fd` (fewer if the file shrank meanwhile). */
+function readAll(fd: number, size: number): Uint8Array {
+  // Unzeroed: only the `done` bytes actually read are returned.
+  const bytes = Buffer.allocUnsafe(size);
+  let done = 0;
+  while (done < size) {
+    const n = readSync(fd, bytes, done, size - done, done);
+    if (n === 0) break;
+    done += n;
+  }
+  return bytes.subarray(0, done);
+}
+
 /** Read `path` as a .vcm source. `reportAs` is the span to blame (an import line), if any. */
 export function readSource(path: string, displayName: string, reportAs?: Span): ReadResult {
   const where = reportAs ?? fileSpan(displayName);
-  let size: number;
+  // Opened non-blocking and checked on the open descriptor: a FIFO or a device is refused
+  // without blocking, and what is checked is what is read.
+  let fd: number;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) {
-      return problem("VCM0011", "not-a-file", `'${displayName}' is a directory, not a file`, where);
-    }
-    if (!st.isFile()) {
-      return problem("VCM0011", "not-a-file", `'${displayName}' is not a regular file`, where);
-    }
-    size = st.size;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code;
@@ -97,20 +105,29 @@ export function readSource(path: string, displayName: string, reportAs?: Span): 
     }
     return problem("VCM0010", "file-not-found", `cannot read '${displayName}': ${why}`, where);
   }
-  if (size > MAX_SOURCE_BYTES) {
-    return problem(
-      "VCM0014",
-      "file-too-large",
-      `'${displayName}' is ${size} bytes; a topology may be at most ${MAX_SOURCE_BYTES} bytes`,
-      where,
-    );
-  }
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    const st = fstatSync(fd);
+    if (st.isDirectory()) {
+      return problem("VCM0011", "not-a-file", `'${displayName}' is a directory, not a file`, where);
+    }
+    if (!st.isFile()) {
+      return problem("VCM0011", "not-a-file", `'${displayName}' is not a regular file`, where);
+    }
+    if (st.size > MAX_SOURCE_BYTES) {
+      return problem(
+        "VCM0014",
+        "file-too-large",
+        `'${displayName}' is ${st.size} bytes; a topology may be at most ${MAX_SOURCE_BYTES} bytes`,
+        where,
+      );
+    }
+    bytes = readAll(fd, st.size);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? String(e);
     return problem("VCM0010", "file-not-found", `cannot read '${displayName}': ${why}`, where);
+  } finally {
+    closeSync(fd);
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {

@@ -156,7 +156,7 @@ describe("vcm check", () => {
 describe("third-party plugins", () => {
   const fixture = "test/fixtures/plugins/toy-flat";
 
-  it("loads a plugin from a topology's `use` line, with its own parameters", () => {
+  it("loads a plugin its project configuration allows, with its own parameters", () => {
     const r = vcm(["check", `${fixture}/topology.vcm`]);
     expect(r.stdout).toBe("");
     expect(r.code).toBe(0);
@@ -210,6 +210,19 @@ describe("third-party plugins", () => {
       'use "vcm-plugin-toy"',
     );
     writeFileSync(join(project, "t.vcm"), topology);
+    // The `use` line alone does not load it; the "vcm" key of the project's package.json does.
+    const refused = vcm(["check", "t.vcm"], { cwd: project });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(
+      /^t\.vcm:3:5: error\[VCM0023\]: plugin 'vcm-plugin-toy' was not loaded/m,
+    );
+    expect(refused.stdout).toContain(
+      'to trust it, pass --plugin vcm-plugin-toy or create vcm.config.json holding { "plugins": ["vcm-plugin-toy"] }',
+    );
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "p", private: true, vcm: { plugins: ["vcm-plugin-toy"] } }, null, 2),
+    );
     const r = vcm(["check", "t.vcm"], { cwd: project });
     expect(r.stdout).toBe("");
     expect(r.code).toBe(0);

@@ -18,7 +18,10 @@ afterAll(() => {
   for (const f of written) rmSync(f, { force: true });
 });
 
-/** The hostile topology in the fixture's folder (its `use` is relative), in a given mode. */
+/**
+ * The hostile topology in the fixture's folder (its `use` is relative; the folder's
+ * vcm.config.json allows the plugin), in a given mode.
+ */
 function topology(mode: string): string {
   const file = join(FIXTURE, `case-${mode}.vcm`);
   writeFileSync(file, readFileSync(join(FIXTURE, "topology.vcm"), "utf8").replace("MODE", mode));
@@ -110,7 +113,18 @@ describe("third-party plugins are bounded", () => {
     writeFileSync(file, 'topology x\nuse "./hang-on-import.js"\nmemory ram 0 .. +1G ram\n');
     written.push(file);
     const t0 = performance.now();
-    const r = vcm(["compile", file, "-o", join(scratch, "out-import"), "--plugin-timeout", "4"]);
+    // Allowed by the invocation (a `use` line alone would not load it at all).
+    const hang = join(FIXTURE, "hang-on-import.js");
+    const r = vcm([
+      "compile",
+      file,
+      "-o",
+      join(scratch, "out-import"),
+      "--plugin",
+      hang,
+      "--plugin-timeout",
+      "4",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("error[VCM0322]");
     expect(r.stderr).toContain("loading the plugins and checking the topology ran past the 4 s");

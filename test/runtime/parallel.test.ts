@@ -113,7 +113,10 @@ describe("verifyParallel gives the single-thread report", () => {
 });
 
 async function toyTwo(registry?: PluginRegistry): Promise<Lowered> {
-  const checked = await checkTopology(here("./fixtures/toy-two.vcm"));
+  // The `use` line names the plugin; the invocation allows it (a `use` alone runs nothing).
+  const checked = await checkTopology(here("./fixtures/toy-two.vcm"), {
+    plugins: [here("../fixtures/plugins/toy-flat/index.js")],
+  });
   expect(checked.diagnostics.map((d) => d.message)).toEqual([]);
   const lowered = lower(checked.ir!, checked.registry);
   expect(lowered.compiled).toBeDefined();
