@@ -6,6 +6,8 @@
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
+import { article } from "../diagnostics/wording.js";
+import { mappingLabel, mappingSource } from "../ir/mapping-text.js";
 import type {
   IrChunk,
   IrDomain,
@@ -540,7 +542,7 @@ export class LoweringSession {
         this.diagnostics.push(
           loweringDiagnostic(
             "mapping-into-untranslated-domain",
-            `mapping #${m.id} targets '${domain.name}', a ${domain.type} domain with no table`,
+            `${mappingLabel(m)} targets '${domain.name}', ${article(domain.type)} ${domain.type} domain with no table`,
             m.span,
           ),
         );
@@ -548,7 +550,7 @@ export class LoweringSession {
         this.diagnostics.push(
           loweringDiagnostic(
             "unknown-mapping-target",
-            `mapping #${m.id} targets ${m.target.kind} '${m.target.name}', which has no table`,
+            `${mappingLabel(m)} targets ${m.target.kind} '${m.target.name}', which has no table`,
             m.span,
           ),
         );
@@ -570,7 +572,7 @@ export class LoweringSession {
         this.diagnostics.push(
           loweringDiagnostic(
             "iova-wraps",
-            `mapping #${m.id} at ${hex(iova)} for ${hex(m.source.size)} bytes runs past 2^64`,
+            `${mappingLabel(m)} at ${hex(iova)} for ${hex(m.source.size)} bytes runs past 2^64`,
             m.span,
           ),
         );
@@ -588,7 +590,7 @@ export class LoweringSession {
       attrs,
       m.pageSize,
       m.span,
-      `mapping #${m.id} into '${state.table.name}'`,
+      `the mapping of ${mappingSource(m)} into '${state.table.name}'`,
     );
     if (!record) {
       if (auto) state.iovas.release(iova, m.source.size);
@@ -621,7 +623,7 @@ export class LoweringSession {
       loweringDiagnostic(
         "iova-space-exhausted",
         `no IOVA space in domain '${state.table.name}' for ${m.source.size} bytes ` +
-          `(${hex(m.source.size)}) for mapping #${m.id}; ${state.iovas.freeBytes} bytes are free ` +
+          `(${hex(m.source.size)}) for ${mappingLabel(m)}; ${state.iovas.freeBytes} bytes are free ` +
           `but not in one aligned range`,
         m.span,
       ),
@@ -635,7 +637,7 @@ export class LoweringSession {
       this.diagnostics.push(
         loweringDiagnostic(
           "unknown-mapping-target",
-          `mapping #${m.id} targets endpoint '${m.target.name}', which does not exist`,
+          `${mappingLabel(m)} targets endpoint '${m.target.name}', which does not exist`,
           m.span,
         ),
       );
@@ -786,7 +788,8 @@ export class LoweringSession {
     try {
       for (const c of record.chunks) state.plugin.unmap(state.handle, c.iova, c.size);
     } catch (e) {
-      this.diagnostics.push(pluginFailure(e, `unmapping mapping #${record.id}`, span));
+      const what = record.buffer ?? record.memory;
+      this.diagnostics.push(pluginFailure(e, `unmapping ${what} from '${record.table}'`, span));
       return false;
     }
     for (const [key, n] of Object.entries(record.leafCounts)) {

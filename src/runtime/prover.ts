@@ -22,6 +22,7 @@ import { tokenText } from "./frame-token.js";
 import { MemoryNames } from "./memory-names.js";
 import { grantedTable } from "../plugin-api/rights.js";
 import { protMatcher } from "./permissions.js";
+import { irMappingsById, mappingSource } from "./mapping-index.js";
 import type { EndpointReport } from "./report.js";
 import { RunList } from "./run-list.js";
 
@@ -295,7 +296,13 @@ export class Prover {
 
   private spanOf(id: number | undefined) {
     if (id === undefined) return undefined;
-    return this.view.ir.mappings.find((m) => m.id === id)?.span;
+    return irMappingsById(this.view.ir).get(id)?.span;
+  }
+
+  /** `mapping of frame[0]`: what messages call the mapping with this id. */
+  private mappingName(id: number): string {
+    const m = irMappingsById(this.view.ir).get(id);
+    return m ? `mapping of ${mappingSource(m)}` : `mapping #${id}`;
   }
 
   private reportMismatch(path: EndpointPath, tp: TablePath, m: Mismatch): void {
@@ -308,7 +315,7 @@ export class Prover {
     const ep = path.endpoint;
     const span = this.spanOf(m.tag !== undefined && m.tag >= 0 ? m.tag : undefined);
     const mapping =
-      m.tag === undefined ? "" : m.tag < 0 ? " (unity range)" : ` (mapping #${m.tag})`;
+      m.tag === undefined ? "" : m.tag < 0 ? " (unity range)" : ` (${this.mappingName(m.tag)})`;
     const expectedText =
       m.expectedPa === undefined
         ? "no translation"
@@ -401,8 +408,8 @@ export class Prover {
         address: addrOf(first),
         size: addrOf(end - first),
         expected: `addresses below ${hexOf(addrOf(path.maskEndPfn))}`,
-        found: `mapping #${tag} up to ${hexOf(addrOf(end))}`,
-        message: `${path.endpoint}: mapping #${tag} at ${hexOf(addrOf(first))} lies above its ${Math.log2(path.maskEndPfn) + 12}-bit DMA mask`,
+        found: `${this.mappingName(tag)} up to ${hexOf(addrOf(end))}`,
+        message: `${path.endpoint}: ${this.mappingName(tag)} at ${hexOf(addrOf(first))} lies above its ${Math.log2(path.maskEndPfn) + 12}-bit DMA mask`,
         ...(span ? { span } : {}),
       });
     }
@@ -422,7 +429,7 @@ export class Prover {
           size: c.size,
           expected: `bus addresses below ${hexOf(addrOf(path.maskEndPfn))}`,
           found: `bus ${hexOf(c.iova)}..${hexOf(c.iova + c.size)}`,
-          message: `${path.endpoint}: mapping #${m.id} needs bus addresses up to ${hexOf(c.iova + c.size)}, above its DMA mask`,
+          message: `${path.endpoint}: ${this.mappingName(m.id)} needs bus addresses up to ${hexOf(c.iova + c.size)}, above its DMA mask`,
           ...(this.spanOf(m.id) ? { span: this.spanOf(m.id)! } : {}),
         });
       }

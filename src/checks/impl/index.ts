@@ -30,6 +30,7 @@ import { expectContradiction } from "./expects.js";
 import { outsideRegion, poolOutsideRam, poolTooSmall, regionOverlap } from "./memory.js";
 import { mmioCacheable, p2pMissing, p2pRam } from "./memory-types.js";
 import { execImpliesRead, readImpliesWrite, writeImpliesRead } from "./rights.js";
+import { mapAfterRevoke, pinRefused, revokeNoMmu, revokeWhilePinned } from "./p2p.js";
 import { unusedDeclaration } from "./unused.js";
 
 export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
@@ -71,4 +72,8 @@ export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
   apertureBeyondInput,
   paBeyondOutput,
   scenarioAttachBusy,
+  pinRefused,
+  mapAfterRevoke,
+  revokeWhilePinned,
+  revokeNoMmu,
 ];
