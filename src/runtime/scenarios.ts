@@ -39,7 +39,7 @@ export function stepText(step: IrScenarioStep): string {
     case "map":
       return `map ${mappingSource(step.mapping)} -> ${step.mapping.reservation ?? step.mapping.target.name}`;
     case "unmap":
-      return `unmap ${objectText(step.object)} from ${step.target.name}`;
+      return `unmap ${objectText(step.object)} from ${step.target.reservation ?? step.target.name}`;
     case "migrate":
       return `migrate ${step.buffers.join(", ")} to ${step.to}`;
     case "revoke":

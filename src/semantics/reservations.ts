@@ -2,9 +2,9 @@
  * Where a `reservation` without `at` goes in its domain: first fit over the aperture, below the
  * smallest DMA mask of the attached devices (as the lowering's allocator), around the domain's
  * reserved, MSI and unity ranges, the other reservations and IOVA page 0, which the allocator
- * never hands out either. Like VCMM's `vcm_reserve`, nothing backs the range yet.
+ * never hands out either, and the fixed addresses of `map` lines. Like VCMM's `vcm_reserve`, nothing backs the range yet.
  */
-import type { IrDomain } from "../ir/types.js";
+import type { IrDomain, IrRange } from "../ir/types.js";
 import { RegionPlacer } from "./placement.js";
 
 export function placeReservation(
@@ -13,6 +13,7 @@ export function placeReservation(
   align: bigint,
   limitBits: number,
   firstPage: bigint,
+  taken: readonly IrRange[],
 ): bigint | undefined {
   const a = domain.aperture;
   let end = a.base + a.size;
@@ -24,6 +25,7 @@ export function placeReservation(
   const placer = new RegionPlacer(a.base, end - a.base);
   placer.reserve(0n, firstPage);
   for (const r of domain.reserved) placer.reserve(r.range.base, r.range.size);
+  for (const r of taken) placer.reserve(r.base, r.size);
   return placer.place(size, align);
 }
 

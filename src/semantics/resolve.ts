@@ -213,7 +213,10 @@ class Resolver {
     this.implicitDomains(k.scenario);
     // Fixed reservations first, so the placed ones go around them.
     for (const r of k.reservation) if (r.at) this.reservation(r);
-    for (const r of k.reservation) if (!r.at) this.reservation(r);
+    if (k.reservation.some((r) => !r.at)) {
+      const fixed = this.fixedMappingRanges(k.map);
+      for (const r of k.reservation) if (!r.at) this.reservation(r, fixed);
+    }
     const mappings = this.ir.mappings;
     for (let i = 0; i < k.map.length; i++) {
       const ms = this.mapping(k.map[i]!);
@@ -396,8 +399,23 @@ class Resolver {
   }
 
   private lookupValue(ref: NameRef): Value | undefined {
-    const decl = this.bind({ name: ref.name, span: ref.span }, ["const", "memory", "buffer"]);
+    const decl = this.bind({ name: ref.name, span: ref.span }, [
+      "const",
+      "memory",
+      "buffer",
+      "reservation",
+    ]);
     if (!decl) return undefined;
+    if (decl.kind === "reservation") {
+      // A reservation's name is its first device address (an IOVA or VA, not a PA).
+      const r = this.reservations.get(ref.name);
+      if (r) return { value: r.range.base, pa: false };
+      return this.report(
+        "invalid-value",
+        ref.span,
+        `the address of reservation '${ref.name}' is not known here (it is placed after constants and buffers, or failed)`,
+      );
+    }
     if (decl.kind !== "buffer" && ref.index)
       return this.report("invalid-index", ref.index.span, `'${ref.name}' is not an array`);
     if (decl.kind === "const") {
@@ -1164,7 +1182,33 @@ class Resolver {
   // -------------------------------------------------------------------------------------------
   // Reservations (VCMM reserve / bind)
 
-  private reservation(s: ReservationDecl): void {
+  /**
+   * The device ranges top-level `map ... at ADDRESS` lines take, per domain, so placed
+   * reservations go around them. A dry run of the mappings: its diagnostics are dropped, the
+   * real resolution after the reservations reports them once.
+   */
+  private fixedMappingRanges(maps: readonly MapDecl[]): Map<string, IrRange[]> {
+    const out = new Map<string, IrRange[]>();
+    const mark = this.diagnostics.length;
+    const ids = this.nextMappingId;
+    for (const s of maps) {
+      if (s.at === "auto") continue;
+      const decl = this.decls.get(s.target.name.name);
+      if (!decl || decl.kind === "reservation" || decl.kind === "container") continue;
+      const ms = this.mapping(s);
+      for (const m of ms) {
+        if (m.iova === "auto" || m.target.kind !== "domain") continue;
+        let list = out.get(m.target.name);
+        if (!list) out.set(m.target.name, (list = []));
+        list.push({ base: m.iova, size: m.source.size, space: "iova" });
+      }
+    }
+    this.diagnostics.length = mark;
+    this.nextMappingId = ids;
+    return out;
+  }
+
+  private reservation(s: ReservationDecl, fixed?: Map<string, IrRange[]>): void {
     if (this.isShadowed(s)) return;
     const t = this.target(s.target);
     if (!t) return;
@@ -1245,7 +1289,14 @@ class Resolver {
       }
       base = at;
     } else {
-      base = placeReservation(domain, size, align, this.smallestMaskBits(domain), page);
+      base = placeReservation(
+        domain,
+        size,
+        align,
+        this.smallestMaskBits(domain),
+        page,
+        fixed?.get(domain.name) ?? [],
+      );
       if (base === undefined) {
         this.report(
           "reservation-placement",
