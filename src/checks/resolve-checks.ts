@@ -72,4 +72,9 @@ export const resolveChecks: CheckDefinition[] = [
     "reservation-too-small",
     "The memory mapped into a reservation does not fit inside it.",
   ),
+  resolve(
+    "VCM0135",
+    "domain-instance-mismatch",
+    "A domain is attached to a device behind an IOMMU instance of another format or table geometry (EINVAL).",
+  ),
 ];

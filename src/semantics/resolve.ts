@@ -68,6 +68,7 @@ import { RegionPlacer } from "./placement.js";
 import { resolveContainer } from "./resolve-container.js";
 import { DEFAULT_WINDOW_GEOMETRY } from "./spapr.js";
 import { placeReservation, reservedClash } from "./reservations.js";
+import { sharedTableMismatch } from "./shared-domains.js";
 import { didYouMean } from "./suggest.js";
 
 export interface ResolveResult {
@@ -1076,14 +1077,7 @@ class Resolver {
               );
               continue;
             }
-            if (mapperOk && ep.mapper !== d.mapper) {
-              this.report(
-                "wrong-kind",
-                dev.span,
-                `'${dev.name}' is not behind '${d.mapper}'${ep.mapper ? ` (it is behind '${ep.mapper}')` : ""}`,
-              );
-              continue;
-            }
+            if (mapperOk && ep.mapper !== d.mapper && !this.sharesTable(d, ep, dev)) continue;
             d.attached.push(dev.name);
             if (!this.attachSpans.has(dev.name)) this.attachSpans.set(dev.name, dev.span);
             const list = this.deviceDomains.get(dev.name) ?? [];
@@ -1096,6 +1090,32 @@ class Resolver {
     d.reserved.push(...this.mapperReserved(info));
     this.domains.set(d.name, d);
     this.ir.domains.push(d);
+  }
+
+  /**
+   * A device behind another IOMMU instance may join a domain whose table that instance can walk
+   * (same format and table parameters); otherwise the attach is refused, as Linux does (EINVAL).
+   */
+  private sharesTable(d: IrDomain, ep: IrEndpoint, dev: Identifier): boolean {
+    const owner = this.mappers.get(d.mapper)?.ir;
+    const other = ep.mapper ? this.mappers.get(ep.mapper)?.ir : undefined;
+    if (!ep.mapper || !owner || !other || other.role !== "iommu") {
+      this.report(
+        "wrong-kind",
+        dev.span,
+        `'${dev.name}' is not behind '${d.mapper}'${ep.mapper ? ` (it is behind '${ep.mapper}')` : ""}`,
+      );
+      return false;
+    }
+    const why = sharedTableMismatch(owner, other);
+    if (why === undefined) return true;
+    this.report(
+      "domain-instance-mismatch",
+      dev.span,
+      `'${dev.name}' is behind '${ep.mapper}', which cannot walk the table of '${d.name}' on '${d.mapper}' (EINVAL): ${why}`,
+      { related: [{ span: other.span, message: `'${other.name}' is declared here` }] },
+    );
+    return false;
   }
 
   /**
@@ -1656,10 +1676,15 @@ class Resolver {
     }
     const d = domain ? this.domains.get(domain.name) : undefined;
     if (d && d.mapper && d.mapper !== ep.mapper) {
+      // Another instance may join a domain whose table it can walk (see `sharesTable`).
+      const owner = this.mappers.get(d.mapper)?.ir;
+      const other = this.mappers.get(ep.mapper)?.ir;
+      const why = owner && other ? sharedTableMismatch(owner, other) : "";
+      if (why === undefined) return true;
       this.report(
         "attach-incompatible",
         domain!.span,
-        `'${d.name}' is a domain of '${d.mapper}', but '${ep.name}' is behind '${ep.mapper}' (EINVAL)`,
+        `'${d.name}' is a domain of '${d.mapper}', but '${ep.name}' is behind '${ep.mapper}' (EINVAL)${why ? `, which cannot walk its table: ${why}` : ""}`,
         { related: [{ span: d.span, message: `'${d.name}' is declared here` }] },
       );
       return false;
