@@ -1,8 +1,8 @@
 /**
  * One domain, several IOMMU instances: Linux lets a paging domain be attached to devices behind
- * different IOMMU instances when the instances can walk the same page table (intel-iommu's
- * `paging_domain_compatible`, arm-smmu-v3 sharing a domain across SMMUs of the same
- * configuration); otherwise the attach fails with -EINVAL. Here two instances share a table when
+ * different IOMMU instances when each instance can walk the same page table (intel-iommu's
+ * `paging_domain_compatible`: address width, page sizes); otherwise the attach fails with
+ * -EINVAL. Here two instances share a table when
  * they have the same format and the same table parameters; the answer names what differs.
  */
 import type { IrMapper, IrParamValue } from "../ir/types.js";
