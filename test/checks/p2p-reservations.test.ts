@@ -182,6 +182,23 @@ describe("messages", () => {
     );
   });
 
+  test("misaligned-address says where its page size comes from", () => {
+    const ds = check(
+      BASE + "buffer b2 in ddr size 4M align 2M\nmap b2 -> dom at 0x30_1000 rw pages 2M\n",
+    )
+      .diagnostics.filter((d) => d.check === "misaligned-address")
+      .map((d) => d.message);
+    expect(ds).toEqual([
+      "the address 0x301000 is not aligned to 2M, the page size its `pages` asks for",
+    ]);
+    const plain = check(BASE + "buffer b2 in ddr size 64K\nmap b2 -> dom at 0x30_0800 rw\n")
+      .diagnostics.filter((d) => d.check === "misaligned-address")
+      .map((d) => d.message);
+    expect(plain).toEqual([
+      "the address 0x300800 is not aligned to 4K, the smallest page size of 'smmu'",
+    ]);
+  });
+
   test("a reservation is placed where the allocator would not go, below the aperture's end", () => {
     const r = check(BASE + "reservation r in dom size 2M align 2M\n");
     expect(r.ir?.reservations).toMatchObject([{ name: "r", domain: "dom" }]);

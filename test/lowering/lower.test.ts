@@ -182,9 +182,11 @@ describe("lower", () => {
     const ir2 = baseTopology("fake-radix");
     ir2.domains.push({ ...domain("id", []), type: "identity" });
     ir2.mappings.push(mapping("id", [{ pa: 0x8000_0000n, size: 0x1000n }], 0x1000n));
-    expect(lower(ir2, registry()).diagnostics.map((d) => d.check)).toEqual([
-      "mapping-into-untranslated-domain",
-    ]);
+    const ds = lower(ir2, registry()).diagnostics;
+    expect(ds.map((d) => d.check)).toEqual(["mapping-into-untranslated-domain"]);
+    // Named by what it maps, with the right article: "an identity domain".
+    expect(ds[0]!.message).toMatch(/^the mapping of ram \(pa 0x80000000 .. \+0x1000\) into id/);
+    expect(ds[0]!.message).toContain("an identity domain");
   });
 
   it("binds devices and records how every endpoint reaches memory", () => {

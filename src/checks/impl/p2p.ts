@@ -53,15 +53,20 @@ interface ReplayEvents {
 }
 
 function replay(ir: IrTopology, on: ReplayEvents): void {
+  if (!ir.scenarios.some((s) => s.steps.some((x) => x.kind === "revoke"))) return;
+  // Only mmio can be revoked (VCM0131): the other mappings never matter here.
+  const mmio = new Set(ir.memories.filter((m) => m.kind === "mmio").map((m) => m.name));
+  const declared = ir.mappings.filter((m) => mmio.has(m.source.memory));
   for (const s of ir.scenarios) {
-    const held: Held[] = ir.mappings.map((m) => ({ mapping: m, memory: m.source.memory }));
+    const held: Held[] = declared.map((m) => ({ mapping: m, memory: m.source.memory }));
     const revoked = new Set<string>();
     for (const step of s.steps) {
       switch (step.kind) {
         case "map": {
           const region = ir.memories.find((x) => x.name === step.mapping.source.memory);
           if (region && revoked.has(region.name)) on.mapRevoked?.(step.mapping, region);
-          else held.push({ mapping: step.mapping, memory: step.mapping.source.memory });
+          else if (mmio.has(step.mapping.source.memory))
+            held.push({ mapping: step.mapping, memory: step.mapping.source.memory });
           break;
         }
         case "unmap":
