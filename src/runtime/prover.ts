@@ -299,6 +299,13 @@ export class Prover {
     return irMappingsById(this.view.ir).get(id)?.span;
   }
 
+  /** The reservation of the table's domain that holds `address`, if any (for messages). */
+  private unbackedReservationAt(table: string, address: bigint): string | undefined {
+    return this.view.ir.reservations?.find(
+      (r) => r.domain === table && address >= r.range.base && address - r.range.base < r.range.size,
+    )?.name;
+  }
+
   /** `mapping of frame[0]`: what messages call the mapping with this id. */
   private mappingName(id: number): string {
     const m = irMappingsById(this.view.ir).get(id);
@@ -375,11 +382,19 @@ export class Prover {
         break;
       }
       case "undeclared":
-        this.sink.add("undeclared-reach", {
-          ...common,
-          memory: this.names.namesOf(m.foundPa!, count),
-          message: `${ep}: ${range} reaches ${foundText}, which no mapping declares`,
-        });
+        {
+          const reservation = this.unbackedReservationAt(tp.table.name, address);
+          this.sink.add("undeclared-reach", {
+            ...common,
+            memory: this.names.namesOf(m.foundPa!, count),
+            message:
+              `${ep}: ${range} reaches ${foundText}, which no mapping declares` +
+              (reservation
+                ? ` (inside reservation '${reservation}', which must fault while unbacked)`
+                : ""),
+          });
+          break;
+        }
         break;
     }
   }

@@ -121,6 +121,20 @@ describe("reservations", () => {
     expect(failuresOf(r, "s").map((f) => [f.check, f.step])).toEqual([["expect-failed", 2]]);
   });
 
+  it("a stray leaf inside an unbacked reservation is undeclared reach that names it", () => {
+    const l = lowerText(RESV);
+    const res = l.ir.reservations[0]!.range;
+    const table = l.compiled.tables.find((t) => t.name === "vdec_dom")!;
+    const handle = l.compiled.live!.handles.get("vdec_dom")!;
+    // Behind the compiler's back: one page of f1 at the unbacked half of the reservation.
+    const f1 = l.ir.buffers.find((b) => b.name === "f1")!.chunks[0]!.pa;
+    l.plugins.get(table.format)!.map(handle, res.base + (4n << 20n), f1, 4096n, 1, 3, 0);
+    const r = verify(l.compiled, l.ir, l.plugins, { scenarios: false });
+    const f = r.failures.filter((x) => x.check === "undeclared-reach");
+    expect(f.map((x) => x.address)).toEqual([res.base + (4n << 20n)]);
+    expect(f[0]!.message).toContain("inside reservation 'frames'");
+  });
+
   it("the allocator never hands out reserved addresses", () => {
     const l = lowerText(RESV.replace("map f0 -> frames rw", "map f0 -> vdec_dom at auto rw"));
     const res = l.ir.reservations[0]!.range;
