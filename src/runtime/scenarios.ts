@@ -8,6 +8,7 @@ import type {
   IrChunk,
   IrDomain,
   IrEndpoint,
+  IrMapping,
   IrScenario,
   IrScenarioStep,
   IrTopology,
@@ -240,12 +241,27 @@ class ScenarioRun {
       )
         return;
     }
+    this.dropDummiesUnder(m, step);
     const from = this.session.diagnostics.length;
     const record = this.session.mapMapping(m);
     this.sessionFailures(from, step);
     if (!record) return;
     this.records.push(record);
     this.touch(record);
+  }
+
+  /**
+   * A re-import after `restore` replaces the dummy page the revoke left at its addresses, as the
+   * importer's own mapping is rebuilt after `move_notify`.
+   */
+  private dropDummiesUnder(m: IrMapping, step: IrScenarioStep): void {
+    if (m.iova === "auto") return;
+    const start = m.iova;
+    const end = m.iova + m.source.size;
+    for (const r of [...this.ownRecords]) {
+      if (r.target.name !== m.target.name) continue;
+      if (r.chunks.some((c) => c.iova < end && start < c.iova + c.size)) this.drop(r, step);
+    }
   }
 
   private unmap(step: Extract<IrScenarioStep, { kind: "unmap" }>): void {

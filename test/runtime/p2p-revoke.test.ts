@@ -58,6 +58,21 @@ describe("revoke and restore", () => {
     expect(failuresOf(ok, "s")).toEqual([]);
   });
 
+  it("a re-import after restore replaces the dummy page the revoke left", () => {
+    const r = run(
+      P2P +
+        `scenario s {
+  revoke gpu_bar dummy scratch
+  restore gpu_bar
+  map gpu_bar[0 .. +64M] -> nic_dom at 0x40_0000_0000 rw p2p device
+  expect nic writes gpu_bar[0 .. +64M]
+  expect nic cannot write scratch
+}
+`,
+    );
+    expect(failuresOf(r, "s").map((f) => f.message)).toEqual([]);
+  });
+
   it("restore of a region that is not revoked changes nothing, and says so", () => {
     const r = run(P2P + "scenario s { restore gpu_bar }\n");
     expect(failuresOf(r, "s")).toEqual([]);
