@@ -8,6 +8,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { article } from "../diagnostics/wording.js";
 import { mappingLabel, mappingSource } from "../ir/mapping-text.js";
+import { sharedTableMismatch } from "../ir/table-sharing.js";
 import type {
   IrChunk,
   IrDomain,
@@ -347,6 +348,21 @@ export class LoweringSession {
         const domain = this.domainOf(ep);
         const state = domain ? this.tableStates.get(domain.name) : undefined;
         if (!state) continue;
+        // Resolution refuses such attaches; an IR built elsewhere must not hand one
+        // instance's plugin a table it cannot walk.
+        const owner = this.mapperStates.get(domain!.mapper)?.ir;
+        const why =
+          owner && owner !== mapper.ir ? sharedTableMismatch(owner, mapper.ir) : undefined;
+        if (why) {
+          this.diagnostics.push(
+            loweringDiagnostic(
+              "shared-table-mismatch",
+              `'${ep.name}' is behind '${name}', which cannot walk the table of '${domain!.name}': ${why}`,
+              ep.span,
+            ),
+          );
+          continue;
+        }
         bindings.push({
           device: ep.name,
           stream: ep.stream,

@@ -18,7 +18,6 @@ import {
   type MmProblem,
   type MmRegion,
 } from "../semantics/spapr-mm.js";
-import type { Span } from "../diagnostics/span.js";
 import type { FailureSink } from "./failure-sink.js";
 import { irMappingsById, mappingSource } from "./mapping-index.js";
 import { hexOf } from "./prover.js";

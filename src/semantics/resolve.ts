@@ -68,7 +68,7 @@ import { RegionPlacer } from "./placement.js";
 import { resolveContainer } from "./resolve-container.js";
 import { DEFAULT_WINDOW_GEOMETRY } from "./spapr.js";
 import { placeReservation, reservedClash } from "./reservations.js";
-import { sharedTableMismatch } from "./shared-domains.js";
+import { sharedTableMismatch } from "../ir/table-sharing.js";
 import { didYouMean } from "./suggest.js";
 
 export interface ResolveResult {

@@ -5,7 +5,7 @@
  * -EINVAL. Here two instances share a table when
  * they have the same format and the same table parameters; the answer names what differs.
  */
-import type { IrMapper, IrParamValue } from "../ir/types.js";
+import type { IrMapper, IrParamValue } from "./types.js";
 
 /** Parameters of one instance, not of the table format: they may differ between sharers. */
 const INSTANCE_ONLY = new Set(["pool", "msi"]);
