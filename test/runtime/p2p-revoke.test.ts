@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FailureSink } from "../../src/runtime/failure-sink.js";
-import { verify } from "../../src/runtime/index.js";
+import { runReportText, verify } from "../../src/runtime/index.js";
 import type { RunReport } from "../../src/runtime/report.js";
 import { lowerText } from "./helpers.js";
 
@@ -129,6 +129,23 @@ describe("reservations", () => {
       expect.stringContaining("expect vdec faults"),
       "expect vdec cannot read f0",
     ]);
+  });
+
+  it("the report says how much of each reservation is backed, and by what", () => {
+    const r = run(RESV);
+    expect(r.reservations).toEqual([
+      {
+        name: "frames",
+        domain: "vdec_dom",
+        base: expect.any(BigInt),
+        size: 8n << 20n,
+        backed: 4n << 20n,
+        by: ["f0"],
+      },
+    ]);
+    expect(runReportText(r)).toMatch(
+      /reservation frames in vdec_dom 0x[0-9a-f]+\.\.0x[0-9a-f]+: 0x400000 bytes backed by f0, 0x400000 unbacked \(faults\)/,
+    );
   });
 
   it("an unbacked reservation is declared but unreachable: expecting a read there fails", () => {
