@@ -707,6 +707,25 @@ export class VcmParser extends EmbeddedActionsParser {
     NO_RESYNC,
   );
 
+  /** `at auto` or `at EXPR` (optional: no `at` is `at auto`); one function, not one per map. */
+  private readonly mapAtClause = (): Expr | "auto" => {
+    this.CONSUME(T.At);
+    return this.OR(
+      (this.mapAtAlts ??= {
+        DEF: [
+          {
+            ALT: () => {
+              this.CONSUME(T.Auto);
+              return "auto" as const;
+            },
+          },
+          { ALT: () => this.SUBRULE(this.expr) },
+        ],
+        IGNORE_AMBIGUITIES: true,
+      }),
+    );
+  };
+
   mapDecl = this.RULE(
     "mapDecl",
     (): MapDecl => {
@@ -714,24 +733,7 @@ export class VcmParser extends EmbeddedActionsParser {
       const source = this.SUBRULE(this.memoryRef);
       this.CONSUME(T.Arrow);
       const target = this.SUBRULE(this.targetRef);
-      let at: Expr | "auto" = "auto";
-      this.OPTION(() => {
-        this.CONSUME(T.At);
-        at = this.OR(
-          (this.mapAtAlts ??= {
-            DEF: [
-              {
-                ALT: () => {
-                  this.CONSUME(T.Auto);
-                  return "auto" as const;
-                },
-              },
-              { ALT: () => this.SUBRULE(this.expr) },
-            ],
-            IGNORE_AMBIGUITIES: true,
-          }),
-        );
-      });
+      const at = this.OPTION(this.mapAtClause) ?? "auto";
       const permsTok = this.CONSUME(T.Perms);
       const decl: MapDecl = this.RECORDING_PHASE
         ? (undefined as never)
