@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FailureSink } from "../../src/runtime/failure-sink.js";
-import { runReportText, verify } from "../../src/runtime/index.js";
+import { explain, runReportText, verify } from "../../src/runtime/index.js";
 import type { RunReport } from "../../src/runtime/report.js";
 import { lowerText } from "./helpers.js";
 
@@ -165,6 +165,15 @@ describe("reservations", () => {
     const f = r.failures.filter((x) => x.check === "undeclared-reach");
     expect(f.map((x) => x.address)).toEqual([res.base + (4n << 20n)]);
     expect(f[0]!.message).toContain("inside reservation 'frames'");
+  });
+
+  it("explain says a fault lies inside an unbacked reservation", () => {
+    const l = lowerText(RESV);
+    const res = l.ir.reservations[0]!.range;
+    const fault = explain(l.compiled, "vdec", res.base + (4n << 20n));
+    expect(fault.outcome.ok).toBe(false);
+    expect(fault.outcome.ok ? "" : fault.outcome.reason).toContain("inside reservation 'frames'");
+    expect(explain(l.compiled, "vdec", res.base).outcome.ok).toBe(true);
   });
 
   it("the allocator never hands out reserved addresses", () => {
