@@ -532,7 +532,7 @@ class ScenarioRun {
     if (groups.size === 1 && groups.has(group) && mapped) {
       this.fail(
         "detach-last-group-mapped",
-        `${step.device}: group ${group} is the last group of container ${container}, whose window ${mapped.target.name} still maps memory (mapping #${mapped.id}); unmap it first (-EBUSY)`,
+        `${step.device}: group ${group} is the last group of container ${container}, whose window ${mapped.target.name} still maps memory (${mapped.buffer ?? mapped.memory} at ${hexOf(mapped.iova)}); unmap it first (-EBUSY)`,
         step,
       );
       return false;
