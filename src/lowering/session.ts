@@ -800,12 +800,12 @@ export class LoweringSession {
     }
     const state = this.tableStates.get(record.table);
     if (!state) return false;
-    this.watch?.subject?.(`unmapping mapping #${record.id}`, span);
+    const what = `unmapping ${record.buffer ?? record.memory} from '${record.table}'`;
+    this.watch?.subject?.(what, span);
     try {
       for (const c of record.chunks) state.plugin.unmap(state.handle, c.iova, c.size);
     } catch (e) {
-      const what = record.buffer ?? record.memory;
-      this.diagnostics.push(pluginFailure(e, `unmapping ${what} from '${record.table}'`, span));
+      this.diagnostics.push(pluginFailure(e, what, span));
       return false;
     }
     for (const [key, n] of Object.entries(record.leafCounts)) {
