@@ -606,7 +606,7 @@ export class LoweringSession {
       attrs,
       m.pageSize,
       m.span,
-      `the mapping of ${mappingSource(m)} into '${state.table.name}'`,
+      `mapping ${mappingSource(m)} into '${state.table.name}'`,
     );
     if (!record) {
       if (auto) state.iovas.release(iova, m.source.size);
