@@ -72,7 +72,7 @@ export const namedChecks: CheckDefinition[] = [
   check(
     "VCM0214",
     "p2p-missing",
-    "A device's MMIO is mapped into another device's domain without `p2p`.",
+    "A device's MMIO is mapped into another device's domain, or to a no-MMU engine, without `p2p`.",
   ),
   check(
     "VCM0215",
@@ -157,6 +157,26 @@ export const namedChecks: CheckDefinition[] = [
     "VCM0235",
     "non-canonical-address",
     "A cpu mapping or `expect ... sees` address lies in neither half of the cpu's address space (x86-64: not canonical; AArch64: between the TTBR0 and TTBR1 ranges).",
+  ),
+  check(
+    "VCM0260",
+    "pin-refused",
+    "A `pin` mapping of mmio whose exporter does not accept pins (no `pinnable`): EOPNOTSUPP.",
+  ),
+  check(
+    "VCM0261",
+    "map-after-revoke",
+    "A scenario maps a region it revoked, before `restore` (the exporter refuses: ENODEV).",
+  ),
+  check(
+    "VCM0262",
+    "revoke-while-pinned",
+    "A scenario revokes a region a pinned mapping still holds (EBUSY).",
+  ),
+  check(
+    "VCM0263",
+    "revoke-no-mmu",
+    "A scenario revokes a region a no-MMU engine still maps: nothing can make it fault.",
   ),
   {
     code: "VCM0270",

@@ -56,4 +56,35 @@ export const resolveChecks: CheckDefinition[] = [
     "pool-misaligned",
     "A page-table pool does not start on a 4 KiB frame boundary (its image is loaded frame by frame).",
   ),
+  resolve(
+    "VCM0130",
+    "pinnable-not-mmio",
+    "`pinnable` on a region that is not mmio: RAM always pins, reserved memory is never mapped.",
+    "warning",
+  ),
+  resolve(
+    "VCM0131",
+    "revoke-not-mmio",
+    "`revoke` or `restore` of a region that is not mmio: only an exporter's BAR is revoked.",
+  ),
+  resolve(
+    "VCM0132",
+    "reservation-target",
+    "A reservation names a target with no address space of its own to reserve in.",
+  ),
+  resolve(
+    "VCM0133",
+    "reservation-placement",
+    "A reservation lies outside its domain's aperture, overlaps another, or finds no free space.",
+  ),
+  resolve(
+    "VCM0134",
+    "reservation-too-small",
+    "The memory mapped into a reservation does not fit inside it.",
+  ),
+  resolve(
+    "VCM0135",
+    "domain-instance-mismatch",
+    "A domain is attached to a device behind an IOMMU instance of another format or table geometry (EINVAL).",
+  ),
 ];

@@ -25,6 +25,8 @@ export interface IrMemory {
   kind: IrMemoryKind;
   /** The device that exports this region (a BAR), for peer-to-peer. */
   owner?: string;
+  /** `pinnable`: the exporter accepts pinned importers (mmio only; RAM always pins). */
+  pinnable?: boolean;
   span: Span;
 }
 
@@ -80,8 +82,22 @@ export type IrReservedKind = "reserve" | "msi" | "unity";
 export interface IrReservedRange {
   kind: IrReservedKind;
   range: IrRange; // space "iova" (unity: iova == pa)
-  /** Where it came from: the domain block, or the mapper's parameters (msi window). */
-  origin: "domain" | "mapper";
+  /** Where it came from: the domain block, the mapper's parameters (msi window), or a
+   * `reservation` statement (then `reservation` names it). */
+  origin: "domain" | "mapper" | "reservation";
+  reservation?: string;
+  span: Span;
+}
+
+/**
+ * `reservation NAME in TARGET size S`: a range of a domain's address space that the allocator
+ * never hands out (VCMM's reserve). It faults until a `map BUFFER -> NAME` backs it.
+ */
+export interface IrReservation {
+  name: string;
+  /** The domain (incl. a cpu's implicit one) whose address space it takes. */
+  domain: string;
+  range: IrRange; // space "iova" (or "va")
   span: Span;
 }
 
@@ -196,6 +212,8 @@ export interface IrMapping {
   pageSize?: bigint;
   p2p: boolean;
   pin: boolean;
+  /** `map BUFFER -> RESERVATION`: the reservation this mapping backs (its IOVA lies inside). */
+  reservation?: string;
   /** Set when the mapping comes from a scenario step rather than the top level. */
   scenario?: string;
   span: Span;
@@ -222,13 +240,20 @@ export interface IrExpect {
 
 export type IrScenarioStep =
   | { kind: "map"; mapping: IrMapping; span: Span }
-  | { kind: "unmap"; object: IrObjectRef; target: { kind: IrTargetKind; name: string }; span: Span }
+  | {
+      kind: "unmap";
+      object: IrObjectRef;
+      /** `reservation` set when the step names a reservation: only its backing is unmapped. */
+      target: { kind: IrTargetKind; name: string; reservation?: string };
+      span: Span;
+    }
   | { kind: "migrate"; buffers: string[]; to: string; span: Span }
   | { kind: "revoke"; memory: string; dummy?: string; span: Span }
   | { kind: "register" | "unregister"; container: string; range: IrRange; span: Span }
   | { kind: "attach"; device: string; domain: string; span: Span }
   | { kind: "detach"; device: string; span: Span }
   | { kind: "power-off"; memory: string; span: Span }
+  | { kind: "restore"; memory: string; span: Span }
   | { kind: "expect"; expect: IrExpect; span: Span };
 
 export interface IrScenario {
@@ -251,6 +276,7 @@ export interface IrTopology {
   endpoints: IrEndpoint[];
   domains: IrDomain[];
   containers: IrContainer[];
+  reservations: IrReservation[];
   buffers: IrBuffer[];
   mappings: IrMapping[];
   expects: IrExpect[];

@@ -137,6 +137,15 @@ export const loweringChecks: CheckDefinition[] = [
       "The worker thread running third-party plugins stopped (out of memory, a crash) before the compile finished; nothing is written.",
     fixed: true,
   },
+  {
+    code: "VCM0319",
+    name: "shared-table-mismatch",
+    phase: "lower",
+    severity: "error",
+    description:
+      "A device is bound to a domain whose table its IOMMU instance cannot walk (another format or geometry).",
+    fixed: true,
+  },
 ];
 
 /** The definition for `name` (the lowering only reports codes it defines). */

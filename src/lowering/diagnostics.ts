@@ -13,7 +13,7 @@ export function loweringDiagnostic(check: string, message: string, span?: Span):
   return d;
 }
 
-/** A diagnostic for an exception thrown by a plugin while doing `what` (e.g. "mapping #3"). */
+/** A diagnostic for an exception thrown by a plugin while doing `what` (e.g. "the mapping of frame[0] into disp_dom"). */
 export function pluginFailure(error: unknown, what: string, span?: Span): Diagnostic {
   if (error instanceof PoolExhaustedError) {
     const pages = Math.ceil(error.requestedBytes / 4096);

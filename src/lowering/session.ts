@@ -6,6 +6,9 @@
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
+import { article } from "../diagnostics/wording.js";
+import { mappingLabel, mappingSource } from "../ir/mapping-text.js";
+import { sharedTableMismatch } from "../ir/table-sharing.js";
 import type {
   IrChunk,
   IrDomain,
@@ -407,6 +410,21 @@ export class LoweringSession {
         const domain = this.domainOf(ep);
         const state = domain ? this.tableStates.get(domain.name) : undefined;
         if (!state) continue;
+        // Resolution refuses such attaches; an IR built elsewhere must not hand one
+        // instance's plugin a table it cannot walk.
+        const owner = this.mapperStates.get(domain!.mapper)?.ir;
+        const why =
+          owner && owner !== mapper.ir ? sharedTableMismatch(owner, mapper.ir) : undefined;
+        if (why) {
+          this.diagnostics.push(
+            loweringDiagnostic(
+              "shared-table-mismatch",
+              `'${ep.name}' is behind '${name}', which cannot walk the table of '${domain!.name}': ${why}`,
+              ep.span,
+            ),
+          );
+          continue;
+        }
         bindings.push({
           device: ep.name,
           stream: ep.stream,
@@ -602,7 +620,7 @@ export class LoweringSession {
         this.diagnostics.push(
           loweringDiagnostic(
             "mapping-into-untranslated-domain",
-            `mapping #${m.id} targets '${domain.name}', a ${domain.type} domain with no table`,
+            `${mappingLabel(m)} targets '${domain.name}', ${article(domain.type)} ${domain.type} domain with no table`,
             m.span,
           ),
         );
@@ -610,7 +628,7 @@ export class LoweringSession {
         this.diagnostics.push(
           loweringDiagnostic(
             "unknown-mapping-target",
-            `mapping #${m.id} targets ${m.target.kind} '${m.target.name}', which has no table`,
+            `${mappingLabel(m)} targets ${m.target.kind} '${m.target.name}', which has no table`,
             m.span,
           ),
         );
@@ -635,7 +653,7 @@ export class LoweringSession {
           loweringDiagnostic(
             "iova-space-exhausted",
             `no IOVA space in domain '${state.table.name}' for ${m.source.size} bytes ` +
-              `(${hex(m.source.size)}) for mapping #${m.id}; ${state.iovas.freeBytes} bytes are free ` +
+              `(${hex(m.source.size)}) for ${mappingLabel(m)}; ${state.iovas.freeBytes} bytes are free ` +
               `but not in one aligned range`,
             m.span,
           ),
@@ -649,7 +667,7 @@ export class LoweringSession {
         this.diagnostics.push(
           loweringDiagnostic(
             "iova-wraps",
-            `mapping #${m.id} at ${hex(iova)} for ${hex(m.source.size)} bytes runs past 2^64`,
+            `${mappingLabel(m)} at ${hex(iova)} for ${hex(m.source.size)} bytes runs past 2^64`,
             m.span,
           ),
         );
@@ -680,7 +698,7 @@ export class LoweringSession {
       attrs,
       m.pageSize,
       m.span,
-      `mapping #${m.id} into '${state.table.name}'`,
+      `mapping ${mappingSource(m)} into '${state.table.name}'`,
     );
     if (!record) {
       if (auto) state.iovas.release(iova, m.source.size);
@@ -726,7 +744,7 @@ export class LoweringSession {
       this.diagnostics.push(
         loweringDiagnostic(
           "unknown-mapping-target",
-          `mapping #${m.id} targets endpoint '${m.target.name}', which does not exist`,
+          `${mappingLabel(m)} targets endpoint '${m.target.name}', which does not exist`,
           m.span,
         ),
       );
@@ -875,12 +893,13 @@ export class LoweringSession {
     }
     const state = this.tableStates.get(record.table);
     if (!state) return false;
-    this.watch?.subject?.(`unmapping mapping #${record.id}`, span);
+    const what = `unmapping ${record.buffer ?? record.memory} from '${record.table}'`;
+    this.watch?.subject?.(what, span);
     try {
       for (const c of record.chunks)
         state.plugin.unmap(state.handle, tableInput(state.table, c.iova), c.size);
     } catch (e) {
-      this.diagnostics.push(pluginFailure(e, `unmapping mapping #${record.id}`, span));
+      this.diagnostics.push(pluginFailure(e, what, span));
       return false;
     }
     for (const [key, n] of Object.entries(record.leafCounts)) {

@@ -117,6 +117,21 @@ export const runChecks: CheckDefinition[] = [
     "attach-busy",
     "A scenario `attach` moves a group that is already in a domain other than its default (EBUSY): `detach` it first.",
   ),
+  run(
+    445,
+    "revoke-pinned",
+    "`revoke` of a region a pinned importer still maps: a pinned dma-buf attachment gets no move_notify (EBUSY).",
+  ),
+  run(
+    446,
+    "map-revoked",
+    "`map` of a revoked region before `restore`: the exporter refuses to attach or map (ENODEV).",
+  ),
+  run(
+    447,
+    "revoke-no-mmu-importer",
+    "`revoke` while a no-MMU engine maps the region: nothing can make its accesses fault.",
+  ),
 ];
 
 export function runCheck(name: string): CheckDefinition {

@@ -169,7 +169,19 @@ function explainOne(
       land(walk.pa, protText(walk.prot), `table ${tp.table.name}`, attributes);
       return result;
     }
-    result.outcome = { ok: false, reason: walk.reason };
+    // A fault inside a reservation is the reservation doing its job: say so.
+    const reservation = compiled.ir.reservations?.find(
+      (r) =>
+        r.domain === tp.table.name &&
+        address >= r.range.base &&
+        address - r.range.base < r.range.size,
+    );
+    result.outcome = {
+      ok: false,
+      reason: reservation
+        ? `${walk.reason} (inside reservation '${reservation.name}', not backed here)`
+        : walk.reason,
+    };
   }
   if (byDesign >= 0) {
     const pa =

@@ -1,13 +1,14 @@
 /** Collects failures: every one is counted, the first `max` are kept in detail. */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
 import { runCheck } from "./checks.js";
 import type { RunFailure } from "./report.js";
 
 export class FailureSink {
   readonly failures: RunFailure[] = [];
   count = 0;
-  /** Scenario and step the failures being added belong to. */
-  context: { scenario?: string; step?: number } = {};
+  /** Scenario and step the failures being added belong to; `span` is the step's location. */
+  context: { scenario?: string; step?: number; span?: Span } = {};
 
   constructor(readonly max: number) {}
 

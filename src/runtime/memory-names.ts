@@ -14,9 +14,14 @@ export class MemoryNames {
   constructor(ir: IrTopology, bufferChunks?: ReadonlyMap<string, readonly IrChunk[]>) {
     const pfn = (x: bigint) => Number(x >> 12n);
     const endPfn = (x: bigint) => Number((x + 4095n) >> 12n);
+    // After a migrate a buffer lives in another region: name the region its frames are in now.
+    const regionOf = (pa: bigint, fallback: string) =>
+      ir.memories.find((m) => pa >= m.range.base && pa - m.range.base < m.range.size)?.name ??
+      fallback;
     for (const b of ir.buffers) {
-      const region = b.memory;
-      for (const c of bufferChunks?.get(b.name) ?? b.chunks) {
+      const moved = bufferChunks?.get(b.name);
+      for (const c of moved ?? b.chunks) {
+        const region = moved ? regionOf(c.pa, b.memory) : b.memory;
         this.buffers.push({
           first: pfn(c.pa),
           end: endPfn(c.pa + c.size),

@@ -26,6 +26,7 @@ import { protMatcher } from "./permissions.js";
 import type { EndpointReport, RunFailure } from "./report.js";
 import { tableInput } from "../lowering/address-halves.js";
 import { intentInHalf, reachInHalf } from "./half-runs.js";
+import { irMappingsById, mappingSource } from "./mapping-index.js";
 import { RunList } from "./run-list.js";
 
 export interface TableProof {
@@ -377,7 +378,20 @@ export class Prover {
 
   private spanOf(id: number | undefined) {
     if (id === undefined) return undefined;
-    return this.view.ir.mappings.find((m) => m.id === id)?.span;
+    return irMappingsById(this.view.ir).get(id)?.span;
+  }
+
+  /** The reservation of the table's domain that holds `address`, if any (for messages). */
+  private unbackedReservationAt(table: string, address: bigint): string | undefined {
+    return this.view.ir.reservations?.find(
+      (r) => r.domain === table && address >= r.range.base && address - r.range.base < r.range.size,
+    )?.name;
+  }
+
+  /** `mapping of frame[0]`: what messages call the mapping with this id. */
+  private mappingName(id: number): string {
+    const m = irMappingsById(this.view.ir).get(id);
+    return m ? `mapping of ${mappingSource(m)}` : `mapping #${id}`;
   }
 
   private reportMismatch(path: EndpointPath, tp: TablePath, m: Mismatch): void {
@@ -390,7 +404,7 @@ export class Prover {
     const ep = path.endpoint;
     const span = this.spanOf(m.tag !== undefined && m.tag >= 0 ? m.tag : undefined);
     const mapping =
-      m.tag === undefined ? "" : m.tag < 0 ? " (unity range)" : ` (mapping #${m.tag})`;
+      m.tag === undefined ? "" : m.tag < 0 ? " (unity range)" : ` (${this.mappingName(m.tag)})`;
     const expectedText =
       m.expectedPa === undefined
         ? "no translation"
@@ -458,11 +472,19 @@ export class Prover {
         break;
       }
       case "undeclared":
-        this.sink.add("undeclared-reach", {
-          ...common,
-          memory: this.names.namesOf(m.foundPa!, count),
-          message: `${ep}: ${range} reaches ${foundText}, which no mapping declares`,
-        });
+        {
+          const reservation = this.unbackedReservationAt(tp.table.name, address);
+          this.sink.add("undeclared-reach", {
+            ...common,
+            memory: this.names.namesOf(m.foundPa!, count),
+            message:
+              `${ep}: ${range} reaches ${foundText}, which no mapping declares` +
+              (reservation
+                ? ` (inside reservation '${reservation}', which must fault while unbacked)`
+                : ""),
+          });
+          break;
+        }
         break;
     }
   }
@@ -565,8 +587,8 @@ export class Prover {
         address: addrOf(first),
         size: addrOf(end - first),
         expected: `addresses below ${hexOf(addrOf(path.maskEndPfn))}`,
-        found: `mapping #${tag} up to ${hexOf(addrOf(end))}`,
-        message: `${path.endpoint}: mapping #${tag} at ${hexOf(addrOf(first))} lies above its ${Math.log2(path.maskEndPfn) + 12}-bit DMA mask`,
+        found: `${this.mappingName(tag)} up to ${hexOf(addrOf(end))}`,
+        message: `${path.endpoint}: ${this.mappingName(tag)} at ${hexOf(addrOf(first))} lies above its ${Math.log2(path.maskEndPfn) + 12}-bit DMA mask`,
         ...(span ? { span } : {}),
       });
     }
@@ -586,7 +608,7 @@ export class Prover {
           size: c.size,
           expected: `bus addresses below ${hexOf(addrOf(path.maskEndPfn))}`,
           found: `bus ${hexOf(c.iova)}..${hexOf(c.iova + c.size)}`,
-          message: `${path.endpoint}: mapping #${m.id} needs bus addresses up to ${hexOf(c.iova + c.size)}, above its DMA mask`,
+          message: `${path.endpoint}: ${this.mappingName(m.id)} needs bus addresses up to ${hexOf(c.iova + c.size)}, above its DMA mask`,
           ...(this.spanOf(m.id) ? { span: this.spanOf(m.id)! } : {}),
         });
       }

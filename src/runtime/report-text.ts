@@ -83,6 +83,17 @@ export function runReportText(report: RunReport): string {
   if (report.expects.length > 0) {
     out.push("", ...report.expects.map((x) => `${x.ok ? "ok  " : "FAIL"} expect ${x.text}`));
   }
+  if (report.reservations.length > 0) out.push("");
+  for (const r of report.reservations) {
+    const rest = r.size - r.backed;
+    out.push(
+      `reservation ${r.name} in ${r.domain} ${hex(r.base)}..${hex(r.base + r.size)}: ` +
+        (r.backed === 0n
+          ? "unbacked, faults"
+          : `${hex(r.backed)} bytes backed by ${r.by.join(", ")}` +
+            (rest > 0n ? `, ${hex(rest)} unbacked (faults)` : "")),
+    );
+  }
   for (const s of report.scenarios) {
     out.push("", `scenario ${s.name}: ${s.ok ? "ok" : "FAILED"}`);
     for (const st of s.steps) {

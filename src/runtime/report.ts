@@ -82,6 +82,18 @@ export interface ScenarioReport {
   containers: ContainerAccount[];
 }
 
+/** A reservation in the compiled base state: how much of it is backed, and by what. */
+export interface ReservationReport {
+  name: string;
+  domain: string;
+  base: bigint;
+  size: bigint;
+  /** Bytes backed by mappings into it; the rest faults. */
+  backed: bigint;
+  /** What backs it (buffers or slices). */
+  by: string[];
+}
+
 export type RunStatus = "proved" | "failed";
 
 export interface RunReport {
@@ -89,6 +101,7 @@ export interface RunReport {
   status: RunStatus;
   endpoints: EndpointReport[];
   expects: ExpectReport[];
+  reservations: ReservationReport[];
   scenarios: ScenarioReport[];
   /** Failures in detail (at most `maxFailures`). */
   failures: RunFailure[];

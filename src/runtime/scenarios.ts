@@ -8,6 +8,7 @@ import type {
   IrChunk,
   IrDomain,
   IrEndpoint,
+  IrMapping,
   IrScenario,
   IrScenarioStep,
   IrTopology,
@@ -28,6 +29,8 @@ import { capabilitiesOf } from "./endpoint-paths.js";
 import { evaluateExpect, expectText } from "./expects.js";
 import type { FailureSink } from "./failure-sink.js";
 import { chunksOf, objectText } from "./object-ref.js";
+import { irMappingsById, mappingSource } from "./mapping-index.js";
+import { importerBlocksRevoke, revokeNoMmuFailure } from "./revoke.js";
 import { findPlacement, type PaRange } from "./placement.js";
 import { hexOf, Prover } from "./prover.js";
 import type { ContainerAccount as Account, ScenarioReport, StepReport } from "./report.js";
@@ -36,9 +39,9 @@ import { checkWindowMapping, containerOfWindow, SpaprState } from "./spapr-conta
 export function stepText(step: IrScenarioStep): string {
   switch (step.kind) {
     case "map":
-      return `map #${step.mapping.id} -> ${step.mapping.target.name}`;
+      return `map ${mappingSource(step.mapping)} -> ${step.mapping.reservation ?? step.mapping.target.name}`;
     case "unmap":
-      return `unmap ${objectText(step.object)} from ${step.target.name}`;
+      return `unmap ${objectText(step.object)} from ${step.target.reservation ?? step.target.name}`;
     case "migrate":
       return `migrate ${step.buffers.join(", ")} to ${step.to}`;
     case "revoke":
@@ -52,6 +55,8 @@ export function stepText(step: IrScenarioStep): string {
       return `detach ${step.device}`;
     case "power-off":
       return `power-off ${step.memory}`;
+    case "restore":
+      return `restore ${step.memory}`;
     case "expect":
       return `expect ${expectText(step.expect)}`;
   }
@@ -65,6 +70,8 @@ class ScenarioRun {
   readonly spapr: SpaprState;
   /** Records mapped by the runtime itself (dummy pages), unknown to the session. */
   private readonly ownRecords = new Set<CompiledMapping>();
+  /** Regions revoked by their exporter and not yet restored. */
+  readonly revoked = new Set<string>();
   touchedTables = new Set<string>();
   touchedEndpoints = new Set<string>();
   notes: string[] = [];
@@ -211,6 +218,8 @@ class ScenarioRun {
         return this.attachment(step);
       case "power-off":
         return this.powerOff(step, prover);
+      case "restore":
+        return this.restore(step);
       case "expect":
         evaluateExpect(prover(), step.expect, this.sink, this.bufferChunks);
         return;
@@ -219,11 +228,29 @@ class ScenarioRun {
 
   private map(step: Extract<IrScenarioStep, { kind: "map" }>): void {
     const m = step.mapping;
+    if (this.revoked.has(m.source.memory)) {
+      // As vfio_pci_dma_buf_attach / _map: a revoked exporter refuses importers (-ENODEV).
+      this.fail(
+        "map-revoked",
+        `${m.source.memory} is revoked: its exporter refuses to map it (ENODEV) until \`restore ${m.source.memory}\``,
+        step,
+      );
+      return;
+    }
     if (m.target.kind === "window") {
       const chunks = m.source.chunks.map((x) => ({ iova: 0n, pa: x.pa, size: x.size, runs: [] }));
-      const mapping = { id: m.id, chunks, target: m.target };
-      if (!checkWindowMapping(this.spapr, mapping, this.sink, m.span)) return;
+      if (
+        !checkWindowMapping(
+          this.spapr,
+          { id: m.id, chunks, target: m.target },
+          this.sink,
+          step.span,
+          `the mapping of ${mappingSource(m)}`,
+        )
+      )
+        return;
     }
+    this.dropDummiesUnder(m, step);
     const from = this.session.diagnostics.length;
     const record = this.session.mapMapping(m);
     this.sessionFailures(from, step);
@@ -232,10 +259,27 @@ class ScenarioRun {
     this.touch(record);
   }
 
+  /**
+   * A re-import after `restore` replaces the dummy page the revoke left at its addresses, as the
+   * importer's own mapping is rebuilt after `move_notify`.
+   */
+  private dropDummiesUnder(m: IrMapping, step: IrScenarioStep): void {
+    if (m.iova === "auto") return;
+    const start = m.iova;
+    const end = m.iova + m.source.size;
+    for (const r of [...this.ownRecords]) {
+      if (r.target.name !== m.target.name) continue;
+      if (r.chunks.some((c) => c.iova < end && start < c.iova + c.size)) this.drop(r, step);
+    }
+  }
+
   private unmap(step: Extract<IrScenarioStep, { kind: "unmap" }>): void {
     const chunks = chunksOf(step.object, this.bufferChunks);
+    const byId = irMappingsById(this.ir);
+    const reservation = step.target.reservation;
     const matches = this.records.filter((r) => {
       if (r.target.name !== step.target.name || r.unity) return false;
+      if (reservation !== undefined && byId.get(r.id)?.reservation !== reservation) return false;
       if (step.object.buffers.length > 0)
         return r.buffer !== undefined && step.object.buffers.includes(r.buffer);
       return r.chunks.some((rc) =>
@@ -245,7 +289,7 @@ class ScenarioRun {
     if (matches.length === 0) {
       this.fail(
         "scenario-step-failed",
-        `nothing of ${objectText(step.object)} is mapped into ${step.target.name}`,
+        `nothing of ${objectText(step.object)} is mapped into ${reservation ?? step.target.name}`,
         step,
       );
       return;
@@ -329,7 +373,21 @@ class ScenarioRun {
   private revoke(step: Extract<IrScenarioStep, { kind: "revoke" }>, prover: () => Prover): void {
     const region = this.ir.memories.find((m) => m.name === step.memory);
     if (!region) return this.fail("scenario-step-failed", `no region named ${step.memory}`, step);
-    const importers = this.records.filter((r) => r.memory === step.memory && !r.unity);
+    if (this.revoked.has(step.memory)) {
+      this.notes.push(`${step.memory} is already revoked`);
+      return;
+    }
+    const all = this.records.filter(
+      (r) => r.memory === step.memory && !r.unity && !this.ownRecords.has(r),
+    );
+    const blocked = importerBlocksRevoke(this.ir, this.routes, all, step.memory);
+    if (blocked) return this.fail("revoke-pinned", blocked, step);
+    this.revoked.add(step.memory);
+    // A no-MMU engine reaches the BAR by bus address: no table can make it fault.
+    for (const r of all)
+      if (r.target.kind === "direct")
+        this.sink.add("revoke-no-mmu-importer", revokeNoMmuFailure(r, step));
+    const importers = all.filter((r) => r.target.kind !== "direct");
     const dummy = step.dummy ? this.ir.buffers.find((b) => b.name === step.dummy) : undefined;
     const dummyPa = dummy ? (this.bufferChunks.get(dummy.name) ?? dummy.chunks)[0]?.pa : undefined;
     for (const r of importers) {
@@ -381,6 +439,13 @@ class ScenarioRun {
         span: step.span,
       });
     }
+  }
+
+  /** The exporter takes its BAR back (vfio_pci_dma_buf_move with revoked = false). */
+  private restore(step: Extract<IrScenarioStep, { kind: "restore" }>): void {
+    if (this.revoked.delete(step.memory))
+      this.notes.push(`${step.memory} restored: importers may map it again`);
+    else this.notes.push(`${step.memory} was not revoked: nothing to restore`);
   }
 
   private registration(step: Extract<IrScenarioStep, { kind: "register" | "unregister" }>): void {
@@ -477,7 +542,7 @@ class ScenarioRun {
     if (groups.size === 1 && groups.has(group) && mapped) {
       this.fail(
         "detach-last-group-mapped",
-        `${step.device}: group ${group} is the last group of container ${container}, whose window ${mapped.target.name} still maps memory (mapping #${mapped.id}); unmap it first (-EBUSY)`,
+        `${step.device}: group ${group} is the last group of container ${container}, whose window ${mapped.target.name} still maps memory (${mapped.buffer ?? mapped.memory} at ${hexOf(mapped.iova)}); unmap it first (-EBUSY)`,
         step,
       );
       return false;
@@ -589,7 +654,8 @@ export function runScenario(
     const run = new ScenarioRun(ir, lowered.compiled, lowered.session, sink);
     const starts = new Map([...run.spapr.mms].map(([owner, mm]) => [owner, mm.locked]));
     scenario.steps.forEach((step, index) => {
-      sink.context = { scenario: scenario.name, step: index + 1 };
+      // A failure with no location of its own (a re-proof after the step) points at the step.
+      sink.context = { scenario: scenario.name, step: index + 1, span: step.span };
       const stepBefore = sink.count;
       run.touchedTables = new Set();
       run.touchedEndpoints = new Set();

@@ -19,6 +19,7 @@ import {
   type MmRegion,
 } from "../semantics/spapr-mm.js";
 import type { FailureSink } from "./failure-sink.js";
+import { irMappingsById, mappingSource } from "./mapping-index.js";
 import { hexOf } from "./prover.js";
 
 export type AccountResult =
@@ -162,8 +163,8 @@ export function checkWindowMapping(
   state: SpaprState,
   m: Pick<CompiledMapping, "id" | "chunks" | "target">,
   sink: FailureSink,
-  /** The mapping's line, so the failure has a location. */
   span?: Span,
+  label = "a mapping",
 ): boolean {
   const c = containerOfWindow(state.ir.containers, m.target.name);
   if (!c || !needsRegistration(c)) return true;
@@ -178,8 +179,8 @@ export function checkWindowMapping(
         size: ch.size,
         expected: `pa ${rangeText(ch.pa, ch.size)} registered with ${c.name}`,
         found: "not registered",
-        message: `mapping #${m.id} into ${m.target.name} covers pa ${rangeText(p.pa, ch.pa + ch.size - p.pa)}, which is not registered with container ${c.name}${c.owner !== c.name ? ` (owner ${c.owner})` : ""}`,
         ...(span ? { span } : {}),
+        message: `${label} into ${m.target.name} covers pa ${rangeText(p.pa, ch.pa + ch.size - p.pa)}, which is not registered with container ${c.name}${c.owner !== c.name ? ` (owner ${c.owner})` : ""}`,
       });
     else
       sink.add("tce-not-in-one-region-at-run", {
@@ -187,8 +188,8 @@ export function checkWindowMapping(
         size: ch.size,
         expected: "every TCE inside one registered region that can back it",
         found: tceProblemText(p, window.pageSize),
-        message: `mapping #${m.id} into ${m.target.name}: ${tceProblemText(p, window.pageSize)} (-EINVAL)`,
         ...(span ? { span } : {}),
+        message: `${label} into ${m.target.name}: ${tceProblemText(p, window.pageSize)} (-EINVAL)`,
       });
     return false;
   }
@@ -197,8 +198,10 @@ export function checkWindowMapping(
 
 export function checkRegisteredWindows(view: CompiledTopology, sink: FailureSink): void {
   const state = new SpaprState(view.ir, sink);
-  const spans = new Map(view.ir.mappings.map((m) => [m.id, m.span]));
+  const byId = irMappingsById(view.ir);
   for (const m of view.mappings) {
-    if (m.target.kind === "window") checkWindowMapping(state, m, sink, spans.get(m.id));
+    if (m.target.kind !== "window") continue;
+    const ir = byId.get(m.id);
+    checkWindowMapping(state, m, sink, ir?.span, ir && `the mapping of ${mappingSource(ir)}`);
   }
 }

@@ -11,6 +11,7 @@ import { FailureSink } from "./failure-sink.js";
 import { Prover } from "./prover.js";
 import type { EndpointReport, RunReport, ScenarioReport } from "./report.js";
 import { checkRegisteredWindows } from "./spapr-containers.js";
+import { reservationReports } from "./reservations-report.js";
 import { runScenario } from "./scenarios.js";
 
 export interface VerifyOptions {
@@ -84,6 +85,7 @@ export function finishRun(run: RunInProgress, endpoints: EndpointReport[]): RunR
     status: sink.count === 0 ? "proved" : "failed",
     endpoints,
     expects,
+    reservations: reservationReports(ir, view.mappings),
     scenarios,
     failures: sink.failures,
     failureCount: sink.count,

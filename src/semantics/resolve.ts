@@ -7,6 +7,7 @@
 import { diagnosticOf } from "../checks/registry.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
+import { article } from "../diagnostics/wording.js";
 import {
   IR_VERSION,
   type AddressSpace,
@@ -21,6 +22,7 @@ import {
   type IrMemory,
   type IrObjectRef,
   type IrRange,
+  type IrReservation,
   type IrReservedRange,
   type IrScenario,
   type IrScenarioStep,
@@ -44,6 +46,7 @@ import type {
   MemoryRef,
   NameRef,
   PoolDecl,
+  ReservationDecl,
   ScenarioDecl,
   SourceFile,
   Statement,
@@ -64,6 +67,8 @@ import { validateParams } from "./params.js";
 import { RegionPlacer } from "./placement.js";
 import { resolveContainer } from "./resolve-container.js";
 import { DEFAULT_WINDOW_GEOMETRY } from "./spapr.js";
+import { placeReservation, reservedClash } from "./reservations.js";
+import { sharedTableMismatch } from "../ir/table-sharing.js";
 import { didYouMean } from "./suggest.js";
 
 export interface ResolveResult {
@@ -83,7 +88,8 @@ type Decl =
   | { kind: "endpoint"; node: EndpointDecl }
   | { kind: "domain"; node: DomainDecl }
   | { kind: "buffer"; node: BufferDecl }
-  | { kind: "container"; node: ContainerDecl };
+  | { kind: "container"; node: ContainerDecl }
+  | { kind: "reservation"; node: ReservationDecl };
 
 type DeclKind = Decl["kind"];
 
@@ -96,6 +102,7 @@ const KIND_LABEL: Record<DeclKind, string> = {
   domain: "a domain",
   buffer: "a buffer",
   container: "a container",
+  reservation: "a reservation",
 };
 
 const DEFAULT_ALIGN = 4096n;
@@ -125,6 +132,7 @@ interface StatementsByKind {
   endpoint: EndpointDecl[];
   container: ContainerDecl[];
   domain: DomainDecl[];
+  reservation: ReservationDecl[];
   map: MapDecl[];
   expect: ExpectDecl[];
   scenario: ScenarioDecl[];
@@ -136,6 +144,8 @@ interface ResolvedTarget {
   space: AddressSpace;
   /** For direct targets: bus = pa - offset. */
   busOffset?: bigint;
+  /** `-> RESERVATION`: the reservation's domain, at the reservation's range. */
+  reservation?: IrReservation;
 }
 
 class Resolver {
@@ -154,6 +164,7 @@ class Resolver {
   private readonly endpoints = new Map<string, IrEndpoint>();
   private readonly domains = new Map<string, IrDomain>();
   private readonly containers = new Map<string, IrContainer>();
+  private readonly reservations = new Map<string, IrReservation>();
   /** Device name -> the domains attaching it (explicitly, by group, or by default). */
   private readonly deviceDomains = new Map<string, string[]>();
   /** Device name -> where a domain's `attach` names it first. */
@@ -181,6 +192,7 @@ class Resolver {
       endpoints: [],
       domains: [],
       containers: [],
+      reservations: [],
       buffers: [],
       mappings: [],
       expects: [],
@@ -200,6 +212,12 @@ class Resolver {
     for (let i = 0; i < k.container.length; i++) this.container(k.container[i]!);
     for (let i = 0; i < k.domain.length; i++) this.domain(k.domain[i]!);
     this.implicitDomains(k.scenario);
+    // Fixed reservations first, so the placed ones go around them.
+    for (const r of k.reservation) if (r.at) this.reservation(r);
+    if (k.reservation.some((r) => !r.at)) {
+      const fixed = this.fixedMappingRanges(k.map);
+      for (const r of k.reservation) if (!r.at) this.reservation(r, fixed);
+    }
     const mappings = this.ir.mappings;
     for (let i = 0; i < k.map.length; i++) {
       const ms = this.mapping(k.map[i]!);
@@ -232,6 +250,7 @@ class Resolver {
       endpoint: [],
       container: [],
       domain: [],
+      reservation: [],
       map: [],
       expect: [],
       scenario: [],
@@ -264,6 +283,9 @@ class Resolver {
             break;
           case "domain":
             k.domain.push(s);
+            break;
+          case "reservation":
+            k.reservation.push(s);
             break;
           case "map":
             k.map.push(s);
@@ -378,8 +400,23 @@ class Resolver {
   }
 
   private lookupValue(ref: NameRef): Value | undefined {
-    const decl = this.bind({ name: ref.name, span: ref.span }, ["const", "memory", "buffer"]);
+    const decl = this.bind({ name: ref.name, span: ref.span }, [
+      "const",
+      "memory",
+      "buffer",
+      "reservation",
+    ]);
     if (!decl) return undefined;
+    if (decl.kind === "reservation") {
+      // A reservation's name is its first device address (an IOVA or VA, not a PA).
+      const r = this.reservations.get(ref.name);
+      if (r) return { value: r.range.base, pa: false };
+      return this.report(
+        "invalid-value",
+        ref.span,
+        `the address of reservation '${ref.name}' is not known here (it is placed after constants and buffers, or failed)`,
+      );
+    }
     if (decl.kind !== "buffer" && ref.index)
       return this.report("invalid-index", ref.index.span, `'${ref.name}' is not an array`);
     if (decl.kind === "const") {
@@ -470,6 +507,16 @@ class Resolver {
     };
     if (s.owner) {
       if (this.bind(s.owner, ["endpoint"])) m.owner = s.owner.name;
+    }
+    if (s.pinnable) {
+      if (s.memoryKind === "mmio") m.pinnable = true;
+      else
+        this.report(
+          "pinnable-not-mmio",
+          s.pinnable,
+          `'${m.name}' is ${s.memoryKind}: \`pinnable\` is an exporter's word for its mmio (a BAR)`,
+          { hint: s.memoryKind === "ram" ? "RAM can always be pinned; drop `pinnable`" : "" },
+        );
     }
     this.memories.set(m.name, m);
     this.ir.memories.push(m);
@@ -1052,14 +1099,7 @@ class Resolver {
               );
               continue;
             }
-            if (mapperOk && ep.mapper !== d.mapper) {
-              this.report(
-                "wrong-kind",
-                dev.span,
-                `'${dev.name}' is not behind '${d.mapper}'${ep.mapper ? ` (it is behind '${ep.mapper}')` : ""}`,
-              );
-              continue;
-            }
+            if (mapperOk && ep.mapper !== d.mapper && !this.sharesTable(d, ep, dev)) continue;
             d.attached.push(dev.name);
             if (!this.attachSpans.has(dev.name)) this.attachSpans.set(dev.name, dev.span);
             const list = this.deviceDomains.get(dev.name) ?? [];
@@ -1072,6 +1112,32 @@ class Resolver {
     d.reserved.push(...this.mapperReserved(info));
     this.domains.set(d.name, d);
     this.ir.domains.push(d);
+  }
+
+  /**
+   * A device behind another IOMMU instance may join a domain whose table that instance can walk
+   * (same format and table parameters); otherwise the attach is refused, as Linux does (EINVAL).
+   */
+  private sharesTable(d: IrDomain, ep: IrEndpoint, dev: Identifier): boolean {
+    const owner = this.mappers.get(d.mapper)?.ir;
+    const other = ep.mapper ? this.mappers.get(ep.mapper)?.ir : undefined;
+    if (!ep.mapper || !owner || !other || other.role !== "iommu") {
+      this.report(
+        "wrong-kind",
+        dev.span,
+        `'${dev.name}' is not behind '${d.mapper}'${ep.mapper ? ` (it is behind '${ep.mapper}')` : ""}`,
+      );
+      return false;
+    }
+    const why = sharedTableMismatch(owner, other);
+    if (why === undefined) return true;
+    this.report(
+      "domain-instance-mismatch",
+      dev.span,
+      `'${dev.name}' is behind '${ep.mapper}', which cannot walk the table of '${d.name}' on '${d.mapper}' (EINVAL): ${why}`,
+      { related: [{ span: other.span, message: `'${other.name}' is declared here` }] },
+    );
+    return false;
   }
 
   /**
@@ -1156,11 +1222,171 @@ class Resolver {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Reservations (VCMM reserve / bind)
+
+  /**
+   * The device ranges top-level `map ... at ADDRESS` lines take, per domain, so placed
+   * reservations go around them. A dry run of the mappings: its diagnostics are dropped, the
+   * real resolution after the reservations reports them once.
+   */
+  private fixedMappingRanges(maps: readonly MapDecl[]): Map<string, IrRange[]> {
+    const out = new Map<string, IrRange[]>();
+    const mark = this.diagnostics.length;
+    const ids = this.nextMappingId;
+    for (const s of maps) {
+      if (s.at === "auto") continue;
+      const decl = this.decls.get(s.target.name.name);
+      if (!decl || decl.kind === "reservation" || decl.kind === "container") continue;
+      const ms = this.mapping(s);
+      for (const m of ms) {
+        if (m.iova === "auto" || m.target.kind !== "domain") continue;
+        let list = out.get(m.target.name);
+        if (!list) out.set(m.target.name, (list = []));
+        list.push({ base: m.iova, size: m.source.size, space: "iova" });
+      }
+    }
+    this.diagnostics.length = mark;
+    this.nextMappingId = ids;
+    return out;
+  }
+
+  private reservation(s: ReservationDecl, fixed?: Map<string, IrRange[]>): void {
+    if (this.isShadowed(s)) return;
+    const t = this.target(s.target);
+    if (!t) return;
+    const domain = t.kind === "domain" && !t.reservation ? this.domains.get(t.name) : undefined;
+    if (!domain || domain.type === "identity" || domain.type === "blocked") {
+      const what = t.reservation
+        ? `'${s.target.name.name}' is itself a reservation`
+        : domain
+          ? `'${domain.name}' is ${article(domain.type)} ${domain.type} domain: it translates nothing`
+          : t.kind === "direct"
+            ? `'${t.name}' has no MMU: it sees physical memory as it is`
+            : `'${t.name}' is a window of a container`;
+      this.report(
+        "reservation-target",
+        s.target.span,
+        `a reservation takes address space of a domain, a cpu with an MMU or a device behind an IOMMU; ${what}`,
+      );
+      return;
+    }
+    const info = this.mappers.get(domain.mapper);
+    const page = info?.caps?.pageSizes[0] ?? DEFAULT_ALIGN;
+    if (!s.size) {
+      this.report("invalid-value", s.name.span, `reservation '${s.name.name}' needs a size`);
+      return;
+    }
+    const size = this.num(s.size);
+    let align = page;
+    if (s.align) {
+      const a = this.num(s.align);
+      if (a === undefined) return;
+      if (!isPowerOfTwo(a)) {
+        this.report("invalid-value", s.align.span, `align must be a power of two, not ${hex(a)}`);
+        return;
+      }
+      align = a > page ? a : page;
+    }
+    if (size === undefined) return;
+    if (size === 0n || size % page !== 0n) {
+      this.report(
+        size === 0n ? "empty-range" : "invalid-value",
+        s.size.span,
+        size === 0n
+          ? `reservation '${s.name.name}' has size 0`
+          : `a reservation is whole pages: ${formatSize(size)} is not a multiple of ${formatSize(page)}, the smallest page size of '${domain.mapper}'`,
+      );
+      return;
+    }
+    const ap = domain.aperture;
+    let base: bigint | undefined;
+    if (s.at) {
+      const at = this.deviceAddress(s.at, "a reservation's `at`");
+      if (at === undefined) return;
+      if (at % align !== 0n) {
+        this.report(
+          "reservation-placement",
+          s.at.span,
+          `${hex(at)} is not aligned to ${formatSize(align)}`,
+        );
+        return;
+      }
+      if (at < ap.base || at + size > ap.base + ap.size) {
+        this.report(
+          "reservation-placement",
+          s.at.span,
+          `${hex(at)} .. +${formatSize(size)} is outside the aperture of '${domain.name}' (${hex(ap.base)} .. +${formatSize(ap.size)})`,
+        );
+        return;
+      }
+      const clash = reservedClash(domain, at, size);
+      if (clash) {
+        this.report(
+          "reservation-placement",
+          s.at.span,
+          `${hex(at)} .. +${formatSize(size)} overlaps ${clash.reservation ? `reservation '${clash.reservation}'` : `the ${clash.kind} range ${hex(clash.range.base)} .. +${formatSize(clash.range.size)}`} of '${domain.name}'`,
+          { related: [{ span: clash.span, message: "declared here" }] },
+        );
+        return;
+      }
+      base = at;
+    } else {
+      base = placeReservation(
+        domain,
+        size,
+        align,
+        this.smallestMaskBits(domain),
+        page,
+        fixed?.get(domain.name) ?? [],
+      );
+      if (base === undefined) {
+        this.report(
+          "reservation-placement",
+          s.span,
+          `no free ${formatSize(size)} range (align ${formatSize(align)}) in the address space of '${domain.name}'`,
+        );
+        return;
+      }
+    }
+    const r: IrReservation = {
+      name: s.name.name,
+      domain: domain.name,
+      range: { base, size, space: ap.space },
+      span: s.span,
+    };
+    domain.reserved.push({
+      kind: "reserve",
+      range: { base, size, space: ap.space },
+      origin: "reservation",
+      reservation: r.name,
+      span: s.span,
+    });
+    this.reservations.set(r.name, r);
+    this.ir.reservations.push(r);
+  }
+
+  private smallestMaskBits(d: IrDomain): number {
+    let bits = 64;
+    for (const name of d.attached) {
+      const ep = this.endpoints.get(name);
+      if (ep && ep.dmaMaskBits < bits) bits = ep.dmaMaskBits;
+    }
+    return bits;
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Mappings, expects, scenarios
 
   private target(t: TargetRef): ResolvedTarget | undefined {
-    const decl = this.bind(t.name, ["domain", "endpoint", "container"]);
+    const decl = this.bind(t.name, ["domain", "endpoint", "container", "reservation"]);
     if (!decl) return undefined;
+    if (decl.kind === "reservation") {
+      const r = this.reservations.get(t.name.name);
+      if (!r) return undefined;
+      if (t.member)
+        return this.report("wrong-kind", t.member.span, `reservation '${r.name}' has no members`);
+      return { kind: "domain", name: r.domain, space: r.range.space, reservation: r };
+    }
     if (decl.kind === "container") {
       const c = this.containers.get(t.name.name);
       if (!c) return undefined;
@@ -1232,6 +1458,20 @@ class Resolver {
       at = v.value;
     }
     if (!target || !pieces) return [];
+    const reservation = target.reservation;
+    if (reservation) {
+      const r = reservation.range;
+      if (at === "auto") at = r.base;
+      else if (at < r.base || at >= r.base + r.size) {
+        this.report(
+          "reservation-too-small",
+          s.at === "auto" ? s.span : s.at.span,
+          `${hex(at)} is outside reservation '${reservation.name}' (${hex(r.base)} .. +${formatSize(r.size)})`,
+          { related: [{ span: reservation.span, message: "the reservation is declared here" }] },
+        );
+        return [];
+      }
+    }
     let pageSize: bigint | undefined;
     if (s.pages) pageSize = this.num(s.pages);
     const out: IrMapping[] = [];
@@ -1266,6 +1506,18 @@ class Resolver {
           break;
         }
       }
+      if (reservation && iova !== "auto") {
+        const r = reservation.range;
+        if (iova + p.size > r.base + r.size) {
+          this.report(
+            "reservation-too-small",
+            s.source.span,
+            `${p.buffer ? `'${p.buffer}'` : "the slice"} (${formatSize(p.size)} at ${hex(iova)}) does not fit in reservation '${reservation.name}' (${hex(r.base)} .. +${formatSize(r.size)})`,
+            { related: [{ span: reservation.span, message: "the reservation is declared here" }] },
+          );
+          continue;
+        }
+      }
       const m: IrMapping = {
         id: this.nextMappingId++,
         source: { memory: p.memory, chunks: p.chunks, size: p.size },
@@ -1283,6 +1535,7 @@ class Resolver {
         span: s.span,
       };
       if (p.buffer) m.source.buffer = p.buffer;
+      if (reservation) m.reservation = reservation.name;
       if (pageSize !== undefined) m.pageSize = pageSize;
       if (scenario !== undefined) m.scenario = scenario;
       out.push(m);
@@ -1347,7 +1600,11 @@ class Resolver {
             steps.push({
               kind: "unmap",
               object,
-              target: { kind: target.kind, name: target.name },
+              target: {
+                kind: target.kind,
+                name: target.name,
+                ...(target.reservation ? { reservation: target.reservation.name } : {}),
+              },
               span: step.span,
             });
           break;
@@ -1365,7 +1622,7 @@ class Resolver {
           break;
         }
         case "revoke": {
-          const region = this.bind(step.region, ["memory"]);
+          const region = this.revocable(step.region, "revoke");
           let dummy: string | undefined;
           if (step.dummy) {
             const pieces = this.memoryRef(step.dummy);
@@ -1415,6 +1672,10 @@ class Resolver {
           if (this.bind(step.region, ["memory"]))
             steps.push({ kind: "power-off", memory: step.region.name, span: step.span });
           break;
+        case "restore":
+          if (this.revocable(step.region, "restore"))
+            steps.push({ kind: "restore", memory: step.region.name, span: step.span });
+          break;
       }
     }
     return { name: s.name.name, steps, span: s.span };
@@ -1437,15 +1698,40 @@ class Resolver {
     }
     const d = domain ? this.domains.get(domain.name) : undefined;
     if (d && d.mapper && d.mapper !== ep.mapper) {
+      // Another instance may join a domain whose table it can walk (see `sharesTable`).
+      const owner = this.mappers.get(d.mapper)?.ir;
+      const other = this.mappers.get(ep.mapper)?.ir;
+      const why = owner && other ? sharedTableMismatch(owner, other) : "";
+      if (why === undefined) return true;
       this.report(
         "attach-incompatible",
         domain!.span,
-        `'${d.name}' is a domain of '${d.mapper}', but '${ep.name}' is behind '${ep.mapper}' (EINVAL)`,
+        `'${d.name}' is a domain of '${d.mapper}', but '${ep.name}' is behind '${ep.mapper}' (EINVAL)${why ? `, which cannot walk its table: ${why}` : ""}`,
         { related: [{ span: d.span, message: `'${d.name}' is declared here` }] },
       );
       return false;
     }
     return true;
+  }
+
+  /**
+   * The region a `revoke` or `restore` names: only an exporter's mmio is revoked (a dma-buf
+   * exporter such as vfio-pci revokes its BAR; RAM moves by `migrate` instead).
+   */
+  private revocable(name: Identifier, verb: string): IrMemory | undefined {
+    if (!this.bind(name, ["memory"])) return undefined;
+    const m = this.memories.get(name.name);
+    if (!m) return undefined;
+    if (m.kind !== "mmio")
+      return this.report(
+        "revoke-not-mmio",
+        name.span,
+        `'${m.name}' is ${m.kind}: only an exporter's mmio (a BAR) can be ${verb === "revoke" ? "revoked" : "restored"}`,
+        m.kind === "ram"
+          ? { hint: "RAM moves with `migrate`; `power-off` checks nothing maps it" }
+          : {},
+      );
+    return m;
   }
 
   private pushDefined<T>(list: T[], v: T | undefined): void {

@@ -118,6 +118,7 @@ export type Statement =
   | BufferDecl
   | MapDecl
   | ContainerDecl
+  | ReservationDecl
   | ExpectDecl
   | ScenarioDecl;
 
@@ -155,6 +156,8 @@ export interface MemoryDecl extends Node {
   memoryKind: MemoryKind;
   /** `owner gpu0`: the device whose BAR this mmio region is (peer-to-peer exporter). */
   owner?: Identifier;
+  /** `pinnable`: the exporter accepts pinned importers (dma-buf `pin`); the word's span. */
+  pinnable?: Span;
 }
 
 export interface PoolDecl extends Node {
@@ -232,7 +235,7 @@ export interface MapDecl extends Node {
   source: MemoryRef;
   /** A domain, a cpu (its MMU context), a device (its default domain), or `c0.ddw` (a window). */
   target: TargetRef;
-  /** `at auto` leaves the IOVA to the allocator. */
+  /** `at auto` (or no `at`) leaves the IOVA to the allocator, or to the reservation. */
   at: Expr | "auto";
   perms: Permission[];
   permsSpan: Span;
@@ -247,6 +250,19 @@ export interface MapDecl extends Node {
 export interface TargetRef extends Node {
   name: Identifier;
   member?: Identifier;
+}
+
+/**
+ * `reservation NAME in TARGET size S [align A] [at ADDR]`: address space of a domain taken
+ * before any memory backs it (VCMM's reserve), backed later by `map BUFFER -> NAME`.
+ */
+export interface ReservationDecl extends Node {
+  kind: "reservation";
+  name: Identifier;
+  target: TargetRef;
+  size?: Expr;
+  align?: Expr;
+  at?: Expr;
 }
 
 export type ContainerItem =
@@ -298,7 +314,8 @@ export type ScenarioStep =
   | (Node & { kind: "unregister"; container: Identifier; source: MemoryRef })
   | (Node & { kind: "attach"; device: Identifier; domain: Identifier })
   | (Node & { kind: "detach"; device: Identifier })
-  | (Node & { kind: "power-off"; region: Identifier });
+  | (Node & { kind: "power-off"; region: Identifier })
+  | (Node & { kind: "restore"; region: Identifier });
 
 export interface ScenarioDecl extends Node {
   kind: "scenario";

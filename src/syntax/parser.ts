@@ -39,6 +39,7 @@ import type {
   Permission,
   PoolDecl,
   RangeExpr,
+  ReservationDecl,
   ScenarioDecl,
   ScenarioStep,
   SliceRef,
@@ -175,11 +176,12 @@ export class VcmParser extends EmbeddedActionsParser {
           { ALT: () => this.SUBRULE(this.bufferDecl) },
           { ALT: () => this.SUBRULE(this.mapDecl) },
           { ALT: () => this.SUBRULE(this.containerDecl) },
+          { ALT: () => this.SUBRULE(this.reservationDecl) },
           { ALT: () => this.SUBRULE(this.expectDecl) },
           { ALT: () => this.SUBRULE(this.scenarioDecl) },
         ],
         ERR_MSG:
-          "a statement (topology, import, use, const, memory, pool, mmu, iommu, cpu, device, dma, domain, buffer, map, container, expect or scenario)",
+          "a statement (topology, import, use, const, memory, pool, mmu, iommu, cpu, device, dma, domain, buffer, map, container, reservation, expect or scenario)",
       }),
     ),
   );
@@ -256,9 +258,30 @@ export class VcmParser extends EmbeddedActionsParser {
         { ALT: () => this.CONSUME(T.Reserved) },
       ]);
       let owner: Identifier | undefined;
-      this.OPTION(() => {
-        this.CONSUME(T.Owner);
-        owner = this.SUBRULE2(this.ident);
+      let pinnable: Span | undefined;
+      const seen: string[] = [];
+      this.MANY(() => {
+        this.OR2([
+          {
+            ALT: () => {
+              const c = this.CONSUME(T.Owner);
+              const o = this.SUBRULE2(this.ident);
+              if (!this.RECORDING_PHASE) {
+                this.once(seen, c, "a memory region");
+                owner = o;
+              }
+            },
+          },
+          {
+            ALT: () => {
+              const c = this.CONSUME(T.Pinnable);
+              if (!this.RECORDING_PHASE) {
+                this.once(seen, c, "a memory region");
+                pinnable = this.sp(c);
+              }
+            },
+          },
+        ]);
       });
       if (this.RECORDING_PHASE) return undefined as never;
       {
@@ -270,6 +293,7 @@ export class VcmParser extends EmbeddedActionsParser {
           span: this.spFrom(kw),
         };
         if (owner) decl.owner = owner;
+        if (pinnable) decl.pinnable = pinnable;
         return decl;
       }
     },
@@ -683,6 +707,25 @@ export class VcmParser extends EmbeddedActionsParser {
     NO_RESYNC,
   );
 
+  /** `at auto` or `at EXPR` (optional: no `at` is `at auto`); one function, not one per map. */
+  private readonly mapAtClause = (): Expr | "auto" => {
+    this.CONSUME(T.At);
+    return this.OR(
+      (this.mapAtAlts ??= {
+        DEF: [
+          {
+            ALT: () => {
+              this.CONSUME(T.Auto);
+              return "auto" as const;
+            },
+          },
+          { ALT: () => this.SUBRULE(this.expr) },
+        ],
+        IGNORE_AMBIGUITIES: true,
+      }),
+    );
+  };
+
   mapDecl = this.RULE(
     "mapDecl",
     (): MapDecl => {
@@ -690,21 +733,7 @@ export class VcmParser extends EmbeddedActionsParser {
       const source = this.SUBRULE(this.memoryRef);
       this.CONSUME(T.Arrow);
       const target = this.SUBRULE(this.targetRef);
-      this.CONSUME(T.At);
-      const at = this.OR(
-        (this.mapAtAlts ??= {
-          DEF: [
-            {
-              ALT: () => {
-                this.CONSUME(T.Auto);
-                return "auto" as const;
-              },
-            },
-            { ALT: () => this.SUBRULE(this.expr) },
-          ],
-          IGNORE_AMBIGUITIES: true,
-        }),
-      );
+      const at = this.OPTION(this.mapAtClause) ?? "auto";
       const permsTok = this.CONSUME(T.Perms);
       const decl: MapDecl = this.RECORDING_PHASE
         ? (undefined as never)
@@ -805,6 +834,69 @@ export class VcmParser extends EmbeddedActionsParser {
     }
     return perms;
   }
+
+  private reservation!: ReservationDecl;
+  private reservationSeen: string[] = [];
+  private reservationClauses?: IOrAlt<void>[];
+
+  reservationDecl = this.RULE(
+    "reservationDecl",
+    (): ReservationDecl => {
+      const kw = this.CONSUME(T.Reservation);
+      const name = this.SUBRULE(this.ident);
+      this.CONSUME(T.In);
+      const target = this.SUBRULE(this.targetRef);
+      const decl: ReservationDecl = this.RECORDING_PHASE
+        ? (undefined as never)
+        : { kind: "reservation", name, target, span: this.sp(kw) };
+      if (!this.RECORDING_PHASE) {
+        this.reservation = decl;
+        this.reservationSeen = [];
+      }
+      this.MANY(() => {
+        this.OR(
+          (this.reservationClauses ??= [
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.Size);
+                const e = this.SUBRULE(this.expr);
+                if (!this.RECORDING_PHASE) {
+                  this.once(this.reservationSeen, c, "a reservation");
+                  this.reservation.size = e;
+                }
+              },
+            },
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.Align);
+                const e = this.SUBRULE2(this.expr);
+                if (!this.RECORDING_PHASE) {
+                  this.once(this.reservationSeen, c, "a reservation");
+                  this.reservation.align = e;
+                }
+              },
+            },
+            {
+              ALT: () => {
+                const c = this.CONSUME(T.At);
+                const e = this.SUBRULE3(this.expr);
+                if (!this.RECORDING_PHASE) {
+                  this.once(this.reservationSeen, c, "a reservation");
+                  this.reservation.at = e;
+                }
+              },
+            },
+          ]),
+        );
+      });
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
+        decl.span = this.spFrom(kw);
+        return decl;
+      }
+    },
+    NO_RESYNC,
+  );
 
   containerDecl = this.RULE(
     "containerDecl",
@@ -1187,9 +1279,22 @@ export class VcmParser extends EmbeddedActionsParser {
                   } satisfies ScenarioStep);
             },
           },
+          {
+            ALT: () => {
+              const kw = this.CONSUME(T.Restore);
+              const region = this.SUBRULE8(this.ident);
+              return this.RECORDING_PHASE
+                ? (undefined as never)
+                : ({
+                    kind: "restore",
+                    region,
+                    span: this.spFrom(kw),
+                  } satisfies ScenarioStep);
+            },
+          },
         ],
         ERR_MSG:
-          "a scenario step (map, expect, migrate, unmap, revoke, register, unregister, attach, detach or power-off)",
+          "a scenario step (map, expect, migrate, unmap, revoke, restore, register, unregister, attach, detach or power-off)",
       }),
     ITEM_RESYNC,
   );

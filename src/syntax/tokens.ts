@@ -157,6 +157,7 @@ export const MapKw = kw("map");
 export const Container = kw("container");
 export const Expect = kw("expect");
 export const Scenario = kw("scenario");
+export const Reservation = kw("reservation");
 // Clause and item keywords.
 export const Ram = kw("ram");
 export const Mmio = kw("mmio");
@@ -217,6 +218,8 @@ export const Dummy = kw("dummy");
 export const Unregister = kw("unregister");
 export const Detach = kw("detach");
 export const PowerOff = kw("power-off");
+export const Restore = kw("restore");
+export const Pinnable = kw("pinnable");
 
 /** Permission words (`r`, `rw`, `rwx`, `xr`...): a Name too, so a buffer may be called `r`. */
 export const Perms = createToken({
@@ -260,6 +263,7 @@ export const topLevelOnlyStarters: ReadonlySet<TokenType> = new Set([
   BufferKw,
   Container,
   Scenario,
+  Reservation,
 ]);
 
 /** Every statement keyword, top level or in a scenario. */

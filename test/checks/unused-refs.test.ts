@@ -28,7 +28,7 @@ function genericRefs(node: unknown, into: Set<string>): void {
 function genericStatementRefs(s: Statement, into: Set<string>): void {
   if (s.kind === "endpoint" && s.mapper) into.add(s.mapper.name);
   if (s.kind === "domain" || s.kind === "container") into.add(s.mapper.name);
-  if (s.kind === "map") into.add(s.target.name.name);
+  if (s.kind === "map" || s.kind === "reservation") into.add(s.target.name.name);
   if (s.kind === "scenario")
     for (const step of s.steps) {
       if (step.kind === "map" || step.kind === "unmap") into.add(step.target.name.name);
@@ -45,7 +45,7 @@ function vcmFiles(dir: string): string[] {
   });
 }
 
-/** A name (n1..n49) in every position the grammar allows an expression or a reference. */
+/** A name (n1..n52) in every position the grammar allows an expression or a reference. */
 const EVERY_POSITION = `
 const a1 = n1
 memory m1 n2 .. +n3 ram owner o1
@@ -61,6 +61,7 @@ container c1 on s1 : spapr-v2 {
   groups n31 n32; locked-limit n33; host-page n34; register m1[n35 .. +n36]
   window w1 at n37 size n38 page n39 levels n40
 }
+reservation r1 in dm5 size n50 align n51 at n52
 expect d1 reads b1[n41]
 expect d1 faults at n42
 expect d1 sees m1[n43 .. +n44] at n45
@@ -74,6 +75,7 @@ scenario sc1 {
   attach d2 to dm4
   detach d3
   power-off m6
+  restore m7
   expect d4 cannot write b6
 }
 `;
@@ -98,8 +100,8 @@ describe("unused-declaration's reference walk", () => {
     expect(r.diagnostics.map((d) => d.message)).toEqual([]);
     const used = new Set<string>();
     for (const s of r.ast.statements) statementRefs(s, used);
-    for (let i = 1; i <= 49; i++) expect(used, `n${i}`).toContain(`n${i}`);
-    for (const n of ["w1", "p1", "s1", "dm1", "b1", "m1", "m2", "b7", "dm2", "b8", "dm3"])
+    for (let i = 1; i <= 52; i++) expect(used, `n${i}`).toContain(`n${i}`);
+    for (const n of ["w1", "p1", "s1", "dm1", "b1", "m1", "m2", "b7", "dm2", "b8", "dm3", "dm5"])
       expect(used, n).toContain(n);
   });
 

@@ -182,9 +182,38 @@ describe("lower", () => {
     const ir2 = baseTopology("fake-radix");
     ir2.domains.push({ ...domain("id", []), type: "identity" });
     ir2.mappings.push(mapping("id", [{ pa: 0x8000_0000n, size: 0x1000n }], 0x1000n));
-    expect(lower(ir2, registry()).diagnostics.map((d) => d.check)).toEqual([
-      "mapping-into-untranslated-domain",
-    ]);
+    const ds = lower(ir2, registry()).diagnostics;
+    expect(ds.map((d) => d.check)).toEqual(["mapping-into-untranslated-domain"]);
+    // Named by what it maps, with the right article: "an identity domain".
+    expect(ds[0]!.message).toMatch(/^the mapping of ram \(pa 0x80000000 .. \+0x1000\) into id/);
+    expect(ds[0]!.message).toContain("an identity domain");
+  });
+
+  it("binds a device behind a second instance to a shared table only where it can walk it", () => {
+    const shared = () => {
+      const ir = baseTopology("fake-radix");
+      ir.mappers.push({ ...ir.mappers[0]!, name: "smmu2" });
+      ir.endpoints.push(device("a", 1n), { ...device("b", 2n), mapper: "smmu2" });
+      ir.domains.push(domain("d", ["a", "b"]));
+      return ir;
+    };
+    const ok = lower(shared(), registry());
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.compiled!.endpoints.find((e) => e.endpoint === "b")).toMatchObject({
+      kind: "iommu",
+      mapper: "smmu2",
+      table: "d",
+    });
+
+    const other = shared();
+    other.mappers[1]!.format = "fake-radix-2";
+    const plugins = registry();
+    plugins.register(createFakeRadix("fake-radix-2"), "test");
+    const bad = lower(other, plugins).diagnostics;
+    expect(bad.map((d) => [d.code, d.check])).toEqual([["VCM0319", "shared-table-mismatch"]]);
+    expect(bad[0]!.message).toContain(
+      "'smmu' uses the format fake-radix, 'smmu2' uses fake-radix-2",
+    );
   });
 
   it("binds devices and records how every endpoint reaches memory", () => {

@@ -110,7 +110,7 @@ describe("attribute mismatches", () => {
     expect(f.expected).toMatch(/^cacheable inner-shareable \(pa /);
     expect(f.found).toMatch(/^noncacheable: pa /);
     expect(f.message).toBe(
-      "c: 0x102000..0x104000 (mapping #0) has memory attributes 'noncacheable', declared 'cacheable inner-shareable' (ram region)",
+      "c: 0x102000..0x104000 (mapping of buf) has memory attributes 'noncacheable', declared 'cacheable inner-shareable' (ram region)",
     );
     expect(f.trace!.at(-1)!.decoded).toContain("AttrIndx=0 (Normal-NC)");
   });

@@ -113,6 +113,18 @@ describe("grammar/vcm.tmLanguage.json", () => {
     ]);
   });
 
+  test("reservation, restore and pinnable", () => {
+    expect(highlight("reservation r in d size 8M")[0]).toEqual([
+      "reservation",
+      "keyword.control.statement.vcm",
+    ]);
+    expect(highlight("restore bar")[0]).toEqual(["restore", "keyword.other.vcm"]);
+    expect(highlight("memory bar 0 .. +4K mmio pinnable").at(-1)).toEqual([
+      "pinnable",
+      "storage.modifier.attribute.vcm",
+    ]);
+  });
+
   test("hyphenated names, strings, block comments and directives", () => {
     expect(highlight('use "p" /* c */ dma-mask my-map')).toEqual([
       ["use", "keyword.control.statement.vcm"],

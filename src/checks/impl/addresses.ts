@@ -71,10 +71,14 @@ export const reservedOverlap: CheckImplementation = {
       if (m.target.kind !== "domain") continue;
       const d = index.domains.get(m.target.name);
       for (const r of d?.reserved ?? [])
-        if (rangesOverlap(m.iova, m.source.size, r.range.base, r.range.size)) {
+        if (
+          rangesOverlap(m.iova, m.source.size, r.range.base, r.range.size) &&
+          // Memory mapped into a reservation backs it: that is what the reservation is for.
+          (r.reservation === undefined || r.reservation !== m.reservation)
+        ) {
           report(
             m.span,
-            `${where(m)} covers the ${r.kind} range ${hex(r.range.base)} .. +${formatSize(r.range.size)} of '${m.target.name}'`,
+            `${where(m)} covers ${r.reservation ? `reservation '${r.reservation}'` : `the ${r.kind} range`} ${hex(r.range.base)} .. +${formatSize(r.range.size)} of '${m.target.name}'`,
             { related: [{ span: r.span, message: `the ${r.kind} range comes from here` }] },
           );
           break;
@@ -97,7 +101,14 @@ export const misalignedAddress: CheckImplementation = {
       if (!page) continue;
       const bad = (v: bigint) => v % page !== 0n;
       // Built only for a report: formatting it for every mapping was most of this check's time.
-      const by = () => `is not aligned to ${formatSize(page)}, the smallest page of '${mapper}'`;
+      // Say where the page size comes from: `pages`, the window, or the mapper's smallest.
+      const pageText = () =>
+        m.pageSize !== undefined
+          ? `${formatSize(page)}, the page size its \`pages\` asks for`
+          : windowPage !== undefined
+            ? `${formatSize(page)}, the page size of window '${m.target.name}'`
+            : `${formatSize(page)}, the smallest page size of '${mapper}'`;
+      const by = () => `is not aligned to ${pageText()}`;
       if (m.iova !== "auto" && bad(m.iova)) report(m.span, `the address ${hex(m.iova)} ${by()}`);
       else {
         const chunk = m.source.chunks.find((c) => bad(c.pa) || bad(c.size));
@@ -106,7 +117,7 @@ export const misalignedAddress: CheckImplementation = {
             m.span,
             bad(chunk.pa)
               ? `the physical address ${hex(chunk.pa)} ${by()}`
-              : `the size ${formatSize(chunk.size)} at ${hex(chunk.pa)} is not a multiple of ${formatSize(page)}, the smallest page of '${mapper}'`,
+              : `the size ${formatSize(chunk.size)} at ${hex(chunk.pa)} is not a multiple of ${pageText()}`,
           );
       }
     }

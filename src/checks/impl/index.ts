@@ -31,6 +31,7 @@ import { expectContradiction } from "./expects.js";
 import { outsideRegion, poolOutsideRam, poolTooSmall, regionOverlap } from "./memory.js";
 import { mmioCacheable, p2pMissing, p2pRam } from "./memory-types.js";
 import { execImpliesRead, readImpliesWrite, writeImpliesRead } from "./rights.js";
+import { mapAfterRevoke, pinRefused, revokeNoMmu, revokeWhilePinned } from "./p2p.js";
 import { unusedDeclaration } from "./unused.js";
 
 export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
@@ -73,4 +74,8 @@ export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
   paBeyondOutput,
   scenarioAttachBusy,
   nonCanonicalAddress,
+  pinRefused,
+  mapAfterRevoke,
+  revokeWhilePinned,
+  revokeNoMmu,
 ];

@@ -1,6 +1,7 @@
 /** What kind of memory is mapped how: MMIO attributes, peer-to-peer, permissions. */
 import type { CheckImplementation } from "../runner.js";
 import { indexIr, mapperOfTarget } from "./ir-index.js";
+import { everyMapping } from "./p2p.js";
 
 export const mmioCacheable: CheckImplementation = {
   check: "mmio-cacheable",
@@ -33,9 +34,19 @@ export const p2pMissing: CheckImplementation = {
     const index = indexIr(ir);
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
     const roles = new Map(ir.mappers.map((m) => [m.name, m.role]));
-    for (const m of ir.mappings) {
+    for (const m of everyMapping(ir)) {
       const mem = memories.get(m.source.memory);
       if (m.p2p || !mem || mem.kind !== "mmio" || !mem.owner) continue;
+      if (m.target.kind === "direct") {
+        // A no-MMU engine is an importer like any other (vfio_pci_dma_buf_attach: EOPNOTSUPP).
+        if (m.target.name !== mem.owner)
+          report(
+            m.span,
+            `'${mem.name}' is MMIO of '${mem.owner}', mapped to the no-MMU engine '${m.target.name}' without \`p2p\` (EOPNOTSUPP)`,
+            { hint: "add `p2p` to declare a peer-to-peer mapping" },
+          );
+        continue;
+      }
       const mapper = mapperOfTarget(index, m);
       if (!mapper || roles.get(mapper) !== "iommu") continue;
       const attached =

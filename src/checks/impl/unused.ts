@@ -132,6 +132,7 @@ function stepRefs(step: ScenarioStep, into: Set<string>): void {
       return;
     case "detach":
     case "power-off":
+    case "restore":
       return;
   }
 }
@@ -180,6 +181,12 @@ export function statementRefs(s: Statement, into: Set<string>): void {
     case "container":
       into.add(s.mapper.name);
       for (const item of s.items) containerItemRefs(item, into);
+      return;
+    case "reservation":
+      into.add(s.target.name.name);
+      optionalExprRefs(s.size, into);
+      optionalExprRefs(s.align, into);
+      optionalExprRefs(s.at, into);
       return;
     case "expect":
       expectRefs(s, into);
