@@ -17,6 +17,7 @@ const ALLOWED: readonly RegExp[] = [
   /^grammar\/(REFERENCE\.md|diagrams\.html|vcm\.tmLanguage\.json)$/,
   /^docs\/[A-Z0-9-]+\.md$/,
   /^docs\/images\/[a-z0-9-]+\.svg$/,
+  /^docs\/[a-z0-9-]+\.schema\.json$/,
 ];
 
 const FORBIDDEN = /(\.test\.|(^|\/)(test|bench|fixtures|node_modules)\/|\.tsbuildinfo$)/;
