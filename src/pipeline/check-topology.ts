@@ -55,7 +55,7 @@ export async function checkTopology(
     )),
   );
   const workspace = options.workspace ?? loadWorkspace(path, cwd);
-  early.push(...workspace.diagnostics);
+  for (const d of workspace.diagnostics) early.push(d);
 
   const uses: PluginRequest[] = [];
   for (const file of workspace.files) {

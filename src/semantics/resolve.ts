@@ -621,7 +621,7 @@ class Resolver {
             `all chunks of '${d.name.name}' must be in one region ('${memory}'), not '${piece.memory}'`,
           );
         memory = piece.memory;
-        chunks.push(...piece.chunks);
+        for (const c of piece.chunks) chunks.push(c);
       }
       const size = chunks.reduce((a, c) => a + c.size, 0n);
       if (shape.size !== undefined && shape.size !== size)
@@ -1047,7 +1047,7 @@ class Resolver {
           break;
       }
     }
-    d.reserved.push(...this.mapperReserved(info));
+    for (const r of this.mapperReserved(info)) d.reserved.push(r);
     this.domains.set(d.name, d);
     this.ir.domains.push(d);
   }

@@ -52,7 +52,7 @@ export function loadWorkspace(rootPath: string, cwd: string = process.cwd()): Lo
     }
     const { ast, diagnostics: syntax } = parseSource(read.text, name);
     sources.set(name, read.text);
-    diagnostics.push(...syntax);
+    for (const d of syntax) diagnostics.push(d);
     files.push(ast);
     inProgress.push(absolute);
     for (const statement of ast.statements) {
