@@ -686,6 +686,17 @@ class Resolver {
     if (!this.bind(d.region, ["memory"])) return;
     const memory = this.memories.get(d.region.name);
     if (!memory) return;
+    // An array the whole region could never hold is refused before placing any element (no
+    // work proportional to a count that cannot fit).
+    const total = BigInt(shape.count) * shape.size;
+    if (d.count && total > memory.range.size) {
+      this.report(
+        "array-exceeds-region",
+        d.count.span,
+        `${shape.count} elements of ${formatSize(shape.size)} need ${formatSize(total)}, more than all of '${memory.name}' (${formatSize(memory.range.size)})`,
+      );
+      return;
+    }
     const placer = placerFor(memory);
     const out: IrBuffer[] = [];
     for (let i = 0; i < shape.count; i++) {

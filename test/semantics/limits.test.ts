@@ -72,3 +72,24 @@ test("at or under the cap nothing is dropped and no note is added", () => {
   expect(capped.map((x) => x.code)).toEqual(["VCM0100", "VCM0100", "VCM0100", "VCM0143"]);
   expect(capped[3]!.message).toContain("2 more diagnostics");
 });
+
+test("a buffer array larger than its whole region is VCM0144 at the count, before placing", () => {
+  const ds = check(
+    "topology t\nmemory ddr 0x8000_0000 .. +2G ram\nbuffer frame[1000000] in ddr size 8M\n",
+  );
+  const d = ds.find((x) => x.code === "VCM0144");
+  expect(d?.check).toBe("array-exceeds-region");
+  expect(d?.span?.line).toBe(3);
+  expect(d?.span?.column).toBe(14);
+  expect(d?.message).toContain("more than all of 'ddr' (2G)");
+  // Refused outright: no element-by-element region-full.
+  expect(ds.map((x) => x.code)).not.toContain("VCM0111");
+});
+
+test("an array that fits its region exactly is not VCM0144", () => {
+  const ds = check(
+    "topology t\nmemory ddr 0x8000_0000 .. +2G ram\nbuffer frame[256] in ddr size 8M\n",
+  );
+  expect(ds.map((x) => x.code)).not.toContain("VCM0144");
+  expect(ds.filter((x) => x.severity === "error")).toEqual([]);
+});
