@@ -93,3 +93,15 @@ test("an array that fits its region exactly is not VCM0144", () => {
   expect(ds.map((x) => x.code)).not.toContain("VCM0144");
   expect(ds.filter((x) => x.severity === "error")).toEqual([]);
 });
+
+// Fuzz regression: `1 + 1 + ... + 1` is a left spine as deep as the statement is long; the
+// evaluator and the unused-declaration walk used to recurse along it and overflow the stack.
+test("a 100000-term constant expression evaluates without a stack overflow", () => {
+  const terms = 100_000;
+  const text = `topology t\nconst X = ${Array(terms).fill("1").join(" + ")}\nmemory ddr 0 .. +X ram\n`;
+  const { ast, diagnostics } = parseSource(text, "t.vcm");
+  expect(diagnostics).toEqual([]);
+  const r = checkTopology([ast], fakeRegistry());
+  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  expect(r.ir.memories[0]!.range.size).toBe(BigInt(terms));
+});
