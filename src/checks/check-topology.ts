@@ -5,6 +5,7 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
+import { capDiagnostics, nameLengthDiagnostics } from "../semantics/limits.js";
 import { resolve } from "../semantics/resolve.js";
 import type { SourceFile } from "../syntax/ast.js";
 import { CHECK_IMPLEMENTATIONS } from "./impl/index.js";
@@ -29,7 +30,12 @@ export function checkTopology(
 ): CheckTopologyResult {
   const resolved = resolve(files, plugins);
   const before = applySeverityOverrides(
-    [...earlier, ...resolved.diagnostics, ...unknownCheckNames(files)],
+    [
+      ...earlier,
+      ...nameLengthDiagnostics(files),
+      ...resolved.diagnostics,
+      ...unknownCheckNames(files),
+    ],
     files,
     options,
   );
@@ -41,5 +47,5 @@ export function checkTopology(
     prior: before,
     options,
   });
-  return { ir: resolved.ir, diagnostics: [...before, ...checked] };
+  return { ir: resolved.ir, diagnostics: capDiagnostics([...before, ...checked]) };
 }

@@ -29,6 +29,18 @@ export const resolveChecks: CheckDefinition[] = [
   resolve("VCM0112", "empty-range", "A range is empty or ends before it starts."),
   resolve("VCM0113", "invalid-index", "An array index is out of bounds or used on a non-array."),
   resolve("VCM0114", "invalid-value", "A value is out of its allowed range (count, align, bits)."),
+  resolve(
+    "VCM0144",
+    "array-exceeds-region",
+    "A buffer array needs more bytes than its whole region has.",
+  ),
+  resolve("VCM0142", "name-too-long", "A declared name is longer than 256 characters."),
+  resolve(
+    "VCM0143",
+    "too-many-diagnostics",
+    "A file has more than 1000 diagnostics: the rest are counted in one note.",
+    "note",
+  ),
   ...spaprResolveChecks,
   resolve(
     "VCM0120",

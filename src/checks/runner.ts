@@ -127,7 +127,7 @@ export function runChecks(input: RunChecksInput): Diagnostic[] {
     }
     const final = applySeverityOverrides(mine, files, options);
     noteErrors(final);
-    out.push(...final);
+    for (const d of final) out.push(d);
   }
   return out;
 }

@@ -125,7 +125,7 @@ export async function runCompileJob(
     ...(hooks.watch ? { watch: hooks.watch } : {}),
   });
   const lowered = applySeverityOverrides(result.diagnostics, checked.files, severity);
-  outcome.diagnostics.push(...lowered.map(plainDiagnostic));
+  for (const d of lowered) outcome.diagnostics.push(plainDiagnostic(d));
   if (!result.compiled || hasErrors(lowered)) {
     outcome.exitCode = EXIT_FAILED;
     return outcome;

@@ -491,9 +491,10 @@ export class LoweringSession {
       const runs = runsOf(m.target.name);
       if (m.iova === "auto") {
         for (const c of m.source.chunks)
-          runs.floating.push(...this.planned(m.target.name, c.pa, [c], m.pageSize));
+          for (const r of this.planned(m.target.name, c.pa, [c], m.pageSize)) runs.floating.push(r);
       } else {
-        runs.fixed.push(...this.planned(m.target.name, m.iova, m.source.chunks, m.pageSize));
+        for (const r of this.planned(m.target.name, m.iova, m.source.chunks, m.pageSize))
+          runs.fixed.push(r);
       }
     }
     for (const [name, runs] of byTable) {
@@ -551,7 +552,7 @@ export class LoweringSession {
     for (const c of chunks) {
       const plan = planPages(at, c.pa, c.size, state.pageSizes, forced);
       if (!Array.isArray(plan)) return [];
-      out.push(...plan);
+      for (const run of plan) out.push(run);
       at += c.size;
     }
     return out;

@@ -85,11 +85,11 @@ export async function checkTopology(
   ];
   const allowed = new AllowedPlugins();
   for (const r of trusted) allowed.allow(r.specifier, r.baseDir);
-  early.push(...(await loadPlugins(trusted, registry)));
+  for (const d of await loadPlugins(trusted, registry)) early.push(d);
 
   // A workspace loaded by the caller must have been loaded with `projectOf(...).root`.
   const workspace = options.workspace ?? loadWorkspace(path, cwd, { root });
-  early.push(...workspace.diagnostics);
+  for (const d of workspace.diagnostics) early.push(d);
 
   let refused = false;
   for (const file of workspace.files) {

@@ -62,7 +62,7 @@ export function shareEndpoints(paths: readonly EndpointPath[], jobs: number): Sh
   for (const g of ordered) {
     let least = 0;
     for (let s = 1; s < count; s++) if (work[s]! < work[least]!) least = s;
-    members[least]!.push(...g.members);
+    for (const m of g.members) members[least]!.push(m);
     work[least]! += g.work;
   }
   const shares = members.map((m) => m.sort((a, b) => a - b).map((i) => paths[i]!.endpoint));

@@ -30,7 +30,7 @@ export function attributesText(attributes: Record<string, number>): string {
 }
 
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const widths = rows[0]!.map((_, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), 0));
   return rows
     .map((r) =>
       r
@@ -81,7 +81,8 @@ export function runReportText(report: RunReport): string {
   }
   const out = [`topology ${report.topology}`, table(rows)];
   if (report.expects.length > 0) {
-    out.push("", ...report.expects.map((x) => `${x.ok ? "ok  " : "FAIL"} expect ${x.text}`));
+    out.push("");
+    for (const x of report.expects) out.push(`${x.ok ? "ok  " : "FAIL"} expect ${x.text}`);
   }
   if (report.reservations.length > 0) out.push("");
   for (const r of report.reservations) {
@@ -111,7 +112,8 @@ export function runReportText(report: RunReport): string {
     }
   }
   if (report.failures.length > 0) {
-    out.push("", ...report.failures.map(failureText));
+    out.push("");
+    for (const f of report.failures) out.push(failureText(f));
     if (report.failureCount > report.failures.length) {
       out.push(`... and ${report.failureCount - report.failures.length} more failure(s)`);
     }

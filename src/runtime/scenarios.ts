@@ -331,7 +331,7 @@ class ScenarioRun {
         continue;
       }
       const before = this.bufferChunks.get(name) ?? buffer.chunks;
-      old.push(...before);
+      for (const c of before) old.push(c);
       const moved: IrChunk[] = [{ pa: at, size: buffer.size }];
       this.bufferChunks.set(name, moved);
       this.notes.push(`${name}: ${hexOf(before[0]?.pa ?? 0n)} -> ${hexOf(at)} in ${step.to}`);
@@ -459,7 +459,7 @@ class ScenarioRun {
       for (const r of this.records) {
         if (r.target.kind !== "window") continue;
         if (containerOfWindow(this.ir.containers, r.target.name)?.owner !== owner) continue;
-        mapped.push(...r.chunks);
+        for (const c of r.chunks) mapped.push(c);
       }
       result = this.spapr.unregister(step.container, step.range, mapped);
     }

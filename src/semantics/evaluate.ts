@@ -5,7 +5,7 @@
  */
 import { diagnosticOf } from "../checks/registry.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { Expr, NameRef, RangeExpr } from "../syntax/ast.js";
+import type { BinaryExpr, Expr, NameRef, RangeExpr } from "../syntax/ast.js";
 
 export const U64_MAX = (1n << 64n) - 1n;
 
@@ -41,59 +41,68 @@ export class Evaluator {
         return this.fail("arithmetic-overflow", e, `-${v.value} underflows: values are unsigned`);
       }
       case "binary": {
-        const l = this.eval(e.left);
-        const r = this.eval(e.right);
-        if (!l || !r) return undefined;
-        // pa - pa is a distance; any other mix with a pa stays a pa.
-        const pa = e.op === "-" && l.pa && r.pa ? false : l.pa || r.pa;
-        const a = l.value;
-        const b = r.value;
-        let v: bigint;
-        switch (e.op) {
-          case "+":
-            v = a + b;
-            break;
-          case "-":
-            v = a - b;
-            if (v < 0n)
-              return this.fail(
-                "arithmetic-overflow",
-                e,
-                `${hex(a)} - ${hex(b)} underflows below 0`,
-              );
-            break;
-          case "*":
-            v = a * b;
-            break;
-          case "/":
-          case "%":
-            if (b === 0n) return this.fail("division-by-zero", e, `division by zero`);
-            v = e.op === "/" ? a / b : a % b;
-            break;
-          case "<<":
-            if (b >= 64n && a !== 0n)
-              return this.fail("arithmetic-overflow", e, `${hex(a)} << ${b} overflows 64 bits`);
-            v = a << (b >= 64n ? 0n : b);
-            break;
-          case ">>":
-            v = b >= 64n ? 0n : a >> b;
-            break;
-          case "&":
-            v = a & b;
-            break;
-          case "|":
-            v = a | b;
-            break;
+        // A long left-associative chain (`1 + 1 + ... + 1`) is a left spine as deep as the
+        // statement is long: walk it with a loop, so recursion depth follows only precedence
+        // levels and parentheses (bounded by VCM0004), never the input's length.
+        const spine: BinaryExpr[] = [];
+        let leftmost: Expr = e;
+        while (leftmost.kind === "binary") {
+          spine.push(leftmost);
+          leftmost = leftmost.left;
         }
-        if (v > U64_MAX)
-          return this.fail(
-            "arithmetic-overflow",
-            e,
-            `${hex(a)} ${e.op} ${hex(b)} overflows 64 bits`,
-          );
-        return { value: v, pa };
+        let acc = this.eval(leftmost);
+        for (let i = spine.length - 1; i >= 0; i--) {
+          const node = spine[i]!;
+          const r = this.eval(node.right);
+          acc = acc && r ? this.binary(node, acc, r) : undefined;
+        }
+        return acc;
       }
     }
+  }
+
+  /** One operator applied to its evaluated operands, with 64-bit overflow as a diagnostic. */
+  private binary(e: BinaryExpr, l: Value, r: Value): Value | undefined {
+    // pa - pa is a distance; any other mix with a pa stays a pa.
+    const pa = e.op === "-" && l.pa && r.pa ? false : l.pa || r.pa;
+    const a = l.value;
+    const b = r.value;
+    let v: bigint;
+    switch (e.op) {
+      case "+":
+        v = a + b;
+        break;
+      case "-":
+        v = a - b;
+        if (v < 0n)
+          return this.fail("arithmetic-overflow", e, `${hex(a)} - ${hex(b)} underflows below 0`);
+        break;
+      case "*":
+        v = a * b;
+        break;
+      case "/":
+      case "%":
+        if (b === 0n) return this.fail("division-by-zero", e, `division by zero`);
+        v = e.op === "/" ? a / b : a % b;
+        break;
+      case "<<":
+        if (b >= 64n && a !== 0n)
+          return this.fail("arithmetic-overflow", e, `${hex(a)} << ${b} overflows 64 bits`);
+        v = a << (b >= 64n ? 0n : b);
+        break;
+      case ">>":
+        v = b >= 64n ? 0n : a >> b;
+        break;
+      case "&":
+        v = a & b;
+        break;
+      case "|":
+        v = a | b;
+        break;
+    }
+    if (v > U64_MAX)
+      return this.fail("arithmetic-overflow", e, `${hex(a)} ${e.op} ${hex(b)} overflows 64 bits`);
+    return { value: v, pa };
   }
 
   /** `A .. B` or `A .. +S` as base and size; an empty or inverted range is a diagnostic. */

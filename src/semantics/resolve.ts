@@ -675,7 +675,7 @@ class Resolver {
             `all chunks of '${d.name.name}' must be in one region ('${memory}'), not '${piece.memory}'`,
           );
         memory = piece.memory;
-        chunks.push(...piece.chunks);
+        for (const c of piece.chunks) chunks.push(c);
       }
       const size = chunks.reduce((a, c) => a + c.size, 0n);
       if (shape.size !== undefined && shape.size !== size)
@@ -740,6 +740,17 @@ class Resolver {
     if (!this.bind(d.region, ["memory"])) return;
     const memory = this.memories.get(d.region.name);
     if (!memory) return;
+    // An array the whole region could never hold is refused before placing any element (no
+    // work proportional to a count that cannot fit).
+    const total = BigInt(shape.count) * shape.size;
+    if (d.count && total > memory.range.size) {
+      this.report(
+        "array-exceeds-region",
+        d.count.span,
+        `${shape.count} elements of ${formatSize(shape.size)} need ${formatSize(total)}, more than all of '${memory.name}' (${formatSize(memory.range.size)})`,
+      );
+      return;
+    }
     const placer = placerFor(memory);
     const out: IrBuffer[] = [];
     for (let i = 0; i < shape.count; i++) {
@@ -1109,7 +1120,7 @@ class Resolver {
           break;
       }
     }
-    d.reserved.push(...this.mapperReserved(info));
+    for (const r of this.mapperReserved(info)) d.reserved.push(r);
     this.domains.set(d.name, d);
     this.ir.domains.push(d);
   }

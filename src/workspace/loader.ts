@@ -135,7 +135,7 @@ export function loadWorkspace(
     const { ast, diagnostics: syntax } = parseSource(read.text, name);
     // Code frames quote only topology sources, never another kind of file named on the command line.
     if (absolute.endsWith(".vcm")) sources.set(name, read.text);
-    diagnostics.push(...syntax);
+    for (const d of syntax) diagnostics.push(d);
     files.push(ast);
     inProgress.push(absolute);
     for (const statement of ast.statements) {

@@ -7,6 +7,7 @@ import type { IrChunk, IrEndpoint, IrExpect, IrMapping, IrPermissions } from "..
 import { hex } from "../../semantics/evaluate.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../plugin-api/types.js";
 import type { CheckContext, CheckImplementation } from "../runner.js";
+import { ChunkSet } from "./chunk-set.js";
 import { indexIr, rangesOverlap, type IrIndex } from "./ir-index.js";
 import { mappingRights } from "./rights.js";
 
@@ -73,8 +74,8 @@ function passthroughChunks(
 
 const minBig = (a: bigint, b: bigint) => (a < b ? a : b);
 
-function touches(m: IrMapping, chunks: readonly IrChunk[]): boolean {
-  return m.source.chunks.some((a) => chunks.some((b) => rangesOverlap(a.pa, a.size, b.pa, b.size)));
+function touches(m: IrMapping, chunks: ChunkSet): boolean {
+  return m.source.chunks.some((a) => chunks.overlaps(a.pa, a.size));
 }
 
 export const expectContradiction: CheckImplementation = {
@@ -143,7 +144,8 @@ function checkOne(
       });
     return;
   }
-  const relevant = mappings.filter((m) => touches(m, ex.object.chunks));
+  const objectChunks = new ChunkSet(ex.object.chunks);
+  const relevant = mappings.filter((m) => touches(m, objectChunks));
   const perm = PERM[ex.verb];
   const inUnity = ex.object.chunks.some((c) =>
     unity.some((u) => rangesOverlap(c.pa, c.size, u.pa, u.size)),

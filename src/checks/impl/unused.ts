@@ -22,21 +22,24 @@ type Kind = "const" | "buffer" | "pool" | "domain" | "mapper";
  * inputs). Identifiers that only name a declaration, endpoint or region are not references.
  */
 
-function exprRefs(e: Expr, into: Set<string>): void {
-  switch (e.kind) {
-    case "number":
-      return;
-    case "name":
-      into.add(e.name);
-      if (e.index) exprRefs(e.index, into);
-      return;
-    case "unary":
-      exprRefs(e.operand, into);
-      return;
-    case "binary":
-      exprRefs(e.left, into);
-      exprRefs(e.right, into);
-      return;
+/** Names an expression uses; an explicit stack, as a `1 + 1 + ...` chain is as deep as long. */
+function exprRefs(root: Expr, into: Set<string>): void {
+  const stack: Expr[] = [root];
+  for (let e = stack.pop(); e !== undefined; e = stack.pop()) {
+    switch (e.kind) {
+      case "number":
+        break;
+      case "name":
+        into.add(e.name);
+        if (e.index) stack.push(e.index);
+        break;
+      case "unary":
+        stack.push(e.operand);
+        break;
+      case "binary":
+        stack.push(e.right, e.left);
+        break;
+    }
   }
 }
 

@@ -1,0 +1,75 @@
+/**
+ * Limits that say so: input beyond what a topology could sensibly hold is a diagnostic, not
+ * work. A declared name longer than MAX_NAME_LENGTH (VCM0142) and, per file, diagnostics past
+ * MAX_DIAGNOSTICS_PER_FILE (one VCM0143 note counts the rest), so a fuzzed or generated file
+ * cannot make the tool print (or compare) without bound.
+ */
+import { diagnosticOf } from "../checks/registry.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Identifier, SourceFile } from "../syntax/ast.js";
+
+/** The longest declared name, in characters (Linux's longest identifiers are under 100). */
+export const MAX_NAME_LENGTH = 256;
+
+/** Diagnostics shown per file before one "N more" note replaces the rest. */
+export const MAX_DIAGNOSTICS_PER_FILE = 1000;
+
+/** VCM0142 for every declaration whose name is longer than MAX_NAME_LENGTH. */
+export function nameLengthDiagnostics(files: readonly SourceFile[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const f of files) {
+    for (const s of f.statements) {
+      const name = (s as { name?: Identifier | string }).name;
+      if (typeof name !== "object" || name === null || typeof name.name !== "string") continue;
+      if (name.name.length <= MAX_NAME_LENGTH) continue;
+      out.push(
+        diagnosticOf(
+          "name-too-long",
+          name.span,
+          `a name of ${name.name.length} characters; the maximum is ${MAX_NAME_LENGTH}`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * The first MAX_DIAGNOSTICS_PER_FILE diagnostics of each file (order kept), then for each file
+ * over the cap one VCM0143 note at its first dropped diagnostic. Diagnostics without a span
+ * are never dropped.
+ */
+export function capDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  max = MAX_DIAGNOSTICS_PER_FILE,
+): Diagnostic[] {
+  const shown = new Map<string, number>();
+  const dropped = new Map<string, { first: Diagnostic; count: number }>();
+  const out: Diagnostic[] = [];
+  for (const d of diagnostics) {
+    if (!d.span) {
+      out.push(d);
+      continue;
+    }
+    const file = d.span.file;
+    const n = shown.get(file) ?? 0;
+    if (n < max) {
+      shown.set(file, n + 1);
+      out.push(d);
+      continue;
+    }
+    const gone = dropped.get(file);
+    if (gone) gone.count++;
+    else dropped.set(file, { first: d, count: 1 });
+  }
+  for (const { first, count } of dropped.values()) {
+    out.push(
+      diagnosticOf(
+        "too-many-diagnostics",
+        first.span,
+        `${count} more diagnostic${count === 1 ? "" : "s"} in this file not shown (at most ${max} per file)`,
+      ),
+    );
+  }
+  return out;
+}
