@@ -1,4 +1,6 @@
 /** Exit codes shared by every command. */
+import { D } from "../diagnostics/catalogue.js";
+
 export const EXIT_OK = 0;
 /** Diagnostics with errors, or a proof that failed. */
 export const EXIT_FAILED = 1;
@@ -14,13 +16,9 @@ export class UsageError extends Error {
 }
 
 /** Loader codes meaning "the input could not be read" (exit 2 rather than 1). */
-export const UNREADABLE_INPUT_CODES = new Set([
-  "VCM0010",
-  "VCM0011",
-  "VCM0012",
-  "VCM0013",
-  "VCM0014",
-]);
+export const UNREADABLE_INPUT_CODES: ReadonlySet<string> = new Set(
+  [D.fileNotFound, D.notAFile, D.binaryFile, D.invalidUtf8, D.fileTooLarge].map((e) => e.code),
+);
 
 /** Commander's collector for repeatable options. */
 export function collect(value: string, previous: string[]): string[] {

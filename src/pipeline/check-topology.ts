@@ -8,6 +8,7 @@
 import { dirname, resolve as resolvePath } from "node:path";
 import { checkTopology as checkFiles } from "../checks/check-topology.js";
 import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.js";
+import { D } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
 import { guardRegistry } from "../lowering/plugin-guard.js";
@@ -101,7 +102,7 @@ export async function checkTopology(
         { ...(config.file ? { configFile: config.file } : {}), root, cwd },
       );
       if (!verdict) continue;
-      if (verdict.code === "VCM0023") refused = true;
+      if (verdict.code === D.pluginNotAllowed.code) refused = true;
       early.push(verdict);
     }
   }
@@ -132,11 +133,11 @@ export async function checkTopology(
  */
 function skipUnknownFormats(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.map((d) =>
-    d.check === "unknown-format" && d.severity === "error"
+    d.check === D.unknownFormat.name && d.severity === "error"
       ? {
           ...d,
           severity: "note",
-          message: `${d.message}; not checked, as a plugin named by a \`use\` line was not loaded (VCM0023)`,
+          message: `${d.message}; not checked, as a plugin named by a \`use\` line was not loaded (${D.pluginNotAllowed.code})`,
         }
       : d,
   );

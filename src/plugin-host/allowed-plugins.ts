@@ -7,6 +7,7 @@
  */
 import { realpathSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { displayNameOf } from "../workspace/loader.js";
@@ -57,13 +58,7 @@ export class AllowedPlugins {
     try {
       file = resolveSpecifier(use.specifier, use.baseDir);
     } catch {
-      return {
-        code: "VCM0020",
-        check: "plugin-load-failed",
-        severity: "error",
-        message: `cannot find plugin '${use.specifier}'`,
-        span: use.span,
-      };
+      return diagnostic(D.pluginLoadFailed, use.span, { specifier: use.specifier });
     }
     if (this.files.has(realOrSelf(file))) return undefined;
     // A package (`vcm-plugin-foo`, `@scope/foo`) is advised by name, a file by its path.
@@ -76,16 +71,13 @@ export class AllowedPlugins {
     const where = advice.configFile
       ? `add ${JSON.stringify(entry)} to the "plugins" list of ${displayNameOf(advice.configFile, advice.cwd)}`
       : `create ${displayNameOf(join(advice.root, CONFIG_FILE), advice.cwd)} holding { "plugins": [${JSON.stringify(entry)}] }`;
-    return {
-      code: "VCM0023",
-      check: "plugin-not-allowed",
-      severity: "error",
-      message:
-        `plugin '${use.specifier}' was not loaded: a \`use\` line alone never runs a plugin's code; ` +
-        `the checks that need it are skipped`,
-      span: use.span,
-      hint: `to trust it, pass --plugin ${isPath ? commandLinePath(displayNameOf(file, advice.cwd)) : use.specifier} or ${where}`,
-    };
+    const trust = isPath ? commandLinePath(displayNameOf(file, advice.cwd)) : use.specifier;
+    return diagnostic(
+      D.pluginNotAllowed,
+      use.span,
+      { specifier: use.specifier },
+      { hint: `to trust it, pass --plugin ${trust} or ${where}` },
+    );
   }
 }
 

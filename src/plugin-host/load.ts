@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { PLUGIN_API_VERSION, type VcmPlugin } from "../plugin-api/types.js";
@@ -74,19 +75,13 @@ export async function loadPlugins(
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const req of requests) {
-    const fail = (code: string, check: string, message: string) =>
-      diagnostics.push({
-        code,
-        check,
-        severity: "error",
-        message,
-        ...(req.span ? { span: req.span } : {}),
-      });
+    const fail = (d: Diagnostic) => diagnostics.push(d);
+    const specifier = { specifier: req.specifier };
     let path: string;
     try {
       path = resolveSpecifier(req.specifier, req.baseDir);
     } catch {
-      fail("VCM0020", "plugin-load-failed", `cannot find plugin '${req.specifier}'`);
+      fail(diagnostic(D.pluginLoadFailed, req.span, specifier));
       continue;
     }
     if (seen.has(path)) continue;
@@ -96,20 +91,22 @@ export async function loadPlugins(
       mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     } catch (e) {
       const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
-      fail("VCM0020", "plugin-load-failed", `plugin '${req.specifier}' failed to load: ${why}`);
+      fail(diagnostic(D.pluginLoadFailed.messages.threw, req.span, { ...specifier, why }));
       continue;
     }
     const candidate = mod.default ?? mod.plugin;
     const problem = pluginShapeProblem(candidate);
     if (problem) {
-      fail("VCM0022", "plugin-invalid", `'${req.specifier}' is not a VCM plugin: ${problem}`);
+      fail(diagnostic(D.pluginInvalid, req.span, { ...specifier, problem }));
       continue;
     }
     try {
       registry.register(candidate as VcmPlugin, path);
     } catch (e) {
-      if (e instanceof PluginConflictError) fail("VCM0021", "plugin-conflict", e.message);
-      else fail("VCM0022", "plugin-invalid", e instanceof Error ? e.message : String(e));
+      const message = e instanceof Error ? e.message : String(e);
+      if (e instanceof PluginConflictError)
+        fail(diagnostic(D.pluginConflict, req.span, { message }));
+      else fail(diagnostic(D.pluginInvalid.messages.rejected, req.span, { message }));
     }
   }
   return diagnostics;

@@ -10,6 +10,7 @@
 import { realpathSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from "node:path";
 import type { Span } from "../diagnostics/span.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../syntax/ast.js";
 import { parseSource } from "../syntax/parse.js";
@@ -51,49 +52,22 @@ type ImportTarget = { ok: true; path: string } | { ok: false; diagnostic: Diagno
 
 /** Where `import "written"` in `importer` leads, or why it is refused (nothing is read). */
 function importTarget(written: string, importer: string, root: string, span: Span): ImportTarget {
-  const refuse = (code: string, check: string, message: string, hint?: string): ImportTarget => ({
-    ok: false,
-    diagnostic: {
-      code,
-      check,
-      severity: "error",
-      message,
-      span,
-      ...(hint ? { hint } : {}),
-    },
-  });
+  const refuse = (d: Diagnostic): ImportTarget => ({ ok: false, diagnostic: d });
+  const path = { path: written };
   const widen = `the project root is ${root}; pass --root DIR or put a vcm.config.json in a directory above to widen it`;
   if (isAbsolute(written) || /^[A-Za-z]:[\\/]/.test(written)) {
-    return refuse(
-      "VCM0025",
-      "import-outside-root",
-      `import '${written}' is an absolute path; imports are relative to the importing file and stay inside the project root`,
-    );
+    return refuse(diagnostic(D.importOutsideRoot.messages.absolute, span, path));
   }
   const target = resolvePath(dirname(importer), written);
   if (!isInside(target, root)) {
-    return refuse(
-      "VCM0025",
-      "import-outside-root",
-      `import '${written}' leaves the project root; it is not read`,
-      widen,
-    );
+    return refuse(diagnostic(D.importOutsideRoot, span, path, { hint: widen }));
   }
   const real = realOrSelf(target);
   if (!isInside(real, realOrSelf(root))) {
-    return refuse(
-      "VCM0025",
-      "import-outside-root",
-      `import '${written}' is a symbolic link to a place outside the project root; it is not read`,
-      widen,
-    );
+    return refuse(diagnostic(D.importOutsideRoot.messages.symlink, span, path, { hint: widen }));
   }
   if (!written.endsWith(".vcm")) {
-    return refuse(
-      "VCM0026",
-      "import-not-topology",
-      `import '${written}' does not name a .vcm file; only topology sources are imported`,
-    );
+    return refuse(diagnostic(D.importNotTopology, span, path));
   }
   return { ok: true, path: target };
 }
@@ -116,13 +90,7 @@ export function loadWorkspace(
     const cycleAt = inProgress.indexOf(absolute);
     if (cycleAt >= 0) {
       const chain = [...inProgress.slice(cycleAt), absolute].map((p) => displayNameOf(p, cwd));
-      diagnostics.push({
-        code: "VCM0016",
-        check: "import-cycle",
-        severity: "error",
-        message: `import cycle: ${chain.join(" -> ")}`,
-        ...(importSpan ? { span: importSpan } : {}),
-      });
+      diagnostics.push(diagnostic(D.importCycle, importSpan, { chain: chain.join(" -> ") }));
       return;
     }
     if (done.has(absolute)) return;

@@ -11,6 +11,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync, constants } from "node:fs";
 import { dirname, join } from "node:path";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { fileSpan, type Span } from "../diagnostics/span.js";
 import { jsonPointer, parseJsonWithSpans, type JsonPath } from "../diagnostics/json-span.js";
@@ -34,10 +35,6 @@ export interface ProjectConfig {
   dir?: string;
   plugins: ConfiguredPlugin[];
   diagnostics: Diagnostic[];
-}
-
-function invalid(message: string, span: Span): Diagnostic {
-  return { code: "VCM0024", check: "config-invalid", severity: "error", message, span };
 }
 
 /**
@@ -88,15 +85,13 @@ function readSettings(
   config: ProjectConfig,
 ): void {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    config.diagnostics.push(
-      invalid(`${where} must be an object such as { "plugins": [...] }`, at(base)),
-    );
+    config.diagnostics.push(diagnostic(D.configInvalid.messages.notObject, at(base), { where }));
     return;
   }
   for (const key of Object.keys(value)) {
     if (key !== "plugins" && key !== "$schema") {
       config.diagnostics.push(
-        invalid(`${where} has an unknown setting '${key}' (known: plugins)`, at([...base, key])),
+        diagnostic(D.configInvalid.messages.unknownSetting, at([...base, key]), { where, key }),
       );
     }
   }
@@ -104,10 +99,9 @@ function readSettings(
   if (plugins === undefined) return;
   if (!Array.isArray(plugins)) {
     config.diagnostics.push(
-      invalid(
-        `${jsonPointer([...base, "plugins"])} must be a list of plugin paths or package names`,
-        at([...base, "plugins"]),
-      ),
+      diagnostic(D.configInvalid.messages.pluginsNotList, at([...base, "plugins"]), {
+        pointer: jsonPointer([...base, "plugins"]),
+      }),
     );
     return;
   }
@@ -115,7 +109,9 @@ function readSettings(
     const path = [...base, "plugins", i];
     if (typeof p !== "string" || p.trim() === "") {
       config.diagnostics.push(
-        invalid(`${jsonPointer(path)} must be a plugin path or package name (a string)`, at(path)),
+        diagnostic(D.configInvalid.messages.pluginNotString, at(path), {
+          pointer: jsonPointer(path),
+        }),
       );
     } else {
       config.plugins.push({ specifier: p, span: at(path) });
@@ -132,7 +128,10 @@ function readCandidate(file: string, cwd: string): ProjectConfig | undefined {
   if ("problem" in read) {
     if (isPackage) return undefined;
     config.diagnostics.push(
-      invalid(`the configuration '${name}' is unusable: ${read.problem}`, fileSpan(name)),
+      diagnostic(D.configInvalid.messages.unusable, fileSpan(name), {
+        file: name,
+        why: read.problem,
+      }),
     );
     return config;
   }
@@ -140,7 +139,8 @@ function readCandidate(file: string, cwd: string): ProjectConfig | undefined {
   if (!parsed.ok) {
     // A broken package.json is only ours to report when it looks like it configures VCM.
     if (isPackage && !read.text.includes('"vcm"')) return undefined;
-    config.diagnostics.push(invalid(`'${name}' is not valid JSON: ${parsed.message}`, parsed.span));
+    const why = parsed.message;
+    config.diagnostics.push(diagnostic(D.configInvalid, parsed.span, { file: name, why }));
     return config;
   }
   const at = (path: JsonPath) => parsed.spans.at(path);

@@ -3,6 +3,7 @@
  * binary, invalid UTF-8, too large) becomes a diagnostic, never an exception.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { fileSpan } from "../diagnostics/span.js";
@@ -11,8 +12,8 @@ export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
 
 export type ReadResult = { ok: true; text: string } | { ok: false; diagnostic: Diagnostic };
 
-function problem(code: string, check: string, message: string, span: Span): ReadResult {
-  return { ok: false, diagnostic: { code, check, severity: "error", message, span } };
+function problem(d: Diagnostic): ReadResult {
+  return { ok: false, diagnostic: d };
 }
 
 /** Line and column (1-based) of byte offset `at` in `bytes`, counting UTF-8 lead bytes as columns. */
@@ -94,58 +95,41 @@ export function readSource(path: string, displayName: string, reportAs?: Span): 
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code;
-    if (reportAs) {
-      return problem(
-        "VCM0015",
-        "import-not-found",
-        `cannot import '${displayName}': ${why}`,
-        where,
-      );
-    }
-    return problem("VCM0010", "file-not-found", `cannot read '${displayName}': ${why}`, where);
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code);
+    if (reportAs) return problem(diagnostic(D.importNotFound, where, { file: displayName, why }));
+    return problem(diagnostic(D.fileNotFound, where, { file: displayName, why }));
   }
   let bytes: Uint8Array;
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) {
-      return problem("VCM0011", "not-a-file", `'${displayName}' is a directory, not a file`, where);
+      return problem(diagnostic(D.notAFile.messages.directory, where, { file: displayName }));
     }
     if (!st.isFile()) {
-      return problem("VCM0011", "not-a-file", `'${displayName}' is not a regular file`, where);
+      return problem(diagnostic(D.notAFile, where, { file: displayName }));
     }
     if (st.size > MAX_SOURCE_BYTES) {
-      return problem(
-        "VCM0014",
-        "file-too-large",
-        `'${displayName}' is ${st.size} bytes; a topology may be at most ${MAX_SOURCE_BYTES} bytes`,
-        where,
-      );
+      const size = { file: displayName, size: st.size, max: MAX_SOURCE_BYTES };
+      return problem(diagnostic(D.fileTooLarge, where, size));
     }
     bytes = readAll(fd, st.size);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? String(e);
-    return problem("VCM0010", "file-not-found", `cannot read '${displayName}': ${why}`, where);
+    return problem(diagnostic(D.fileNotFound, where, { file: displayName, why }));
   } finally {
     closeSync(fd);
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
-    return problem(
-      "VCM0012",
-      "binary-file",
-      `'${displayName}' is binary (a NUL byte at offset ${nul}), not a .vcm source`,
-      spanAtByte(displayName, bytes, nul),
-    );
+    const at = spanAtByte(displayName, bytes, nul);
+    return problem(diagnostic(D.binaryFile, at, { file: displayName, offset: nul }));
   }
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) {
-    return problem(
-      "VCM0013",
-      "invalid-utf8",
-      `'${displayName}' is not valid UTF-8 (byte 0x${bytes[bad]!.toString(16).padStart(2, "0")} at offset ${bad})`,
-      spanAtByte(displayName, bytes, bad),
-    );
+    const byte = "0x" + bytes[bad]!.toString(16).padStart(2, "0");
+    const at = spanAtByte(displayName, bytes, bad);
+    return problem(diagnostic(D.invalidUtf8, at, { file: displayName, byte, offset: bad }));
   }
   let text = new TextDecoder("utf-8").decode(bytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -3,7 +3,7 @@ import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { formatJson } from "../../src/diagnostics/printers/json.js";
 import { formatSarif } from "../../src/diagnostics/printers/sarif.js";
 import { formatText, useColor } from "../../src/diagnostics/printers/text.js";
-import type { CheckDefinition } from "../../src/checks/definition.js";
+import type { CatalogueEntry } from "../../src/diagnostics/catalogue.js";
 
 const source = "topology t\nmap frame[*] -> disp_dom at 0xFFFF_F000 r\n";
 const diagnostic: Diagnostic = {
@@ -28,7 +28,7 @@ const diagnostic: Diagnostic = {
     },
   ],
 };
-const rules: CheckDefinition[] = [
+const rules: Pick<CatalogueEntry, "code" | "name" | "phase" | "severity" | "description">[] = [
   { code: "VCM0200", name: "other", phase: "check", severity: "warning", description: "Other." },
   {
     code: "VCM0201",

@@ -1,7 +1,7 @@
 /** SARIF 2.1.0 output, for code-scanning services. One run; one rule per check definition. */
 import { pathToFileURL } from "node:url";
 import { isAbsolute } from "node:path";
-import type { CheckDefinition } from "../../checks/definition.js";
+import type { CatalogueEntry } from "../catalogue.js";
 import type { Diagnostic, Severity } from "../diagnostic.js";
 
 const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
@@ -32,7 +32,7 @@ function location(span: NonNullable<Diagnostic["span"]>) {
 
 export function formatSarif(
   diagnostics: readonly Diagnostic[],
-  rules: readonly CheckDefinition[],
+  rules: readonly Pick<CatalogueEntry, "code" | "name" | "phase" | "severity" | "description">[],
   toolVersion: string,
 ): string {
   const index = new Map(rules.map((r, i) => [r.code, i]));

@@ -1,0 +1,115 @@
+/** Loading: reading sources, following imports, loading plugins and the project configuration (VCM0010-0029). */
+import { defineEntries } from "./define.js";
+
+export const loadEntries = defineEntries("load", {
+  fileNotFound: {
+    code: 10,
+    fixed: true,
+    description: "An input file does not exist or cannot be read.",
+    message: "cannot read '{file}': {why}",
+  },
+  notAFile: {
+    code: 11,
+    fixed: true,
+    description: "An input path is a directory or another non-regular file.",
+    message: "'{file}' is not a regular file",
+    messages: {
+      directory: "'{file}' is a directory, not a file",
+    },
+  },
+  binaryFile: {
+    code: 12,
+    fixed: true,
+    description: "An input file holds NUL bytes: it is binary, not a .vcm source.",
+    message: "'{file}' is binary (a NUL byte at offset {offset}), not a .vcm source",
+  },
+  invalidUtf8: {
+    code: 13,
+    fixed: true,
+    description: "An input file is not valid UTF-8.",
+    message: "'{file}' is not valid UTF-8 (byte {byte} at offset {offset})",
+  },
+  fileTooLarge: {
+    code: 14,
+    fixed: true,
+    description: "An input file is larger than the 64 MiB a topology may be.",
+    message: "'{file}' is {size} bytes; a topology may be at most {max} bytes",
+  },
+  importNotFound: {
+    code: 15,
+    fixed: true,
+    description: "An `import` names a file that does not exist.",
+    message: "cannot import '{file}': {why}",
+  },
+  importCycle: {
+    code: 16,
+    fixed: true,
+    description: "Files import each other in a cycle.",
+    message: "import cycle: {chain}",
+  },
+  pluginLoadFailed: {
+    code: 20,
+    fixed: true,
+    description: "A plugin named by `--plugin` or `use` cannot be found or fails to load.",
+    message: "cannot find plugin '{specifier}'",
+    messages: {
+      threw: "plugin '{specifier}' failed to load: {why}",
+    },
+  },
+  pluginConflict: {
+    code: 21,
+    fixed: true,
+    description: "Two plugins have the same name.",
+    message: "{message}",
+  },
+  pluginInvalid: {
+    code: 22,
+    fixed: true,
+    description: "A module loaded as a plugin does not export a valid VcmPlugin.",
+    message: "'{specifier}' is not a VCM plugin: {problem}",
+    messages: {
+      rejected: "{message}",
+    },
+  },
+  pluginNotAllowed: {
+    code: 23,
+    fixed: true,
+    description:
+      "A `use` line names a plugin neither `--plugin` nor the project configuration allows; it is not run, and the checks that need it are skipped.",
+    message:
+      "plugin '{specifier}' was not loaded: a `use` line alone never runs a plugin's code; the checks that need it are skipped",
+  },
+  configInvalid: {
+    code: 24,
+    fixed: true,
+    description:
+      "The project configuration (`vcm.config.json`, or the `vcm` key of `package.json`) is not valid.",
+    message: "'{file}' is not valid JSON: {why}",
+    messages: {
+      unusable: "the configuration '{file}' is unusable: {why}",
+      notObject: '{where} must be an object such as { "plugins": [...] }',
+      unknownSetting: "{where} has an unknown setting '{key}' (known: plugins)",
+      pluginsNotList: "{pointer} must be a list of plugin paths or package names",
+      pluginNotString: "{pointer} must be a plugin path or package name (a string)",
+    },
+  },
+  importOutsideRoot: {
+    code: 25,
+    fixed: true,
+    description:
+      "An `import` names an absolute path, or a path that leaves the project root (by `..` or through a symbolic link); it is not read.",
+    message: "import '{path}' leaves the project root; it is not read",
+    messages: {
+      absolute:
+        "import '{path}' is an absolute path; imports are relative to the importing file and stay inside the project root",
+      symlink:
+        "import '{path}' is a symbolic link to a place outside the project root; it is not read",
+    },
+  },
+  importNotTopology: {
+    code: 26,
+    fixed: true,
+    description: "An `import` names a file that is not a `.vcm` topology source; it is not read.",
+    message: "import '{path}' does not name a .vcm file; only topology sources are imported",
+  },
+});

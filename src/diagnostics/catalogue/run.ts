@@ -1,0 +1,211 @@
+/** `vcm run`: what the runtime proves from the emitted bytes, and loading `--tables` (VCM0400-0499). */
+import { defineEntries } from "./define.js";
+
+export const runEntries = defineEntries("run", {
+  translationMissing: {
+    code: 400,
+    description: "A page of a declared mapping does not translate (it faults).",
+    message: "{message}",
+  },
+  translationWrongFrame: {
+    code: 401,
+    description: "A page of a mapping translates to a frame other than the one intended.",
+    message: "{message}",
+  },
+  permissionMismatch: {
+    code: 402,
+    description: "A mapped page grants other permissions than declared (wider or narrower).",
+    message: "{message}",
+  },
+  undeclaredReach: {
+    code: 403,
+    description: "An endpoint reaches memory no mapping or unity range declares (isolation).",
+    message: "{message}",
+  },
+  deviceBindingWrong: {
+    code: 404,
+    description:
+      "A device's stream id resolves, from the IOMMU's own structures, to no table or to another domain's table.",
+    message: "{message}",
+  },
+  beyondDmaMask: {
+    code: 405,
+    description: "A mapping lies above the addresses the endpoint can drive (its DMA mask).",
+    message: "{message}",
+  },
+  expectFailed: {
+    code: 406,
+    description: "An `expect` line does not hold on the compiled tables.",
+    message: "{message}",
+  },
+  staleAfterMigrate: {
+    code: 407,
+    description: "After `migrate`, an endpoint still reaches the buffer's old frames.",
+    message: "{message}",
+  },
+  staleAfterRevoke: {
+    code: 408,
+    description: "After `revoke`, an importer still reaches the revoked BAR.",
+    message: "{message}",
+  },
+  unregisterNotFound: {
+    code: 409,
+    description: "`unregister` names a range that was not registered exactly (ENOENT).",
+    message: "{message}",
+  },
+  registerOverlap: {
+    code: 410,
+    description:
+      "`register` overlaps a range its owner registered without being identical to it (-EINVAL).",
+    message: "{message}",
+  },
+  unregisterBusy: {
+    code: 411,
+    description: "`unregister` of memory that is still mapped through a window (EBUSY).",
+    message: "{message}",
+  },
+  lockedLimitExceededAtRun: {
+    code: 412,
+    description:
+      "A `register` would take the owner's locked memory over its limit; it is refused and nothing is locked (-ENOMEM).",
+    message: "{message}",
+  },
+  lockedAccountingLeak: {
+    code: 413,
+    description:
+      "Locked memory does not return to its starting value once everything is unregistered.",
+    message: "{message}",
+  },
+  powerOffStillMapped: {
+    code: 414,
+    description: "`power-off` of a region some mapper still maps.",
+    message: "{message}",
+  },
+  scenarioStepFailed: {
+    code: 415,
+    description:
+      "A scenario step could not be carried out (the format refused it, or no room to migrate).",
+    message: "{message}",
+  },
+  mapUnregistered: {
+    code: 416,
+    description: "A sPAPR v2 window mapping covers memory not registered with its container.",
+    message: "{message}",
+  },
+  tableOutsidePool: {
+    code: 417,
+    description:
+      "A table page reachable from a root lies outside its mapper's pool, or is shared by two tables.",
+    message: "{message}",
+  },
+  runInternalError: {
+    code: 418,
+    description: "A plugin threw while its tables were read; the proof could not be completed.",
+    message: "{message}",
+  },
+  tableRightsNarrowed: {
+    code: 420,
+    description:
+      "A table (non-leaf) entry removes a right a declared mapping below it grants (read, write, exec or user access).",
+    message: "{message}",
+  },
+  tableLoop: {
+    code: 421,
+    description:
+      "A table entry points to a table page already read in the same walk (a loop, or two entries sharing one table): the range it covers is not proved.",
+    message: "{message}",
+  },
+  attributeMismatch: {
+    code: 425,
+    description:
+      "A mapped page's memory attributes (memory type, shareability, snoop/coherence) differ from those declared, or from its region type's default (ram: cacheable, mmio: device).",
+    message: "{message}",
+  },
+  mmioMappedCacheable: {
+    code: 426,
+    description:
+      "The bytes map an MMIO region as cacheable memory (the rule `vcm check` applies to `map` lines).",
+    message: "{message}",
+  },
+  cpuRegistersWrong: {
+    code: 430,
+    description:
+      "A cpu's registers (TTBR0/TTBR1/TCR, CR3/CR4) do not walk its tables: another root, a disabled or undeclared half, another size or granule.",
+    message: "{message}",
+  },
+  attachBusy: {
+    code: 433,
+    description:
+      "A scenario `attach` moves a group that is already in a domain other than its default (EBUSY): `detach` it first.",
+    message: "{message}",
+  },
+  registerUnalignedAtRun: {
+    code: 437,
+    description:
+      "A scenario `register` or `unregister` range is not aligned to the host page (-EINVAL).",
+    message: "{message}",
+  },
+  registerBusy: {
+    code: 438,
+    description:
+      "A scenario `register` repeats a registration this container already holds (-EBUSY).",
+    message: "{message}",
+  },
+  tceNotInOneRegionAtRun: {
+    code: 439,
+    description:
+      "A scenario map puts a TCE over memory not inside one registered region able to back its page size (-EINVAL).",
+    message: "{message}",
+  },
+  detachLastGroupMapped: {
+    code: 440,
+    description:
+      "A scenario `detach` takes the last group out of a container whose windows still map memory (-EBUSY).",
+    message: "{message}",
+  },
+  spaprV1RegisterAtRun: {
+    code: 441,
+    description:
+      "A scenario `register` or `unregister` on an spapr-v1 container, which has no pre-registration (-ENOTTY).",
+    message: "{message}",
+  },
+  revokePinned: {
+    code: 445,
+    description:
+      "`revoke` of a region a pinned importer still maps: a pinned dma-buf attachment gets no move_notify (EBUSY).",
+    message: "{message}",
+  },
+  mapRevoked: {
+    code: 446,
+    description:
+      "`map` of a revoked region before `restore`: the exporter refuses to attach or map (ENODEV).",
+    message: "{message}",
+  },
+  revokeNoMmuImporter: {
+    code: 447,
+    description:
+      "`revoke` while a no-MMU engine maps the region: nothing can make its accesses fault.",
+    message: "{message}",
+  },
+  tablesFileRefused: {
+    code: 455,
+    fixed: true,
+    description:
+      "A file of the --tables directory is missing, lies outside it (absolute, `..`, a symbolic link out), or is not a regular file (a FIFO, a device).",
+    message: "{message}",
+  },
+  manifestInvalid: {
+    code: 456,
+    fixed: true,
+    description:
+      "manifest.json is not valid JSON, breaks its schema (docs/manifest.schema.json), names an unknown format or a missing object, or places a pool at an unaligned or overlapping address, or unlike the topology.",
+    message: "{message}",
+  },
+  tablesFileSize: {
+    code: 457,
+    fixed: true,
+    description:
+      "A file of the --tables directory does not have the size the manifest claims, or is too large to read.",
+    message: "{message}",
+  },
+});
