@@ -1,0 +1,253 @@
+/**
+ * Pass 3b, buffers: fixed (`at ADDRESS`) and chunked buffers are resolved on first use, since a
+ * constant or another buffer may name them; then the buffers VCM places go first fit into their
+ * regions around pools and fixed buffers (`placement.ts`). Arrays expand to one IrBuffer per
+ * element.
+ */
+import type { Span } from "../diagnostics/span.js";
+import type { IrBuffer, IrChunk, IrMemory } from "../ir/types.js";
+import type { BufferDecl } from "../syntax/ast.js";
+import { num } from "./constants.js";
+import type { ResolveContext } from "./context.js";
+import { alignUp, formatSize, hex, isPowerOfTwo, U64_MAX } from "./evaluate.js";
+import { memoryRef } from "./memory-refs.js";
+import { RegionPlacer } from "./placement.js";
+
+export const DEFAULT_ALIGN = 4096n;
+const MAX_ARRAY = 1_000_000n;
+
+interface BufferShape {
+  count: number;
+  size?: bigint;
+  align: bigint;
+}
+
+export class BufferTable {
+  /** null: failed (reported) or not placed. */
+  private readonly buffers = new Map<string, IrBuffer[] | null>();
+  private readonly inProgress = new Set<string>();
+  private placementStarted = false;
+
+  constructor(private readonly ctx: ResolveContext) {}
+
+  /** The elements of buffer `d`, resolving a fixed or chunked one now if needed. */
+  elements(d: BufferDecl, usedAt: Span): IrBuffer[] | undefined {
+    const name = d.name.name;
+    const known = this.buffers.get(name);
+    if (known !== undefined) return known ?? undefined;
+    if (!d.at && !d.chunks) {
+      if (!this.placementStarted)
+        return this.ctx.report(
+          "invalid-value",
+          usedAt,
+          `the address of '${name}' is chosen by VCM, so it cannot be used in another buffer's size or address`,
+        );
+      return undefined;
+    }
+    if (this.inProgress.has(name)) {
+      this.buffers.set(name, null);
+      return this.ctx.report(
+        "invalid-value",
+        d.name.span,
+        `buffer '${name}' depends on its own address`,
+      );
+    }
+    this.inProgress.add(name);
+    const result = this.fixedBuffer(d);
+    this.inProgress.delete(name);
+    this.buffers.set(name, result ?? null);
+    return result;
+  }
+
+  /** Resolves every buffer: the fixed ones first, then places the others; fills `ir.buffers`. */
+  resolveAll(decls: readonly BufferDecl[]): void {
+    const { ctx } = this;
+    const own = decls.filter((d) => !ctx.names.isShadowed(d));
+    const placed: BufferDecl[] = [];
+    for (const d of own) {
+      if (d.at || d.chunks) this.elements(d, d.name.span);
+      else placed.push(d);
+    }
+    const placers = new Map<string, RegionPlacer>();
+    const placerFor = (memory: IrMemory): RegionPlacer => {
+      let p = placers.get(memory.name);
+      if (!p) {
+        p = new RegionPlacer(memory.range.base, memory.range.size);
+        for (const pool of ctx.ir.pools)
+          if (pool.memory === memory.name) p.reserve(pool.range.base, pool.range.size);
+        for (const list of this.buffers.values())
+          for (const b of list ?? []) for (const c of b.chunks) p.reserve(c.pa, c.size);
+        placers.set(memory.name, p);
+      }
+      return p;
+    };
+    this.placementStarted = true;
+    for (const d of placed) this.placeBuffer(d, placerFor);
+    for (const d of own)
+      for (const b of this.buffers.get(d.name.name) ?? []) ctx.ir.buffers.push(b);
+  }
+
+  private shape(d: BufferDecl): BufferShape | undefined {
+    const { ctx } = this;
+    let count = 1;
+    if (d.count) {
+      const c = num(ctx, d.count);
+      if (c === undefined) return undefined;
+      if (c === 0n || c > MAX_ARRAY)
+        return ctx.report(
+          "invalid-value",
+          d.count.span,
+          `an array has 1 to ${MAX_ARRAY} elements, not ${c}`,
+        );
+      count = Number(c);
+    }
+    let align = DEFAULT_ALIGN;
+    if (d.align) {
+      const a = num(ctx, d.align);
+      if (a === undefined) return undefined;
+      if (!isPowerOfTwo(a))
+        return ctx.report(
+          "invalid-value",
+          d.align.span,
+          `align must be a power of two, not ${hex(a)}`,
+        );
+      align = a;
+    }
+    if (!d.size) return { count, align };
+    const size = num(ctx, d.size);
+    if (size === undefined) return undefined;
+    if (size === 0n)
+      return ctx.report("invalid-value", d.size.span, `buffer '${d.name.name}' has size 0`);
+    return { count, size, align };
+  }
+
+  private fixedBuffer(d: BufferDecl): IrBuffer[] | undefined {
+    const shape = this.shape(d);
+    if (!shape) return undefined;
+    if (d.chunks) return this.chunkedBuffer(d, shape);
+    const { ctx } = this;
+    if (shape.size === undefined)
+      return ctx.report("invalid-value", d.name.span, `buffer '${d.name.name}' needs a size`);
+    const at = num(ctx, d.at);
+    if (at === undefined) return undefined;
+    let memory = "";
+    if (d.region) {
+      if (ctx.names.bind(d.region, ["memory"])) memory = d.region.name;
+    } else {
+      for (const m of ctx.symbols.memories.values())
+        if (at >= m.range.base && at < m.range.base + m.range.size) memory = m.name;
+    }
+    const out: IrBuffer[] = [];
+    let next = at;
+    for (let i = 0; i < shape.count; i++) {
+      const pa = i === 0 ? next : alignUp(next, shape.align);
+      if (pa + shape.size - 1n > U64_MAX)
+        return ctx.report("arithmetic-overflow", d.span, `buffer '${d.name.name}' ends past 2^64`);
+      const chunks = [{ pa, size: shape.size }];
+      out.push(element(d, i, shape.count, memory, shape.size, shape.align, chunks, false));
+      next = pa + shape.size;
+    }
+    return out;
+  }
+
+  private chunkedBuffer(d: BufferDecl, shape: BufferShape): IrBuffer[] | undefined {
+    const { ctx } = this;
+    if (d.count)
+      return ctx.report("invalid-value", d.count.span, "a buffer with `chunks` cannot be an array");
+    const chunks: IrChunk[] = [];
+    let memory: string | undefined;
+    for (const c of d.chunks!) {
+      const piece = memoryRef(ctx, c, { memoryOnly: true })?.[0];
+      if (!piece) return undefined;
+      if (memory !== undefined && piece.memory !== memory)
+        return ctx.report(
+          "invalid-value",
+          c.span,
+          `all chunks of '${d.name.name}' must be in one region ('${memory}'), not '${piece.memory}'`,
+        );
+      memory = piece.memory;
+      for (const c of piece.chunks) chunks.push(c);
+    }
+    const size = chunks.reduce((a, c) => a + c.size, 0n);
+    if (shape.size !== undefined && shape.size !== size)
+      ctx.report(
+        "invalid-value",
+        d.size!.span,
+        `size ${formatSize(shape.size)} differs from the chunks' total ${formatSize(size)}`,
+      );
+    return [element(d, 0, 1, memory ?? "", size, shape.align, chunks, false)];
+  }
+
+  private placeBuffer(d: BufferDecl, placerFor: (m: IrMemory) => RegionPlacer): void {
+    const { ctx } = this;
+    const name = d.name.name;
+    this.buffers.set(name, null);
+    const shape = this.shape(d);
+    if (!shape) return;
+    if (!d.region) {
+      ctx.report(
+        "invalid-value",
+        d.name.span,
+        `buffer '${name}' needs \`in REGION\`, \`at ADDRESS\` or \`chunks\``,
+      );
+      return;
+    }
+    if (shape.size === undefined) {
+      ctx.report("invalid-value", d.name.span, `buffer '${name}' needs a size`);
+      return;
+    }
+    if (!ctx.names.bind(d.region, ["memory"])) return;
+    const memory = ctx.symbols.memories.get(d.region.name);
+    if (!memory) return;
+    // An array the whole region could never hold is refused before placing any element (no
+    // work proportional to a count that cannot fit).
+    const total = BigInt(shape.count) * shape.size;
+    if (d.count && total > memory.range.size) {
+      ctx.report(
+        "array-exceeds-region",
+        d.count.span,
+        `${shape.count} elements of ${formatSize(shape.size)} need ${formatSize(total)}, more than all of '${memory.name}' (${formatSize(memory.range.size)})`,
+      );
+      return;
+    }
+    const placer = placerFor(memory);
+    const out: IrBuffer[] = [];
+    for (let i = 0; i < shape.count; i++) {
+      const pa = placer.place(shape.size, shape.align);
+      if (pa === undefined) {
+        ctx.report(
+          "region-full",
+          d.span,
+          `no free space for ${d.count ? `element ${i} of ` : ""}'${name}' (${formatSize(shape.size)}, align ${formatSize(shape.align)}) in '${memory.name}'`,
+        );
+        return;
+      }
+      const chunks = [{ pa, size: shape.size }];
+      out.push(element(d, i, shape.count, memory.name, shape.size, shape.align, chunks, true));
+    }
+    this.buffers.set(name, out);
+  }
+}
+
+function element(
+  d: BufferDecl,
+  i: number,
+  count: number,
+  memory: string,
+  size: bigint,
+  align: bigint,
+  chunks: IrChunk[],
+  placed: boolean,
+): IrBuffer {
+  const b: IrBuffer = {
+    name: d.count ? `${d.name.name}[${i}]` : d.name.name,
+    memory,
+    size,
+    align,
+    chunks,
+    placed,
+    span: d.span,
+  };
+  if (d.count) b.array = { name: d.name.name, index: i, count };
+  return b;
+}

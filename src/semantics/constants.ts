@@ -1,0 +1,121 @@
+/**
+ * Pass 2, evaluating constants, and the value a name has inside any expression: a const's value,
+ * a memory region's or buffer's first physical address, a reservation's first device address.
+ * Constants are folded on first use (a const may name one declared after it) and a const that
+ * depends on itself is reported once.
+ */
+import type { Expr, NameRef } from "../syntax/ast.js";
+import type { ResolveContext } from "./context.js";
+import { hex, type Value } from "./evaluate.js";
+
+export class ConstantTable {
+  /** null: failed (reported), so it is not evaluated again. */
+  private readonly values = new Map<string, Value | null>();
+  private readonly inProgress = new Set<string>();
+
+  constructor(private readonly ctx: ResolveContext) {}
+
+  /** The value of const `name`, evaluated now if it was not yet. */
+  value(name: string): Value | undefined {
+    const known = this.values.get(name);
+    if (known !== undefined) return known ?? undefined;
+    const decl = this.ctx.names.get(name);
+    if (!decl || decl.kind !== "const") return undefined;
+    if (this.inProgress.has(name)) {
+      this.values.set(name, null);
+      return this.ctx.report(
+        "invalid-value",
+        decl.node.name.span,
+        `const '${name}' depends on itself`,
+      );
+    }
+    this.inProgress.add(name);
+    const v = this.ctx.evaluator.eval(decl.node.value);
+    this.inProgress.delete(name);
+    if (this.values.get(name) === null) return undefined;
+    this.values.set(name, v ?? null);
+    if (v) this.ctx.ir.consts[name] = v.value;
+    return v;
+  }
+
+  /** What a name written in an expression stands for (the evaluator's lookup). */
+  valueOf(ref: NameRef): Value | undefined {
+    const { ctx } = this;
+    const decl = ctx.names.bind({ name: ref.name, span: ref.span }, [
+      "const",
+      "memory",
+      "buffer",
+      "reservation",
+    ]);
+    if (!decl) return undefined;
+    if (decl.kind === "reservation") {
+      // A reservation's name is its first device address (an IOVA or VA, not a PA).
+      const r = ctx.symbols.reservations.get(ref.name);
+      if (r) return { value: r.range.base, pa: false };
+      return ctx.report(
+        "invalid-value",
+        ref.span,
+        `the address of reservation '${ref.name}' is not known here (it is placed after constants and buffers, or failed)`,
+      );
+    }
+    if (decl.kind !== "buffer" && ref.index)
+      return ctx.report("invalid-index", ref.index.span, `'${ref.name}' is not an array`);
+    if (decl.kind === "const") return this.value(ref.name);
+    if (decl.kind === "memory") {
+      const m = ctx.symbols.memories.get(ref.name);
+      return m ? { value: m.range.base, pa: true } : undefined;
+    }
+    const elems = ctx.buffers.elements(decl.node, ref.span);
+    if (!elems) return undefined;
+    let index = 0;
+    if (ref.index) {
+      const i = arrayIndex(ctx, ref.index, elems.length, ref.name);
+      if (i === undefined) return undefined;
+      index = i;
+    } else if (decl.node.count)
+      return ctx.report(
+        "invalid-index",
+        ref.span,
+        `'${ref.name}' is an array: write '${ref.name}[N]'`,
+      );
+    const first = elems[index]!.chunks[0];
+    return first ? { value: first.pa, pa: true } : undefined;
+  }
+}
+
+/** The value of an optional expression, without its address space. */
+export function num(ctx: ResolveContext, e: Expr | undefined): bigint | undefined {
+  if (!e) return undefined;
+  return ctx.evaluator.eval(e)?.value;
+}
+
+/** An index into an array of `count` elements named `name`. */
+export function arrayIndex(
+  ctx: ResolveContext,
+  e: Expr,
+  count: number,
+  name: string,
+): number | undefined {
+  const v = ctx.evaluator.eval(e);
+  if (!v) return undefined;
+  if (v.value >= BigInt(count))
+    return ctx.report(
+      "invalid-index",
+      e.span,
+      `index ${v.value} is out of bounds: '${name}' has ${count} element(s)`,
+    );
+  return Number(v.value);
+}
+
+/** A value that must be a device-side address (IOVA, VA, bus), not a PA. */
+export function deviceAddress(ctx: ResolveContext, e: Expr, what: string): bigint | undefined {
+  const v = ctx.evaluator.eval(e);
+  if (!v) return undefined;
+  if (v.pa)
+    return ctx.report(
+      "address-space-mismatch",
+      e.span,
+      `${what} is a device address, but this is a physical address (${hex(v.value)})`,
+    );
+  return v.value;
+}

@@ -1,0 +1,93 @@
+/**
+ * What the resolution passes share, passed to each explicitly: the IR being built, where
+ * diagnostics go, the names the binding pass found, the evaluator, and the symbol tables each
+ * builder fills for the builders after it. Every pass keeps its own working state to itself.
+ */
+import { diagnosticOf } from "../checks/registry.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
+import type {
+  IrContainer,
+  IrDomain,
+  IrEndpoint,
+  IrMapper,
+  IrMemory,
+  IrReservation,
+  IrTopology,
+} from "../ir/types.js";
+import type { Capabilities, VcmPlugin } from "../plugin-api/types.js";
+import type { PluginRegistry } from "../plugin-host/registry.js";
+import type { BufferTable } from "./buffers.js";
+import type { ConstantTable } from "./constants.js";
+import type { Evaluator } from "./evaluate.js";
+import type { NameTable } from "./names.js";
+
+export interface ReportDetails {
+  hint?: string;
+  related?: { span: Span; message: string }[];
+}
+
+/** Reports one diagnostic of the named check; returns undefined so callers can `return report(...)`. */
+export type Report = (
+  check: string,
+  span: Span | undefined,
+  message: string,
+  details?: ReportDetails,
+) => undefined;
+
+/** The diagnostics of one resolution, in the order they were found. */
+export class DiagnosticSink {
+  readonly list: Diagnostic[] = [];
+
+  readonly push = (d: Diagnostic): void => {
+    this.list.push(d);
+  };
+
+  readonly report: Report = (check, span, message, details = {}) => {
+    this.list.push(diagnosticOf(check, span, message, details));
+    return undefined;
+  };
+}
+
+export interface MapperInfo {
+  ir: IrMapper;
+  plugin?: VcmPlugin;
+  caps?: Capabilities;
+}
+
+/** What the builders have made so far, by name; later builders read what earlier ones wrote. */
+export interface SymbolTables {
+  readonly memories: Map<string, IrMemory>;
+  readonly mappers: Map<string, MapperInfo>;
+  readonly endpoints: Map<string, IrEndpoint>;
+  readonly domains: Map<string, IrDomain>;
+  readonly containers: Map<string, IrContainer>;
+  readonly reservations: Map<string, IrReservation>;
+  /** Device name -> the domains attaching it (explicitly, by group, or by default). */
+  readonly deviceDomains: Map<string, string[]>;
+}
+
+export interface ResolveContext {
+  readonly ir: IrTopology;
+  readonly plugins: PluginRegistry;
+  readonly sink: DiagnosticSink;
+  readonly report: Report;
+  readonly names: NameTable;
+  readonly symbols: SymbolTables;
+  /** Folds expressions; names in them are looked up through `constants.valueOf`. */
+  readonly evaluator: Evaluator;
+  readonly constants: ConstantTable;
+  readonly buffers: BufferTable;
+}
+
+export function emptySymbols(): SymbolTables {
+  return {
+    memories: new Map(),
+    mappers: new Map(),
+    endpoints: new Map(),
+    domains: new Map(),
+    containers: new Map(),
+    reservations: new Map(),
+    deviceDomains: new Map(),
+  };
+}

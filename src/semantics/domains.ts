@@ -1,0 +1,134 @@
+/**
+ * Builder for `domain` blocks: type, aperture, reserved / MSI / unity ranges and the devices it
+ * attaches (devices behind another IOMMU instance only where that instance can walk the table).
+ * Records which domains attach each device for the passes after it.
+ */
+import type { Span } from "../diagnostics/span.js";
+import type { IrDomain, IrEndpoint } from "../ir/types.js";
+import type { DomainDecl, DomainItem, Identifier } from "../syntax/ast.js";
+import { sharedTableMismatch } from "../ir/table-sharing.js";
+import type { ResolveContext } from "./context.js";
+import { defaultAperture, mapperReserved } from "./mappers.js";
+
+export class DomainBuilder {
+  /** Device name -> where a domain's `attach` names it first. */
+  readonly attachSpans = new Map<string, Span>();
+
+  constructor(private readonly ctx: ResolveContext) {}
+
+  build(s: DomainDecl): void {
+    const { ctx } = this;
+    if (ctx.names.isShadowed(s)) return;
+    const mapperOk = ctx.names.bind(s.mapper, ["mapper"]) !== undefined;
+    const info = ctx.symbols.mappers.get(s.mapper.name);
+    const d: IrDomain = {
+      name: s.name.name,
+      mapper: mapperOk ? s.mapper.name : "",
+      type: "dma",
+      aperture: defaultAperture(info),
+      reserved: [],
+      attached: [],
+      implicit: false,
+      span: s.span,
+    };
+    for (const item of s.items) {
+      switch (item.kind) {
+        case "type":
+          d.type = item.type;
+          break;
+        case "aperture":
+          this.aperture(d, item);
+          break;
+        case "reserve":
+          this.reserve(d, item);
+          break;
+        case "attach":
+          for (const dev of item.devices) this.attach(d, dev, mapperOk);
+          break;
+      }
+    }
+    for (const r of mapperReserved(info)) d.reserved.push(r);
+    ctx.symbols.domains.set(d.name, d);
+    ctx.ir.domains.push(d);
+  }
+
+  private aperture(d: IrDomain, item: Extract<DomainItem, { kind: "aperture" }>): void {
+    const r = this.ctx.evaluator.range(item.range);
+    if (!r) return;
+    if (r.pa)
+      this.ctx.report(
+        "address-space-mismatch",
+        item.range.span,
+        `a domain aperture is an IOVA range, but this is a physical address range`,
+      );
+    else d.aperture = { base: r.base, size: r.size, space: "iova" };
+  }
+
+  private reserve(d: IrDomain, item: Extract<DomainItem, { kind: "reserve" }>): void {
+    const r = this.ctx.evaluator.range(item.range);
+    if (!r) return;
+    // A unity range maps iova == pa, so a physical address is what it means.
+    if (r.pa && item.reserveKind !== "unity")
+      this.ctx.report(
+        "address-space-mismatch",
+        item.range.span,
+        `a ${item.reserveKind} range is an IOVA range, but this is a physical address range`,
+      );
+    else
+      d.reserved.push({
+        kind: item.reserveKind,
+        range: { base: r.base, size: r.size, space: "iova" },
+        origin: "domain",
+        span: item.span,
+      });
+  }
+
+  private attach(d: IrDomain, dev: Identifier, mapperOk: boolean): void {
+    const { ctx } = this;
+    const decl = ctx.names.bind(dev, ["endpoint"]);
+    if (!decl) return;
+    const ep = ctx.symbols.endpoints.get(dev.name);
+    if (!ep) return;
+    if (ep.kind !== "device") {
+      ctx.report(
+        "wrong-kind",
+        dev.span,
+        `'${dev.name}' is a ${ep.kind}; only devices attach to domains`,
+      );
+      return;
+    }
+    if (mapperOk && ep.mapper !== d.mapper && !this.sharesTable(d, ep, dev)) return;
+    d.attached.push(dev.name);
+    if (!this.attachSpans.has(dev.name)) this.attachSpans.set(dev.name, dev.span);
+    const list = ctx.symbols.deviceDomains.get(dev.name) ?? [];
+    list.push(d.name);
+    ctx.symbols.deviceDomains.set(dev.name, list);
+  }
+
+  /**
+   * A device behind another IOMMU instance may join a domain whose table that instance can walk
+   * (same format and table parameters); otherwise the attach is refused, as Linux does (EINVAL).
+   */
+  private sharesTable(d: IrDomain, ep: IrEndpoint, dev: Identifier): boolean {
+    const { ctx } = this;
+    const owner = ctx.symbols.mappers.get(d.mapper)?.ir;
+    const other = ep.mapper ? ctx.symbols.mappers.get(ep.mapper)?.ir : undefined;
+    if (!ep.mapper || !owner || !other || other.role !== "iommu") {
+      ctx.report(
+        "wrong-kind",
+        dev.span,
+        `'${dev.name}' is not behind '${d.mapper}'${ep.mapper ? ` (it is behind '${ep.mapper}')` : ""}`,
+      );
+      return false;
+    }
+    const why = sharedTableMismatch(owner, other);
+    if (why === undefined) return true;
+    ctx.report(
+      "domain-instance-mismatch",
+      dev.span,
+      `'${dev.name}' is behind '${ep.mapper}', which cannot walk the table of '${d.name}' on '${d.mapper}' (EINVAL): ${why}`,
+      { related: [{ span: other.span, message: `'${other.name}' is declared here` }] },
+    );
+    return false;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Builder for `mmu` / `iommu` lines: the plugin providing the format, parameters validated
+ * against its schema (`params.ts`), its capabilities, and the pool holding its tables. Also the
+ * defaults a mapper gives the domains on it (aperture, MSI window).
+ */
+import type { IrMapper, IrRange, IrReservedRange } from "../ir/types.js";
+import type { Capabilities } from "../plugin-api/types.js";
+import type { MapperDecl } from "../syntax/ast.js";
+import type { MapperInfo, ResolveContext } from "./context.js";
+import { validateParams } from "./params.js";
+import { DEFAULT_WINDOW_GEOMETRY } from "./spapr.js";
+import { didYouMean } from "./suggest.js";
+
+export function buildMapper(ctx: ResolveContext, s: MapperDecl): void {
+  if (ctx.names.isShadowed(s)) return;
+  const plugin = ctx.plugins.get(s.format.name);
+  if (!plugin) {
+    const known = ctx.plugins.names();
+    const hint = didYouMean(s.format.name, known);
+    ctx.report(
+      "unknown-format",
+      s.format.span,
+      `no plugin provides the format '${s.format.name}' (known formats: ${known.join(", ") || "none"})`,
+      hint ? { hint } : {},
+    );
+  }
+  const v = validateParams(s, plugin, ctx.evaluator, ctx.sink.push);
+  let caps: Capabilities | undefined;
+  if (plugin && v.ok) {
+    try {
+      caps = plugin.capabilities(v.params);
+    } catch (error) {
+      ctx.report(
+        "plugin-failed",
+        s.format.span,
+        `plugin '${plugin.name}' failed computing capabilities: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  let pool = "";
+  if (v.pool) {
+    if (ctx.names.bind(v.pool, ["pool"])) pool = v.pool.name;
+  } else if (ctx.ir.pools.length === 1) pool = ctx.ir.pools[0]!.name;
+  else if (!caps || caps.levels > 0) reportNoPool(ctx, s);
+  const ir: IrMapper = {
+    name: s.name.name,
+    role: s.role,
+    format: s.format.name,
+    params: v.params,
+    pool,
+    span: s.span,
+  };
+  if (s.role === "iommu" && caps?.upperHalf?.root === "own") {
+    const entry = s.params.find((p) => p.key.name === "va-bits-upper");
+    ctx.report(
+      "upper-half-not-cpu",
+      entry?.span ?? s.format.span,
+      `iommu '${s.name.name}' declares an upper half, which only a cpu MMU context has`,
+      { hint: "give the upper half to an `mmu` that a `cpu ... via` uses" },
+    );
+  }
+  const info: MapperInfo = { ir };
+  if (plugin) info.plugin = plugin;
+  if (caps) info.caps = caps;
+  ctx.symbols.mappers.set(ir.name, info);
+  ctx.ir.mappers.push(ir);
+}
+
+function reportNoPool(ctx: ResolveContext, s: MapperDecl): void {
+  if (ctx.ir.pools.length === 0)
+    ctx.report(
+      "no-pool",
+      s.name.span,
+      `mapper '${s.name.name}' needs a pool for its page tables, and none is declared`,
+    );
+  else
+    ctx.report(
+      "no-pool",
+      s.name.span,
+      `several pools are declared: say which holds '${s.name.name}''s tables with \`pool NAME\``,
+      {
+        hint: `pools: ${ctx.ir.pools.map((p) => p.name).join(", ")}`,
+      },
+    );
+}
+
+/** The aperture a domain on this mapper has unless it says otherwise. */
+export function defaultAperture(info: MapperInfo | undefined): IrRange {
+  const a = info?.ir.params["aperture"];
+  if (a && typeof a === "object" && !Array.isArray(a))
+    return { base: a.base, size: a.size, space: "iova" };
+  // A TCE IOMMU translates only inside its windows: a domain gets the default 32-bit one.
+  if (info?.caps?.windows)
+    return {
+      base: DEFAULT_WINDOW_GEOMETRY.base,
+      size: DEFAULT_WINDOW_GEOMETRY.size,
+      space: "iova",
+    };
+  const bits = info?.caps?.inputBits ?? 64;
+  return { base: 0n, size: 1n << BigInt(bits), space: "iova" };
+}
+
+/** The ranges every domain on this mapper reserves (its `msi` window). */
+export function mapperReserved(info: MapperInfo | undefined): IrReservedRange[] {
+  const msi = info?.ir.params["msi"];
+  if (msi && typeof msi === "object" && !Array.isArray(msi))
+    return [
+      {
+        kind: "msi",
+        range: { base: msi.base, size: msi.size, space: "iova" },
+        origin: "mapper",
+        span: info!.ir.span,
+      },
+    ];
+  return [];
+}

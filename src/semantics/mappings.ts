@@ -1,0 +1,179 @@
+/**
+ * Builder for `map` lines (top-level and in scenarios): one IrMapping per piece of memory the
+ * source names, each at its device address (`at auto` is left to the lowering's allocator; a
+ * device with no MMU sees the physical address less its bus offset), numbered in order.
+ */
+import type { IrMapping, IrRange, IrReservation } from "../ir/types.js";
+import type { MapDecl } from "../syntax/ast.js";
+import { num } from "./constants.js";
+import type { ResolveContext } from "./context.js";
+import { alignUp, formatSize, hex, U64_MAX } from "./evaluate.js";
+import { mappingAttributes } from "./attributes.js";
+import { memoryRef, type MemoryPiece } from "./memory-refs.js";
+import { resolveTarget, type ResolvedTarget } from "./targets.js";
+
+export class MappingBuilder {
+  private nextId = 0;
+
+  constructor(private readonly ctx: ResolveContext) {}
+
+  /** The mappings one `map` line makes (none when it fails). */
+  build(s: MapDecl, scenario?: string): IrMapping[] {
+    const target = resolveTarget(this.ctx, s.target);
+    const pieces = memoryRef(this.ctx, s.source);
+    const written = this.start(s, target);
+    if (written === undefined || !target || !pieces) return [];
+    const at = target.reservation ? this.reservationStart(s, target.reservation, written) : written;
+    if (at === undefined) return [];
+    let pageSize: bigint | undefined;
+    if (s.pages) pageSize = num(this.ctx, s.pages);
+    const out: IrMapping[] = [];
+    let next = at;
+    for (const p of pieces) {
+      let iova: bigint | "auto" = "auto";
+      if (target.kind === "direct") {
+        const bus = this.directAddress(s, target, p, next);
+        if (bus === undefined) continue;
+        iova = bus;
+      } else if (next !== "auto") {
+        iova = out.length === 0 ? next : alignUp(next, p.align);
+        next = iova + p.size;
+        if (iova + p.size - 1n > U64_MAX) {
+          this.ctx.report("arithmetic-overflow", s.span, `the mapping ends past 2^64`);
+          break;
+        }
+      }
+      const r = target.reservation;
+      if (r && iova !== "auto" && !this.fitsReservation(s, r, p, iova)) continue;
+      out.push(this.mapping(s, target, p, iova, pageSize, scenario));
+    }
+    return out;
+  }
+
+  /**
+   * The device ranges top-level `map ... at ADDRESS` lines take, per domain, so placed
+   * reservations go around them. A dry run of the mappings: its diagnostics are dropped, the
+   * real resolution after the reservations reports them once.
+   */
+  fixedRanges(maps: readonly MapDecl[]): Map<string, IrRange[]> {
+    const out = new Map<string, IrRange[]>();
+    const diagnostics = this.ctx.sink.list;
+    const mark = diagnostics.length;
+    const ids = this.nextId;
+    for (const s of maps) {
+      if (s.at === "auto") continue;
+      const decl = this.ctx.names.get(s.target.name.name);
+      if (!decl || decl.kind === "reservation" || decl.kind === "container") continue;
+      for (const m of this.build(s)) {
+        if (m.iova === "auto" || m.target.kind !== "domain") continue;
+        let list = out.get(m.target.name);
+        if (!list) out.set(m.target.name, (list = []));
+        list.push({ base: m.iova, size: m.source.size, space: "iova" });
+      }
+    }
+    diagnostics.length = mark;
+    this.nextId = ids;
+    return out;
+  }
+
+  /** The device address the line writes (`auto` when none); undefined when it is refused. */
+  private start(s: MapDecl, target: ResolvedTarget | undefined): bigint | "auto" | undefined {
+    let at: bigint | "auto" = "auto";
+    if (s.at !== "auto") {
+      const v = this.ctx.evaluator.eval(s.at);
+      if (!v) return undefined;
+      if (v.pa && target?.kind !== "direct")
+        return this.ctx.report(
+          "address-space-mismatch",
+          s.at.span,
+          `\`at\` is ${target?.space === "va" ? "a virtual" : target?.space === "bus" ? "a bus" : "an IO virtual"} address, but ${hex(v.value)} is a physical address`,
+        );
+      at = v.value;
+    }
+    return at;
+  }
+
+  /** A mapping into a reservation starts at the reservation unless it says where inside. */
+  private reservationStart(
+    s: MapDecl,
+    reservation: IrReservation,
+    at: bigint | "auto",
+  ): bigint | undefined {
+    const r = reservation.range;
+    if (at === "auto") return r.base;
+    if (at >= r.base && at < r.base + r.size) return at;
+    return this.ctx.report(
+      "reservation-too-small",
+      s.at === "auto" ? s.span : s.at.span,
+      `${hex(at)} is outside reservation '${reservation.name}' (${hex(r.base)} .. +${formatSize(r.size)})`,
+      { related: [{ span: reservation.span, message: "the reservation is declared here" }] },
+    );
+  }
+
+  /** Where a device with no MMU sees piece `p`, if that is where the line wants it. */
+  private directAddress(
+    s: MapDecl,
+    target: ResolvedTarget,
+    p: MemoryPiece,
+    next: bigint | "auto",
+  ): bigint | undefined {
+    const pa = p.chunks[0]?.pa ?? 0n;
+    const offset = target.busOffset ?? 0n;
+    if (pa < offset)
+      return this.ctx.report(
+        "invalid-value",
+        s.source.span,
+        `${hex(pa)} is below the bus offset ${hex(offset)} of '${target.name}'`,
+      );
+    const iova = pa - offset;
+    if (next !== "auto" && next !== iova)
+      return this.ctx.report(
+        "invalid-value",
+        s.span,
+        `'${target.name}' has no MMU: it sees this memory at ${hex(iova)}, not ${hex(next)}`,
+      );
+    return iova;
+  }
+
+  private fitsReservation(s: MapDecl, r: IrReservation, p: MemoryPiece, iova: bigint): boolean {
+    if (iova + p.size <= r.range.base + r.range.size) return true;
+    this.ctx.report(
+      "reservation-too-small",
+      s.source.span,
+      `${p.buffer ? `'${p.buffer}'` : "the slice"} (${formatSize(p.size)} at ${hex(iova)}) does not fit in reservation '${r.name}' (${hex(r.range.base)} .. +${formatSize(r.range.size)})`,
+      { related: [{ span: r.span, message: "the reservation is declared here" }] },
+    );
+    return false;
+  }
+
+  private mapping(
+    s: MapDecl,
+    target: ResolvedTarget,
+    p: MemoryPiece,
+    iova: bigint | "auto",
+    pageSize: bigint | undefined,
+    scenario: string | undefined,
+  ): IrMapping {
+    const m: IrMapping = {
+      id: this.nextId++,
+      source: { memory: p.memory, chunks: p.chunks, size: p.size },
+      target: { kind: target.kind, name: target.name },
+      iova,
+      perms: {
+        r: s.perms.includes("r"),
+        w: s.perms.includes("w"),
+        x: s.perms.includes("x"),
+        priv: s.perms.includes("priv"),
+      },
+      attrs: mappingAttributes(s.attributes, this.ctx.symbols.memories.get(p.memory)?.kind),
+      p2p: s.p2p,
+      pin: s.pin,
+      span: s.span,
+    };
+    if (p.buffer) m.source.buffer = p.buffer;
+    if (target.reservation) m.reservation = target.reservation.name;
+    if (pageSize !== undefined) m.pageSize = pageSize;
+    if (scenario !== undefined) m.scenario = scenario;
+    return m;
+  }
+}

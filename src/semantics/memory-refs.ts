@@ -1,0 +1,156 @@
+/**
+ * What a memory reference (`ddr`, `buf`, `frame[3]`, `frame[*]`, `ddr[A .. +S]`, `buf[A .. B]`)
+ * denotes: the pieces of physical memory a `map`, `expect`, pool or chunk talks about.
+ */
+import type { IrChunk, IrObjectRef } from "../ir/types.js";
+import type { BufferRef, MemoryRef, SliceRef } from "../syntax/ast.js";
+import { arrayIndex } from "./constants.js";
+import type { ResolveContext } from "./context.js";
+import { formatSize, hex, U64_MAX } from "./evaluate.js";
+
+/** One piece of memory a `map`, `expect` or pool talks about (one array element at most). */
+export interface MemoryPiece {
+  buffer?: string;
+  memory: string;
+  chunks: IrChunk[];
+  size: bigint;
+  align: bigint;
+}
+
+/**
+ * One piece per buffer element (`frame[*]`, or an array named alone), one for a single buffer,
+ * region or slice.
+ */
+export function memoryRef(
+  ctx: ResolveContext,
+  ref: MemoryRef,
+  opts: { memoryOnly?: boolean } = {},
+): MemoryPiece[] | undefined {
+  return ref.kind === "buffer-ref" ? namedRef(ctx, ref, opts) : sliceRef(ctx, ref, opts);
+}
+
+/** The buffers and chunks a reference names, for `expect` and scenario steps. */
+export function objectRef(ctx: ResolveContext, ref: MemoryRef): IrObjectRef | undefined {
+  const pieces = memoryRef(ctx, ref);
+  if (!pieces || pieces.length === 0) return undefined;
+  const buffers = pieces.flatMap((p) => (p.buffer ? [p.buffer] : []));
+  return { buffers, memory: pieces[0]!.memory, chunks: pieces.flatMap((p) => p.chunks) };
+}
+
+function refKinds(opts: { memoryOnly?: boolean }) {
+  return opts.memoryOnly ? (["memory"] as const) : (["memory", "buffer"] as const);
+}
+
+/** `ddr`, `buf`, `frame[3]` or `frame[*]`. */
+function namedRef(
+  ctx: ResolveContext,
+  ref: BufferRef,
+  opts: { memoryOnly?: boolean },
+): MemoryPiece[] | undefined {
+  const decl = ctx.names.bind(ref.name, refKinds(opts));
+  if (!decl) return undefined;
+  if (decl.kind === "memory") {
+    if (ref.index !== undefined)
+      return ctx.report(
+        "invalid-index",
+        ref.span,
+        `'${ref.name.name}' is a memory region, not an array`,
+      );
+    const m = ctx.symbols.memories.get(decl.node.name.name);
+    if (!m) return undefined;
+    return [
+      {
+        memory: m.name,
+        chunks: [{ pa: m.range.base, size: m.range.size }],
+        size: m.range.size,
+        align: 1n,
+      },
+    ];
+  }
+  const elems = ctx.buffers.elements(decl.node, ref.span);
+  if (!elems) return undefined;
+  let chosen = elems;
+  if (ref.index !== undefined && ref.index !== "*") {
+    if (!decl.node.count)
+      return ctx.report("invalid-index", ref.index.span, `'${ref.name.name}' is not an array`);
+    const i = arrayIndex(ctx, ref.index, elems.length, ref.name.name);
+    if (i === undefined) return undefined;
+    chosen = [elems[i]!];
+  } else if (ref.index === "*" && !decl.node.count) {
+    return ctx.report(
+      "invalid-index",
+      ref.span,
+      `'${ref.name.name}' is not an array: write '${ref.name.name}'`,
+    );
+  }
+  return chosen.map((b) => ({
+    buffer: b.name,
+    memory: b.memory,
+    chunks: b.chunks,
+    size: b.size,
+    align: b.align,
+  }));
+}
+
+/** `ddr[A .. +S]` (a slice of a region) or `buf[A .. B]` (of a buffer). */
+function sliceRef(
+  ctx: ResolveContext,
+  ref: SliceRef,
+  opts: { memoryOnly?: boolean },
+): MemoryPiece[] | undefined {
+  const decl = ctx.names.bind(ref.target, refKinds(opts));
+  if (!decl) return undefined;
+  const r = ctx.evaluator.range(ref.range);
+  if (!r) return undefined;
+  if (decl.kind === "memory") {
+    const m = ctx.symbols.memories.get(decl.node.name.name);
+    if (!m) return undefined;
+    const pa = m.range.base + r.base;
+    if (pa + r.size - 1n > U64_MAX)
+      return ctx.report("arithmetic-overflow", ref.span, `the slice ends past 2^64`);
+    return [{ memory: m.name, chunks: [{ pa, size: r.size }], size: r.size, align: 1n }];
+  }
+  const elems = ctx.buffers.elements(decl.node, ref.span);
+  if (!elems) return undefined;
+  if (elems.length !== 1)
+    return ctx.report(
+      "invalid-index",
+      ref.target.span,
+      `'${ref.target.name}' is an array: slice one element`,
+    );
+  const b = elems[0]!;
+  if (r.base + r.size > b.size)
+    return ctx.report(
+      "outside-region",
+      ref.span,
+      `the slice ${hex(r.base)} .. +${formatSize(r.size)} is outside '${b.name}' (${formatSize(b.size)})`,
+    );
+  return [
+    {
+      buffer: b.name,
+      memory: b.memory,
+      chunks: sliceChunks(b.chunks, r.base, r.size),
+      size: r.size,
+      align: 1n,
+    },
+  ];
+}
+
+/** The chunks covering [offset, offset + size) of a buffer made of `chunks`. */
+export function sliceChunks(chunks: readonly IrChunk[], offset: bigint, size: bigint): IrChunk[] {
+  const out: IrChunk[] = [];
+  let skip = offset;
+  let left = size;
+  for (const c of chunks) {
+    if (left === 0n) break;
+    if (skip >= c.size) {
+      skip -= c.size;
+      continue;
+    }
+    const take = c.size - skip < left ? c.size - skip : left;
+    out.push({ pa: c.pa + skip, size: take });
+    left -= take;
+    skip = 0n;
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+/**
+ * Pass 3a, physical memory: `memory` regions (with their owner and `pinnable`) and the `pool`s
+ * page tables are built in.
+ */
+import type { IrMemory } from "../ir/types.js";
+import type { MemoryDecl, PoolDecl } from "../syntax/ast.js";
+import type { ResolveContext } from "./context.js";
+import { hex } from "./evaluate.js";
+import { memoryRef } from "./memory-refs.js";
+
+export function buildMemory(ctx: ResolveContext, s: MemoryDecl): void {
+  if (ctx.names.isShadowed(s)) return;
+  const r = ctx.evaluator.range(s.range);
+  if (!r) return;
+  const m: IrMemory = {
+    name: s.name.name,
+    range: { base: r.base, size: r.size, space: "pa" },
+    kind: s.memoryKind,
+    span: s.span,
+  };
+  if (s.owner) {
+    if (ctx.names.bind(s.owner, ["endpoint"])) m.owner = s.owner.name;
+  }
+  if (s.pinnable) {
+    if (s.memoryKind === "mmio") m.pinnable = true;
+    else
+      ctx.report(
+        "pinnable-not-mmio",
+        s.pinnable,
+        `'${m.name}' is ${s.memoryKind}: \`pinnable\` is an exporter's word for its mmio (a BAR)`,
+        { hint: s.memoryKind === "ram" ? "RAM can always be pinned; drop `pinnable`" : "" },
+      );
+  }
+  ctx.symbols.memories.set(m.name, m);
+  ctx.ir.memories.push(m);
+}
+
+export function buildPool(ctx: ResolveContext, s: PoolDecl): void {
+  if (ctx.names.isShadowed(s)) return;
+  const pieces = memoryRef(ctx, s.source, { memoryOnly: true });
+  const piece = pieces?.[0];
+  if (!piece || !piece.chunks[0]) return;
+  if (piece.chunks[0].pa % 4096n !== 0n) {
+    ctx.report(
+      "pool-misaligned",
+      s.source.span,
+      `pool '${s.name.name}' starts at ${hex(piece.chunks[0].pa)}, not on a 4 KiB frame boundary`,
+    );
+  }
+  ctx.ir.pools.push({
+    name: s.name.name,
+    memory: piece.memory,
+    range: { base: piece.chunks[0].pa, size: piece.chunks[0].size, space: "pa" },
+    span: s.span,
+  });
+}
