@@ -19,6 +19,20 @@ export interface ValidatedParams {
   ok: boolean;
 }
 
+/** Where one validation's diagnostics go; `ok` turns false with the first. */
+class ParamProblems {
+  ok = true;
+
+  constructor(private readonly report: (d: Diagnostic) => void) {}
+
+  bad(check: string, span: ParamEntry["span"], message: string, hint?: string): void {
+    this.ok = false;
+    this.report(diagnosticOf(check, span, message, hint ? { hint } : {}));
+  }
+}
+
+type Bad = (span: ParamEntry["span"], message: string, check?: string) => void;
+
 export function validateParams(
   decl: MapperDecl,
   plugin: VcmPlugin | undefined,
@@ -26,17 +40,13 @@ export function validateParams(
   report: (d: Diagnostic) => void,
 ): ValidatedParams {
   const params: Record<string, IrParamValue> = {};
-  let ok = true;
+  const problems = new ParamProblems(report);
   let pool: Identifier | undefined;
-  const bad = (check: string, span: ParamEntry["span"], message: string, hint?: string) => {
-    ok = false;
-    report(diagnosticOf(check, span, message, hint ? { hint } : {}));
-  };
   const seen = new Set<string>();
   for (const entry of decl.params) {
     const key = entry.key.name;
     if (seen.has(key)) {
-      bad("invalid-param", entry.key.span, `parameter '${key}' is given twice`);
+      problems.bad("invalid-param", entry.key.span, `parameter '${key}' is given twice`);
       continue;
     }
     seen.add(key);
@@ -44,7 +54,7 @@ export function validateParams(
       const v = entry.values[0];
       const word = v ? wordOf(v) : undefined;
       if (entry.values.length !== 1 || word === undefined || !v)
-        bad("invalid-param", entry.span, "`pool` takes one pool name");
+        problems.bad("invalid-param", entry.span, "`pool` takes one pool name");
       else pool = { name: word, span: v.span };
       continue;
     }
@@ -52,7 +62,7 @@ export function validateParams(
     const spec = plugin.params[key];
     if (!spec) {
       const known = [...Object.keys(plugin.params), "pool"];
-      bad(
+      problems.bad(
         "unknown-param",
         entry.key.span,
         `'${plugin.name}' has no parameter '${key}' (it has: ${known.sort().join(", ")})`,
@@ -61,45 +71,60 @@ export function validateParams(
       continue;
     }
     const value = convert(key, spec, entry, evaluator, (span, message, check) =>
-      bad(check ?? "invalid-param", span, message),
+      problems.bad(check ?? "invalid-param", span, message),
     );
     if (value !== undefined) params[key] = value;
-    else ok = false;
+    else problems.ok = false;
   }
   if (plugin) {
-    for (const [key, spec] of Object.entries(plugin.params)) {
-      if (key in params || seen.has(key)) continue;
-      if (spec.default !== undefined) params[key] = spec.default;
-      else if (spec.type === "flag") params[key] = false;
-      else if (spec.required)
-        bad(
-          "invalid-param",
-          decl.name.span,
-          `'${plugin.name}' needs parameter '${key}' (${spec.description})`,
-        );
-    }
-    if (ok && plugin.validate) {
-      let problems: ReturnType<NonNullable<VcmPlugin["validate"]>> = [];
-      try {
-        problems = plugin.validate(params);
-      } catch (error) {
-        ok = false;
-        report(
-          diagnosticOf(
-            "plugin-failed",
-            decl.format.span,
-            `plugin '${plugin.name}' failed validating parameters: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-        );
-      }
-      for (const p of problems) {
-        const at = p.key ? decl.params.find((e) => e.key.name === p.key)?.span : undefined;
-        ok = false;
-        report(diagnosticOf("plugin-param-problem", at ?? decl.format.span, p.message));
-      }
-    }
+    fillDefaults(decl, plugin, params, seen, problems);
+    if (problems.ok && plugin.validate) pluginValidate(decl, plugin, params, problems);
   }
-  return { params, ok, ...(pool ? { pool } : {}) };
+  return { params, ok: problems.ok, ...(pool ? { pool } : {}) };
+}
+
+/** Defaults for the keys not written; a required key with no default is reported. */
+function fillDefaults(
+  decl: MapperDecl,
+  plugin: VcmPlugin,
+  params: Record<string, IrParamValue>,
+  seen: ReadonlySet<string>,
+  problems: ParamProblems,
+): void {
+  for (const [key, spec] of Object.entries(plugin.params)) {
+    if (key in params || seen.has(key)) continue;
+    if (spec.default !== undefined) params[key] = spec.default;
+    else if (spec.type === "flag") params[key] = false;
+    else if (spec.required)
+      problems.bad(
+        "invalid-param",
+        decl.name.span,
+        `'${plugin.name}' needs parameter '${key}' (${spec.description})`,
+      );
+  }
+}
+
+/** The plugin's own `validate`, its problems placed at the entry they name. */
+function pluginValidate(
+  decl: MapperDecl,
+  plugin: VcmPlugin,
+  params: Record<string, IrParamValue>,
+  problems: ParamProblems,
+): void {
+  let found: ReturnType<NonNullable<VcmPlugin["validate"]>> = [];
+  try {
+    found = plugin.validate!(params);
+  } catch (error) {
+    problems.bad(
+      "plugin-failed",
+      decl.format.span,
+      `plugin '${plugin.name}' failed validating parameters: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  for (const p of found) {
+    const at = p.key ? decl.params.find((e) => e.key.name === p.key)?.span : undefined;
+    problems.bad("plugin-param-problem", at ?? decl.format.span, p.message);
+  }
 }
 
 function wordOf(v: ParamValue): string | undefined {
@@ -113,37 +138,9 @@ function convert(
   spec: ParamSpec,
   entry: ParamEntry,
   evaluator: Evaluator,
-  bad: (span: ParamEntry["span"], message: string, check?: string) => void,
+  bad: Bad,
 ): IrParamValue | undefined {
   const vals = entry.values;
-  const number = (v: ParamValue): bigint | undefined => {
-    if (v.kind !== "expr") {
-      bad(v.span, `'${key}' takes a number`);
-      return undefined;
-    }
-    const r = evaluator.eval(v.expr);
-    if (!r) return undefined;
-    return inBounds(r.value, v.span) ? r.value : undefined;
-  };
-  const inBounds = (n: bigint, span: ParamEntry["span"]): boolean => {
-    const show = spec.type === "int" ? (x: bigint) => x.toString() : formatSize;
-    if (spec.values && !spec.values.includes(n)) {
-      bad(
-        span,
-        `'${key}' cannot be ${show(n)} (allowed: ${spec.values.map((x) => (typeof x === "bigint" ? show(x) : x)).join(", ")})`,
-      );
-      return false;
-    }
-    if (spec.min !== undefined && n < spec.min) {
-      bad(span, `'${key}' must be at least ${show(spec.min)}, not ${show(n)}`);
-      return false;
-    }
-    if (spec.max !== undefined && n > spec.max) {
-      bad(span, `'${key}' must be at most ${show(spec.max)}, not ${show(n)}`);
-      return false;
-    }
-    return true;
-  };
   switch (spec.type) {
     case "flag":
       if (vals.length !== 0) {
@@ -157,7 +154,7 @@ function convert(
         bad(entry.span, `'${key}' takes one ${spec.type === "int" ? "number" : "size"}`);
         return undefined;
       }
-      return number(vals[0]!);
+      return paramNumber(key, spec, vals[0]!, evaluator, bad);
     }
     case "size-list": {
       if (vals.length === 0) {
@@ -166,44 +163,96 @@ function convert(
       }
       const out: bigint[] = [];
       for (const v of vals) {
-        const n = number(v);
+        const n = paramNumber(key, spec, v, evaluator, bad);
         if (n === undefined) return undefined;
         out.push(n);
       }
       return out;
     }
-    case "word": {
-      const w = vals.length === 1 ? wordOf(vals[0]!) : undefined;
-      if (w === undefined) {
-        bad(
-          entry.span,
-          `'${key}' takes one word${spec.values ? ` (${spec.values.join(", ")})` : ""}`,
-        );
-        return undefined;
-      }
-      if (spec.values && !spec.values.includes(w)) {
-        bad(vals[0]!.span, `'${key}' cannot be '${w}' (allowed: ${spec.values.join(", ")})`);
-        return undefined;
-      }
-      return w;
-    }
-    case "range": {
-      const v = vals[0];
-      if (vals.length !== 1 || !v || v.kind !== "range") {
-        bad(entry.span, `'${key}' takes one range (A .. B or A .. +SIZE)`);
-        return undefined;
-      }
-      const r = evaluator.range(v.range);
-      if (!r) return undefined;
-      if (r.pa) {
-        bad(
-          v.span,
-          `'${key}' is a device address range, but ${hex(r.base)} is a physical address here`,
-          "address-space-mismatch",
-        );
-        return undefined;
-      }
-      return { base: r.base, size: r.size, space: "iova" };
-    }
+    case "word":
+      return paramWord(key, spec, entry, bad);
+    case "range":
+      return paramRange(key, entry, evaluator, bad);
   }
+}
+
+function paramNumber(
+  key: string,
+  spec: ParamSpec,
+  v: ParamValue,
+  evaluator: Evaluator,
+  bad: Bad,
+): bigint | undefined {
+  if (v.kind !== "expr") {
+    bad(v.span, `'${key}' takes a number`);
+    return undefined;
+  }
+  const r = evaluator.eval(v.expr);
+  if (!r) return undefined;
+  return inBounds(key, spec, r.value, v.span, bad) ? r.value : undefined;
+}
+
+function inBounds(
+  key: string,
+  spec: ParamSpec,
+  n: bigint,
+  span: ParamEntry["span"],
+  bad: Bad,
+): boolean {
+  const show = spec.type === "int" ? (x: bigint) => x.toString() : formatSize;
+  if (spec.values && !spec.values.includes(n)) {
+    bad(
+      span,
+      `'${key}' cannot be ${show(n)} (allowed: ${spec.values.map((x) => (typeof x === "bigint" ? show(x) : x)).join(", ")})`,
+    );
+    return false;
+  }
+  if (spec.min !== undefined && n < spec.min) {
+    bad(span, `'${key}' must be at least ${show(spec.min)}, not ${show(n)}`);
+    return false;
+  }
+  if (spec.max !== undefined && n > spec.max) {
+    bad(span, `'${key}' must be at most ${show(spec.max)}, not ${show(n)}`);
+    return false;
+  }
+  return true;
+}
+
+function paramWord(key: string, spec: ParamSpec, entry: ParamEntry, bad: Bad): string | undefined {
+  const vals = entry.values;
+  const w = vals.length === 1 ? wordOf(vals[0]!) : undefined;
+  if (w === undefined) {
+    bad(entry.span, `'${key}' takes one word${spec.values ? ` (${spec.values.join(", ")})` : ""}`);
+    return undefined;
+  }
+  if (spec.values && !spec.values.includes(w)) {
+    bad(vals[0]!.span, `'${key}' cannot be '${w}' (allowed: ${spec.values.join(", ")})`);
+    return undefined;
+  }
+  return w;
+}
+
+function paramRange(
+  key: string,
+  entry: ParamEntry,
+  evaluator: Evaluator,
+  bad: Bad,
+): IrParamValue | undefined {
+  const vals = entry.values;
+  const v = vals[0];
+  if (vals.length !== 1 || !v || v.kind !== "range") {
+    bad(entry.span, `'${key}' takes one range (A .. B or A .. +SIZE)`);
+    return undefined;
+  }
+  const r = evaluator.range(v.range);
+  if (!r) return undefined;
+  if (r.pa) {
+    bad(
+      v.span,
+      `'${key}' is a device address range, but ${hex(r.base)} is a physical address here`,
+      "address-space-mismatch",
+    );
+    return undefined;
+  }
+  return { base: r.base, size: r.size, space: "iova" };
 }
