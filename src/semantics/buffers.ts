@@ -4,12 +4,14 @@
  * regions around pools and fixed buffers (`placement.ts`). Arrays expand to one IrBuffer per
  * element.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
+import { formatSize, hex } from "../diagnostics/format.js";
 import type { Span } from "../diagnostics/span.js";
 import type { IrBuffer, IrChunk, IrMemory } from "../ir/types.js";
 import type { BufferDecl } from "../syntax/ast.js";
 import { num } from "./constants.js";
 import type { ResolveContext } from "./context.js";
-import { alignUp, formatSize, hex, isPowerOfTwo, U64_MAX } from "./evaluate.js";
+import { alignUp, isPowerOfTwo, U64_MAX } from "./evaluate.js";
 import { memoryRef } from "./memory-refs.js";
 import { RegionPlacer } from "./placement.js";
 
@@ -37,20 +39,12 @@ export class BufferTable {
     if (known !== undefined) return known ?? undefined;
     if (!d.at && !d.chunks) {
       if (!this.placementStarted)
-        return this.ctx.report(
-          "invalid-value",
-          usedAt,
-          `the address of '${name}' is chosen by VCM, so it cannot be used in another buffer's size or address`,
-        );
+        return this.ctx.report(diagnostic(D.invalidValue, usedAt, { name }));
       return undefined;
     }
     if (this.inProgress.has(name)) {
       this.buffers.set(name, null);
-      return this.ctx.report(
-        "invalid-value",
-        d.name.span,
-        `buffer '${name}' depends on its own address`,
-      );
+      return this.ctx.report(diagnostic(D.invalidValue.messages.ownAddress, d.name.span, { name }));
     }
     this.inProgress.add(name);
     const result = this.fixedBuffer(d);
@@ -95,9 +89,10 @@ export class BufferTable {
       if (c === undefined) return undefined;
       if (c === 0n || c > MAX_ARRAY)
         return ctx.report(
-          "invalid-value",
-          d.count.span,
-          `an array has 1 to ${MAX_ARRAY} elements, not ${c}`,
+          diagnostic(D.invalidValue.messages.arrayCount, d.count.span, {
+            max: MAX_ARRAY,
+            count: c,
+          }),
         );
       count = Number(c);
     }
@@ -107,9 +102,7 @@ export class BufferTable {
       if (a === undefined) return undefined;
       if (!isPowerOfTwo(a))
         return ctx.report(
-          "invalid-value",
-          d.align.span,
-          `align must be a power of two, not ${hex(a)}`,
+          diagnostic(D.invalidValue.messages.alignPower, d.align.span, { align: hex(a) }),
         );
       align = a;
     }
@@ -117,7 +110,9 @@ export class BufferTable {
     const size = num(ctx, d.size);
     if (size === undefined) return undefined;
     if (size === 0n)
-      return ctx.report("invalid-value", d.size.span, `buffer '${d.name.name}' has size 0`);
+      return ctx.report(
+        diagnostic(D.invalidValue.messages.bufferSizeZero, d.size.span, { name: d.name.name }),
+      );
     return { count, size, align };
   }
 
@@ -127,7 +122,9 @@ export class BufferTable {
     if (d.chunks) return this.chunkedBuffer(d, shape);
     const { ctx } = this;
     if (shape.size === undefined)
-      return ctx.report("invalid-value", d.name.span, `buffer '${d.name.name}' needs a size`);
+      return ctx.report(
+        diagnostic(D.invalidValue.messages.bufferNeedsSize, d.name.span, { name: d.name.name }),
+      );
     const at = num(ctx, d.at);
     if (at === undefined) return undefined;
     let memory = "";
@@ -142,7 +139,9 @@ export class BufferTable {
     for (let i = 0; i < shape.count; i++) {
       const pa = i === 0 ? next : alignUp(next, shape.align);
       if (pa + shape.size - 1n > U64_MAX)
-        return ctx.report("arithmetic-overflow", d.span, `buffer '${d.name.name}' ends past 2^64`);
+        return ctx.report(
+          diagnostic(D.arithmeticOverflow.messages.bufferEnd, d.span, { name: d.name.name }),
+        );
       const chunks = [{ pa, size: shape.size }];
       out.push(element(d, i, shape.count, memory, shape.size, shape.align, chunks, false));
       next = pa + shape.size;
@@ -152,8 +151,7 @@ export class BufferTable {
 
   private chunkedBuffer(d: BufferDecl, shape: BufferShape): IrBuffer[] | undefined {
     const { ctx } = this;
-    if (d.count)
-      return ctx.report("invalid-value", d.count.span, "a buffer with `chunks` cannot be an array");
+    if (d.count) return ctx.report(diagnostic(D.invalidValue.messages.chunkedArray, d.count.span));
     const chunks: IrChunk[] = [];
     let memory: string | undefined;
     for (const c of d.chunks!) {
@@ -161,9 +159,11 @@ export class BufferTable {
       if (!piece) return undefined;
       if (memory !== undefined && piece.memory !== memory)
         return ctx.report(
-          "invalid-value",
-          c.span,
-          `all chunks of '${d.name.name}' must be in one region ('${memory}'), not '${piece.memory}'`,
+          diagnostic(D.invalidValue.messages.chunksOneRegion, c.span, {
+            name: d.name.name,
+            memory,
+            other: piece.memory,
+          }),
         );
       memory = piece.memory;
       for (const c of piece.chunks) chunks.push(c);
@@ -171,9 +171,10 @@ export class BufferTable {
     const size = chunks.reduce((a, c) => a + c.size, 0n);
     if (shape.size !== undefined && shape.size !== size)
       ctx.report(
-        "invalid-value",
-        d.size!.span,
-        `size ${formatSize(shape.size)} differs from the chunks' total ${formatSize(size)}`,
+        diagnostic(D.invalidValue.messages.chunksTotal, d.size!.span, {
+          size: formatSize(shape.size),
+          total: formatSize(size),
+        }),
       );
     return [element(d, 0, 1, memory ?? "", size, shape.align, chunks, false)];
   }
@@ -185,15 +186,11 @@ export class BufferTable {
     const shape = this.shape(d);
     if (!shape) return;
     if (!d.region) {
-      ctx.report(
-        "invalid-value",
-        d.name.span,
-        `buffer '${name}' needs \`in REGION\`, \`at ADDRESS\` or \`chunks\``,
-      );
+      ctx.report(diagnostic(D.invalidValue.messages.bufferPlace, d.name.span, { name }));
       return;
     }
     if (shape.size === undefined) {
-      ctx.report("invalid-value", d.name.span, `buffer '${name}' needs a size`);
+      ctx.report(diagnostic(D.invalidValue.messages.bufferNeedsSize, d.name.span, { name }));
       return;
     }
     if (!ctx.names.bind(d.region, ["memory"])) return;
@@ -204,9 +201,13 @@ export class BufferTable {
     const total = BigInt(shape.count) * shape.size;
     if (d.count && total > memory.range.size) {
       ctx.report(
-        "array-exceeds-region",
-        d.count.span,
-        `${shape.count} elements of ${formatSize(shape.size)} need ${formatSize(total)}, more than all of '${memory.name}' (${formatSize(memory.range.size)})`,
+        diagnostic(D.arrayExceedsRegion, d.count.span, {
+          count: shape.count,
+          size: formatSize(shape.size),
+          total: formatSize(total),
+          memory: memory.name,
+          regionSize: formatSize(memory.range.size),
+        }),
       );
       return;
     }
@@ -215,10 +216,17 @@ export class BufferTable {
     for (let i = 0; i < shape.count; i++) {
       const pa = placer.place(shape.size, shape.align);
       if (pa === undefined) {
+        const args = {
+          index: i,
+          name,
+          size: formatSize(shape.size),
+          align: formatSize(shape.align),
+          memory: memory.name,
+        };
         ctx.report(
-          "region-full",
-          d.span,
-          `no free space for ${d.count ? `element ${i} of ` : ""}'${name}' (${formatSize(shape.size)}, align ${formatSize(shape.align)}) in '${memory.name}'`,
+          d.count
+            ? diagnostic(D.regionFull.messages.element, d.span, args)
+            : diagnostic(D.regionFull, d.span, args),
         );
         return;
       }

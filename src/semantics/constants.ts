@@ -4,9 +4,11 @@
  * Constants are folded on first use (a const may name one declared after it) and a const that
  * depends on itself is reported once.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
+import { hex } from "../diagnostics/format.js";
 import type { Expr, NameRef } from "../syntax/ast.js";
 import type { ResolveContext } from "./context.js";
-import { hex, type Value } from "./evaluate.js";
+import type { Value } from "./evaluate.js";
 
 export class ConstantTable {
   /** null: failed (reported), so it is not evaluated again. */
@@ -24,9 +26,7 @@ export class ConstantTable {
     if (this.inProgress.has(name)) {
       this.values.set(name, null);
       return this.ctx.report(
-        "invalid-value",
-        decl.node.name.span,
-        `const '${name}' depends on itself`,
+        diagnostic(D.invalidValue.messages.constCycle, decl.node.name.span, { name }),
       );
     }
     this.inProgress.add(name);
@@ -53,13 +53,11 @@ export class ConstantTable {
       const r = ctx.symbols.reservations.get(ref.name);
       if (r) return { value: r.range.base, pa: false };
       return ctx.report(
-        "invalid-value",
-        ref.span,
-        `the address of reservation '${ref.name}' is not known here (it is placed after constants and buffers, or failed)`,
+        diagnostic(D.invalidValue.messages.reservationAddress, ref.span, { name: ref.name }),
       );
     }
     if (decl.kind !== "buffer" && ref.index)
-      return ctx.report("invalid-index", ref.index.span, `'${ref.name}' is not an array`);
+      return ctx.report(diagnostic(D.invalidIndex, ref.index.span, { name: ref.name }));
     if (decl.kind === "const") return this.value(ref.name);
     if (decl.kind === "memory") {
       const m = ctx.symbols.memories.get(ref.name);
@@ -74,9 +72,7 @@ export class ConstantTable {
       index = i;
     } else if (decl.node.count)
       return ctx.report(
-        "invalid-index",
-        ref.span,
-        `'${ref.name}' is an array: write '${ref.name}[N]'`,
+        diagnostic(D.invalidIndex.messages.needsIndex, ref.span, { name: ref.name }),
       );
     const first = elems[index]!.chunks[0];
     return first ? { value: first.pa, pa: true } : undefined;
@@ -100,9 +96,7 @@ export function arrayIndex(
   if (!v) return undefined;
   if (v.value >= BigInt(count))
     return ctx.report(
-      "invalid-index",
-      e.span,
-      `index ${v.value} is out of bounds: '${name}' has ${count} element(s)`,
+      diagnostic(D.invalidIndex.messages.outOfBounds, e.span, { index: v.value, name, count }),
     );
   return Number(v.value);
 }
@@ -112,10 +106,6 @@ export function deviceAddress(ctx: ResolveContext, e: Expr, what: string): bigin
   const v = ctx.evaluator.eval(e);
   if (!v) return undefined;
   if (v.pa)
-    return ctx.report(
-      "address-space-mismatch",
-      e.span,
-      `${what} is a device address, but this is a physical address (${hex(v.value)})`,
-    );
+    return ctx.report(diagnostic(D.addressSpaceMismatch, e.span, { what, address: hex(v.value) }));
   return v.value;
 }

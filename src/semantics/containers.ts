@@ -4,12 +4,14 @@
  * window exists unless `remove default32` says otherwise, and a window without `at` goes where
  * PowerNV puts its slot (0 or 1<<59), as tce_iommu_create_window() / pnv_pci_ioda2_create_table().
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
+import { hex } from "../diagnostics/format.js";
 import type { Span } from "../diagnostics/span.js";
 import type { IrContainer, IrRange, IrWindow } from "../ir/types.js";
 import type { ContainerDecl, ContainerItem } from "../syntax/ast.js";
 import { deviceAddress, num } from "./constants.js";
 import type { ResolveContext } from "./context.js";
-import { hex, isPowerOfTwo, U64_MAX } from "./evaluate.js";
+import { isPowerOfTwo, U64_MAX } from "./evaluate.js";
 import { memoryRef } from "./memory-refs.js";
 import {
   CONTAINER_MODELS,
@@ -42,10 +44,12 @@ export function buildContainer(ctx: ResolveContext, s: ContainerDecl): void {
   if (!isContainerModel(model)) {
     const hint = didYouMean(model, [...CONTAINER_MODELS]);
     ctx.report(
-      "unknown-container-model",
-      s.model.span,
-      `'${model}' is not a container model (models: ${CONTAINER_MODELS.join(", ")})`,
-      hint ? { hint } : {},
+      diagnostic(
+        D.unknownContainerModel,
+        s.model.span,
+        { model, models: CONTAINER_MODELS.join(", ") },
+        hint ? { hint } : {},
+      ),
     );
   }
   const c: IrContainer = {
@@ -98,9 +102,10 @@ function containerItem(
       if (v === undefined) break;
       if (!isPowerOfTwo(v) || v < 4096n) {
         ctx.report(
-          "invalid-value",
-          item.value.span,
-          `${item.kind} must be a power of two of at least 4K, not ${hex(v)}`,
+          diagnostic(D.invalidValue.messages.containerPage, item.value.span, {
+            item: item.kind,
+            value: hex(v),
+          }),
         );
         break;
       }
@@ -145,7 +150,7 @@ function windowItem(
   if ((item.at && at === undefined) || size === undefined || page === undefined) return;
   if (levels === undefined) return;
   if (size === 0n) {
-    ctx.report("empty-range", item.size.span, `window '${item.name.name}' has size 0`);
+    ctx.report(diagnostic(D.emptyRange.messages.window, item.size.span, { name: item.name.name }));
     return;
   }
   items.pending.push({
@@ -164,9 +169,10 @@ function backingPage(ctx: ResolveContext, s: ContainerDecl, c: IrContainer): voi
   else if (c.backingPageSize < c.hostPageSize) {
     const item = s.items.find((i) => i.kind === "backing-page");
     ctx.report(
-      "invalid-value",
-      item?.span ?? s.span,
-      `backing-page ${hex(c.backingPageSize)} is smaller than the host page ${hex(c.hostPageSize)}: memory is backed by whole host pages at least`,
+      diagnostic(D.invalidValue.messages.backingPage, item?.span ?? s.span, {
+        backing: hex(c.backingPageSize),
+        host: hex(c.hostPageSize),
+      }),
     );
     c.backingPageSize = c.hostPageSize;
   }
@@ -181,23 +187,26 @@ function removeDefault(
 ): void {
   if (removal.name !== DEFAULT_WINDOW)
     ctx.report(
-      "remove-unknown-window",
-      removal.nameSpan,
-      `only the default window '${DEFAULT_WINDOW}' can be removed, not '${removal.name}' (tce_iommu_remove_window: -EINVAL)`,
+      diagnostic(D.removeUnknownWindow, removal.nameSpan, {
+        window: DEFAULT_WINDOW,
+        name: removal.name,
+      }),
     );
   else if (windowNames.has(DEFAULT_WINDOW))
     ctx.report(
-      "remove-unknown-window",
-      removal.nameSpan,
-      `'${DEFAULT_WINDOW}' is both declared and removed in container '${c.name}'`,
-      {
-        related: [
-          {
-            span: windowNames.get(DEFAULT_WINDOW)!,
-            message: `'${DEFAULT_WINDOW}' is declared here`,
-          },
-        ],
-      },
+      diagnostic(
+        D.removeUnknownWindow.messages.declared,
+        removal.nameSpan,
+        { window: DEFAULT_WINDOW, container: c.name },
+        {
+          related: [
+            {
+              span: windowNames.get(DEFAULT_WINDOW)!,
+              message: `'${DEFAULT_WINDOW}' is declared here`,
+            },
+          ],
+        },
+      ),
     );
   else c.removedDefault = removal.span;
 }

@@ -3,9 +3,7 @@
  * diagnostics go, the names the binding pass found, the evaluator, and the symbol tables each
  * builder fills for the builders after it. Every pass keeps its own working state to itself.
  */
-import { diagnosticOf } from "../checks/registry.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { Span } from "../diagnostics/span.js";
 import type {
   IrContainer,
   IrDomain,
@@ -22,18 +20,8 @@ import type { ConstantTable } from "./constants.js";
 import type { Evaluator } from "./evaluate.js";
 import type { NameTable } from "./names.js";
 
-export interface ReportDetails {
-  hint?: string;
-  related?: { span: Span; message: string }[];
-}
-
-/** Reports one diagnostic of the named check; returns undefined so callers can `return report(...)`. */
-export type Report = (
-  check: string,
-  span: Span | undefined,
-  message: string,
-  details?: ReportDetails,
-) => undefined;
+/** Records one diagnostic (`diagnostic(D.x, span, {...})`); undefined, so `return report(...)`. */
+export type Report = (d: Diagnostic) => undefined;
 
 /** The diagnostics of one resolution, in the order they were found. */
 export class DiagnosticSink {
@@ -43,8 +31,8 @@ export class DiagnosticSink {
     this.list.push(d);
   };
 
-  readonly report: Report = (check, span, message, details = {}) => {
-    this.list.push(diagnosticOf(check, span, message, details));
+  readonly report: Report = (d) => {
+    this.list.push(d);
     return undefined;
   };
 }

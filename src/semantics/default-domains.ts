@@ -4,6 +4,7 @@
  * domain attaches joins that domain whole. A default domain is also made for a group a scenario
  * `detach`es, to return to. Groups in a container, and devices behind a TCE IOMMU, get none.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Span } from "../diagnostics/span.js";
 import type { IrDomain, IrEndpoint } from "../ir/types.js";
 import type { ScenarioDecl } from "../syntax/ast.js";
@@ -42,12 +43,20 @@ export function buildDefaultDomains(
       ctx.symbols.domains.get(target)!.attached.push(ep.name);
       deviceDomains.set(ep.name, [target]);
     }
-    if (carrier && joining.length > 0)
+    if (carrier && joining.length > 0) {
+      const args = {
+        device: carrier.name,
+        group: groupText(carrier),
+        members: joining.map((e) => `'${e.name}'`).join(", "),
+        domain: target,
+      };
+      const span = attachSpans.get(carrier.name) ?? carrier.span;
       ctx.report(
-        "group-attached-whole",
-        attachSpans.get(carrier.name) ?? carrier.span,
-        `attaching '${carrier.name}' attaches ${groupText(carrier)}: ${joining.map((e) => `'${e.name}'`).join(", ")} ${joining.length === 1 ? "joins" : "join"} '${target}' too`,
+        joining.length === 1
+          ? diagnostic(D.groupAttachedWhole.messages.one, span, args)
+          : diagnostic(D.groupAttachedWhole, span, args),
       );
+    }
   }
 }
 
@@ -58,13 +67,14 @@ export function buildDefaultDomains(
 function tceDeviceWithoutContainer(ctx: ResolveContext, ep: IrEndpoint): boolean {
   const info = ep.mapper ? ctx.symbols.mappers.get(ep.mapper) : undefined;
   if (!info?.caps?.windows) return false;
+  const details = {
+    hint: `put its group in a container (\`container c on ${info.ir.name} : spapr-v2 { groups ${ep.group ?? "N"} ... }\`) or attach it to a domain`,
+  };
+  const args = { name: ep.name, iommu: info.ir.name };
   ctx.report(
-    "tce-device-without-container",
-    ep.span,
-    `'${ep.name}' is behind the TCE IOMMU '${info.ir.name}', but ${ep.group !== undefined ? `its group ${ep.group} is in no container` : "it has no group"} and no domain attaches it`,
-    {
-      hint: `put its group in a container (\`container c on ${info.ir.name} : spapr-v2 { groups ${ep.group ?? "N"} ... }\`) or attach it to a domain`,
-    },
+    ep.group !== undefined
+      ? diagnostic(D.tceDeviceWithoutContainer, ep.span, { ...args, group: ep.group }, details)
+      : diagnostic(D.tceDeviceWithoutContainer.messages.noGroup, ep.span, args, details),
   );
   return true;
 }

@@ -3,6 +3,7 @@
  * attaches (devices behind another IOMMU instance only where that instance can walk the table).
  * Records which domains attach each device for the passes after it.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Span } from "../diagnostics/span.js";
 import type { IrDomain, IrEndpoint } from "../ir/types.js";
 import type { DomainDecl, DomainItem, Identifier } from "../syntax/ast.js";
@@ -56,11 +57,7 @@ export class DomainBuilder {
     const r = this.ctx.evaluator.range(item.range);
     if (!r) return;
     if (r.pa)
-      this.ctx.report(
-        "address-space-mismatch",
-        item.range.span,
-        `a domain aperture is an IOVA range, but this is a physical address range`,
-      );
+      this.ctx.report(diagnostic(D.addressSpaceMismatch.messages.aperture, item.range.span));
     else d.aperture = { base: r.base, size: r.size, space: "iova" };
   }
 
@@ -70,9 +67,9 @@ export class DomainBuilder {
     // A unity range maps iova == pa, so a physical address is what it means.
     if (r.pa && item.reserveKind !== "unity")
       this.ctx.report(
-        "address-space-mismatch",
-        item.range.span,
-        `a ${item.reserveKind} range is an IOVA range, but this is a physical address range`,
+        diagnostic(D.addressSpaceMismatch.messages.reserveRange, item.range.span, {
+          kind: item.reserveKind,
+        }),
       );
     else
       d.reserved.push({
@@ -91,9 +88,7 @@ export class DomainBuilder {
     if (!ep) return;
     if (ep.kind !== "device") {
       ctx.report(
-        "wrong-kind",
-        dev.span,
-        `'${dev.name}' is a ${ep.kind}; only devices attach to domains`,
+        diagnostic(D.wrongKind.messages.notDevice, dev.span, { name: dev.name, kind: ep.kind }),
       );
       return;
     }
@@ -115,19 +110,28 @@ export class DomainBuilder {
     const other = ep.mapper ? ctx.symbols.mappers.get(ep.mapper)?.ir : undefined;
     if (!ep.mapper || !owner || !other || other.role !== "iommu") {
       ctx.report(
-        "wrong-kind",
-        dev.span,
-        `'${dev.name}' is not behind '${d.mapper}'${ep.mapper ? ` (it is behind '${ep.mapper}')` : ""}`,
+        ep.mapper
+          ? diagnostic(D.wrongKind.messages.behindOther, dev.span, {
+              name: dev.name,
+              mapper: d.mapper,
+              other: ep.mapper,
+            })
+          : diagnostic(D.wrongKind.messages.notBehind, dev.span, {
+              name: dev.name,
+              mapper: d.mapper,
+            }),
       );
       return false;
     }
     const why = sharedTableMismatch(owner, other);
     if (why === undefined) return true;
     ctx.report(
-      "domain-instance-mismatch",
-      dev.span,
-      `'${dev.name}' is behind '${ep.mapper}', which cannot walk the table of '${d.name}' on '${d.mapper}' (EINVAL): ${why}`,
-      { related: [{ span: other.span, message: `'${other.name}' is declared here` }] },
+      diagnostic(
+        D.domainInstanceMismatch,
+        dev.span,
+        { device: dev.name, mapper: ep.mapper, domain: d.name, owner: d.mapper, why },
+        { related: [{ span: other.span, message: `'${other.name}' is declared here` }] },
+      ),
     );
     return false;
   }

@@ -2,6 +2,7 @@
  * Builder for `cpu` / `device` / `dma` lines. A cpu with an MMU gets its own address space, an
  * implicit `unmanaged` domain named after it (with an upper half where its format has one).
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { IrDomain, IrEndpoint } from "../ir/types.js";
 import type { EndpointDecl } from "../syntax/ast.js";
 import { num } from "./constants.js";
@@ -14,11 +15,7 @@ export function buildEndpoint(ctx: ResolveContext, s: EndpointDecl): void {
   if (s.dmaMask) {
     const bits = num(ctx, s.dmaMask);
     if (bits !== undefined && (bits < 1n || bits > 64n))
-      ctx.report(
-        "invalid-value",
-        s.dmaMask.span,
-        `dma-mask is a number of address bits (1 to 64), not ${bits}`,
-      );
+      ctx.report(diagnostic(D.invalidValue.messages.dmaMask, s.dmaMask.span, { bits }));
     else if (bits !== undefined) dmaMaskBits = Number(bits);
   }
   const e: IrEndpoint = {
@@ -35,9 +32,9 @@ export function buildEndpoint(ctx: ResolveContext, s: EndpointDecl): void {
   if (group !== undefined) e.group = group;
   if (s.group && (e.kind !== "device" || !s.mapper))
     ctx.report(
-      "group-without-iommu",
-      s.group.span,
-      `'${e.name}' is ${e.kind === "device" ? "a device with no IOMMU (no `behind`)" : `a ${e.kind}`}: only devices behind an IOMMU belong to IOMMU groups`,
+      e.kind === "device"
+        ? diagnostic(D.groupWithoutIommu.messages.noIommu, s.group.span, { name: e.name })
+        : diagnostic(D.groupWithoutIommu, s.group.span, { name: e.name, kind: e.kind }),
     );
   if (e.kind === "cpu" && e.mapper) cpuAddressSpace(ctx, e, s);
   ctx.symbols.endpoints.set(e.name, e);

@@ -3,8 +3,9 @@
  * diagnostics, and the expression then has no value (`undefined`), so one mistake is reported
  * once. A value remembers whether it is a physical address (it came from a memory or buffer).
  */
-import { diagnosticOf } from "../checks/registry.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { formatSize as sharedFormatSize, hex } from "../diagnostics/format.js";
 import type { BinaryExpr, Expr, NameRef, RangeExpr } from "../syntax/ast.js";
 
 export const U64_MAX = (1n << 64n) - 1n;
@@ -38,7 +39,9 @@ export class Evaluator {
         if (!v) return undefined;
         if (e.op === "~") return { value: U64_MAX ^ v.value, pa: v.pa };
         if (v.value === 0n) return v;
-        return this.fail("arithmetic-overflow", e, `-${v.value} underflows: values are unsigned`);
+        return this.fail(
+          diagnostic(D.arithmeticOverflow.messages.negation, e.span, { value: v.value }),
+        );
       }
       case "binary": {
         // A long left-associative chain (`1 + 1 + ... + 1`) is a left spine as deep as the
@@ -75,19 +78,23 @@ export class Evaluator {
       case "-":
         v = a - b;
         if (v < 0n)
-          return this.fail("arithmetic-overflow", e, `${hex(a)} - ${hex(b)} underflows below 0`);
+          return this.fail(
+            diagnostic(D.arithmeticOverflow.messages.subtraction, e.span, { a: hex(a), b: hex(b) }),
+          );
         break;
       case "*":
         v = a * b;
         break;
       case "/":
       case "%":
-        if (b === 0n) return this.fail("division-by-zero", e, `division by zero`);
+        if (b === 0n) return this.fail(diagnostic(D.divisionByZero, e.span));
         v = e.op === "/" ? a / b : a % b;
         break;
       case "<<":
         if (b >= 64n && a !== 0n)
-          return this.fail("arithmetic-overflow", e, `${hex(a)} << ${b} overflows 64 bits`);
+          return this.fail(
+            diagnostic(D.arithmeticOverflow.messages.shift, e.span, { a: hex(a), b }),
+          );
         v = a << (b >= 64n ? 0n : b);
         break;
       case ">>":
@@ -101,7 +108,9 @@ export class Evaluator {
         break;
     }
     if (v > U64_MAX)
-      return this.fail("arithmetic-overflow", e, `${hex(a)} ${e.op} ${hex(b)} overflows 64 bits`);
+      return this.fail(
+        diagnostic(D.arithmeticOverflow, e.span, { a: hex(a), op: e.op, b: hex(b) }),
+      );
     return { value: v, pa };
   }
 
@@ -112,40 +121,33 @@ export class Evaluator {
     if (!start || !end) return undefined;
     if (r.endIsSize) {
       if (end.value === 0n)
-        return this.fail("empty-range", r, `the range ${hex(start.value)} .. +0 is empty`);
+        return this.fail(diagnostic(D.emptyRange, r.span, { start: hex(start.value) }));
       if (start.value + end.value - 1n > U64_MAX)
-        return this.fail("arithmetic-overflow", r, `the range ends past 2^64`);
+        return this.fail(diagnostic(D.arithmeticOverflow.messages.rangeEnd, r.span));
       return { base: start.value, size: end.value, pa: start.pa };
     }
     if (end.value <= start.value)
       return this.fail(
-        "empty-range",
-        r,
-        `the range ${hex(start.value)} .. ${hex(end.value)} is empty (the end is exclusive)`,
+        diagnostic(D.emptyRange.messages.exclusive, r.span, {
+          start: hex(start.value),
+          end: hex(end.value),
+        }),
       );
     return { base: start.value, size: end.value - start.value, pa: start.pa || end.pa };
   }
 
-  private fail(check: string, node: { span: Expr["span"] }, message: string): undefined {
-    this.report(diagnosticOf(check, node.span, message));
+  private fail(d: Diagnostic): undefined {
+    this.report(d);
     return undefined;
   }
 }
 
-export function hex(v: bigint): string {
-  return "0x" + v.toString(16);
-}
+/** Kept for the layers that still import them from here; the one implementation is format.ts. */
+export { hex };
 
-/** `4K`-style sizes for messages. */
+/** `4K`-style sizes (format.ts), with one argument, so `sizes.map(formatSize)` stays right. */
 export function formatSize(v: bigint): string {
-  const units: [bigint, string][] = [
-    [1n << 40n, "T"],
-    [1n << 30n, "G"],
-    [1n << 20n, "M"],
-    [1n << 10n, "K"],
-  ];
-  for (const [u, s] of units) if (v >= u && v % u === 0n) return `${v / u}${s}`;
-  return v.toString();
+  return sharedFormatSize(v);
 }
 
 export function isPowerOfTwo(v: bigint): boolean {

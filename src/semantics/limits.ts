@@ -4,7 +4,7 @@
  * MAX_DIAGNOSTICS_PER_FILE (one VCM0143 note counts the rest), so a fuzzed or generated file
  * cannot make the tool print (or compare) without bound.
  */
-import { diagnosticOf } from "../checks/registry.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Identifier, SourceFile } from "../syntax/ast.js";
 
@@ -23,11 +23,10 @@ export function nameLengthDiagnostics(files: readonly SourceFile[]): Diagnostic[
       if (typeof name !== "object" || name === null || typeof name.name !== "string") continue;
       if (name.name.length <= MAX_NAME_LENGTH) continue;
       out.push(
-        diagnosticOf(
-          "name-too-long",
-          name.span,
-          `a name of ${name.name.length} characters; the maximum is ${MAX_NAME_LENGTH}`,
-        ),
+        diagnostic(D.nameTooLong, name.span, {
+          length: name.name.length,
+          max: MAX_NAME_LENGTH,
+        }),
       );
     }
   }
@@ -64,11 +63,9 @@ export function capDiagnostics(
   }
   for (const { first, count } of dropped.values()) {
     out.push(
-      diagnosticOf(
-        "too-many-diagnostics",
-        first.span,
-        `${count} more diagnostic${count === 1 ? "" : "s"} in this file not shown (at most ${max} per file)`,
-      ),
+      count === 1
+        ? diagnostic(D.tooManyDiagnostics.messages.one, first.span, { max })
+        : diagnostic(D.tooManyDiagnostics, first.span, { count, max }),
     );
   }
   return out;

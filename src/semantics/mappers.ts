@@ -3,6 +3,7 @@
  * against its schema (`params.ts`), its capabilities, and the pool holding its tables. Also the
  * defaults a mapper gives the domains on it (aperture, MSI window).
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { IrMapper, IrRange, IrReservedRange } from "../ir/types.js";
 import type { Capabilities } from "../plugin-api/types.js";
 import type { MapperDecl } from "../syntax/ast.js";
@@ -18,22 +19,24 @@ export function buildMapper(ctx: ResolveContext, s: MapperDecl): void {
     const known = ctx.plugins.names();
     const hint = didYouMean(s.format.name, known);
     ctx.report(
-      "unknown-format",
-      s.format.span,
-      `no plugin provides the format '${s.format.name}' (known formats: ${known.join(", ") || "none"})`,
-      hint ? { hint } : {},
+      diagnostic(
+        D.unknownFormat,
+        s.format.span,
+        { format: s.format.name, known: known.join(", ") || "none" },
+        hint ? { hint } : {},
+      ),
     );
   }
-  const v = validateParams(s, plugin, ctx.evaluator, ctx.sink.push);
+  const v = validateParams(s, plugin, ctx.evaluator, ctx.report);
   let caps: Capabilities | undefined;
   if (plugin && v.ok) {
     try {
       caps = plugin.capabilities(v.params);
     } catch (error) {
       ctx.report(
-        "plugin-failed",
-        s.format.span,
-        `plugin '${plugin.name}' failed computing capabilities: ${error instanceof Error ? error.message : String(error)}`,
+        diagnostic(D.pluginFailed, s.format.span, {
+          message: `plugin '${plugin.name}' failed computing capabilities: ${error instanceof Error ? error.message : String(error)}`,
+        }),
       );
     }
   }
@@ -53,10 +56,12 @@ export function buildMapper(ctx: ResolveContext, s: MapperDecl): void {
   if (s.role === "iommu" && caps?.upperHalf?.root === "own") {
     const entry = s.params.find((p) => p.key.name === "va-bits-upper");
     ctx.report(
-      "upper-half-not-cpu",
-      entry?.span ?? s.format.span,
-      `iommu '${s.name.name}' declares an upper half, which only a cpu MMU context has`,
-      { hint: "give the upper half to an `mmu` that a `cpu ... via` uses" },
+      diagnostic(
+        D.upperHalfNotCpu,
+        entry?.span ?? s.format.span,
+        { name: s.name.name },
+        { hint: "give the upper half to an `mmu` that a `cpu ... via` uses" },
+      ),
     );
   }
   const info: MapperInfo = { ir };
@@ -68,19 +73,15 @@ export function buildMapper(ctx: ResolveContext, s: MapperDecl): void {
 
 function reportNoPool(ctx: ResolveContext, s: MapperDecl): void {
   if (ctx.ir.pools.length === 0)
-    ctx.report(
-      "no-pool",
-      s.name.span,
-      `mapper '${s.name.name}' needs a pool for its page tables, and none is declared`,
-    );
+    ctx.report(diagnostic(D.noPool, s.name.span, { mapper: s.name.name }));
   else
     ctx.report(
-      "no-pool",
-      s.name.span,
-      `several pools are declared: say which holds '${s.name.name}''s tables with \`pool NAME\``,
-      {
-        hint: `pools: ${ctx.ir.pools.map((p) => p.name).join(", ")}`,
-      },
+      diagnostic(
+        D.noPool.messages.several,
+        s.name.span,
+        { mapper: s.name.name },
+        { hint: `pools: ${ctx.ir.pools.map((p) => p.name).join(", ")}` },
+      ),
     );
 }
 

@@ -3,11 +3,13 @@
  * source names, each at its device address (`at auto` is left to the lowering's allocator; a
  * device with no MMU sees the physical address less its bus offset), numbered in order.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
+import { formatSize, hex } from "../diagnostics/format.js";
 import type { IrMapping, IrRange, IrReservation } from "../ir/types.js";
 import type { MapDecl } from "../syntax/ast.js";
 import { num } from "./constants.js";
 import type { ResolveContext } from "./context.js";
-import { alignUp, formatSize, hex, U64_MAX } from "./evaluate.js";
+import { alignUp, U64_MAX } from "./evaluate.js";
 import { mappingAttributes } from "./attributes.js";
 import { memoryRef, type MemoryPiece } from "./memory-refs.js";
 import { resolveTarget, type ResolvedTarget } from "./targets.js";
@@ -39,7 +41,7 @@ export class MappingBuilder {
         iova = out.length === 0 ? next : alignUp(next, p.align);
         next = iova + p.size;
         if (iova + p.size - 1n > U64_MAX) {
-          this.ctx.report("arithmetic-overflow", s.span, `the mapping ends past 2^64`);
+          this.ctx.report(diagnostic(D.arithmeticOverflow.messages.mappingEnd, s.span));
           break;
         }
       }
@@ -84,9 +86,15 @@ export class MappingBuilder {
       if (!v) return undefined;
       if (v.pa && target?.kind !== "direct")
         return this.ctx.report(
-          "address-space-mismatch",
-          s.at.span,
-          `\`at\` is ${target?.space === "va" ? "a virtual" : target?.space === "bus" ? "a bus" : "an IO virtual"} address, but ${hex(v.value)} is a physical address`,
+          diagnostic(D.addressSpaceMismatch.messages.mapAt, s.at.span, {
+            space:
+              target?.space === "va"
+                ? "a virtual"
+                : target?.space === "bus"
+                  ? "a bus"
+                  : "an IO virtual",
+            address: hex(v.value),
+          }),
         );
       at = v.value;
     }
@@ -103,10 +111,17 @@ export class MappingBuilder {
     if (at === "auto") return r.base;
     if (at >= r.base && at < r.base + r.size) return at;
     return this.ctx.report(
-      "reservation-too-small",
-      s.at === "auto" ? s.span : s.at.span,
-      `${hex(at)} is outside reservation '${reservation.name}' (${hex(r.base)} .. +${formatSize(r.size)})`,
-      { related: [{ span: reservation.span, message: "the reservation is declared here" }] },
+      diagnostic(
+        D.reservationTooSmall,
+        s.at === "auto" ? s.span : s.at.span,
+        {
+          address: hex(at),
+          name: reservation.name,
+          base: hex(r.base),
+          size: formatSize(r.size),
+        },
+        { related: [{ span: reservation.span, message: "the reservation is declared here" }] },
+      ),
     );
   }
 
@@ -121,27 +136,45 @@ export class MappingBuilder {
     const offset = target.busOffset ?? 0n;
     if (pa < offset)
       return this.ctx.report(
-        "invalid-value",
-        s.source.span,
-        `${hex(pa)} is below the bus offset ${hex(offset)} of '${target.name}'`,
+        diagnostic(D.invalidValue.messages.belowOffset, s.source.span, {
+          address: hex(pa),
+          offset: hex(offset),
+          name: target.name,
+        }),
       );
     const iova = pa - offset;
     if (next !== "auto" && next !== iova)
       return this.ctx.report(
-        "invalid-value",
-        s.span,
-        `'${target.name}' has no MMU: it sees this memory at ${hex(iova)}, not ${hex(next)}`,
+        diagnostic(D.invalidValue.messages.noMmu, s.span, {
+          name: target.name,
+          address: hex(iova),
+          wanted: hex(next),
+        }),
       );
     return iova;
   }
 
   private fitsReservation(s: MapDecl, r: IrReservation, p: MemoryPiece, iova: bigint): boolean {
     if (iova + p.size <= r.range.base + r.range.size) return true;
+    const args = {
+      size: formatSize(p.size),
+      address: hex(iova),
+      name: r.name,
+      base: hex(r.range.base),
+      reservationSize: formatSize(r.range.size),
+    };
+    const details = {
+      related: [{ span: r.span, message: "the reservation is declared here" }],
+    };
     this.ctx.report(
-      "reservation-too-small",
-      s.source.span,
-      `${p.buffer ? `'${p.buffer}'` : "the slice"} (${formatSize(p.size)} at ${hex(iova)}) does not fit in reservation '${r.name}' (${hex(r.range.base)} .. +${formatSize(r.range.size)})`,
-      { related: [{ span: r.span, message: "the reservation is declared here" }] },
+      p.buffer
+        ? diagnostic(
+            D.reservationTooSmall.messages.buffer,
+            s.source.span,
+            { ...args, buffer: p.buffer },
+            details,
+          )
+        : diagnostic(D.reservationTooSmall.messages.slice, s.source.span, args, details),
     );
     return false;
   }

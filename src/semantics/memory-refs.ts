@@ -2,11 +2,13 @@
  * What a memory reference (`ddr`, `buf`, `frame[3]`, `frame[*]`, `ddr[A .. +S]`, `buf[A .. B]`)
  * denotes: the pieces of physical memory a `map`, `expect`, pool or chunk talks about.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
+import { formatSize, hex } from "../diagnostics/format.js";
 import type { IrChunk, IrObjectRef } from "../ir/types.js";
 import type { BufferRef, MemoryRef, SliceRef } from "../syntax/ast.js";
 import { arrayIndex } from "./constants.js";
 import type { ResolveContext } from "./context.js";
-import { formatSize, hex, U64_MAX } from "./evaluate.js";
+import { U64_MAX } from "./evaluate.js";
 
 /** One piece of memory a `map`, `expect` or pool talks about (one array element at most). */
 export interface MemoryPiece {
@@ -52,9 +54,7 @@ function namedRef(
   if (decl.kind === "memory") {
     if (ref.index !== undefined)
       return ctx.report(
-        "invalid-index",
-        ref.span,
-        `'${ref.name.name}' is a memory region, not an array`,
+        diagnostic(D.invalidIndex.messages.region, ref.span, { name: ref.name.name }),
       );
     const m = ctx.symbols.memories.get(decl.node.name.name);
     if (!m) return undefined;
@@ -72,15 +72,13 @@ function namedRef(
   let chosen = elems;
   if (ref.index !== undefined && ref.index !== "*") {
     if (!decl.node.count)
-      return ctx.report("invalid-index", ref.index.span, `'${ref.name.name}' is not an array`);
+      return ctx.report(diagnostic(D.invalidIndex, ref.index.span, { name: ref.name.name }));
     const i = arrayIndex(ctx, ref.index, elems.length, ref.name.name);
     if (i === undefined) return undefined;
     chosen = [elems[i]!];
   } else if (ref.index === "*" && !decl.node.count) {
     return ctx.report(
-      "invalid-index",
-      ref.span,
-      `'${ref.name.name}' is not an array: write '${ref.name.name}'`,
+      diagnostic(D.invalidIndex.messages.notArrayWrite, ref.span, { name: ref.name.name }),
     );
   }
   return chosen.map((b) => ({
@@ -107,23 +105,21 @@ function sliceRef(
     if (!m) return undefined;
     const pa = m.range.base + r.base;
     if (pa + r.size - 1n > U64_MAX)
-      return ctx.report("arithmetic-overflow", ref.span, `the slice ends past 2^64`);
+      return ctx.report(diagnostic(D.arithmeticOverflow.messages.sliceEnd, ref.span));
     return [{ memory: m.name, chunks: [{ pa, size: r.size }], size: r.size, align: 1n }];
   }
   const elems = ctx.buffers.elements(decl.node, ref.span);
   if (!elems) return undefined;
   if (elems.length !== 1)
     return ctx.report(
-      "invalid-index",
-      ref.target.span,
-      `'${ref.target.name}' is an array: slice one element`,
+      diagnostic(D.invalidIndex.messages.sliceOne, ref.target.span, { name: ref.target.name }),
     );
   const b = elems[0]!;
   if (r.base + r.size > b.size)
     return ctx.report(
-      "outside-region",
-      ref.span,
-      `the slice ${hex(r.base)} .. +${formatSize(r.size)} is outside '${b.name}' (${formatSize(b.size)})`,
+      diagnostic(D.outsideRegion, ref.span, {
+        message: `the slice ${hex(r.base)} .. +${formatSize(r.size)} is outside '${b.name}' (${formatSize(b.size)})`,
+      }),
     );
   return [
     {

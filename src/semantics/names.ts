@@ -3,6 +3,7 @@
  * own, see `scenarios.ts`). A second declaration of a name is reported once and otherwise
  * ignored. Later passes ask `bind` for the declaration a name refers to, of the kinds they accept.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Span } from "../diagnostics/span.js";
 import type { IrTopology } from "../ir/types.js";
 import type {
@@ -73,9 +74,14 @@ export class NameTable {
   }
 
   duplicate(name: Identifier, previous: Span): void {
-    this.report("duplicate-name", name.span, `'${name.name}' is declared twice`, {
-      related: [{ span: previous, message: `'${name.name}' is first declared here` }],
-    });
+    this.report(
+      diagnostic(
+        D.duplicateName,
+        name.span,
+        { name: name.name },
+        { related: [{ span: previous, message: `'${name.name}' is first declared here` }] },
+      ),
+    );
   }
 
   /** The declaration `name` binds, of one of `kinds`; reports unresolved or wrong-kind names. */
@@ -90,20 +96,23 @@ export class NameTable {
         .filter(([, d]) => (kinds as readonly DeclKind[]).includes(d.kind))
         .map(([n]) => n);
       return this.report(
-        "unresolved-name",
-        name.span,
-        `unknown name '${name.name}' (expected ${wanted})`,
-        {
-          ...this.unresolvedHint(name.name, candidates),
-        },
+        diagnostic(
+          D.unresolvedName,
+          name.span,
+          { name: name.name, wanted },
+          this.unresolvedHint(name.name, candidates),
+        ),
       );
     }
     if (!(kinds as readonly DeclKind[]).includes(decl.kind)) {
+      const wanted = kinds.map((k) => KIND_LABEL[k]).join(" or ");
       return this.report(
-        "wrong-kind",
-        name.span,
-        `'${name.name}' is ${KIND_LABEL[decl.kind]}, expected ${kinds.map((k) => KIND_LABEL[k]).join(" or ")}`,
-        { related: [{ span: decl.node.name.span, message: `'${name.name}' is declared here` }] },
+        diagnostic(
+          D.wrongKind,
+          name.span,
+          { name: name.name, kind: KIND_LABEL[decl.kind], wanted },
+          { related: [{ span: decl.node.name.span, message: `'${name.name}' is declared here` }] },
+        ),
       );
     }
     return decl as Extract<Decl, { kind: K }>;

@@ -3,12 +3,13 @@
  * bounds, required keys), fills in defaults, then asks the plugin's own `validate`. The key
  * `pool` belongs to the core and is returned separately.
  */
-import { diagnosticOf } from "../checks/registry.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { formatSize, hex } from "../diagnostics/format.js";
 import type { IrParamValue } from "../ir/types.js";
 import type { ParamSpec, VcmPlugin } from "../plugin-api/types.js";
 import type { Identifier, MapperDecl, ParamEntry, ParamValue } from "../syntax/ast.js";
-import { formatSize, hex, type Evaluator } from "./evaluate.js";
+import type { Evaluator } from "./evaluate.js";
 import { didYouMean } from "./suggest.js";
 
 export interface ValidatedParams {
@@ -25,13 +26,13 @@ class ParamProblems {
 
   constructor(private readonly report: (d: Diagnostic) => void) {}
 
-  bad(check: string, span: ParamEntry["span"], message: string, hint?: string): void {
+  readonly add = (d: Diagnostic): void => {
     this.ok = false;
-    this.report(diagnosticOf(check, span, message, hint ? { hint } : {}));
-  }
+    this.report(d);
+  };
 }
 
-type Bad = (span: ParamEntry["span"], message: string, check?: string) => void;
+type Bad = (d: Diagnostic) => void;
 
 export function validateParams(
   decl: MapperDecl,
@@ -46,7 +47,7 @@ export function validateParams(
   for (const entry of decl.params) {
     const key = entry.key.name;
     if (seen.has(key)) {
-      problems.bad("invalid-param", entry.key.span, `parameter '${key}' is given twice`);
+      problems.add(diagnostic(D.invalidParam.messages.givenTwice, entry.key.span, { key }));
       continue;
     }
     seen.add(key);
@@ -54,7 +55,7 @@ export function validateParams(
       const v = entry.values[0];
       const word = v ? wordOf(v) : undefined;
       if (entry.values.length !== 1 || word === undefined || !v)
-        problems.bad("invalid-param", entry.span, "`pool` takes one pool name");
+        problems.add(diagnostic(D.invalidParam.messages.pool, entry.span));
       else pool = { name: word, span: v.span };
       continue;
     }
@@ -62,17 +63,18 @@ export function validateParams(
     const spec = plugin.params[key];
     if (!spec) {
       const known = [...Object.keys(plugin.params), "pool"];
-      problems.bad(
-        "unknown-param",
-        entry.key.span,
-        `'${plugin.name}' has no parameter '${key}' (it has: ${known.sort().join(", ")})`,
-        didYouMean(key, known),
+      const hint = didYouMean(key, known);
+      problems.add(
+        diagnostic(
+          D.unknownParam,
+          entry.key.span,
+          { plugin: plugin.name, key, known: known.sort().join(", ") },
+          hint ? { hint } : {},
+        ),
       );
       continue;
     }
-    const value = convert(key, spec, entry, evaluator, (span, message, check) =>
-      problems.bad(check ?? "invalid-param", span, message),
-    );
+    const value = convert(key, spec, entry, evaluator, problems.add);
     if (value !== undefined) params[key] = value;
     else problems.ok = false;
   }
@@ -96,10 +98,12 @@ function fillDefaults(
     if (spec.default !== undefined) params[key] = spec.default;
     else if (spec.type === "flag") params[key] = false;
     else if (spec.required)
-      problems.bad(
-        "invalid-param",
-        decl.name.span,
-        `'${plugin.name}' needs parameter '${key}' (${spec.description})`,
+      problems.add(
+        diagnostic(D.invalidParam.messages.required, decl.name.span, {
+          plugin: plugin.name,
+          key,
+          description: spec.description,
+        }),
       );
   }
 }
@@ -115,15 +119,15 @@ function pluginValidate(
   try {
     found = plugin.validate!(params);
   } catch (error) {
-    problems.bad(
-      "plugin-failed",
-      decl.format.span,
-      `plugin '${plugin.name}' failed validating parameters: ${error instanceof Error ? error.message : String(error)}`,
+    problems.add(
+      diagnostic(D.pluginFailed, decl.format.span, {
+        message: `plugin '${plugin.name}' failed validating parameters: ${error instanceof Error ? error.message : String(error)}`,
+      }),
     );
   }
   for (const p of found) {
     const at = p.key ? decl.params.find((e) => e.key.name === p.key)?.span : undefined;
-    problems.bad("plugin-param-problem", at ?? decl.format.span, p.message);
+    problems.add(diagnostic(D.pluginParamProblem, at ?? decl.format.span, { message: p.message }));
   }
 }
 
@@ -144,21 +148,26 @@ function convert(
   switch (spec.type) {
     case "flag":
       if (vals.length !== 0) {
-        bad(entry.span, `'${key}' is a flag and takes no value`);
+        bad(diagnostic(D.invalidParam.messages.flag, entry.span, { key }));
         return undefined;
       }
       return true;
     case "int":
     case "size": {
       if (vals.length !== 1) {
-        bad(entry.span, `'${key}' takes one ${spec.type === "int" ? "number" : "size"}`);
+        bad(
+          diagnostic(D.invalidParam.messages.one, entry.span, {
+            key,
+            what: spec.type === "int" ? "number" : "size",
+          }),
+        );
         return undefined;
       }
       return paramNumber(key, spec, vals[0]!, evaluator, bad);
     }
     case "size-list": {
       if (vals.length === 0) {
-        bad(entry.span, `'${key}' takes one or more sizes`);
+        bad(diagnostic(D.invalidParam.messages.sizes, entry.span, { key }));
         return undefined;
       }
       const out: bigint[] = [];
@@ -184,7 +193,7 @@ function paramNumber(
   bad: Bad,
 ): bigint | undefined {
   if (v.kind !== "expr") {
-    bad(v.span, `'${key}' takes a number`);
+    bad(diagnostic(D.invalidParam.messages.number, v.span, { key }));
     return undefined;
   }
   const r = evaluator.eval(v.expr);
@@ -202,17 +211,32 @@ function inBounds(
   const show = spec.type === "int" ? (x: bigint) => x.toString() : formatSize;
   if (spec.values && !spec.values.includes(n)) {
     bad(
-      span,
-      `'${key}' cannot be ${show(n)} (allowed: ${spec.values.map((x) => (typeof x === "bigint" ? show(x) : x)).join(", ")})`,
+      diagnostic(D.invalidParam, span, {
+        key,
+        value: show(n),
+        allowed: spec.values.map((x) => (typeof x === "bigint" ? show(x) : x)).join(", "),
+      }),
     );
     return false;
   }
   if (spec.min !== undefined && n < spec.min) {
-    bad(span, `'${key}' must be at least ${show(spec.min)}, not ${show(n)}`);
+    bad(
+      diagnostic(D.invalidParam.messages.atLeast, span, {
+        key,
+        min: show(spec.min),
+        value: show(n),
+      }),
+    );
     return false;
   }
   if (spec.max !== undefined && n > spec.max) {
-    bad(span, `'${key}' must be at most ${show(spec.max)}, not ${show(n)}`);
+    bad(
+      diagnostic(D.invalidParam.messages.atMost, span, {
+        key,
+        max: show(spec.max),
+        value: show(n),
+      }),
+    );
     return false;
   }
   return true;
@@ -222,11 +246,24 @@ function paramWord(key: string, spec: ParamSpec, entry: ParamEntry, bad: Bad): s
   const vals = entry.values;
   const w = vals.length === 1 ? wordOf(vals[0]!) : undefined;
   if (w === undefined) {
-    bad(entry.span, `'${key}' takes one word${spec.values ? ` (${spec.values.join(", ")})` : ""}`);
+    bad(
+      spec.values
+        ? diagnostic(D.invalidParam.messages.wordOf, entry.span, {
+            key,
+            allowed: spec.values.join(", "),
+          })
+        : diagnostic(D.invalidParam.messages.word, entry.span, { key }),
+    );
     return undefined;
   }
   if (spec.values && !spec.values.includes(w)) {
-    bad(vals[0]!.span, `'${key}' cannot be '${w}' (allowed: ${spec.values.join(", ")})`);
+    bad(
+      diagnostic(D.invalidParam.messages.wordNotAllowed, vals[0]!.span, {
+        key,
+        value: w,
+        allowed: spec.values.join(", "),
+      }),
+    );
     return undefined;
   }
   return w;
@@ -241,16 +278,17 @@ function paramRange(
   const vals = entry.values;
   const v = vals[0];
   if (vals.length !== 1 || !v || v.kind !== "range") {
-    bad(entry.span, `'${key}' takes one range (A .. B or A .. +SIZE)`);
+    bad(diagnostic(D.invalidParam.messages.range, entry.span, { key }));
     return undefined;
   }
   const r = evaluator.range(v.range);
   if (!r) return undefined;
   if (r.pa) {
     bad(
-      v.span,
-      `'${key}' is a device address range, but ${hex(r.base)} is a physical address here`,
-      "address-space-mismatch",
+      diagnostic(D.addressSpaceMismatch.messages.paramRange, v.span, {
+        key,
+        address: hex(r.base),
+      }),
     );
     return undefined;
   }

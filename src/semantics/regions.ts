@@ -2,10 +2,12 @@
  * Pass 3a, physical memory: `memory` regions (with their owner and `pinnable`) and the `pool`s
  * page tables are built in.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
+import { hex } from "../diagnostics/format.js";
 import type { IrMemory } from "../ir/types.js";
 import type { MemoryDecl, PoolDecl } from "../syntax/ast.js";
 import type { ResolveContext } from "./context.js";
-import { hex } from "./evaluate.js";
+
 import { memoryRef } from "./memory-refs.js";
 
 export function buildMemory(ctx: ResolveContext, s: MemoryDecl): void {
@@ -25,10 +27,12 @@ export function buildMemory(ctx: ResolveContext, s: MemoryDecl): void {
     if (s.memoryKind === "mmio") m.pinnable = true;
     else
       ctx.report(
-        "pinnable-not-mmio",
-        s.pinnable,
-        `'${m.name}' is ${s.memoryKind}: \`pinnable\` is an exporter's word for its mmio (a BAR)`,
-        { hint: s.memoryKind === "ram" ? "RAM can always be pinned; drop `pinnable`" : "" },
+        diagnostic(
+          D.pinnableNotMmio,
+          s.pinnable,
+          { name: m.name, kind: s.memoryKind },
+          { hint: s.memoryKind === "ram" ? "RAM can always be pinned; drop `pinnable`" : "" },
+        ),
       );
   }
   ctx.symbols.memories.set(m.name, m);
@@ -42,9 +46,10 @@ export function buildPool(ctx: ResolveContext, s: PoolDecl): void {
   if (!piece || !piece.chunks[0]) return;
   if (piece.chunks[0].pa % 4096n !== 0n) {
     ctx.report(
-      "pool-misaligned",
-      s.source.span,
-      `pool '${s.name.name}' starts at ${hex(piece.chunks[0].pa)}, not on a 4 KiB frame boundary`,
+      diagnostic(D.poolMisaligned, s.source.span, {
+        name: s.name.name,
+        address: hex(piece.chunks[0].pa),
+      }),
     );
   }
   ctx.ir.pools.push({

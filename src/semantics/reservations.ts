@@ -8,11 +8,13 @@
  */
 import type { IrDomain, IrRange, IrReservation } from "../ir/types.js";
 import type { ReservationDecl } from "../syntax/ast.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
+import { formatSize, hex } from "../diagnostics/format.js";
 import { article } from "../diagnostics/wording.js";
 import { DEFAULT_ALIGN } from "./buffers.js";
 import { deviceAddress, num } from "./constants.js";
 import type { ResolveContext } from "./context.js";
-import { formatSize, hex, isPowerOfTwo } from "./evaluate.js";
+import { isPowerOfTwo } from "./evaluate.js";
 import { RegionPlacer } from "./placement.js";
 import { resolveTarget } from "./targets.js";
 
@@ -62,17 +64,18 @@ function reservationDomain(ctx: ResolveContext, s: ReservationDecl): IrDomain | 
   const domain =
     t.kind === "domain" && !t.reservation ? ctx.symbols.domains.get(t.name) : undefined;
   if (domain && domain.type !== "identity" && domain.type !== "blocked") return domain;
-  const what = t.reservation
-    ? `'${s.target.name.name}' is itself a reservation`
-    : domain
-      ? `'${domain.name}' is ${article(domain.type)} ${domain.type} domain: it translates nothing`
-      : t.kind === "direct"
-        ? `'${t.name}' has no MMU: it sees physical memory as it is`
-        : `'${t.name}' is a window of a container`;
+  const span = s.target.span;
   return ctx.report(
-    "reservation-target",
-    s.target.span,
-    `a reservation takes address space of a domain, a cpu with an MMU or a device behind an IOMMU; ${what}`,
+    t.reservation
+      ? diagnostic(D.reservationTarget, span, { name: s.target.name.name })
+      : domain
+        ? diagnostic(D.reservationTarget.messages.translatesNothing, span, {
+            name: domain.name,
+            type: `${article(domain.type)} ${domain.type}`,
+          })
+        : t.kind === "direct"
+          ? diagnostic(D.reservationTarget.messages.noMmu, span, { name: t.name })
+          : diagnostic(D.reservationTarget.messages.window, span, { name: t.name }),
   );
 }
 
@@ -84,7 +87,9 @@ function reservationShape(
   page: bigint,
 ): { size: bigint; align: bigint } | undefined {
   if (!s.size)
-    return ctx.report("invalid-value", s.name.span, `reservation '${s.name.name}' needs a size`);
+    return ctx.report(
+      diagnostic(D.invalidValue.messages.reservationNeedsSize, s.name.span, { name: s.name.name }),
+    );
   const size = num(ctx, s.size);
   let align = page;
   if (s.align) {
@@ -92,20 +97,20 @@ function reservationShape(
     if (a === undefined) return undefined;
     if (!isPowerOfTwo(a))
       return ctx.report(
-        "invalid-value",
-        s.align.span,
-        `align must be a power of two, not ${hex(a)}`,
+        diagnostic(D.invalidValue.messages.alignPower, s.align.span, { align: hex(a) }),
       );
     align = a > page ? a : page;
   }
   if (size === undefined) return undefined;
   if (size === 0n || size % page !== 0n)
     return ctx.report(
-      size === 0n ? "empty-range" : "invalid-value",
-      s.size.span,
       size === 0n
-        ? `reservation '${s.name.name}' has size 0`
-        : `a reservation is whole pages: ${formatSize(size)} is not a multiple of ${formatSize(page)}, the smallest page size of '${domain.mapper}'`,
+        ? diagnostic(D.emptyRange.messages.reservation, s.size.span, { name: s.name.name })
+        : diagnostic(D.invalidValue.messages.reservationPages, s.size.span, {
+            size: formatSize(size),
+            page: formatSize(page),
+            mapper: domain.mapper,
+          }),
     );
   return { size, align };
 }
@@ -123,25 +128,47 @@ function fixedBase(
   const span = s.at!.span;
   if (at % align !== 0n)
     return ctx.report(
-      "reservation-placement",
-      span,
-      `${hex(at)} is not aligned to ${formatSize(align)}`,
+      diagnostic(D.reservationPlacement.messages.misaligned, span, {
+        address: hex(at),
+        align: formatSize(align),
+      }),
     );
   const ap = domain.aperture;
   if (at < ap.base || at + size > ap.base + ap.size)
     return ctx.report(
-      "reservation-placement",
-      span,
-      `${hex(at)} .. +${formatSize(size)} is outside the aperture of '${domain.name}' (${hex(ap.base)} .. +${formatSize(ap.size)})`,
+      diagnostic(D.reservationPlacement.messages.outsideAperture, span, {
+        address: hex(at),
+        size: formatSize(size),
+        domain: domain.name,
+        base: hex(ap.base),
+        apertureSize: formatSize(ap.size),
+      }),
     );
   const clash = reservedClash(domain, at, size);
-  if (clash)
+  if (clash) {
+    const args = { address: hex(at), size: formatSize(size), domain: domain.name };
+    const details = { related: [{ span: clash.span, message: "declared here" }] };
     return ctx.report(
-      "reservation-placement",
-      span,
-      `${hex(at)} .. +${formatSize(size)} overlaps ${clash.reservation ? `reservation '${clash.reservation}'` : `the ${clash.kind} range ${hex(clash.range.base)} .. +${formatSize(clash.range.size)}`} of '${domain.name}'`,
-      { related: [{ span: clash.span, message: "declared here" }] },
+      clash.reservation
+        ? diagnostic(
+            D.reservationPlacement.messages.overlapsReservation,
+            span,
+            { ...args, other: clash.reservation },
+            details,
+          )
+        : diagnostic(
+            D.reservationPlacement.messages.overlapsRange,
+            span,
+            {
+              ...args,
+              kind: clash.kind,
+              base: hex(clash.range.base),
+              rangeSize: formatSize(clash.range.size),
+            },
+            details,
+          ),
     );
+  }
   return at;
 }
 
@@ -157,9 +184,11 @@ function placedBase(
   const base = placeReservation(domain, size, align, smallestMaskBits(ctx, domain), page, fixed);
   if (base !== undefined) return base;
   return ctx.report(
-    "reservation-placement",
-    s.span,
-    `no free ${formatSize(size)} range (align ${formatSize(align)}) in the address space of '${domain.name}'`,
+    diagnostic(D.reservationPlacement, s.span, {
+      size: formatSize(size),
+      align: formatSize(align),
+      domain: domain.name,
+    }),
   );
 }
 

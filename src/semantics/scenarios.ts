@@ -3,6 +3,7 @@
  * namespace of their own. What a step does to the system's state is replayed later (checks and
  * runtime), not here.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { IrMemory, IrScenario, IrScenarioStep } from "../ir/types.js";
 import type { Identifier, ScenarioDecl, ScenarioStep } from "../syntax/ast.js";
 import { sharedTableMismatch } from "../ir/table-sharing.js";
@@ -107,7 +108,7 @@ export class ScenarioBuilder {
     if (!pieces || !to) return;
     const buffers = pieces.flatMap((p) => (p.buffer ? [p.buffer] : []));
     if (buffers.length === 0) {
-      this.ctx.report("wrong-kind", step.buffer.span, "only buffers can migrate");
+      this.ctx.report(diagnostic(D.wrongKind.messages.migrate, step.buffer.span));
       return;
     }
     steps.push({ kind: "migrate", buffers, to: step.to.name, span: step.span });
@@ -153,9 +154,9 @@ export class ScenarioBuilder {
     if (!ep) return false;
     if (ep.kind !== "device" || !ep.mapper) {
       ctx.report(
-        "attach-incompatible",
-        device.span,
-        `'${ep.name}' is ${ep.kind === "device" ? "a device with no IOMMU" : `a ${ep.kind}`}: only devices behind an IOMMU attach to domains (EINVAL)`,
+        ep.kind === "device"
+          ? diagnostic(D.attachIncompatible.messages.noIommu, device.span, { name: ep.name })
+          : diagnostic(D.attachIncompatible, device.span, { name: ep.name, kind: ep.kind }),
       );
       return false;
     }
@@ -166,11 +167,17 @@ export class ScenarioBuilder {
       const other = ctx.symbols.mappers.get(ep.mapper)?.ir;
       const why = owner && other ? sharedTableMismatch(owner, other) : "";
       if (why === undefined) return true;
+      const args = { domain: d.name, mapper: d.mapper, device: ep.name, other: ep.mapper };
+      const details = { related: [{ span: d.span, message: `'${d.name}' is declared here` }] };
       ctx.report(
-        "attach-incompatible",
-        domain!.span,
-        `'${d.name}' is a domain of '${d.mapper}', but '${ep.name}' is behind '${ep.mapper}' (EINVAL)${why ? `, which cannot walk its table: ${why}` : ""}`,
-        { related: [{ span: d.span, message: `'${d.name}' is declared here` }] },
+        why
+          ? diagnostic(
+              D.attachIncompatible.messages.otherTable,
+              domain!.span,
+              { ...args, why },
+              details,
+            )
+          : diagnostic(D.attachIncompatible.messages.otherIommu, domain!.span, args, details),
       );
       return false;
     }
@@ -188,12 +195,14 @@ export class ScenarioBuilder {
     if (!m) return undefined;
     if (m.kind !== "mmio")
       return ctx.report(
-        "revoke-not-mmio",
-        name.span,
-        `'${m.name}' is ${m.kind}: only an exporter's mmio (a BAR) can be ${verb === "revoke" ? "revoked" : "restored"}`,
-        m.kind === "ram"
-          ? { hint: "RAM moves with `migrate`; `power-off` checks nothing maps it" }
-          : {},
+        diagnostic(
+          D.revokeNotMmio,
+          name.span,
+          { name: m.name, kind: m.kind, verb: verb === "revoke" ? "revoked" : "restored" },
+          m.kind === "ram"
+            ? { hint: "RAM moves with `migrate`; `power-off` checks nothing maps it" }
+            : {},
+        ),
       );
     return m;
   }

@@ -8,7 +8,8 @@
  * Used by the checks (topology registrations in order) and by the runtime (scenario steps).
  */
 import type { IrContainer, IrTopology } from "../ir/types.js";
-import { formatSize, hex, U64_MAX } from "./evaluate.js";
+import { formatSize, hex } from "../diagnostics/format.js";
+import { U64_MAX } from "./evaluate.js";
 import { hostPageAligned, registrationPageShift, tceTableBytes } from "./spapr.js";
 
 export interface MmRegion {

@@ -3,6 +3,7 @@
  * names: a domain, the address space of a cpu or device, a reservation inside a domain, a
  * container's window, or a device with no MMU that sees physical memory through a bus offset.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { AddressSpace, IrReservation, IrTargetKind } from "../ir/types.js";
 import type { TargetRef } from "../syntax/ast.js";
 import type { ResolveContext } from "./context.js";
@@ -25,15 +26,15 @@ export function resolveTarget(ctx: ResolveContext, t: TargetRef): ResolvedTarget
     const r = ctx.symbols.reservations.get(t.name.name);
     if (!r) return undefined;
     if (t.member)
-      return ctx.report("wrong-kind", t.member.span, `reservation '${r.name}' has no members`);
+      return ctx.report(
+        diagnostic(D.wrongKind.messages.reservationMembers, t.member.span, { name: r.name }),
+      );
     return { kind: "domain", name: r.domain, space: r.range.space, reservation: r };
   }
   if (decl.kind === "container") return windowTarget(ctx, t);
   if (t.member)
     return ctx.report(
-      "wrong-kind",
-      t.member.span,
-      `'${t.name.name}' has no members; only containers have windows`,
+      diagnostic(D.wrongKind.messages.noMembers, t.member.span, { name: t.name.name }),
     );
   if (decl.kind === "domain") {
     const d = ctx.symbols.domains.get(t.name.name);
@@ -45,11 +46,7 @@ export function resolveTarget(ctx: ResolveContext, t: TargetRef): ResolvedTarget
   if (!ep.mapper) return { kind: "direct", name: ep.name, space: "bus", busOffset: ep.busOffset };
   const doms = ctx.symbols.deviceDomains.get(ep.name);
   if (!doms || doms.length === 0)
-    return ctx.report(
-      "wrong-kind",
-      t.span,
-      `'${ep.name}' has no domain: map into the window of the container holding its group`,
-    );
+    return ctx.report(diagnostic(D.wrongKind.messages.noDomain, t.span, { name: ep.name }));
   return { kind: "domain", name: doms[0]!, space: "iova" };
 }
 
@@ -59,12 +56,12 @@ function windowTarget(ctx: ResolveContext, t: TargetRef): ResolvedTarget | undef
   if (!c) return undefined;
   if (!t.member)
     return ctx.report(
-      "wrong-kind",
-      t.span,
-      `map into a window of '${c.name}': write '${c.name}.WINDOW'`,
-      {
-        ...(c.windows[0] ? { hint: `windows: ${c.windows.map((w) => w.name).join(", ")}` } : {}),
-      },
+      diagnostic(
+        D.wrongKind.messages.windowNeeded,
+        t.span,
+        { container: c.name },
+        c.windows[0] ? { hint: `windows: ${c.windows.map((w) => w.name).join(", ")}` } : {},
+      ),
     );
   const w = c.windows.find((x) => x.name === t.member!.name);
   if (!w) {
@@ -73,10 +70,12 @@ function windowTarget(ctx: ResolveContext, t: TargetRef): ResolvedTarget | undef
       c.windows.map((x) => x.name),
     );
     return ctx.report(
-      "unresolved-name",
-      t.member.span,
-      `container '${c.name}' has no window '${t.member.name}'`,
-      hint ? { hint } : {},
+      diagnostic(
+        D.unresolvedName.messages.window,
+        t.member.span,
+        { container: c.name, window: t.member.name },
+        hint ? { hint } : {},
+      ),
     );
   }
   return { kind: "window", name: w.qualifiedName, space: "bus" };

@@ -7,7 +7,7 @@ import type { IToken } from "chevrotain";
 import type { Directive } from "./ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { LineTable } from "../diagnostics/span.js";
-import { BAD_DIRECTIVE } from "./checks.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { tokenSpan } from "./spans.js";
 
 const DIRECTIVE = /^\/\/[ \t]*vcm:[ \t]*(\S*)[ \t]*(.*?)[ \t]*$/;
@@ -22,19 +22,11 @@ export function readDirectives(
   const out: Directive[] = [];
   for (const t of tokens) {
     const span = tokenSpan(lines, t);
-    const bad = (message: string): void => {
-      diagnostics.push({
-        code: BAD_DIRECTIVE.code,
-        check: BAD_DIRECTIVE.name,
-        severity: BAD_DIRECTIVE.severity,
-        message,
-        span,
-      });
-    };
+
     const m = DIRECTIVE.exec(t.image);
     const action = m?.[1] ?? "";
     if (!ACTIONS.has(action)) {
-      bad(`a 'vcm:' comment must start with disable, warn or error, not '${action}'`);
+      diagnostics.push(diagnostic(D.badDirective, span, { action }));
       continue;
     }
     const names = (m?.[2] ?? "")
@@ -42,14 +34,12 @@ export function readDirectives(
       .split(/[\s,]+/)
       .filter((n) => n.length > 0);
     if (names.length === 0) {
-      bad(`'vcm: ${action}' needs the name of a check`);
+      diagnostics.push(diagnostic(D.badDirective.messages.noCheck, span, { action }));
       continue;
     }
     for (const check of names) {
       if (!CHECK_NAME.test(check)) {
-        bad(
-          `'${check}' is not a check name (kebab-case such as unused-declaration, or a code such as VCM0201)`,
-        );
+        diagnostics.push(diagnostic(D.badDirective.messages.notACheck, span, { check }));
         continue;
       }
       out.push({ action: action as Directive["action"], check, span });

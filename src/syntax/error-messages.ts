@@ -3,7 +3,10 @@
  * '('") instead of Chevrotain's token-type dumps.
  */
 import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { D, formatMessage } from "../diagnostics/catalogue.js";
 import { Newline, RCurly } from "./tokens.js";
+
+const M = D.syntaxError.messages;
 
 function label(t: TokenType): string {
   return t.LABEL ?? t.name;
@@ -32,23 +35,32 @@ export const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
     // A block's closing brace is expected whenever an item is followed by junk.
     if (expected === RCurly && actual.tokenType === EOF) {
-      return "expected '}' to close the block but found the end of the statement";
+      return M.closeBlock.template;
     }
     if (expected === RCurly) {
-      return `expected a newline, ';' or '}' after the item, but found ${describeToken(actual)}`;
+      return formatMessage(M.afterItem.template, { found: describeToken(actual) });
     }
-    return `expected ${label(expected)} but found ${describeToken(actual)}`;
+    return formatMessage(D.syntaxError.template, {
+      expected: label(expected),
+      found: describeToken(actual),
+    });
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `unexpected ${describeToken(firstRedundant)}: expected the end of the statement (newline or ';')`;
+    return formatMessage(M.notAllParsed.template, { found: describeToken(firstRedundant) });
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, customUserDescription }) {
     const what = customUserDescription ?? oneOf(firstTokens(expectedPathsPerAlt));
-    return `expected ${what} but found ${describeToken(actual[0]!)}`;
+    return formatMessage(D.syntaxError.template, {
+      expected: what,
+      found: describeToken(actual[0]!),
+    });
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, customUserDescription }) {
     const what =
       customUserDescription ?? oneOf(expectedIterationPaths.map((p) => (p[0] ? label(p[0]) : "")));
-    return `expected at least one ${what} but found ${describeToken(actual[0]!)}`;
+    return formatMessage(M.atLeastOne.template, {
+      expected: what,
+      found: describeToken(actual[0]!),
+    });
   },
 };

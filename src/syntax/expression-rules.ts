@@ -15,7 +15,7 @@ import type {
   TargetRef,
 } from "./ast.js";
 import type { LineTable } from "../diagnostics/span.js";
-import { MALFORMED_NUMBER, NUMBER_OVERFLOW } from "./checks.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { parseNumber } from "./numbers.js";
 import { NO_RESYNC } from "./parser-base.js";
 import { ScenarioRules } from "./scenario-rules.js";
@@ -257,9 +257,9 @@ export abstract class ExpressionRules extends ScenarioRules {
     const parsed = parseNumber(t.image);
     if (!parsed.ok) {
       this.report(
-        parsed.reason === "overflow" ? NUMBER_OVERFLOW : MALFORMED_NUMBER,
-        parsed.message,
-        span,
+        parsed.reason === "overflow"
+          ? diagnostic(D.numberOverflow, span, { text: t.image })
+          : diagnostic(D.malformedNumber, span, { text: t.image, expected: parsed.expected }),
       );
       return { kind: "number", value: 0n, text: t.image, span };
     }

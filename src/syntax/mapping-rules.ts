@@ -16,7 +16,7 @@ import type {
   ReservationDecl,
   SliceRef,
 } from "./ast.js";
-import { SYNTAX_ERROR } from "./checks.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { ITEM_RESYNC, NO_RESYNC } from "./parser-base.js";
 import { tokensSpan } from "./spans.js";
 import { SystemRules } from "./system-rules.js";
@@ -72,9 +72,7 @@ export abstract class MappingRules extends SystemRules {
             {
               if (!DOMAIN_TYPES.has(t.image)) {
                 this.report(
-                  SYNTAX_ERROR,
-                  `expected a domain type (dma, identity, blocked or unmanaged) but found '${t.image}'`,
-                  this.sp(t),
+                  diagnostic(D.syntaxError.messages.domainType, this.sp(t), { found: t.image }),
                 );
               }
               return { kind: "type", type: t.image as DomainType, span: this.spFrom(kw) };
@@ -209,11 +207,7 @@ export abstract class MappingRules extends SystemRules {
         if (!this.RECORDING_PHASE) {
           if (ref.kind === "slice") chunks.push(ref);
           else {
-            this.report(
-              SYNTAX_ERROR,
-              "a chunk must be a slice such as ddr[0x100_0000 .. +64K]",
-              ref.span,
-            );
+            this.report(diagnostic(D.syntaxError.messages.chunkSlice, ref.span));
           }
         }
       },
@@ -366,7 +360,12 @@ export abstract class MappingRules extends SystemRules {
     for (const ch of t.image) {
       const p = ch as Permission;
       if (perms.includes(p)) {
-        this.report(SYNTAX_ERROR, `permission '${ch}' is given twice in '${t.image}'`, this.sp(t));
+        this.report(
+          diagnostic(D.syntaxError.messages.permissionTwice, this.sp(t), {
+            letter: ch,
+            perms: t.image,
+          }),
+        );
       } else perms.push(p);
     }
     return perms;

@@ -9,8 +9,8 @@ const SUFFIX_SHIFT: Record<string, bigint> = { K: 10n, M: 20n, G: 30n, T: 40n };
 
 export type NumberParse =
   | { ok: true; value: bigint }
-  | { ok: false; reason: "malformed"; message: string }
-  | { ok: false; reason: "overflow"; message: string };
+  | { ok: false; reason: "malformed"; expected: string }
+  | { ok: false; reason: "overflow" };
 
 const DEC = /^[0-9][0-9_]*$/;
 const HEX = /^[0-9a-fA-F_]*[0-9a-fA-F][0-9a-fA-F_]*$/;
@@ -47,31 +47,24 @@ function parseUncached(text: string): NumberParse {
   const p = body.length > 1 ? body[1] : "";
   if (body[0] === "0" && (p === "x" || p === "X")) {
     const digits = body.slice(2);
-    if (!HEX.test(digits)) return malformed(text, "hexadecimal digits after 0x");
+    if (!HEX.test(digits)) return malformed("hexadecimal digits after 0x");
     value = BigInt("0x" + digits.replaceAll("_", ""));
   } else if (body[0] === "0" && (p === "b" || p === "B")) {
     const digits = body.slice(2);
-    if (!BIN.test(digits)) return malformed(text, "binary digits after 0b");
+    if (!BIN.test(digits)) return malformed("binary digits after 0b");
     value = BigInt("0b" + digits.replaceAll("_", ""));
   } else {
-    if (!DEC.test(body)) return malformed(text, "decimal digits");
+    if (!DEC.test(body)) return malformed("decimal digits");
     value = BigInt(body.includes("_") ? body.replaceAll("_", "") : body);
   }
   value <<= shift;
   if (value > U64_MAX) {
-    return {
-      ok: false,
-      reason: "overflow",
-      message: `number ${text} does not fit in 64 bits (the maximum is 0xFFFF_FFFF_FFFF_FFFF)`,
-    };
+    return { ok: false, reason: "overflow" };
   }
   return { ok: true, value };
 }
 
-function malformed(text: string, expected: string): NumberParse {
-  return {
-    ok: false,
-    reason: "malformed",
-    message: `malformed number '${text}': expected ${expected}, then an optional size suffix K, M, G or T`,
-  };
+/** `expected` says what the literal lacks ("hexadecimal digits after 0x"), for the message. */
+function malformed(expected: string): NumberParse {
+  return { ok: false, reason: "malformed", expected };
 }

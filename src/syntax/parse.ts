@@ -3,16 +3,10 @@
  */
 import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
 import type { SourceFile, Statement } from "./ast.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { LineTable, TextSpan, type Span } from "../diagnostics/span.js";
-import type { CheckDefinition } from "../checks/definition.js";
-import {
-  INVALID_CHARACTER,
-  NESTING_TOO_DEEP,
-  SYNTAX_ERROR,
-  UNTERMINATED_COMMENT,
-  UNTERMINATED_STRING,
-} from "./checks.js";
+
 import { readDirectives } from "./directives.js";
 import { lexChunks } from "./lexer.js";
 import { parser } from "./parser.js";
@@ -33,7 +27,7 @@ export function parseSource(text: string, file: string): ParseResult {
   } catch (e) {
     // A bug in the parser must not take the tool down; report it where the user can see it.
     diagnostics.push(
-      diagnostic(SYNTAX_ERROR, `internal parser error: ${String(e)}`, startSpan(file)),
+      diagnostic(D.syntaxError.messages.internal, startSpan(file), { error: String(e) }),
     );
   }
   return { ast, diagnostics };
@@ -55,19 +49,13 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
       if (t.tokenType === UnterminatedString) {
-        diagnostics.push(
-          diagnostic(UNTERMINATED_STRING, "string has no closing '\"'", tokenSpan(lines, t)),
-        );
+        diagnostics.push(diagnostic(D.unterminatedString, tokenSpan(lines, t)));
         alreadyReported = true;
       }
     }
     if (tooDeep) {
       diagnostics.push(
-        diagnostic(
-          NESTING_TOO_DEEP,
-          `parentheses and brackets nest deeper than ${MAX_NESTING} levels; the statement is skipped`,
-          tokenSpan(lines, tooDeep),
-        ),
+        diagnostic(D.nestingTooDeep, tokenSpan(lines, tooDeep), { max: MAX_NESTING }),
       );
       return;
     }
@@ -87,9 +75,7 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
   lexChunks(ast.text, (chunk) => {
     for (const err of chunk.errors) diagnostics.push(invalidCharacter(ast.text, lines, err));
     for (const t of chunk.unterminated) {
-      diagnostics.push(
-        diagnostic(UNTERMINATED_COMMENT, "'/*' comment has no closing '*/'", tokenSpan(lines, t)),
-      );
+      diagnostics.push(diagnostic(D.unterminatedComment, tokenSpan(lines, t)));
     }
     for (const d of readDirectives(chunk.directives, lines, diagnostics)) ast.directives.push(d);
     // Statements still open from the last chunk may hold earlier errors: keep those offsets.
@@ -105,11 +91,10 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
 function invalidCharacter(text: string, lines: LineTable, err: ILexingError): Diagnostic {
   const ch = text.slice(err.offset, err.offset + err.length);
   const shown = ch.length > 20 ? ch.slice(0, 17) + "..." : ch;
-  return diagnostic(
-    INVALID_CHARACTER,
-    `invalid character${ch.length > 1 ? "s" : ""} '${shown}'`,
-    new TextSpan(lines, err.offset, err.offset + err.length),
-  );
+  const span = new TextSpan(lines, err.offset, err.offset + err.length);
+  return ch.length > 1
+    ? diagnostic(D.invalidCharacter.messages.plural, span, { text: shown })
+    : diagnostic(D.invalidCharacter, span, { text: shown });
 }
 
 function fromParserError(e: IRecognitionException, tokens: IToken[], lines: LineTable): Diagnostic {
@@ -121,11 +106,7 @@ function fromParserError(e: IRecognitionException, tokens: IToken[], lines: Line
   } else {
     span = tokenSpan(lines, t);
   }
-  return diagnostic(SYNTAX_ERROR, e.message, span);
-}
-
-function diagnostic(check: CheckDefinition, message: string, span: Span): Diagnostic {
-  return { code: check.code, check: check.name, severity: check.severity, message, span };
+  return diagnostic(D.syntaxError.messages.parser, span, { message: e.message });
 }
 
 function startSpan(file: string): Span {

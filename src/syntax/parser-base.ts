@@ -51,10 +51,10 @@ import type {
   TopologyDecl,
   UseDecl,
 } from "./ast.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { LineTable, type Span } from "../diagnostics/span.js";
-import type { CheckDefinition } from "../checks/definition.js";
-import { DUPLICATE_CLAUSE } from "./checks.js";
+
 import { errorMessages } from "./error-messages.js";
 import { tokenSpan, tokensSpan } from "./spans.js";
 import * as T from "./tokens.js";
@@ -123,14 +123,8 @@ export abstract class ParserBase extends EmbeddedActionsParser {
     return doomed !== T.Newline && doomed !== T.Semicolon && doomed !== T.RCurly;
   }
 
-  protected report(check: CheckDefinition, message: string, span: Span): void {
-    this.extraDiagnostics.push({
-      code: check.code,
-      check: check.name,
-      severity: check.severity,
-      message,
-      span,
-    });
+  protected report(d: Diagnostic): void {
+    this.extraDiagnostics.push(d);
   }
 
   protected sp(t: IToken): Span {
@@ -154,7 +148,7 @@ export abstract class ParserBase extends EmbeddedActionsParser {
   /** Report a second occurrence of a clause; `seen` holds the clauses given so far. */
   protected once(seen: string[], kw: IToken, what: string): void {
     if (seen.includes(kw.image)) {
-      this.report(DUPLICATE_CLAUSE, `${what} has two '${kw.image}' clauses`, this.sp(kw));
+      this.report(diagnostic(D.duplicateClause, this.sp(kw), { what, clause: kw.image }));
     } else seen.push(kw.image);
   }
 

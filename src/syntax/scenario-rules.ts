@@ -15,7 +15,7 @@ import type {
   ScenarioDecl,
   ScenarioStep,
 } from "./ast.js";
-import { SYNTAX_ERROR } from "./checks.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { MappingRules } from "./mapping-rules.js";
 import { ITEM_RESYNC, NO_RESYNC } from "./parser-base.js";
 import * as T from "./tokens.js";
@@ -157,9 +157,10 @@ export abstract class ScenarioRules extends MappingRules {
         const missing = (["size", "page"] as const).filter((k) => got[k] === undefined);
         if (missing.length > 0) {
           this.report(
-            SYNTAX_ERROR,
-            `window '${name.name}' needs ${missing.map((m) => `'${m}'`).join(", ")}`,
-            span,
+            diagnostic(D.syntaxError.messages.windowNeeds, span, {
+              name: name.name,
+              missing: missing.map((m) => `'${m}'`).join(", "),
+            }),
           );
         }
         const zero = (): Expr => ({ kind: "number", value: 0n, text: "0", span });
@@ -405,7 +406,7 @@ export abstract class ScenarioRules extends MappingRules {
   /** Where only a buffer makes sense (migrate, dummy), a slice is reported and its name kept. */
   private bufferOnly(ref: MemoryRef): BufferRef {
     if (ref.kind === "buffer-ref") return ref;
-    this.report(SYNTAX_ERROR, "expected a buffer here, not a slice", ref.span);
+    this.report(diagnostic(D.syntaxError.messages.bufferOnly, ref.span));
     return { kind: "buffer-ref", name: ref.target, span: ref.span };
   }
 }

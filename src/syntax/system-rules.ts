@@ -21,7 +21,7 @@ import type {
   UseDecl,
 } from "./ast.js";
 import type { Span } from "../diagnostics/span.js";
-import { SYNTAX_ERROR } from "./checks.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { ITEM_RESYNC, NO_RESYNC, ParserBase } from "./parser-base.js";
 import { spanToToken } from "./spans.js";
 import * as T from "./tokens.js";
@@ -331,9 +331,11 @@ export abstract class SystemRules extends ParserBase {
         const want = decl.endpointKind === "cpu" ? "via" : "behind";
         if (c.image !== want) {
           this.report(
-            SYNTAX_ERROR,
-            `a ${decl.endpointKind} names its MMU with '${want}', not '${c.image}'`,
-            this.sp(c),
+            diagnostic(D.syntaxError.messages.mapperWord, this.sp(c), {
+              kind: decl.endpointKind,
+              want,
+              got: c.image,
+            }),
           );
         }
         decl.mapper = value as Identifier;
