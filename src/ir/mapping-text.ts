@@ -1,13 +1,12 @@
 /** How messages name a mapping: by the buffer or slice it maps, never by its bare id. */
 import type { IrMapping } from "./types.js";
+import { hex } from "../diagnostics/format.js";
 
 /** `frame[0]`, or `gpu_bar (pa 0x6000000000 .. +0x4000000)` for a slice of a region. */
 export function mappingSource(m: IrMapping): string {
   if (m.source.buffer !== undefined) return m.source.buffer;
   const c = m.source.chunks[0];
-  return c
-    ? `${m.source.memory} (pa 0x${c.pa.toString(16)} .. +0x${m.source.size.toString(16)})`
-    : m.source.memory;
+  return c ? `${m.source.memory} (pa ${hex(c.pa)} .. +${hex(m.source.size)})` : m.source.memory;
 }
 
 /** `the mapping of frame[0] into disp_dom`. */

@@ -4,6 +4,7 @@
  * output is byte-for-byte stable across runs and machines.
  */
 import type { Span } from "../diagnostics/span.js";
+import { hex } from "../diagnostics/format.js";
 import type { IrTopology } from "./types.js";
 
 export function spanToString(span: Span): string {
@@ -18,7 +19,7 @@ function isSpan(v: unknown): v is Span {
 
 /** A JSON-ready copy: bigints as hex, spans as strings, keys sorted. */
 export function irToPlain(value: unknown): unknown {
-  if (typeof value === "bigint") return "0x" + value.toString(16);
+  if (typeof value === "bigint") return hex(value);
   if (Array.isArray(value)) return value.map(irToPlain);
   if (typeof value !== "object" || value === null) return value;
   if (isSpan(value)) return spanToString(value);

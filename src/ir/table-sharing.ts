@@ -6,15 +6,16 @@
  * they have the same format and the same table parameters; the answer names what differs.
  */
 import type { IrMapper, IrParamValue } from "./types.js";
+import { hex } from "../diagnostics/format.js";
 
 /** Parameters of one instance, not of the table format: they may differ between sharers. */
 const INSTANCE_ONLY = new Set(["pool", "msi"]);
 
 function text(v: IrParamValue | undefined): string {
   if (v === undefined) return "unset";
-  if (typeof v === "bigint") return v >= 4096n ? `0x${v.toString(16)}` : v.toString();
+  if (typeof v === "bigint") return v >= 4096n ? hex(v) : v.toString();
   if (Array.isArray(v)) return v.map((x) => text(x)).join(" ");
-  if (typeof v === "object") return `0x${v.base.toString(16)} .. +0x${v.size.toString(16)}`;
+  if (typeof v === "object") return `${hex(v.base)} .. +${hex(v.size)}`;
   return String(v);
 }
 
