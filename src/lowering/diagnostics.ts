@@ -48,3 +48,8 @@ export function pluginFailure(error: unknown, what: string, span?: Span): Diagno
 export function hex(value: bigint | number): string {
   return "0x" + value.toString(16);
 }
+
+/** `0x1000..0x3000`: [base, base + size). */
+export function rangeText(base: bigint, size: bigint): string {
+  return `${hex(base)}..${hex(base + size)}`;
+}

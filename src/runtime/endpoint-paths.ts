@@ -6,13 +6,8 @@
  * outside its aperture), all bounded by the endpoint's DMA mask.
  */
 import type { IrEndpoint } from "../ir/types.js";
-import type {
-  CompiledHalf,
-  CompiledMapper,
-  CompiledTable,
-  CompiledTopology,
-  EndpointRoute,
-} from "../lowering/compiled.js";
+import type { CompiledHalf, EndpointRoute } from "../lowering/compiled.js";
+import type { ProgrammedMapper, ProgrammedTable, SystemState } from "../model/system-state.js";
 import {
   PROT_EXEC,
   PROT_READ,
@@ -29,7 +24,7 @@ const RWX = PROT_READ | PROT_WRITE | PROT_EXEC;
 
 export interface TablePath {
   /** The table whose mappings the endpoint is meant to see. */
-  table: CompiledTable;
+  table: ProgrammedTable;
   /** The context actually walked (its root may come from the device's context entry). */
   context: TableContext;
   plugin: VcmPlugin;
@@ -77,14 +72,14 @@ export function capabilitiesOf(plugin: VcmPlugin, params: TableContext["params"]
   return c;
 }
 
-export function resolvePaths(view: CompiledTopology): EndpointPath[] {
+export function resolvePaths(view: SystemState): EndpointPath[] {
   const tables = new Map(view.tables.map((t) => [t.name, t]));
   const mappers = new Map(view.mappers.map((m) => [m.name, m]));
   const irEndpoints = new Map(view.ir.endpoints.map((e) => [e.name, e]));
   const out: EndpointPath[] = [];
 
   const tablePath = (
-    t: CompiledTable,
+    t: ProgrammedTable,
     root?: bigint,
     half?: CompiledHalf,
   ): TablePath | undefined => {
@@ -201,7 +196,7 @@ function halvesRoute(mapper: string, path: EndpointPath): string {
  * registers (TTBRn, CR3), a half they disable (EPDn) is walked by nothing, and a size or granule
  * other than the table's is reported (the table's indexes would not be the hardware's).
  */
-function checkRegisters(t: CompiledTable, path: EndpointPath, view: CompiledTopology): void {
+function checkRegisters(t: ProgrammedTable, path: EndpointPath, view: SystemState): void {
   const plugin = view.plugins.get(t.format);
   const decoded = plugin?.decodeRegisters?.(t.context.params, t.context.registers);
   if (!plugin || !decoded) return;
@@ -249,7 +244,7 @@ function checkRegisters(t: CompiledTable, path: EndpointPath, view: CompiledTopo
 }
 
 /** Whether any mapping record lies in the table path's table (and half). */
-function declaresIn(view: CompiledTopology, tp: TablePath): boolean {
+function declaresIn(view: SystemState, tp: TablePath): boolean {
   const h = tp.half;
   return view.mappings.some(
     (m) => m.table === tp.table.name && (!h || (m.iova >= h.base && m.iova < h.base + h.size)),
@@ -258,10 +253,10 @@ function declaresIn(view: CompiledTopology, tp: TablePath): boolean {
 
 /** The table root the device's stream id selects in the IOMMU's own structures, from bytes. */
 function bindThroughInstance(
-  view: CompiledTopology,
+  view: SystemState,
   route: Extract<EndpointRoute, { kind: "iommu" }>,
-  table: CompiledTable,
-  mapper: CompiledMapper | undefined,
+  table: ProgrammedTable,
+  mapper: ProgrammedMapper | undefined,
   path: EndpointPath,
 ): { root?: bigint; reachable: boolean } {
   const plugin = view.plugins.get(table.format);

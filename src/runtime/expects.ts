@@ -8,7 +8,7 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../plugin-api/types.js";
 import { compareRuns } from "./compare-runs.js";
 import type { FailureSink } from "./failure-sink.js";
 import { tokenText } from "./frame-token.js";
-import { chunksOf, objectText } from "./object-ref.js";
+import { chunksOf, objectText } from "../model/object-ref.js";
 import { hexOf, type Prover } from "./prover.js";
 import type { ExpectReport } from "./report.js";
 import { RunList } from "./run-list.js";

@@ -3,7 +3,7 @@
  * the binding, each table level's descriptor and decoded fields, and the frame reached. An
  * `Explainer` resolves the endpoints once, so many addresses cost one walk each.
  */
-import type { CompiledTopology } from "../lowering/compiled.js";
+import type { SystemState } from "../model/system-state.js";
 import { protText } from "../lowering/protection.js";
 import { foundAttrsLabel, provedAttrsMask } from "./attributes.js";
 import type { WalkStep } from "../plugin-api/types.js";
@@ -56,11 +56,7 @@ export interface ExplainResult {
     | { ok: false; reason: string };
 }
 
-export function explain(
-  compiled: CompiledTopology,
-  endpoint: string,
-  address: bigint,
-): ExplainResult {
+export function explain(compiled: SystemState, endpoint: string, address: bigint): ExplainResult {
   return new Explainer(compiled).explain(endpoint, address);
 }
 
@@ -69,7 +65,7 @@ export class Explainer {
   private readonly paths: Map<string, EndpointPath>;
   private readonly names: MemoryNames;
 
-  constructor(private readonly compiled: CompiledTopology) {
+  constructor(private readonly compiled: SystemState) {
     this.paths = new Map(resolvePaths(compiled).map((p) => [p.endpoint, p]));
     this.names = new MemoryNames(compiled.ir);
   }
@@ -80,7 +76,7 @@ export class Explainer {
 }
 
 function explainOne(
-  compiled: CompiledTopology,
+  compiled: SystemState,
   path: EndpointPath | undefined,
   names: MemoryNames,
   endpoint: string,

@@ -5,7 +5,8 @@
  * intended and what the bytes give, with the walk trace of the first address.
  */
 import type { IrChunk } from "../ir/types.js";
-import type { CompiledTopology, LeafCounts } from "../lowering/compiled.js";
+import type { LeafCounts } from "../lowering/compiled.js";
+import type { SystemState } from "../model/system-state.js";
 import { protText } from "../lowering/protection.js";
 import { ATTR_CACHEABLE, type WalkStep } from "../plugin-api/types.js";
 import {
@@ -26,7 +27,7 @@ import { protMatcher } from "./permissions.js";
 import type { EndpointReport, RunFailure } from "./report.js";
 import { tableInput } from "../lowering/address-halves.js";
 import { intentInHalf, reachInHalf } from "./half-runs.js";
-import { irMappingsById, mappingSource } from "./mapping-index.js";
+import { irMappingsById, mappingSource } from "../model/mapping-index.js";
 import { RunList } from "./run-list.js";
 
 export interface TableProof {
@@ -103,7 +104,7 @@ export class Prover {
   private readonly pageOwners = new Map<number, string>();
 
   constructor(
-    readonly view: CompiledTopology,
+    readonly view: SystemState,
     readonly sink: FailureSink,
     readonly options: ProverOptions,
   ) {
@@ -136,6 +137,14 @@ export class Prover {
     list.sortByIova();
     this.intents.set(table, list);
     return list;
+  }
+
+  /** The 4K pages a path's table is meant to translate (a measure of the work of proving it). */
+  intendedPages(tp: TablePath): number {
+    const intent = this.intentOf(tp.table.name);
+    let pages = 0;
+    for (let i = 0; i < intent.length; i++) pages += intent.count[i]!;
+    return pages;
   }
 
   private mmioIds(): Set<number> {

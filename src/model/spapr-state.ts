@@ -1,5 +1,5 @@
 /**
- * sPAPR TCE containers at run time, as VFIO and the powerpc mm keep them: one SpaprMm per owner
+ * sPAPR TCE containers over a run, as VFIO and the powerpc mm keep them: one SpaprMm per owner
  * process (its registered regions and locked memory, charged first for the TCE tables of every
  * window, then for each registration), the groups each container still holds, and the rules a
  * window mapping must meet (every TCE inside one registered region that can back its page).
@@ -7,7 +7,7 @@
  */
 import type { Span } from "../diagnostics/span.js";
 import type { IrChunk, IrContainer, IrRange, IrTopology } from "../ir/types.js";
-import type { CompiledMapping, CompiledTopology } from "../lowering/compiled.js";
+import { hex as hexOf } from "../lowering/diagnostics.js";
 import {
   containerBaseLocked,
   containersByOwner,
@@ -18,9 +18,8 @@ import {
   type MmProblem,
   type MmRegion,
 } from "../semantics/spapr-mm.js";
-import type { FailureSink } from "./failure-sink.js";
-import { irMappingsById, mappingSource } from "./mapping-index.js";
-import { hexOf } from "./prover.js";
+import type { FailureOut } from "./failure-out.js";
+import type { PlacedMapping } from "./system-state.js";
 
 export type AccountResult =
   { ok: true; note: string } | { ok: false; check: string; message: string };
@@ -60,7 +59,7 @@ export class SpaprState {
 
   constructor(
     readonly ir: Pick<IrTopology, "containers">,
-    sink?: FailureSink,
+    sink?: FailureOut,
   ) {
     for (const [owner, containers] of containersByOwner(ir)) {
       const mm = new SpaprMm(owner, ownerLimit(containers));
@@ -161,8 +160,8 @@ export class SpaprState {
  */
 export function checkWindowMapping(
   state: SpaprState,
-  m: Pick<CompiledMapping, "id" | "chunks" | "target">,
-  sink: FailureSink,
+  m: Pick<PlacedMapping, "id" | "chunks" | "target">,
+  sink: FailureOut,
   span?: Span,
   label = "a mapping",
 ): boolean {
@@ -194,14 +193,4 @@ export function checkWindowMapping(
     return false;
   }
   return true;
-}
-
-export function checkRegisteredWindows(view: CompiledTopology, sink: FailureSink): void {
-  const state = new SpaprState(view.ir, sink);
-  const byId = irMappingsById(view.ir);
-  for (const m of view.mappings) {
-    if (m.target.kind !== "window") continue;
-    const ir = byId.get(m.id);
-    checkWindowMapping(state, m, sink, ir?.span, ir && `the mapping of ${mappingSource(ir)}`);
-  }
 }

@@ -4,13 +4,14 @@
  * receive; a pinned attachment must be gone first, and a no-MMU engine cannot be made to fault.
  */
 import type { IrScenarioStep, IrTopology } from "../ir/types.js";
-import type { CompiledMapping, EndpointRoute } from "../lowering/compiled.js";
+import type { EndpointRoute } from "../lowering/compiled.js";
+import { hex as hexOf } from "../lowering/diagnostics.js";
+import type { FailureDetail } from "./failure-out.js";
 import { irMappingsById, mappingLabel } from "./mapping-index.js";
-import { hexOf } from "./prover.js";
-import type { RunFailure } from "./report.js";
+import type { PlacedMapping } from "./system-state.js";
 
 /** The endpoints that reach memory through a mapping's table (or the engine itself). */
-export function importersOf(routes: readonly EndpointRoute[], r: CompiledMapping): string[] {
+export function importersOf(routes: readonly EndpointRoute[], r: PlacedMapping): string[] {
   if (r.target.kind === "direct") return [r.target.name];
   const name = r.target.name;
   return routes
@@ -28,7 +29,7 @@ export function importersOf(routes: readonly EndpointRoute[], r: CompiledMapping
 export function importerBlocksRevoke(
   ir: IrTopology,
   routes: readonly EndpointRoute[],
-  records: readonly CompiledMapping[],
+  records: readonly PlacedMapping[],
   memory: string,
 ): string | undefined {
   const byId = irMappingsById(ir);
@@ -48,9 +49,9 @@ export function importerBlocksRevoke(
 
 /** The failure for a no-MMU engine still mapping a region being revoked. */
 export function revokeNoMmuFailure(
-  r: CompiledMapping,
+  r: PlacedMapping,
   step: Extract<IrScenarioStep, { kind: "revoke" }>,
-): Omit<RunFailure, "code" | "check"> {
+): FailureDetail {
   const c = r.chunks[0];
   const bus = c?.iova ?? r.iova;
   return {
