@@ -1,0 +1,331 @@
+/**
+ * The failures of a proof, worded: each mismatch between a table's intent and its bytes (with the
+ * walk of its first address, the mapping and the memory named), table entries that narrow rights
+ * or loop, and intended addresses beyond an endpoint's DMA mask.
+ */
+import type { RunFailure } from "./report.js";
+import type { WalkStep } from "../plugin-api/types.js";
+import { protText } from "../lowering/protection.js";
+import { irMappingsById, mappingSource } from "../model/mapping-index.js";
+import { removedRights, rightsText } from "../plugin-api/level-rights.js";
+import { expressibleMask } from "../plugin-api/rights.js";
+import { expectedAttrsLabel, foundAttrsLabel } from "./attributes.js";
+import type { Mismatch } from "./compare-runs.js";
+import type { EndpointPath, TablePath } from "./endpoint-paths.js";
+import type { Prover, TableLoop } from "./prover.js";
+import type { RunList } from "./run-list.js";
+
+const hexOf = (x: bigint | number): string => "0x" + x.toString(16);
+
+/** A mismatch with what every wording of it shares. */
+interface MismatchContext {
+  path: EndpointPath;
+  tp: TablePath;
+  m: Mismatch;
+  /** Its pages below the endpoint's DMA mask. */
+  count: number;
+  address: bigint;
+  size: bigint;
+  range: string;
+  trace: { steps: WalkStep[]; outcome: string };
+  /** ` (mapping of frame[0])`, ` (unity range)`, or nothing. */
+  mapping: string;
+  expectedText: string;
+  foundText: string;
+  common: FailureCommon;
+}
+
+/** The fields every mismatch failure has. */
+type FailureCommon = Omit<RunFailure, "code" | "check" | "message"> & {
+  endpoint: string;
+  table: string;
+};
+const addrOf = (pfn: number): bigint => BigInt(pfn) << 12n;
+
+export class ProofFailures {
+  constructor(private readonly prover: Prover) {}
+
+  private get view() {
+    return this.prover.view;
+  }
+
+  private get sink() {
+    return this.prover.sink;
+  }
+
+  private get names() {
+    return this.prover.names;
+  }
+
+  private spanOf(id: number | undefined) {
+    if (id === undefined) return undefined;
+    return irMappingsById(this.view.ir).get(id)?.span;
+  }
+
+  /** The reservation of the table's domain that holds `address`, if any (for messages). */
+  private unbackedReservationAt(table: string, address: bigint): string | undefined {
+    return this.view.ir.reservations?.find(
+      (r) => r.domain === table && address >= r.range.base && address - r.range.base < r.range.size,
+    )?.name;
+  }
+
+  /** `mapping of frame[0]`: what messages call the mapping with this id. */
+  private mappingName(id: number): string {
+    const m = irMappingsById(this.view.ir).get(id);
+    return m ? `mapping of ${mappingSource(m)}` : `mapping #${id}`;
+  }
+
+  mismatch(path: EndpointPath, tp: TablePath, m: Mismatch): void {
+    if (m.iovaPfn >= path.maskEndPfn) return; // the endpoint cannot drive these addresses
+    const count = Math.min(m.count, path.maskEndPfn - m.iovaPfn);
+    const address = addrOf(m.iovaPfn);
+    const size = addrOf(count);
+    const range = `${hexOf(address)}..${hexOf(address + size)}`;
+    const trace = this.prover.walkTrace(tp, address);
+    const ep = path.endpoint;
+    const span = this.spanOf(m.tag !== undefined && m.tag >= 0 ? m.tag : undefined);
+    const mapping =
+      m.tag === undefined ? "" : m.tag < 0 ? " (unity range)" : ` (${this.mappingName(m.tag)})`;
+    const expectedText =
+      m.expectedPa === undefined
+        ? "no translation"
+        : `pa ${hexOf(addrOf(m.expectedPa))} ${protText(m.expectedProt ?? 0)} in ${this.names.nameOf(m.expectedPa)}`;
+    const foundText =
+      m.foundPa === undefined
+        ? trace.outcome
+        : `pa ${hexOf(addrOf(m.foundPa))} ${protText(m.foundProt ?? 0)} in ${this.names.namesOf(m.foundPa, count)}`;
+    const common = {
+      endpoint: ep,
+      table: tp.table.name,
+      address,
+      size,
+      expected: expectedText,
+      found: foundText,
+      trace: trace.steps,
+      ...(span ? { span } : {}),
+    };
+    this.byKind({
+      path,
+      tp,
+      m,
+      count,
+      address,
+      size,
+      range,
+      trace,
+      mapping,
+      expectedText,
+      foundText,
+      common,
+    });
+  }
+
+  /** One mismatch, worded after its kind. */
+  private byKind(c: MismatchContext): void {
+    const {
+      path,
+      tp,
+      m,
+      count,
+      address,
+      size,
+      range,
+      trace,
+      mapping,
+      expectedText,
+      foundText,
+      common,
+    } = c;
+    const ep = path.endpoint;
+    switch (m.kind) {
+      case "missing":
+        this.sink.add("translation-missing", {
+          ...common,
+          message: `${ep}: ${range}${mapping} should reach ${expectedText} but faults (${trace.outcome})`,
+        });
+        break;
+      case "wrong-frame":
+        this.sink.add("translation-wrong-frame", {
+          ...common,
+          message: `${ep}: ${range}${mapping} reaches ${foundText}, expected ${expectedText}`,
+        });
+        break;
+      case "wrong-prot": {
+        // Narrowed by table entries above the leaves: each such entry is named for its range.
+        const rest = this.tableRights(path, tp, m, count, common);
+        if (rest === null) break;
+        const restRange = `${hexOf(rest.address)}..${hexOf(address + size)}`;
+        this.sink.add("permission-mismatch", {
+          ...common,
+          address: rest.address,
+          size: address + size - rest.address,
+          trace: rest.trace.steps,
+          message: `${ep}: ${restRange}${mapping} grants ${protText(m.foundProt ?? 0)}, declared ${protText(m.expectedProt ?? 0)}`,
+        });
+        break;
+      }
+      case "wrong-attrs": {
+        const want = expectedAttrsLabel(m.expectedAttrs ?? 0, tp.caps);
+        const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
+        this.sink.add("attribute-mismatch", {
+          ...common,
+          expected: `${want} (${expectedText})`,
+          found: `${got}: ${trace.outcome}`,
+          message: `${ep}: ${range}${mapping} has memory attributes '${got}', declared '${want}'${this.defaultNote(m.tag)}`,
+        });
+        break;
+      }
+      case "forbidden-attrs": {
+        const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
+        this.sink.add("mmio-mapped-cacheable", {
+          ...common,
+          expected: `device or noncacheable (${expectedText})`,
+          found: `${got}: ${trace.outcome}`,
+          message: `${ep}: ${range}${mapping} maps ${this.names.nameOf(m.expectedPa!)} '${got}'; MMIO must be device or noncacheable`,
+        });
+        break;
+      }
+      case "undeclared":
+        {
+          const reservation = this.unbackedReservationAt(tp.table.name, address);
+          this.sink.add("undeclared-reach", {
+            ...common,
+            memory: this.names.namesOf(m.foundPa!, count),
+            message:
+              `${ep}: ${range} reaches ${foundText}, which no mapping declares` +
+              (reservation
+                ? ` (inside reservation '${reservation}', which must fault while unbacked)`
+                : ""),
+          });
+          break;
+        }
+        break;
+    }
+  }
+
+  /** The mapped region's type, which gives the attributes when the `map` line names none. */
+  private defaultNote(tag: number | undefined): string {
+    if (tag === undefined || tag < 0) return "";
+    const m = this.view.ir.mappings.find((x) => x.id === tag);
+    const kind = m ? this.view.ir.memories.find((r) => r.name === m.source.memory)?.kind : "";
+    return kind ? ` (${kind} region)` : "";
+  }
+
+  /**
+   * A stretch whose rights differ from the declared ones: from its start, while the walk shows a
+   * table entry removing a declared right, one `table-rights-narrowed` failure per such entry over
+   * the part of the stretch it covers. Returns where the rest (narrowed by the leaf itself, or
+   * wider) begins, with its walk, or null when table entries explain the whole stretch.
+   */
+  private tableRights(
+    path: EndpointPath,
+    tp: TablePath,
+    m: Mismatch,
+    count: number,
+    common: {
+      endpoint: string;
+      table: string;
+      expected: string;
+      found: string;
+      span?: RunFailure["span"];
+    },
+  ): { address: bigint; trace: { steps: WalkStep[]; outcome: string } } | null {
+    const declared = (m.expectedProt ?? 0) & expressibleMask(tp.caps);
+    const end = addrOf(m.iovaPfn + count);
+    let at = addrOf(m.iovaPfn);
+    const mapping =
+      m.tag === undefined ? "" : m.tag < 0 ? " (unity range)" : ` (mapping #${m.tag})`;
+    for (let pieces = 0; at < end; pieces++) {
+      const trace = this.prover.walkTrace(tp, at);
+      const steps = trace.steps;
+      // The highest table entry on the walk that takes a declared right away.
+      const culprit =
+        pieces < this.prover.options.limit
+          ? steps
+              .slice(0, -1)
+              .find((s) => s.allows !== undefined && removedRights(declared, s.allows) !== 0)
+          : undefined;
+      if (culprit === undefined || culprit.covers === undefined) return { address: at, trace };
+      const from = culprit.coversFrom ?? at;
+      const stop = from + culprit.covers < end ? from + culprit.covers : end;
+      const removed = removedRights(declared, culprit.allows!);
+      this.sink.add("table-rights-narrowed", {
+        ...common,
+        address: at,
+        size: stop - at,
+        trace: steps,
+        message:
+          `table entry at pa ${hexOf(culprit.descriptorAddress)} (level ${culprit.level}) removes ` +
+          `${rightsText(removed)} for ${path.endpoint}: ${hexOf(at)}..${hexOf(stop)}${mapping} ` +
+          `grants ${protText(m.foundProt ?? 0)}, declared ${protText(m.expectedProt ?? 0)}`,
+      });
+      at = stop;
+    }
+    return null;
+  }
+
+  /** A table entry `leaves` did not follow: what it covers is not proved. */
+  loop(path: EndpointPath, tp: TablePath, loop: TableLoop): void {
+    if (loop.iovaPfn >= path.maskEndPfn) return;
+    const count = Math.min(loop.count, path.maskEndPfn - loop.iovaPfn);
+    const address = addrOf(loop.iovaPfn);
+    const size = addrOf(count);
+    this.sink.add("table-loop", {
+      endpoint: path.endpoint,
+      table: tp.table.name,
+      address,
+      size,
+      expected: "each table page entered once per walk",
+      found: `entry at pa ${hexOf(loop.entryPa)} (level ${loop.level}) -> table ${hexOf(loop.tablePa)}, already read`,
+      trace: this.prover.walkTrace(tp, address).steps,
+      message:
+        `${path.endpoint}: table entry at pa ${hexOf(loop.entryPa)} (level ${loop.level}) points to ` +
+        `table ${hexOf(loop.tablePa)}, already read in this walk (a loop or a shared table): ` +
+        `${hexOf(address)}..${hexOf(address + size)} is not proved`,
+    });
+  }
+
+  /** Intended runs the endpoint's DMA mask cannot address. */
+  mask(path: EndpointPath, tp: TablePath, intent: RunList): void {
+    if (path.maskEndPfn >= 2 ** 52) return;
+    for (let i = 0; i < intent.length; i++) {
+      const start = intent.iova[i]!;
+      const end = start + intent.count[i]!;
+      if (end <= path.maskEndPfn) continue;
+      const first = Math.max(start, path.maskEndPfn);
+      const tag = intent.tag[i]!;
+      const span = this.spanOf(tag >= 0 ? tag : undefined);
+      this.sink.add("beyond-dma-mask", {
+        endpoint: path.endpoint,
+        table: tp.table.name,
+        address: addrOf(first),
+        size: addrOf(end - first),
+        expected: `addresses below ${hexOf(addrOf(path.maskEndPfn))}`,
+        found: `${this.mappingName(tag)} up to ${hexOf(addrOf(end))}`,
+        message: `${path.endpoint}: ${this.mappingName(tag)} at ${hexOf(addrOf(first))} lies above its ${Math.log2(path.maskEndPfn) + 12}-bit DMA mask`,
+        ...(span ? { span } : {}),
+      });
+    }
+  }
+
+  /** A no-MMU endpoint's mappings must lie inside its bus window. */
+  directMappings(path: EndpointPath): void {
+    if (path.route.kind !== "direct") return;
+    for (const m of this.view.mappings) {
+      if (m.target.kind !== "direct" || m.target.name !== path.endpoint) continue;
+      for (const c of m.chunks) {
+        const end = Number((c.iova + c.size + 4095n) >> 12n);
+        if (end <= path.maskEndPfn) continue;
+        this.sink.add("beyond-dma-mask", {
+          endpoint: path.endpoint,
+          address: c.iova,
+          size: c.size,
+          expected: `bus addresses below ${hexOf(addrOf(path.maskEndPfn))}`,
+          found: `bus ${hexOf(c.iova)}..${hexOf(c.iova + c.size)}`,
+          message: `${path.endpoint}: ${this.mappingName(m.id)} needs bus addresses up to ${hexOf(c.iova + c.size)}, above its DMA mask`,
+          ...(this.spanOf(m.id) ? { span: this.spanOf(m.id)! } : {}),
+        });
+      }
+    }
+  }
+}
