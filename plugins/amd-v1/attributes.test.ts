@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { ATTR_CACHEABLE, ATTR_DEVICE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
 import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import amd from "./index.js";
 
 const IOVA = 0x4020_1000n;
@@ -16,9 +16,10 @@ const IR_IW = 0x6000_0000_0000_0000n;
 const FC = 0x1000_0000_0000_0000n;
 
 function mapped(attrs: number) {
-  const t = openTable(amd, {
+  const t = new Fixture(amd, {
     params: { levels: 4n },
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
+    poolBase: 0x10_0000n,
+    poolSize: 0x10_0000n,
     aperture: { base: 0n, size: 1n << 48n },
   });
   amd.map(t.handle, IOVA, PA, 0x1000n, 1, PROT_READ | PROT_WRITE, attrs);

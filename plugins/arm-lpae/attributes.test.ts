@@ -21,7 +21,7 @@ import {
   type PluginParams,
 } from "../../src/plugin-api/index.js";
 import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import plugin from "./index.js";
 
 const IOVA = 0x4000_1000n;
@@ -29,9 +29,10 @@ const PA = 0x1_0000_1000n;
 const RW = PROT_READ | PROT_WRITE;
 
 function mapped(params: PluginParams, attrs: number) {
-  const t = openTable(plugin, {
+  const t = new Fixture(plugin, {
     params,
-    pool: { base: 0x8000_0000n, size: 16n << 20n },
+    poolBase: 0x8000_0000n,
+    poolSize: 16n << 20n,
     aperture: { base: 0n, size: 1n << 40n },
   });
   plugin.map(t.handle, IOVA, PA, 4096n, 1, RW, attrs);

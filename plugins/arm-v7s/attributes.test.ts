@@ -19,7 +19,7 @@ import {
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import { V7S_NMRR, V7S_PRRR } from "./format.js";
 import armV7s from "./index.js";
 
@@ -28,7 +28,7 @@ const IOVA = 0x4020_1000n;
 const PA = 0x1234_5000n;
 
 function mapped(attrs: number, pageSize = 0x1000n, iova = IOVA, pa = PA) {
-  const t = openTable(armV7s, { params: {}, pool: { base: 0x8000_0000n, size: 0x10_0000n } });
+  const t = new Fixture(armV7s, { params: {}, poolBase: 0x8000_0000n, poolSize: 0x10_0000n });
   armV7s.map(t.handle, iova, pa, pageSize, 1, RW, attrs);
   return t;
 }

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import { ATTR_CACHEABLE, ATTR_DEVICE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
 import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import gart from "./index.js";
 
 const aperture = { base: 0xe000_0000n, size: 512n << 20n };
@@ -14,7 +14,7 @@ const IOVA = 0xe000_3000n;
 const PA = 0x12_3456_7000n; // above 4G: PA[39:32] = 0x12 at bits 11:4
 
 function mapped(attrs: number) {
-  const t = openTable(gart, {
+  const t = new Fixture(gart, {
     params: { aperture: { ...aperture, space: "iova" }, outside: "blocked" },
     aperture,
   });

@@ -6,16 +6,17 @@
 import { describe, expect, test } from "vitest";
 import { ATTR_CACHEABLE, ATTR_DEVICE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
 import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import vtd from "./index.js";
 
 const IOVA = 0x4020_1000n;
 const PA = 0x1234_5000n;
 
 function mapped(attrs: number) {
-  const t = openTable(vtd, {
+  const t = new Fixture(vtd, {
     params: { agaw: 48n },
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
+    poolBase: 0x10_0000n,
+    poolSize: 0x10_0000n,
   });
   vtd.map(t.handle, IOVA, PA, 0x1000n, 1, PROT_READ | PROT_WRITE, attrs);
   return t;

@@ -15,16 +15,17 @@ import {
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import x86 from "./index.js";
 
 const RW = PROT_READ | PROT_WRITE;
 const XD = 0x8000_0000_0000_0000n;
 
 function mapped(pageSize: bigint, iova: bigint, pa: bigint, attrs: number) {
-  const t = openTable(x86, {
+  const t = new Fixture(x86, {
     params: { levels: 4n },
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
+    poolBase: 0x10_0000n,
+    poolSize: 0x10_0000n,
   });
   x86.map(t.handle, iova, pa, pageSize, 1, RW, attrs);
   return t;
