@@ -4,7 +4,26 @@
  * decode. Both readers must agree: the runtime proves with leaves and explains with walk.
  */
 import { expect } from "vitest";
-import type { Fixture } from "../../src/plugin-api/conformance/index.js";
+import { Fixture, type ConformanceOptions } from "../../src/plugin-api/conformance/index.js";
+import { PROT_READ, PROT_WRITE, type VcmPlugin } from "../../src/plugin-api/index.js";
+
+/** A fresh table with one read-write page of `pageSize` (default 4K) at `iova` -> `pa`. */
+export function tableWithPage(
+  plugin: VcmPlugin,
+  options: ConformanceOptions,
+  page: { iova: bigint; pa: bigint; attrs: number; pageSize?: bigint },
+): Fixture {
+  const t = new Fixture(plugin, options);
+  const rw = PROT_READ | PROT_WRITE;
+  plugin.map(t.handle, page.iova, page.pa, page.pageSize ?? 0x1000n, 1, rw, page.attrs);
+  return t;
+}
+
+/** The leaf of `iova` is exactly `descriptor`, and walk and leaves decode it as `decoded`. */
+export function expectLeaf(t: Fixture, iova: bigint, descriptor: bigint, decoded: number): void {
+  expect(leafAt(t, iova).value).toBe(descriptor);
+  expect(decodedAttrs(t, iova)).toBe(decoded);
+}
 
 /** The raw leaf descriptor that translates `iova`, and where it lives. */
 export function leafAt(t: Fixture, iova: bigint): { address: bigint; value: bigint } {
