@@ -7,6 +7,7 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import type { IrDomain, IrTopology } from "../ir/types.js";
+import type { PoolAllocator } from "../plugin-api/pool-allocator.js";
 import type { PluginParams, TableHandle, WindowGeometry } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import { MAX_WINDOWS } from "../semantics/spapr.js";
@@ -122,32 +123,9 @@ class TableFactory {
     }
     const domainId = request.domainId ?? mapper.nextDomainId++;
     const params = request.params ?? mapper.ir.params;
-    let handle: TableHandle;
-    let registers: Record<string, bigint>;
-    this.live.watch?.subject?.(`creating the table of '${name}'`, span);
-    try {
-      handle = mapper.plugin.create(this.live.memory, pool, {
-        params,
-        name,
-        domainId,
-        aperture,
-        ...(window ? { window } : {}),
-      });
-      registers = mapper.plugin.registers(handle);
-    } catch (e) {
-      // A window-capable format refuses a geometry with a RangeError: that is the input's fault.
-      const thrown = e instanceof PluginThrewError ? e.thrown : e;
-      if (mapper.caps.windows && thrown instanceof RangeError)
-        this.diagnostics.push(
-          loweringDiagnostic(
-            "window-rejected",
-            `'${mapper.ir.format}' refuses the window of '${name}': ${thrown.message}`,
-            span,
-          ),
-        );
-      else this.diagnostics.push(pluginFailure(e, `creating the table of '${name}'`, span));
-      return undefined;
-    }
+    const created = this.callCreate(request, pool, domainId, params);
+    if (!created) return undefined;
+    const { handle, registers } = created;
     const table: CompiledTable = {
       name,
       kind: request.kind,
@@ -184,6 +162,40 @@ class TableFactory {
     };
     this.live.tables.set(name, state);
     return state;
+  }
+
+  /** The plugin's `create` and `registers` for one table; undefined after reporting. */
+  private callCreate(
+    request: TableRequest,
+    pool: PoolAllocator,
+    domainId: number,
+    params: PluginParams,
+  ): { handle: TableHandle; registers: Record<string, bigint> } | undefined {
+    const { mapper, name, aperture, span, window } = request;
+    this.live.watch?.subject?.(`creating the table of '${name}'`, span);
+    try {
+      const handle = mapper.plugin.create(this.live.memory, pool, {
+        params,
+        name,
+        domainId,
+        aperture,
+        ...(window ? { window } : {}),
+      });
+      return { handle, registers: mapper.plugin.registers(handle) };
+    } catch (e) {
+      // A window-capable format refuses a geometry with a RangeError: that is the input's fault.
+      const thrown = e instanceof PluginThrewError ? e.thrown : e;
+      if (mapper.caps.windows && thrown instanceof RangeError)
+        this.diagnostics.push(
+          loweringDiagnostic(
+            "window-rejected",
+            `'${mapper.ir.format}' refuses the window of '${name}': ${thrown.message}`,
+            span,
+          ),
+        );
+      else this.diagnostics.push(pluginFailure(e, `creating the table of '${name}'`, span));
+      return undefined;
+    }
   }
 
   createDomainTables(): void {

@@ -101,7 +101,12 @@ export class SpaprState {
     return this.mms.get(c.owner)!;
   }
 
-  register(container: string, range: Pick<IrRange, "base" | "size">): AccountResult {
+  /** The v2 container named, or why a (un)registration with it fails. */
+  private registering(
+    container: string,
+    verb: "register" | "unregister",
+    range: Pick<IrRange, "base" | "size">,
+  ): IrContainer | AccountResult {
     const c = this.byName.get(container);
     if (!c)
       return {
@@ -113,8 +118,14 @@ export class SpaprState {
       return {
         ok: false,
         check: "spapr-v1-register-at-run",
-        message: `${c.name}: register ${rangeText(range.base, range.size)} on an spapr-v1 container, which has no pre-registration (-ENOTTY)`,
+        message: `${c.name}: ${verb} ${rangeText(range.base, range.size)} on an spapr-v1 container, which has no pre-registration (-ENOTTY)`,
       };
+    return c;
+  }
+
+  register(container: string, range: Pick<IrRange, "base" | "size">): AccountResult {
+    const c = this.registering(container, "register", range);
+    if ("ok" in c) return c;
     const result = this.mmOf(c).register(c, range.base, range.size);
     return result.ok
       ? result
@@ -127,19 +138,8 @@ export class SpaprState {
     range: Pick<IrRange, "base" | "size">,
     mapped: readonly IrChunk[],
   ): AccountResult {
-    const c = this.byName.get(container);
-    if (!c)
-      return {
-        ok: false,
-        check: "scenario-step-failed",
-        message: `no container named ${container}`,
-      };
-    if (!needsRegistration(c))
-      return {
-        ok: false,
-        check: "spapr-v1-register-at-run",
-        message: `${c.name}: unregister ${rangeText(range.base, range.size)} on an spapr-v1 container, which has no pre-registration (-ENOTTY)`,
-      };
+    const c = this.registering(container, "unregister", range);
+    if ("ok" in c) return c;
     const busy = (r: MmRegion) =>
       mapped.find((m) => m.pa < r.base + r.size && r.base < m.pa + m.size);
     const result = this.mmOf(c).unregister(c, range.base, range.size, busy);

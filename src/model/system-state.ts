@@ -9,9 +9,8 @@
  * output, and a scenario's state after each step all are `SystemState`s.
  */
 import type { IrTargetKind, IrTopology } from "../ir/types.js";
-import type { CompiledHalf, CompiledTableKind, EndpointRoute } from "../lowering/compiled.js";
+import type { CompiledTable, EndpointRoute } from "../lowering/compiled.js";
 import type { PhysicalMemory } from "../plugin-api/physical-memory.js";
-import type { TableContext } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 
 /** A mapping as intended, at the addresses it was placed at. */
@@ -33,18 +32,14 @@ export interface PlacedMapping {
   memory: string;
 }
 
-/** A table as the hardware is told of it: where its root is and how it is programmed. */
-export interface ProgrammedTable {
-  name: string;
-  kind: CompiledTableKind;
-  mapper: string;
-  format: string;
-  /** The id programmed with it (VT-d DID, AMD domain id, ASID). */
-  domainId: number;
-  context: TableContext;
-  /** A cpu address space's virtual ranges (see CompiledTable.halves). */
-  halves?: CompiledHalf[];
-}
+/**
+ * A table as the hardware is told of it: where its root is and how it is programmed (its
+ * context and registers, the id programmed with it, a cpu address space's halves).
+ */
+export type ProgrammedTable = Pick<
+  CompiledTable,
+  "name" | "kind" | "mapper" | "format" | "domainId" | "context" | "halves"
+>;
 
 export interface ProgrammedMapper {
   name: string;

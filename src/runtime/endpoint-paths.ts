@@ -77,24 +77,6 @@ export function resolvePaths(view: SystemState): EndpointPath[] {
   const mappers = new Map(view.mappers.map((m) => [m.name, m]));
   const irEndpoints = new Map(view.ir.endpoints.map((e) => [e.name, e]));
   const out: EndpointPath[] = [];
-
-  const tablePath = (
-    t: ProgrammedTable,
-    root?: bigint,
-    half?: CompiledHalf,
-  ): TablePath | undefined => {
-    const plugin = view.plugins.get(t.format);
-    if (!plugin) return undefined;
-    return {
-      table: t,
-      context: root === undefined ? t.context : { ...t.context, root },
-      plugin,
-      caps: capabilitiesOf(plugin, t.context.params),
-      reachable: true,
-      ...(half ? { half } : {}),
-    };
-  };
-
   for (const route of view.endpoints) {
     const ir = irEndpoints.get(route.endpoint);
     const path: EndpointPath = {
@@ -106,73 +88,103 @@ export function resolvePaths(view: SystemState): EndpointPath[] {
       maskEndPfn: maskEnd(ir?.dmaMaskBits ?? 64),
     };
     if (ir) path.ir = ir;
-    switch (route.kind) {
-      case "table": {
-        path.description = `mmu ${route.mapper} -> ${route.table}`;
-        for (const name of route.upper ? [route.table, route.upper] : [route.table]) {
-          const t = tables.get(name);
-          if (!t) continue;
-          for (const half of t.halves ?? [undefined]) {
-            const p = tablePath(t, undefined, half);
-            if (p) path.tables.push(p);
-          }
-        }
-        const t = tables.get(route.table);
-        if (t) checkRegisters(t, path, view);
-        if (path.tables.some((tp) => tp.half)) path.description = halvesRoute(route.mapper, path);
-        break;
-      }
-      case "iommu": {
-        path.description = `iommu ${route.mapper} -> domain ${route.domain}`;
-        const t = tables.get(route.table);
-        if (!t) break;
-        const p = bindThroughInstance(view, route, t, mappers.get(route.mapper), path);
-        const tp = tablePath(t, p.root);
-        if (tp) {
-          tp.reachable = p.reachable;
-          path.tables.push(tp);
-          addOutside(tp, path);
-        }
-        break;
-      }
-      case "windows": {
-        path.description = `iommu ${route.mapper} -> container ${route.container}`;
-        for (const name of route.tables) {
-          const t = tables.get(name);
-          const p = t && tablePath(t);
-          if (p) path.tables.push(p);
-        }
-        break;
-      }
-      case "identity": {
-        path.description = `iommu ${route.mapper} -> identity domain ${route.domain}`;
-        const first = Number(route.aperture.base >> 12n);
-        const end = Math.min(
-          ALL_PFNS,
-          Number((route.aperture.base + route.aperture.size) >> 12n),
-          path.maskEndPfn,
-        );
-        path.byDesign.push(first, first, end - first, RWX, -1);
-        break;
-      }
-      case "blocked":
-        path.description = `iommu ${route.mapper} -> blocked domain ${route.domain}`;
-        break;
-      case "unattached":
-        path.description = `iommu ${route.mapper}, in no domain`;
-        break;
-      case "direct": {
-        path.description =
-          `no MMU: bus = pa - 0x${route.busOffset.toString(16)}, ` + `${route.dmaMaskBits}-bit`;
-        const end = maskEnd(route.dmaMaskBits);
-        path.maskEndPfn = end;
-        path.byDesign.push(0, Number(route.busOffset >> 12n), end, RWX, -1);
-        break;
-      }
-    }
+    followRoute(view, path, tables, mappers);
     out.push(path);
   }
   return out;
+}
+
+/** One table path, walked from `root` (default: the table's own) and for one `half`. */
+function tablePathOf(
+  view: SystemState,
+  t: ProgrammedTable,
+  root?: bigint,
+  half?: CompiledHalf,
+): TablePath | undefined {
+  const plugin = view.plugins.get(t.format);
+  if (!plugin) return undefined;
+  return {
+    table: t,
+    context: root === undefined ? t.context : { ...t.context, root },
+    plugin,
+    caps: capabilitiesOf(plugin, t.context.params),
+    reachable: true,
+    ...(half ? { half } : {}),
+  };
+}
+
+/** Fill in the tables and by-design reach of `path` after its route. */
+function followRoute(
+  view: SystemState,
+  path: EndpointPath,
+  tables: ReadonlyMap<string, ProgrammedTable>,
+  mappers: ReadonlyMap<string, ProgrammedMapper>,
+): void {
+  const route = path.route;
+  switch (route.kind) {
+    case "table": {
+      path.description = `mmu ${route.mapper} -> ${route.table}`;
+      for (const name of route.upper ? [route.table, route.upper] : [route.table]) {
+        const t = tables.get(name);
+        if (!t) continue;
+        for (const half of t.halves ?? [undefined]) {
+          const p = tablePathOf(view, t, undefined, half);
+          if (p) path.tables.push(p);
+        }
+      }
+      const t = tables.get(route.table);
+      if (t) checkRegisters(t, path, view);
+      if (path.tables.some((tp) => tp.half)) path.description = halvesRoute(route.mapper, path);
+      break;
+    }
+    case "iommu": {
+      path.description = `iommu ${route.mapper} -> domain ${route.domain}`;
+      const t = tables.get(route.table);
+      if (!t) break;
+      const p = bindThroughInstance(view, route, t, mappers.get(route.mapper), path);
+      const tp = tablePathOf(view, t, p.root);
+      if (tp) {
+        tp.reachable = p.reachable;
+        path.tables.push(tp);
+        addOutside(tp, path);
+      }
+      break;
+    }
+    case "windows": {
+      path.description = `iommu ${route.mapper} -> container ${route.container}`;
+      for (const name of route.tables) {
+        const t = tables.get(name);
+        const p = t && tablePathOf(view, t);
+        if (p) path.tables.push(p);
+      }
+      break;
+    }
+    case "identity": {
+      path.description = `iommu ${route.mapper} -> identity domain ${route.domain}`;
+      const first = Number(route.aperture.base >> 12n);
+      const end = Math.min(
+        ALL_PFNS,
+        Number((route.aperture.base + route.aperture.size) >> 12n),
+        path.maskEndPfn,
+      );
+      path.byDesign.push(first, first, end - first, RWX, -1);
+      break;
+    }
+    case "blocked":
+      path.description = `iommu ${route.mapper} -> blocked domain ${route.domain}`;
+      break;
+    case "unattached":
+      path.description = `iommu ${route.mapper}, in no domain`;
+      break;
+    case "direct": {
+      path.description =
+        `no MMU: bus = pa - 0x${route.busOffset.toString(16)}, ` + `${route.dmaMaskBits}-bit`;
+      const end = maskEnd(route.dmaMaskBits);
+      path.maskEndPfn = end;
+      path.byDesign.push(0, Number(route.busOffset >> 12n), end, RWX, -1);
+      break;
+    }
+  }
 }
 
 const hex = (x: bigint) => "0x" + x.toString(16);

@@ -24,8 +24,6 @@ interface MismatchContext {
   m: Mismatch;
   /** Its pages below the endpoint's DMA mask. */
   count: number;
-  address: bigint;
-  size: bigint;
   range: string;
   trace: { steps: WalkStep[]; outcome: string };
   /** ` (mapping of frame[0])`, ` (unity range)`, or nothing. */
@@ -39,6 +37,8 @@ interface MismatchContext {
 type FailureCommon = Omit<RunFailure, "code" | "check" | "message"> & {
   endpoint: string;
   table: string;
+  address: bigint;
+  size: bigint;
 };
 const addrOf = (pfn: number): bigint => BigInt(pfn) << 12n;
 
@@ -104,38 +104,13 @@ export class ProofFailures {
       trace: trace.steps,
       ...(span ? { span } : {}),
     };
-    this.byKind({
-      path,
-      tp,
-      m,
-      count,
-      address,
-      size,
-      range,
-      trace,
-      mapping,
-      expectedText,
-      foundText,
-      common,
-    });
+    this.byKind({ path, tp, m, count, range, trace, mapping, expectedText, foundText, common });
   }
 
   /** One mismatch, worded after its kind. */
   private byKind(c: MismatchContext): void {
-    const {
-      path,
-      tp,
-      m,
-      count,
-      address,
-      size,
-      range,
-      trace,
-      mapping,
-      expectedText,
-      foundText,
-      common,
-    } = c;
+    const { path, tp, m, count, range, trace, mapping, expectedText, foundText, common } = c;
+    const { address, size } = common;
     const ep = path.endpoint;
     switch (m.kind) {
       case "missing":

@@ -21,6 +21,9 @@ function hex(n: number | bigint): string {
 /**
  * Translate `iova` by reading the table rooted at `rootPa`: one step per level, each with the
  * rights that level allows; the result's `prot` is all of them combined.
+ *
+ * Long on purpose: each level's step (read, decode, combine rights, name the fault) is a few
+ * lines in walk order, as a reader follows the hardware.
  */
 export function radixWalk(
   memory: PhysicalMemory,
@@ -153,6 +156,9 @@ export const DESCRIBE_LINES_PER_LEVEL = 4096;
  * A level-by-level text dump: each table with its IOVA span, then its valid entries; runs of
  * contiguous compatible leaves print as one line (first descriptor shown). A table under entries
  * that narrow rights says what the levels above it allow.
+ *
+ * Long on purpose: one pass over the tables writes the dump line by line; its run merging
+ * keeps its state in locals.
  */
 export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootPa: number): string {
   const g = format.geometry;

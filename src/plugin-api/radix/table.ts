@@ -249,6 +249,9 @@ export class RadixTable extends TableStore implements TableHandle {
    * Write `n` consecutive leaf entries from byte address `byte` (one table), the first mapping
    * frame `paPfn`: a frame at a time, with no hook call per entry when the address sits at its
    * natural position, and runs of identical words (replicated copies) written with fill().
+   *
+   * Long on purpose: the map hot loop (sixteen million leaves for 64 GiB of 4K pages): one
+   * function keeps its state in locals, with no call per entry.
    */
   private writeLeaves(
     byte: number,
