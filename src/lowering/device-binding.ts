@@ -2,10 +2,11 @@
  * The IOMMUs' own structures (VT-d root and context tables, AMD device table): each device's
  * stream is bound, through its mapper's `bindDevices`, to the table of the domain it is in.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { sharedTableMismatch } from "../ir/table-sharing.js";
 import type { DeviceBinding } from "../plugin-api/types.js";
-import { loweringDiagnostic, pluginFailure } from "./diagnostics.js";
+import { pluginFailure } from "./diagnostics.js";
 import type { LiveTables } from "./live-tables.js";
 import { domainOf } from "./routes.js";
 
@@ -25,11 +26,12 @@ export function bindDevices(live: LiveTables, diagnostics: Diagnostic[]): void {
       const why = owner && owner !== mapper.ir ? sharedTableMismatch(owner, mapper.ir) : undefined;
       if (why) {
         diagnostics.push(
-          loweringDiagnostic(
-            "shared-table-mismatch",
-            `'${ep.name}' is behind '${name}', which cannot walk the table of '${domain!.name}': ${why}`,
-            ep.span,
-          ),
+          diagnostic(D.sharedTableMismatch, ep.span, {
+            endpoint: ep.name,
+            mapper: name,
+            domain: domain!.name,
+            why,
+          }),
         );
         continue;
       }

@@ -4,7 +4,9 @@
  * and the pages written by the mapper (page-mapper.ts). A no-MMU target only gets its bus
  * addresses. Lowering maps the top-level mappings this way; the scenario model its steps.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { hex } from "../diagnostics/format.js";
 import type { Span } from "../diagnostics/span.js";
 import { article } from "../diagnostics/wording.js";
 import { mappingLabel, mappingSource } from "../ir/mapping-text.js";
@@ -12,7 +14,7 @@ import type { IrMapping } from "../ir/types.js";
 import { requestProt } from "../plugin-api/rights.js";
 import { halfAt, halvesText, tableInput } from "./address-halves.js";
 import type { CompiledChunk, CompiledMapping } from "./compiled.js";
-import { hex, loweringDiagnostic, pluginFailure } from "./diagnostics.js";
+import { pluginFailure } from "./diagnostics.js";
 import { ADDRESS_LIMIT } from "./iova-allocator.js";
 import { allocateIova } from "./iova-placement.js";
 import type { LiveTables, TableState } from "./live-tables.js";
@@ -75,34 +77,35 @@ function placeInTable(
       if (iova !== undefined) return { ok: true, state: candidate, iova };
     }
     return failed(
-      loweringDiagnostic(
-        "iova-space-exhausted",
-        `no IOVA space in domain '${state.table.name}' for ${m.source.size} bytes ` +
-          `(${hex(m.source.size)}) for ${mappingLabel(m)}; ${state.iovas.freeBytes} bytes are free ` +
-          `but not in one aligned range`,
-        m.span,
-      ),
+      diagnostic(D.iovaSpaceExhausted, m.span, {
+        domain: state.table.name,
+        size: m.source.size,
+        sizeHex: hex(m.source.size),
+        mapping: mappingLabel(m),
+        free: state.iovas.freeBytes,
+      }),
     );
   }
   const iova = m.iova;
   if (iova + m.source.size > ADDRESS_LIMIT)
     return failed(
-      loweringDiagnostic(
-        "iova-wraps",
-        `${mappingLabel(m)} at ${hex(iova)} for ${hex(m.source.size)} bytes runs past 2^64`,
-        m.span,
-      ),
+      diagnostic(D.iovaWraps, m.span, {
+        mapping: mappingLabel(m),
+        iova: hex(iova),
+        size: hex(m.source.size),
+      }),
     );
   const at = live.tableAt(m.target.name, iova) ?? state;
   const halves = at.table.halves;
   if (halves && !halfAt(halves, iova, m.source.size))
     return failed(
-      loweringDiagnostic(
-        "address-outside-halves",
-        `mapping #${m.id} at ${hex(iova)} for ${hex(m.source.size)} bytes is in neither half ` +
-          `of '${m.target.name}' (${halvesText(live.halvesOf(m.target.name))})`,
-        m.span,
-      ),
+      diagnostic(D.addressOutsideHalves, m.span, {
+        id: m.id,
+        iova: hex(iova),
+        size: hex(m.source.size),
+        target: m.target.name,
+        halves: halvesText(live.halvesOf(m.target.name)),
+      }),
     );
   return { ok: true, state: at, iova };
 }
@@ -112,19 +115,19 @@ function noTable(live: LiveTables, m: IrMapping): Diagnostic[] {
   const domain = live.domainsByName.get(m.target.name);
   if (domain && (domain.type === "identity" || domain.type === "blocked"))
     return [
-      loweringDiagnostic(
-        "mapping-into-untranslated-domain",
-        `${mappingLabel(m)} targets '${domain.name}', ${article(domain.type)} ${domain.type} domain with no table`,
-        m.span,
-      ),
+      diagnostic(D.mappingIntoUntranslatedDomain, m.span, {
+        mapping: mappingLabel(m),
+        domain: domain.name,
+        domainType: `${article(domain.type)} ${domain.type}`,
+      }),
     ];
   if (!domain || live.mappers.has(domain.mapper))
     return [
-      loweringDiagnostic(
-        "unknown-mapping-target",
-        `${mappingLabel(m)} targets ${m.target.kind} '${m.target.name}', which has no table`,
-        m.span,
-      ),
+      diagnostic(D.unknownMappingTarget, m.span, {
+        mapping: mappingLabel(m),
+        kind: m.target.kind,
+        target: m.target.name,
+      }),
     ];
   return [];
 }
@@ -134,23 +137,21 @@ function mapDirect(live: LiveTables, m: IrMapping, prot: number, attrs: number):
   const ep = live.ir.endpoints.find((e) => e.name === m.target.name);
   if (!ep)
     return failed(
-      loweringDiagnostic(
-        "unknown-mapping-target",
-        `${mappingLabel(m)} targets endpoint '${m.target.name}', which does not exist`,
-        m.span,
-      ),
+      diagnostic(D.unknownMappingTarget.messages.noEndpoint, m.span, {
+        mapping: mappingLabel(m),
+        target: m.target.name,
+      }),
     );
   const chunks: CompiledChunk[] = [];
   for (const c of m.source.chunks) {
     const bus = c.pa - ep.busOffset;
     if (bus < 0n || bus + c.size > ADDRESS_LIMIT)
       return failed(
-        loweringDiagnostic(
-          "iova-wraps",
-          `'${ep.name}' would see ${hex(c.pa)} at bus address ${bus < 0n ? "-" : ""}` +
-            `${hex(bus < 0n ? -bus : bus)}, outside the 64-bit address space`,
-          m.span,
-        ),
+        diagnostic(D.iovaWraps.messages.busAddress, m.span, {
+          endpoint: ep.name,
+          pa: hex(c.pa),
+          bus: `${bus < 0n ? "-" : ""}${hex(bus < 0n ? -bus : bus)}`,
+        }),
       );
     chunks.push({ iova: bus, pa: c.pa, size: c.size, runs: [] });
   }

@@ -4,12 +4,14 @@
  * in slices; the `MapResult` is the mapping's record, or the diagnostics of a failure, after
  * which whatever was mapped has been unmapped again.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { hex } from "../diagnostics/format.js";
 import type { Span } from "../diagnostics/span.js";
 import type { IrChunk, IrTargetKind } from "../ir/types.js";
 import { tableInput } from "./address-halves.js";
 import { leafKey, type CompiledChunk, type CompiledMapping } from "./compiled.js";
-import { hex, loweringDiagnostic, pluginFailure } from "./diagnostics.js";
+import { pluginFailure } from "./diagnostics.js";
 import type { TableState } from "./live-tables.js";
 import { planPages, type PageRun } from "./page-plan.js";
 import type { CallWatch } from "./plugin-guard.js";
@@ -98,18 +100,19 @@ function planChunks(request: MapRequest): CompiledChunk[] | Diagnostic {
     const plan = planPages(at, c.pa, c.size, state.pageSizes, request.pageSize);
     if (!Array.isArray(plan)) {
       return plan.kind === "unsupported-size"
-        ? loweringDiagnostic(
-            "page-size-unsupported",
-            `${what} asks for pages of ${hex(plan.pageSize)} bytes; format ` +
-              `'${state.table.format}' supports ${state.pageSizes.map(hex).join(", ")}`,
-            span,
-          )
-        : loweringDiagnostic(
-            "mapping-unaligned",
-            `${what}: IOVA ${hex(at)}, PA ${hex(c.pa)} and size ${hex(c.size)} must all be ` +
-              `multiples of the ${hex(plan.smallest)}-byte page`,
-            span,
-          );
+        ? diagnostic(D.pageSizeUnsupported, span, {
+            what,
+            pageSize: hex(plan.pageSize),
+            format: state.table.format,
+            sizes: state.pageSizes.map(hex).join(", "),
+          })
+        : diagnostic(D.mappingUnaligned, span, {
+            what,
+            iova: hex(at),
+            pa: hex(c.pa),
+            size: hex(c.size),
+            page: hex(plan.smallest),
+          });
     }
     planned.push({ iova: at, pa: c.pa, size: c.size, runs: plan });
     at += c.size;

@@ -4,9 +4,10 @@
  * pool they cannot fit in refused with the real shortfall. Formats without `tableGeometry` are
  * not counted here.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrChunk, IrMapping } from "../ir/types.js";
-import { loweringDiagnostic, pluginFailure } from "./diagnostics.js";
+import { pluginFailure } from "./diagnostics.js";
 import type { LiveTables, TableState } from "./live-tables.js";
 import { planPages, type PageRun } from "./page-plan.js";
 import { grouped, tableBytesNeeded } from "./table-estimate.js";
@@ -49,13 +50,13 @@ export function checkPoolCapacity(live: LiveTables, mappings: readonly IrMapping
     const ir = live.ir.pools.find((p) => p.name === name)!;
     const short = Math.ceil((need - pool.freeBytes) / 4096);
     diagnostics.push(
-      loweringDiagnostic(
-        "pool-exhausted",
-        `pool '${name}' is too small for the tables of its mappings: they need ${grouped(Math.ceil(need / 4096))} ` +
-          `4K pages of tables and ${grouped(Math.floor(pool.freeBytes / 4096))} are free, so the pool needs ` +
-          `${grouped(short)} more 4K pages (${grouped(short * 4096)} bytes); nothing was mapped`,
-        ir.span,
-      ),
+      diagnostic(D.poolExhausted.messages.tooSmall, ir.span, {
+        pool: name,
+        need: grouped(Math.ceil(need / 4096)),
+        free: grouped(Math.floor(pool.freeBytes / 4096)),
+        short: grouped(short),
+        shortBytes: grouped(short * 4096),
+      }),
     );
   }
   return diagnostics;

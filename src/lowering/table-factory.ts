@@ -4,6 +4,7 @@
  * per sPAPR window, each with an IOVA allocator that already avoids what no `at auto` mapping may
  * take. Then the IOMMUs' device structures are built (device-binding.ts).
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import type { IrDomain, IrTopology } from "../ir/types.js";
@@ -20,7 +21,7 @@ import {
   type CompiledTableKind,
 } from "./compiled.js";
 import { bindDevices } from "./device-binding.js";
-import { loweringDiagnostic, pluginFailure, rangeText } from "./diagnostics.js";
+import { pluginFailure, rangeText } from "./diagnostics.js";
 import { ADDRESS_LIMIT, IovaAllocator } from "./iova-allocator.js";
 import { LiveTables, type MapperState, type TableState } from "./live-tables.js";
 import { PluginThrewError, type CallWatch } from "./plugin-guard.js";
@@ -69,11 +70,7 @@ class TableFactory {
       const plugin = live.plugins.get(m.format);
       if (!plugin) {
         this.diagnostics.push(
-          loweringDiagnostic(
-            "format-plugin-missing",
-            `mapper '${m.name}' uses format '${m.format}', but no plugin of that name is loaded`,
-            m.span,
-          ),
+          diagnostic(D.formatPluginMissing, m.span, { mapper: m.name, format: m.format }),
         );
         continue;
       }
@@ -102,22 +99,20 @@ class TableFactory {
     const { mapper, name, aperture, span, window } = request;
     if (aperture.base + aperture.size > ADDRESS_LIMIT) {
       this.diagnostics.push(
-        loweringDiagnostic(
-          "iova-wraps",
-          `the range of '${name}' (${rangeText(aperture.base, aperture.size)}) runs past 2^64`,
-          span,
-        ),
+        diagnostic(D.iovaWraps.messages.table, span, {
+          table: name,
+          range: rangeText(aperture.base, aperture.size),
+        }),
       );
       return undefined;
     }
     const pool = this.live.allocators.get(mapper.ir.pool);
     if (!pool) {
       this.diagnostics.push(
-        loweringDiagnostic(
-          "table-create-failed",
-          `mapper '${mapper.ir.name}' names pool '${mapper.ir.pool}', which does not exist`,
-          mapper.ir.span,
-        ),
+        diagnostic(D.tableCreateFailed, mapper.ir.span, {
+          mapper: mapper.ir.name,
+          pool: mapper.ir.pool,
+        }),
       );
       return undefined;
     }
@@ -187,11 +182,11 @@ class TableFactory {
       const thrown = e instanceof PluginThrewError ? e.thrown : e;
       if (mapper.caps.windows && thrown instanceof RangeError)
         this.diagnostics.push(
-          loweringDiagnostic(
-            "window-rejected",
-            `'${mapper.ir.format}' refuses the window of '${name}': ${thrown.message}`,
-            span,
-          ),
+          diagnostic(D.windowRejected, span, {
+            format: mapper.ir.format,
+            window: name,
+            reason: thrown.message,
+          }),
         );
       else this.diagnostics.push(pluginFailure(e, `creating the table of '${name}'`, span));
       return undefined;
@@ -291,18 +286,15 @@ class TableFactory {
       for (const w of c.windows) {
         // Reached only when the checks saying so were turned off: never build what Linux refuses.
         const refusal = !mapper.caps.windows
-          ? `'${c.mapper}' has no DMA windows (-ENODEV)`
+          ? diagnostic(D.windowNotBuilt, w.span, { window: w.qualifiedName, mapper: c.mapper })
           : w.slot >= MAX_WINDOWS
-            ? `container '${c.name}' has no free table slot for it (-ENOSPC)`
+            ? diagnostic(D.windowNotBuilt.messages.noSlot, w.span, {
+                window: w.qualifiedName,
+                container: c.name,
+              })
             : undefined;
         if (refusal) {
-          this.diagnostics.push(
-            loweringDiagnostic(
-              "window-not-built",
-              `window '${w.qualifiedName}' is not built: ${refusal}`,
-              w.span,
-            ),
-          );
+          this.diagnostics.push(refusal);
           continue;
         }
         const state = this.createTable({

@@ -1,8 +1,9 @@
 /** Unity reserved ranges (RMRR / IVMD): identity-mapped read-write in their domain's table. */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { ATTR_CACHEABLE, PROT_READ, PROT_WRITE } from "../plugin-api/types.js";
 import type { CompiledMapping } from "./compiled.js";
-import { loweringDiagnostic, rangeText } from "./diagnostics.js";
+import { rangeText } from "./diagnostics.js";
 import type { LiveTables } from "./live-tables.js";
 import { mapPages, type MapperContext } from "./page-mapper.js";
 
@@ -47,6 +48,6 @@ export function mapUnityRanges(
 
 /** A range the format refuses or cannot align is the unity range's own failure. */
 function asUnityFailure(diag: Diagnostic): Diagnostic {
-  if (diag.check !== "mapping-refused" && diag.check !== "mapping-unaligned") return diag;
-  return { ...diag, ...loweringDiagnostic("unity-map-failed", diag.message, diag.span) };
+  if (diag.check !== D.mappingRefused.name && diag.check !== D.mappingUnaligned.name) return diag;
+  return { ...diag, ...diagnostic(D.unityMapFailed, diag.span, { refusal: diag.message }) };
 }

@@ -5,7 +5,7 @@
  */
 import type { IrScenarioStep, IrTopology } from "../ir/types.js";
 import type { EndpointRoute } from "../lowering/compiled.js";
-import { hex as hexOf } from "../lowering/diagnostics.js";
+import { hex as hexOf } from "../diagnostics/format.js";
 import type { FailureDetail } from "./failure-out.js";
 import { irMappingsById, mappingLabel } from "./mapping-index.js";
 import type { PlacedMapping } from "./system-state.js";

@@ -10,7 +10,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrChunk, IrMapping, IrScenarioStep, IrTopology } from "../ir/types.js";
 import { tableInput } from "../lowering/address-halves.js";
 import type { CompiledMapper, CompiledMapping, EndpointRoute } from "../lowering/compiled.js";
-import { hex as hexOf } from "../lowering/diagnostics.js";
+import { hex as hexOf } from "../diagnostics/format.js";
 import { lower } from "../lowering/lower.js";
 import type { LiveTables } from "../lowering/live-tables.js";
 import { mapMapping, unmapMapping } from "../lowering/map-mapping.js";

@@ -7,7 +7,7 @@
  */
 import type { Span } from "../diagnostics/span.js";
 import type { IrChunk, IrContainer, IrRange, IrTopology } from "../ir/types.js";
-import { hex as hexOf } from "../lowering/diagnostics.js";
+import { hex as hexOf } from "../diagnostics/format.js";
 import {
   containerBaseLocked,
   containersByOwner,

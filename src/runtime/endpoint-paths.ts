@@ -5,6 +5,7 @@
  * by design without a table (identity domains, a DMA engine's bus window, a GART's passthrough
  * outside its aperture), all bounded by the endpoint's DMA mask.
  */
+import { hex } from "../diagnostics/format.js";
 import type { IrEndpoint } from "../ir/types.js";
 import type { CompiledHalf, EndpointRoute } from "../lowering/compiled.js";
 import type { ProgrammedMapper, ProgrammedTable, SystemState } from "../model/system-state.js";
@@ -186,8 +187,6 @@ function followRoute(
     }
   }
 }
-
-const hex = (x: bigint) => "0x" + x.toString(16);
 
 /** `mmu m -> x86 (both halves)`, `mmu m -> a72 (lower half), a72.upper (upper half)`. */
 function halvesRoute(mapper: string, path: EndpointPath): string {

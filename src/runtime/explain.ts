@@ -3,6 +3,7 @@
  * the binding, each table level's descriptor and decoded fields, and the frame reached. An
  * `Explainer` resolves the endpoints once, so many addresses cost one walk each.
  */
+import { hex } from "../diagnostics/format.js";
 import type { SystemState } from "../model/system-state.js";
 import { protText } from "../lowering/protection.js";
 import { foundAttrsLabel, provedAttrsMask } from "./attributes.js";
@@ -157,10 +158,10 @@ function explainOne(
 /** Why the endpoint cannot put `address` on the bus at all (its DMA mask, no half holds it). */
 function refusal(path: EndpointPath, endpoint: string, address: bigint): string | undefined {
   if (path.maskEndPfn < 2 ** 52 && address >> 12n >= BigInt(path.maskEndPfn))
-    return `${endpoint} cannot drive ${"0x" + address.toString(16)}: above its DMA mask`;
+    return `${endpoint} cannot drive ${hex(address)}: above its DMA mask`;
   const halves = path.tables.flatMap((tp) => (tp.half ? [tp.half] : []));
   if (halves.length > 0 && !halfAt(halves, address))
-    return `${"0x" + address.toString(16)} is in neither half of the address space (${halvesText(halves)}): the MMU faults before any walk`;
+    return `${hex(address)} is in neither half of the address space (${halvesText(halves)}): the MMU faults before any walk`;
   return undefined;
 }
 

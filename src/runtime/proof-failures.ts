@@ -3,6 +3,7 @@
  * walk of its first address, the mapping and the memory named), table entries that narrow rights
  * or loop, and intended addresses beyond an endpoint's DMA mask.
  */
+import { hex as hexOf } from "../diagnostics/format.js";
 import type { RunFailure } from "./report.js";
 import type { WalkStep } from "../plugin-api/types.js";
 import { protText } from "../lowering/protection.js";
@@ -14,8 +15,6 @@ import type { Mismatch } from "./compare-runs.js";
 import type { EndpointPath, TablePath } from "./endpoint-paths.js";
 import type { Prover, TableLoop } from "./prover.js";
 import type { RunList } from "./run-list.js";
-
-const hexOf = (x: bigint | number): string => "0x" + x.toString(16);
 
 /** A mismatch with what every wording of it shares. */
 interface MismatchContext {

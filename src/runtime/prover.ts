@@ -4,6 +4,7 @@
  * and every disagreement becomes a failure naming the endpoint, the address range, what was
  * intended and what the bytes give, with the walk trace of the first address.
  */
+import { hex } from "../diagnostics/format.js";
 import type { IrChunk } from "../ir/types.js";
 import type { LeafCounts } from "../lowering/compiled.js";
 import type { SystemState } from "../model/system-state.js";
@@ -66,7 +67,7 @@ export const proofKey = (tp: TablePath): string =>
 export const inputAddress = (tp: TablePath, address: bigint): bigint =>
   tp.half ? tableInput({ halves: [tp.half] }, address) : address;
 
-export const hexOf = (x: bigint | number): string => "0x" + x.toString(16);
+export { hex as hexOf };
 
 export class Prover {
   readonly paths: EndpointPath[];
@@ -275,7 +276,7 @@ export class Prover {
         const attrs = provedAttrsMask(tp.caps) ? ` ${foundAttrsLabel(w.attrs, tp.caps)}` : "";
         return {
           steps: w.steps,
-          outcome: `pa ${hexOf(w.pa)} ${protText(w.prot)}${attrs} (${w.pageSize / 1024n}K page, ${tokenText(Number(w.pa >> 12n))})`,
+          outcome: `pa ${hex(w.pa)} ${protText(w.prot)}${attrs} (${w.pageSize / 1024n}K page, ${tokenText(Number(w.pa >> 12n))})`,
         };
       }
       return { steps: w.steps, outcome: `fault at level ${w.level}: ${w.reason}` };

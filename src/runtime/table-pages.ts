@@ -2,12 +2,11 @@
  * The table pages of every table, from bytes: each lies in its mapper's pool and is a page of
  * one table only (a page reached from two tables would let a write through one change the other).
  */
+import { hex as hexOf } from "../diagnostics/format.js";
 import type { PhysicalMemory } from "../plugin-api/physical-memory.js";
 import type { SystemState } from "../model/system-state.js";
 import type { TablePath } from "./endpoint-paths.js";
 import type { FailureSink } from "./failure-sink.js";
-
-const hexOf = (x: bigint | number): string => "0x" + x.toString(16);
 
 /** One table as walked from one root. */
 export interface TableRef {

@@ -6,6 +6,7 @@
  * (tables come first-fit), so such tests state it. The readers are bound (they may be taken
  * apart: `const { walk, context } = new Fixture(...)`).
  */
+import { hex } from "../../diagnostics/format.js";
 import { PhysicalMemory } from "../physical-memory.js";
 import { PoolAllocator } from "../pool-allocator.js";
 import type {
@@ -125,6 +126,4 @@ export function apertureOf(
   return { base: 0n, size: 1n << BigInt(caps.inputBits) };
 }
 
-export function hex(n: bigint | number): string {
-  return "0x" + n.toString(16);
-}
+export { hex };

@@ -5,6 +5,7 @@
  * all of them go through the level iterator (./level-iterator.ts), so each table page is read at
  * most once per operation and rights combine in one place.
  */
+import { hex } from "../../diagnostics/format.js";
 import type { PhysicalMemory } from "../physical-memory.js";
 import { TABLE_ALLOWS_ALL, narrowRights } from "../level-rights.js";
 import type { TableVisitor, WalkResult, WalkStep } from "../types.js";
@@ -13,10 +14,6 @@ import { LevelIterator, levelUnit } from "./level-iterator.js";
 import { descriptorBigInt } from "./memory-words.js";
 
 export { radixLeaves } from "./leaves.js";
-
-function hex(n: number | bigint): string {
-  return "0x" + n.toString(16);
-}
 
 /**
  * Translate `iova` by reading the table rooted at `rootPa`: one step per level, each with the

@@ -4,6 +4,7 @@
  * splitting a block or replicated leaf into smaller leaves (the split policy is described in
  * ./table.ts). RadixTable (map, unmap) builds on it.
  */
+import { hex } from "../../diagnostics/format.js";
 import type { PoolAllocator } from "../pool-allocator.js";
 import type { PhysicalMemory } from "../physical-memory.js";
 import { MappingError } from "../types.js";
@@ -22,9 +23,7 @@ export interface TableNode {
 
 const TWO20 = 1048576;
 
-export function hex(n: number | bigint): string {
-  return "0x" + n.toString(16);
-}
+export { hex };
 
 export abstract class TableStore {
   protected readonly levels: readonly RadixLevel[];
