@@ -1,11 +1,12 @@
 /**
- * Where the model reports what a step (or the base state) breaks: a run check by name with its
- * details. The runtime's FailureSink is one; the model never formats a report.
+ * Where the model reports what a step (or the base state) breaks: a run diagnostic of the
+ * catalogue, its template's arguments and the failure's details. The runtime's FailureSink is
+ * one; the model never formats a report.
  */
+import { formatMessage, type Message, type MessageArgs } from "../diagnostics/catalogue.js";
 import type { Span } from "../diagnostics/span.js";
 
 export interface FailureDetail {
-  message: string;
   expected: string;
   found: string;
   endpoint?: string;
@@ -16,5 +17,20 @@ export interface FailureDetail {
 }
 
 export interface FailureOut {
-  add(check: string, failure: FailureDetail): void;
+  report<M extends string>(message: Message<M>, args: MessageArgs<M>, detail: FailureDetail): void;
+}
+
+/** A refusal worded from the catalogue: its text (steps report it as what was found) and how to report it. */
+export interface Refusal {
+  ok: false;
+  text: string;
+  send(out: FailureOut, detail: FailureDetail): void;
+}
+
+export function refusal<M extends string>(message: Message<M>, args: MessageArgs<M>): Refusal {
+  return {
+    ok: false,
+    text: formatMessage(message.template, args),
+    send: (out, detail) => out.report(message, args, detail),
+  };
 }

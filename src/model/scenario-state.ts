@@ -18,11 +18,12 @@ import { routeTo } from "../lowering/routes.js";
 import type { DeviceBinding } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import { groupMembers, groupText, groupTransition } from "../semantics/groups.js";
-import type { FailureDetail, FailureOut } from "./failure-out.js";
+import { D } from "../diagnostics/catalogue.js";
+import { refusal, type FailureDetail, type FailureOut, type Refusal } from "./failure-out.js";
 import { irMappingsById, mappingSource } from "./mapping-index.js";
 import { chunksOf, objectText } from "./object-ref.js";
 import { findPlacement, type PaRange } from "./placement.js";
-import { importerBlocksRevoke, revokeNoMmuFailure } from "./revoke.js";
+import { importerBlocksRevoke, reportNoMmuImporter } from "./revoke.js";
 import { checkWindowMapping, containerOfWindow, SpaprState } from "./spapr-state.js";
 import type { SystemState } from "./system-state.js";
 
@@ -144,16 +145,11 @@ export class ScenarioState {
     }
   }
 
-  private fail(
-    check: string,
-    message: string,
-    step: IrScenarioStep,
-    extra: Partial<FailureDetail> = {},
-  ): void {
-    this.sink.add(check, {
-      message,
+  /** The step fails: `why` is reported at it, its text as what was found. */
+  private fail(why: Refusal, step: IrScenarioStep, extra: Partial<FailureDetail> = {}): void {
+    why.send(this.sink, {
       expected: "the step to succeed",
-      found: message,
+      found: why.text,
       span: step.span,
       ...extra,
     });
@@ -163,7 +159,7 @@ export class ScenarioState {
   private lowered(diagnostics: readonly Diagnostic[], step: IrScenarioStep): boolean {
     for (const d of diagnostics)
       if (d.severity === "error")
-        this.fail("scenario-step-failed", `${d.check}: ${d.message}`, step);
+        this.fail(refusal(D.scenarioStepFailed, { check: d.check, problem: d.message }), step);
     return diagnostics.every((d) => d.severity !== "error");
   }
 
@@ -207,11 +203,7 @@ export class ScenarioState {
     const m = step.mapping;
     if (this.revoked.has(m.source.memory)) {
       // As vfio_pci_dma_buf_attach / _map: a revoked exporter refuses importers (-ENODEV).
-      this.fail(
-        "map-revoked",
-        `${m.source.memory} is revoked: its exporter refuses to map it (ENODEV) until \`restore ${m.source.memory}\``,
-        step,
-      );
+      this.fail(refusal(D.mapRevoked, { memory: m.source.memory }), step);
       return;
     }
     if (m.target.kind === "window") {
@@ -252,11 +244,9 @@ export class ScenarioState {
       );
     });
     if (matches.length === 0) {
-      this.fail(
-        "scenario-step-failed",
-        `nothing of ${objectText(step.object)} is mapped into ${reservation ?? step.target.name}`,
-        step,
-      );
+      const target = reservation ?? step.target.name;
+      const object = objectText(step.object);
+      this.fail(refusal(D.scenarioStepFailed.messages.nothingMapped, { object, target }), step);
       return;
     }
     for (const r of matches) this.drop(r, step);
@@ -275,24 +265,21 @@ export class ScenarioState {
   private migrate(step: Step<"migrate">): StepOutcome {
     const region = this.ir.memories.find((m) => m.name === step.to);
     if (!region) {
-      this.fail("scenario-step-failed", `no region named ${step.to}`, step);
+      this.fail(refusal(D.scenarioStepFailed.messages.noRegion, { region: step.to }), step);
       return NOTHING;
     }
     const old: IrChunk[] = [];
     for (const name of step.buffers) {
       const buffer = this.ir.buffers.find((b) => b.name === name);
       if (!buffer) {
-        this.fail("scenario-step-failed", `no buffer named ${name}`, step);
+        this.fail(refusal(D.scenarioStepFailed.messages.noBuffer, { buffer: name }), step);
         continue;
       }
       const space = { pa: region.range.base, size: region.range.size };
       const at = findPlacement(space, buffer.size, buffer.align, this.occupied());
       if (at === undefined) {
-        this.fail(
-          "scenario-step-failed",
-          `no free ${hexOf(buffer.size)}-byte range in ${step.to} for ${name}`,
-          step,
-        );
+        const args = { size: hexOf(buffer.size), region: step.to, buffer: name };
+        this.fail(refusal(D.scenarioStepFailed.messages.noRoom, args), step);
         continue;
       }
       const before = this.bufferChunks.get(name) ?? buffer.chunks;
@@ -321,7 +308,7 @@ export class ScenarioState {
   private revoke(step: Step<"revoke">): StepOutcome {
     const region = this.ir.memories.find((m) => m.name === step.memory);
     if (!region) {
-      this.fail("scenario-step-failed", `no region named ${step.memory}`, step);
+      this.fail(refusal(D.scenarioStepFailed.messages.noRegion, { region: step.memory }), step);
       return NOTHING;
     }
     if (this.revoked.has(step.memory)) {
@@ -333,14 +320,12 @@ export class ScenarioState {
     );
     const blocked = importerBlocksRevoke(this.ir, this.routes, all, step.memory);
     if (blocked) {
-      this.fail("revoke-pinned", blocked, step);
+      this.fail(blocked, step);
       return NOTHING;
     }
     this.revoked.add(step.memory);
     // A no-MMU engine reaches the BAR by bus address: no table can make it fault.
-    for (const r of all)
-      if (r.target.kind === "direct")
-        this.sink.add("revoke-no-mmu-importer", revokeNoMmuFailure(r, step));
+    for (const r of all) if (r.target.kind === "direct") reportNoMmuImporter(this.sink, r, step);
     const importers = all.filter((r) => r.target.kind !== "direct");
     const dummy = step.dummy ? this.ir.buffers.find((b) => b.name === step.dummy) : undefined;
     const dummyPa = dummy ? (this.bufferChunks.get(dummy.name) ?? dummy.chunks)[0]?.pa : undefined;
@@ -374,11 +359,8 @@ export class ScenarioState {
         }
       }
     } catch (e) {
-      this.fail(
-        "scenario-step-failed",
-        `mapping the dummy page: ${e instanceof Error ? e.message : String(e)}`,
-        step,
-      );
+      const problem = e instanceof Error ? e.message : String(e);
+      this.fail(refusal(D.scenarioStepFailed.messages.dummyPage, { problem }), step);
     }
     const record: CompiledMapping = {
       ...r,
@@ -403,7 +385,7 @@ export class ScenarioState {
   private powerOff(step: Step<"power-off">): StepOutcome {
     const region = this.ir.memories.find((m) => m.name === step.memory);
     if (!region) {
-      this.fail("scenario-step-failed", `no region named ${step.memory}`, step);
+      this.fail(refusal(D.scenarioStepFailed.messages.noRegion, { region: step.memory }), step);
       return NOTHING;
     }
     return { mustNotReach: [pagesOf(region.range.base, region.range.size)] };
@@ -425,7 +407,7 @@ export class ScenarioState {
       result = this.spapr.unregister(step.container, step.range, mapped);
     }
     if (result.ok) this.notes.push(result.note);
-    else this.fail(result.check, result.message, step);
+    else this.fail(result, step);
   }
 
   /**
@@ -438,8 +420,7 @@ export class ScenarioState {
     const current = this.routes.find((r) => r.endpoint === step.device);
     if (!current || !ep?.mapper)
       return this.fail(
-        "scenario-step-failed",
-        `${step.device} is not a device behind an IOMMU`,
+        refusal(D.scenarioStepFailed.messages.notBehindIommu, { device: step.device }),
         step,
       );
     const mapper = ep.mapper;
@@ -460,15 +441,19 @@ export class ScenarioState {
     }
     if (move.kind === "busy")
       return this.fail(
-        "attach-busy",
-        `attach ${ep.name} to ${step.kind === "attach" ? step.domain : ""}: ${group} is in domain ${from}, not its default domain; detach it first (EBUSY)`,
+        refusal(D.attachBusy, {
+          device: ep.name,
+          domain: step.kind === "attach" ? step.domain : "",
+          group,
+          from: String(from),
+        }),
         step,
         { endpoint: ep.name },
       );
     const target = move.to;
     const domain = target ? this.ir.domains.find((d) => d.name === target) : undefined;
     if (target && !domain)
-      return this.fail("scenario-step-failed", `no domain named ${target}`, step);
+      return this.fail(refusal(D.scenarioStepFailed.messages.noDomain, { domain: target }), step);
     const moved: string[] = [];
     for (const member of groupMembers(ep, this.ir.endpoints)) {
       const i = this.routes.findIndex((r) => r.endpoint === member.name);
@@ -501,11 +486,15 @@ export class ScenarioState {
         containerOfWindow(this.ir.containers, r.target.name)?.name === container,
     );
     if (groups.size === 1 && groups.has(group) && mapped) {
-      this.fail(
-        "detach-last-group-mapped",
-        `${step.device}: group ${group} is the last group of container ${container}, whose window ${mapped.target.name} still maps memory (${mapped.buffer ?? mapped.memory} at ${hexOf(mapped.iova)}); unmap it first (-EBUSY)`,
-        step,
-      );
+      const args = {
+        device: step.device,
+        group,
+        container,
+        window: mapped.target.name,
+        memory: mapped.buffer ?? mapped.memory,
+        iova: hexOf(mapped.iova),
+      };
+      this.fail(refusal(D.detachLastGroupMapped, args), step);
       return false;
     }
     groups.delete(group);
@@ -551,9 +540,9 @@ export class ScenarioState {
           instance: { root: bound.handle.root, registers: { ...bound.registers } },
         };
     } catch (e) {
+      const problem = e instanceof Error ? e.message : String(e);
       this.fail(
-        "scenario-step-failed",
-        `rebinding the devices of ${mapperName}: ${e instanceof Error ? e.message : String(e)}`,
+        refusal(D.scenarioStepFailed.messages.rebind, { mapper: mapperName, problem }),
         step,
       );
     }

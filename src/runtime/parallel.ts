@@ -5,11 +5,11 @@
  * endpoint order, so the report is the one `verify` gives: same endpoints, same failures in the
  * same order, same JSON. Expects and scenarios run on this thread afterwards, as in `verify`.
  */
+import { D, formatMessage } from "../diagnostics/catalogue.js";
 import { Worker } from "node:worker_threads";
 import type { IrTopology } from "../ir/types.js";
 import type { SystemState } from "../model/system-state.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
-import { runCheck } from "./checks.js";
 import { shareEndpoints } from "./endpoint-shares.js";
 import type { EndpointPath } from "./endpoint-paths.js";
 import { Prover, proofKey } from "./prover.js";
@@ -232,14 +232,14 @@ function workerFailed(
     failures: 1,
     ok: false,
   };
-  const check = runCheck("run-internal-error");
+  const worker = D.runInternalError.messages.worker;
   const failure = {
     kind: "failure" as const,
     failure: {
-      code: check.code,
-      check: check.name,
+      code: worker.entry.code,
+      check: worker.entry.name,
       endpoint: path.endpoint,
-      message: `${path.endpoint}: the verification worker thread failed: ${why}`,
+      message: formatMessage(worker.template, { endpoint: path.endpoint, problem: why }),
       expected: "a proof of the endpoint",
       found: why,
     },

@@ -3,6 +3,7 @@
  * walk of its first address, the mapping and the memory named), table entries that narrow rights
  * or loop, and intended addresses beyond an endpoint's DMA mask.
  */
+import { D } from "../diagnostics/catalogue.js";
 import { hex as hexOf } from "../diagnostics/format.js";
 import type { RunFailure } from "./report.js";
 import type { WalkStep } from "../plugin-api/types.js";
@@ -113,76 +114,89 @@ export class ProofFailures {
     const ep = path.endpoint;
     switch (m.kind) {
       case "missing":
-        this.sink.add("translation-missing", {
-          ...common,
-          message: `${ep}: ${range}${mapping} should reach ${expectedText} but faults (${trace.outcome})`,
-        });
+        this.sink.report(
+          D.translationMissing,
+          { endpoint: ep, range, mapping, expected: expectedText, outcome: trace.outcome },
+          common,
+        );
         break;
       case "wrong-frame":
-        this.sink.add("translation-wrong-frame", {
-          ...common,
-          message: `${ep}: ${range}${mapping} reaches ${foundText}, expected ${expectedText}`,
-        });
+        this.sink.report(
+          D.translationWrongFrame,
+          { endpoint: ep, range, mapping, found: foundText, expected: expectedText },
+          common,
+        );
         break;
       case "wrong-prot": {
         // Narrowed by table entries above the leaves: each such entry is named for its range.
         const rest = this.tableRights(path, tp, m, count, common);
         if (rest === null) break;
         const restRange = `${hexOf(rest.address)}..${hexOf(address + size)}`;
-        this.sink.add("permission-mismatch", {
-          ...common,
-          address: rest.address,
-          size: address + size - rest.address,
-          trace: rest.trace.steps,
-          message: `${ep}: ${restRange}${mapping} grants ${protText(m.foundProt ?? 0)}, declared ${protText(m.expectedProt ?? 0)}`,
-        });
+        const granted = protText(m.foundProt ?? 0);
+        const declared = protText(m.expectedProt ?? 0);
+        this.sink.report(
+          D.permissionMismatch,
+          { endpoint: ep, range: restRange, mapping, granted, declared },
+          {
+            ...common,
+            address: rest.address,
+            size: address + size - rest.address,
+            trace: rest.trace.steps,
+          },
+        );
         break;
       }
       case "wrong-attrs": {
         const want = expectedAttrsLabel(m.expectedAttrs ?? 0, tp.caps);
         const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
-        this.sink.add("attribute-mismatch", {
+        const fields = {
           ...common,
           expected: `${want} (${expectedText})`,
           found: `${got}: ${trace.outcome}`,
-          message: `${ep}: ${range}${mapping} has memory attributes '${got}', declared '${want}'${this.defaultNote(m.tag)}`,
-        });
+        };
+        const args = { endpoint: ep, range, mapping, found: got, declared: want };
+        const region = this.regionKind(m.tag);
+        if (region)
+          this.sink.report(D.attributeMismatch.messages.regionDefault, { ...args, region }, fields);
+        else this.sink.report(D.attributeMismatch, args, fields);
         break;
       }
       case "forbidden-attrs": {
         const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
-        this.sink.add("mmio-mapped-cacheable", {
-          ...common,
-          expected: `device or noncacheable (${expectedText})`,
-          found: `${got}: ${trace.outcome}`,
-          message: `${ep}: ${range}${mapping} maps ${this.names.nameOf(m.expectedPa!)} '${got}'; MMIO must be device or noncacheable`,
-        });
+        const memory = this.names.nameOf(m.expectedPa!);
+        this.sink.report(
+          D.mmioMappedCacheable,
+          { endpoint: ep, range, mapping, memory, found: got },
+          {
+            ...common,
+            expected: `device or noncacheable (${expectedText})`,
+            found: `${got}: ${trace.outcome}`,
+          },
+        );
         break;
       }
-      case "undeclared":
-        {
-          const reservation = this.unbackedReservationAt(tp.table.name, address);
-          this.sink.add("undeclared-reach", {
-            ...common,
-            memory: this.names.namesOf(m.foundPa!, count),
-            message:
-              `${ep}: ${range} reaches ${foundText}, which no mapping declares` +
-              (reservation
-                ? ` (inside reservation '${reservation}', which must fault while unbacked)`
-                : ""),
-          });
-          break;
-        }
+      case "undeclared": {
+        const reservation = this.unbackedReservationAt(tp.table.name, address);
+        const fields = { ...common, memory: this.names.namesOf(m.foundPa!, count) };
+        const args = { endpoint: ep, range, found: foundText };
+        if (reservation)
+          this.sink.report(
+            D.undeclaredReach.messages.inReservation,
+            { ...args, reservation },
+            fields,
+          );
+        else this.sink.report(D.undeclaredReach, args, fields);
         break;
+      }
     }
   }
 
   /** The mapped region's type, which gives the attributes when the `map` line names none. */
-  private defaultNote(tag: number | undefined): string {
-    if (tag === undefined || tag < 0) return "";
+  private regionKind(tag: number | undefined): string | undefined {
+    if (tag === undefined || tag < 0) return undefined;
     const m = this.view.ir.mappings.find((x) => x.id === tag);
     const kind = m ? this.view.ir.memories.find((r) => r.name === m.source.memory)?.kind : "";
-    return kind ? ` (${kind} region)` : "";
+    return kind || undefined;
   }
 
   /**
@@ -223,16 +237,20 @@ export class ProofFailures {
       const from = culprit.coversFrom ?? at;
       const stop = from + culprit.covers < end ? from + culprit.covers : end;
       const removed = removedRights(declared, culprit.allows!);
-      this.sink.add("table-rights-narrowed", {
-        ...common,
-        address: at,
-        size: stop - at,
-        trace: steps,
-        message:
-          `table entry at pa ${hexOf(culprit.descriptorAddress)} (level ${culprit.level}) removes ` +
-          `${rightsText(removed)} for ${path.endpoint}: ${hexOf(at)}..${hexOf(stop)}${mapping} ` +
-          `grants ${protText(m.foundProt ?? 0)}, declared ${protText(m.expectedProt ?? 0)}`,
-      });
+      this.sink.report(
+        D.tableRightsNarrowed,
+        {
+          entry: hexOf(culprit.descriptorAddress),
+          level: culprit.level,
+          rights: rightsText(removed),
+          endpoint: path.endpoint,
+          range: `${hexOf(at)}..${hexOf(stop)}`,
+          mapping,
+          granted: protText(m.foundProt ?? 0),
+          declared: protText(m.expectedProt ?? 0),
+        },
+        { ...common, address: at, size: stop - at, trace: steps },
+      );
       at = stop;
     }
     return null;
@@ -244,7 +262,14 @@ export class ProofFailures {
     const count = Math.min(loop.count, path.maskEndPfn - loop.iovaPfn);
     const address = addrOf(loop.iovaPfn);
     const size = addrOf(count);
-    this.sink.add("table-loop", {
+    const args = {
+      endpoint: path.endpoint,
+      entry: hexOf(loop.entryPa),
+      level: loop.level,
+      table: hexOf(loop.tablePa),
+      range: `${hexOf(address)}..${hexOf(address + size)}`,
+    };
+    this.sink.report(D.tableLoop, args, {
       endpoint: path.endpoint,
       table: tp.table.name,
       address,
@@ -252,10 +277,6 @@ export class ProofFailures {
       expected: "each table page entered once per walk",
       found: `entry at pa ${hexOf(loop.entryPa)} (level ${loop.level}) -> table ${hexOf(loop.tablePa)}, already read`,
       trace: this.prover.walkTrace(tp, address).steps,
-      message:
-        `${path.endpoint}: table entry at pa ${hexOf(loop.entryPa)} (level ${loop.level}) points to ` +
-        `table ${hexOf(loop.tablePa)}, already read in this walk (a loop or a shared table): ` +
-        `${hexOf(address)}..${hexOf(address + size)} is not proved`,
     });
   }
 
@@ -269,14 +290,19 @@ export class ProofFailures {
       const first = Math.max(start, path.maskEndPfn);
       const tag = intent.tag[i]!;
       const span = this.spanOf(tag >= 0 ? tag : undefined);
-      this.sink.add("beyond-dma-mask", {
+      const args = {
+        endpoint: path.endpoint,
+        mapping: this.mappingName(tag),
+        address: hexOf(addrOf(first)),
+        bits: Math.log2(path.maskEndPfn) + 12,
+      };
+      this.sink.report(D.beyondDmaMask, args, {
         endpoint: path.endpoint,
         table: tp.table.name,
         address: addrOf(first),
         size: addrOf(end - first),
         expected: `addresses below ${hexOf(addrOf(path.maskEndPfn))}`,
         found: `${this.mappingName(tag)} up to ${hexOf(addrOf(end))}`,
-        message: `${path.endpoint}: ${this.mappingName(tag)} at ${hexOf(addrOf(first))} lies above its ${Math.log2(path.maskEndPfn) + 12}-bit DMA mask`,
         ...(span ? { span } : {}),
       });
     }
@@ -290,13 +316,17 @@ export class ProofFailures {
       for (const c of m.chunks) {
         const end = Number((c.iova + c.size + 4095n) >> 12n);
         if (end <= path.maskEndPfn) continue;
-        this.sink.add("beyond-dma-mask", {
+        const args = {
+          endpoint: path.endpoint,
+          mapping: this.mappingName(m.id),
+          end: hexOf(c.iova + c.size),
+        };
+        this.sink.report(D.beyondDmaMask.messages.busWindow, args, {
           endpoint: path.endpoint,
           address: c.iova,
           size: c.size,
           expected: `bus addresses below ${hexOf(addrOf(path.maskEndPfn))}`,
           found: `bus ${hexOf(c.iova)}..${hexOf(c.iova + c.size)}`,
-          message: `${path.endpoint}: ${this.mappingName(m.id)} needs bus addresses up to ${hexOf(c.iova + c.size)}, above its DMA mask`,
           ...(this.spanOf(m.id) ? { span: this.spanOf(m.id)! } : {}),
         });
       }

@@ -4,6 +4,7 @@
  * and every disagreement becomes a failure naming the endpoint, the address range, what was
  * intended and what the bytes give, with the walk trace of the first address.
  */
+import { D } from "../diagnostics/catalogue.js";
 import { hex } from "../diagnostics/format.js";
 import type { IrChunk } from "../ir/types.js";
 import type { LeafCounts } from "../lowering/compiled.js";
@@ -303,22 +304,29 @@ export class Prover {
     const name = path.endpoint;
     const span = path.ir?.span;
     if (path.binding) {
-      this.sink.add("device-binding-wrong", {
-        endpoint: name,
-        message: `${name}: its context entry selects ${path.binding.found}, expected ${path.binding.expected}`,
-        expected: path.binding.expected,
-        found: path.binding.found,
-        ...(span ? { span } : {}),
-      });
+      const { expected, found } = path.binding;
+      this.sink.report(
+        D.deviceBindingWrong,
+        { endpoint: name, found, expected },
+        {
+          endpoint: name,
+          expected: path.binding.expected,
+          found: path.binding.found,
+          ...(span ? { span } : {}),
+        },
+      );
     }
     for (const r of path.registers ?? []) {
-      this.sink.add("cpu-registers-wrong", {
-        endpoint: name,
-        message: `${name}: its registers give ${r.found}, expected ${r.expected}`,
-        expected: r.expected,
-        found: r.found,
-        ...(span ? { span } : {}),
-      });
+      this.sink.report(
+        D.cpuRegistersWrong,
+        { endpoint: name, found: r.found, expected: r.expected },
+        {
+          endpoint: name,
+          expected: r.expected,
+          found: r.found,
+          ...(span ? { span } : {}),
+        },
+      );
     }
     let pagesChecked = 0;
     let pagesReachable = 0;
@@ -328,10 +336,11 @@ export class Prover {
       const proof = this.proofOf(tp);
       this.checkTablePages(tp);
       if (proof.error !== undefined) {
-        this.sink.add("run-internal-error", {
+        const problem = proof.error;
+        const args = { endpoint: name, plugin: tp.plugin.name, table: tp.table.name, problem };
+        this.sink.report(D.runInternalError, args, {
           endpoint: name,
           table: tp.table.name,
-          message: `${name}: plugin '${tp.plugin.name}' failed reading table ${tp.table.name}: ${proof.error}`,
           expected: "a readable table",
           found: proof.error,
         });

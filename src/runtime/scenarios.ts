@@ -4,6 +4,7 @@
  * (old frames after `migrate`, a revoked BAR, a powered-off region), evaluates `expect` steps,
  * and re-proves only the endpoints whose tables or bindings the step changed.
  */
+import { D } from "../diagnostics/catalogue.js";
 import type { IrScenario, IrScenarioStep, IrTopology } from "../ir/types.js";
 import { mappingSource } from "../model/mapping-index.js";
 import { objectText } from "../model/object-ref.js";
@@ -100,28 +101,37 @@ function checkUnreachable(
         size: s.size,
         span: step.span,
       };
-      const at = `${hexOf(s.iova)}..${hexOf(s.iova + s.size)}`;
+      const args = {
+        endpoint: s.endpoint,
+        range: `${hexOf(s.iova)}..${hexOf(s.iova + s.size)}`,
+        pa: hexOf(s.pa),
+      };
       if (step.kind === "migrate")
-        sink.add("stale-after-migrate", {
+        sink.report(D.staleAfterMigrate, args, {
           ...common,
           expected: "no translation to the old frames",
           found: `pa ${hexOf(s.pa)} (old placement of ${step.buffers.join(", ")})`,
-          message: `${s.endpoint}: ${at} still reaches the old frames at ${hexOf(s.pa)} after migrate`,
         });
       else if (step.kind === "revoke")
-        sink.add("stale-after-revoke", {
-          ...common,
-          expected: step.dummy ? `the dummy page ${step.dummy}, or a fault` : "a fault",
-          found: `pa ${hexOf(s.pa)} in ${step.memory}`,
-          message: `${s.endpoint}: ${at} still reaches the revoked ${step.memory} at ${hexOf(s.pa)}`,
-        });
+        sink.report(
+          D.staleAfterRevoke,
+          { ...args, memory: step.memory },
+          {
+            ...common,
+            expected: step.dummy ? `the dummy page ${step.dummy}, or a fault` : "a fault",
+            found: `pa ${hexOf(s.pa)} in ${step.memory}`,
+          },
+        );
       else if (step.kind === "power-off")
-        sink.add("power-off-still-mapped", {
-          ...common,
-          expected: `no translation into ${step.memory}`,
-          found: `pa ${hexOf(s.pa)}..${hexOf(s.pa + s.size)}`,
-          message: `power-off ${step.memory}: ${s.endpoint} still maps ${at} to ${hexOf(s.pa)}`,
-        });
+        sink.report(
+          D.powerOffStillMapped,
+          { ...args, memory: step.memory },
+          {
+            ...common,
+            expected: `no translation into ${step.memory}`,
+            found: `pa ${hexOf(s.pa)}..${hexOf(s.pa + s.size)}`,
+          },
+        );
     }
   }
 }
@@ -140,12 +150,15 @@ export function runScenario(
   try {
     const state = ScenarioState.start(ir, plugins, sink);
     if (!(state instanceof ScenarioState)) {
-      sink.add("scenario-step-failed", {
-        message: `scenario ${scenario.name}: the base state does not lower`,
-        expected: "the base state to lower",
-        found: state.diagnostics.map((d) => d.message).join("; "),
-        span: scenario.span,
-      });
+      sink.report(
+        D.scenarioStepFailed.messages.baseState,
+        { scenario: scenario.name },
+        {
+          expected: "the base state to lower",
+          found: state.diagnostics.map((d) => d.message).join("; "),
+          span: scenario.span,
+        },
+      );
       return { name: scenario.name, ok: false, steps, containers };
     }
     const prove = () =>
@@ -190,8 +203,8 @@ export function runScenario(
     for (const [owner, mm] of state.spapr.mms) {
       const start = state.spapr.start.get(owner) ?? 0n;
       if (mm.regions.length === 0 && mm.locked !== start) {
-        sink.add("locked-accounting-leak", {
-          message: `${owner}: nothing is registered, yet ${hexOf(mm.locked)} bytes stay locked (its TCE tables take ${hexOf(start)})`,
+        const args = { owner, locked: hexOf(mm.locked), start: hexOf(start) };
+        sink.report(D.lockedAccountingLeak, args, {
           expected: hexOf(start),
           found: hexOf(mm.locked),
           span: scenario.span,

@@ -2,6 +2,7 @@
  * The table pages of every table, from bytes: each lies in its mapper's pool and is a page of
  * one table only (a page reached from two tables would let a write through one change the other).
  */
+import { D } from "../diagnostics/catalogue.js";
 import { hex as hexOf } from "../diagnostics/format.js";
 import type { PhysicalMemory } from "../plugin-api/physical-memory.js";
 import type { SystemState } from "../model/system-state.js";
@@ -77,17 +78,18 @@ export class TablePageCheck {
       const shared = owner !== undefined && owner !== table;
       if ((!outside && !shared) || reported++ >= 4) continue;
       const pa = BigInt(at);
-      this.sink.add("table-outside-pool", {
+      const fields = {
         table,
         address: pa,
         expected: `a level-${level} table page of ${table} in pool ${pool?.name ?? "?"}`,
         found: outside
           ? `page ${hexOf(pa)} outside the pool`
           : `page ${hexOf(pa)}, also a table of ${owner}`,
-        message: outside
-          ? `table ${table}: level-${level} table at ${hexOf(pa)} lies outside pool ${pool?.name ?? "?"}`
-          : `table ${table}: level-${level} table at ${hexOf(pa)} is also reachable from table ${owner}`,
-      });
+      };
+      const args = { table, level, pa: hexOf(pa) };
+      if (outside)
+        this.sink.report(D.tableOutsidePool, { ...args, pool: pool?.name ?? "?" }, fields);
+      else this.sink.report(D.tableOutsidePool.messages.shared, { ...args, owner: owner! }, fields);
     }
   }
 }
