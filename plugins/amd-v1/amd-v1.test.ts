@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ATTR_CACHEABLE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
 import amd from "./index.js";
 import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 
 describe("amd-v1, 4 levels: io-pgtable self-test", () => {
   // Every size (NextLevel 0 and replicated NextLevel-7 pages up to 2^47); the random run in a 1T
@@ -41,11 +41,12 @@ describe("amd-v1 device table", () => {
       memory,
       instances,
       handle: a,
-    } = openTable(amd, {
+    } = new Fixture(amd, {
       params: {},
       aperture,
       domainId: 9,
-      pool: { base: 0x10_0000n, size: 0x10_0000n },
+      poolBase: 0x10_0000n,
+      poolSize: 0x10_0000n,
       instances: { base: 0x40_0000n, size: 0x40_0000n },
     });
     amd.map(a, 0x1000n, 0x7000n, 4096n, 1, PROT_READ | PROT_WRITE, ATTR_CACHEABLE);

@@ -5,9 +5,12 @@
  * that a device's access to MMIO is not forced coherent.
  */
 import { describe, expect, test } from "vitest";
-import { ATTR_CACHEABLE, ATTR_DEVICE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
-import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { ATTR_CACHEABLE, ATTR_DEVICE } from "../../src/plugin-api/index.js";
+import {
+  attrsOfDescriptor,
+  expectLeaf,
+  tableWithPage,
+} from "../../test/plugin-api/attribute-golden.js";
 import amd from "./index.js";
 
 const IOVA = 0x4020_1000n;
@@ -16,13 +19,16 @@ const IR_IW = 0x6000_0000_0000_0000n;
 const FC = 0x1000_0000_0000_0000n;
 
 function mapped(attrs: number) {
-  const t = openTable(amd, {
-    params: { levels: 4n },
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
-    aperture: { base: 0n, size: 1n << 48n },
-  });
-  amd.map(t.handle, IOVA, PA, 0x1000n, 1, PROT_READ | PROT_WRITE, attrs);
-  return t;
+  return tableWithPage(
+    amd,
+    {
+      params: { levels: 4n },
+      poolBase: 0x10_0000n,
+      poolSize: 0x10_0000n,
+      aperture: { base: 0n, size: 1n << 48n },
+    },
+    { iova: IOVA, pa: PA, attrs },
+  );
 }
 
 describe("amd-v1 PTE: FC", () => {
@@ -31,9 +37,7 @@ describe("amd-v1 PTE: FC", () => {
     ["noncacheable: no FC", 0, IR_IW | PA | 1n, 0],
     ["device: no FC", ATTR_DEVICE, IR_IW | PA | 1n, 0],
   ])("%s", (_name, attrs, descriptor, decoded) => {
-    const t = mapped(attrs);
-    expect(leafAt(t, IOVA).value).toBe(descriptor);
-    expect(decodedAttrs(t, IOVA)).toBe(decoded);
+    expectLeaf(mapped(attrs), IOVA, descriptor, decoded);
   });
   test("FC decodes as cacheable (coherent) access", () => {
     const t = mapped(0);

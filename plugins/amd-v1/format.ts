@@ -76,6 +76,11 @@ export function amdPageShifts(levels: number): number[] {
   return out;
 }
 
+/**
+ * The AMD IOMMU v1 format: its geometry and hooks as one object (as generic_pt's fmt/*.h).
+ * Long on purpose: a format reads as one table of geometry and small hooks, each next to the
+ * manual's bit layout.
+ */
 export function amdV1Format(levels: number): RadixFormat {
   const inputBits = amdInputBits(levels);
   // A 6-level root only needs 7 index bits to reach bit 63.

@@ -17,14 +17,15 @@ import {
   type PluginParams,
 } from "../../src/plugin-api/index.js";
 import amd from "./index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 
 const RW = PROT_READ | PROT_WRITE;
 
 function setup(params: PluginParams, apertureSize = 1n << 48n) {
-  return openTable(amd, {
+  return new Fixture(amd, {
     params,
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
+    poolBase: 0x10_0000n,
+    poolSize: 0x10_0000n,
     instances: { base: 0x20_0000n, size: 0x10_0000n },
     aperture: { base: 0n, size: apertureSize },
     domainId: 5,

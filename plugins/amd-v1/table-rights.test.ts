@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import amd from "./index.js";
 
 const R = PROT_READ;
@@ -13,9 +13,10 @@ const W = PROT_WRITE;
 const ALL = R | W | PROT_EXEC;
 
 describe("amd-v1 table-level rights", () => {
-  const t = openTable(amd, {
+  const t = new Fixture(amd, {
     params: { levels: 4n },
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
+    poolBase: 0x10_0000n,
+    poolSize: 0x10_0000n,
     aperture: { base: 0n, size: 1n << 48n },
   });
   amd.map(t.handle, 0x4020_1000n, 0x1234_5000n, 1n << 12n, 1, R | W, 0);

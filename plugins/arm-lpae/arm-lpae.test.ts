@@ -14,13 +14,13 @@ import {
 } from "../../src/plugin-api/index.js";
 import { runSelfTests } from "../../src/plugin-api/conformance/self-tests.js";
 import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import plugin from "./index.js";
 
 const RW = PROT_READ | PROT_WRITE;
 
 function setup(params: PluginParams) {
-  return openTable(plugin, { params, pool: { base: 0x8000_0000n, size: 64n << 20n } });
+  return new Fixture(plugin, { params, poolBase: 0x8000_0000n, poolSize: 64n << 20n });
 }
 
 for (const [stage, granule, ias, oas] of [
@@ -129,9 +129,10 @@ describe("arm-lpae map and unmap", () => {
   });
 
   test("pool exhaustion leaves the table as it was", () => {
-    const { memory, pool, handle, context } = openTable(plugin, {
+    const { memory, pool, handle, context } = new Fixture(plugin, {
       params: {},
-      pool: { base: 0x8000_0000n, size: 3n * 4096n },
+      poolBase: 0x8000_0000n,
+      poolSize: 3n * 4096n,
     });
     plugin.map(handle, 0n, 0n, 2n << 20n, 1, RW, 0); // root + L1 + L2: pool full
     expect(() => plugin.map(handle, 1n << 30n, 0n, 4096n, 1, RW, 0)).toThrow(/exhausted/);

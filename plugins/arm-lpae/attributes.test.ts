@@ -16,26 +16,29 @@ import {
   ATTR_OTHER_TYPE,
   ATTR_SHAREABLE_INNER,
   ATTR_SHAREABLE_OUTER,
-  PROT_READ,
-  PROT_WRITE,
   type PluginParams,
 } from "../../src/plugin-api/index.js";
-import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import {
+  attrsOfDescriptor,
+  expectLeaf,
+  tableWithPage,
+} from "../../test/plugin-api/attribute-golden.js";
 import plugin from "./index.js";
 
 const IOVA = 0x4000_1000n;
 const PA = 0x1_0000_1000n;
-const RW = PROT_READ | PROT_WRITE;
 
 function mapped(params: PluginParams, attrs: number) {
-  const t = openTable(plugin, {
-    params,
-    pool: { base: 0x8000_0000n, size: 16n << 20n },
-    aperture: { base: 0n, size: 1n << 40n },
-  });
-  plugin.map(t.handle, IOVA, PA, 4096n, 1, RW, attrs);
-  return t;
+  return tableWithPage(
+    plugin,
+    {
+      params,
+      poolBase: 0x8000_0000n,
+      poolSize: 16n << 20n,
+      aperture: { base: 0n, size: 1n << 40n },
+    },
+    { iova: IOVA, pa: PA, attrs },
+  );
 }
 
 const S1 = { stage: 1n, granule: 4096n, ias: 48n, oas: 48n };
@@ -50,9 +53,7 @@ describe("arm-lpae stage 1: AttrIndx through MAIR, SH", () => {
     ["cacheable inner-shareable", ATTR_CACHEABLE | ATTR_SHAREABLE_INNER, 0x0060_0001_0000_1f47n],
     ["cacheable outer-shareable", ATTR_CACHEABLE | ATTR_SHAREABLE_OUTER, 0x0060_0001_0000_1e47n],
   ])("%s is written as %s and decoded back", (_name, attrs, descriptor) => {
-    const t = mapped(S1, attrs);
-    expect(leafAt(t, IOVA).value).toBe(descriptor);
-    expect(decodedAttrs(t, IOVA)).toBe(attrs);
+    expectLeaf(mapped(S1, attrs), IOVA, descriptor, attrs);
   });
 
   const base = XN | PA | 0xc43n; // AttrIndx 0, SH 00
@@ -94,9 +95,7 @@ describe("arm-lpae stage 2: MemAttr[5:2], SH", () => {
     ["device (MemAttr 0b0001, Device-nGnRE)", ATTR_DEVICE, 0x0060_0001_0000_14c7n],
     ["cacheable inner-shareable", ATTR_CACHEABLE | ATTR_SHAREABLE_INNER, 0x0060_0001_0000_17ffn],
   ])("%s", (_name, attrs, descriptor) => {
-    const t = mapped(S2, attrs);
-    expect(leafAt(t, IOVA).value).toBe(descriptor);
-    expect(decodedAttrs(t, IOVA)).toBe(attrs);
+    expectLeaf(mapped(S2, attrs), IOVA, descriptor, attrs);
   });
 
   const base = XN | PA | 0x4c3n; // MemAttr 0b0000

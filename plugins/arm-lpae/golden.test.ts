@@ -22,12 +22,12 @@ import {
   PROT_WRITE,
   type PluginParams,
 } from "../../src/plugin-api/index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import plugin from "./index.js";
 
 function setup(params: PluginParams) {
   const aperture = { base: 0n, size: 1n << 48n };
-  return openTable(plugin, { params, pool: { base: 0x8000_0000n, size: 16n << 20n }, aperture });
+  return new Fixture(plugin, { params, poolBase: 0x8000_0000n, poolSize: 16n << 20n, aperture });
 }
 
 describe("arm-lpae golden descriptors", () => {

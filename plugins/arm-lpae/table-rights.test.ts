@@ -13,7 +13,7 @@ import {
   PROT_WRITE,
   type PluginParams,
 } from "../../src/plugin-api/index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import plugin from "./index.js";
 
 const R = PROT_READ;
@@ -22,9 +22,10 @@ const X = PROT_EXEC;
 const P = PROT_PRIV;
 
 function setup(params: PluginParams, prot: number) {
-  const t = openTable(plugin, {
+  const t = new Fixture(plugin, {
     params,
-    pool: { base: 0x8000_0000n, size: 16n << 20n },
+    poolBase: 0x8000_0000n,
+    poolSize: 16n << 20n,
     aperture: { base: 0n, size: 1n << 48n },
   });
   // L0[0] -> L1 0x80001000, L1[1] -> L2 0x80002000, L2[0] -> L3 0x80003000.

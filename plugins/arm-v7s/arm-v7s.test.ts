@@ -9,11 +9,11 @@ import {
 } from "../../src/plugin-api/index.js";
 import armV7s from "./index.js";
 import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 
 const SIZES = [0x1000n, 0x10000n, 0x100000n, 0x1000000n];
 const params = { "page-sizes": SIZES };
-const setup = { params, pool: { base: 0x8000_0000n, size: 0x100_0000n } };
+const setup = { params, poolBase: 0x8000_0000n, poolSize: 0x100_0000n };
 
 describe("arm-v7s io-pgtable self-test", () => {
   // AP[2:1] has no write-only encoding: capabilities say write implies read.
@@ -22,7 +22,7 @@ describe("arm-v7s io-pgtable self-test", () => {
 
 describe("arm-v7s", () => {
   it("round-trips rights and attributes through the bytes at every page size", () => {
-    const live = openTable(armV7s, setup);
+    const live = new Fixture(armV7s, setup);
     const cases = [
       { prot: PROT_READ, attrs: 0 },
       { prot: PROT_READ | PROT_WRITE | PROT_EXEC, attrs: ATTR_CACHEABLE },
@@ -40,7 +40,7 @@ describe("arm-v7s", () => {
   });
 
   it("writes a 64K page as 16 identical L2 entries and a 16M supersection as 16 L1 entries", () => {
-    const live = openTable(armV7s, setup);
+    const live = new Fixture(armV7s, setup);
     armV7s.map(live.handle, 0x0021_0000n, 0x5003_0000n, 0x10000n, 1, PROT_READ, 0);
     armV7s.map(live.handle, 0x0100_0000n, 0x4100_0000n, 0x100_0000n, 1, PROT_READ, 0);
     const root = Number(live.handle.root);
@@ -56,7 +56,7 @@ describe("arm-v7s", () => {
   });
 
   it("splitting a supersection keeps the other 15 sections' translation", () => {
-    const live = openTable(armV7s, setup);
+    const live = new Fixture(armV7s, setup);
     armV7s.map(live.handle, 0x0100_0000n, 0x4100_0000n, 0x100_0000n, 1, PROT_READ, 0);
     expect(armV7s.unmap(live.handle, 0x0150_0000n, 0x10_0000n)).toBe(0x10_0000n);
     for (let s = 0n; s < 16n; s++) {
@@ -69,7 +69,7 @@ describe("arm-v7s", () => {
 
   it("refuses sizes outside page-sizes and addresses above 4G", () => {
     const p = { "page-sizes": [0x1000n, 0x100000n] };
-    const live = openTable(armV7s, { ...setup, params: p });
+    const live = new Fixture(armV7s, { ...setup, params: p });
     expect(() => armV7s.map(live.handle, 0n, 0n, 0x10000n, 1, PROT_READ, 0)).toThrow(
       /not supported/,
     );
@@ -80,7 +80,7 @@ describe("arm-v7s", () => {
   });
 
   it("describes tables and leaves from bytes", () => {
-    const live = openTable(armV7s, setup);
+    const live = new Fixture(armV7s, setup);
     armV7s.map(
       live.handle,
       0x1000n,
@@ -98,13 +98,13 @@ describe("arm-v7s", () => {
 
 describe("arm-v7s table placement", () => {
   it("refuses a table pool above 4G (32-bit TTBR and table descriptors)", () => {
-    expect(() =>
-      openTable(armV7s, { ...setup, pool: { base: 0x1_0000_0000n, size: 0x10_0000n } }),
+    expect(
+      () => new Fixture(armV7s, { ...setup, poolBase: 0x1_0000_0000n, poolSize: 0x10_0000n }),
     ).toThrow(/below 4G/);
   });
 
   it("refuses an L2 table above 4G and leaves the table as it was", () => {
-    const live = openTable(armV7s, { ...setup, pool: { base: 0xffff_c000n, size: 0x10_0000n } });
+    const live = new Fixture(armV7s, { ...setup, poolBase: 0xffff_c000n, poolSize: 0x10_0000n });
     expect(live.handle.root).toBe(0xffff_c000n);
     expect(() => armV7s.map(live.handle, 0x1000n, 0x1000n, 0x1000n, 1, PROT_READ, 0)).toThrow(
       /below 4G/,

@@ -15,22 +15,25 @@ import {
   ATTR_DEVICE,
   ATTR_OTHER_TYPE,
   ATTR_SHAREABLE_INNER,
-  PROT_READ,
-  PROT_WRITE,
 } from "../../src/plugin-api/index.js";
-import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import {
+  attrsOfDescriptor,
+  expectLeaf,
+  leafAt,
+  tableWithPage,
+} from "../../test/plugin-api/attribute-golden.js";
 import { V7S_NMRR, V7S_PRRR } from "./format.js";
 import armV7s from "./index.js";
 
-const RW = PROT_READ | PROT_WRITE;
 const IOVA = 0x4020_1000n;
 const PA = 0x1234_5000n;
 
 function mapped(attrs: number, pageSize = 0x1000n, iova = IOVA, pa = PA) {
-  const t = openTable(armV7s, { params: {}, pool: { base: 0x8000_0000n, size: 0x10_0000n } });
-  armV7s.map(t.handle, iova, pa, pageSize, 1, RW, attrs);
-  return t;
+  return tableWithPage(
+    armV7s,
+    { params: {}, poolBase: 0x8000_0000n, poolSize: 0x10_0000n },
+    { iova: iova, pa: pa, attrs, pageSize: pageSize },
+  );
 }
 
 test("PRRR and NMRR are the values io-pgtable-arm-v7s.c programs", () => {
@@ -48,9 +51,7 @@ describe("arm-v7s small page: TEX[0]:C:B through PRRR/NMRR, S", () => {
     ["device: B (region 1)", ATTR_DEVICE, 0x1234_5837n],
     ["cacheable shareable: + S", ATTR_CACHEABLE | ATTR_SHAREABLE_INNER, 0x1234_5c7fn],
   ])("%s", (_name, attrs, descriptor) => {
-    const t = mapped(attrs);
-    expect(leafAt(t, IOVA).value).toBe(descriptor);
-    expect(decodedAttrs(t, IOVA)).toBe(attrs);
+    expectLeaf(mapped(attrs), IOVA, descriptor, attrs);
   });
 
   const base = 0x1234_5833n;

@@ -15,12 +15,13 @@ import {
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import armV7s from "./index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 
 describe("arm-v7s golden vectors", () => {
-  const live = openTable(armV7s, {
+  const live = new Fixture(armV7s, {
     params: { "page-sizes": [0x1000n, 0x10000n, 0x100000n, 0x1000000n] },
-    pool: { base: 0x8000_0000n, size: 0x10_0000n },
+    poolBase: 0x8000_0000n,
+    poolSize: 0x10_0000n,
   });
   const word = (pa: number) => live.memory.read32(pa) >>> 0;
 

@@ -6,13 +6,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import armV7s from "./index.js";
 
 const RWX = PROT_READ | PROT_WRITE | PROT_EXEC;
 
 describe("arm-v7s table-level rights", () => {
-  const t = openTable(armV7s, { params: {}, pool: { base: 0x8000_0000n, size: 0x10_0000n } });
+  const t = new Fixture(armV7s, { params: {}, poolBase: 0x8000_0000n, poolSize: 0x10_0000n });
   armV7s.map(t.handle, 0x1000n, 0x4000_2000n, 0x1000n, 1, RWX, 0);
 
   it.each([

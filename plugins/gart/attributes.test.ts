@@ -4,9 +4,12 @@
  * at 11:4. Linux's GPTE_ENCODE always sets COHERENT; VCM sets it for cacheable memory only.
  */
 import { describe, expect, test } from "vitest";
-import { ATTR_CACHEABLE, ATTR_DEVICE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
-import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { ATTR_CACHEABLE, ATTR_DEVICE } from "../../src/plugin-api/index.js";
+import {
+  attrsOfDescriptor,
+  expectLeaf,
+  tableWithPage,
+} from "../../test/plugin-api/attribute-golden.js";
 import gart from "./index.js";
 
 const aperture = { base: 0xe000_0000n, size: 512n << 20n };
@@ -14,12 +17,14 @@ const IOVA = 0xe000_3000n;
 const PA = 0x12_3456_7000n; // above 4G: PA[39:32] = 0x12 at bits 11:4
 
 function mapped(attrs: number) {
-  const t = openTable(gart, {
-    params: { aperture: { ...aperture, space: "iova" }, outside: "blocked" },
-    aperture,
-  });
-  gart.map(t.handle, IOVA, PA, 0x1000n, 1, PROT_READ | PROT_WRITE, attrs);
-  return t;
+  return tableWithPage(
+    gart,
+    {
+      params: { aperture: { ...aperture, space: "iova" }, outside: "blocked" },
+      aperture,
+    },
+    { iova: IOVA, pa: PA, attrs },
+  );
 }
 
 describe("gart GPTE: COHERENT", () => {
@@ -28,9 +33,7 @@ describe("gart GPTE: COHERENT", () => {
     ["noncacheable: VALID", 0, 0x3456_7121n, 0],
     ["device: VALID", ATTR_DEVICE, 0x3456_7121n, 0],
   ])("%s", (_name, attrs, descriptor, decoded) => {
-    const t = mapped(attrs);
-    expect(leafAt(t, IOVA).value).toBe(descriptor);
-    expect(decodedAttrs(t, IOVA)).toBe(decoded);
+    expectLeaf(mapped(attrs), IOVA, descriptor, decoded);
   });
   test("COHERENT decodes as cacheable (snooped) access", () => {
     const t = mapped(0);

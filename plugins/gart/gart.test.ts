@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ATTR_CACHEABLE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
 import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
-import { openTable, type OpenTableOptions } from "../../test/plugin-api/open-table.js";
+import { Fixture, type ConformanceOptions } from "../../src/plugin-api/conformance/index.js";
 import gart, { apertureProblems } from "./index.js";
 
 const aperture = { base: 0xe000_0000n, size: 512n << 20n };
-function setupFor(outside: "passthrough" | "blocked"): OpenTableOptions {
+function setupFor(outside: "passthrough" | "blocked"): ConformanceOptions {
   return { params: { aperture: { ...aperture, space: "iova" }, outside }, aperture };
 }
 
@@ -16,20 +16,20 @@ describe("gart io-pgtable self-test", () => {
 
 describe("gart", () => {
   it("passes through outside the aperture when outside=passthrough", () => {
-    const live = openTable(gart, setupFor("passthrough"));
+    const live = new Fixture(gart, setupFor("passthrough"));
     expect(live.translate(0x1234_5678n)).toBe(0x1234_5678n);
     expect(live.translate(0xe000_0042n)).toBeUndefined(); // inside, unmapped: a fault
     expect(gart.capabilities(setupFor("passthrough").params).outside).toBe("passthrough");
   });
 
   it("blocks outside the aperture when outside=blocked", () => {
-    const live = openTable(gart, setupFor("blocked"));
+    const live = new Fixture(gart, setupFor("blocked"));
     expect(live.translate(0x1234_5678n)).toBeUndefined();
     expect(gart.capabilities(setupFor("blocked").params).outside).toBe("blocked");
   });
 
   it("refuses maps outside the aperture and above 1T", () => {
-    const live = openTable(gart, setupFor("blocked"));
+    const live = new Fixture(gart, setupFor("blocked"));
     expect(() => gart.map(live.handle, 0x1000n, 0x1000n, 0x1000n, 1, PROT_READ, 0)).toThrow(
       /outside/,
     );
@@ -42,7 +42,7 @@ describe("gart", () => {
   });
 
   it("reports coherence as the cacheable attribute and rights as read+write", () => {
-    const live = openTable(gart, setupFor("blocked"));
+    const live = new Fixture(gart, setupFor("blocked"));
     gart.map(live.handle, 0xe000_1000n, 0x5000n, 0x1000n, 2, PROT_READ, ATTR_CACHEABLE);
     const runs: number[][] = [];
     gart.leaves(live.memory, live.context(), (...a) => runs.push(a));

@@ -7,13 +7,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { ATTR_CACHEABLE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import gart from "./index.js";
 
 const aperture = { base: 0xe000_0000n, size: 512n << 20n };
 
 describe("gart golden vectors (aperture 0xE000_0000 + 512M, GATT at 0x8000_0000)", () => {
-  const live = openTable(gart, {
+  const live = new Fixture(gart, {
     params: { aperture: { ...aperture, space: "iova" }, outside: "passthrough" },
     aperture,
   });

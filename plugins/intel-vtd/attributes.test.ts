@@ -4,21 +4,27 @@
  * translation with extended memory types, so legacy-mode tables leave them 0 and do not read them.
  */
 import { describe, expect, test } from "vitest";
-import { ATTR_CACHEABLE, ATTR_DEVICE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
-import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { ATTR_CACHEABLE, ATTR_DEVICE } from "../../src/plugin-api/index.js";
+import {
+  attrsOfDescriptor,
+  expectLeaf,
+  tableWithPage,
+} from "../../test/plugin-api/attribute-golden.js";
 import vtd from "./index.js";
 
 const IOVA = 0x4020_1000n;
 const PA = 0x1234_5000n;
 
 function mapped(attrs: number) {
-  const t = openTable(vtd, {
-    params: { agaw: 48n },
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
-  });
-  vtd.map(t.handle, IOVA, PA, 0x1000n, 1, PROT_READ | PROT_WRITE, attrs);
-  return t;
+  return tableWithPage(
+    vtd,
+    {
+      params: { agaw: 48n },
+      poolBase: 0x10_0000n,
+      poolSize: 0x10_0000n,
+    },
+    { iova: IOVA, pa: PA, attrs },
+  );
 }
 
 describe("intel-vtd second-level leaf: SNP", () => {
@@ -27,9 +33,7 @@ describe("intel-vtd second-level leaf: SNP", () => {
     ["noncacheable memory is not", 0, PA | 0x3n, 0],
     ["device memory is not", ATTR_DEVICE, PA | 0x3n, 0],
   ])("%s", (_name, attrs, descriptor, decoded) => {
-    const t = mapped(attrs);
-    expect(leafAt(t, IOVA).value).toBe(descriptor);
-    expect(decodedAttrs(t, IOVA)).toBe(decoded);
+    expectLeaf(mapped(attrs), IOVA, descriptor, decoded);
   });
   test("SNP decodes as cacheable (coherent) access", () => {
     const t = mapped(0);

@@ -49,6 +49,11 @@ function vtdPageShifts(n: number): number[] {
   return n === 3 ? [30] : n === 2 ? [21] : n === 1 ? [12] : [];
 }
 
+/**
+ * The VT-d second level format: its geometry and hooks as one object (as generic_pt's fmt/*.h).
+ * Long on purpose: a format reads as one table of geometry and small hooks, each next to the
+ * manual's bit layout.
+ */
 export function vtdFormat(agaw: 39 | 48 | 57): RadixFormat {
   const levels = vtdLevelsFor(agaw);
   const number = (level: number): number => levels - level;

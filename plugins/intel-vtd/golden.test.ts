@@ -15,16 +15,17 @@ import {
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import vtd from "./index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 
 const K4 = 1n << 12n;
 const M2 = 1n << 21n;
 const G1 = 1n << 30n;
 
 function setup(agaw: bigint) {
-  return openTable(vtd, {
+  return new Fixture(vtd, {
     params: { agaw },
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
+    poolBase: 0x10_0000n,
+    poolSize: 0x10_0000n,
     instances: { base: 0x20_0000n, size: 0x10_0000n },
     domainId: 5,
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ATTR_CACHEABLE, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
 import vtd from "./index.js";
 import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 
 const K4 = 1n << 12n;
 
@@ -21,9 +21,10 @@ describe("intel-vtd root and context tables", () => {
       params,
       aperture,
       handle: a,
-    } = openTable(vtd, {
+    } = new Fixture(vtd, {
       params: { agaw: 48n },
-      pool: { base: 0x10_0000n, size: 0x10_0000n },
+      poolBase: 0x10_0000n,
+      poolSize: 0x10_0000n,
       instances: { base: 0x40_0000n, size: 0x10_0000n },
     });
     const b = vtd.create(memory, pool, { params, name: "b", domainId: 2, aperture });
@@ -57,7 +58,7 @@ describe("intel-vtd root and context tables", () => {
   });
 
   it("refuses two devices on one source id", () => {
-    const { memory, pool, params, handle: a } = openTable(vtd, { params: { agaw: 48n } });
+    const { memory, pool, params, handle: a } = new Fixture(vtd, { params: { agaw: 48n } });
     expect(() =>
       vtd.bindDevices!(memory, pool, params, [
         { device: "x", stream: 0x10n, table: a, domainId: 1 },

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import vtd from "./index.js";
 
 const R = PROT_READ;
@@ -14,9 +14,10 @@ const W = PROT_WRITE;
 const X = PROT_EXEC;
 
 describe("intel-vtd table-level rights", () => {
-  const t = openTable(vtd, {
+  const t = new Fixture(vtd, {
     params: { agaw: 48n },
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
+    poolBase: 0x10_0000n,
+    poolSize: 0x10_0000n,
   });
   vtd.map(t.handle, 0x4020_1000n, 0x1234_5000n, 1n << 12n, 1, R | W | X, 0);
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { PROT_READ, PROT_WRITE } from "../../src/plugin-api/index.js";
-import { openTable, type OpenTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import spaprTce from "./index.js";
 
 const params = { "page-sizes": [0x1000n, 0x1_0000n, 0x100_0000n], "max-levels": 5n };
@@ -15,10 +15,10 @@ const POOL = { base: 0x3_c000_0000n, size: 0x1000_0000n };
 const DDW = 0x0800_0000_0000_0000n; // 1 << 59, pe->tce_bypass_base
 
 function setupFor(window: { base: bigint; size: bigint; pageSize: bigint; levels: number }) {
-  return openTable(spaprTce, { params, pool: POOL, window });
+  return new Fixture(spaprTce, { params, poolBase: POOL.base, poolSize: POOL.size, window });
 }
 
-function bytesAt(live: OpenTable, pa: bigint): string {
+function bytesAt(live: Fixture, pa: bigint): string {
   return Array.from(live.memory.readBytes(pa, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PROT_READ } from "../../src/plugin-api/index.js";
 import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
-import { openTable, type OpenTableOptions } from "../../test/plugin-api/open-table.js";
+import { Fixture, type ConformanceOptions } from "../../src/plugin-api/conformance/index.js";
 import { tceShape } from "./format.js";
 import spaprTce, { windowProblems } from "./index.js";
 
@@ -14,8 +14,8 @@ function setupFor(window: {
   size: bigint;
   pageSize: bigint;
   levels: number;
-}): OpenTableOptions {
-  return { params, pool: POOL, window };
+}): ConformanceOptions {
+  return { params, poolBase: POOL.base, poolSize: POOL.size, window };
 }
 
 const windows = [
@@ -34,7 +34,7 @@ for (const w of windows) {
 describe("spapr-tce", () => {
   it("walks follow the indirect levels (one step per level)", () => {
     const s = setupFor(windows[3]!);
-    const live = openTable(spaprTce, s);
+    const live = new Fixture(spaprTce, s);
     spaprTce.map(live.handle, DDW + 0x1234_5000n, 0x42_0000n, 0x1000n, 4, PROT_READ, 0);
     const r = spaprTce.walk(live.memory, live.context(), DDW + 0x1234_7042n);
     expect(r.ok && r.pa).toBe(0x42_2042n);
@@ -45,7 +45,7 @@ describe("spapr-tce", () => {
   });
 
   it("refuses IOVAs outside the window and unaligned pages", () => {
-    const live = openTable(spaprTce, setupFor(windows[1]!));
+    const live = new Fixture(spaprTce, setupFor(windows[1]!));
     expect(() => spaprTce.map(live.handle, 0n, 0n, 0x1_0000n, 1, PROT_READ, 0)).toThrow(/outside/);
     expect(() => spaprTce.map(live.handle, DDW + 0x1000n, 0n, 0x1_0000n, 1, PROT_READ, 0)).toThrow(
       /aligned/,
@@ -73,8 +73,12 @@ describe("spapr-tce", () => {
     expect(windowProblems({ "page-sizes": [0x1000n], "max-levels": 2n }, windows[3]!)).toEqual([
       "5 levels exceed max-levels 2",
     ]);
-    expect(() =>
-      openTable(spaprTce, setupFor({ base: 0n, size: 3n << 30n, pageSize: 0x1000n, levels: 1 })),
+    expect(
+      () =>
+        new Fixture(
+          spaprTce,
+          setupFor({ base: 0n, size: 3n << 30n, pageSize: 0x1000n, levels: 1 }),
+        ),
     ).toThrow(/power of two/);
   });
 
@@ -82,7 +86,7 @@ describe("spapr-tce", () => {
     const s = setupFor(windows[0]!);
     delete s.window;
     s.aperture = { base: 0n, size: 0x8000_0000n };
-    const live = openTable(spaprTce, s);
+    const live = new Fixture(spaprTce, s);
     expect(spaprTce.registers(live.handle)["TVE_LEVELS"]).toBe(1n);
     expect(spaprTce.registers(live.handle)["TVE_PAGE_SIZE"]).toBe(0x1000n);
     spaprTce.map(live.handle, 0x5000n, 0x9000n, 0x1000n, 1, PROT_READ, 0);
@@ -90,7 +94,7 @@ describe("spapr-tce", () => {
   });
 
   it("frees indirect levels once their last TCE is cleared", () => {
-    const live = openTable(spaprTce, setupFor(windows[3]!));
+    const live = new Fixture(spaprTce, setupFor(windows[3]!));
     const before = live.pool.usedBytes;
     spaprTce.map(live.handle, DDW + 0x40_0000_0000n, 0n, 0x1000n, 1, PROT_READ, 0);
     expect(live.pool.usedBytes).toBe(before + 4 * 4096);

@@ -7,27 +7,27 @@
  * A 4K RW user page is P|RW|US|A|D = 0x67 plus XD (bit 63) when not executable.
  */
 import { describe, expect, test } from "vitest";
+import { ATTR_CACHEABLE, ATTR_DEVICE, ATTR_OTHER_TYPE } from "../../src/plugin-api/index.js";
 import {
-  ATTR_CACHEABLE,
-  ATTR_DEVICE,
-  ATTR_OTHER_TYPE,
-  PROT_READ,
-  PROT_WRITE,
-} from "../../src/plugin-api/index.js";
-import { attrsOfDescriptor, decodedAttrs, leafAt } from "../../test/plugin-api/attribute-golden.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+  attrsOfDescriptor,
+  expectLeaf,
+  leafAt,
+  tableWithPage,
+} from "../../test/plugin-api/attribute-golden.js";
 import x86 from "./index.js";
 
-const RW = PROT_READ | PROT_WRITE;
 const XD = 0x8000_0000_0000_0000n;
 
 function mapped(pageSize: bigint, iova: bigint, pa: bigint, attrs: number) {
-  const t = openTable(x86, {
-    params: { levels: 4n },
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
-  });
-  x86.map(t.handle, iova, pa, pageSize, 1, RW, attrs);
-  return t;
+  return tableWithPage(
+    x86,
+    {
+      params: { levels: 4n },
+      poolBase: 0x10_0000n,
+      poolSize: 0x10_0000n,
+    },
+    { iova: iova, pa: pa, attrs, pageSize: pageSize },
+  );
 }
 
 describe("x86-64 4K PTE: PAT(7) PCD(4) PWT(3) through IA32_PAT", () => {
@@ -38,9 +38,7 @@ describe("x86-64 4K PTE: PAT(7) PCD(4) PWT(3) through IA32_PAT", () => {
     ["noncacheable: entry 2 (UC-), PCD", 0, XD | PA | 0x77n],
     ["device: entry 3 (UC), PCD|PWT", ATTR_DEVICE, XD | PA | 0x7fn],
   ])("%s", (_name, attrs, descriptor) => {
-    const t = mapped(0x1000n, IOVA, PA, attrs);
-    expect(leafAt(t, IOVA).value).toBe(descriptor);
-    expect(decodedAttrs(t, IOVA)).toBe(attrs);
+    expectLeaf(mapped(0x1000n, IOVA, PA, attrs), IOVA, descriptor, attrs);
   });
 
   test.each([

@@ -114,6 +114,11 @@ const LEVEL_NAMES: Record<number, string> = {
   1: "PTE",
 };
 
+/**
+ * The x86-64 format: its geometry and hooks as one object (as generic_pt's fmt/*.h).
+ * Long on purpose: a format reads as one table of geometry and small hooks, each next to the
+ * manual's bit layout.
+ */
 export function x86Format(levels: 4 | 5): RadixFormat {
   const geometryLevels = nineBitLevels(levels, x86PageShifts);
   const number = (level: number): number => levels - level;

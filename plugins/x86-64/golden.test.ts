@@ -14,14 +14,14 @@ import {
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
 import x86 from "./index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 
 const K4 = 1n << 12n;
 const M2 = 1n << 21n;
 const G1 = 1n << 30n;
 
 function setup(levels: bigint) {
-  return openTable(x86, { params: { levels }, pool: { base: 0x10_0000n, size: 0x10_0000n } });
+  return new Fixture(x86, { params: { levels }, poolBase: 0x10_0000n, poolSize: 0x10_0000n });
 }
 
 describe("x86-64 golden descriptors", () => {

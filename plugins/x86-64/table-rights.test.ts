@@ -13,7 +13,7 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from "../../src/plugin-api/index.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 import x86 from "./index.js";
 
 const R = PROT_READ;
@@ -23,9 +23,10 @@ const P = PROT_PRIV;
 
 describe("x86-64 table-level rights", () => {
   // A user rwx 4K page at 0x4020_1000: PML4E 0x100000 -> PDPT 0x101000 -> PD 0x102000 -> PT 0x103000.
-  const t = openTable(x86, {
+  const t = new Fixture(x86, {
     params: { levels: 4n },
-    pool: { base: 0x10_0000n, size: 0x10_0000n },
+    poolBase: 0x10_0000n,
+    poolSize: 0x10_0000n,
   });
   x86.map(t.handle, 0x4020_1000n, 0x1234_5000n, 1n << 12n, 1, R | W | X, ATTR_CACHEABLE);
 

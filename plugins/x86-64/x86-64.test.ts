@@ -8,7 +8,7 @@ import {
 } from "../../src/plugin-api/index.js";
 import x86 from "./index.js";
 import { ioPgtableSelfTests } from "../../src/plugin-api/conformance/vitest-selftests.js";
-import { openTable } from "../../test/plugin-api/open-table.js";
+import { Fixture } from "../../src/plugin-api/conformance/index.js";
 
 const K4 = 1n << 12n;
 
@@ -20,7 +20,7 @@ for (const levels of [4n, 5n]) {
 
 describe("x86-64 rights", () => {
   it("decodes XD, U/S and write-only widening from the bytes", () => {
-    const { memory, handle, context } = openTable(x86, { params: { levels: 4n } });
+    const { memory, handle, context } = new Fixture(x86, { params: { levels: 4n } });
     const ctx = context();
     x86.map(handle, 0x1000n, 0x1000n, K4, 1, PROT_READ | PROT_EXEC | PROT_PRIV, ATTR_CACHEABLE);
     x86.map(handle, 0x2000n, 0x2000n, K4, 1, PROT_WRITE, ATTR_CACHEABLE);

@@ -1,50 +1,43 @@
 /** Turning plugin failures into lowering diagnostics, so a bad table never crashes the compiler. */
+import { D, diagnostic, makeDiagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { hex } from "../diagnostics/format.js";
 import type { Span } from "../diagnostics/span.js";
 import { PoolExhaustedError } from "../plugin-api/pool-allocator.js";
 import { MappingError } from "../plugin-api/types.js";
 import { loweringCheck } from "./checks.js";
 import { PluginContractError, PluginThrewError } from "./plugin-guard.js";
 
+/**
+ * A lowering diagnostic with a message written elsewhere (the compile worker's watchdog in
+ * src/cli/); the lowering's own call sites use `diagnostic(D.x, ...)`.
+ */
 export function loweringDiagnostic(check: string, message: string, span?: Span): Diagnostic {
-  const def = loweringCheck(check);
-  const d: Diagnostic = { code: def.code, check: def.name, severity: def.severity, message };
-  if (span) d.span = span;
-  return d;
+  return makeDiagnostic(loweringCheck(check), span, message);
 }
 
 /** A diagnostic for an exception thrown by a plugin while doing `what` (e.g. "the mapping of frame[0] into disp_dom"). */
 export function pluginFailure(error: unknown, what: string, span?: Span): Diagnostic {
   if (error instanceof PoolExhaustedError) {
     const pages = Math.ceil(error.requestedBytes / 4096);
-    return loweringDiagnostic(
-      "pool-exhausted",
-      `pool '${error.pool}' is exhausted while ${what}: at least ${pages} more 4K page(s) ` +
-        `are needed (${error.freeBytes} bytes were free)`,
-      span,
-    );
+    return diagnostic(D.poolExhausted, span, {
+      pool: error.pool,
+      what,
+      pages,
+      free: error.freeBytes,
+    });
   }
-  if (error instanceof MappingError) {
-    return loweringDiagnostic(
-      "mapping-refused",
-      `the format refuses ${what} (${error.code}): ${error.message}`,
-      span,
-    );
-  }
-  if (error instanceof PluginContractError) {
-    return loweringDiagnostic("plugin-returned-invalid", `${error.message} (while ${what})`, span);
-  }
-  if (error instanceof PluginThrewError) {
-    return loweringDiagnostic("plugin-internal-error", `${error.message} (while ${what})`, span);
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return loweringDiagnostic(
-    "plugin-internal-error",
-    `a plugin failed unexpectedly while ${what}: ${message}`,
-    span,
-  );
+  if (error instanceof MappingError)
+    return diagnostic(D.mappingRefused, span, { what, reason: error.code, detail: error.message });
+  if (error instanceof PluginContractError)
+    return diagnostic(D.pluginReturnedInvalid, span, { problem: error.message, what });
+  if (error instanceof PluginThrewError)
+    return diagnostic(D.pluginInternalError, span, { problem: error.message, what });
+  const problem = error instanceof Error ? error.message : String(error);
+  return diagnostic(D.pluginInternalError.messages.unexpected, span, { what, problem });
 }
 
-export function hex(value: bigint | number): string {
-  return "0x" + value.toString(16);
+/** `0x1000..0x3000`: [base, base + size). */
+export function rangeText(base: bigint, size: bigint): string {
+  return `${hex(base)}..${hex(base + size)}`;
 }

@@ -180,6 +180,9 @@ function rootProblem(handle: unknown, pool: PoolAllocator): string | undefined {
  * `plugin` with checked results and tagged exceptions. Hot loops stay inside the plugin: one
  * check per call, never per page (visitors are passed through, except `tables`, whose few
  * calls per table page are counted and range-checked).
+ *
+ * Long on purpose: one small wrapper per plugin method, side by side, so every call of the API
+ * is visibly guarded in one place.
  */
 export function guardPlugin(plugin: VcmPlugin, origin: string, watch?: CallWatch): VcmPlugin {
   const name = plugin.name;

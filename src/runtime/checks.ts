@@ -1,9 +1,9 @@
 /**
  * Failures of `vcm run` (VCM0400-0499), now entries of the catalogue
- * (src/diagnostics/catalogue.ts): these names stay while call sites move to `D.x`.
+ * (src/diagnostics/catalogue.ts); the runtime reports them as `sink.report(D.x, args, details)`.
  */
 import type { CheckDefinition } from "../checks/definition.js";
-import { catalogueEntries, D, entryNamed } from "../diagnostics/catalogue.js";
+import { catalogueEntries, D } from "../diagnostics/catalogue.js";
 
 /** The proof's own checks; the `--tables` loading problems (also phase "run") are not among them. */
 const TABLES_LOAD = new Set<string>([
@@ -15,9 +15,3 @@ const TABLES_LOAD = new Set<string>([
 export const runChecks: CheckDefinition[] = catalogueEntries().filter(
   (e) => e.phase === "run" && !TABLES_LOAD.has(e.name),
 );
-
-export function runCheck(name: string): CheckDefinition {
-  const def = entryNamed(name);
-  if (def.phase !== "run") throw new Error(`unknown run check '${name}'`);
-  return def;
-}

@@ -49,6 +49,11 @@ export interface CompareResult {
   truncated: boolean;
 }
 
+/**
+ * Sweep the intended runs against the runs read from bytes, both sorted by IOVA.
+ * Long on purpose: the sweep is the proof's hot loop over typed arrays; its cursors and the
+ * current stretch stay in locals of one function.
+ */
 export function compareRuns(
   intent: RunList,
   reach: RunList,

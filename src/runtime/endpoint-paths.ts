@@ -5,14 +5,10 @@
  * by design without a table (identity domains, a DMA engine's bus window, a GART's passthrough
  * outside its aperture), all bounded by the endpoint's DMA mask.
  */
+import { hex } from "../diagnostics/format.js";
 import type { IrEndpoint } from "../ir/types.js";
-import type {
-  CompiledHalf,
-  CompiledMapper,
-  CompiledTable,
-  CompiledTopology,
-  EndpointRoute,
-} from "../lowering/compiled.js";
+import type { CompiledHalf, EndpointRoute } from "../lowering/compiled.js";
+import type { ProgrammedMapper, ProgrammedTable, SystemState } from "../model/system-state.js";
 import {
   PROT_EXEC,
   PROT_READ,
@@ -29,7 +25,7 @@ const RWX = PROT_READ | PROT_WRITE | PROT_EXEC;
 
 export interface TablePath {
   /** The table whose mappings the endpoint is meant to see. */
-  table: CompiledTable;
+  table: ProgrammedTable;
   /** The context actually walked (its root may come from the device's context entry). */
   context: TableContext;
   plugin: VcmPlugin;
@@ -77,29 +73,11 @@ export function capabilitiesOf(plugin: VcmPlugin, params: TableContext["params"]
   return c;
 }
 
-export function resolvePaths(view: CompiledTopology): EndpointPath[] {
+export function resolvePaths(view: SystemState): EndpointPath[] {
   const tables = new Map(view.tables.map((t) => [t.name, t]));
   const mappers = new Map(view.mappers.map((m) => [m.name, m]));
   const irEndpoints = new Map(view.ir.endpoints.map((e) => [e.name, e]));
   const out: EndpointPath[] = [];
-
-  const tablePath = (
-    t: CompiledTable,
-    root?: bigint,
-    half?: CompiledHalf,
-  ): TablePath | undefined => {
-    const plugin = view.plugins.get(t.format);
-    if (!plugin) return undefined;
-    return {
-      table: t,
-      context: root === undefined ? t.context : { ...t.context, root },
-      plugin,
-      caps: capabilitiesOf(plugin, t.context.params),
-      reachable: true,
-      ...(half ? { half } : {}),
-    };
-  };
-
   for (const route of view.endpoints) {
     const ir = irEndpoints.get(route.endpoint);
     const path: EndpointPath = {
@@ -111,76 +89,104 @@ export function resolvePaths(view: CompiledTopology): EndpointPath[] {
       maskEndPfn: maskEnd(ir?.dmaMaskBits ?? 64),
     };
     if (ir) path.ir = ir;
-    switch (route.kind) {
-      case "table": {
-        path.description = `mmu ${route.mapper} -> ${route.table}`;
-        for (const name of route.upper ? [route.table, route.upper] : [route.table]) {
-          const t = tables.get(name);
-          if (!t) continue;
-          for (const half of t.halves ?? [undefined]) {
-            const p = tablePath(t, undefined, half);
-            if (p) path.tables.push(p);
-          }
-        }
-        const t = tables.get(route.table);
-        if (t) checkRegisters(t, path, view);
-        if (path.tables.some((tp) => tp.half)) path.description = halvesRoute(route.mapper, path);
-        break;
-      }
-      case "iommu": {
-        path.description = `iommu ${route.mapper} -> domain ${route.domain}`;
-        const t = tables.get(route.table);
-        if (!t) break;
-        const p = bindThroughInstance(view, route, t, mappers.get(route.mapper), path);
-        const tp = tablePath(t, p.root);
-        if (tp) {
-          tp.reachable = p.reachable;
-          path.tables.push(tp);
-          addOutside(tp, path);
-        }
-        break;
-      }
-      case "windows": {
-        path.description = `iommu ${route.mapper} -> container ${route.container}`;
-        for (const name of route.tables) {
-          const t = tables.get(name);
-          const p = t && tablePath(t);
-          if (p) path.tables.push(p);
-        }
-        break;
-      }
-      case "identity": {
-        path.description = `iommu ${route.mapper} -> identity domain ${route.domain}`;
-        const first = Number(route.aperture.base >> 12n);
-        const end = Math.min(
-          ALL_PFNS,
-          Number((route.aperture.base + route.aperture.size) >> 12n),
-          path.maskEndPfn,
-        );
-        path.byDesign.push(first, first, end - first, RWX, -1);
-        break;
-      }
-      case "blocked":
-        path.description = `iommu ${route.mapper} -> blocked domain ${route.domain}`;
-        break;
-      case "unattached":
-        path.description = `iommu ${route.mapper}, in no domain`;
-        break;
-      case "direct": {
-        path.description =
-          `no MMU: bus = pa - 0x${route.busOffset.toString(16)}, ` + `${route.dmaMaskBits}-bit`;
-        const end = maskEnd(route.dmaMaskBits);
-        path.maskEndPfn = end;
-        path.byDesign.push(0, Number(route.busOffset >> 12n), end, RWX, -1);
-        break;
-      }
-    }
+    followRoute(view, path, tables, mappers);
     out.push(path);
   }
   return out;
 }
 
-const hex = (x: bigint) => "0x" + x.toString(16);
+/** One table path, walked from `root` (default: the table's own) and for one `half`. */
+function tablePathOf(
+  view: SystemState,
+  t: ProgrammedTable,
+  root?: bigint,
+  half?: CompiledHalf,
+): TablePath | undefined {
+  const plugin = view.plugins.get(t.format);
+  if (!plugin) return undefined;
+  return {
+    table: t,
+    context: root === undefined ? t.context : { ...t.context, root },
+    plugin,
+    caps: capabilitiesOf(plugin, t.context.params),
+    reachable: true,
+    ...(half ? { half } : {}),
+  };
+}
+
+/** Fill in the tables and by-design reach of `path` after its route. */
+function followRoute(
+  view: SystemState,
+  path: EndpointPath,
+  tables: ReadonlyMap<string, ProgrammedTable>,
+  mappers: ReadonlyMap<string, ProgrammedMapper>,
+): void {
+  const route = path.route;
+  switch (route.kind) {
+    case "table": {
+      path.description = `mmu ${route.mapper} -> ${route.table}`;
+      for (const name of route.upper ? [route.table, route.upper] : [route.table]) {
+        const t = tables.get(name);
+        if (!t) continue;
+        for (const half of t.halves ?? [undefined]) {
+          const p = tablePathOf(view, t, undefined, half);
+          if (p) path.tables.push(p);
+        }
+      }
+      const t = tables.get(route.table);
+      if (t) checkRegisters(t, path, view);
+      if (path.tables.some((tp) => tp.half)) path.description = halvesRoute(route.mapper, path);
+      break;
+    }
+    case "iommu": {
+      path.description = `iommu ${route.mapper} -> domain ${route.domain}`;
+      const t = tables.get(route.table);
+      if (!t) break;
+      const p = bindThroughInstance(view, route, t, mappers.get(route.mapper), path);
+      const tp = tablePathOf(view, t, p.root);
+      if (tp) {
+        tp.reachable = p.reachable;
+        path.tables.push(tp);
+        addOutside(tp, path);
+      }
+      break;
+    }
+    case "windows": {
+      path.description = `iommu ${route.mapper} -> container ${route.container}`;
+      for (const name of route.tables) {
+        const t = tables.get(name);
+        const p = t && tablePathOf(view, t);
+        if (p) path.tables.push(p);
+      }
+      break;
+    }
+    case "identity": {
+      path.description = `iommu ${route.mapper} -> identity domain ${route.domain}`;
+      const first = Number(route.aperture.base >> 12n);
+      const end = Math.min(
+        ALL_PFNS,
+        Number((route.aperture.base + route.aperture.size) >> 12n),
+        path.maskEndPfn,
+      );
+      path.byDesign.push(first, first, end - first, RWX, -1);
+      break;
+    }
+    case "blocked":
+      path.description = `iommu ${route.mapper} -> blocked domain ${route.domain}`;
+      break;
+    case "unattached":
+      path.description = `iommu ${route.mapper}, in no domain`;
+      break;
+    case "direct": {
+      path.description =
+        `no MMU: bus = pa - 0x${route.busOffset.toString(16)}, ` + `${route.dmaMaskBits}-bit`;
+      const end = maskEnd(route.dmaMaskBits);
+      path.maskEndPfn = end;
+      path.byDesign.push(0, Number(route.busOffset >> 12n), end, RWX, -1);
+      break;
+    }
+  }
+}
 
 /** `mmu m -> x86 (both halves)`, `mmu m -> a72 (lower half), a72.upper (upper half)`. */
 function halvesRoute(mapper: string, path: EndpointPath): string {
@@ -201,7 +207,7 @@ function halvesRoute(mapper: string, path: EndpointPath): string {
  * registers (TTBRn, CR3), a half they disable (EPDn) is walked by nothing, and a size or granule
  * other than the table's is reported (the table's indexes would not be the hardware's).
  */
-function checkRegisters(t: CompiledTable, path: EndpointPath, view: CompiledTopology): void {
+function checkRegisters(t: ProgrammedTable, path: EndpointPath, view: SystemState): void {
   const plugin = view.plugins.get(t.format);
   const decoded = plugin?.decodeRegisters?.(t.context.params, t.context.registers);
   if (!plugin || !decoded) return;
@@ -249,7 +255,7 @@ function checkRegisters(t: CompiledTable, path: EndpointPath, view: CompiledTopo
 }
 
 /** Whether any mapping record lies in the table path's table (and half). */
-function declaresIn(view: CompiledTopology, tp: TablePath): boolean {
+function declaresIn(view: SystemState, tp: TablePath): boolean {
   const h = tp.half;
   return view.mappings.some(
     (m) => m.table === tp.table.name && (!h || (m.iova >= h.base && m.iova < h.base + h.size)),
@@ -258,10 +264,10 @@ function declaresIn(view: CompiledTopology, tp: TablePath): boolean {
 
 /** The table root the device's stream id selects in the IOMMU's own structures, from bytes. */
 function bindThroughInstance(
-  view: CompiledTopology,
+  view: SystemState,
   route: Extract<EndpointRoute, { kind: "iommu" }>,
-  table: CompiledTable,
-  mapper: CompiledMapper | undefined,
+  table: ProgrammedTable,
+  mapper: ProgrammedMapper | undefined,
   path: EndpointPath,
 ): { root?: bigint; reachable: boolean } {
   const plugin = view.plugins.get(table.format);

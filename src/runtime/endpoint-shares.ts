@@ -1,18 +1,15 @@
 /**
  * Split the endpoints to prove into worker shares of about equal work. A proof's cost is reading
- * its tables (every leaf descriptor once), so the weight of an endpoint is the leaves of its
- * tables, not 1. Endpoints that walk the same table go to the same share: that table is then
+ * its tables (every leaf descriptor once), so the weight of an endpoint is the size of its
+ * tables as declared, not 1. Endpoints that walk the same table go to the same share: that table is then
  * read once, as in a single-thread run.
  */
-import type { EndpointPath } from "./endpoint-paths.js";
+import type { EndpointPath, TablePath } from "./endpoint-paths.js";
 
-/** Work of reading one table: its leaves, plus a little for the walk down to them. */
-function tableWeight(path: EndpointPath, i: number): number {
+/** Work of reading one table: `pages` (its size), plus a little for the walk down to them. */
+function tableWeight(path: EndpointPath, i: number, pages: (tp: TablePath) => number): number {
   const tp = path.tables[i]!;
-  if (!tp.reachable) return 1;
-  let leaves = 0;
-  for (const n of Object.values(tp.table.leafCounts)) leaves += n;
-  return 1 + leaves;
+  return tp.reachable ? 1 + pages(tp) : 1;
 }
 
 const tableKey = (path: EndpointPath, i: number): string =>
@@ -26,7 +23,15 @@ export interface Shares {
   totalWork: number;
 }
 
-export function shareEndpoints(paths: readonly EndpointPath[], jobs: number): Shares {
+/**
+ * `pages(tp)` weighs a table: its intended 4K pages (a table of large pages reads faster than
+ * weighed, which errs towards more threads, never fewer).
+ */
+export function shareEndpoints(
+  paths: readonly EndpointPath[],
+  jobs: number,
+  pages: (tp: TablePath) => number,
+): Shares {
   // Group endpoints that share a table (union-find over table keys).
   const parent = paths.map((_, i) => i);
   const find = (i: number): number => {
@@ -41,7 +46,7 @@ export function shareEndpoints(paths: readonly EndpointPath[], jobs: number): Sh
       const first = firstUser.get(key);
       if (first === undefined) {
         firstUser.set(key, i);
-        weights.set(key, tableWeight(p, t));
+        weights.set(key, tableWeight(p, t, pages));
       } else parent[find(i)] = find(first);
     }),
   );

@@ -3,12 +3,13 @@
  * (every page of X reachable with that right), `cannot ...` (no page of X), `faults at A`
  * (nothing at A), `sees X at A` (reading from A onwards lands on X's frames, in order).
  */
+import { D } from "../diagnostics/catalogue.js";
 import type { IrChunk, IrExpect } from "../ir/types.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../plugin-api/types.js";
 import { compareRuns } from "./compare-runs.js";
 import type { FailureSink } from "./failure-sink.js";
 import { tokenText } from "./frame-token.js";
-import { chunksOf, objectText } from "./object-ref.js";
+import { chunksOf, objectText } from "../model/object-ref.js";
 import { hexOf, type Prover } from "./prover.js";
 import type { ExpectReport } from "./report.js";
 import { RunList } from "./run-list.js";
@@ -37,14 +38,17 @@ export function evaluateExpect(
   const text = expectText(e);
   const before = sink.count;
   const fail = (address: bigint | undefined, expected: string, found: string, detail: string) =>
-    sink.add("expect-failed", {
-      endpoint: e.endpoint,
-      ...(address !== undefined ? { address } : {}),
-      expected,
-      found,
-      message: `expect ${text}: ${detail}`,
-      span: e.span,
-    });
+    sink.report(
+      D.expectFailed,
+      { expect: text, detail },
+      {
+        endpoint: e.endpoint,
+        ...(address !== undefined ? { address } : {}),
+        expected,
+        found,
+        span: e.span,
+      },
+    );
   const path = prover.path(e.endpoint);
   if (!path) {
     fail(

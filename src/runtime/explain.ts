@@ -3,12 +3,13 @@
  * the binding, each table level's descriptor and decoded fields, and the frame reached. An
  * `Explainer` resolves the endpoints once, so many addresses cost one walk each.
  */
-import type { CompiledTopology } from "../lowering/compiled.js";
+import { hex } from "../diagnostics/format.js";
+import type { SystemState } from "../model/system-state.js";
 import { protText } from "../lowering/protection.js";
 import { foundAttrsLabel, provedAttrsMask } from "./attributes.js";
-import type { WalkStep } from "../plugin-api/types.js";
+import type { WalkResult, WalkStep } from "../plugin-api/types.js";
 import { halfAt, halvesText } from "../lowering/address-halves.js";
-import { resolvePaths, type EndpointPath } from "./endpoint-paths.js";
+import { resolvePaths, type EndpointPath, type TablePath } from "./endpoint-paths.js";
 import { inputAddress } from "./prover.js";
 import { frameToken } from "./frame-token.js";
 import { MemoryNames } from "./memory-names.js";
@@ -56,11 +57,7 @@ export interface ExplainResult {
     | { ok: false; reason: string };
 }
 
-export function explain(
-  compiled: CompiledTopology,
-  endpoint: string,
-  address: bigint,
-): ExplainResult {
+export function explain(compiled: SystemState, endpoint: string, address: bigint): ExplainResult {
   return new Explainer(compiled).explain(endpoint, address);
 }
 
@@ -69,7 +66,7 @@ export class Explainer {
   private readonly paths: Map<string, EndpointPath>;
   private readonly names: MemoryNames;
 
-  constructor(private readonly compiled: CompiledTopology) {
+  constructor(private readonly compiled: SystemState) {
     this.paths = new Map(resolvePaths(compiled).map((p) => [p.endpoint, p]));
     this.names = new MemoryNames(compiled.ir);
   }
@@ -80,7 +77,7 @@ export class Explainer {
 }
 
 function explainOne(
-  compiled: CompiledTopology,
+  compiled: SystemState,
   path: EndpointPath | undefined,
   names: MemoryNames,
   endpoint: string,
@@ -118,70 +115,23 @@ function explainOne(
       via,
     };
   };
-  if (path.maskEndPfn < 2 ** 52 && address >> 12n >= BigInt(path.maskEndPfn)) {
-    result.outcome = {
-      ok: false,
-      reason: `${endpoint} cannot drive ${"0x" + address.toString(16)}: above its DMA mask`,
-    };
+  const refused = refusal(path, endpoint, address);
+  if (refused !== undefined) {
+    result.outcome = { ok: false, reason: refused };
     return result;
   }
   const pfn = Number(address >> 12n);
   const byDesign = path.byDesign.find(pfn);
-  const halves = path.tables.flatMap((tp) => (tp.half ? [tp.half] : []));
-  if (halves.length > 0 && !halfAt(halves, address)) {
-    result.outcome = {
-      ok: false,
-      reason: `${"0x" + address.toString(16)} is in neither half of the address space (${halvesText(halves)}): the MMU faults before any walk`,
-    };
-    return result;
-  }
   for (const tp of path.tables) {
     if (!tp.reachable) continue;
-    const a = tp.context.aperture;
-    const w = tp.context.window;
-    const inside = tp.half
-      ? halfAt([tp.half], address) !== undefined
-      : w
-        ? address >= w.base && address < w.base + w.size
-        : address >= a.base && address < a.base + a.size;
-    if (!inside && path.tables.length > 1) continue;
-    const input = inputAddress(tp, address);
-    const walk = tp.plugin.walk(compiled.memory, tp.context, input);
-    const attributes =
-      walk.ok && provedAttrsMask(tp.caps) !== 0 ? foundAttrsLabel(walk.attrs, tp.caps) : undefined;
-    result.walks.push({
-      table: tp.table.name,
-      format: tp.table.format,
-      root: tp.context.root,
-      ...(tp.half ? { half: tp.half.half, input } : {}),
-      steps: walk.steps,
-      result: walk.ok
-        ? {
-            ok: true,
-            pa: walk.pa,
-            prot: protText(walk.prot),
-            ...(attributes !== undefined ? { attributes } : {}),
-            pageSize: walk.pageSize,
-          }
-        : { ok: false, level: walk.level, reason: walk.reason },
-    });
+    if (!inside(tp, address) && path.tables.length > 1) continue;
+    const { record, walk, attributes } = walkOne(compiled, tp, address);
+    result.walks.push(record);
     if (walk.ok) {
       land(walk.pa, protText(walk.prot), `table ${tp.table.name}`, attributes);
       return result;
     }
-    // A fault inside a reservation is the reservation doing its job: say so.
-    const reservation = compiled.ir.reservations?.find(
-      (r) =>
-        r.domain === tp.table.name &&
-        address >= r.range.base &&
-        address - r.range.base < r.range.size,
-    );
-    result.outcome = {
-      ok: false,
-      reason: reservation
-        ? `${walk.reason} (inside reservation '${reservation.name}', not backed here)`
-        : walk.reason,
-    };
+    result.outcome = { ok: false, reason: faultReason(compiled, tp, address, walk.reason) };
   }
   if (byDesign >= 0) {
     const pa =
@@ -203,4 +153,72 @@ function explainOne(
     };
   }
   return result;
+}
+
+/** Why the endpoint cannot put `address` on the bus at all (its DMA mask, no half holds it). */
+function refusal(path: EndpointPath, endpoint: string, address: bigint): string | undefined {
+  if (path.maskEndPfn < 2 ** 52 && address >> 12n >= BigInt(path.maskEndPfn))
+    return `${endpoint} cannot drive ${hex(address)}: above its DMA mask`;
+  const halves = path.tables.flatMap((tp) => (tp.half ? [tp.half] : []));
+  if (halves.length > 0 && !halfAt(halves, address))
+    return `${hex(address)} is in neither half of the address space (${halvesText(halves)}): the MMU faults before any walk`;
+  return undefined;
+}
+
+/** Whether the table path translates `address` (its half, window or aperture holds it). */
+function inside(tp: TablePath, address: bigint): boolean {
+  const a = tp.context.aperture;
+  const w = tp.context.window;
+  return tp.half
+    ? halfAt([tp.half], address) !== undefined
+    : w
+      ? address >= w.base && address < w.base + w.size
+      : address >= a.base && address < a.base + a.size;
+}
+
+/** The walk of `address` through one table path, from bytes, as explain lists it. */
+function walkOne(
+  compiled: SystemState,
+  tp: TablePath,
+  address: bigint,
+): { record: ExplainTableWalk; walk: WalkResult; attributes: string | undefined } {
+  const input = inputAddress(tp, address);
+  const walk = tp.plugin.walk(compiled.memory, tp.context, input);
+  const attributes =
+    walk.ok && provedAttrsMask(tp.caps) !== 0 ? foundAttrsLabel(walk.attrs, tp.caps) : undefined;
+  const record: ExplainTableWalk = {
+    table: tp.table.name,
+    format: tp.table.format,
+    root: tp.context.root,
+    ...(tp.half ? { half: tp.half.half, input } : {}),
+    steps: walk.steps,
+    result: walk.ok
+      ? {
+          ok: true,
+          pa: walk.pa,
+          prot: protText(walk.prot),
+          ...(attributes !== undefined ? { attributes } : {}),
+          pageSize: walk.pageSize,
+        }
+      : { ok: false, level: walk.level, reason: walk.reason },
+  };
+  return { record, walk, attributes };
+}
+
+/** A fault inside a reservation is the reservation doing its job: say so. */
+function faultReason(
+  compiled: SystemState,
+  tp: TablePath,
+  address: bigint,
+  reason: string,
+): string {
+  const reservation = compiled.ir.reservations?.find(
+    (r) =>
+      r.domain === tp.table.name &&
+      address >= r.range.base &&
+      address - r.range.base < r.range.size,
+  );
+  return reservation
+    ? `${reason} (inside reservation '${reservation.name}', not backed here)`
+    : reason;
 }

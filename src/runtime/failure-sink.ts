@@ -1,10 +1,19 @@
 /** Collects failures: every one is counted, the first `max` are kept in detail. */
+import {
+  formatMessage,
+  type CatalogueEntry,
+  type Message,
+  type MessageArgs,
+} from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
-import { runCheck } from "./checks.js";
+import type { FailureOut } from "../model/failure-out.js";
 import type { RunFailure } from "./report.js";
 
-export class FailureSink {
+/** A failure's details: everything but its code, name and (templated) message. */
+export type FailureFields = Omit<RunFailure, "code" | "check" | "message">;
+
+export class FailureSink implements FailureOut {
   readonly failures: RunFailure[] = [];
   count = 0;
   /** Scenario and step the failures being added belong to; `span` is the step's location. */
@@ -16,11 +25,22 @@ export class FailureSink {
     return this.failures.length >= this.max;
   }
 
-  add(check: string, failure: Omit<RunFailure, "code" | "check">): void {
+  /** A failure of `message`'s diagnostic, its text from the catalogue's template. */
+  report<M extends string>(message: Message<M>, args: MessageArgs<M>, fields: FailureFields): void {
+    this.record(message.entry, formatMessage(message.template, args), fields);
+  }
+
+  /** One failure of `entry`: counted, and kept while there is room. */
+  protected record(entry: CatalogueEntry, message: string, fields: FailureFields): void {
     this.count++;
     if (this.full) return;
-    const def = runCheck(check);
-    this.failures.push({ code: def.code, check: def.name, ...this.context, ...failure });
+    this.failures.push({
+      code: entry.code,
+      check: entry.name,
+      message,
+      ...this.context,
+      ...fields,
+    });
   }
 
   /** A failure built elsewhere (a worker thread), counted and kept as it is. */

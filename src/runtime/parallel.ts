@@ -5,11 +5,11 @@
  * endpoint order, so the report is the one `verify` gives: same endpoints, same failures in the
  * same order, same JSON. Expects and scenarios run on this thread afterwards, as in `verify`.
  */
+import { D, formatMessage } from "../diagnostics/catalogue.js";
 import { Worker } from "node:worker_threads";
 import type { IrTopology } from "../ir/types.js";
-import type { CompiledTopology } from "../lowering/compiled.js";
+import type { SystemState } from "../model/system-state.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
-import { runCheck } from "./checks.js";
 import { shareEndpoints } from "./endpoint-shares.js";
 import type { EndpointPath } from "./endpoint-paths.js";
 import { Prover, proofKey } from "./prover.js";
@@ -55,7 +55,7 @@ interface EndpointResult {
 }
 
 export async function verifyParallel(
-  compiled: CompiledTopology,
+  compiled: SystemState,
   ir: IrTopology = compiled.ir,
   plugins: PluginRegistry = compiled.plugins,
   options: ParallelOptions,
@@ -63,7 +63,9 @@ export async function verifyParallel(
   if (options.jobs <= 1) return verify(compiled, ir, plugins, options);
   const run = startRun(compiled, ir, plugins, options);
   const paths = run.prover.paths.filter((p) => !run.filter || run.filter.has(p.endpoint));
-  const { shares, work, totalWork } = shareEndpoints(paths, options.jobs);
+  const { shares, work, totalWork } = shareEndpoints(paths, options.jobs, (tp) =>
+    run.prover.intendedPages(tp),
+  );
   if (paths.length < 2 || totalWork < (options.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK)) {
     return finishRun(run, proveHere(run));
   }
@@ -155,7 +157,7 @@ function workerInputs(
   run: RunInProgress,
   options: ParallelOptions,
 ): Omit<WorkerInput, "endpoints" | "reachFor"> & { fill(): void } {
-  const { plugins: registry, memory, live: _live, ...compiled } = run.view;
+  const { plugins: registry, memory, ...compiled } = run.view;
   // Every mapper's plugin: resolving the paths reads device structures of every IOMMU.
   const names = new Set(compiled.mappers.map((m) => m.format));
   const plugins: WorkerPlugin[] = [...names].sort().map((name) => {
@@ -230,14 +232,14 @@ function workerFailed(
     failures: 1,
     ok: false,
   };
-  const check = runCheck("run-internal-error");
+  const worker = D.runInternalError.messages.worker;
   const failure = {
     kind: "failure" as const,
     failure: {
-      code: check.code,
-      check: check.name,
+      code: worker.entry.code,
+      check: worker.entry.name,
       endpoint: path.endpoint,
-      message: `${path.endpoint}: the verification worker thread failed: ${why}`,
+      message: formatMessage(worker.template, { endpoint: path.endpoint, problem: why }),
       expected: "a proof of the endpoint",
       found: why,
     },

@@ -4,7 +4,8 @@
  * failures, failures only counted, and table page lists whose pool/ownership check needs every
  * table of the run (done by the main thread when the list is replayed).
  */
-import { FailureSink } from "./failure-sink.js";
+import type { CatalogueEntry } from "../diagnostics/catalogue.js";
+import { FailureSink, type FailureFields } from "./failure-sink.js";
 import type { Prover, TablePages, TableRef } from "./prover.js";
 import type { RunFailure } from "./report.js";
 import { plainSpan, type SpanIndex } from "./span-transfer.js";
@@ -17,9 +18,9 @@ export type SinkEvent =
 export class RecordingSink extends FailureSink {
   events: SinkEvent[] = [];
 
-  override add(check: string, failure: Omit<RunFailure, "code" | "check">): void {
+  protected override record(entry: CatalogueEntry, message: string, fields: FailureFields): void {
     const kept = this.failures.length;
-    super.add(check, failure);
+    super.record(entry, message, fields);
     if (this.failures.length > kept) {
       this.events.push({ kind: "failure", failure: this.failures[kept]! });
     } else {

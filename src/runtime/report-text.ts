@@ -1,12 +1,11 @@
 /** Human-readable `vcm run` output: a summary table per endpoint, then each failure with its walk. */
+import { hex } from "../diagnostics/format.js";
 import type { Span } from "../diagnostics/span.js";
 const formatSpan = (s: Span) => `${s.file}:${s.line}:${s.column}`;
 import type { ExplainResult } from "./explain.js";
 import type { RunFailure, RunReport } from "./report.js";
 import { protText } from "../lowering/protection.js";
 import type { WalkStep } from "../plugin-api/types.js";
-
-const hex = (x: bigint) => "0x" + x.toString(16);
 
 function sizeText(bytes: number): string {
   const units: [number, string][] = [

@@ -3,13 +3,13 @@
  * region is backed piecewise; the rest is declared but unreachable and must fault).
  */
 import type { IrTopology } from "../ir/types.js";
-import type { CompiledMapping } from "../lowering/compiled.js";
-import { irMappingsById, mappingSource } from "./mapping-index.js";
+import type { PlacedMapping } from "../model/system-state.js";
+import { irMappingsById, mappingSource } from "../model/mapping-index.js";
 import type { ReservationReport } from "./report.js";
 
 export function reservationReports(
   ir: IrTopology,
-  mappings: readonly CompiledMapping[],
+  mappings: readonly PlacedMapping[],
 ): ReservationReport[] {
   const byId = irMappingsById(ir);
   return (ir.reservations ?? []).map((r) => {

@@ -4,7 +4,7 @@
  */
 import { dirname } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
-import type { CompiledTopology } from "../lowering/compiled.js";
+import type { SystemState } from "../model/system-state.js";
 import { BUILTIN_PLUGINS } from "../plugin-host/builtins.js";
 import { loadPlugins } from "../plugin-host/load.js";
 import { PluginRegistry } from "../plugin-host/registry.js";
@@ -34,7 +34,7 @@ async function main(input: WorkerInput, post: (m: WorkerMessage) => void): Promi
   const plugins = await registryOf(input.plugins);
   await new Promise((go) => parentPort!.once("message", go)); // the frames are filled
   const memory = new SharedFrameMemory(input.frames);
-  const view: CompiledTopology = { ...input.compiled, plugins, memory };
+  const view: SystemState = { ...input.compiled, plugins, memory };
   const sink = new RecordingSink(input.maxFailures);
   const prover = new Prover(view, sink, {
     limit: 64,

@@ -4,13 +4,13 @@
  * lines, then play every scenario from the compiled base state.
  */
 import type { IrScenario, IrTopology } from "../ir/types.js";
-import type { CompiledTopology } from "../lowering/compiled.js";
+import { systemState, type SystemState } from "../model/system-state.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import { evaluateExpect } from "./expects.js";
 import { FailureSink } from "./failure-sink.js";
 import { Prover } from "./prover.js";
 import type { EndpointReport, RunReport, ScenarioReport } from "./report.js";
-import { checkRegisteredWindows } from "./spapr-containers.js";
+import { checkRegisteredWindows } from "./spapr-windows.js";
 import { reservationReports } from "./reservations-report.js";
 import { runScenario } from "./scenarios.js";
 
@@ -33,7 +33,7 @@ export interface VerifyOptions {
 /** One run between its phases: the endpoint proofs may be done here or by worker threads. */
 export interface RunInProgress {
   started: number;
-  view: CompiledTopology;
+  view: SystemState;
   sink: FailureSink;
   prover: Prover;
   filter: ReadonlySet<string> | undefined;
@@ -45,14 +45,15 @@ export interface RunInProgress {
 }
 
 export function startRun(
-  compiled: CompiledTopology,
+  compiled: SystemState,
   ir: IrTopology,
   plugins: PluginRegistry,
   options: VerifyOptions,
 ): RunInProgress {
   const started = performance.now();
   const sink = new FailureSink(options.maxFailures ?? 200);
-  const view: CompiledTopology = { ...compiled, ir, plugins };
+  // Only what a proof may read crosses (src/model/system-state.ts).
+  const view = systemState({ ...compiled, ir, plugins });
   const prover = new Prover(view, sink, { limit: 64 });
   const filter = options.endpoints ? new Set(options.endpoints) : undefined;
   const scenarios = ir.scenarios.filter(
@@ -95,7 +96,7 @@ export function finishRun(run: RunInProgress, endpoints: EndpointReport[]): RunR
 }
 
 export function verify(
-  compiled: CompiledTopology,
+  compiled: SystemState,
   ir: IrTopology = compiled.ir,
   plugins: PluginRegistry = compiled.plugins,
   options: VerifyOptions = {},

@@ -1,12 +1,13 @@
 /** What the main thread and a verification worker thread send each other (structured clone). */
-import type { CompiledTopology, LeafCounts } from "../lowering/compiled.js";
+import type { LeafCounts } from "../lowering/compiled.js";
+import type { SystemState } from "../model/system-state.js";
 import type { SinkEvent } from "./recording-sink.js";
 import type { EndpointReport } from "./report.js";
 import type { RunArrays } from "./run-list.js";
 import type { SharedFrames } from "./shared-frames.js";
 
-/** A compiled topology without what cannot cross threads (plugin code, the memory object). */
-export type PlainCompiled = Omit<CompiledTopology, "plugins" | "memory" | "live">;
+/** The state to prove without what cannot cross threads (plugin code, the memory object). */
+export type PlainCompiled = Omit<SystemState, "plugins" | "memory">;
 
 export interface WorkerPlugin {
   name: string;

@@ -4,20 +4,12 @@
  * DIR complete (old or new), and the next run removes what the killed one left.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, vcm } from "./helpers.js";
+import { snapshot } from "../compile/dir-snapshot.js";
 
 const BIN = join(ROOT, "bin/vcm.js");
 const scratch = mkdtempSync(join(tmpdir(), "vcm-signals-"));
@@ -38,20 +30,6 @@ function topology(size: string): string {
 
 const OLD = join(scratch, "old.vcm");
 const NEW = join(scratch, "new.vcm");
-
-function snapshot(dir: string): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p, `${rel}${name}/`);
-      else out.push(`${rel}${name} ${createHash("sha256").update(readFileSync(p)).digest("hex")}`);
-    }
-  };
-  walk(dir, "");
-  return out.join("\n");
-}
 
 let oldSnap: string;
 let newSnap: string;

@@ -3,17 +3,7 @@
  * single file-system call of the write sequence, and DIR must be the complete old output or
  * the complete new one at that moment; the next run then cleans up what the dead one left.
  */
-import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -31,6 +21,7 @@ import { lower } from "../../src/lowering/lower.js";
 import { PluginRegistry } from "../../src/plugin-host/registry.js";
 import { createFakeRadix } from "../fixtures/lowering/fake-radix.js";
 import { baseTopology, domain, mapping } from "../fixtures/lowering/ir-builder.js";
+import { snapshot } from "./dir-snapshot.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -56,21 +47,6 @@ function topology(extra: boolean): IrTopology {
 
 const oldCompiled = lower(topology(false), plugins).compiled!;
 const newCompiled = lower(topology(true), plugins).compiled!;
-
-/** Every file under `dir` (through a link) with a hash of its bytes; undefined when absent. */
-function snapshot(dir: string): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p, `${rel}${name}/`);
-      else out.push(`${rel}${name} ${createHash("sha256").update(readFileSync(p)).digest("hex")}`);
-    }
-  };
-  walk(dir, "");
-  return out.join("\n");
-}
 
 class Death extends Error {}
 

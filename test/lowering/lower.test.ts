@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { IrTopology } from "../../src/ir/types.js";
 import { lower } from "../../src/lowering/lower.js";
+import { mapMapping, unmapMapping } from "../../src/lowering/map-mapping.js";
 import { loweringChecks } from "../../src/lowering/checks.js";
 import { PROT_READ, PROT_WRITE } from "../../src/plugin-api/types.js";
 import { PluginRegistry } from "../../src/plugin-host/registry.js";
@@ -253,15 +254,15 @@ describe("lower", () => {
     ir.mappings.push(mapping("d", [{ pa: 0x8000_0000n, size: 0x4000n }], "auto"));
     const plugins = registry();
     const result = lower(ir, plugins);
-    const session = result.session!;
+    const live = result.live!;
     const record = result.compiled!.mappings[0]!;
-    expect(session.unmapMapping(record)).toBe(true);
+    expect(unmapMapping(live, record).ok).toBe(true);
     const plugin = plugins.get("fake-radix")!;
-    const table = session.result().tables[0]!;
-    expect(plugin.walk(session.memory, table.context, record.iova).ok).toBe(false);
+    const table = live.tables.get("d")!.table;
+    expect(plugin.walk(live.memory, table.context, record.iova).ok).toBe(false);
     expect(table.leafCounts).toEqual({});
-    const again = session.mapMapping(mapping("d", [{ pa: 0x8000_0000n, size: 0x4000n }], "auto"));
-    expect(again?.iova).toBe(record.iova);
+    const again = mapMapping(live, mapping("d", [{ pa: 0x8000_0000n, size: 0x4000n }], "auto"));
+    expect(again.ok && again.record.iova).toBe(record.iova);
   });
 
   it("defines every code it reports in the lowering range", () => {

@@ -46,6 +46,11 @@ class Bench {
   steps(iova: bigint, table = this.c.table): WalkStep[] {
     return this.walk(iova, table).steps;
   }
+  /** Flip one bit of the leaf descriptor translating `iova`. */
+  flipLeafBit(iova: bigint, bit: number): void {
+    const leaf = this.steps(iova).at(-1)!;
+    this.write(leaf.descriptorAddress, leaf.descriptor ^ (1n << BigInt(bit)));
+  }
   write(address: bigint, value: bigint): void {
     const g = this.geometry();
     const mem = this.l.compiled.memory;
@@ -154,21 +159,22 @@ describe.each(FORMAT_CASES)("$format: corrupted bytes are caught", (c) => {
     expect(f[0]!.endpoint).toBe(c.endpoint);
   });
 
-  const attributeCases = [
-    ...c.attributeBits.ram.map((bit) => ({ memory: "ram", bit, iova: c.rw + 7n * PAGE })),
-    ...c.attributeBits.mmio.map((bit) => ({
+  /** One case per bit: a page of the ram buffer, or of the mmio mapping. */
+  const bitCases = (bits: { ram?: readonly number[]; mmio?: readonly number[] } = {}) => [
+    ...(bits.ram ?? []).map((bit) => ({ memory: "ram", bit, iova: c.rw + 7n * PAGE })),
+    ...(bits.mmio ?? []).map((bit) => ({
       memory: "mmio",
       bit,
       iova: c.rw + 0x40_0000n + 2n * PAGE,
     })),
   ];
+  const attributeCases = bitCases(c.attributeBits);
   if (attributeCases.length > 0)
     it.each(attributeCases)(
       "flipping attribute bit $bit of a $memory page is an attribute mismatch there",
       ({ bit, iova }) => {
         const b = new Bench(c);
-        const leaf = b.steps(iova).at(-1)!;
-        b.write(leaf.descriptorAddress, leaf.descriptor ^ (1n << BigInt(bit)));
+        b.flipLeafBit(iova, bit);
         expect(b.walk(iova).ok).toBe(true);
         const report = b.verify();
         const all = JSON.stringify(report.failures.map((x) => x.message));
@@ -181,25 +187,13 @@ describe.each(FORMAT_CASES)("$format: corrupted bytes are caught", (c) => {
       },
     );
 
-  const ignoredCases = [
-    ...(c.attributeBits.ignored?.ram ?? []).map((bit) => ({
-      memory: "ram",
-      bit,
-      iova: c.rw + 7n * PAGE,
-    })),
-    ...(c.attributeBits.ignored?.mmio ?? []).map((bit) => ({
-      memory: "mmio",
-      bit,
-      iova: c.rw + 0x40_0000n + 2n * PAGE,
-    })),
-  ];
+  const ignoredCases = bitCases(c.attributeBits.ignored);
   if (ignoredCases.length > 0)
     it.each(ignoredCases)(
       "bit $bit of a $memory page changes nothing the hardware does: still proved",
       ({ bit, iova }) => {
         const b = new Bench(c);
-        const leaf = b.steps(iova).at(-1)!;
-        b.write(leaf.descriptorAddress, leaf.descriptor ^ (1n << BigInt(bit)));
+        b.flipLeafBit(iova, bit);
         const report = b.verify();
         expect(report.failures.map((x) => x.message)).toEqual([]);
       },

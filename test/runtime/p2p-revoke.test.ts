@@ -3,6 +3,7 @@
  * refused until `restore` (ENODEV), a no-MMU importer of a revoked BAR is a failure, reservations
  * fault until backed; failures carry the step's location and name buffers, not ids.
  */
+import { D } from "../../src/diagnostics/catalogue.js";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FailureSink } from "../../src/runtime/failure-sink.js";
@@ -203,7 +204,11 @@ describe("locations and names in scenario failures", () => {
     const sink = new FailureSink(10);
     const span = lowerText(P2P).ir.scenarios[0]!.steps[0]!.span;
     sink.context = { scenario: "s", step: 1, span };
-    sink.add("undeclared-reach", { message: "m", expected: "e", found: "f" });
+    sink.report(
+      D.undeclaredReach,
+      { endpoint: "dev", range: "r", found: "f" },
+      { expected: "e", found: "f" },
+    );
     expect(sink.failures[0]!.span).toBe(span);
   });
 

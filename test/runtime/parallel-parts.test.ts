@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { PhysicalMemory } from "../../src/plugin-api/physical-memory.js";
 import { shareEndpoints } from "../../src/runtime/endpoint-shares.js";
-import { resolvePaths } from "../../src/runtime/endpoint-paths.js";
+import { FailureSink } from "../../src/runtime/failure-sink.js";
+import { Prover } from "../../src/runtime/prover.js";
 import { SharedFrameMemory, shareFrames } from "../../src/runtime/shared-frames.js";
 import { lowerText } from "./helpers.js";
 
@@ -29,17 +30,21 @@ map ddr[66M .. +1M] -> d3 at 0x1000_0000 rw pages 4K
 
 describe("shareEndpoints", () => {
   const l = lowerText(TOPOLOGY);
-  const paths = resolvePaths({ ...l.compiled, ir: l.ir, plugins: l.plugins });
+  const prover = new Prover({ ...l.compiled, ir: l.ir, plugins: l.plugins }, new FailureSink(8), {
+    limit: 8,
+  });
+  const paths = prover.paths;
+  const pagesOf = prover.intendedPages.bind(prover);
 
   it("balances by table size: the heavy domain alone, the light ones together", () => {
-    const { shares, work } = shareEndpoints(paths, 2);
+    const { shares, work } = shareEndpoints(paths, 2, pagesOf);
     expect(shares).toEqual([["big"], ["l1", "l2", "l3", "l3b"]]);
     expect(work[0]).toBeGreaterThan(16384); // 64 MiB of 4K leaves
     expect(work[1]).toBeLessThan(work[0]!);
   });
 
   it("keeps endpoints of one table together and never makes an empty share", () => {
-    const { shares } = shareEndpoints(paths, 8);
+    const { shares } = shareEndpoints(paths, 8, pagesOf);
     expect(shares).toHaveLength(4);
     expect(shares.find((s) => s.includes("l3"))).toEqual(["l3", "l3b"]);
     expect(shares.flat().sort()).toEqual(["big", "l1", "l2", "l3", "l3b"]);

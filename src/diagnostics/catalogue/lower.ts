@@ -7,105 +7,123 @@ export const lowerEntries = defineEntries("lower", {
     fixed: true,
     description:
       "A mapper's page-table format has no plugin loaded, so its tables cannot be built.",
-    message: "{message}",
+    message: "mapper '{mapper}' uses format '{format}', but no plugin of that name is loaded",
   },
   iovaSpaceExhausted: {
     code: 301,
     fixed: true,
     description: "An `at auto` mapping finds no free IOVA range of its size in its domain.",
-    message: "{message}",
+    message:
+      "no IOVA space in domain '{domain}' for {size} bytes ({sizeHex}) for {mapping}; {free} bytes are free but not in one aligned range",
   },
   iovaWraps: {
     code: 302,
     fixed: true,
     description: "A mapping or aperture would run past the end of the 64-bit address space.",
-    message: "{message}",
+    message: "{mapping} at {iova} for {size} bytes runs past 2^64",
+    messages: {
+      table: "the range of '{table}' ({range}) runs past 2^64",
+      busAddress:
+        "'{endpoint}' would see {pa} at bus address {bus}, outside the 64-bit address space",
+    },
   },
   poolExhausted: {
     code: 303,
     fixed: true,
     description: "A table pool is too small for the tables the topology needs.",
-    message: "{message}",
+    message:
+      "pool '{pool}' is exhausted while {what}: at least {pages} more 4K page(s) are needed ({free} bytes were free)",
+    messages: {
+      tooSmall:
+        "pool '{pool}' is too small for the tables of its mappings: they need {need} 4K pages of tables and {free} are free, so the pool needs {short} more 4K pages ({shortBytes} bytes); nothing was mapped",
+    },
   },
   mappingRefused: {
     code: 304,
     fixed: true,
     description: "The page-table format refuses a mapping (overlap, range, permissions).",
-    message: "{message}",
+    message: "the format refuses {what} ({reason}): {detail}",
   },
   mappingUnaligned: {
     code: 305,
     fixed: true,
     description: "A mapping's IOVA, PA or size is not a multiple of the smallest usable page size.",
-    message: "{message}",
+    message:
+      "{what}: IOVA {iova}, PA {pa} and size {size} must all be multiples of the {page}-byte page",
   },
   pageSizeUnsupported: {
     code: 306,
     fixed: true,
     description: "`pages SIZE` names a page size the mapper's format does not support.",
-    message: "{message}",
+    message: "{what} asks for pages of {pageSize} bytes; format '{format}' supports {sizes}",
   },
   mappingIntoUntranslatedDomain: {
     code: 307,
     fixed: true,
     description: "A mapping targets an identity or blocked domain, which has no table.",
-    message: "{message}",
+    message: "{mapping} targets '{domain}', {domainType} domain with no table",
   },
   unknownMappingTarget: {
     code: 308,
     fixed: true,
     description: "A mapping names a domain, window or endpoint the lowering cannot find.",
-    message: "{message}",
+    message: "{mapping} targets {kind} '{target}', which has no table",
+    messages: { noEndpoint: "{mapping} targets endpoint '{target}', which does not exist" },
   },
   tableCreateFailed: {
     code: 309,
     fixed: true,
     description: "A plugin could not create a table or bind devices to it.",
-    message: "{message}",
+    message: "mapper '{mapper}' names pool '{pool}', which does not exist",
   },
   pluginInternalError: {
     code: 310,
     fixed: true,
     description: "A plugin threw an unexpected exception while building tables.",
-    message: "{message}",
+    message: "{problem} (while {what})",
+    messages: { unexpected: "a plugin failed unexpectedly while {what}: {problem}" },
   },
   unityMapFailed: {
     code: 311,
     fixed: true,
     description: "A unity (direct-mapped) reserved range could not be identity-mapped.",
-    message: "{message}",
+    message: "{refusal}",
   },
   addressOutsideHalves: {
     code: 312,
     fixed: true,
     description:
       "A cpu mapping (e.g. a scenario's `map`) lies in neither half of its address space: a non-canonical x86-64 address, or between the AArch64 TTBR0 and TTBR1 ranges.",
-    message: "{message}",
+    message: "mapping #{id} at {iova} for {size} bytes is in neither half of '{target}' ({halves})",
   },
   windowRejected: {
     code: 317,
     description: "The format refuses a DMA window's geometry (base, size, page size or levels).",
-    message: "{message}",
+    message: "'{format}' refuses the window of '{window}': {reason}",
   },
   windowNotBuilt: {
     code: 318,
     description:
       "A container's window is not built: no free table slot (-ENOSPC) or an IOMMU without windows (-ENODEV).",
-    message: "{message}",
+    message: "window '{window}' is not built: '{mapper}' has no DMA windows (-ENODEV)",
+    messages: {
+      noSlot:
+        "window '{window}' is not built: container '{container}' has no free table slot for it (-ENOSPC)",
+    },
   },
   sharedTableMismatch: {
     code: 319,
     fixed: true,
     description:
       "A device is bound to a domain whose table its IOMMU instance cannot walk (another format or geometry).",
-    message: "{message}",
+    message: "'{endpoint}' is behind '{mapper}', which cannot walk the table of '{domain}': {why}",
   },
   pluginReturnedInvalid: {
     code: 321,
     fixed: true,
     description:
       "A plugin returned a value the plugin API does not allow (a wrong type, an out-of-range number, too many items); nothing is written.",
-    message: "{message}",
+    message: "{problem} (while {what})",
   },
   pluginTimeout: {
     code: 322,

@@ -5,187 +5,229 @@ export const runEntries = defineEntries("run", {
   translationMissing: {
     code: 400,
     description: "A page of a declared mapping does not translate (it faults).",
-    message: "{message}",
+    message: "{endpoint}: {range}{mapping} should reach {expected} but faults ({outcome})",
   },
   translationWrongFrame: {
     code: 401,
     description: "A page of a mapping translates to a frame other than the one intended.",
-    message: "{message}",
+    message: "{endpoint}: {range}{mapping} reaches {found}, expected {expected}",
   },
   permissionMismatch: {
     code: 402,
     description: "A mapped page grants other permissions than declared (wider or narrower).",
-    message: "{message}",
+    message: "{endpoint}: {range}{mapping} grants {granted}, declared {declared}",
   },
   undeclaredReach: {
     code: 403,
     description: "An endpoint reaches memory no mapping or unity range declares (isolation).",
-    message: "{message}",
+    message: "{endpoint}: {range} reaches {found}, which no mapping declares",
+    messages: {
+      inReservation:
+        "{endpoint}: {range} reaches {found}, which no mapping declares (inside reservation '{reservation}', which must fault while unbacked)",
+    },
   },
   deviceBindingWrong: {
     code: 404,
     description:
       "A device's stream id resolves, from the IOMMU's own structures, to no table or to another domain's table.",
-    message: "{message}",
+    message: "{endpoint}: its context entry selects {found}, expected {expected}",
   },
   beyondDmaMask: {
     code: 405,
     description: "A mapping lies above the addresses the endpoint can drive (its DMA mask).",
-    message: "{message}",
+    message: "{endpoint}: {mapping} at {address} lies above its {bits}-bit DMA mask",
+    messages: {
+      busWindow: "{endpoint}: {mapping} needs bus addresses up to {end}, above its DMA mask",
+    },
   },
   expectFailed: {
     code: 406,
     description: "An `expect` line does not hold on the compiled tables.",
-    message: "{message}",
+    message: "expect {expect}: {detail}",
   },
   staleAfterMigrate: {
     code: 407,
     description: "After `migrate`, an endpoint still reaches the buffer's old frames.",
-    message: "{message}",
+    message: "{endpoint}: {range} still reaches the old frames at {pa} after migrate",
   },
   staleAfterRevoke: {
     code: 408,
     description: "After `revoke`, an importer still reaches the revoked BAR.",
-    message: "{message}",
+    message: "{endpoint}: {range} still reaches the revoked {memory} at {pa}",
   },
   unregisterNotFound: {
     code: 409,
     description: "`unregister` names a range that was not registered exactly (ENOENT).",
-    message: "{message}",
+    message: "{problem}",
   },
   registerOverlap: {
     code: 410,
     description:
       "`register` overlaps a range its owner registered without being identical to it (-EINVAL).",
-    message: "{message}",
+    message: "{problem}",
   },
   unregisterBusy: {
     code: 411,
     description: "`unregister` of memory that is still mapped through a window (EBUSY).",
-    message: "{message}",
+    message: "{problem}",
   },
   lockedLimitExceededAtRun: {
     code: 412,
     description:
       "A `register` would take the owner's locked memory over its limit; it is refused and nothing is locked (-ENOMEM).",
-    message: "{message}",
+    message: "{problem}",
   },
   lockedAccountingLeak: {
     code: 413,
     description:
       "Locked memory does not return to its starting value once everything is unregistered.",
-    message: "{message}",
+    message:
+      "{owner}: nothing is registered, yet {locked} bytes stay locked (its TCE tables take {start})",
   },
   powerOffStillMapped: {
     code: 414,
     description: "`power-off` of a region some mapper still maps.",
-    message: "{message}",
+    message: "power-off {memory}: {endpoint} still maps {range} to {pa}",
   },
   scenarioStepFailed: {
     code: 415,
     description:
       "A scenario step could not be carried out (the format refused it, or no room to migrate).",
-    message: "{message}",
+    message: "{check}: {problem}",
+    messages: {
+      baseState: "scenario {scenario}: the base state does not lower",
+      nothingMapped: "nothing of {object} is mapped into {target}",
+      noRegion: "no region named {region}",
+      noBuffer: "no buffer named {buffer}",
+      noDomain: "no domain named {domain}",
+      noContainer: "no container named {container}",
+      noRoom: "no free {size}-byte range in {region} for {buffer}",
+      dummyPage: "mapping the dummy page: {problem}",
+      notBehindIommu: "{device} is not a device behind an IOMMU",
+      rebind: "rebinding the devices of {mapper}: {problem}",
+    },
   },
   mapUnregistered: {
     code: 416,
     description: "A sPAPR v2 window mapping covers memory not registered with its container.",
-    message: "{message}",
+    message:
+      "{what} into {window} covers pa {range}, which is not registered with container {container}",
+    messages: {
+      ofOwner:
+        "{what} into {window} covers pa {range}, which is not registered with container {container} (owner {owner})",
+    },
   },
   tableOutsidePool: {
     code: 417,
     description:
       "A table page reachable from a root lies outside its mapper's pool, or is shared by two tables.",
-    message: "{message}",
+    message: "table {table}: level-{level} table at {pa} lies outside pool {pool}",
+    messages: {
+      shared: "table {table}: level-{level} table at {pa} is also reachable from table {owner}",
+    },
   },
   runInternalError: {
     code: 418,
     description: "A plugin threw while its tables were read; the proof could not be completed.",
-    message: "{message}",
+    message: "{endpoint}: plugin '{plugin}' failed reading table {table}: {problem}",
+    messages: { worker: "{endpoint}: the verification worker thread failed: {problem}" },
   },
   tableRightsNarrowed: {
     code: 420,
     description:
       "A table (non-leaf) entry removes a right a declared mapping below it grants (read, write, exec or user access).",
-    message: "{message}",
+    message:
+      "table entry at pa {entry} (level {level}) removes {rights} for {endpoint}: {range}{mapping} grants {granted}, declared {declared}",
   },
   tableLoop: {
     code: 421,
     description:
       "A table entry points to a table page already read in the same walk (a loop, or two entries sharing one table): the range it covers is not proved.",
-    message: "{message}",
+    message:
+      "{endpoint}: table entry at pa {entry} (level {level}) points to table {table}, already read in this walk (a loop or a shared table): {range} is not proved",
   },
   attributeMismatch: {
     code: 425,
     description:
       "A mapped page's memory attributes (memory type, shareability, snoop/coherence) differ from those declared, or from its region type's default (ram: cacheable, mmio: device).",
-    message: "{message}",
+    message: "{endpoint}: {range}{mapping} has memory attributes '{found}', declared '{declared}'",
+    messages: {
+      regionDefault:
+        "{endpoint}: {range}{mapping} has memory attributes '{found}', declared '{declared}' ({region} region)",
+    },
   },
   mmioMappedCacheable: {
     code: 426,
     description:
       "The bytes map an MMIO region as cacheable memory (the rule `vcm check` applies to `map` lines).",
-    message: "{message}",
+    message:
+      "{endpoint}: {range}{mapping} maps {memory} '{found}'; MMIO must be device or noncacheable",
   },
   cpuRegistersWrong: {
     code: 430,
     description:
       "A cpu's registers (TTBR0/TTBR1/TCR, CR3/CR4) do not walk its tables: another root, a disabled or undeclared half, another size or granule.",
-    message: "{message}",
+    message: "{endpoint}: its registers give {found}, expected {expected}",
   },
   attachBusy: {
     code: 433,
     description:
       "A scenario `attach` moves a group that is already in a domain other than its default (EBUSY): `detach` it first.",
-    message: "{message}",
+    message:
+      "attach {device} to {domain}: {group} is in domain {from}, not its default domain; detach it first (EBUSY)",
   },
   registerUnalignedAtRun: {
     code: 437,
     description:
       "A scenario `register` or `unregister` range is not aligned to the host page (-EINVAL).",
-    message: "{message}",
+    message: "{problem}",
   },
   registerBusy: {
     code: 438,
     description:
       "A scenario `register` repeats a registration this container already holds (-EBUSY).",
-    message: "{message}",
+    message: "{problem}",
   },
   tceNotInOneRegionAtRun: {
     code: 439,
     description:
       "A scenario map puts a TCE over memory not inside one registered region able to back its page size (-EINVAL).",
-    message: "{message}",
+    message: "{what} into {window}: {problem} (-EINVAL)",
   },
   detachLastGroupMapped: {
     code: 440,
     description:
       "A scenario `detach` takes the last group out of a container whose windows still map memory (-EBUSY).",
-    message: "{message}",
+    message:
+      "{device}: group {group} is the last group of container {container}, whose window {window} still maps memory ({memory} at {iova}); unmap it first (-EBUSY)",
   },
   spaprV1RegisterAtRun: {
     code: 441,
     description:
       "A scenario `register` or `unregister` on an spapr-v1 container, which has no pre-registration (-ENOTTY).",
-    message: "{message}",
+    message:
+      "{container}: {verb} {range} on an spapr-v1 container, which has no pre-registration (-ENOTTY)",
   },
   revokePinned: {
     code: 445,
     description:
       "`revoke` of a region a pinned importer still maps: a pinned dma-buf attachment gets no move_notify (EBUSY).",
-    message: "{message}",
+    message:
+      "{memory} cannot be revoked while pinned importers map it (EBUSY): {importers}. A pinned dma-buf attachment gets no move_notify; unmap it first",
   },
   mapRevoked: {
     code: 446,
     description:
       "`map` of a revoked region before `restore`: the exporter refuses to attach or map (ENODEV).",
-    message: "{message}",
+    message:
+      "{memory} is revoked: its exporter refuses to map it (ENODEV) until `restore {memory}`",
   },
   revokeNoMmuImporter: {
     code: 447,
     description:
       "`revoke` while a no-MMU engine maps the region: nothing can make its accesses fault.",
-    message: "{message}",
+    message:
+      "{endpoint} has no MMU: after revoke it still reaches {memory} at bus {bus}; nothing can make a no-MMU importer fault, so stop it (unmap) before revoking",
   },
   tablesFileRefused: {
     code: 455,

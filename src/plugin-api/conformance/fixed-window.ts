@@ -22,6 +22,10 @@ function runAt(runs: readonly ReferenceRange[], pfn: number): ReferenceRange | u
   return runs.find((r) => r.start <= pfn && pfn < r.end);
 }
 
+/**
+ * A plugin without tables, checked as a fixed window (plugins/README.md says what is checked).
+ * Long on purpose: one check after another in the order the README lists them, each a few lines.
+ */
 export function runFixedWindow(
   plugin: VcmPlugin,
   options: ConformanceOptions,

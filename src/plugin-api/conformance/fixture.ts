@@ -1,7 +1,12 @@
 /**
- * One fresh table for a conformance case: simulated memory whose only writable range is the
- * pool (so a write outside it throws), the plugin's table, and byte-level readers.
+ * One fresh table: simulated memory whose only writable range is the pool (so a write outside it
+ * throws), the plugin's table, and byte-level readers. The conformance kit runs every case on
+ * one; plugin unit and golden tests use it too (`new Fixture(plugin, { params })` from
+ * `vcm/testing`), the built-in plugins' tests included. Golden vectors depend on the pool base
+ * (tables come first-fit), so such tests state it. The readers are bound (they may be taken
+ * apart: `const { walk, context } = new Fixture(...)`).
  */
+import { hex } from "../../diagnostics/format.js";
 import { PhysicalMemory } from "../physical-memory.js";
 import { PoolAllocator } from "../pool-allocator.js";
 import type {
@@ -32,11 +37,19 @@ export interface ConformanceOptions {
   runs?: number;
   /** fast-check seed, to replay a failure. */
   seed?: number;
+  /** The table's name and id as `create` gets them (default "conformance", 1). */
+  name?: string;
+  domainId?: number;
+  /** A second writable pool for per-IOMMU structures (`bindDevices`: VT-d root/context, AMD DTEs). */
+  instances?: { base: bigint; size: bigint };
 }
 
 export class Fixture {
   readonly memory = new PhysicalMemory();
   readonly pool: PoolAllocator;
+  /** The `instances` pool, when asked for. */
+  readonly instances: PoolAllocator | undefined;
+  readonly params: PluginParams;
   readonly handle: TableHandle;
   readonly caps: Capabilities;
   readonly aperture: { base: bigint; size: bigint };
@@ -51,50 +64,57 @@ export class Fixture {
     const size = options.poolSize ?? 64n << 20n;
     this.pool = new PoolAllocator("conformance", base, size);
     this.memory.allowWrites(base, size);
+    const inst = options.instances;
+    if (inst) this.memory.allowWrites(inst.base, inst.size);
+    this.instances = inst ? new PoolAllocator("iommu", inst.base, inst.size) : undefined;
+    this.params = options.params;
     this.caps = plugin.capabilities(options.params);
     this.aperture = apertureOf(this.caps, options);
     // capabilities() cannot see the window, and a windowed table maps only its page size.
     this.pageSizes = options.window ? [options.window.pageSize] : this.caps.pageSizes;
     this.handle = plugin.create(this.memory, this.pool, {
       params: options.params,
-      name: "conformance",
-      domainId: 1,
+      name: options.name ?? "conformance",
+      domainId: options.domainId ?? 1,
       aperture: this.aperture,
       ...(options.window ? { window: options.window } : {}),
     });
   }
 
-  context(): TableContext {
-    return {
-      params: this.options.params,
-      root: this.handle.root,
-      registers: this.plugin.registers(this.handle),
-      aperture: this.aperture,
-      ...(this.options.window ? { window: this.options.window } : {}),
-    };
-  }
+  /** What the runtime would hand walk/leaves/describe: registers as the plugin reports them now. */
+  readonly context = (): TableContext => ({
+    params: this.options.params,
+    root: this.handle.root,
+    registers: this.plugin.registers(this.handle),
+    aperture: this.aperture,
+    ...(this.options.window ? { window: this.options.window } : {}),
+  });
 
-  walk(iova: bigint): WalkResult {
-    return this.plugin.walk(this.memory, this.context(), iova);
-  }
+  readonly walk = (iova: bigint): WalkResult => this.plugin.walk(this.memory, this.context(), iova);
+
+  /** The translated address, or undefined on a fault. */
+  readonly translate = (iova: bigint): bigint | undefined => {
+    const r = this.walk(iova);
+    return r.ok ? r.pa : undefined;
+  };
 
   /** leaves() as ranges of 4K frames (not merged further). */
-  leaves(): ReferenceRange[] {
+  readonly leaves = (): ReferenceRange[] => {
     const out: ReferenceRange[] = [];
     this.plugin.leaves(this.memory, this.context(), (iova, pa, count, prot, attrs) => {
       out.push({ start: iova, end: iova + count, pa, prot, attrs });
     });
     return out;
-  }
+  };
 
   /** Every table page reachable from the root. */
-  tables(): { pa: bigint; bytes: number; level: number }[] {
+  readonly tables = (): { pa: bigint; bytes: number; level: number }[] => {
     const out: { pa: bigint; bytes: number; level: number }[] = [];
     this.plugin.tables(this.memory, this.context(), (pa, bytes, level) =>
       out.push({ pa, bytes, level }),
     );
     return out;
-  }
+  };
 }
 
 export function apertureOf(
@@ -106,6 +126,4 @@ export function apertureOf(
   return { base: 0n, size: 1n << BigInt(caps.inputBits) };
 }
 
-export function hex(n: bigint | number): string {
-  return "0x" + n.toString(16);
-}
+export { hex };

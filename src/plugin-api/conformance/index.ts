@@ -3,6 +3,7 @@
  * list of failures (empty when the plugin conforms), for vitest
  * (`expect(await runConformance(plugin, { params })).toEqual([])`) and for `vcm plugin-test`.
  * The FUZZ_RUNS environment variable raises the number of random sequences per property.
+ * `Fixture` is one fresh table with byte-level readers, for a plugin's own unit and golden tests.
  */
 import type { VcmPlugin } from "../types.js";
 import type { ConformanceOptions } from "./fixture.js";
@@ -11,7 +12,7 @@ import { runProperties } from "./properties.js";
 import { runSelfTests } from "./self-tests.js";
 
 export { replaySequence, type ConformanceCommand } from "./properties.js";
-export type { ConformanceOptions } from "./fixture.js";
+export { Fixture, type ConformanceOptions } from "./fixture.js";
 export { IntervalReference, coalesce, type ReferenceRange } from "./reference.js";
 
 export const DEFAULT_RUNS = 20;

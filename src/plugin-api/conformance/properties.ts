@@ -35,7 +35,11 @@ function describeRanges(ranges: readonly ReferenceRange[]): string {
     .join(" ");
 }
 
-/** The sequence checker for a plugin and options, or a failure when nothing can be tested. */
+/**
+ * The sequence checker for a plugin and options, or a failure when nothing can be tested.
+ * Long on purpose: the checks after each step share the fixture and the reference, and are
+ * listed in the order the README gives them.
+ */
 function sequenceChecker(
   plugin: VcmPlugin,
   options: ConformanceOptions,

@@ -108,7 +108,10 @@ function leafPages(f: Fixture): number {
   return f.leaves().reduce((n, r) => n + r.end - r.start, 0);
 }
 
-/** Every named self-test case for this plugin and options (cases that cannot fit are left out). */
+/**
+ * Every named self-test case for this plugin and options (cases that cannot fit are left out).
+ * Long on purpose: the io-pgtable self-test cases in Linux's order, one short closure each.
+ */
 export function selfTestCases(plugin: VcmPlugin, options: ConformanceOptions): SelfTestCase[] {
   const probe = new Fixture(plugin, options);
   const { caps, aperture } = probe;

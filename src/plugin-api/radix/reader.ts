@@ -5,6 +5,7 @@
  * all of them go through the level iterator (./level-iterator.ts), so each table page is read at
  * most once per operation and rights combine in one place.
  */
+import { hex } from "../../diagnostics/format.js";
 import type { PhysicalMemory } from "../physical-memory.js";
 import { TABLE_ALLOWS_ALL, narrowRights } from "../level-rights.js";
 import type { TableVisitor, WalkResult, WalkStep } from "../types.js";
@@ -14,13 +15,12 @@ import { descriptorBigInt } from "./memory-words.js";
 
 export { radixLeaves } from "./leaves.js";
 
-function hex(n: number | bigint): string {
-  return "0x" + n.toString(16);
-}
-
 /**
  * Translate `iova` by reading the table rooted at `rootPa`: one step per level, each with the
  * rights that level allows; the result's `prot` is all of them combined.
+ *
+ * Long on purpose: each level's step (read, decode, combine rights, name the fault) is a few
+ * lines in walk order, as a reader follows the hardware.
  */
 export function radixWalk(
   memory: PhysicalMemory,
@@ -153,6 +153,9 @@ export const DESCRIBE_LINES_PER_LEVEL = 4096;
  * A level-by-level text dump: each table with its IOVA span, then its valid entries; runs of
  * contiguous compatible leaves print as one line (first descriptor shown). A table under entries
  * that narrow rights says what the levels above it allow.
+ *
+ * Long on purpose: one pass over the tables writes the dump line by line; its run merging
+ * keeps its state in locals.
  */
 export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootPa: number): string {
   const g = format.geometry;

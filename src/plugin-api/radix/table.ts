@@ -1,8 +1,9 @@
 /**
  * A live radix table: the handle a radix plugin returns from `create`, holding the memory, pool,
  * format and per-table bookkeeping (valid-entry counts and child links, used to refuse overlaps
- * quickly and to free tables that become empty). map/unmap live here; everything that must work
- * from bytes alone (walk, leaves, tables, describe) is in ./reader.ts.
+ * quickly and to free tables that become empty; kept in ./table-store.ts with the splitting).
+ * map/unmap live here; everything that must work from bytes alone (walk, leaves, tables,
+ * describe) is in ./reader.ts.
  *
  * Split policy (as Linux io-pgtable-arm's __arm_lpae_split_blk_unmap): unmapping part of a
  * block replaces that one block by a next-level table whose leaves map the rest of the block with
@@ -17,44 +18,19 @@
 import type { PoolAllocator } from "../pool-allocator.js";
 import { FRAME_BYTES, FRAME_WORDS, type PhysicalMemory } from "../physical-memory.js";
 import { MappingError, type CreateOptions, type TableHandle } from "../types.js";
-import {
-  DESC_LEAF,
-  decodedDescriptor,
-  descriptorWords,
-  type RadixFormat,
-  type RadixLevel,
-} from "./format.js";
+import { DESC_LEAF, type RadixFormat } from "./format.js";
 import { TABLE_ALLOWS_ALL } from "../level-rights.js";
 import { LevelIterator, levelUnit } from "./level-iterator.js";
-import { bswap32, readDescriptor, writeDescriptor, zeroTable } from "./memory-words.js";
-
-/** Bookkeeping for one table page (never per entry). */
-interface TableNode {
-  pa: number;
-  level: number;
-  /** Non-zero entries (leaf copies and table pointers). */
-  valid: number;
-  /** Next-level tables by index; null at levels that hold no tables. */
-  children: (TableNode | undefined)[] | null;
-}
+import { bswap32, readDescriptor, writeDescriptor } from "./memory-words.js";
+import { hex, TableStore, type TableNode } from "./table-store.js";
 
 const TWO20 = 1048576;
 
-function hex(n: number | bigint): string {
-  return "0x" + n.toString(16);
-}
-
-export class RadixTable implements TableHandle {
+export class RadixTable extends TableStore implements TableHandle {
   readonly root: bigint;
   readonly name: string;
   readonly domainId: number;
   private readonly rootNode: TableNode;
-  private readonly levels: readonly RadixLevel[];
-  private readonly entryBytes: 4 | 8;
-  private readonly bigEndian: boolean;
-  private readonly iovaBase: bigint;
-  private readonly words = descriptorWords();
-  private readonly decoded = decodedDescriptor();
   /** The node of the table the filler or unmapper enters next (its per-level function reads it). */
   private entering: TableNode | null = null;
   /** The level iterators of map's overlap check (reading the live bytes), fill and unmap. */
@@ -64,23 +40,16 @@ export class RadixTable implements TableHandle {
   /** The fill in progress (fields, so the filler's per-level function allocates nothing). */
   private readonly filling = { level: 0, pageShift: 0, tLo: 0, tHi: 0, start: 0, paPfn: 0 };
   private unmappedPages = 0;
-  private tableCount = 0;
-  private readonly minPageShift: number;
 
   constructor(
-    readonly memory: PhysicalMemory,
-    readonly pool: PoolAllocator,
-    readonly format: RadixFormat,
+    memory: PhysicalMemory,
+    pool: PoolAllocator,
+    format: RadixFormat,
     readonly options: CreateOptions,
   ) {
-    const g = format.geometry;
-    this.levels = g.levels;
-    this.entryBytes = g.entryBytes;
-    this.bigEndian = g.bigEndian;
-    this.iovaBase = g.iovaBase ?? 0n;
+    super(memory, pool, format);
     this.name = options.name;
     this.domainId = options.domainId;
-    this.minPageShift = Math.min(...g.levels.flatMap((l) => l.pageShifts));
     this.reader = new LevelIterator(memory, format, (pa, l, base, rights) =>
       this.checkFreeTable(pa, l, base, rights),
     );
@@ -280,6 +249,9 @@ export class RadixTable implements TableHandle {
    * Write `n` consecutive leaf entries from byte address `byte` (one table), the first mapping
    * frame `paPfn`: a frame at a time, with no hook call per entry when the address sits at its
    * natural position, and runs of identical words (replicated copies) written with fill().
+   *
+   * Long on purpose: the map hot loop (sixteen million leaves for 64 GiB of 4K pages): one
+   * function keeps its state in locals, with no call per entry.
    */
   private writeLeaves(
     byte: number,
@@ -405,27 +377,8 @@ export class RadixTable implements TableHandle {
     }
   }
 
-  private allocTable(level: number): TableNode {
-    const lvl = this.levels[level]!;
-    const pa = this.pool.alloc(lvl.tableBytes, lvl.tableAlign);
-    // Pool memory may hold an earlier table's bytes (sub-page tables share frames).
-    zeroTable(this.memory, pa, lvl.tableBytes);
-    this.tableCount++;
-    const node: TableNode = {
-      pa,
-      level,
-      valid: 0,
-      children: lvl.tables ? new Array<TableNode | undefined>(2 ** lvl.bits) : null,
-    };
-    return node;
-  }
-
-  private freeTable(node: TableNode): void {
-    const lvl = this.levels[node.level]!;
-    zeroTable(this.memory, node.pa, lvl.tableBytes);
-    this.pool.release(node.pa, lvl.tableBytes);
-    this.unmapper.forget(node.pa);
-    this.tableCount--;
+  protected forgetTable(pa: number): void {
+    this.unmapper.forget(pa);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -525,149 +478,6 @@ export class RadixTable implements TableHandle {
         this.split(node, g0, rep, basePfn);
         i--; // look at the same entry again: now a smaller leaf or a table
       }
-    }
-  }
-
-  /** Free every table under `node` (whose whole span is being unmapped); returns pages mapped. */
-  private clearWhole(node: TableNode): number {
-    const lvl = this.levels[node.level]!;
-    const unit = 2 ** (lvl.shift - 12);
-    let leafEntries = node.valid;
-    let pages = 0;
-    if (node.children !== null) {
-      for (let i = 0; i < node.children.length; i++) {
-        const child = node.children[i];
-        if (child === undefined) continue;
-        pages += this.clearWhole(child);
-        this.freeTable(child);
-        node.children[i] = undefined;
-        leafEntries--;
-      }
-    }
-    pages += leafEntries * unit;
-    node.valid = 0; // the caller frees (and zeroes) the table itself
-    return pages;
-  }
-
-  /**
-   * Replace the leaf group at entries g0..g0+rep-1 of `node` (one page, decoded in
-   * this.decoded) by smaller leaves mapping the same memory (policy above). The caller then looks
-   * at the entry again and splits further if needed.
-   */
-  private split(node: TableNode, g0: number, rep: number, basePfn: number): void {
-    const lvl = this.levels[node.level]!;
-    const d = this.decoded;
-    const pageShift = d.pageShift;
-    const prot = d.prot;
-    const attrs = d.attrs;
-    const paPfn = d.paPfn;
-    const unit = 2 ** (lvl.shift - 12);
-    const eb = this.entryBytes;
-    const w = this.words;
-    if (rep > 1) {
-      // As arm_v7s_split_cont: the next smaller page this level holds, in place (no allocation).
-      let q = -1;
-      for (const s of lvl.pageShifts) if (s < pageShift && s > q) q = s;
-      if (q >= 0) {
-        const qRep = 2 ** (q - lvl.shift);
-        for (let k = 0; k < rep; k += qRep) {
-          this.leafWords(node.level, q, prot, attrs, paPfn + k * unit);
-          for (let r = 0; r < qRep; r++) {
-            writeDescriptor(
-              this.memory,
-              node.pa + (g0 + k + r) * eb,
-              eb,
-              this.bigEndian,
-              w.lo,
-              w.hi,
-            );
-          }
-        }
-        return;
-      }
-      // The level has no smaller page (AMD v1 2^40 at level 4: 2^39 is left out): every copy
-      // becomes a next-level table mapping its own slice of the page.
-    }
-    if (!lvl.tables || this.splitLeafShift(node.level) < 0) {
-      throw new MappingError(
-        "invalid",
-        `cannot split the 2^${pageShift} page at iova ${hex((BigInt(basePfn + g0 * unit) << 12n) + this.iovaBase)}: ` +
-          "no smaller leaf at this level or the next",
-      );
-    }
-    // Every table is built before any entry changes: if the pool runs out the page stays whole.
-    const children: TableNode[] = [];
-    try {
-      for (let r = 0; r < rep; r++) {
-        children.push(this.blockTable(node.level, paPfn + r * unit, prot, attrs));
-      }
-    } catch (e) {
-      for (const c of children) this.freeTable(c);
-      throw e;
-    }
-    for (let r = 0; r < rep; r++) {
-      this.format.tableDescriptor(node.level, children[r]!.pa, w);
-      writeDescriptor(this.memory, node.pa + (g0 + r) * eb, eb, this.bigEndian, w.lo, w.hi);
-      node.children![g0 + r] = children[r]!;
-    }
-  }
-
-  /** The largest page the level below `level` holds that is smaller than one `level` entry. */
-  private splitLeafShift(level: number): number {
-    const next = this.levels[level + 1];
-    let q = -1;
-    if (next !== undefined) {
-      for (const s of next.pageShifts) if (s < this.levels[level]!.shift && s > q) q = s;
-    }
-    return q;
-  }
-
-  /**
-   * A new next-level table whose leaves map the span of one `level` entry from `paPfn` on, as
-   * __arm_lpae_split_blk_unmap builds it. May throw PoolExhaustedError (nothing allocated then).
-   */
-  private blockTable(level: number, paPfn: number, prot: number, attrs: number): TableNode {
-    const next = this.levels[level + 1]!;
-    const q = this.splitLeafShift(level);
-    const eb = this.entryBytes;
-    const w = this.words;
-    const child = this.allocTable(level + 1);
-    try {
-      const nextUnit = 2 ** (next.shift - 12);
-      const childEntries = 2 ** (this.levels[level]!.shift - next.shift);
-      const childRep = 2 ** (q - next.shift);
-      for (let k = 0; k < childEntries; k += childRep) {
-        this.leafWords(level + 1, q, prot, attrs, paPfn + k * nextUnit);
-        for (let r = 0; r < childRep; r++) {
-          writeDescriptor(this.memory, child.pa + (k + r) * eb, eb, this.bigEndian, w.lo, w.hi);
-        }
-      }
-      child.valid = childEntries;
-    } catch (e) {
-      this.freeTable(child);
-      throw e;
-    }
-    return child;
-  }
-
-  /** The full leaf descriptor into this.words. */
-  private leafWords(
-    level: number,
-    pageShift: number,
-    prot: number,
-    attrs: number,
-    pfn: number,
-  ): void {
-    const w = this.words;
-    w.lo = 0;
-    w.hi = 0;
-    this.format.leafTemplate(level, pageShift, prot, attrs, w);
-    if (this.format.encodeLeafAddress !== undefined) {
-      this.format.encodeLeafAddress(level, pageShift, pfn, w);
-    } else {
-      const low = pfn % TWO20;
-      w.lo = (w.lo | (low << 12)) >>> 0;
-      w.hi = (w.hi | ((pfn - low) / TWO20)) >>> 0;
     }
   }
 

@@ -4,13 +4,15 @@
  * receive; a pinned attachment must be gone first, and a no-MMU engine cannot be made to fault.
  */
 import type { IrScenarioStep, IrTopology } from "../ir/types.js";
-import type { CompiledMapping, EndpointRoute } from "../lowering/compiled.js";
+import type { EndpointRoute } from "../lowering/compiled.js";
+import { hex as hexOf } from "../diagnostics/format.js";
+import { D } from "../diagnostics/catalogue.js";
+import { refusal, type FailureDetail, type FailureOut, type Refusal } from "./failure-out.js";
 import { irMappingsById, mappingLabel } from "./mapping-index.js";
-import { hexOf } from "./prover.js";
-import type { RunFailure } from "./report.js";
+import type { PlacedMapping } from "./system-state.js";
 
 /** The endpoints that reach memory through a mapping's table (or the engine itself). */
-export function importersOf(routes: readonly EndpointRoute[], r: CompiledMapping): string[] {
+export function importersOf(routes: readonly EndpointRoute[], r: PlacedMapping): string[] {
   if (r.target.kind === "direct") return [r.target.name];
   const name = r.target.name;
   return routes
@@ -28,9 +30,9 @@ export function importersOf(routes: readonly EndpointRoute[], r: CompiledMapping
 export function importerBlocksRevoke(
   ir: IrTopology,
   routes: readonly EndpointRoute[],
-  records: readonly CompiledMapping[],
+  records: readonly PlacedMapping[],
   memory: string,
-): string | undefined {
+): Refusal | undefined {
   const byId = irMappingsById(ir);
   const pinned: string[] = [];
   for (const r of records) {
@@ -40,28 +42,25 @@ export function importerBlocksRevoke(
     pinned.push(`${mappingLabel(m)}${who.length > 0 ? ` (${who.join(", ")})` : ""}`);
   }
   if (pinned.length === 0) return undefined;
-  return (
-    `${memory} cannot be revoked while pinned importers map it (EBUSY): ${pinned.join("; ")}. ` +
-    `A pinned dma-buf attachment gets no move_notify; unmap it first`
-  );
+  return refusal(D.revokePinned, { memory, importers: pinned.join("; ") });
 }
 
-/** The failure for a no-MMU engine still mapping a region being revoked. */
-export function revokeNoMmuFailure(
-  r: CompiledMapping,
+/** Report a no-MMU engine still mapping a region being revoked. */
+export function reportNoMmuImporter(
+  out: FailureOut,
+  r: PlacedMapping,
   step: Extract<IrScenarioStep, { kind: "revoke" }>,
-): Omit<RunFailure, "code" | "check"> {
+): void {
   const c = r.chunks[0];
   const bus = c?.iova ?? r.iova;
-  return {
+  const detail: FailureDetail = {
     endpoint: r.target.name,
     address: bus,
     size: r.size,
     expected: "a fault, or the dummy page",
     found: `bus ${hexOf(bus)} still reaches ${step.memory} (no MMU)`,
-    message:
-      `${r.target.name} has no MMU: after revoke it still reaches ${step.memory} at bus ${hexOf(bus)}; ` +
-      `nothing can make a no-MMU importer fault, so stop it (unmap) before revoking`,
     span: step.span,
   };
+  const args = { endpoint: r.target.name, memory: step.memory, bus: hexOf(bus) };
+  out.report(D.revokeNoMmuImporter, args, detail);
 }

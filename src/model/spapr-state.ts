@@ -1,5 +1,5 @@
 /**
- * sPAPR TCE containers at run time, as VFIO and the powerpc mm keep them: one SpaprMm per owner
+ * sPAPR TCE containers over a run, as VFIO and the powerpc mm keep them: one SpaprMm per owner
  * process (its registered regions and locked memory, charged first for the TCE tables of every
  * window, then for each registration), the groups each container still holds, and the rules a
  * window mapping must meet (every TCE inside one registered region that can back its page).
@@ -7,7 +7,7 @@
  */
 import type { Span } from "../diagnostics/span.js";
 import type { IrChunk, IrContainer, IrRange, IrTopology } from "../ir/types.js";
-import type { CompiledMapping, CompiledTopology } from "../lowering/compiled.js";
+import { hex as hexOf } from "../diagnostics/format.js";
 import {
   containerBaseLocked,
   containersByOwner,
@@ -18,22 +18,21 @@ import {
   type MmProblem,
   type MmRegion,
 } from "../semantics/spapr-mm.js";
-import type { FailureSink } from "./failure-sink.js";
-import { irMappingsById, mappingSource } from "./mapping-index.js";
-import { hexOf } from "./prover.js";
+import { D } from "../diagnostics/catalogue.js";
+import { refusal, type FailureOut, type Refusal } from "./failure-out.js";
+import type { PlacedMapping } from "./system-state.js";
 
-export type AccountResult =
-  { ok: true; note: string } | { ok: false; check: string; message: string };
+export type AccountResult = { ok: true; note: string } | Refusal;
 
-/** The run check each refusal of the kernel model stands for. */
-const RUN_CHECK: Record<MmProblem, string> = {
-  unaligned: "register-unaligned-at-run",
-  busy: "register-busy",
-  limit: "locked-limit-exceeded-at-run",
-  overlap: "register-overlap",
-  "not-found": "unregister-not-found",
-  mapped: "unregister-busy",
-};
+/** The run diagnostic each refusal of the kernel model stands for (its text is the model's). */
+const RUN_CHECK = {
+  unaligned: D.registerUnalignedAtRun,
+  busy: D.registerBusy,
+  limit: D.lockedLimitExceededAtRun,
+  overlap: D.registerOverlap,
+  "not-found": D.unregisterNotFound,
+  mapped: D.unregisterBusy,
+} satisfies Record<MmProblem, unknown>;
 
 const rangeText = (base: bigint, size: bigint) => `${hexOf(base)}..${hexOf(base + size)}`;
 
@@ -60,7 +59,7 @@ export class SpaprState {
 
   constructor(
     readonly ir: Pick<IrTopology, "containers">,
-    sink?: FailureSink,
+    sink?: FailureOut,
   ) {
     for (const [owner, containers] of containersByOwner(ir)) {
       const mm = new SpaprMm(owner, ownerLimit(containers));
@@ -70,23 +69,25 @@ export class SpaprState {
         this.groups.set(c.name, new Set(c.groups));
         const charged = mm.charge(containerBaseLocked(c), `${c.name}: its TCE tables`);
         if (!charged.ok)
-          sink?.add("locked-limit-exceeded-at-run", {
-            message: charged.message,
-            expected: "the windows' tables within the locked-limit",
-            found: charged.message,
-            span: c.span,
-          });
+          sink?.report(
+            D.lockedLimitExceededAtRun,
+            { problem: charged.message },
+            {
+              expected: "the windows' tables within the locked-limit",
+              found: charged.message,
+              span: c.span,
+            },
+          );
       }
       this.start.set(owner, mm.locked);
       for (const c of containers) {
         if (!needsRegistration(c)) continue;
         for (const r of c.registered) {
           const result = this.register(c.name, r.range);
-          if (!result.ok)
-            sink?.add(result.check, {
-              message: result.message,
+          if (!result.ok && sink)
+            result.send(sink, {
               expected: "a valid registration",
-              found: result.message,
+              found: result.text,
               span: r.span,
             });
         }
@@ -102,24 +103,28 @@ export class SpaprState {
     return this.mms.get(c.owner)!;
   }
 
-  register(container: string, range: Pick<IrRange, "base" | "size">): AccountResult {
+  /** The v2 container named, or why a (un)registration with it fails. */
+  private registering(
+    container: string,
+    verb: "register" | "unregister",
+    range: Pick<IrRange, "base" | "size">,
+  ): IrContainer | AccountResult {
     const c = this.byName.get(container);
-    if (!c)
-      return {
-        ok: false,
-        check: "scenario-step-failed",
-        message: `no container named ${container}`,
-      };
+    if (!c) return refusal(D.scenarioStepFailed.messages.noContainer, { container });
     if (!needsRegistration(c))
-      return {
-        ok: false,
-        check: "spapr-v1-register-at-run",
-        message: `${c.name}: register ${rangeText(range.base, range.size)} on an spapr-v1 container, which has no pre-registration (-ENOTTY)`,
-      };
+      return refusal(D.spaprV1RegisterAtRun, {
+        container: c.name,
+        verb,
+        range: rangeText(range.base, range.size),
+      });
+    return c;
+  }
+
+  register(container: string, range: Pick<IrRange, "base" | "size">): AccountResult {
+    const c = this.registering(container, "register", range);
+    if ("ok" in c) return c;
     const result = this.mmOf(c).register(c, range.base, range.size);
-    return result.ok
-      ? result
-      : { ok: false, check: RUN_CHECK[result.problem], message: result.message };
+    return result.ok ? result : refusal(RUN_CHECK[result.problem], { problem: result.message });
   }
 
   /** `mapped`: the physical chunks currently mapped through the windows of the owner's containers. */
@@ -128,25 +133,12 @@ export class SpaprState {
     range: Pick<IrRange, "base" | "size">,
     mapped: readonly IrChunk[],
   ): AccountResult {
-    const c = this.byName.get(container);
-    if (!c)
-      return {
-        ok: false,
-        check: "scenario-step-failed",
-        message: `no container named ${container}`,
-      };
-    if (!needsRegistration(c))
-      return {
-        ok: false,
-        check: "spapr-v1-register-at-run",
-        message: `${c.name}: unregister ${rangeText(range.base, range.size)} on an spapr-v1 container, which has no pre-registration (-ENOTTY)`,
-      };
+    const c = this.registering(container, "unregister", range);
+    if ("ok" in c) return c;
     const busy = (r: MmRegion) =>
       mapped.find((m) => m.pa < r.base + r.size && r.base < m.pa + m.size);
     const result = this.mmOf(c).unregister(c, range.base, range.size, busy);
-    return result.ok
-      ? result
-      : { ok: false, check: RUN_CHECK[result.problem], message: result.message };
+    return result.ok ? result : refusal(RUN_CHECK[result.problem], { problem: result.message });
   }
 
   /** Registrations (any owner) still present. */
@@ -161,8 +153,8 @@ export class SpaprState {
  */
 export function checkWindowMapping(
   state: SpaprState,
-  m: Pick<CompiledMapping, "id" | "chunks" | "target">,
-  sink: FailureSink,
+  m: Pick<PlacedMapping, "id" | "chunks" | "target">,
+  sink: FailureOut,
   span?: Span,
   label = "a mapping",
 ): boolean {
@@ -173,35 +165,35 @@ export function checkWindowMapping(
   for (const ch of m.chunks) {
     const p = tceProblem(mm, ch.pa, ch.size, window.pageSize);
     if (!p) continue;
-    if (p.kind === "unregistered")
-      sink.add("map-unregistered", {
-        address: ch.iova,
-        size: ch.size,
+    const at = { address: ch.iova, size: ch.size, ...(span ? { span } : {}) };
+    if (p.kind === "unregistered") {
+      const args = {
+        what: label,
+        window: m.target.name,
+        range: rangeText(p.pa, ch.pa + ch.size - p.pa),
+        container: c.name,
+      };
+      const detail = {
+        ...at,
         expected: `pa ${rangeText(ch.pa, ch.size)} registered with ${c.name}`,
         found: "not registered",
-        ...(span ? { span } : {}),
-        message: `${label} into ${m.target.name} covers pa ${rangeText(p.pa, ch.pa + ch.size - p.pa)}, which is not registered with container ${c.name}${c.owner !== c.name ? ` (owner ${c.owner})` : ""}`,
-      });
-    else
-      sink.add("tce-not-in-one-region-at-run", {
-        address: ch.iova,
-        size: ch.size,
-        expected: "every TCE inside one registered region that can back it",
-        found: tceProblemText(p, window.pageSize),
-        ...(span ? { span } : {}),
-        message: `${label} into ${m.target.name}: ${tceProblemText(p, window.pageSize)} (-EINVAL)`,
-      });
+      };
+      if (c.owner !== c.name)
+        sink.report(D.mapUnregistered.messages.ofOwner, { ...args, owner: c.owner }, detail);
+      else sink.report(D.mapUnregistered, args, detail);
+    } else {
+      const problem = tceProblemText(p, window.pageSize);
+      sink.report(
+        D.tceNotInOneRegionAtRun,
+        { what: label, window: m.target.name, problem },
+        {
+          ...at,
+          expected: "every TCE inside one registered region that can back it",
+          found: problem,
+        },
+      );
+    }
     return false;
   }
   return true;
-}
-
-export function checkRegisteredWindows(view: CompiledTopology, sink: FailureSink): void {
-  const state = new SpaprState(view.ir, sink);
-  const byId = irMappingsById(view.ir);
-  for (const m of view.mappings) {
-    if (m.target.kind !== "window") continue;
-    const ir = byId.get(m.id);
-    checkWindowMapping(state, m, sink, ir?.span, ir && `the mapping of ${mappingSource(ir)}`);
-  }
 }

@@ -1,0 +1,58 @@
+/**
+ * The IOMMUs' own structures (VT-d root and context tables, AMD device table): each device's
+ * stream is bound, through its mapper's `bindDevices`, to the table of the domain it is in.
+ */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { sharedTableMismatch } from "../ir/table-sharing.js";
+import type { DeviceBinding } from "../plugin-api/types.js";
+import { pluginFailure } from "./diagnostics.js";
+import type { LiveTables } from "./live-tables.js";
+import { domainOf } from "./routes.js";
+
+/** Bind every IOMMU's devices; problems go to `diagnostics`. */
+export function bindDevices(live: LiveTables, diagnostics: Diagnostic[]): void {
+  for (const [name, mapper] of live.mappers) {
+    if (mapper.ir.role !== "iommu" || !mapper.plugin.bindDevices) continue;
+    const bindings: DeviceBinding[] = [];
+    for (const ep of live.ir.endpoints) {
+      if (ep.mapper !== name || ep.kind === "cpu" || ep.stream === undefined) continue;
+      const domain = domainOf(live.ir, live.domainsByName, ep);
+      const state = domain ? live.tables.get(domain.name) : undefined;
+      if (!state) continue;
+      // Resolution refuses such attaches; an IR built elsewhere must not hand one
+      // instance's plugin a table it cannot walk.
+      const owner = live.mappers.get(domain!.mapper)?.ir;
+      const why = owner && owner !== mapper.ir ? sharedTableMismatch(owner, mapper.ir) : undefined;
+      if (why) {
+        diagnostics.push(
+          diagnostic(D.sharedTableMismatch, ep.span, {
+            endpoint: ep.name,
+            mapper: name,
+            domain: domain!.name,
+            why,
+          }),
+        );
+        continue;
+      }
+      bindings.push({
+        device: ep.name,
+        stream: ep.stream,
+        table: state.handle,
+        domainId: state.table.domainId,
+      });
+    }
+    const pool = live.allocators.get(mapper.ir.pool);
+    if (!pool) continue;
+    const what = `binding the devices of '${name}'`;
+    live.watch?.subject?.(what, mapper.ir.span);
+    try {
+      const bound = mapper.plugin.bindDevices(live.memory, pool, mapper.ir.params, bindings);
+      live.instances.set(name, bound.handle);
+      const compiled = live.compiledMappers.find((m) => m.name === name)!;
+      compiled.instance = { root: bound.handle.root, registers: { ...bound.registers } };
+    } catch (e) {
+      diagnostics.push(pluginFailure(e, what, mapper.ir.span));
+    }
+  }
+}
