@@ -25,7 +25,10 @@ export function regEntries(node: DtNode): Translated<AddressRange[]> {
   const cells = node.cells("reg");
   if (!cells) return { ok: false, why: "no reg property of whole 32-bit cells" };
   if (ac < 1 || ac > 2 || sc > 2) {
-    return { ok: false, why: `#address-cells ${ac} / #size-cells ${sc} of the parent are not 1-2 / 0-2` };
+    return {
+      ok: false,
+      why: `#address-cells ${ac} / #size-cells ${sc} of the parent are not 1-2 / 0-2`,
+    };
   }
   const step = ac + sc;
   if (cells.length === 0 || cells.length % step !== 0) {
@@ -35,7 +38,8 @@ export function regEntries(node: DtNode): Translated<AddressRange[]> {
   for (let i = 0; i < cells.length; i += step) {
     const base = cellsValue(cells, i, ac);
     const size = cellsValue(cells, i + ac, sc);
-    if (base + size > LIMIT) return { ok: false, why: `reg ${hex(base)} + ${hex(size)} passes 2^64` };
+    if (base + size > LIMIT)
+      return { ok: false, why: `reg ${hex(base)} + ${hex(size)} passes 2^64` };
     out.push({ base, size });
   }
   return { ok: true, value: out };
@@ -48,7 +52,10 @@ interface RangeEntry {
 }
 
 /** The entries of a `ranges`/`dma-ranges` of `bus` (child cells: bus's, parent cells: its parent's). */
-function rangeEntries(bus: DtNode, prop: "ranges" | "dma-ranges"): Translated<RangeEntry[] | "identity"> {
+function rangeEntries(
+  bus: DtNode,
+  prop: "ranges" | "dma-ranges",
+): Translated<RangeEntry[] | "identity"> {
   const raw = bus.raw(prop);
   if (!raw) return { ok: false, why: `${bus.path} has no ${prop}` };
   if (raw.length === 0) return { ok: true, value: "identity" };
@@ -59,7 +66,10 @@ function rangeEntries(bus: DtNode, prop: "ranges" | "dma-ranges"): Translated<Ra
   const sc = bus.sizeCells;
   const cells = bus.cells(prop);
   if (cac > 2 || pac > 2 || sc > 2 || cac < 1 || pac < 1) {
-    return { ok: false, why: `${bus.path}: ${prop} with ${cac}/${pac}/${sc} cells is not translated` };
+    return {
+      ok: false,
+      why: `${bus.path}: ${prop} with ${cac}/${pac}/${sc} cells is not translated`,
+    };
   }
   const step = cac + pac + sc;
   if (!cells || cells.length % step !== 0) {
@@ -81,7 +91,8 @@ export function translateUp(node: DtNode, range: AddressRange): Translated<Addre
   let r = range;
   for (let bus = node.parent; bus && bus.parent; bus = bus.parent) {
     const entries = rangeEntries(bus, "ranges");
-    if (!entries.ok) return { ok: false, why: `${bus.path} has no ranges: its children are not memory-mapped` };
+    if (!entries.ok)
+      return { ok: false, why: `${bus.path} has no ranges: its children are not memory-mapped` };
     if (entries.value === "identity") continue;
     const hit = entries.value.find((e) => r.base >= e.child && r.base + r.size <= e.child + e.size);
     if (!hit) return { ok: false, why: `${hex(r.base)} lies in no ranges entry of ${bus.path}` };
@@ -138,7 +149,9 @@ export function dmaWindow(node: DtNode): Translated<DmaWindow> {
     if (entries.value === "identity") continue;
     const e = entries.value[0]!;
     if (entries.value.length > 1) {
-      notes.push(`${bus.path}: dma-ranges has ${entries.value.length} entries; the first is imported`);
+      notes.push(
+        `${bus.path}: dma-ranges has ${entries.value.length} entries; the first is imported`,
+      );
     }
     first ??= bus.path;
     if (lowBus === undefined) {

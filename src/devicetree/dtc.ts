@@ -30,10 +30,14 @@ const DTC_TIMEOUT_MS = 60_000;
  * `extraArgs` are given before the input (e.g. `-@` for labels).
  */
 export function runDtc(path: string, extraArgs: readonly string[] = ["-@"]): DtcResult {
-  const r = spawnSync(dtcProgram(), ["-q", ...extraArgs, "-I", "dts", "-O", "dtb", "-o", "-", path], {
-    timeout: DTC_TIMEOUT_MS,
-    maxBuffer: FDT_LIMITS.maxBytes,
-  });
+  const r = spawnSync(
+    dtcProgram(),
+    ["-q", ...extraArgs, "-I", "dts", "-O", "dtb", "-o", "-", path],
+    {
+      timeout: DTC_TIMEOUT_MS,
+      maxBuffer: FDT_LIMITS.maxBytes,
+    },
+  );
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
@@ -53,7 +57,13 @@ export function runDtc(path: string, extraArgs: readonly string[] = ["-@"]): Dtc
     const m = /Error: [^\n]*?:(\d+)\.(\d+)(?:-[\d.]+)? ([^\n]*)/.exec(stderr);
     const first = stderr.split("\n").find((l) => l.trim() !== "") ?? `dtc exited with ${r.status}`;
     return m
-      ? { ok: false, missing: false, message: `dtc: ${m[3]}`, line: Number(m[1]), column: Number(m[2]) }
+      ? {
+          ok: false,
+          missing: false,
+          message: `dtc: ${m[3]}`,
+          line: Number(m[1]),
+          column: Number(m[2]),
+        }
       : { ok: false, missing: false, message: `dtc: ${first}` };
   }
   return { ok: true, blob: new Uint8Array(r.stdout) };

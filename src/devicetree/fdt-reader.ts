@@ -63,7 +63,8 @@ export function readFdt(blob: Uint8Array): FdtResult {
   try {
     return { ok: true, tree: read(blob) };
   } catch (e) {
-    if (e instanceof Malformed) return { ok: false, problem: { message: e.message, offset: e.offset } };
+    if (e instanceof Malformed)
+      return { ok: false, problem: { message: e.message, offset: e.offset } };
     throw e;
   }
 }
@@ -96,19 +97,27 @@ function read(blob: Uint8Array): DeviceTree {
       HEADER.totalsize,
     );
   }
-  if (total < headerEnd) throw new Malformed(`totalsize ${hex(total)} is smaller than the header`, 4);
+  if (total < headerEnd)
+    throw new Malformed(`totalsize ${hex(total)} is smaller than the header`, 4);
   const offStruct = field(HEADER.offDtStruct);
   const offStrings = field(HEADER.offDtStrings);
   const offRsv = field(HEADER.offMemRsvmap);
   const sizeStrings = field(HEADER.sizeDtStrings);
   // Version 16 has no structure size: the block may run to the end of the blob.
-  const sizeStruct = version >= 17 ? field(HEADER.sizeDtStruct) : total - Math.min(offStruct, total);
+  const sizeStruct =
+    version >= 17 ? field(HEADER.sizeDtStruct) : total - Math.min(offStruct, total);
   checkBlock("structure", offStruct, sizeStruct, headerEnd, total);
   checkBlock("strings", offStrings, sizeStrings, headerEnd, total);
   checkBlock("memory reservation", offRsv, 0, headerEnd, total);
-  if (offStruct % 4 !== 0) throw new Malformed(`the structure block offset ${hex(offStruct)} is not 4-byte aligned`, 8);
-  if (offRsv % 8 !== 0) throw new Malformed(`the memory reservation block offset ${hex(offRsv)} is not 8-byte aligned`, 16);
-  if (sizeStruct % 4 !== 0) throw new Malformed(`the structure block size ${hex(sizeStruct)} is not a multiple of 4`, 36);
+  if (offStruct % 4 !== 0)
+    throw new Malformed(`the structure block offset ${hex(offStruct)} is not 4-byte aligned`, 8);
+  if (offRsv % 8 !== 0)
+    throw new Malformed(
+      `the memory reservation block offset ${hex(offRsv)} is not 8-byte aligned`,
+      16,
+    );
+  if (sizeStruct % 4 !== 0)
+    throw new Malformed(`the structure block size ${hex(sizeStruct)} is not a multiple of 4`, 36);
   if (offStruct < offStrings + sizeStrings && offStrings < offStruct + sizeStruct) {
     throw new Malformed("the structure and strings blocks overlap", 8);
   }
@@ -142,7 +151,10 @@ function readReservations(
     const size = u64(blob, at + 8);
     if (address === 0n && size === 0n) return out;
     if (address + size > 1n << 64n) {
-      throw new Malformed(`reservation ${address.toString(16)} + ${size.toString(16)} passes 2^64`, at);
+      throw new Malformed(
+        `reservation ${address.toString(16)} + ${size.toString(16)} passes 2^64`,
+        at,
+      );
     }
     if (out.length >= FDT_LIMITS.maxReservations) {
       throw new Malformed(`more than ${FDT_LIMITS.maxReservations} memory reservations`, at);
@@ -190,16 +202,20 @@ function readStructure(block: Uint8Array, base: number, strings: Uint8Array): Dt
       case FDT_NOP:
         continue;
       case FDT_BEGIN_NODE: {
-        if (root && !current) throw new Malformed("a second root node after the first one ended", base + at);
+        if (root && !current)
+          throw new Malformed("a second root node after the first one ended", base + at);
         const name = cString(block, pos, "a node name", base + at);
         pos += name.length + 1;
         align();
-        if (pos > block.length) throw new Malformed("a node name runs past the structure block", base + at);
-        if (!root && name !== "") throw new Malformed(`the root node is named '${name}' (it has no name)`, base + at);
+        if (pos > block.length)
+          throw new Malformed("a node name runs past the structure block", base + at);
+        if (!root && name !== "")
+          throw new Malformed(`the root node is named '${name}' (it has no name)`, base + at);
         if (depth >= FDT_LIMITS.maxDepth) {
           throw new Malformed(`nodes nest deeper than ${FDT_LIMITS.maxDepth} levels`, base + at);
         }
-        if (current && name === "") throw new Malformed(`a node under '${current.path}' has an empty name`, base + at);
+        if (current && name === "")
+          throw new Malformed(`a node under '${current.path}' has an empty name`, base + at);
         const node = new DtNode(name, current, base + at);
         if (current) {
           if (current.child(name)) throw new Malformed(`'${node.path}' appears twice`, base + at);
@@ -219,21 +235,27 @@ function readStructure(block: Uint8Array, base: number, strings: Uint8Array): Dt
         const len = token();
         const nameoff = token();
         if (nameoff >= strings.length) {
-          throw new Malformed(`a property name offset ${hex(nameoff)} lies outside the strings block (${hex(strings.length)} bytes)`, base + at);
+          throw new Malformed(
+            `a property name offset ${hex(nameoff)} lies outside the strings block (${hex(strings.length)} bytes)`,
+            base + at,
+          );
         }
         const name = cString(strings, nameoff, "a property name", base + at);
-        if (name === "") throw new Malformed(`a property of '${current.path}' has an empty name`, base + at);
+        if (name === "")
+          throw new Malformed(`a property of '${current.path}' has an empty name`, base + at);
         need(len, `the value of '${current.path}:${name}' (${len} bytes)`);
         const value = block.slice(pos, pos + len);
         pos += len;
         align();
-        if (current.props.has(name)) throw new Malformed(`'${current.path}' has two '${name}' properties`, base + at);
+        if (current.props.has(name))
+          throw new Malformed(`'${current.path}' has two '${name}' properties`, base + at);
         current.props.set(name, { name, value, offset: base + at });
         continue;
       }
       case FDT_END:
         if (!root) throw new Malformed("the structure block ends before any node", base + at);
-        if (current) throw new Malformed(`FDT_END while '${current.path}' is still open`, base + at);
+        if (current)
+          throw new Malformed(`FDT_END while '${current.path}' is still open`, base + at);
         return root;
       default:
         throw new Malformed(`unknown structure token ${hex(t)}`, base + at);

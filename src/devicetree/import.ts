@@ -53,7 +53,8 @@ export const POOL_SIZE = 16n << 20n;
 export function vcmHex(v: bigint): string {
   const digits = v.toString(16);
   const groups: string[] = [];
-  for (let end = digits.length; end > 0; end -= 4) groups.unshift(digits.slice(Math.max(0, end - 4), end));
+  for (let end = digits.length; end > 0; end -= 4)
+    groups.unshift(digits.slice(Math.max(0, end - 4), end));
   if (groups.length > 1 && groups[0]!.length % 2 === 1) groups[0] = "0" + groups[0]!;
   return "0x" + groups.join("_");
 }
@@ -103,6 +104,8 @@ class Importer {
   private readonly counts: Record<string, number> = {};
   private readonly iommus = new Map<DtNode, { name: string; format: IommuFormat }>();
   private hasMsiDoorbell = false;
+  /** Mappers declared (cpu MMU, IOMMUs): without one, a pool would be unused. */
+  private mappers = 0;
 
   constructor(
     private readonly tree: DeviceTree,
@@ -119,7 +122,9 @@ class Importer {
   private warn(check: string, node: DtNode | undefined, message: string) {
     const where = node ? `${node.path}: ` : "";
     const at = node ? ` (node at byte 0x${node.offset.toString(16)})` : "";
-    this.diagnostics.push(diagnosticOf(check, fileSpan(this.options.file), `${where}${message}${at}`));
+    this.diagnostics.push(
+      diagnosticOf(check, fileSpan(this.options.file), `${where}${message}${at}`),
+    );
   }
 
   private skip(node: DtNode, reason: string) {
@@ -185,7 +190,8 @@ class Importer {
     ram.sort((a, b) => (a.range.base < b.range.base ? -1 : 1));
 
     // Carve-outs: static reserved-memory children and /memreserve/ entries.
-    const carve: { name: string; range: AddressRange; kind: Region["kind"]; comment: string }[] = [];
+    const carve: { name: string; range: AddressRange; kind: Region["kind"]; comment: string }[] =
+      [];
     const dynamic: string[] = [];
     const resv = root.child("reserved-memory");
     if (resv) {
@@ -223,7 +229,11 @@ class Importer {
         }
         const size = c.cells("size");
         if (!size || (size.length !== 1 && size.length !== 2)) {
-          this.warn("dt-property-malformed", c, "a reserved-memory child with neither reg nor a size of 1-2 cells");
+          this.warn(
+            "dt-property-malformed",
+            c,
+            "a reserved-memory child with neither reg nor a size of 1-2 cells",
+          );
           this.skip(c, "neither reg nor size");
           continue;
         }
@@ -271,16 +281,24 @@ class Importer {
       }
       kept.push(c);
     }
+    const named = new Set<DtNode>();
     for (const { node, range } of ram) {
       let cursor = range.base;
       const end = range.base + range.size;
-      let piece = 0;
       const push = (lo: bigint, hi: bigint) => {
         if (hi <= lo) return;
-        const name =
-          piece === 0 ? this.namer.of(node) : this.namer.fresh(`${node.baseName}_${lo.toString(16)}`);
-        piece++;
-        this.regions.push({ name, range: { base: lo, size: hi - lo }, kind: "ram", comment: `dt: ${node.path}` });
+        // A node's first piece has its name; later pieces (other banks, the RAM between
+        // carve-outs) are named after their base address.
+        const name = named.has(node)
+          ? this.namer.fresh(`${node.baseName}_${lo.toString(16)}`)
+          : this.namer.of(node);
+        named.add(node);
+        this.regions.push({
+          name,
+          range: { base: lo, size: hi - lo },
+          kind: "ram",
+          comment: `dt: ${node.path}`,
+        });
         this.count("memory");
       };
       for (const c of kept) {
@@ -298,14 +316,22 @@ class Importer {
     for (const r of this.regions) {
       const prev = clean[clean.length - 1];
       if (prev && r.range.base < prev.range.base + prev.range.size) {
-        this.warn("dt-property-malformed", undefined, `region '${r.name}' overlaps '${prev.name}'; it is left out`);
+        this.warn(
+          "dt-property-malformed",
+          undefined,
+          `region '${r.name}' overlaps '${prev.name}'; it is left out`,
+        );
         continue;
       }
       clean.push(r);
     }
     this.regions.splice(0, this.regions.length, ...clean);
     if (ram.length === 0) {
-      this.warn("dt-no-memory", undefined, "no memory node: no RAM and no page-table pool imported");
+      this.warn(
+        "dt-no-memory",
+        undefined,
+        "no memory node: no RAM and no page-table pool imported",
+      );
     }
     return dynamic;
   }
@@ -316,7 +342,11 @@ class Importer {
     const ac = resv.addressCells;
     const sc = resv.sizeCells;
     if (ac < 1 || ac > 2 || sc < 1 || sc > 2 || cells.length % (ac + sc) !== 0) {
-      this.warn("dt-property-malformed", c, `alloc-ranges is not a list of ${ac}+${sc}-cell entries`);
+      this.warn(
+        "dt-property-malformed",
+        c,
+        `alloc-ranges is not a list of ${ac}+${sc}-cell entries`,
+      );
       return [];
     }
     const out: AddressRange[] = [];
@@ -337,7 +367,7 @@ class Importer {
     }
     // The pool: the top of the largest RAM region, 4K-aligned (VCM0140).
     const ram = this.regions.filter((r) => r.kind === "ram" && r.range.size >= 1n << 20n);
-    if (ram.length > 0) {
+    if (ram.length > 0 && this.mappers > 0) {
       const big = ram.reduce((a, b) => (b.range.size > a.range.size ? b : a));
       const size = big.range.size >= POOL_SIZE * 4n ? POOL_SIZE : (big.range.size / 4n) & ~0xfffn;
       const offset = (big.range.size - size) & ~0xfffn;
@@ -371,9 +401,7 @@ class Importer {
       const base = regs.value[0]!.base;
       // GITS_TRANSLATER lives in the ITS's second 64K frame (offset 0x10040); a GICv2m frame's
       // MSI_SETSPI_NS at 0x40 of its 4K page.
-      const page = its
-        ? { base: base + 0x1_0000n, size: 0x1_0000n }
-        : { base, size: 0x1000n };
+      const page = its ? { base: base + 0x1_0000n, size: 0x1_0000n } : { base, size: 0x1000n };
       out.push({
         name: this.namer.fresh(`${this.namer.of(n)}_doorbell`),
         range: page,
@@ -400,6 +428,7 @@ class Importer {
     let mmu: string | undefined;
     if (aarch64) {
       mmu = this.namer.fresh("cpu_mmu");
+      this.mappers++;
       lines.push(
         `mmu ${mmu} : arm-lpae { stage 1; granule 4K; va-bits 48; pa-bits 48 }   // AArch64 stage 1 (TTBR0_EL1)`,
       );
@@ -408,7 +437,9 @@ class Importer {
     }
     for (const c of list) {
       const compat = c.strings("compatible")?.[0] ?? "no compatible";
-      lines.push(`cpu ${this.namer.of(c)}${mmu ? ` via ${mmu}` : ""}   // dt: ${c.path} (${compat})`);
+      lines.push(
+        `cpu ${this.namer.of(c)}${mmu ? ` via ${mmu}` : ""}   // dt: ${c.path} (${compat})`,
+      );
       this.mapped.add(c);
       this.count("cpu");
     }
@@ -433,6 +464,7 @@ class Importer {
       }
       const name = this.namer.of(n);
       this.iommus.set(n, { name, format });
+      this.mappers++;
       const params = [...format.params];
       if (format.softwareMsi && this.hasMsiDoorbell) {
         params.push(`msi ${vcmHex(SW_MSI_BASE)} .. +${vcmSize(SW_MSI_SIZE)}`);
@@ -447,25 +479,38 @@ class Importer {
   }
 
   /** `iommus = <&iommu ID...>` entries of a node: the IOMMU and its first specifier cell. */
-  private iommusOf(n: DtNode): { iommu: DtNode; stream?: bigint }[] | undefined {
+  private iommusOf(n: DtNode): { iommu: DtNode; stream?: bigint; mask?: number }[] | undefined {
     const cells = n.cells("iommus");
     if (!cells) {
       this.warn("dt-property-malformed", n, "iommus is not a list of 32-bit cells");
       return undefined;
     }
-    const out: { iommu: DtNode; stream?: bigint }[] = [];
-    for (let i = 0; i < cells.length; ) {
+    const out: { iommu: DtNode; stream?: bigint; mask?: number }[] = [];
+    for (let i = 0; i < cells.length;) {
       const target = this.phandles.get(cells[i]!);
       if (!target) {
-        this.warn("dt-phandle-unresolved", n, `iommus names phandle 0x${cells[i]!.toString(16)}, which no node has`);
+        this.warn(
+          "dt-phandle-unresolved",
+          n,
+          `iommus names phandle 0x${cells[i]!.toString(16)}, which no node has`,
+        );
         return undefined;
       }
       const argc = target.u32("#iommu-cells");
       if (argc === undefined || argc > 4 || i + 1 + argc > cells.length) {
-        this.warn("dt-property-malformed", n, `iommus: ${target.path} has no usable #iommu-cells for the cells left`);
+        this.warn(
+          "dt-property-malformed",
+          n,
+          `iommus: ${target.path} has no usable #iommu-cells for the cells left`,
+        );
         return undefined;
       }
-      out.push({ iommu: target, ...(argc > 0 ? { stream: BigInt(cells[i + 1]!) } : {}) });
+      // arm-smmu's second cell is the SMR mask (arm,smmu.yaml); the stream is the first.
+      out.push({
+        iommu: target,
+        ...(argc > 0 ? { stream: BigInt(cells[i + 1]!) } : {}),
+        ...(argc > 1 ? { mask: cells[i + 2]! } : {}),
+      });
       i += 1 + argc;
     }
     return out;
@@ -487,11 +532,16 @@ class Importer {
       }
       const supported = refs.filter((r) => this.iommus.has(r.iommu));
       if (supported.length === 0) {
-        this.skip(n, `behind ${refs.map((r) => r.iommu.path).join(", ")}, which has no format here`);
+        this.skip(
+          n,
+          `behind ${refs.map((r) => r.iommu.path).join(", ")}, which has no format here`,
+        );
         continue;
       }
       const base = this.namer.of(n);
-      const coherent = n.has("dma-coherent") ? "dma-coherent: map cacheable" : "not dma-coherent: map noncacheable";
+      const coherent = n.has("dma-coherent")
+        ? "dma-coherent: map cacheable"
+        : "not dma-coherent: map noncacheable";
       const region = this.memoryRegionsOf(n);
       // Several stream IDs on one IOMMU: one device, one group (Linux: one iommu_group).
       const perIommu = new Map<DtNode, typeof supported>();
@@ -505,13 +555,14 @@ class Importer {
           groups.set(iname, group);
         }
         list.forEach((r, i) => {
-          const name = first && i === 0 ? base : this.namer.fresh(`${base}_${r.stream?.toString(16) ?? i}`);
+          const name =
+            first && i === 0 ? base : this.namer.fresh(`${base}_${r.stream?.toString(16) ?? i}`);
           devices.push({
             name,
             iommu: iname,
             ...(r.stream !== undefined ? { stream: r.stream } : {}),
             ...(group !== undefined ? { group } : {}),
-            comment: `dt: ${n.path} (${coherent}${region})`,
+            comment: `dt: ${n.path} (${coherent}${r.mask ? `; SMR mask 0x${r.mask.toString(16)}` : ""}${region})`,
           });
           this.count("device");
         });
@@ -553,7 +604,11 @@ class Importer {
     for (const p of cells) {
       const target = this.phandles.get(p);
       if (!target) {
-        this.warn("dt-phandle-unresolved", n, `memory-region names phandle 0x${p.toString(16)}, which no node has`);
+        this.warn(
+          "dt-phandle-unresolved",
+          n,
+          `memory-region names phandle 0x${p.toString(16)}, which no node has`,
+        );
         continue;
       }
       names.push(this.namer.of(target));
@@ -571,14 +626,22 @@ class Importer {
     if (!n.has(prop)) return undefined;
     const cells = n.cells(prop);
     if (!cells || cells.length % 4 !== 0) {
-      this.warn("dt-property-malformed", n, `${prop} is not a list of 4-cell entries (rid-base, phandle, base, length)`);
+      this.warn(
+        "dt-property-malformed",
+        n,
+        `${prop} is not a list of 4-cell entries (rid-base, phandle, base, length)`,
+      );
       return undefined;
     }
     const out = [];
     for (let i = 0; i < cells.length; i += 4) {
       const target = this.phandles.get(cells[i + 1]!);
       if (!target) {
-        this.warn("dt-phandle-unresolved", n, `${prop} names phandle 0x${cells[i + 1]!.toString(16)}, which no node has`);
+        this.warn(
+          "dt-phandle-unresolved",
+          n,
+          `${prop} names phandle 0x${cells[i + 1]!.toString(16)}, which no node has`,
+        );
         return undefined;
       }
       out.push({ ridBase: cells[i]!, target, outBase: cells[i + 2]!, length: cells[i + 3]! });
@@ -589,7 +652,11 @@ class Importer {
   private pciHostBridges(): string[] {
     const lines: string[] = [];
     for (const n of this.tree.root.walk()) {
-      if (n.string("device_type") !== "pci" || (n.parent && n.parent.string("device_type") === "pci")) continue;
+      if (
+        n.string("device_type") !== "pci" ||
+        (n.parent && n.parent.string("device_type") === "pci")
+      )
+        continue;
       if (!isOkay(n)) {
         this.skip(n, "status disabled");
         continue;
@@ -597,13 +664,18 @@ class Importer {
       this.mapped.add(n);
       this.count("pcie-host-bridge");
       const regs = physicalRegs(n);
-      const ecam = regs.ok ? ` (registers ${vcmHex(regs.value[0]!.base)} .. +${vcmSize(regs.value[0]!.size)})` : "";
+      const ecam = regs.ok
+        ? ` (registers ${vcmHex(regs.value[0]!.base)} .. +${vcmSize(regs.value[0]!.size)})`
+        : "";
       const bus = n.cells("bus-range");
-      const coherent = n.has("dma-coherent") ? "dma-coherent: map cacheable" : "not dma-coherent: map noncacheable";
+      const coherent = n.has("dma-coherent")
+        ? "dma-coherent: map cacheable"
+        : "not dma-coherent: map noncacheable";
       lines.push(
         `// ${n.path}${ecam}, buses ${bus && bus.length === 2 ? `0x${bus[0]!.toString(16)}..0x${bus[1]!.toString(16)}` : "0x00..0xff"}; ${coherent}`,
       );
       const mask = n.u32("iommu-map-mask") ?? 0xffff;
+      const msiMask = n.u32("msi-map-mask");
       const imap = this.idMap(n, "iommu-map");
       const mmap = this.idMap(n, "msi-map");
       const describe = (
@@ -622,7 +694,15 @@ class Importer {
         describe("iommu-map", imap, (t) => `${this.iommus.get(t)?.name ?? t.path} stream`);
         if (mask !== 0xffff) lines.push(`//   iommu-map-mask 0x${mask.toString(16)}`);
       }
-      if (mmap) describe("msi-map", mmap, (t) => `${this.namer.of(t)} device ID`);
+      if (mmap) {
+        describe("msi-map", mmap, (t) => `${this.namer.of(t)} device ID`);
+        if (msiMask !== undefined) lines.push(`//   msi-map-mask 0x${msiMask.toString(16)}`);
+      }
+      const parent = n.cells("msi-parent");
+      if (!mmap && parent && parent.length >= 1) {
+        const t = this.phandles.get(parent[0]!);
+        if (t) lines.push(`//   msi-parent: ${this.namer.of(t)} (every function's MSIs)`);
+      }
       const translate = (rid: number) => {
         const m = rid & mask;
         const e = imap?.find((x) => m >= x.ridBase && m < x.ridBase + x.length);
@@ -640,7 +720,9 @@ class Importer {
         const rid = (reg[0]! >> 8) & 0xffff;
         const bdf = `${((rid >> 8) & 0xff).toString(16).padStart(2, "0")}:${((rid >> 3) & 0x1f).toString(16).padStart(2, "0")}.${rid & 7}`;
         if (this.iommus.has(c)) {
-          lines.push(`//   ${c.path} is ${bdf} (RID 0x${rid.toString(16)}): the IOMMU ${this.iommus.get(c)!.name} itself`);
+          lines.push(
+            `//   ${c.path} is ${bdf} (RID 0x${rid.toString(16)}): the IOMMU ${this.iommus.get(c)!.name} itself`,
+          );
           continue;
         }
         const t = translate(rid);
@@ -683,8 +765,7 @@ class Importer {
       if (this.mapped.has(n) || this.iommus.has(n) || n.has("iommus") || !n.parent) continue;
       if (n.parent.string("device_type") === "pci") continue;
       const compat = n.strings("compatible") ?? [];
-      const master =
-        n.has("#dma-cells") || n.has("dma-coherent") || compat.includes("virtio,mmio");
+      const master = n.has("#dma-cells") || n.has("dma-coherent") || compat.includes("virtio,mmio");
       if (!master || !n.has("reg")) continue;
       if (!isOkay(n)) {
         this.skip(n, "status disabled");
@@ -698,15 +779,19 @@ class Importer {
       }
       for (const note of win.value.notes) this.warn("dt-property-malformed", n, note);
       const why = [
-        n.has("#dma-cells") ? "DMA controller" : compat[0] ?? "DMA master",
-        n.has("dma-coherent") ? "dma-coherent: map cacheable" : "not dma-coherent: map noncacheable",
+        n.has("#dma-cells") ? "DMA controller" : (compat[0] ?? "DMA master"),
+        n.has("dma-coherent")
+          ? "dma-coherent: map cacheable"
+          : "not dma-coherent: map noncacheable",
       ];
       if (win.value.bus) why.push(`dma-ranges of ${win.value.bus}`);
       let offset = "";
       if (win.value.offset < 0n) {
         // VCM offsets are unsigned (bus = physical - offset): bus addresses above physical ones
         // are left as a comment rather than a wrapped number.
-        why.push(`bus addresses sit ${vcmHex(-win.value.offset)} above physical: offset not imported`);
+        why.push(
+          `bus addresses sit ${vcmHex(-win.value.offset)} above physical: offset not imported`,
+        );
       } else if (win.value.offset > 0n) {
         offset = ` offset ${vcmHex(win.value.offset)}`;
       }
@@ -726,7 +811,11 @@ class Importer {
       if (this.mapped.has(n)) continue;
       if (METADATA.has(n.name) && n.parent === this.tree.root) continue;
       if (n.parent && METADATA.has(n.parent.name) && n.parent.parent === this.tree.root) continue;
-      if (isUnder(n, this.tree.root.child("__local_fixups__")) || isUnder(n, this.tree.root.child("__fixups__"))) continue;
+      if (
+        isUnder(n, this.tree.root.child("__local_fixups__")) ||
+        isUnder(n, this.tree.root.child("__fixups__"))
+      )
+        continue;
       lines.push(`//   ${n.path}${this.why.has(n) ? `   (${this.why.get(n)})` : ""}`);
     }
     if (lines.length === 0) return;

@@ -31,7 +31,10 @@ export function readDeviceTreeFile(path: string): DeviceTreeInput {
     const st = statSync(path);
     if (!st.isFile()) return fail("dt-unreadable", `'${path}' is not a regular file`);
     if (st.size > FDT_LIMITS.maxBytes) {
-      return fail("dt-unreadable", `'${path}' is ${st.size} bytes; a device tree may be at most 64 MiB`);
+      return fail(
+        "dt-unreadable",
+        `'${path}' is ${st.size} bytes; a device tree may be at most 64 MiB`,
+      );
     }
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
@@ -42,17 +45,26 @@ export function readDeviceTreeFile(path: string): DeviceTreeInput {
   if (isBlob) {
     const r = readFdt(bytes);
     if (!r.ok) {
-      return fail("fdt-malformed", `${r.problem.message} (at byte 0x${r.problem.offset.toString(16)})`);
+      return fail(
+        "fdt-malformed",
+        `${r.problem.message} (at byte 0x${r.problem.offset.toString(16)})`,
+      );
     }
     return { tree: r.tree, diagnostics: [], kind: "dtb" };
   }
   if (path.endsWith(".dtb") || path.endsWith(".dtbo") || bytes.includes(0)) {
-    return fail("fdt-malformed", `'${path}' is not a flattened device tree: it does not start with the magic 0xd00dfeed`);
+    return fail(
+      "fdt-malformed",
+      `'${path}' is not a flattened device tree: it does not start with the magic 0xd00dfeed`,
+    );
   }
   const compiled = runDtc(path);
   if (!compiled.ok) {
     if (compiled.missing) return fail("dtc-missing", compiled.message);
-    const span = compiled.line !== undefined ? pointSpan(path, compiled.line, compiled.column ?? 1) : fileSpan(path);
+    const span =
+      compiled.line !== undefined
+        ? pointSpan(path, compiled.line, compiled.column ?? 1)
+        : fileSpan(path);
     return fail("dtc-failed", compiled.message, span);
   }
   const r = readFdt(compiled.blob);

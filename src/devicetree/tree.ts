@@ -126,7 +126,9 @@ export interface DeviceTree {
 }
 
 export function readU32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+  return (
+    ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0
+  );
 }
 
 /** `count` big-endian cells from `cells[at]` as one unsigned number (count <= 2 for 64 bits). */

@@ -27,7 +27,8 @@ export const diffChecks: CheckDefinition[] = [
     name: "reach-lost",
     phase: "run",
     severity: "note",
-    description: "An endpoint no longer reaches physical memory, or a right on it, that it reached before.",
+    description:
+      "An endpoint no longer reaches physical memory, or a right on it, that it reached before.",
   },
   {
     code: "VCM0466",
@@ -42,6 +43,7 @@ export const diffChecks: CheckDefinition[] = [
     name: "endpoint-added-or-removed",
     phase: "run",
     severity: "note",
-    description: "An endpoint exists in one topology only; its whole reach counts as gained or lost.",
+    description:
+      "An endpoint exists in one topology only; its whole reach counts as gained or lost.",
   },
 ];
