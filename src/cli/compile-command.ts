@@ -19,7 +19,7 @@ import {
 
 interface CompileOptions extends ProjectFlags {
   output: string;
-  format: "default" | "c";
+  format: "default" | "c" | "dts";
   force?: boolean;
   pluginTimeout: number;
   warn: string[];
@@ -39,8 +39,11 @@ export function registerCompileCommand(program: Command): void {
     .argument("<file>", "the .vcm topology")
     .requiredOption("-o, --output <dir>", "output directory (replaced atomically)")
     .addOption(
-      new Option("-f, --format <format>", "`c` adds tables.h with every table as a C array")
-        .choices(["default", "c"])
+      new Option(
+        "-f, --format <format>",
+        "`c` adds tables.h with every table as a C array; `dts` adds overlay.dtso (reserved-memory, memory-region, iommu-addresses)",
+      )
+        .choices(["default", "c", "dts"])
         .default("default"),
     )
     .option(
