@@ -125,7 +125,9 @@ export function dtsOverlay(compiled: CompiledTopology, options: DtsOverlayOption
         const identity = m.iova === m.chunks[0]?.pa;
         c.iommuAddresses.push(
           `<&${dtLabel(device)} ${cells2(m.iova)} ${cells2(m.size)}>` +
-            (identity ? "" : ` /* IOVA != PA: Linux reserves this IOVA range rather than mapping it */`),
+            (identity
+              ? ""
+              : ` /* IOVA != PA: Linux reserves this IOVA range rather than mapping it */`),
         );
       }
     }
