@@ -3,7 +3,7 @@
  * test/fixtures/devicetree/README.md) and sources following Linux board files. Each skeleton
  * checks clean; with buffers and maps added it compiles and proves from the table bytes.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -84,6 +84,12 @@ describe("import-dt on QEMU's virt machine", () => {
       await proves(name, r.text);
     },
   );
+
+  it("samples/qemu-virt.vcm begins with exactly what the importer writes for its blob", () => {
+    const { text } = imported("qemu-virt-smmuv3-devices.dtb");
+    const sample = readFileSync(join(import.meta.dirname, "../../samples/qemu-virt.vcm"), "utf8");
+    expect(sample.startsWith(text)).toBe(true);
+  });
 
   it("reads what QEMU put in the smmuv3 tree", () => {
     const { text, counts } = imported("qemu-virt-smmuv3.dtb");
