@@ -8,7 +8,7 @@ export const deviceTreeChecks: CheckDefinition[] = [
     phase: "load",
     severity: "error",
     description:
-      "A device-tree input cannot be read: missing, not a regular file, larger than 64 MiB, or neither a .dtb blob nor a .dts source.",
+      "A device-tree input cannot be read: missing, not a regular file, or larger than 64 MiB.",
     fixed: true,
   },
   {
