@@ -30,9 +30,11 @@ const DTC_TIMEOUT_MS = 60_000;
  * `extraArgs` are given before the input (e.g. `-@` for labels).
  */
 export function runDtc(path: string, extraArgs: readonly string[] = ["-@"]): DtcResult {
+  // A path starting with `-` would be read as an option.
+  const input = path.startsWith("-") ? `./${path}` : path;
   const r = spawnSync(
     dtcProgram(),
-    ["-q", ...extraArgs, "-I", "dts", "-O", "dtb", "-o", "-", path],
+    ["-q", ...extraArgs, "-I", "dts", "-O", "dtb", "-o", "-", input],
     {
       timeout: DTC_TIMEOUT_MS,
       maxBuffer: FDT_LIMITS.maxBytes,

@@ -194,6 +194,8 @@ function readStructure(block: Uint8Array, base: number, strings: Uint8Array): Dt
 
   let root: DtNode | undefined;
   let current: DtNode | undefined;
+  // Child names per open node, so a node with a million children is not checked quadratically.
+  const childNames = new Map<DtNode, Set<string>>();
   let depth = 0;
   for (;;) {
     const at = pos;
@@ -218,15 +220,19 @@ function readStructure(block: Uint8Array, base: number, strings: Uint8Array): Dt
           throw new Malformed(`a node under '${current.path}' has an empty name`, base + at);
         const node = new DtNode(name, current, base + at);
         if (current) {
-          if (current.child(name)) throw new Malformed(`'${node.path}' appears twice`, base + at);
+          const names = childNames.get(current)!;
+          if (names.has(name)) throw new Malformed(`'${node.path}' appears twice`, base + at);
+          names.add(name);
           current.children.push(node);
         } else root = node;
+        childNames.set(node, new Set());
         current = node;
         depth++;
         continue;
       }
       case FDT_END_NODE:
         if (!current) throw new Malformed("FDT_END_NODE with no node open", base + at);
+        childNames.delete(current);
         current = current.parent;
         depth--;
         continue;
