@@ -103,7 +103,6 @@ class Importer {
   private readonly out: string[] = [];
   private readonly counts: Record<string, number> = {};
   private readonly iommus = new Map<DtNode, { name: string; format: IommuFormat }>();
-  private hasMsiDoorbell = false;
   /** Mappers declared (cpu MMU, IOMMUs): without one, a pool would be unused. */
   private mappers = 0;
 
@@ -409,7 +408,6 @@ class Importer {
         comment: `dt: ${n.path} (${its ? "GITS_TRANSLATER frame" : "GICv2m MSI_SETSPI_NS page"}: MSI writes land here)`,
       });
       this.mapped.add(n);
-      this.hasMsiDoorbell = true;
       this.count("msi-controller");
     }
     return out;
@@ -466,7 +464,8 @@ class Importer {
       this.iommus.set(n, { name, format });
       this.mappers++;
       const params = [...format.params];
-      if (format.softwareMsi && this.hasMsiDoorbell) {
+      // The driver reserves this window whether or not an MSI controller is described.
+      if (format.softwareMsi) {
         params.push(`msi ${vcmHex(SW_MSI_BASE)} .. +${vcmSize(SW_MSI_SIZE)}`);
       }
       lines.push(

@@ -26,14 +26,22 @@ const FORMATS: { match: (c: string) => boolean; format: IommuFormat }[] = [
     },
   },
   {
-    // arm-smmu.c (SMMUv1/v2, MMU-500 and the vendor variants that list it as a fallback).
+    // arm-smmu.c on SMMUv1 (MMU-400/401): only the AArch32 long-descriptor context format, so
+    // ARM_32_LPAE_S1 with ias <= 32 and oas <= 40 (arm_smmu_init_domain_context).
+    match: (c) => ["arm,smmu-v1", "arm,mmu-400", "arm,mmu-401"].includes(c),
+    format: {
+      plugin: "arm-lpae",
+      params: ["stage 1", "granule 4K", "ias 32", "oas 40"],
+      why: "arm-smmu.c, SMMUv1: ARM_32_LPAE_S1",
+      softwareMsi: true,
+    },
+  },
+  {
+    // arm-smmu.c (SMMUv2, MMU-500 and the vendor variants that list it as a fallback).
     match: (c) =>
       [
         "arm,mmu-500",
         "arm,smmu-v2",
-        "arm,smmu-v1",
-        "arm,mmu-400",
-        "arm,mmu-401",
         "qcom,smmu-v2",
         "qcom,smmu-500",
         "nvidia,smmu-500",

@@ -155,6 +155,10 @@ describe("import-dt on sources following Linux board files", () => {
 
   it("Juno: several stream IDs make one group, shared IDs alias into one, v2m frames are doorbells", () => {
     const { text } = imported("juno-r1.dts");
+    // MMU-401 is an SMMUv1: AArch32 long descriptors only (ARM_32_LPAE_S1).
+    expect(text).toMatch(
+      /^iommu smmu_dma : arm-lpae \{ stage 1; granule 4K; ias 32; oas 40; msi 0x0800_0000 \.\. \+1M \}/m,
+    );
     expect(text).toMatch(/^device dma_7ff00000 behind smmu_dma stream 0x0 group 1 /m);
     expect(text).toMatch(/^device dma_7ff00000_8 behind smmu_dma stream 0x8 group 1 /m);
     expect(text).toMatch(/^device ohci_7ffb0000 behind smmu_usb stream 0x0 group 1 /m);
@@ -177,6 +181,9 @@ describe("import-dt on sources following Linux board files", () => {
       /^\/\/ \/reserved-memory\/linux,cma \(reusable, shared-dma-pool\): size 128M, alloc-ranges 0x9000_0000 \.\. \+1G$/m,
     );
     expect(text).toMatch(/^device gpu behind adreno_smmu stream 0x0 .*SMR mask 0x401/m);
+    expect(text).toMatch(
+      /^iommu apps_smmu : arm-lpae \{ stage 1; granule 4K; ias 48; oas 48; msi 0x0800_0000 \.\. \+1M \}/m,
+    );
     expect(text).toMatch(/^device ufs_mem_hc_4e0 behind apps_smmu stream 0x4e0 group 1/m);
     expect(text).toMatch(/^device pcie_0 behind apps_smmu stream 0x1c00 .*00:00\.0, RID 0x0/m);
     expect(text).toMatch(/msi-map-mask 0xff00/);
