@@ -65,7 +65,13 @@ export function readDeviceTreeFile(path: string): DeviceTreeInput {
       compiled.line !== undefined
         ? pointSpan(path, compiled.line, compiled.column ?? 1)
         : fileSpan(path);
-    return fail("dtc-failed", compiled.message, span);
+    const d = diagnosticOf("dtc-failed", span, compiled.message);
+    // dtc does not expand C macros: Linux sources need the preprocessor first.
+    if (/^\s*#(include|define)\b/m.test(Buffer.from(bytes).toString("latin1"))) {
+      d.hint =
+        "the source uses the C preprocessor: run `cpp -nostdinc -undef -x assembler-with-cpp` on it first, as Linux's build does";
+    }
+    return { diagnostics: [d] };
   }
   const r = readFdt(compiled.blob);
   if (!r.ok) return fail("fdt-malformed", `dtc's output: ${r.problem.message}`);

@@ -81,6 +81,13 @@ describe("import-dt diagnostics", () => {
     }
     expect(d.code).toBe("VCM0032");
     expect(d.span?.line).toBe(3);
+    expect(d.hint).toBeUndefined();
+    const macro = join(dir, "macro.dts");
+    writeFileSync(macro, '/dts-v1/;\n#include "x.h"\n/ { i = <GIC_SPI 1>; };\n');
+    expect(readDeviceTreeFile(macro).diagnostics[0]).toMatchObject({
+      code: "VCM0032",
+      hint: expect.stringContaining("cpp -nostdinc"),
+    });
     const ok = join(dir, "ok.dts");
     writeFileSync(ok, '/dts-v1/;\n/ { model = "m"; };\n');
     expect(readDeviceTreeFile(ok).diagnostics).toEqual([]);
