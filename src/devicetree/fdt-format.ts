@@ -40,4 +40,12 @@ export const FDT_LIMITS = {
   maxDepth: 64,
   /** Memory reservation entries. */
   maxReservations: 1 << 16,
-} as const;
+  /**
+   * Nodes and properties (real trees hold thousands): a 64 MiB blob of empty nodes would
+   * otherwise cost gigabytes of objects.
+   */
+  maxNodes: 1 << 20,
+  maxProperties: 1 << 21,
+};
+
+export type FdtLimits = typeof FDT_LIMITS;

@@ -17,6 +17,7 @@ import {
   FDT_V16_HEADER_SIZE,
   FDT_VERSION,
   HEADER,
+  type FdtLimits,
 } from "./fdt-format.js";
 import { DtNode, readU32, type DeviceTree, type DtReservation } from "./tree.js";
 
@@ -38,6 +39,14 @@ class Malformed extends Error {
 }
 
 const hex = (n: number) => "0x" + n.toString(16);
+/** Printable ASCII (checked first): short names directly, long ones without spreading arguments. */
+const LATIN1 = new TextDecoder("latin1");
+export function asciiText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > 1024) return LATIN1.decode(bytes.subarray(start, end));
+  let s = "";
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
 
 function u64(bytes: Uint8Array, at: number): bigint {
   return (BigInt(readU32(bytes, at)) << 32n) | BigInt(readU32(bytes, at + 4));
@@ -59,9 +68,10 @@ function checkBlock(name: string, off: number, size: number, headerEnd: number, 
   }
 }
 
-export function readFdt(blob: Uint8Array): FdtResult {
+/** `limits` bound depth, nodes, properties and reservations (default FDT_LIMITS). */
+export function readFdt(blob: Uint8Array, limits: FdtLimits = FDT_LIMITS): FdtResult {
   try {
-    return { ok: true, tree: read(blob) };
+    return { ok: true, tree: read(blob, limits) };
   } catch (e) {
     if (e instanceof Malformed)
       return { ok: false, problem: { message: e.message, offset: e.offset } };
@@ -69,7 +79,7 @@ export function readFdt(blob: Uint8Array): FdtResult {
   }
 }
 
-function read(blob: Uint8Array): DeviceTree {
+function read(blob: Uint8Array, limits: FdtLimits): DeviceTree {
   if (blob.length < FDT_V16_HEADER_SIZE) {
     throw new Malformed(`${blob.length} bytes is too short for an FDT header`, 0);
   }
@@ -122,12 +132,17 @@ function read(blob: Uint8Array): DeviceTree {
     throw new Malformed("the structure and strings blocks overlap", 8);
   }
 
-  const reservations = readReservations(blob, offRsv, total, [
+  const reservations = readReservations(blob, offRsv, total, limits, [
     [offStruct, offStruct + sizeStruct],
     [offStrings, offStrings + sizeStrings],
   ]);
   const strings = blob.subarray(offStrings, offStrings + sizeStrings);
-  const root = readStructure(blob.subarray(offStruct, offStruct + sizeStruct), offStruct, strings);
+  const root = readStructure(
+    blob.subarray(offStruct, offStruct + sizeStruct),
+    offStruct,
+    strings,
+    limits,
+  );
   return { root, reservations, version, bootCpuidPhys: field(HEADER.bootCpuidPhys) };
 }
 
@@ -135,6 +150,7 @@ function readReservations(
   blob: Uint8Array,
   off: number,
   total: number,
+  limits: FdtLimits,
   others: [number, number][],
 ): DtReservation[] {
   const out: DtReservation[] = [];
@@ -156,8 +172,8 @@ function readReservations(
         at,
       );
     }
-    if (out.length >= FDT_LIMITS.maxReservations) {
-      throw new Malformed(`more than ${FDT_LIMITS.maxReservations} memory reservations`, at);
+    if (out.length >= limits.maxReservations) {
+      throw new Malformed(`more than ${limits.maxReservations} memory reservations`, at);
     }
     out.push({ address, size });
   }
@@ -172,10 +188,15 @@ function cString(bytes: Uint8Array, at: number, what: string, where: number): st
       throw new Malformed(`${what} holds the non-printable byte ${hex(bytes[i]!)}`, where);
     }
   }
-  return String.fromCharCode(...bytes.subarray(at, end));
+  return asciiText(bytes, at, end);
 }
 
-function readStructure(block: Uint8Array, base: number, strings: Uint8Array): DtNode {
+function readStructure(
+  block: Uint8Array,
+  base: number,
+  strings: Uint8Array,
+  limits: FdtLimits,
+): DtNode {
   let pos = 0;
   const need = (n: number, what: string) => {
     if (pos + n > block.length) {
@@ -196,6 +217,8 @@ function readStructure(block: Uint8Array, base: number, strings: Uint8Array): Dt
   let current: DtNode | undefined;
   // Child names per open node, so a node with a million children is not checked quadratically.
   const childNames = new Map<DtNode, Set<string>>();
+  let nodes = 0;
+  let props = 0;
   let depth = 0;
   for (;;) {
     const at = pos;
@@ -213,11 +236,14 @@ function readStructure(block: Uint8Array, base: number, strings: Uint8Array): Dt
           throw new Malformed("a node name runs past the structure block", base + at);
         if (!root && name !== "")
           throw new Malformed(`the root node is named '${name}' (it has no name)`, base + at);
-        if (depth >= FDT_LIMITS.maxDepth) {
-          throw new Malformed(`nodes nest deeper than ${FDT_LIMITS.maxDepth} levels`, base + at);
+        if (depth >= limits.maxDepth) {
+          throw new Malformed(`nodes nest deeper than ${limits.maxDepth} levels`, base + at);
         }
         if (current && name === "")
           throw new Malformed(`a node under '${current.path}' has an empty name`, base + at);
+        if (++nodes > limits.maxNodes) {
+          throw new Malformed(`more than ${limits.maxNodes} nodes`, base + at);
+        }
         const node = new DtNode(name, current, base + at);
         if (current) {
           const names = childNames.get(current)!;
@@ -238,6 +264,9 @@ function readStructure(block: Uint8Array, base: number, strings: Uint8Array): Dt
         continue;
       case FDT_PROP: {
         if (!current) throw new Malformed("FDT_PROP outside any node", base + at);
+        if (++props > limits.maxProperties) {
+          throw new Malformed(`more than ${limits.maxProperties} properties`, base + at);
+        }
         const len = token();
         const nameoff = token();
         if (nameoff >= strings.length) {

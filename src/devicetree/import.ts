@@ -153,7 +153,9 @@ class Importer {
     this.emitMemory();
     const emit = (title: string, lines: string[]) => {
       if (lines.length === 0) return;
-      this.out.push(`// ${title}`, ...lines, "");
+      this.out.push(`// ${title}`);
+      for (const l of lines) this.out.push(l); // no spread: a hostile tree may give a million
+      this.out.push("");
     };
     emit("Processors", cpuLines);
     emit("IOMMUs (page-table format chosen by compatible; docs/DEVICETREE.md)", iommuLines);
@@ -300,9 +302,17 @@ class Importer {
         });
         this.count("memory");
       };
-      for (const c of kept) {
+      // Carve-outs are sorted and disjoint: start at the first one ending after this bank.
+      let lo = 0;
+      let hi = kept.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (kept[mid]!.range.base + kept[mid]!.range.size <= cursor) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = lo; k < kept.length && kept[k]!.range.base < end; k++) {
+        const c = kept[k]!;
         const cEnd = c.range.base + c.range.size;
-        if (cEnd <= cursor || c.range.base >= end) continue;
         push(cursor, c.range.base < cursor ? cursor : c.range.base);
         cursor = cEnd > cursor ? cEnd : cursor;
       }
@@ -324,7 +334,8 @@ class Importer {
       }
       clean.push(r);
     }
-    this.regions.splice(0, this.regions.length, ...clean);
+    this.regions.length = 0;
+    for (const r of clean) this.regions.push(r);
     if (ram.length === 0) {
       this.warn(
         "dt-no-memory",
@@ -358,7 +369,7 @@ class Importer {
   private emitMemory(): void {
     if (this.regions.length === 0) return;
     this.out.push("// Physical memory (memory nodes, reserved-memory carve-outs, MSI doorbells)");
-    const width = Math.max(...this.regions.map((r) => r.name.length));
+    const width = this.regions.reduce((w, r) => Math.max(w, r.name.length), 0);
     for (const r of this.regions) {
       this.out.push(
         `memory ${r.name.padEnd(width)} ${vcmHex(r.range.base)} .. +${vcmSize(r.range.size)} ${r.kind}   // ${r.comment}`,
@@ -806,22 +817,22 @@ class Importer {
 
   private emitUnmapped(): void {
     const lines: string[] = [];
+    const fixups = [
+      this.tree.root.child("__local_fixups__"),
+      this.tree.root.child("__fixups__"),
+    ].filter((f) => f !== undefined);
     for (const n of this.tree.root.walk()) {
       if (this.mapped.has(n)) continue;
       if (METADATA.has(n.name) && n.parent === this.tree.root) continue;
       if (n.parent && METADATA.has(n.parent.name) && n.parent.parent === this.tree.root) continue;
-      if (
-        isUnder(n, this.tree.root.child("__local_fixups__")) ||
-        isUnder(n, this.tree.root.child("__fixups__"))
-      )
-        continue;
+      if (fixups.some((f) => isUnder(n, f))) continue;
       lines.push(`//   ${n.path}${this.why.has(n) ? `   (${this.why.get(n)})` : ""}`);
     }
     if (lines.length === 0) return;
     this.out.push(
       `// Not mapped to the language (${lines.length} node${lines.length === 1 ? "" : "s"}: no memory-mapping role, unless a reason is given)`,
-      ...lines,
     );
+    for (const l of lines) this.out.push(l);
     this.counts["not mapped"] = lines.length;
   }
 }

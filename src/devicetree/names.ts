@@ -24,10 +24,18 @@ export class Namer {
   ) {}
 
   /** A fresh name for a thing that is no node (pools, derived regions). */
+  /** Next suffix to try per base name, so many nodes of one name cost linear time. */
+  private readonly nextSuffix = new Map<string, number>();
+
   fresh(want: string): string {
     const base = sanitizeName(want);
     let name = base;
-    for (let i = 2; this.used.has(name); i++) name = `${base}_${i}`;
+    if (this.used.has(name)) {
+      let i = this.nextSuffix.get(base) ?? 2;
+      while (this.used.has(`${base}_${i}`)) i++;
+      name = `${base}_${i}`;
+      this.nextSuffix.set(base, i + 1);
+    }
     this.used.add(name);
     return name;
   }

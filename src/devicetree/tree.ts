@@ -4,6 +4,8 @@
  * of the wrong shape, so the importer decides what a malformed property means.
  */
 
+const LATIN1 = new TextDecoder("latin1");
+
 export interface DtProperty {
   name: string;
   value: Uint8Array;
@@ -76,7 +78,7 @@ export class DtNode {
         if (v[i]! < 0x20 || v[i]! > 0x7e) return undefined;
         continue;
       }
-      out.push(String.fromCharCode(...v.subarray(start, i)));
+      out.push(LATIN1.decode(v.subarray(start, i)));
       start = i + 1;
     }
     return out;

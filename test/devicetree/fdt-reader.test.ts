@@ -169,6 +169,21 @@ describe("readFdt", () => {
     );
   });
 
+  it("bounds nodes and properties (a blob of empty nodes costs no more than a real tree)", () => {
+    const blob = compactQemu();
+    const small = { maxDepth: 64, maxReservations: 16, maxNodes: 10, maxProperties: 1000 };
+    expect(readFdt(blob, small)).toMatchObject({
+      ok: false,
+      problem: { message: "more than 10 nodes" },
+    });
+    const fewProps = { ...small, maxNodes: 1000, maxProperties: 20 };
+    expect(readFdt(blob, fewProps)).toMatchObject({
+      ok: false,
+      problem: { message: "more than 20 properties" },
+    });
+    expect(readFdt(blob, { ...small, maxNodes: 1000 }).ok).toBe(true);
+  });
+
   it("never throws on any single-byte corruption of a real blob's header and first tokens", () => {
     const base = compactQemu();
     for (let at = 0; at < 0x200; at++) {

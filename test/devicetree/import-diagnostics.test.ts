@@ -131,6 +131,39 @@ describe("import-dt diagnostics", () => {
     expect(r.text).not.toMatch(/^pool /m);
   });
 
+  it("stays linear on a hostile tree: 40,000 masters of one name, a 1 MiB node name", () => {
+    const t = tree((root) => {
+      for (let i = 0; i < 40_000; i++) {
+        const p = new DtNode(`p${i}`, root, 0);
+        root.children.push(p);
+        for (const k of ["#address-cells", "#size-cells"])
+          p.props.set(k, { name: k, value: u32s(1), offset: 0 });
+        p.props.set("ranges", { name: "ranges", value: new Uint8Array(0), offset: 0 });
+        for (let j = 0; j < 1; j++) {
+          const x = new DtNode("x", p, 0);
+          x.props.set("dma-coherent", {
+            name: "dma-coherent",
+            value: new Uint8Array(0),
+            offset: 0,
+          });
+          x.props.set("reg", { name: "reg", value: u32s(j * 0x1000, 0x100), offset: 0 });
+          p.children.push(x);
+        }
+      }
+      root.children.push(new DtNode("n".repeat(1 << 20), root, 0));
+    });
+    const blob = writeFdt(t);
+    const started = performance.now();
+    const parsed = readFdt(blob);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const r = importDeviceTree(parsed.tree, { file: "big.dtb" });
+    expect(r.counts.dma).toBe(40_000);
+    expect(r.text).toMatch(/^dma x_40000 /m);
+    // Quadratic naming or listing took minutes here; linear work is about a second.
+    expect(performance.now() - started).toBeLessThan(30_000);
+  });
+
   it("never throws on mutated QEMU blobs that still parse", () => {
     const parsed = readFdt(new Uint8Array(readFileSync(join(FIXTURES, "qemu-virt-smmuv3.dtb"))));
     if (!parsed.ok) throw new Error(parsed.problem.message);
