@@ -65,7 +65,8 @@ export function registerCompileCommand(program: Command): void {
     .option("-E, --error <check>", "make a check an error", collect, [])
     .addHelpText(
       "after",
-      "\nWrites DIR/manifest.json, DIR/pools/<pool>.bin, DIR/domains/<domain>.txt (docs/MANIFEST.md).\n" +
+      "\nWrites DIR/manifest.json, DIR/pools/<pool>.bin, DIR/domains/<domain>.txt (docs/MANIFEST.md);\n" +
+        "with --format dts also DIR/overlay.dtso (docs/DEVICETREE.md).\n" +
         "DIR is a link to a sibling .DIR.vcm-out.* directory, replaced in one rename: at every\n" +
         "instant it is the complete old output or the complete new one.\n" +
         "Nothing is written when the topology has errors; an earlier DIR is then left as it was.\n" +
