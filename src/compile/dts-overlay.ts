@@ -93,7 +93,9 @@ export function dtsOverlay(compiled: CompiledTopology, options: DtsOverlayOption
   const devicesOfTable = new Map<string, string[]>();
   for (const r of compiled.endpoints) {
     if (r.kind !== "iommu" || endpoints.get(r.endpoint)?.kind !== "device") continue;
-    devicesOfTable.set(r.table, [...(devicesOfTable.get(r.table) ?? []), r.endpoint]);
+    const list = devicesOfTable.get(r.table);
+    if (list) list.push(r.endpoint);
+    else devicesOfTable.set(r.table, [r.endpoint]);
   }
   const lines = new Map<string, string[]>();
   const lineOf = (file: string, line: number) => {
@@ -110,16 +112,17 @@ export function dtsOverlay(compiled: CompiledTopology, options: DtsOverlayOption
     return path !== undefined ? `&{${path}}` : `&${dtLabel(device)}`;
   };
 
-  const regionsOf = new Map<string, Carveout[]>();
+  // A Set per device node: insertion order is the memory-region order, lookups stay O(1).
+  const regionsOf = new Map<string, Set<Carveout>>();
   for (const m of compiled.mappings) {
     if (!m.table || m.unity) continue;
     const c = m.buffer !== undefined ? byBuffer.get(m.buffer) : undefined;
     for (const device of devicesOfTable.get(m.table) ?? []) {
       if (c) {
         const t = target(device);
-        const list = regionsOf.get(t) ?? [];
-        if (!list.includes(c)) list.push(c);
-        regionsOf.set(t, list);
+        const set = regionsOf.get(t);
+        if (set) set.add(c);
+        else regionsOf.set(t, new Set([c]));
       }
       if (!m.autoIova && c) {
         const identity = m.iova === m.chunks[0]?.pa;
@@ -158,7 +161,8 @@ export function dtsOverlay(compiled: CompiledTopology, options: DtsOverlayOption
     out.push("\t};");
   }
   out.push("};");
-  for (const [t, list] of regionsOf) {
+  for (const [t, set] of regionsOf) {
+    const list = [...set];
     out.push(
       "",
       `${t} {`,

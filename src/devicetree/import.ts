@@ -555,7 +555,11 @@ class Importer {
       const region = this.memoryRegionsOf(n);
       // Several stream IDs on one IOMMU: one device, one group (Linux: one iommu_group).
       const perIommu = new Map<DtNode, typeof supported>();
-      for (const r of supported) perIommu.set(r.iommu, [...(perIommu.get(r.iommu) ?? []), r]);
+      for (const r of supported) {
+        const list = perIommu.get(r.iommu);
+        if (list) list.push(r);
+        else perIommu.set(r.iommu, [r]);
+      }
       let first = true;
       for (const [iommu, list] of perIommu) {
         const iname = this.iommus.get(iommu)!.name;
@@ -596,7 +600,9 @@ class Importer {
     for (const d of devices) {
       if (d.stream === undefined) continue;
       const key = `${d.iommu}:${d.stream}`;
-      byStream.set(key, [...(byStream.get(key) ?? []), d]);
+      const list = byStream.get(key);
+      if (list) list.push(d);
+      else byStream.set(key, [d]);
     }
     for (const list of byStream.values()) {
       if (list.length < 2) continue;
