@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { FDT_LIMITS } from "../../src/devicetree/fdt-format.js";
 import { readFdt } from "../../src/devicetree/fdt-reader.js";
 import { writeFdt } from "../../src/devicetree/fdt-writer.js";
 import { DtNode, type DeviceTree } from "../../src/devicetree/tree.js";
@@ -171,7 +172,7 @@ describe("readFdt", () => {
 
   it("bounds nodes and properties (a blob of empty nodes costs no more than a real tree)", () => {
     const blob = compactQemu();
-    const small = { maxDepth: 64, maxReservations: 16, maxNodes: 10, maxProperties: 1000 };
+    const small = { ...FDT_LIMITS, maxNodes: 10, maxProperties: 1000 };
     expect(readFdt(blob, small)).toMatchObject({
       ok: false,
       problem: { message: "more than 10 nodes" },
