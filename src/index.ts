@@ -69,6 +69,26 @@ export {
 } from "./runtime/index.js";
 export type * from "./runtime/report.js";
 
+// Device trees in and out, and the reachability diff (docs/DEVICETREE.md).
+export { readFdt, type FdtResult, type FdtProblem } from "./devicetree/fdt-reader.js";
+export { writeFdt } from "./devicetree/fdt-writer.js";
+export { DtNode, type DeviceTree, type DtProperty } from "./devicetree/tree.js";
+export { readDeviceTreeFile, type DeviceTreeInput } from "./devicetree/read-input.js";
+export {
+  importDeviceTree,
+  type ImportOptions as ImportDeviceTreeOptions,
+  type ImportResult as ImportDeviceTreeResult,
+} from "./devicetree/import.js";
+export { dtsOverlay, type DtsOverlayOptions } from "./compile/dts-overlay.js";
+export {
+  diffCompiled,
+  type ReachDiff,
+  type EndpointDiff,
+  type RangeChange,
+  type PageSizeChange,
+} from "./diff/reach-diff.js";
+export { diffText, diffJson } from "./diff/report.js";
+
 // Driver plugins: the registry one compilation uses (writing a plugin: `vcm/plugin-api`).
 export { PluginRegistry, PluginConflictError, type PluginEntry } from "./plugin-host/registry.js";
 export { builtinRegistry, BUILTIN_PLUGINS } from "./plugin-host/builtins.js";

@@ -19,7 +19,7 @@ import {
 
 interface CompileOptions extends ProjectFlags {
   output: string;
-  format: "default" | "c";
+  format: "default" | "c" | "dts";
   force?: boolean;
   pluginTimeout: number;
   warn: string[];
@@ -39,8 +39,11 @@ export function registerCompileCommand(program: Command): void {
     .argument("<file>", "the .vcm topology")
     .requiredOption("-o, --output <dir>", "output directory (replaced atomically)")
     .addOption(
-      new Option("-f, --format <format>", "`c` adds tables.h with every table as a C array")
-        .choices(["default", "c"])
+      new Option(
+        "-f, --format <format>",
+        "`c` adds tables.h with every table as a C array; `dts` adds overlay.dtso (reserved-memory, memory-region, iommu-addresses)",
+      )
+        .choices(["default", "c", "dts"])
         .default("default"),
     )
     .option(
@@ -62,7 +65,8 @@ export function registerCompileCommand(program: Command): void {
     .option("-E, --error <check>", "make a check an error", collect, [])
     .addHelpText(
       "after",
-      "\nWrites DIR/manifest.json, DIR/pools/<pool>.bin, DIR/domains/<domain>.txt (docs/MANIFEST.md).\n" +
+      "\nWrites DIR/manifest.json, DIR/pools/<pool>.bin, DIR/domains/<domain>.txt (docs/MANIFEST.md);\n" +
+        "with --format dts also DIR/overlay.dtso (docs/DEVICETREE.md).\n" +
         "DIR is a link to a sibling .DIR.vcm-out.* directory, replaced in one rename: at every\n" +
         "instant it is the complete old output or the complete new one.\n" +
         "Nothing is written when the topology has errors; an earlier DIR is then left as it was.\n" +

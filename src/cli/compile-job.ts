@@ -20,7 +20,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UNREADABLE_INPUT_CODES } from "./exit
 export interface CompileJob {
   file: string;
   output: string;
-  format: "default" | "c";
+  format: "default" | "c" | "dts";
   force: boolean;
   plugins: string[];
   warn: string[];
@@ -136,7 +136,13 @@ export async function runCompileJob(
     writeCompileOutputAsync(
       compiled,
       job.output,
-      { format: job.format, force: job.force, inputFile: job.file, cwd: job.cwd },
+      {
+        format: job.format,
+        force: job.force,
+        inputFile: job.file,
+        cwd: job.cwd,
+        sources: checked.sources,
+      },
       {
         interrupted,
         ...(hooks.progress ? { progress: (p) => hooks.progress!(p.done, p.total, p.label) } : {}),

@@ -10,6 +10,8 @@ import { registerCompileCommand } from "./compile-command.js";
 import { registerRunCommands } from "./run-commands.js";
 import { registerPictureCommands } from "./picture-commands.js";
 import { registerPluginCommands } from "./plugin-commands.js";
+import { registerImportDtCommand } from "./import-dt-command.js";
+import { registerDiffCommand } from "./diff-command.js";
 import { EXIT_USAGE, UsageError } from "./exit.js";
 
 export function buildProgram(): Command {
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerPictureCommands(program);
   registerPluginCommands(program);
+  registerImportDtCommand(program);
+  registerDiffCommand(program);
   return program;
 }
 

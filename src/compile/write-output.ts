@@ -1,6 +1,6 @@
 /**
  * `vcm compile FILE -o DIR`: manifest.json, pools/<pool>.bin, domains/<table>.txt and, with
- * `--format c`, tables.h.
+ * `--format c`, tables.h; with `--format dts`, overlay.dtso (./dts-overlay.ts).
  *
  * DIR never passes through a missing or mixed state: it is a symbolic link to a sibling
  * directory `.NAME.vcm-out.PID.RAND`. A new output is written into `.NAME.vcm-tmp.…`, renamed
@@ -15,6 +15,7 @@ import { basename, join } from "node:path";
 import type { CompiledTopology } from "../lowering/compiled.js";
 import { FRAME_BYTES } from "../plugin-api/physical-memory.js";
 import { cHeader } from "./c-header.js";
+import { dtsOverlay } from "./dts-overlay.js";
 import { realFsOps, type FsOps } from "./fs-ops.js";
 import { buildManifest, fileStem, pluginFor } from "./manifest.js";
 import {
@@ -29,7 +30,9 @@ import {
 } from "./output-target.js";
 
 export interface CompileOutputOptions {
-  format: "default" | "c";
+  format: "default" | "c" | "dts";
+  /** The topology's sources, for `dts` (device paths from `// dt:` comments). */
+  sources?: ReadonlyMap<string, string>;
 }
 
 export interface WriteOptions extends TargetOptions {
@@ -137,7 +140,7 @@ function* writeAll(
 ): Generator<WriteProgress, void, void> {
   let frames = 0;
   for (const p of compiled.pools) frames += Math.ceil(p.usedBytes / FRAME_BYTES);
-  const files = compiled.domains.length + compiled.tables.length + 3;
+  const files = compiled.domains.length + compiled.tables.length + 4;
   const total = frames + files;
   let done = 0;
   const step = (label: string, n = 1): WriteProgress => ({ done: (done += n), total, label });
@@ -180,6 +183,11 @@ function* writeAll(
   }
   if (options.format === "c") fs.writeFile(join(dir, "tables.h"), cHeader(compiled));
   yield step("writing tables.h");
+  if (options.format === "dts") {
+    const overlay = dtsOverlay(compiled, options.sources ? { sources: options.sources } : {});
+    fs.writeFile(join(dir, "overlay.dtso"), overlay);
+  }
+  yield step("writing overlay.dtso");
 }
 
 /**

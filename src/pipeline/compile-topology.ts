@@ -20,8 +20,8 @@ export interface CompileOptions extends CheckTopologyOptions {
    * when there are no errors; it replaces an earlier one atomically. Default: memory only.
    */
   output?: string;
-  /** `c` adds tables.h (every table as a C array). */
-  format?: "default" | "c";
+  /** `c` adds tables.h (every table as a C array); `dts` adds overlay.dtso (docs/DEVICETREE.md). */
+  format?: "default" | "c" | "dts";
 }
 
 export interface Compilation {
@@ -62,7 +62,10 @@ export async function compileTopology(
   }
   const compiled = lowered.compiled;
   if (options.output !== undefined) {
-    writeCompileOutput(compiled, options.output, { format: options.format ?? "default" });
+    writeCompileOutput(compiled, options.output, {
+      format: options.format ?? "default",
+      sources: checked.sources,
+    });
   }
   return { checked, compiled, diagnostics, ok: true, written: options.output !== undefined };
 }

@@ -10,7 +10,7 @@ export type DiagnosticPhase = "syntax" | "load" | "resolve" | "check" | "lower" 
 /** Code ranges, so each layer adds codes without colliding with another. */
 export const CODE_RANGES: Readonly<Record<DiagnosticPhase, readonly [number, number]>> = {
   syntax: [1, 9],
-  load: [10, 29],
+  load: [10, 39],
   resolve: [100, 199],
   check: [200, 299],
   lower: [300, 399],

@@ -112,4 +112,53 @@ export const loadEntries = defineEntries("load", {
     description: "An `import` names a file that is not a `.vcm` topology source; it is not read.",
     message: "import '{path}' does not name a .vcm file; only topology sources are imported",
   },
+  // Device-tree input of `vcm import-dt` (VCM0030-0039; docs/DEVICETREE.md).
+  dtUnreadable: {
+    code: 30,
+    fixed: true,
+    description:
+      "A device-tree input cannot be read: missing, not a regular file, or larger than 64 MiB.",
+    message: "{message}",
+  },
+  dtcMissing: {
+    code: 31,
+    fixed: true,
+    description:
+      "A .dts source needs the device-tree compiler `dtc` (Debian: device-tree-compiler), which is not installed.",
+    message: "{message}",
+  },
+  dtcFailed: {
+    code: 32,
+    fixed: true,
+    description: "`dtc` refused the .dts source (its message is given, at its file:line:col).",
+    message: "{message}",
+  },
+  fdtMalformed: {
+    code: 33,
+    fixed: true,
+    description:
+      "The flattened device tree is malformed: bad magic or version, a header offset or size outside the blob, overlapping blocks, an unknown structure token, an unterminated name, a property past its block, too many nodes (with the byte offset).",
+    message: "{message}",
+  },
+  dtPropertyMalformed: {
+    code: 34,
+    severity: "warning",
+    description:
+      "A property the importer reads (reg, ranges, dma-ranges, iommus, iommu-map, msi-map, size, alloc-ranges) has the wrong shape or does not translate; the node is listed as not mapped.",
+    message: "{message}",
+  },
+  dtPhandleUnresolved: {
+    code: 35,
+    severity: "warning",
+    description:
+      "A phandle (in iommus, iommu-map, msi-map, memory-region) names no node of the tree; the reference is skipped.",
+    message: "{message}",
+  },
+  dtNoMemory: {
+    code: 36,
+    severity: "warning",
+    description:
+      "The tree declares no memory node: the skeleton has no RAM and no page-table pool, so nothing can be mapped until memory is added.",
+    message: "{message}",
+  },
 });

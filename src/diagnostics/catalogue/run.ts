@@ -250,4 +250,40 @@ export const runEntries = defineEntries("run", {
       "A file of the --tables directory does not have the size the manifest claims, or is too large to read.",
     message: "{message}",
   },
+  // `vcm diff` (VCM0463-0467; docs/DEVICETREE.md): reach compared from the table bytes.
+  diffInputFailed: {
+    code: 463,
+    fixed: true,
+    description:
+      "One side of `vcm diff` does not check or compile: its diagnostics are shown and nothing is compared.",
+    message: "{message}",
+  },
+  reachGained: {
+    code: 464,
+    severity: "warning",
+    description:
+      "An endpoint reaches physical memory, or a right on it, that it did not reach before (an error with --fail-on-gain).",
+    message: "{message}",
+  },
+  reachLost: {
+    code: 465,
+    severity: "note",
+    description:
+      "An endpoint no longer reaches physical memory, or a right on it, that it reached before.",
+    message: "{message}",
+  },
+  pageSizeChanged: {
+    code: 466,
+    severity: "note",
+    description:
+      "A mapping (same buffer or range, same target) is mapped with other page sizes in the new tables.",
+    message: "{message}",
+  },
+  endpointAddedOrRemoved: {
+    code: 467,
+    severity: "note",
+    description:
+      "An endpoint exists in one topology only; its whole reach counts as gained or lost.",
+    message: "{message}",
+  },
 });

@@ -1,0 +1,85 @@
+/** Printing a reachability diff: text for people, JSON (stable field names) for CI. */
+import type { ReachDiff } from "./reach-diff.js";
+
+const hex = (v: bigint) => "0x" + v.toString(16);
+
+function sizeText(v: bigint): string {
+  const units: [bigint, string][] = [
+    [1n << 40n, "T"],
+    [1n << 30n, "G"],
+    [1n << 20n, "M"],
+    [1n << 10n, "K"],
+  ];
+  for (const [u, s] of units) if (v >= u && v % u === 0n) return `${v / u}${s}`;
+  return hex(v);
+}
+
+const sizes = (s: Record<string, number>) =>
+  Object.entries(s)
+    .map(([k, n]) => `${k} x ${n}`)
+    .join(", ") || "none";
+
+export function diffText(diff: ReachDiff, oldFile: string, newFile: string): string {
+  const lines: string[] = [];
+  if (diff.endpoints.length === 0 && diff.pageSizes.length === 0) {
+    return `no change in reach: every endpoint reaches the same memory with the same rights and page sizes (${oldFile} -> ${newFile})\n`;
+  }
+  for (const e of diff.endpoints) {
+    const tag =
+      e.status === "added"
+        ? " (new endpoint, VCM0467)"
+        : e.status === "removed"
+          ? " (removed, VCM0467)"
+          : "";
+    lines.push(`${e.endpoint}${tag}`);
+    for (const g of e.gained) {
+      lines.push(
+        `  + ${g.rights.padEnd(3)} ${hex(g.base)} .. +${sizeText(g.size)}  ${g.memory}  [VCM0464 reach-gained]`,
+      );
+    }
+    for (const l of e.lost) {
+      lines.push(
+        `  - ${l.rights.padEnd(3)} ${hex(l.base)} .. +${sizeText(l.size)}  ${l.memory}  [VCM0465 reach-lost]`,
+      );
+    }
+  }
+  for (const p of diff.pageSizes) {
+    lines.push(
+      `pages ${p.mapping}: ${sizes(p.old)} -> ${sizes(p.new)}  [VCM0466 page-size-changed]`,
+    );
+  }
+  const gained = diff.endpoints.filter((e) => e.gained.length > 0).length;
+  const lost = diff.endpoints.filter((e) => e.lost.length > 0).length;
+  lines.push(
+    `${gained} endpoint(s) gained, ${lost} lost, ${diff.pageSizes.length} mapping(s) changed page sizes (${oldFile} -> ${newFile}; from the table bytes)`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+/** JSON: addresses and sizes as hex strings (64-bit safe). */
+export function diffJson(diff: ReachDiff, oldFile: string, newFile: string): string {
+  const range = (r: { base: bigint; size: bigint; rights: string; memory: string }) => ({
+    base: hex(r.base),
+    size: hex(r.size),
+    rights: r.rights,
+    memory: r.memory,
+  });
+  return (
+    JSON.stringify(
+      {
+        old: oldFile,
+        new: newFile,
+        gained: diff.gained,
+        endpoints: diff.endpoints.map((e) => ({
+          endpoint: e.endpoint,
+          status: e.status,
+          gained: e.gained.map(range),
+          lost: e.lost.map(range),
+        })),
+        pageSizes: diff.pageSizes,
+      },
+      null,
+      2,
+    ) + "\n"
+  );
+}
