@@ -10,6 +10,7 @@ import { registerCompileCommand } from "./compile-command.js";
 import { registerRunCommands } from "./run-commands.js";
 import { registerPictureCommands } from "./picture-commands.js";
 import { registerPluginCommands } from "./plugin-commands.js";
+import { registerFmtCommand } from "./fmt-command.js";
 import { EXIT_USAGE, UsageError } from "./exit.js";
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerPictureCommands(program);
   registerPluginCommands(program);
+  registerFmtCommand(program);
   return program;
 }
 
