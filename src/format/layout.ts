@@ -98,7 +98,7 @@ export class Layout {
       const only = lines.length === 1 ? lines[0]! : undefined;
       if (only?.align && !only.code.includes("\n")) run.add(only);
       else run.flush();
-      out.push(...lines);
+      for (const l of lines) out.push(l);
       last = lines[lines.length - 1];
       newlineSinceEntry = false;
       pendingBlank = false;

@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatVcm, VcmFormatError } from "../../src/format/index.js";
+import { sameShape } from "../../src/format/format.js";
 import { parseSource } from "../../src/syntax/parse.js";
 import { loadWorkspace } from "../../src/workspace/loader.js";
 import { topologyText } from "./generate.js";
@@ -192,6 +193,20 @@ describe("comments", () => {
     expect(parseSource(fmt(text), "t.vcm").ast.directives.map((d) => d.check)).toEqual([
       "unused-declaration",
     ]);
+  });
+});
+
+describe("the meaning check formatVcm runs on its own output", () => {
+  const ast = (text: string) => parseSource(text, "t.vcm").ast.statements;
+  it("ignores positions but sees any other difference", () => {
+    expect(sameShape(ast("const A = 0x10"), ast("\n\n  const   A=0x10"))).toBe(true);
+    expect(sameShape(ast("const A = 0x10"), ast("const A = 16"))).toBe(false); // as written
+    expect(sameShape(ast("const A = 1 - 2"), ast("const A = 1-2"))).toBe(true);
+    expect(sameShape(ast("const A = 1 - 2"), ast("const A = 1 + 2"))).toBe(false);
+    expect(sameShape(ast("memory m 0 .. +4K mmio pinnable"), ast("memory m 0 .. +4K mmio"))).toBe(
+      false,
+    );
+    expect(sameShape(ast("map a -> b rw"), ast("map a -> b r"))).toBe(false);
   });
 });
 
