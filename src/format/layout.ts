@@ -55,6 +55,7 @@ export class Layout {
   /** Statements (or block items) in items[from, to), one per line. */
   private sequence(from: number, to: number, indent: number, out: Line[], last?: Line): void {
     const items = this.items;
+    const inBlock = last !== undefined;
     let pendingBlank = false;
     let first = true;
     let newlineSinceEntry = last === undefined;
@@ -93,6 +94,19 @@ export class Layout {
       }
       const end = this.entryEnd(i, to);
       const lines = this.entry(i, end, indent);
+      if (inBlock && last && last.comment === undefined && this.startsTopLevel(i, end)) {
+        // `{ ...; pool t }`: a line starting with `pool` would end the block's statement (the
+        // parser's recovery rule), so such an item stays on the line before, after a `;`.
+        last.code += (last.code.endsWith("{") ? " " : "; ") + lines[0]!.code;
+        if (lines[0]!.comment !== undefined) last.comment = lines[0]!.comment;
+        for (let k = 1; k < lines.length; k++) out.push(lines[k]!);
+        last = lines.length > 1 ? lines[lines.length - 1] : last;
+        run.flush();
+        newlineSinceEntry = false;
+        pendingBlank = false;
+        i = end;
+        continue;
+      }
       lines[0]!.blankBefore = pendingBlank;
       if (pendingBlank) run.flush();
       const only = lines.length === 1 ? lines[0]! : undefined;
@@ -106,6 +120,12 @@ export class Layout {
       i = end;
     }
     run.flush();
+  }
+
+  /** Whether the entry starts with a word that, at the start of a line, starts a statement. */
+  private startsTopLevel(from: number, to: number): boolean {
+    const first = this.nextToken(from - 1, to);
+    return first !== undefined && T.topLevelOnlyStarters.has(first.type);
   }
 
   /** A comment followed, on its line, by code (a block comment before a statement). */

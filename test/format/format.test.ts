@@ -7,6 +7,7 @@ import { formatVcm, VcmFormatError } from "../../src/format/index.js";
 import { sameShape } from "../../src/format/format.js";
 import { parseSource } from "../../src/syntax/parse.js";
 import { loadWorkspace } from "../../src/workspace/loader.js";
+import { rng } from "../fuzz/mutate.js";
 import { topologyText } from "./generate.js";
 import { meaningOf } from "./meaning.js";
 
@@ -39,9 +40,13 @@ describe("every sample and fixture: idempotent, same IR, same comments", () => {
       expect(meaningOf(after)).toBe(meaningOf(before));
     });
   }
-  const fixtures = vcmFiles("test").filter(
-    (f) => !parseSource(readFileSync(f, "utf8"), f).diagnostics.some((d) => d.severity === "error"),
-  );
+  // Not the hostile-plugin cases another test writes and deletes while the suite runs.
+  const fixtures = vcmFiles("test")
+    .filter((f) => !/\/case-[^/]*\.vcm$/.test(f))
+    .filter(
+      (f) =>
+        !parseSource(readFileSync(f, "utf8"), f).diagnostics.some((d) => d.severity === "error"),
+    );
   it("finds the fixtures", () => expect(fixtures.length).toBeGreaterThanOrEqual(7));
   for (const file of fixtures) {
     it(relative(ROOT, file), () => {
@@ -64,7 +69,58 @@ describe("generated topologies", () => {
   });
 });
 
+describe("sample mutants", () => {
+  it("line breaks, separators, comments and brackets inserted anywhere: what parses formats idempotently", () => {
+    const texts = vcmFiles("samples").map((f) => readFileSync(f, "utf8"));
+    const bits = [
+      "\n",
+      ";",
+      " // c\n",
+      "/* c */",
+      "/* a\nb */",
+      "\n\n",
+      "\t",
+      "{",
+      "}",
+      "[",
+      "]",
+      "(",
+      ")",
+      ",",
+    ];
+    const random = rng(11);
+    let formatted = 0;
+    for (let i = 0; i < Number(process.env.FORMAT_MUTANTS ?? 250); i++) {
+      let text = texts[i % texts.length]!;
+      for (let k = 0; k <= i % 3; k++) {
+        const at = Math.floor(random() * text.length);
+        text = text.slice(0, at) + bits[Math.floor(random() * bits.length)] + text.slice(at);
+      }
+      let out: string;
+      try {
+        out = formatVcm(text);
+      } catch (e) {
+        // Only a syntax error may stop it: an "internal" error is the meaning check firing.
+        expect(e instanceof VcmFormatError && e.kind, text).toBe("syntax");
+        continue;
+      }
+      expect(formatVcm(out), text).toBe(out);
+      formatted++;
+    }
+    expect(formatted).toBeGreaterThan(40);
+  });
+});
+
 describe("layout", () => {
+  it("never starts a block's line with a top-level statement word (it would end the block)", () => {
+    expect(fmt("iommu d : arm-lpae { stage 1; page-sizes 4K // c\ngranule 4K; pool t }\n")).toBe(
+      "iommu d : arm-lpae {\n  stage 1\n  page-sizes 4K // c\n  granule 4K; pool t\n}\n",
+    );
+    expect(fmt("iommu d : arm-lpae { pool t // c\n stage 1 }\n")).toBe(
+      "iommu d : arm-lpae { pool t // c\n  stage 1\n}\n",
+    );
+  });
+
   it("aligns the columns of consecutive memory, device and map lines", () => {
     const out = fmt(
       [
