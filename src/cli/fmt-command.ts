@@ -4,6 +4,8 @@
  * change, 2 a syntax error, an unreadable file or bad usage. Every file is formatted in memory
  * before any is written, so one bad file means nothing is written; each write is atomic.
  */
+import { readdirSync, statSync } from "node:fs";
+import { join, sep } from "node:path";
 import type { Command } from "commander";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { formatVcm, VcmFormatError } from "../format/index.js";
@@ -29,7 +31,7 @@ export function registerFmtCommand(program: Command): void {
   program
     .command("fmt")
     .description("format .vcm files (the rules: docs/FORMAT.md); prints the result by default")
-    .argument("<files...>", "the .vcm files")
+    .argument("<files...>", "the .vcm files (a directory: every .vcm file below it)")
     .option("--check", "list the files that would change (exit 1 if any); write nothing")
     .option("--write", "rewrite the files that would change, in place (atomically)")
     .addHelpText(
@@ -44,7 +46,34 @@ export function registerFmtCommand(program: Command): void {
     });
 }
 
-function fmt(files: string[], options: FmtOptions): number {
+/** The files named, a directory standing for the `.vcm` files below it (not node_modules). */
+function expand(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const path of paths) {
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      // Missing or unreadable: readSource says why.
+    }
+    if (!isDirectory) {
+      out.push(path);
+      continue;
+    }
+    const below = readdirSync(path, { recursive: true, encoding: "utf8" })
+      .filter(
+        (f) =>
+          f.endsWith(".vcm") &&
+          !f.split(sep).some((p) => p === "node_modules" || p.startsWith(".")),
+      )
+      .sort();
+    for (const f of below) out.push(join(path, f));
+  }
+  return out;
+}
+
+function fmt(paths: string[], options: FmtOptions): number {
+  const files = expand(paths);
   const done: Formatted[] = [];
   const problems: Diagnostic[] = [];
   const sources = new Map<string, string>();
