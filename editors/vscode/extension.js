@@ -78,7 +78,14 @@ async function activate(context) {
       },
       outputChannel: output,
     });
-    await client.start();
+    try {
+      await client.start();
+    } catch (e) {
+      // Keep the extension alive: fixing the setting or the install and restarting is enough.
+      const message = e instanceof Error ? e.message : String(e);
+      output.appendLine(`the language server did not start: ${message}`);
+      void vscode.window.showErrorMessage(`VCM: the language server did not start: ${message}`);
+    }
   };
 
   context.subscriptions.push(
@@ -100,7 +107,12 @@ async function activate(context) {
 async function stop() {
   const running = client;
   client = undefined;
-  if (running) await running.stop();
+  if (!running) return;
+  try {
+    await running.stop();
+  } catch {
+    // A client whose start failed cannot be stopped; there is nothing left to stop.
+  }
 }
 
 function deactivate() {

@@ -140,6 +140,17 @@ describe("the VS Code extension's language client", () => {
     60_000,
   );
 
+  it("a configured server that is missing is an error message, not a failed activation", async () => {
+    const stub = createVscodeStub();
+    stub.folders.push(work);
+    stub.settings.set("vcm.server.path", "missing/vcm");
+    const ext = loadExtension(stub);
+    const context = { subscriptions: [] as { dispose(): unknown }[] };
+    await ext.activate(context);
+    expect(stub.errors).toEqual(["VCM: vcm.server.path 'missing/vcm' was not found"]);
+    await ext.deactivate();
+  });
+
   it("finds the workspace's node_modules/.bin/vcm, a configured path, or vcm on the PATH", () => {
     const ext = loadExtension(createVscodeStub());
     const project = join(work, "project");
