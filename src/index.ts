@@ -10,6 +10,9 @@ export { parseSource, type ParseResult } from "./syntax/parse.js";
 export { loadWorkspace, displayNameOf, type LoadedWorkspace } from "./workspace/loader.js";
 export type { SourceFile } from "./syntax/ast.js";
 
+// Format (docs/FORMAT.md; the Prettier plugin is `vcm/prettier`).
+export { formatVcm, VcmFormatError, type FormatOptions } from "./format/index.js";
+
 // Check: diagnostics.
 export {
   checkTopology as check,

@@ -12,6 +12,7 @@ import { registerPictureCommands } from "./picture-commands.js";
 import { registerPluginCommands } from "./plugin-commands.js";
 import { registerImportDtCommand } from "./import-dt-command.js";
 import { registerDiffCommand } from "./diff-command.js";
+import { registerFmtCommand } from "./fmt-command.js";
 import { EXIT_USAGE, UsageError } from "./exit.js";
 
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPluginCommands(program);
   registerImportDtCommand(program);
   registerDiffCommand(program);
+  registerFmtCommand(program);
   return program;
 }
 

@@ -39,6 +39,11 @@ const out = {};
 out.version = VCM_VERSION;
 out.exports = Object.keys(vcm).sort();
 
+const formatted = vcm.formatVcm("memory  m 0..+4K ram // x\\n");
+out.format = formatted;
+const prettierPlugin = (await import("vcm/prettier")).default;
+out.prettierLanguages = prettierPlugin.languages.map((l) => l.extensions).flat();
+
 const parsed = parseSource("topology t\\nmemory m 0 .. +4K ram\\n", "inline.vcm");
 out.parse = { statements: parsed.ast.statements.length, diagnostics: parsed.diagnostics.length };
 
@@ -97,6 +102,8 @@ import { check, compile, run, explain, builtinRegistry, type Diagnostic, type Ru
 import type { Capabilities } from "vcm/plugin-api";
 import { runConformance } from "vcm/testing";
 import { ioPgtableSelfTests } from "vcm/testing/vitest";
+import prettierPlugin, { parsers } from "vcm/prettier";
+import { formatVcm, VcmFormatError } from "vcm";
 
 export async function proved(path: string): Promise<RunReport["status"] | undefined> {
   const checked: CheckedTopology = await check(path, { plugins: [] });
@@ -116,6 +123,16 @@ export function plugin(name: string): VcmPlugin | undefined {
 export type Caps = Capabilities;
 export const kit: typeof runConformance = runConformance;
 export const selfTests: typeof ioPgtableSelfTests = ioPgtableSelfTests;
+export const vcmParser = parsers.vcm.astFormat;
+export const extensions: string[] = prettierPlugin.languages.flatMap((l) => l.extensions);
+export function formatted(text: string): string | VcmFormatError {
+  try {
+    return formatVcm(text, { tabWidth: 2 });
+  } catch (e) {
+    if (e instanceof VcmFormatError) return e;
+    throw e;
+  }
+}
 `;
 
 const TSCONFIG = {
@@ -208,6 +225,8 @@ describe("vcm as a library, installed from its tarball", () => {
     expect(out.emptyRegistry).toEqual([]);
     expect(out.checks).toBeGreaterThan(50);
     expect(out.testing).toBe("function");
+    expect(out.format).toBe("memory m 0 .. +4K ram // x\n");
+    expect(out.prettierLanguages).toEqual([".vcm"]);
   });
 
   it("says clearly that vcm/testing/vitest needs vitest when it is not installed", () => {
@@ -226,5 +245,17 @@ describe("vcm as a library, installed from its tarball", () => {
     const r = node(["node_modules/vcm/bin/vcm.js", "check", "tiny.vcm"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
+  });
+
+  it("formats with `prettier --plugin vcm/prettier` and `vcm fmt`, which agree", () => {
+    writeFileSync(join(app, "messy.vcm"), "topology  t\nmemory dram 0x8000_0000..+1G ram\n");
+    const prettier = join(ROOT, "node_modules/prettier/bin/prettier.cjs");
+    const viaPrettier = node([prettier, "--plugin", "vcm/prettier", "messy.vcm"]);
+    expect(viaPrettier.stderr).toBe("");
+    expect(viaPrettier.stdout).toBe("topology t\nmemory dram 0x8000_0000 .. +1G ram\n");
+    const viaVcm = node(["node_modules/vcm/bin/vcm.js", "fmt", "messy.vcm"]);
+    expect(viaVcm.stdout).toBe(viaPrettier.stdout);
+    const check = node([prettier, "--plugin", "vcm/prettier", "--check", "messy.vcm"]);
+    expect(check.code).toBe(1);
   });
 });

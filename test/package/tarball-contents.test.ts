@@ -62,6 +62,8 @@ describe("the npm tarball", () => {
       "LICENSE",
       "bin/vcm.js",
       "dist/src/cli/main.js",
+      "dist/src/format/prettier-plugin.js",
+      "dist/src/format/prettier-plugin.d.ts",
       "grammar/REFERENCE.md",
       "plugins/README.md",
       ...plugins.map((p) => `plugins/${p}/README.md`),
