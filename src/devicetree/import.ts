@@ -16,6 +16,7 @@
  * - `dma-coherent` -> the attribute a device's mappings take (a comment on the device line).
  * - every other node -> a comment with its path.
  */
+import { formatVcm } from "../format/index.js";
 import { diagnosticOf } from "../checks/registry.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { fileSpan } from "../diagnostics/span.js";
@@ -164,7 +165,9 @@ class Importer {
     emit("DMA masters without an IOMMU (`dma-ranges`: bus = physical - offset)", dmaLines);
     emit("Dynamic reservations (placed by the kernel at boot; not fixed memory)", dynamic);
     this.emitUnmapped();
-    return { text: this.out.join("\n") + "\n", diagnostics: this.diagnostics, counts: this.counts };
+    // Written as `vcm fmt` would write it, so an imported skeleton is already formatted.
+    const text = formatVcm(this.out.join("\n") + "\n");
+    return { text, diagnostics: this.diagnostics, counts: this.counts };
   }
 
   // ---- memory ----------------------------------------------------------------------------
