@@ -16,7 +16,7 @@ export {
   type CheckTopologyOptions as CheckOptions,
   type CheckedTopology,
 } from "./pipeline/check-topology.js";
-export { emptySeverityOptions, type SeverityOptions } from "./checks/runner.js";
+export { emptySeverityOptions, type SeverityOptions } from "./checks/severity.js";
 export { listChecks, findCheck } from "./checks/registry.js";
 export type { CheckDefinition } from "./checks/definition.js";
 export type { Diagnostic, Severity, RelatedInformation } from "./diagnostics/diagnostic.js";

@@ -1,7 +1,7 @@
 /** `vcm check`: lint topologies for editors and CI (text, JSON, SARIF). */
 import { Command, Option } from "commander";
 import { listChecks, findCheck } from "../checks/registry.js";
-import type { SeverityOptions } from "../checks/runner.js";
+import type { SeverityOptions } from "../checks/severity.js";
 import { DiagnosticCollector } from "../diagnostics/collector.js";
 import { formatJson } from "../diagnostics/printers/json.js";
 import { formatSarif } from "../diagnostics/printers/sarif.js";

@@ -3,7 +3,7 @@
  * built-in plugins are involved, and in a worker thread under a watchdog when third-party code
  * is (./isolated-compile.ts), so its input and result are plain, cloneable data.
  */
-import { applySeverityOverrides } from "../checks/runner.js";
+import { applySeverityOverrides } from "../checks/severity.js";
 import { fsErrorText, OutputError } from "../compile/output-target.js";
 import { WriteInterrupted, writeCompileOutputAsync } from "../compile/write-output.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
