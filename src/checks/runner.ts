@@ -113,19 +113,7 @@ export function runChecks(input: RunChecksInput): RunChecksResult {
     if (blocked) {
       outcome.reason = blocked.reason;
       outcome.prerequisite = blocked.name;
-      const span = (blocked.finding ?? rootSpan) as Span;
-      const why =
-        blocked.reason === "prerequisite-failed"
-          ? TEXT.prerequisiteFailed
-          : blocked.reason === "disabled"
-            ? TEXT.prerequisiteDisabled
-            : TEXT.prerequisiteSkipped;
-      const note = makeDiagnostic(
-        check.entry,
-        span,
-        text(why, { check: check.entry.name, prerequisite: blocked.name }),
-      );
-      out.push(...policy.apply([{ ...note, severity: "note" }]));
+      out.push(...policy.apply([skipNote(check, blocked, rootSpan)]));
       continue;
     }
     const mine = runOne(check, { ir, files, plugins, capabilities }, rootSpan);
@@ -161,6 +149,23 @@ export function runChecks(input: RunChecksInput): RunChecksResult {
     }
     return undefined;
   }
+}
+
+/** The note saying why `check` is skipped, at the prerequisite's finding (or the file). */
+function skipNote(
+  check: Check,
+  blocked: { name: string; reason: SkipReason; finding?: Span },
+  rootSpan: Span,
+): Diagnostic {
+  const why =
+    blocked.reason === "prerequisite-failed"
+      ? TEXT.prerequisiteFailed
+      : blocked.reason === "disabled"
+        ? TEXT.prerequisiteDisabled
+        : TEXT.prerequisiteSkipped;
+  const args = { check: check.entry.name, prerequisite: blocked.name };
+  const note = makeDiagnostic(check.entry, blocked.finding ?? rootSpan, text(why, args));
+  return { ...note, severity: "note" };
 }
 
 /** Runs one check; what it reports, at default severities, or one internal error. */
