@@ -15,6 +15,7 @@ const LAYERS = [
   ["plugin-host"],
   ["semantics"],
   ["lowering"],
+  ["model"],
   ["checks"],
   ["runtime"],
   ["compile"],
@@ -34,12 +35,6 @@ const pathOf = (name) =>
  * import the one file `to`. Delete the entry when that import is gone.
  */
 const KNOWN = [
-  // i10-semantics: semantics reports through checks/registry's diagnosticOf; it moves to
-  // diagnostic(D.x, ...) from src/diagnostics/catalogue.ts.
-  { layer: "semantics", to: "^src/checks/registry\\.ts$" },
-  // i10-semantics: the parser (parse.ts, parser.ts) types its reports as checks/definition's
-  // CheckDefinition; it moves to CatalogueEntry from src/diagnostics/catalogue.ts.
-  { layer: "syntax", to: "^src/checks/definition\\.ts$" },
   // i10-lowering: plugin parameter values (plugin-api/types.ts) reuse the IR's IrParamValue;
   // the plugin API is to define its own, structurally the same, type.
   { layer: "plugin-api", to: "^src/ir/types\\.ts$" },

@@ -69,12 +69,7 @@ describe("the catalogue's promises", () => {
    * Folders whose call sites still name checks as strings, converted by the branch named here
    * (they use the catalogue's old wrappers meanwhile). Remove a folder when it is converted.
    */
-  const IN_TRANSITION: Record<string, string> = {
-    "src/semantics/": "i10-semantics",
-    "src/syntax/": "i10-semantics",
-    "src/lowering/": "i10-lowering",
-    "src/runtime/": "i10-lowering",
-  };
+  const IN_TRANSITION: Record<string, string> = {};
   /** Strings spelt like check names that are not: `vcm plugins` prints capability flags. */
   const NOT_CHECK_NAMES = new Set([
     "src/cli/plugin-commands.ts: write-implies-read",

@@ -19,6 +19,7 @@ export const checkEntries = defineEntries("check", {
       pool: "pool '{name}' ({range}) is outside '{memory}'",
       slice: "the slice {range} is outside '{memory}'",
       registered: "the registered range {range} is in no memory region",
+      bufferSlice: "the slice {range} is outside '{buffer}' ({size})",
     },
   },
   poolOutsideRam: {
