@@ -19,9 +19,11 @@ export {
   type CheckTopologyOptions as CheckOptions,
   type CheckedTopology,
 } from "./pipeline/check-topology.js";
-export { emptySeverityOptions, type SeverityOptions } from "./checks/runner.js";
+export { emptySeverityOptions, type SeverityOptions } from "./checks/severity.js";
 export { listChecks, findCheck } from "./checks/registry.js";
 export type { CheckDefinition } from "./checks/definition.js";
+export type { CheckCost } from "./checks/check.js";
+export type { CheckOutcome, CheckStatus, SkipReason } from "./checks/runner.js";
 export type { Diagnostic, Severity, RelatedInformation } from "./diagnostics/diagnostic.js";
 export type { Span } from "./diagnostics/span.js";
 export { formatText, useColor, type TextPrintOptions } from "./diagnostics/printers/text.js";

@@ -1,6 +1,6 @@
 /**
- * The whole checking pipeline for loaded files: resolve to IR, then run every named check,
- * with severity overrides applied to every phase's diagnostics (loader and syntax included).
+ * The whole checking pipeline for loaded files: resolve to IR, then run the checks, with
+ * severity overrides applied to every phase's diagnostics (loader and syntax included).
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
@@ -8,18 +8,29 @@ import type { PluginRegistry } from "../plugin-host/registry.js";
 import { capDiagnostics, nameLengthDiagnostics } from "../semantics/limits.js";
 import { resolve } from "../semantics/resolve.js";
 import type { SourceFile } from "../syntax/ast.js";
-import { CHECK_IMPLEMENTATIONS } from "./impl/index.js";
+import type { CheckCost } from "./check.js";
+import { CHECKS } from "./impl/index.js";
+import { runChecks, type CheckOutcome } from "./runner.js";
 import {
   applySeverityOverrides,
   emptySeverityOptions,
-  runChecks,
   unknownCheckNames,
   type SeverityOptions,
-} from "./runner.js";
+} from "./severity.js";
 
 export interface CheckTopologyResult {
   ir: IrTopology;
   diagnostics: Diagnostic[];
+  /** Each check's status (passed / failed / skipped, and why), in the order they ran. */
+  checks: CheckOutcome[];
+}
+
+export interface CheckRunOptions {
+  /**
+   * The most expensive checks to run: "cheap" (the IR only, for a language server on every
+   * change), "needs-plugins" (asks the format plugins) or "needs-lowering" (default: all).
+   */
+  cost?: CheckCost;
 }
 
 export function checkTopology(
@@ -27,25 +38,29 @@ export function checkTopology(
   plugins: PluginRegistry,
   options: SeverityOptions = emptySeverityOptions(),
   earlier: readonly Diagnostic[] = [],
+  run: CheckRunOptions = {},
 ): CheckTopologyResult {
   const resolved = resolve(files, plugins);
-  const before = applySeverityOverrides(
-    [
-      ...earlier,
-      ...nameLengthDiagnostics(files),
-      ...resolved.diagnostics,
-      ...unknownCheckNames(files),
-    ],
-    files,
-    options,
-  );
+  // Prerequisites are judged on what was found, before overrides change how it is shown.
+  const found = [
+    ...earlier,
+    ...nameLengthDiagnostics(files),
+    ...resolved.diagnostics,
+    ...unknownCheckNames(files),
+  ];
   const checked = runChecks({
     ir: resolved.ir,
     files,
     plugins,
-    implementations: CHECK_IMPLEMENTATIONS,
-    prior: before,
+    checks: CHECKS,
+    prior: found,
     options,
+    ...(run.cost ? { cost: run.cost } : {}),
   });
-  return { ir: resolved.ir, diagnostics: capDiagnostics([...before, ...checked]) };
+  const before = applySeverityOverrides(found, files, options);
+  return {
+    ir: resolved.ir,
+    diagnostics: capDiagnostics([...before, ...checked.diagnostics]),
+    checks: checked.outcomes,
+  };
 }

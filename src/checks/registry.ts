@@ -13,7 +13,6 @@ import {
   type DiagnosticDetails,
 } from "../diagnostics/catalogue.js";
 import type { CheckDefinition } from "./definition.js";
-import { prerequisitesOf } from "./prerequisites.js";
 
 export type { DiagnosticDetails } from "../diagnostics/catalogue.js";
 
@@ -27,11 +26,9 @@ export function findCheck(nameOrCode: string): CheckDefinition | undefined {
   return findEntry(nameOrCode);
 }
 
-/** A check that must exist, with its prerequisites: a typo in a check name is a bug in VCM. */
+/** A check that must exist: a typo in a check name is a bug in VCM. */
 export function getCheck(name: string): CheckDefinition {
-  const entry = entryNamed(name);
-  const prerequisites = prerequisitesOf(entry).map((p) => p.name);
-  return prerequisites.length > 0 ? { ...entry, prerequisites } : entry;
+  return entryNamed(name);
 }
 
 /** A diagnostic of the named check, at its default severity (old style: a written message). */

@@ -1,74 +1,213 @@
 /**
- * Runs check implementations, in the style of dtc's checks.c: each implementation names its
- * CheckDefinition; a check whose prerequisite reported an error is skipped (with a note saying
- * so); a check that throws becomes an `internal-error` diagnostic instead of a crash. Severity
- * overrides from options and file directives are applied to every diagnostic by check name.
+ * The check engine, in the style of dtc's checks.c. Checks run in dependency order (each
+ * check's prerequisites first, otherwise by code). Each gets a status, passed / failed /
+ * skipped, from what it found BEFORE severity overrides: how loudly a finding is reported
+ * never changes which checks run (`-W no-invalid-param` does not let the checks that need good
+ * parameters run on bad ones). A check whose prerequisite failed, was skipped or is disabled
+ * is skipped, and a note says so; a check that throws becomes `internal-error`, never a crash.
  */
+import { D, TEXT, formatMessage, makeDiagnostic, text } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { fileSpan, type Span } from "../diagnostics/span.js";
 import type { IrTopology } from "../ir/types.js";
 import type { Capabilities, ParamSchema } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
-import { didYouMean } from "../semantics/suggest.js";
 import type { SourceFile } from "../syntax/ast.js";
 import {
-  diagnosticOf,
-  findCheck,
-  getCheck,
-  listChecks,
-  type DiagnosticDetails,
-} from "./registry.js";
+  CHECK_COSTS,
+  isCheck,
+  prerequisiteName,
+  type Check,
+  type CheckContext,
+  type CheckCost,
+} from "./check.js";
+import { SeverityPolicy, emptySeverityOptions, type SeverityOptions } from "./severity.js";
 
-export interface CheckContext {
-  ir: IrTopology;
-  files: SourceFile[];
-  plugins: PluginRegistry;
-  report(span: Span | undefined, message: string, details?: DiagnosticDetails): void;
-  /** The capabilities of a mapper's plugin, or undefined if the plugin is unknown or fails. */
-  capabilities(mapper: string): Capabilities | undefined;
-}
+export type CheckStatus = "passed" | "failed" | "skipped";
 
-export interface CheckImplementation {
-  /** The CheckDefinition name this implementation reports under. */
+/** Why a check was skipped. */
+export type SkipReason = "prerequisite-failed" | "prerequisite-skipped" | "disabled" | "cost";
+
+export interface CheckOutcome {
   check: string;
-  run(context: CheckContext): void;
-}
-
-/** `-W no-NAME` (disable), `-W NAME` (warn), `-E NAME` (error); names or codes. */
-export interface SeverityOptions {
-  disable: Set<string>;
-  warn: Set<string>;
-  error: Set<string>;
-}
-
-export function emptySeverityOptions(): SeverityOptions {
-  return { disable: new Set(), warn: new Set(), error: new Set() };
+  code: string;
+  cost: CheckCost;
+  status: CheckStatus;
+  /** For a skipped check: why, and the prerequisite that caused it (if one did). */
+  reason?: SkipReason;
+  prerequisite?: string;
 }
 
 export interface RunChecksInput {
   ir: IrTopology;
   files: SourceFile[];
   plugins: PluginRegistry;
-  implementations: readonly CheckImplementation[];
-  /** Diagnostics of earlier phases (already overridden), for prerequisites. */
+  checks: readonly Check[];
+  /** Diagnostics of earlier phases as found (before severity overrides), for prerequisites. */
   prior?: readonly Diagnostic[];
   options?: SeverityOptions;
+  /** The most expensive cost category to run (default: every check). */
+  cost?: CheckCost;
 }
 
-/** Runs the implementations in code order; returns their diagnostics, overrides applied. */
-export function runChecks(input: RunChecksInput): Diagnostic[] {
-  const { ir, files, plugins } = input;
-  const options = input.options ?? emptySeverityOptions();
-  const firstError = new Map<string, Diagnostic>();
-  const noteErrors = (ds: readonly Diagnostic[]) => {
-    for (const d of ds)
-      if (d.severity === "error" && !firstError.has(d.check)) firstError.set(d.check, d);
-  };
-  noteErrors(input.prior ?? []);
+export interface RunChecksResult {
+  /** What the checks reported, overrides applied, skip notes included. */
+  diagnostics: Diagnostic[];
+  /** One outcome per check, in the order they ran. */
+  outcomes: CheckOutcome[];
+}
 
-  const capsCache = new Map<string, Capabilities | undefined>();
-  const capabilities = (mapperName: string): Capabilities | undefined => {
-    if (capsCache.has(mapperName)) return capsCache.get(mapperName);
+/** The checks in dependency order: each after its prerequisites, otherwise by code. */
+export function dependencyOrder(checks: readonly Check[]): Check[] {
+  const byCode = [...checks].sort((a, b) => (a.entry.code < b.entry.code ? -1 : 1));
+  const out: Check[] = [];
+  const state = new Map<Check, "visiting" | "done">();
+  const visit = (c: Check, path: readonly string[]) => {
+    if (state.get(c) === "done") return;
+    if (state.get(c) === "visiting")
+      throw new Error(`checks need each other in a cycle: ${[...path, c.entry.name].join(" -> ")}`);
+    state.set(c, "visiting");
+    for (const p of c.needs) if (isCheck(p)) visit(p, [...path, c.entry.name]);
+    state.set(c, "done");
+    out.push(c);
+  };
+  for (const c of byCode) visit(c, []);
+  return out;
+}
+
+/** A finding is anything but a note: a note informs, it does not fail a check. */
+const isFinding = (d: Diagnostic) => d.severity !== "note";
+
+export function runChecks(input: RunChecksInput): RunChecksResult {
+  const { ir, files, plugins } = input;
+  const policy = new SeverityPolicy(files, input.options ?? emptySeverityOptions());
+  const maxCost = CHECK_COSTS.indexOf(input.cost ?? "needs-lowering");
+  // The first finding of each earlier-phase diagnostic, as found.
+  const priorFinding = new Map<string, Diagnostic>();
+  for (const d of input.prior ?? [])
+    if (isFinding(d) && !priorFinding.has(d.check)) priorFinding.set(d.check, d);
+
+  const capabilities = capabilityCache(ir, plugins);
+  const rootSpan = fileSpan(files[0]?.file ?? "<input>");
+  const outcomes = new Map<Check, CheckOutcome>();
+  const firstFinding = new Map<Check, Diagnostic>();
+  const out: Diagnostic[] = [];
+
+  for (const check of dependencyOrder(input.checks)) {
+    const outcome: CheckOutcome = {
+      check: check.entry.name,
+      code: check.entry.code,
+      cost: check.cost,
+      status: "skipped",
+    };
+    outcomes.set(check, outcome);
+    const blocked = blockingPrerequisite(check, outcomes, priorFinding);
+    if (CHECK_COSTS.indexOf(check.cost) > maxCost || blocked?.reason === "cost") {
+      outcome.reason = "cost";
+      continue;
+    }
+    if (policy.isDisabled(check.entry.name)) {
+      outcome.reason = "disabled";
+      continue;
+    }
+    if (blocked) {
+      outcome.reason = blocked.reason;
+      outcome.prerequisite = blocked.name;
+      out.push(...policy.apply([skipNote(check, blocked, rootSpan)]));
+      continue;
+    }
+    const mine = runOne(check, { ir, files, plugins, capabilities }, rootSpan);
+    const finding = mine.find(isFinding);
+    if (finding) firstFinding.set(check, finding);
+    outcome.status = finding ? "failed" : "passed";
+    out.push(...policy.apply(mine));
+  }
+  return { diagnostics: out, outcomes: [...outcomes.values()] };
+
+  function blockingPrerequisite(
+    check: Check,
+    done: Map<Check, CheckOutcome>,
+    prior: Map<string, Diagnostic>,
+  ): { name: string; reason: SkipReason; finding?: Span } | undefined {
+    for (const p of check.needs) {
+      const name = prerequisiteName(p);
+      if (!isCheck(p)) {
+        const d = prior.get(name);
+        if (d) return { name, reason: "prerequisite-failed", finding: d.span ?? rootSpan };
+        continue;
+      }
+      const o = done.get(p);
+      if (!o || o.status === "passed") continue;
+      if (o.status === "failed")
+        return {
+          name,
+          reason: "prerequisite-failed",
+          finding: firstFinding.get(p)?.span ?? rootSpan,
+        };
+      if (o.reason === "cost") return { name, reason: "cost" };
+      return { name, reason: o.reason === "disabled" ? "disabled" : "prerequisite-skipped" };
+    }
+    return undefined;
+  }
+}
+
+/** The note saying why `check` is skipped, at the prerequisite's finding (or the file). */
+function skipNote(
+  check: Check,
+  blocked: { name: string; reason: SkipReason; finding?: Span },
+  rootSpan: Span,
+): Diagnostic {
+  const why =
+    blocked.reason === "prerequisite-failed"
+      ? TEXT.prerequisiteFailed
+      : blocked.reason === "disabled"
+        ? TEXT.prerequisiteDisabled
+        : TEXT.prerequisiteSkipped;
+  const args = { check: check.entry.name, prerequisite: blocked.name };
+  const note = makeDiagnostic(check.entry, blocked.finding ?? rootSpan, text(why, args));
+  return { ...note, severity: "note" };
+}
+
+/** Runs one check; what it reports, at default severities, or one internal error. */
+function runOne(check: Check, base: Omit<CheckContext, "report">, rootSpan: Span): Diagnostic[] {
+  const mine: Diagnostic[] = [];
+  const name = check.entry.name;
+  const context: CheckContext = {
+    ...base,
+    capabilities:
+      check.cost === "cheap"
+        ? () => {
+            throw new Error(`check '${name}' is declared cheap but asks a plugin for capabilities`);
+          }
+        : base.capabilities,
+    report(message, span, ...rest) {
+      if (message.entry !== check.entry)
+        throw new Error(`check '${name}' reported a message of '${message.entry.name}'`);
+      const [args, details] = rest;
+      mine.push(
+        makeDiagnostic(check.entry, span, formatMessage(message.template, args ?? {}), details),
+      );
+    },
+  };
+  try {
+    check.run(context);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    mine.push(
+      makeDiagnostic(D.internalError, rootSpan, text(D.internalError, { check: name, message })),
+    );
+  }
+  return mine;
+}
+
+/** Plugin capabilities per mapper, asked once; only for parameters resolution completed. */
+function capabilityCache(
+  ir: IrTopology,
+  plugins: PluginRegistry,
+): (mapper: string) => Capabilities | undefined {
+  const cache = new Map<string, Capabilities | undefined>();
+  return (mapperName) => {
+    if (cache.has(mapperName)) return cache.get(mapperName);
     let caps: Capabilities | undefined;
     const mapper = ir.mappers.find((m) => m.name === mapperName);
     const plugin = mapper ? plugins.get(mapper.format) : undefined;
@@ -80,56 +219,9 @@ export function runChecks(input: RunChecksInput): Diagnostic[] {
         caps = undefined;
       }
     }
-    capsCache.set(mapperName, caps);
+    cache.set(mapperName, caps);
     return caps;
   };
-
-  const order = new Map(listChecks().map((d, i) => [d.name, i]));
-  const sorted = [...input.implementations].sort(
-    (a, b) => (order.get(a.check) ?? 1e9) - (order.get(b.check) ?? 1e9),
-  );
-  const rootSpan = fileSpan(files[0]?.file ?? "<input>");
-  const out: Diagnostic[] = [];
-  for (const impl of sorted) {
-    const def = getCheck(impl.check);
-    const failed = (def.prerequisites ?? []).find((p) => firstError.has(p));
-    if (failed !== undefined) {
-      out.push(
-        ...applySeverityOverrides(
-          [
-            {
-              code: def.code,
-              check: def.name,
-              severity: "note",
-              message: `check '${def.name}' skipped: its prerequisite '${failed}' reported errors`,
-              span: firstError.get(failed)!.span ?? rootSpan,
-            },
-          ],
-          files,
-          options,
-        ),
-      );
-      continue;
-    }
-    const mine: Diagnostic[] = [];
-    const context: CheckContext = {
-      ir,
-      files,
-      plugins,
-      capabilities,
-      report: (span, message, details) => mine.push(diagnosticOf(def.name, span, message, details)),
-    };
-    try {
-      impl.run(context);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      mine.push(diagnosticOf("internal-error", rootSpan, `check '${def.name}' failed: ${message}`));
-    }
-    const final = applySeverityOverrides(mine, files, options);
-    noteErrors(final);
-    for (const d of final) out.push(d);
-  }
-  return out;
 }
 
 /**
@@ -141,80 +233,4 @@ function paramsComplete(schema: ParamSchema, params: Readonly<Record<string, unk
     if ((spec.default !== undefined || spec.required || spec.type === "flag") && !(key in params))
       return false;
   return true;
-}
-
-type Action = "disable" | "warn" | "error";
-
-/**
- * Applies severity changes. Order: file directives, then command-line options (the command
- * line wins). A directive in the root file applies to every file; one in an imported file
- * applies to diagnostics in that file only. `fixed` checks keep their severity.
- */
-export function applySeverityOverrides(
-  diagnostics: readonly Diagnostic[],
-  files: readonly SourceFile[],
-  options: SeverityOptions,
-): Diagnostic[] {
-  const global = new Map<string, Action>();
-  const perFile = new Map<string, Map<string, Action>>();
-  files.forEach((f, i) => {
-    for (const d of f.directives) {
-      const def = findCheck(d.check);
-      if (!def) continue;
-      if (i === 0) global.set(def.name, d.action);
-      else {
-        let m = perFile.get(f.file);
-        if (!m) perFile.set(f.file, (m = new Map()));
-        m.set(def.name, d.action);
-      }
-    }
-  });
-  const cli = new Map<string, Action>();
-  const addCli = (names: Set<string>, action: Action) => {
-    for (const n of names) {
-      const def = findCheck(n);
-      if (def) cli.set(def.name, action);
-    }
-  };
-  addCli(options.disable, "disable");
-  addCli(options.warn, "warn");
-  addCli(options.error, "error");
-
-  const out: Diagnostic[] = [];
-  for (const d of diagnostics) {
-    const def = findCheck(d.check);
-    if (def?.fixed) {
-      out.push(d);
-      continue;
-    }
-    const action =
-      cli.get(d.check) ??
-      (d.span ? perFile.get(d.span.file)?.get(d.check) : undefined) ??
-      global.get(d.check);
-    if (action === "disable") continue;
-    // A skip note stays a note when its check is merely re-graded.
-    if (action === undefined || d.severity === "note") out.push(d);
-    else out.push({ ...d, severity: action === "warn" ? "warning" : "error" });
-  }
-  return out;
-}
-
-/** Directives (and CLI names) that name no known check: a warning with a suggestion. */
-export function unknownCheckNames(files: readonly SourceFile[]): Diagnostic[] {
-  const names = listChecks().map((d) => d.name);
-  const out: Diagnostic[] = [];
-  for (const f of files)
-    for (const d of f.directives)
-      if (!findCheck(d.check)) {
-        const hint = didYouMean(d.check, names);
-        out.push(
-          diagnosticOf(
-            "unknown-check",
-            d.span,
-            `'// vcm: ${d.action} ${d.check}' names no known check`,
-            hint ? { hint } : {},
-          ),
-        );
-      }
-  return out;
 }

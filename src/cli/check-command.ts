@@ -1,7 +1,8 @@
 /** `vcm check`: lint topologies for editors and CI (text, JSON, SARIF). */
 import { Command, Option } from "commander";
-import { listChecks, findCheck } from "../checks/registry.js";
-import type { SeverityOptions } from "../checks/runner.js";
+import { checkListing } from "../checks/listing.js";
+import { findCheck, listChecks } from "../checks/registry.js";
+import type { SeverityOptions } from "../checks/severity.js";
 import { DiagnosticCollector } from "../diagnostics/collector.js";
 import { formatJson } from "../diagnostics/printers/json.js";
 import { formatSarif } from "../diagnostics/printers/sarif.js";
@@ -64,16 +65,19 @@ export function severityFromFlags(
   return options;
 }
 
+/** Every diagnostic; a check on the IR also shows its cost and what it needs first. */
 function printCheckList(format: CheckCommandOptions["format"]): void {
-  const checks = listChecks();
+  const checks = checkListing();
   if (format === "json") {
     process.stdout.write(JSON.stringify(checks, null, 2) + "\n");
     return;
   }
   const nameWidth = Math.max(...checks.map((c) => c.name.length));
   for (const c of checks) {
+    const needs = c.needs && c.needs.length > 0 ? `; needs ${c.needs.join(", ")}` : "";
+    const engine = c.cost ? ` [${c.cost}${needs}]` : "";
     process.stdout.write(
-      `${c.code}  ${c.name.padEnd(nameWidth)}  ${c.severity.padEnd(7)}  ${c.description}\n`,
+      `${c.code}  ${c.name.padEnd(nameWidth)}  ${c.severity.padEnd(7)}  ${c.description}${engine}\n`,
     );
   }
 }

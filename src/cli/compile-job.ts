@@ -3,10 +3,11 @@
  * built-in plugins are involved, and in a worker thread under a watchdog when third-party code
  * is (./isolated-compile.ts), so its input and result are plain, cloneable data.
  */
-import { applySeverityOverrides } from "../checks/runner.js";
+import { applySeverityOverrides } from "../checks/severity.js";
 import { fsErrorText, OutputError } from "../compile/output-target.js";
 import { WriteInterrupted, writeCompileOutputAsync } from "../compile/write-output.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { formatBytes } from "../diagnostics/format.js";
 import { spanToPlain } from "../diagnostics/span.js";
 import type { CompiledTopology } from "../lowering/compiled.js";
 import { pluginFailure } from "../lowering/diagnostics.js";
@@ -61,12 +62,6 @@ export function plainDiagnostic(d: Diagnostic): Diagnostic {
   if (d.span) out.span = spanToPlain(d.span);
   if (d.related) out.related = d.related.map((r) => ({ ...r, span: spanToPlain(r.span) }));
   return out;
-}
-
-function sizeText(bytes: number): string {
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
-  return `${bytes} B`;
 }
 
 /** Run `write` with SIGINT / SIGTERM turned into a clean stop between two write steps. */
@@ -169,7 +164,7 @@ export async function runCompileJob(
     outcome.exitCode = EXIT_USAGE;
     return outcome;
   }
-  const pools = compiled.pools.map((p) => `${p.name} ${sizeText(p.usedBytes)} used`).join(", ");
+  const pools = compiled.pools.map((p) => `${p.name} ${formatBytes(p.usedBytes)} used`).join(", ");
   outcome.stdout =
     `wrote ${job.output}: ${compiled.tables.length} table(s), ${compiled.mappings.length} ` +
     `mapping(s); pools: ${pools}\n`;

@@ -11,7 +11,7 @@ import { outputNames } from "../compile/output-target.js";
 import { cleanStaleSiblings } from "../compile/write-output.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
-import { loweringDiagnostic } from "../lowering/diagnostics.js";
+import { D, diagnostic, text } from "../diagnostics/catalogue.js";
 import { CallBoard } from "./call-board.js";
 import type { CompileJob, CompileOutcome } from "./compile-job.js";
 import type { CompileWorkerInput, CompileWorkerMessage } from "./compile-worker.js";
@@ -137,19 +137,21 @@ export async function runIsolatedCompile(
       }
       if (now - since < options.timeoutMs) return;
       const a = board.active();
-      const who = a ? `plugin '${a.plugin}' (${a.origin})` : "a plugin";
-      const call = a?.call ?? "a call";
-      const what = a?.what ? ` while ${a.what}` : "";
-      const message =
+      const said = D.pluginTimeout.messages;
+      const budget = seconds(options.timeoutMs);
+      const span = a?.span ?? fileStart(job.file);
+      const timeout =
         a?.origin === "loading"
-          ? `${a.call} ran past the ${seconds(options.timeoutMs)} budget (plugins: ${a.plugin}); ` +
-            `stopped (raise it with --plugin-timeout)`
-          : `${who} ran past the ${seconds(options.timeoutMs)} budget in ${call}${what}; ` +
-            `stopped (raise it with --plugin-timeout)`;
-      settle(
-        failed(loweringDiagnostic("plugin-timeout", message, a?.span ?? fileStart(job.file))),
-        true,
-      );
+          ? diagnostic(said.loading, span, { call: a.call, budget, plugin: a.plugin })
+          : diagnostic(D.pluginTimeout, span, {
+              who: a
+                ? text(said.plugin, { plugin: a.plugin, origin: a.origin })
+                : text(said.anyPlugin),
+              budget,
+              call: a?.call ?? text(said.anyCall),
+              what: a?.what ? text(said.what, { what: a.what }) : "",
+            });
+      settle(failed(timeout), true);
     }, TICK_MS);
     worker.on("message", (m: CompileWorkerMessage) => {
       if (m.kind === "sources") sources = m.sources;
@@ -159,22 +161,12 @@ export async function runIsolatedCompile(
     const died = (why: string) => {
       const a = board.active();
       const during =
-        a && a.origin !== "loading"
-          ? ` during ${a.call} of plugin '${a.plugin}' (${a.origin})`
-          : "";
-      const what = a?.what ? ` while ${a.what}` : "";
-      settle(
-        failed(
-          loweringDiagnostic(
-            "plugin-worker-failed",
-            `the worker running the plugins stopped${during}${what}: ${why}`,
-            a?.span ?? fileStart(job.file),
-          ),
-        ),
-        true,
-      );
+        a && a.origin !== "loading" ? text(D.pluginWorkerFailed.messages.during, a) : "";
+      const what = a?.what ? text(D.pluginTimeout.messages.what, { what: a.what }) : "";
+      const span = a?.span ?? fileStart(job.file);
+      settle(failed(diagnostic(D.pluginWorkerFailed, span, { during, what, why })), true);
     };
     worker.on("error", (e) => died(e.message));
-    worker.on("exit", (code) => died(`the thread exited (code ${code}) before finishing`));
+    worker.on("exit", (code) => died(text(D.pluginWorkerFailed.messages.threadExited, { code })));
   });
 }

@@ -3,7 +3,7 @@
  * `vcm layout FILE -o layout.svg` (address-space bars and the physical map).
  */
 import { Command, Option } from "commander";
-import { applySeverityOverrides } from "../checks/runner.js";
+import { applySeverityOverrides } from "../checks/severity.js";
 import { lower } from "../lowering/lower.js";
 import { checkTopology } from "../pipeline/check-topology.js";
 import { buildTopologyGraph, graphDot, graphSvg, layoutSvg } from "../pictures/index.js";

@@ -1,5 +1,6 @@
 /** `vcm plugins` (list driver plugins) and `vcm plugin-test` (run the conformance kit). */
 import { Command } from "commander";
+import { formatSize } from "../diagnostics/format.js";
 import type { Capabilities, PluginParams, VcmPlugin } from "../plugin-api/types.js";
 import { builtinRegistry } from "../plugin-host/builtins.js";
 import { loadPlugins } from "../plugin-host/load.js";
@@ -13,17 +14,6 @@ export function defaultParams(plugin: VcmPlugin): PluginParams {
     if (spec.default !== undefined) params[key] = spec.default;
   }
   return params;
-}
-
-function sizeText(n: bigint): string {
-  const units: [bigint, string][] = [
-    [1n << 40n, "T"],
-    [1n << 30n, "G"],
-    [1n << 20n, "M"],
-    [1n << 10n, "K"],
-  ];
-  for (const [u, s] of units) if (n >= u && n % u === 0n) return `${n / u}${s}`;
-  return String(n);
 }
 
 function describeCapabilities(caps: Capabilities): string {
@@ -41,9 +31,9 @@ function describeCapabilities(caps: Capabilities): string {
     caps.outside ? `outside=${caps.outside}` : "",
   ].filter(Boolean);
   return (
-    `pages ${caps.pageSizes.map(sizeText).join(" ")}; ` +
+    `pages ${caps.pageSizes.map((p) => formatSize(p)).join(" ")}; ` +
     `in ${caps.inputBits} bits, out ${caps.outputBits} bits; ` +
-    `${caps.levels} level(s), granule ${sizeText(caps.granule)}; ` +
+    `${caps.levels} level(s), granule ${formatSize(caps.granule)}; ` +
     `${caps.entryBytes * 8}-bit ${caps.bigEndian ? "big" : "little"}-endian entries; ` +
     `perms ${perms}` +
     (flags.length ? `; ${flags.join(", ")}` : "")

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError } from "commander";
-import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.js";
+import { applySeverityOverrides, type SeverityOptions } from "../checks/severity.js";
 import { loadCompiled, TablesLoadError } from "../compile/index.js";
 import type { CompiledTopology } from "../lowering/compiled.js";
 import { lower } from "../lowering/lower.js";

@@ -5,6 +5,7 @@
  * little-endian target each array's bytes equal the pool image byte for byte.
  */
 import type { CompiledTopology } from "../lowering/compiled.js";
+import { hex } from "../diagnostics/format.js";
 import { fileStem, pluginFor } from "./manifest.js";
 
 function cName(name: string): string {
@@ -43,19 +44,19 @@ export function cHeader(compiled: CompiledTopology): string {
     out.push(
       `/* table '${t.name}' (${t.kind}, mapper '${t.mapper}', format '${t.format}', ` +
         `${width}-byte ${g.bigEndian ? "big" : "little"}-endian descriptors) */`,
-      `#define VCM_${T}_ROOT_PA 0x${t.context.root.toString(16)}ULL`,
+      `#define VCM_${T}_ROOT_PA ${hex(t.context.root)}ULL`,
       `#define VCM_${T}_DOMAIN_ID ${t.domainId}U`,
     );
     for (const [reg, value] of Object.entries(t.context.registers)) {
-      out.push(`#define VCM_${T}_REG_${macro(reg)} 0x${value.toString(16)}ULL`);
+      out.push(`#define VCM_${T}_REG_${macro(reg)} ${hex(value)}ULL`);
     }
     // A cpu half: virtual [VA_BASE, VA_BASE + VA_SIZE) is this table's input from TABLE_INPUT.
     for (const h of t.halves ?? []) {
       const H = `VCM_${T}_HALF_${h.half.toUpperCase()}`;
       out.push(
-        `#define ${H}_VA_BASE 0x${h.base.toString(16)}ULL`,
-        `#define ${H}_VA_SIZE 0x${h.size.toString(16)}ULL`,
-        `#define ${H}_TABLE_INPUT 0x${h.input.toString(16)}ULL`,
+        `#define ${H}_VA_BASE ${hex(h.base)}ULL`,
+        `#define ${H}_VA_SIZE ${hex(h.size)}ULL`,
+        `#define ${H}_TABLE_INPUT ${hex(h.input)}ULL`,
       );
     }
     const plugin = pluginFor(compiled, t.format);
@@ -67,10 +68,10 @@ export function cHeader(compiled: CompiledTopology): string {
       const words: string[] = [];
       for (let off = 0; off + width <= bytes; off += width) {
         const v = width === 4 ? BigInt(view.getUint32(off, true)) : view.getBigUint64(off, true);
-        words.push(`0x${v.toString(16)}${suffix}`);
+        words.push(`${hex(v)}${suffix}`);
       }
       out.push(
-        `#define VCM_${T}_PAGE${n}_PA 0x${pa.toString(16)}ULL /* level ${level} */`,
+        `#define VCM_${T}_PAGE${n}_PA ${hex(pa)}ULL /* level ${level} */`,
         `static const ${type} ${name}[${words.length}] __attribute__((aligned(${bytes}))) = {`,
       );
       for (let i = 0; i < words.length; i += 4)
@@ -83,9 +84,9 @@ export function cHeader(compiled: CompiledTopology): string {
   for (const m of compiled.mappers) {
     if (!m.instance) continue;
     const M = macro(m.name);
-    out.push(`#define VCM_${M}_INSTANCE_ROOT_PA 0x${m.instance.root.toString(16)}ULL`);
+    out.push(`#define VCM_${M}_INSTANCE_ROOT_PA ${hex(m.instance.root)}ULL`);
     for (const [reg, value] of Object.entries(m.instance.registers)) {
-      out.push(`#define VCM_${M}_REG_${macro(reg)} 0x${value.toString(16)}ULL`);
+      out.push(`#define VCM_${M}_REG_${macro(reg)} ${hex(value)}ULL`);
     }
     out.push("");
   }

@@ -6,8 +6,9 @@
 import { constants as bufferConstants } from "node:buffer";
 import { readSync } from "node:fs";
 import { join } from "node:path";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { fileSpan, type Span } from "../diagnostics/span.js";
+import { fileSpan } from "../diagnostics/span.js";
 import {
   jsonPointer,
   parseJsonWithSpans,
@@ -56,10 +57,6 @@ const MAX_MANIFEST_BYTES = bufferConstants.MAX_STRING_LENGTH;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 const ZERO_CHUNK = new Uint8Array(CHUNK_BYTES);
 
-function problem(code: string, check: string, message: string, span: Span): Diagnostic {
-  return { code, check, severity: "error", message, span };
-}
-
 export interface ReadManifest {
   manifest: Manifest;
   /** Spans of values in manifest.json, for problems found later. */
@@ -79,19 +76,17 @@ export function readManifestChecked(dir: string, plugins?: PluginRegistry): Read
   } catch (e) {
     if (!(e instanceof TablesFileProblem)) throw e;
     throw new TablesLoadError([
-      problem("VCM0455", "tables-file-refused", e.message, fileSpan(display)),
+      diagnostic(D.tablesFileRefused.messages.manifest, fileSpan(display), { why: e.message }),
     ]);
   }
   let text: string;
   try {
     if (file.size > BigInt(MAX_MANIFEST_BYTES)) {
       throw new TablesLoadError([
-        problem(
-          "VCM0457",
-          "tables-file-size",
-          `manifest.json is ${file.size} bytes; at most ${MAX_MANIFEST_BYTES} can be read`,
-          fileSpan(display),
-        ),
+        diagnostic(D.tablesFileSize.messages.manifest, fileSpan(display), {
+          size: file.size,
+          max: MAX_MANIFEST_BYTES,
+        }),
       ]);
     }
     text = readWhole(file)
@@ -100,7 +95,7 @@ export function readManifestChecked(dir: string, plugins?: PluginRegistry): Read
   } catch (e) {
     if (e instanceof TablesFileProblem) {
       throw new TablesLoadError([
-        problem("VCM0455", "tables-file-refused", e.message, fileSpan(display)),
+        diagnostic(D.tablesFileRefused.messages.manifest, fileSpan(display), { why: e.message }),
       ]);
     }
     throw e;
@@ -110,34 +105,28 @@ export function readManifestChecked(dir: string, plugins?: PluginRegistry): Read
   const parsed = parseJsonWithSpans(display, text);
   if (!parsed.ok) {
     throw new TablesLoadError([
-      problem(
-        "VCM0456",
-        "manifest-invalid",
-        `manifest.json is not valid JSON: ${parsed.message}`,
-        parsed.span,
-      ),
+      diagnostic(D.manifestInvalid.messages.notJson, parsed.span, { why: parsed.message }),
     ]);
   }
   const { value, spans } = parsed;
-  const invalid = (path: JsonPath, message: string) =>
-    problem("VCM0456", "manifest-invalid", message, spans.at(path));
+  const invalid = (path: JsonPath, problem: string) =>
+    diagnostic(D.manifestInvalid, spans.at(path), { pointer: jsonPointer(path), problem });
   const version =
     typeof value === "object" && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>).manifestVersion
       : undefined;
   if (version !== undefined && version !== MANIFEST_VERSION) {
     throw new TablesLoadError([
-      invalid(
-        ["manifestVersion"],
-        `${display} has manifestVersion ${JSON.stringify(version)}; this VCM reads version ${MANIFEST_VERSION}`,
-      ),
+      diagnostic(D.manifestInvalid.messages.version, spans.at(["manifestVersion"]), {
+        file: display,
+        version: JSON.stringify(version),
+        supported: MANIFEST_VERSION,
+      }),
     ]);
   }
   const violations = new SchemaValidator(MANIFEST_SCHEMA).validate(value);
   if (violations.length > 0) {
-    throw new TablesLoadError(
-      violations.map((v) => invalid(v.path, `manifest ${jsonPointer(v.path)}: ${v.message}`)),
-    );
+    throw new TablesLoadError(violations.map((v) => invalid(v.path, v.message)));
   }
   const manifest = value as Manifest;
   // Every path stays inside the directory: checked before any file is opened.
@@ -145,9 +134,7 @@ export function readManifestChecked(dir: string, plugins?: PluginRegistry): Read
   const checkPath = (path: JsonPath, rel: string) => {
     const why = unsafeRelativePath(rel);
     if (why) {
-      unsafe.push(
-        problem("VCM0455", "tables-file-refused", `'${rel}' is refused: ${why}`, spans.at(path)),
-      );
+      unsafe.push(diagnostic(D.tablesFileRefused, spans.at(path), { file: rel, why }));
     }
   };
   manifest.pools.forEach((p, i) => checkPath(["pools", i, "image"], p.image));
@@ -155,9 +142,7 @@ export function readManifestChecked(dir: string, plugins?: PluginRegistry): Read
   if (unsafe.length > 0) throw new TablesLoadError(unsafe);
   const problems = manifestProblems(manifest, plugins);
   if (problems.length > 0) {
-    throw new TablesLoadError(
-      problems.map((p) => invalid(p.path, `manifest ${jsonPointer(p.path)}: ${p.message}`)),
-    );
+    throw new TablesLoadError(problems.map((p) => invalid(p.path, p.message)));
   }
   return { manifest, spans };
 }
@@ -213,12 +198,10 @@ export function loadCompiled(
   if (disagreeing.length > 0) {
     throw new TablesLoadError(
       disagreeing.map((p) =>
-        problem(
-          "VCM0456",
-          "manifest-invalid",
-          `manifest ${jsonPointer(p.path)}: ${p.message}`,
-          spans.at(p.path),
-        ),
+        diagnostic(D.manifestInvalid, spans.at(p.path), {
+          pointer: jsonPointer(p.path),
+          problem: p.message,
+        }),
       ),
     );
   }
@@ -233,12 +216,10 @@ export function loadCompiled(
     } catch (e) {
       if (!(e instanceof TablesFileProblem)) throw e;
       problems.push(
-        problem(
-          "VCM0455",
-          "tables-file-refused",
-          `pool '${p.name}': ${e.message}`,
-          spans.at(["pools", i, "image"]),
-        ),
+        diagnostic(D.tablesFileRefused.messages.pool, spans.at(["pools", i, "image"]), {
+          pool: p.name,
+          why: e.message,
+        }),
       );
       continue;
     }
@@ -246,12 +227,11 @@ export function loadCompiled(
       // The claim is checked against the open file before a byte of it is read.
       if (file.size !== size) {
         problems.push(
-          problem(
-            "VCM0457",
-            "tables-file-size",
-            `pool image ${p.image} is ${file.size} bytes, expected ${size} (the pool's size)`,
-            spans.at(["pools", i, "size"]),
-          ),
+          diagnostic(D.tablesFileSize, spans.at(["pools", i, "size"]), {
+            file: p.image,
+            size: file.size,
+            expected: size,
+          }),
         );
         continue;
       }
@@ -260,12 +240,10 @@ export function loadCompiled(
     } catch (e) {
       if (!(e instanceof TablesFileProblem)) throw e;
       problems.push(
-        problem(
-          "VCM0455",
-          "tables-file-refused",
-          `pool image ${p.image}: ${e.message}`,
-          spans.at(["pools", i, "image"]),
-        ),
+        diagnostic(D.tablesFileRefused.messages.poolImage, spans.at(["pools", i, "image"]), {
+          file: p.image,
+          why: e.message,
+        }),
       );
     } finally {
       file.close();

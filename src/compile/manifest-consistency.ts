@@ -5,6 +5,7 @@
  * coming back empty.
  */
 import type { JsonPath } from "../diagnostics/json-span.js";
+import { hex } from "../diagnostics/format.js";
 import type { IrTopology } from "../ir/types.js";
 import { FRAME_BYTES } from "../plugin-api/physical-memory.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
@@ -116,8 +117,8 @@ export function poolsDisagreeing(m: Manifest, ir: IrTopology): ManifestProblem[]
       out.push({
         path: ["pools", i, "base"],
         message:
-          `pool '${p.name}' is ${p.base} .. +0x${BigInt(p.size).toString(16)} here, but the topology ` +
-          `declares 0x${range.base.toString(16)} .. +0x${range.size.toString(16)}`,
+          `pool '${p.name}' is ${p.base} .. +${hex(BigInt(p.size))} here, but the topology ` +
+          `declares ${hex(range.base)} .. +${hex(range.size)}`,
       });
     }
   });

@@ -4,6 +4,7 @@
  * VCM: each table carries its format geometry (entry width, endianness, levels, granule).
  */
 import { createHash } from "node:crypto";
+import { hex as formatHex } from "../diagnostics/format.js";
 import type { IrParamValue, IrRange } from "../ir/types.js";
 import {
   compiledFormat,
@@ -162,7 +163,7 @@ export interface Manifest {
 }
 
 export function hex(v: bigint): Hex {
-  return "0x" + v.toString(16);
+  return formatHex(v);
 }
 
 export function unhex(s: Hex): bigint {

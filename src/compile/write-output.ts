@@ -12,6 +12,7 @@
  * is repaired by the next run, which renames it back.
  */
 import { basename, join } from "node:path";
+import { hex } from "../diagnostics/format.js";
 import type { CompiledTopology } from "../lowering/compiled.js";
 import { FRAME_BYTES } from "../plugin-api/physical-memory.js";
 import { cHeader } from "./c-header.js";
@@ -176,7 +177,7 @@ function* writeAll(
           : `no table (its mapper has no plugin)`;
     const text =
       `domain ${d.name} (mapper ${d.mapper}, ${d.type})\n` +
-      `aperture 0x${d.aperture.base.toString(16)}..0x${(d.aperture.base + d.aperture.size).toString(16)}\n` +
+      `aperture ${hex(d.aperture.base)}..${hex(d.aperture.base + d.aperture.size)}\n` +
       `${how}\n`;
     fs.writeFile(join(dir, file), text);
     yield step(`writing ${file}`);

@@ -22,10 +22,16 @@ import type { Span } from "./span.js";
 import { syntaxEntries } from "./catalogue/syntax.js";
 import { loadEntries } from "./catalogue/load.js";
 import { resolveEntries } from "./catalogue/resolve.js";
-import { checkEntries } from "./catalogue/check.js";
+import { checkEntries, checkTexts } from "./catalogue/check.js";
 import { lowerEntries } from "./catalogue/lower.js";
 import { runEntries } from "./catalogue/run.js";
-import type { CatalogueEntry, Message, MessageArgs, Placeholders } from "./catalogue/define.js";
+import type {
+  CatalogueEntry,
+  Message,
+  MessageArgs,
+  Placeholders,
+  Text,
+} from "./catalogue/define.js";
 
 export type {
   CatalogueEntry,
@@ -33,6 +39,7 @@ export type {
   Entry,
   Message,
   MessageArgs,
+  Text,
 } from "./catalogue/define.js";
 export { CODE_RANGES } from "./catalogue/define.js";
 
@@ -45,6 +52,9 @@ export const D = {
   ...lowerEntries,
   ...runEntries,
 };
+
+/** Templates that belong to no entry: the check engine's notes. */
+export const TEXT = { ...checkTexts };
 
 const ALL: readonly CatalogueEntry[] = Object.values(D).sort((a, b) =>
   a.code < b.code ? -1 : a.code > b.code ? 1 : 0,
@@ -95,6 +105,16 @@ export function formatMessage(
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) =>
     key in args ? String(args[key]) : whole,
   );
+}
+
+/** The arguments of `text()`: none for a template without placeholders. */
+export type TextArgs<M extends string> = [Placeholders<M>] extends [never]
+  ? [args?: Record<string, never>]
+  : [args: MessageArgs<M>];
+
+/** A template filled in, for text that is part of a diagnostic: a hint, a related note, a part. */
+export function text<M extends string>(message: Text<M>, ...rest: TextArgs<M>): string {
+  return formatMessage(message.template, rest[0] ?? {});
 }
 
 /** A diagnostic of `message`'s entry, at the entry's default severity. */

@@ -2,7 +2,7 @@
  * The lowering's diagnostics (VCM0300-0399), now entries of the catalogue
  * (src/diagnostics/catalogue.ts): these names stay while call sites move to `diagnostic(D.x, ...)`.
  */
-import type { CheckDefinition } from "../checks/definition.js";
+import type { CatalogueEntry as CheckDefinition } from "../diagnostics/catalogue.js";
 import { catalogueEntries, entryNamed } from "../diagnostics/catalogue.js";
 
 export const loweringChecks: CheckDefinition[] = catalogueEntries().filter(

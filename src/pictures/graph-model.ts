@@ -5,6 +5,7 @@
  * writers draw this model, so they always agree. Order is declaration order: stable output.
  */
 import type { IrTopology } from "../ir/types.js";
+import { hex } from "../diagnostics/format.js";
 import { sizeText } from "./xml.js";
 
 export type GraphNodeKind = "endpoint" | "mapper" | "domain" | "container" | "window" | "memory";
@@ -106,7 +107,7 @@ export function buildTopologyGraph(ir: IrTopology): TopologyGraph {
   }
   for (const e of ir.endpoints) {
     if (e.mapper === undefined) continue;
-    const stream = e.stream !== undefined ? `stream 0x${e.stream.toString(16)}` : "";
+    const stream = e.stream !== undefined ? `stream ${hex(e.stream)}` : "";
     const group = e.group !== undefined ? `group ${e.group}` : "";
     addEdge(
       nodeId("endpoint", e.name),

@@ -1,5 +1,7 @@
 /** Escaping and number formatting for the SVG and HTML writers: one place, so output is stable. */
 
+import { formatSize, hexGrouped } from "../diagnostics/format.js";
+
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
   "<": "&lt;",
@@ -20,26 +22,11 @@ export function num(x: number): string {
 }
 
 /** `0x4000_0000`: hex grouped by 16 bits, as VCM sources write addresses. */
-export function hexAddr(x: bigint): string {
-  const digits = x.toString(16);
-  const groups: string[] = [];
-  for (let end = digits.length; end > 0; end -= 4)
-    groups.unshift(digits.slice(Math.max(0, end - 4), end));
-  return "0x" + groups.join("_");
-}
+export const hexAddr = hexGrouped;
 
 /** `8M`, `64K`, `4G`, or hex when the size is not a whole unit. */
 export function sizeText(bytes: bigint): string {
-  const units: [bigint, string][] = [
-    [1n << 60n, "E"],
-    [1n << 50n, "P"],
-    [1n << 40n, "T"],
-    [1n << 30n, "G"],
-    [1n << 20n, "M"],
-    [1n << 10n, "K"],
-  ];
-  for (const [u, s] of units) if (bytes >= u && bytes % u === 0n) return `${bytes / u}${s}`;
-  return bytes < 1024n ? `${bytes}` : hexAddr(bytes);
+  return formatSize(bytes, { fallback: "hex" });
 }
 
 /** Rough text width in px for the 12px sans-serif used in the pictures (layout only). */

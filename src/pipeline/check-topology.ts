@@ -6,8 +6,10 @@
  * runs (docs/SECURITY.md).
  */
 import { dirname, resolve as resolvePath } from "node:path";
+import type { CheckCost } from "../checks/check.js";
 import { checkTopology as checkFiles } from "../checks/check-topology.js";
-import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.js";
+import type { CheckOutcome } from "../checks/runner.js";
+import { applySeverityOverrides, type SeverityOptions } from "../checks/severity.js";
 import { D } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
@@ -33,6 +35,11 @@ export interface CheckTopologyOptions {
   root?: string;
   /** false (`--no-config`): ignore project configuration files; only `--plugin` is trusted. */
   config?: boolean;
+  /**
+   * The most expensive checks to run: "cheap" reads the topology only (what a language server
+   * runs on every change), "needs-plugins" also asks the format plugins; default: every check.
+   */
+  cost?: CheckCost;
 }
 
 export interface CheckedTopology {
@@ -48,6 +55,8 @@ export interface CheckedTopology {
   root: string;
   /** The configuration file in force (absolute), if any. */
   configFile?: string;
+  /** Each check's status: passed, failed or skipped (and why); empty when nothing was checked. */
+  checks: CheckOutcome[];
 }
 
 /**
@@ -111,6 +120,7 @@ export async function checkTopology(
     files: workspace.files,
     sources: workspace.sources,
     diagnostics: [],
+    checks: [],
     registry,
     severity,
     root,
@@ -121,7 +131,9 @@ export async function checkTopology(
     return result;
   }
   // Checks call plugins (validate, capabilities): through the guard, so garbage is a diagnostic.
-  const checked = checkFiles(workspace.files, guardRegistry(registry), severity, early);
+  const cost = options.cost ? { cost: options.cost } : {};
+  const checked = checkFiles(workspace.files, guardRegistry(registry), severity, early, cost);
+  result.checks = checked.checks;
   result.ir = checked.ir;
   result.diagnostics = refused ? skipUnknownFormats(checked.diagnostics) : checked.diagnostics;
   return result;

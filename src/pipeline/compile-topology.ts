@@ -3,7 +3,7 @@
  * tables in memory and, when asked, write the output directory; the same steps as `vcm compile`.
  * Never throws for a bad topology: problems are diagnostics and `ok` is false.
  */
-import { applySeverityOverrides } from "../checks/runner.js";
+import { applySeverityOverrides } from "../checks/severity.js";
 import { writeCompileOutput } from "../compile/write-output.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledTopology } from "../lowering/compiled.js";

@@ -103,10 +103,13 @@ export async function loadPlugins(
     try {
       registry.register(candidate as VcmPlugin, path);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      if (e instanceof PluginConflictError)
-        fail(diagnostic(D.pluginConflict, req.span, { message }));
-      else fail(diagnostic(D.pluginInvalid.messages.rejected, req.span, { message }));
+      if (e instanceof PluginConflictError) {
+        const { pluginName: plugin, firstOrigin: first, secondOrigin: second } = e;
+        fail(diagnostic(D.pluginConflict, req.span, { plugin, first, second }));
+      } else {
+        const message = e instanceof Error ? e.message : String(e);
+        fail(diagnostic(D.pluginInvalid.messages.rejected, req.span, { message }));
+      }
     }
   }
   return diagnostics;

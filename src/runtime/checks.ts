@@ -2,7 +2,7 @@
  * Failures of `vcm run` (VCM0400-0499), now entries of the catalogue
  * (src/diagnostics/catalogue.ts); the runtime reports them as `sink.report(D.x, args, details)`.
  */
-import type { CheckDefinition } from "../checks/definition.js";
+import type { CatalogueEntry as CheckDefinition } from "../diagnostics/catalogue.js";
 import { catalogueEntries, D } from "../diagnostics/catalogue.js";
 
 /** The proof's own checks; the `--tables` loading problems (also phase "run") are not among them. */

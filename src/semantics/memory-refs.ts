@@ -117,8 +117,10 @@ function sliceRef(
   const b = elems[0]!;
   if (r.base + r.size > b.size)
     return ctx.report(
-      diagnostic(D.outsideRegion, ref.span, {
-        message: `the slice ${hex(r.base)} .. +${formatSize(r.size)} is outside '${b.name}' (${formatSize(b.size)})`,
+      diagnostic(D.outsideRegion.messages.bufferSlice, ref.span, {
+        range: `${hex(r.base)} .. +${formatSize(r.size)}`,
+        buffer: b.name,
+        size: formatSize(b.size),
       }),
     );
   return [

@@ -1,6 +1,6 @@
 /** Parse + resolve + check a source text with the fake plugins; format diagnostics as lines. */
 import { checkTopology } from "../../src/checks/check-topology.js";
-import type { SeverityOptions } from "../../src/checks/runner.js";
+import type { SeverityOptions } from "../../src/checks/severity.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import type { PluginRegistry } from "../../src/plugin-host/registry.js";
 import type { SourceFile } from "../../src/syntax/ast.js";

@@ -1,12 +1,15 @@
-/** The check runner: prerequisites, internal errors, severity overrides and directives. */
+/** The check engine: prerequisites, statuses, costs, internal errors, severity overrides, directives. */
 import { describe, expect, test } from "vitest";
+import { defineCheck, type Check } from "../../src/checks/check.js";
+import { CHECKS } from "../../src/checks/impl/index.js";
 import { listChecks } from "../../src/checks/registry.js";
-import {
-  emptySeverityOptions,
-  runChecks,
-  type CheckImplementation,
-} from "../../src/checks/runner.js";
+import { dependencyOrder, runChecks } from "../../src/checks/runner.js";
+import { emptySeverityOptions } from "../../src/checks/severity.js";
+import { D } from "../../src/diagnostics/catalogue.js";
 import { check, checksOf, parseAll } from "./harness.js";
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { checkTopology as checkPath } from "../../src/pipeline/check-topology.js";
 import { resolve } from "../../src/semantics/resolve.js";
 import { fakeRegistry } from "../fixtures/fake-plugins.js";
 
@@ -69,35 +72,174 @@ describe("severity overrides", () => {
   });
 });
 
-describe("runner", () => {
+describe("engine", () => {
   const { files } = parseAll({ "t.vcm": "memory m 0 .. +1M ram\n" });
   const { ir } = resolve(files, fakeRegistry());
+  const base = { ir, files, plugins: fakeRegistry() };
+  const noop = (entry: Check["entry"], spec: Partial<Check> = {}) =>
+    defineCheck(entry, { run() {}, ...spec });
+
   test("a throwing check becomes an internal-error diagnostic", () => {
-    const boom: CheckImplementation = {
-      check: "region-overlap",
+    const boom = noop(D.regionOverlap, {
       run() {
         throw new Error("boom");
       },
-    };
-    const ds = runChecks({ ir, files, plugins: fakeRegistry(), implementations: [boom] });
-    expect(ds.map((d) => [d.check, d.severity])).toEqual([["internal-error", "error"]]);
-    expect(ds[0]!.message).toContain("boom");
+    });
+    const { diagnostics, outcomes } = runChecks({ ...base, checks: [boom] });
+    expect(diagnostics.map((d) => [d.check, d.severity])).toEqual([["internal-error", "error"]]);
+    expect(diagnostics[0]!.message).toBe("check 'region-overlap' failed: boom");
+    expect(outcomes[0]!.status).toBe("failed");
   });
-  test("a check whose prerequisite reported an error is skipped with a note", () => {
+  test("a check whose earlier-phase prerequisite fired is skipped with a note", () => {
     let ran = false;
-    const impl: CheckImplementation = {
-      check: "misaligned-address",
+    const needy = noop(D.misalignedAddress, {
+      needs: [D.unknownFormat],
       run() {
         ran = true;
       },
-    };
+    });
     const prior = check("iommu s : nope { }\n").diagnostics;
-    const ds = runChecks({ ir, files, plugins: fakeRegistry(), implementations: [impl], prior });
+    const skipped = runChecks({ ...base, checks: [needy], prior });
     expect(ran).toBe(false);
-    expect(ds.map((d) => [d.check, d.severity])).toEqual([["misaligned-address", "note"]]);
-    runChecks({ ir, files, plugins: fakeRegistry(), implementations: [impl] });
+    expect(skipped.diagnostics.map((d) => [d.check, d.severity, d.message])).toEqual([
+      [
+        "misaligned-address",
+        "note",
+        "check 'misaligned-address' skipped: its prerequisite 'unknown-format' reported errors",
+      ],
+    ]);
+    expect(skipped.outcomes[0]).toMatchObject({
+      status: "skipped",
+      reason: "prerequisite-failed",
+      prerequisite: "unknown-format",
+    });
+    expect(runChecks({ ...base, checks: [needy] }).outcomes[0]!.status).toBe("passed");
     expect(ran).toBe(true);
   });
+  test("checks run after the checks they need, whatever their codes; a cycle is refused", () => {
+    const order: string[] = [];
+    const later = noop(D.regionOverlap, { run: () => void order.push("region-overlap") });
+    const first = noop(D.unusedDeclaration, { run: () => void order.push("unused-declaration") });
+    const needsLater = noop(D.outsideRegion, {
+      needs: [first],
+      run: () => void order.push("outside-region"),
+    });
+    runChecks({ ...base, checks: [needsLater, later, first] });
+    expect(order).toEqual(["region-overlap", "unused-declaration", "outside-region"]);
+    const a: Check = { ...noop(D.regionOverlap), needs: [] };
+    const b = noop(D.outsideRegion, { needs: [a] });
+    (a.needs as Check[]).push(b);
+    expect(() => dependencyOrder([a, b])).toThrow(/cycle: .*region-overlap/);
+  });
+  test("a failed, skipped or disabled prerequisite check skips its dependents, and says which", () => {
+    const failing = noop(D.regionOverlap, {
+      run: ({ report }) => report(D.regionOverlap, undefined, { name: "a", other: "b" }),
+    });
+    const middle = noop(D.outsideRegion, { needs: [failing] });
+    const last = noop(D.poolOutsideRam, { needs: [middle] });
+    const run = runChecks({ ...base, checks: [last, middle, failing] });
+    expect(run.outcomes.map((o) => [o.check, o.status, o.reason])).toEqual([
+      ["region-overlap", "failed", undefined],
+      ["outside-region", "skipped", "prerequisite-failed"],
+      ["pool-outside-ram", "skipped", "prerequisite-skipped"],
+    ]);
+    expect(run.diagnostics.filter((d) => d.severity === "note").map((d) => d.message)).toEqual([
+      "check 'outside-region' skipped: its prerequisite 'region-overlap' reported errors",
+      "check 'pool-outside-ram' skipped: its prerequisite 'outside-region' was skipped",
+    ]);
+    // Turned off, a check does not run, and what needs it is skipped rather than run blind.
+    const off = emptySeverityOptions();
+    off.disable.add("region-overlap");
+    const disabled = runChecks({ ...base, checks: [middle, failing], options: off });
+    expect(disabled.outcomes.map((o) => [o.check, o.status, o.reason])).toEqual([
+      ["region-overlap", "skipped", "disabled"],
+      ["outside-region", "skipped", "disabled"],
+    ]);
+    expect(disabled.diagnostics.map((d) => d.message)).toEqual([
+      "check 'outside-region' skipped: its prerequisite 'region-overlap' is disabled",
+    ]);
+  });
+  test("a check may report only its own entry's messages", () => {
+    const wrong = noop(D.regionOverlap, {
+      run: ({ report }) => report(D.p2pRam, undefined, { memory: "m" }),
+    });
+    const ds = runChecks({ ...base, checks: [wrong] }).diagnostics;
+    expect(ds.map((d) => d.message)).toEqual([
+      "check 'region-overlap' failed: check 'region-overlap' reported a message of 'p2p-ram'",
+    ]);
+  });
+  test("cost: a cheap run skips the plugin checks, and a cheap check cannot ask a plugin", () => {
+    const asks = noop(D.regionOverlap, { run: ({ capabilities }) => void capabilities("x") });
+    expect(runChecks({ ...base, checks: [asks] }).diagnostics[0]!.message).toContain(
+      "declared cheap but asks a plugin",
+    );
+    const plugin = noop(D.poolTooSmall, { cost: "needs-plugins" });
+    const dependent = noop(D.unusedDeclaration, { needs: [plugin] });
+    const cheap = runChecks({ ...base, checks: [plugin, dependent], cost: "cheap" });
+    expect(cheap.outcomes.map((o) => [o.check, o.status, o.reason])).toEqual([
+      ["pool-too-small", "skipped", "cost"],
+      ["unused-declaration", "skipped", "cost"],
+    ]);
+    expect(cheap.diagnostics).toEqual([]);
+  });
+  test("every registered check is registered once", () => {
+    expect(new Set(CHECKS.map((c) => c.entry)).size).toBe(CHECKS.length);
+  });
+});
+
+describe("statuses are judged before severity overrides", () => {
+  const BAD_PARAM =
+    "memory m 0 .. +1M ram\npool p in m\niommu s : arm-lpae { granule 8K }\n" +
+    "device d behind s\ndomain dom on s { attach d }\nbuffer b in m size 4K\nmap b -> dom at 0x1000 rw\n";
+  test("-W no-invalid-param hides the error but still skips the checks that need good parameters", () => {
+    const off = emptySeverityOptions();
+    off.disable.add("invalid-param");
+    const r = check(BAD_PARAM, off);
+    expect(checksOf(r.diagnostics)).not.toContain("invalid-param");
+    const misaligned = r.checks.find((o) => o.check === "misaligned-address");
+    expect(misaligned).toMatchObject({
+      status: "skipped",
+      reason: "prerequisite-failed",
+      prerequisite: "invalid-param",
+    });
+    const note = r.diagnostics.find((d) => d.check === "misaligned-address")!;
+    expect([note.severity, note.message]).toEqual([
+      "note",
+      "check 'misaligned-address' skipped: its prerequisite 'invalid-param' reported errors",
+    ]);
+    const good = check(BAD_PARAM.replace("granule 8K", "granule 4K"), off);
+    expect(good.checks.find((o) => o.check === "misaligned-address")!.status).toBe("passed");
+  });
+  test("raising a check to an error raises what it needs first", () => {
+    const o = emptySeverityOptions();
+    o.warn.add("invalid-param");
+    const lowered = check(BAD_PARAM, o).diagnostics.find((d) => d.check === "invalid-param")!;
+    expect(lowered.severity).toBe("warning");
+    o.error.add("pool-too-small");
+    const raised = check(BAD_PARAM, o).diagnostics.find((d) => d.check === "invalid-param")!;
+    expect(raised.severity).toBe("error");
+  });
+});
+
+describe("cheap checks (what a language server runs on every change)", () => {
+  test("on every sample: no cheap check asks a plugin, the plugin checks are skipped for cost", async () => {
+    const samples = readdirSync(new URL("../../samples/", import.meta.url)).filter((f) =>
+      f.endsWith(".vcm"),
+    );
+    expect(samples.length).toBeGreaterThan(3);
+    for (const f of samples) {
+      const path = fileURLToPath(new URL(`../../samples/${f}`, import.meta.url));
+      const cheap = await checkPath(path, { cost: "cheap" });
+      expect(checksOf(cheap.diagnostics), f).not.toContain("internal-error");
+      for (const o of cheap.checks)
+        if (o.cost !== "cheap") expect([o.check, o.reason]).toEqual([o.check, "cost"]);
+      const all = await checkPath(path);
+      expect(all.checks.every((o) => o.reason !== "cost")).toBe(true);
+    }
+  });
+});
+
+describe("runner", () => {
   test("a plugin whose capabilities throw does not crash the checks (plugin-failed, VCM0270)", () => {
     const ds = check(
       "memory m 0 .. +1M ram\npool p in m\niommu s : broken { }\ndevice d behind s\nmap m[0 .. +4K] -> d at 0x1000 r\n",

@@ -127,6 +127,37 @@ describe("vcm check", () => {
     for (const c of checks) expect(c.description.length).toBeGreaterThan(10);
     const text = vcm(["check", "--list-checks"]).stdout;
     expect(text.split("\n").filter(Boolean)).toHaveLength(checks.length);
+    // A check on the IR shows its cost and what it needs first; other entries have neither.
+    const pool = checks.find((c) => c.name === "pool-too-small") as Record<string, unknown>;
+    expect(pool.cost).toBe("needs-plugins");
+    expect(pool.needs).toEqual([
+      "plugin-not-allowed",
+      "unknown-format",
+      "invalid-param",
+      "plugin-param-problem",
+    ]);
+    expect((checks.find((c) => c.name === "syntax-error") as Record<string, unknown>).cost).toBe(
+      undefined,
+    );
+    expect(text).toMatch(/^VCM0222 +unused-declaration +warning .*\[cheap\]$/m);
+    expect(text).toMatch(/^VCM0203 .*\[needs-plugins; needs plugin-not-allowed, unknown-format/m);
+  });
+
+  it("-W no-invalid-param hides the error, and the checks needing good parameters say they were skipped", () => {
+    const bad = file(
+      "bad-param.vcm",
+      VALID.replace("ias 32; oas 40", "ias 32; oas 40; granule 8K"),
+    );
+    const r = vcm(["check", "-W", "no-invalid-param", "--format", "json", bad]);
+    const out = JSON.parse(r.stdout) as {
+      diagnostics: { check: string; severity: string; message: string }[];
+    };
+    expect(out.diagnostics.map((d) => d.check)).not.toContain("invalid-param");
+    const skipped = out.diagnostics.filter(
+      (d) => d.severity === "note" && /skipped/.test(d.message),
+    );
+    expect(skipped.map((d) => d.check)).toContain("misaligned-address");
+    expect(skipped[0]!.message).toMatch(/its prerequisite 'invalid-param' reported errors$/);
   });
 
   it("emits the IR as JSON with big numbers as hex strings", () => {

@@ -39,6 +39,17 @@ describe("checkTopology (the path a language server takes)", () => {
     expect(r.configFile).toBeUndefined();
   });
 
+  it("reports a --plugin that cannot be found or fails to load (plugin-load-failed)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vcm-pipeline-"));
+    writeFileSync(join(dir, "t.vcm"), "topology t\n");
+    const plugins = ["no-such-vcm-plugin-package", "./gone.mjs"];
+    const r = await checkTopology(join(dir, "t.vcm"), { cwd: dir, plugins });
+    const failed = r.diagnostics.filter((d) => d.check === "plugin-load-failed");
+    expect(failed.map((d) => d.code)).toEqual(["VCM0020", "VCM0020"]);
+    expect(failed[0]!.message).toBe("cannot find plugin 'no-such-vcm-plugin-package'");
+    expect(failed[1]!.message).toMatch(/^plugin '\.\/gone\.mjs' failed to load: /);
+  });
+
   it("loads what the configuration allows, and ignores it when told to", async () => {
     const dir = project();
     writeFileSync(join(dir, "vcm.config.json"), '{ "plugins": ["./evil.mjs"] }');

@@ -1,8 +1,10 @@
 /** Device-side addresses of fixed mappings: overlap, aperture, reserved ranges, alignment. */
+import { D, text } from "../../diagnostics/catalogue.js";
+import { formatSize, hex } from "../../diagnostics/format.js";
 import type { Span } from "../../diagnostics/span.js";
 import type { IrDomain, IrMapping } from "../../ir/types.js";
-import { formatSize, hex } from "../../semantics/evaluate.js";
-import type { CheckImplementation } from "../runner.js";
+import { defineCheck } from "../check.js";
+import { PLUGINS_USABLE } from "./needs.js";
 import { indexIr, mapperOfTarget, rangesOverlap, sweepOverlaps } from "./ir-index.js";
 
 type Fixed = IrMapping & { iova: bigint };
@@ -13,8 +15,7 @@ function fixedMappings(mappings: readonly IrMapping[]): Fixed[] {
 
 const where = (m: Fixed) => `${hex(m.iova)} .. +${formatSize(m.source.size)}`;
 
-export const iovaOverlap: CheckImplementation = {
-  check: "iova-overlap",
+export const iovaOverlap = defineCheck(D.iovaOverlap, {
   run({ ir, report }) {
     for (const [target, list] of indexIr(ir).mappingsByTarget) {
       if (list[0]?.target.kind === "direct") continue; // no MMU: aliases are physical, not mappings
@@ -24,47 +25,46 @@ export const iovaOverlap: CheckImplementation = {
         (m) => m.source.size,
         (later, earlier) =>
           report(
+            D.iovaOverlap,
             later.span,
-            `${where(later)} overlaps another mapping in '${target}' (${where(earlier)})`,
-            {
-              related: [{ span: earlier.span, message: "the other mapping" }],
-            },
+            { range: where(later), target, other: where(earlier) },
+            { related: [{ span: earlier.span, message: text(D.iovaOverlap.messages.other) }] },
           ),
       );
     }
   },
-};
+});
 
-export const outsideAperture: CheckImplementation = {
-  check: "outside-aperture",
+export const outsideAperture = defineCheck(D.outsideAperture, {
   run({ ir, report }) {
     const index = indexIr(ir);
     for (const m of fixedMappings(ir.mappings)) {
-      let range;
-      let what;
-      if (m.target.kind === "domain") {
-        range = index.domains.get(m.target.name)?.aperture;
-        what = `the aperture of '${m.target.name}'`;
-      } else if (m.target.kind === "window") {
-        range = index.windows.get(m.target.name)?.window.range;
-        what = `window '${m.target.name}'`;
-      }
+      const isDomain = m.target.kind === "domain";
+      const range = isDomain
+        ? index.domains.get(m.target.name)?.aperture
+        : m.target.kind === "window"
+          ? index.windows.get(m.target.name)?.window.range
+          : undefined;
       if (!range) continue;
       const upper =
         m.target.kind === "domain" ? index.domains.get(m.target.name)?.upper : undefined;
       // A cpu context with two halves: the upper one is inside too, the hole is non-canonical-address's.
       if (upper) continue;
-      if (m.iova < range.base || m.iova + m.source.size > range.base + range.size)
-        report(
-          m.span,
-          `${where(m)} is outside ${what} (${hex(range.base)} .. +${formatSize(range.size)})`,
-        );
+      if (m.iova >= range.base && m.iova + m.source.size <= range.base + range.size) continue;
+      const aperture = `${hex(range.base)} .. +${formatSize(range.size)}`;
+      if (isDomain)
+        report(D.outsideAperture, m.span, { range: where(m), domain: m.target.name, aperture });
+      else
+        report(D.outsideAperture.messages.window, m.span, {
+          range: where(m),
+          window: m.target.name,
+          aperture,
+        });
     }
   },
-};
+});
 
-export const reservedOverlap: CheckImplementation = {
-  check: "reserved-overlap",
+export const reservedOverlap = defineCheck(D.reservedOverlap, {
   run({ ir, report }) {
     const index = indexIr(ir);
     for (const m of fixedMappings(ir.mappings)) {
@@ -76,19 +76,31 @@ export const reservedOverlap: CheckImplementation = {
           // Memory mapped into a reservation backs it: that is what the reservation is for.
           (r.reservation === undefined || r.reservation !== m.reservation)
         ) {
-          report(
-            m.span,
-            `${where(m)} covers ${r.reservation ? `reservation '${r.reservation}'` : `the ${r.kind} range`} ${hex(r.range.base)} .. +${formatSize(r.range.size)} of '${m.target.name}'`,
-            { related: [{ span: r.span, message: `the ${r.kind} range comes from here` }] },
-          );
+          const args = {
+            range: where(m),
+            reserved: `${hex(r.range.base)} .. +${formatSize(r.range.size)}`,
+            domain: m.target.name,
+          };
+          const related = [
+            { span: r.span, message: text(D.reservedOverlap.messages.comesFrom, { kind: r.kind }) },
+          ];
+          if (r.reservation)
+            report(
+              D.reservedOverlap.messages.reservation,
+              m.span,
+              { ...args, reservation: r.reservation },
+              { related },
+            );
+          else report(D.reservedOverlap, m.span, { ...args, kind: r.kind }, { related });
           break;
         }
     }
   },
-};
+});
 
-export const misalignedAddress: CheckImplementation = {
-  check: "misaligned-address",
+export const misalignedAddress = defineCheck(D.misalignedAddress, {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
   run({ ir, report, capabilities }) {
     const index = indexIr(ir);
     for (const m of ir.mappings) {
@@ -102,30 +114,34 @@ export const misalignedAddress: CheckImplementation = {
       const bad = (v: bigint) => v % page !== 0n;
       // Built only for a report: formatting it for every mapping was most of this check's time.
       // Say where the page size comes from: `pages`, the window, or the mapper's smallest.
+      const size = formatSize(page);
+      const said = D.misalignedAddress.messages;
       const pageText = () =>
         m.pageSize !== undefined
-          ? `${formatSize(page)}, the page size its \`pages\` asks for`
+          ? text(said.pageAsked, { size })
           : windowPage !== undefined
-            ? `${formatSize(page)}, the page size of window '${m.target.name}'`
-            : `${formatSize(page)}, the smallest page size of '${mapper}'`;
-      const by = () => `is not aligned to ${pageText()}`;
-      if (m.iova !== "auto" && bad(m.iova)) report(m.span, `the address ${hex(m.iova)} ${by()}`);
-      else {
-        const chunk = m.source.chunks.find((c) => bad(c.pa) || bad(c.size));
-        if (chunk)
-          report(
-            m.span,
-            bad(chunk.pa)
-              ? `the physical address ${hex(chunk.pa)} ${by()}`
-              : `the size ${formatSize(chunk.size)} at ${hex(chunk.pa)} is not a multiple of ${pageText()}`,
-          );
+            ? text(said.pageOfWindow, { size, window: m.target.name })
+            : text(said.smallestPage, { size, mapper: mapper! });
+      if (m.iova !== "auto" && bad(m.iova)) {
+        report(D.misalignedAddress, m.span, { address: hex(m.iova), page: pageText() });
+        continue;
       }
+      const chunk = m.source.chunks.find((c) => bad(c.pa) || bad(c.size));
+      if (chunk && bad(chunk.pa))
+        report(said.physical, m.span, { address: hex(chunk.pa), page: pageText() });
+      else if (chunk)
+        report(said.size, m.span, {
+          size: formatSize(chunk.size),
+          address: hex(chunk.pa),
+          page: pageText(),
+        });
     }
   },
-};
+});
 
-export const unsupportedPageSize: CheckImplementation = {
-  check: "unsupported-page-size",
+export const unsupportedPageSize = defineCheck(D.unsupportedPageSize, {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
   run({ ir, report, capabilities }) {
     const index = indexIr(ir);
     for (const m of ir.mappings) {
@@ -133,16 +149,16 @@ export const unsupportedPageSize: CheckImplementation = {
       const mapper = mapperOfTarget(index, m);
       const caps = mapper ? capabilities(mapper) : undefined;
       if (caps && !caps.pageSizes.includes(m.pageSize))
-        report(
-          m.span,
-          `'${mapper}' has no ${formatSize(m.pageSize)} pages (it has ${caps.pageSizes.map(formatSize).join(", ")})`,
-        );
+        report(D.unsupportedPageSize, m.span, {
+          mapper: mapper!,
+          size: formatSize(m.pageSize),
+          sizes: caps.pageSizes.map((p) => formatSize(p)).join(", "),
+        });
     }
   },
-};
+});
 
-export const dmaMaskTooSmall: CheckImplementation = {
-  check: "dma-mask-too-small",
+export const dmaMaskTooSmall = defineCheck(D.dmaMaskTooSmall, {
   run({ ir, report }) {
     const index = indexIr(ir);
     const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
@@ -152,19 +168,18 @@ export const dmaMaskTooSmall: CheckImplementation = {
       if (m.target.kind === "direct") {
         const e = endpoints.get(m.target.name);
         if (e && end > limitOf(e.dmaMaskBits))
-          report(
-            m.span,
-            `'${e.name}' drives ${e.dmaMaskBits} address bits, but this memory is at bus ${where(m)}`,
-          );
+          report(D.dmaMaskTooSmall.messages.direct, m.span, {
+            endpoint: e.name,
+            bits: e.dmaMaskBits,
+            range: where(m),
+          });
       } else if (m.target.kind === "domain") {
         const d = index.domains.get(m.target.name);
         for (const name of d?.attached ?? []) {
           const e = endpoints.get(name);
           if (e && e.kind === "device" && end > limitOf(e.dmaMaskBits)) {
-            report(
-              m.span,
-              `'${e.name}' drives ${e.dmaMaskBits} address bits, but this mapping is at ${where(m)}`,
-            );
+            const args = { endpoint: e.name, bits: e.dmaMaskBits, range: where(m) };
+            report(D.dmaMaskTooSmall, m.span, args);
             break;
           }
         }
@@ -176,16 +191,17 @@ export const dmaMaskTooSmall: CheckImplementation = {
       for (const c of x.expectation.object.chunks) {
         const bus = c.pa - e.busOffset;
         if (bus + c.size > limitOf(e.dmaMaskBits)) {
-          report(
-            x.span,
-            `'${e.name}' drives ${e.dmaMaskBits} address bits and has no MMU, but this memory is at bus ${hex(bus)}`,
-          );
+          report(D.dmaMaskTooSmall.messages.noMmu, x.span, {
+            endpoint: e.name,
+            bits: e.dmaMaskBits,
+            address: hex(bus),
+          });
           break;
         }
       }
     }
   },
-};
+});
 
 const inRange = (at: bigint, size: bigint, r: { base: bigint; size: bigint }) =>
   at >= r.base && at + size <= r.base + r.size;
@@ -195,26 +211,20 @@ const inRange = (at: bigint, size: bigint, r: { base: bigint; size: bigint }) =>
  * non-canonical address before any walk, and AArch64 faults on an address in neither the TTBR0
  * nor the TTBR1 range. Nothing could map such an address, so it is an error at the line.
  */
-export const nonCanonicalAddress: CheckImplementation = {
-  check: "non-canonical-address",
+export const nonCanonicalAddress = defineCheck(D.nonCanonicalAddress, {
   run({ ir, report }) {
     const index = indexIr(ir);
-    const halvesText = (d: IrDomain) =>
-      `lower ${hex(d.aperture.base)} .. +${formatSize(d.aperture.size)}, ` +
-      `upper ${hex(d.upper!.base)} .. +${formatSize(d.upper!.size)}`;
+    const said = D.nonCanonicalAddress.messages;
     const hintOf = (d: IrDomain) =>
       d.aperture.size === d.upper!.size
-        ? `a canonical address has bits 63..${log2(d.upper!.size)} all equal (sign-extended)`
-        : `the upper half is 'va-bits-upper' bits wide, the lower 'va-bits'`;
+        ? text(said.canonical, { bit: log2(d.upper!.size) })
+        : text(said.widths);
     const check = (d: IrDomain | undefined, at: bigint, size: bigint, span: Span, what: string) => {
       if (!d?.upper || inRange(at, size, d.aperture) || inRange(at, size, d.upper)) return;
-      report(
-        span,
-        `${what} is in neither half of the address space of '${d.name}' (${halvesText(d)})`,
-        {
-          hint: hintOf(d),
-        },
-      );
+      const lower = `${hex(d.aperture.base)} .. +${formatSize(d.aperture.size)}`;
+      const upper = `${hex(d.upper.base)} .. +${formatSize(d.upper.size)}`;
+      const args = { what, domain: d.name, lower, upper };
+      report(D.nonCanonicalAddress, span, args, { hint: hintOf(d) });
     };
     for (const m of fixedMappings(ir.mappings)) {
       if (m.target.kind !== "domain") continue;
@@ -230,7 +240,7 @@ export const nonCanonicalAddress: CheckImplementation = {
       check(index.domains.get(domain), x.expectation.at, size, x.span, hex(x.expectation.at));
     }
   },
-};
+});
 
 function log2(size: bigint): number {
   return size.toString(2).length - 1;

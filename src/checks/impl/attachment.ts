@@ -1,11 +1,11 @@
 /** Devices and domains: one domain per device, one domain per IOMMU group. */
+import { D, text } from "../../diagnostics/catalogue.js";
 import type { IrDomain } from "../../ir/types.js";
 import { groupMembers, groupText, groupTransition } from "../../semantics/groups.js";
-import type { CheckImplementation } from "../runner.js";
+import { defineCheck } from "../check.js";
 import { indexIr } from "./ir-index.js";
 
-export const multipleDomains: CheckImplementation = {
-  check: "multiple-domains",
+export const multipleDomains = defineCheck(D.multipleDomains, {
   run({ ir, report }) {
     const first = new Map<string, IrDomain>();
     for (const d of ir.domains) {
@@ -14,16 +14,25 @@ export const multipleDomains: CheckImplementation = {
         const prev = first.get(dev);
         if (!prev) first.set(dev, d);
         else
-          report(d.span, `'${dev}' is attached to both '${prev.name}' and '${d.name}'`, {
-            related: [{ span: prev.span, message: `'${prev.name}' attaches it first` }],
-          });
+          report(
+            D.multipleDomains,
+            d.span,
+            { device: dev, first: prev.name, second: d.name },
+            {
+              related: [
+                {
+                  span: prev.span,
+                  message: text(D.multipleDomains.messages.attachesFirst, { domain: prev.name }),
+                },
+              ],
+            },
+          );
       }
     }
   },
-};
+});
 
-export const groupSplit: CheckImplementation = {
-  check: "group-split",
+export const groupSplit = defineCheck(D.groupSplit, {
   run({ ir, report }) {
     const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
     const groupDomain = new Map<string, { domain: IrDomain; device: string }>();
@@ -36,20 +45,34 @@ export const groupSplit: CheckImplementation = {
         if (!prev) groupDomain.set(key, { domain: d, device: dev });
         else if (prev.domain !== d)
           report(
+            D.groupSplit,
             d.span,
-            `group ${e.group} of '${e.mapper}' is split: '${dev}' is in '${d.name}' but '${prev.device}' is in '${prev.domain.name}'; a group is attached whole, so the second attach is refused (EBUSY)`,
-            { related: [{ span: prev.domain.span, message: `'${prev.domain.name}'` }] },
+            {
+              group: e.group,
+              mapper: e.mapper,
+              device: dev,
+              domain: d.name,
+              other: prev.device,
+              otherDomain: prev.domain.name,
+            },
+            {
+              related: [
+                {
+                  span: prev.domain.span,
+                  message: text(D.groupSplit.messages.domain, { domain: prev.domain.name }),
+                },
+              ],
+            },
           );
       }
   },
-};
+});
 
 /**
  * Scenario `attach` / `detach` replayed on the groups' domains (the runtime replays them alike,
  * VCM0433): an attach of a group that is in a domain other than its default is refused (EBUSY).
  */
-export const scenarioAttachBusy: CheckImplementation = {
-  check: "scenario-attach-busy",
+export const scenarioAttachBusy = defineCheck(D.scenarioAttachBusy, {
   run({ ir, report }) {
     const index = indexIr(ir);
     const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
@@ -64,10 +87,19 @@ export const scenarioAttachBusy: CheckImplementation = {
         const current = domainOf(ep.name);
         const move = groupTransition(ep, current, step);
         if (move.kind === "busy") {
+          const domain = current!.name;
           report(
+            D.scenarioAttachBusy,
             step.span,
-            `${groupText(ep)} is in '${current!.name}', not its default domain: attaching it elsewhere is refused (EBUSY); \`detach ${ep.name}\` first`,
-            { related: [{ span: current!.span, message: `'${current!.name}'` }] },
+            { group: groupText(ep), domain, device: ep.name },
+            {
+              related: [
+                {
+                  span: current!.span,
+                  message: text(D.scenarioAttachBusy.messages.domain, { domain }),
+                },
+              ],
+            },
           );
         } else if (move.kind === "move") {
           const to = move.to === undefined ? undefined : index.domains.get(move.to);
@@ -76,4 +108,4 @@ export const scenarioAttachBusy: CheckImplementation = {
       }
     }
   },
-};
+});

@@ -4,8 +4,10 @@
  * The topology's registrations go through the same kernel model the runtime uses (SpaprMm), in
  * declaration order, so `check` and `run` agree.
  */
+import { D, text } from "../../diagnostics/catalogue.js";
+import { formatSize, hex } from "../../diagnostics/format.js";
 import type { IrContainer, IrTopology } from "../../ir/types.js";
-import { formatSize, hex, isPowerOfTwo, U64_MAX } from "../../semantics/evaluate.js";
+import { isPowerOfTwo, U64_MAX } from "../../semantics/evaluate.js";
 import {
   containerBaseLocked,
   containersByOwner,
@@ -16,7 +18,8 @@ import {
   type MmProblem,
 } from "../../semantics/spapr-mm.js";
 import { DEFAULT_WINDOW, MAX_WINDOWS } from "../../semantics/spapr.js";
-import type { CheckImplementation } from "../runner.js";
+import { defineCheck, type CheckContext } from "../check.js";
+import { FORMATS_USABLE, PLUGINS_USABLE } from "./needs.js";
 import { indexIr, sweepOverlaps } from "./ir-index.js";
 
 interface OwnerState {
@@ -57,7 +60,7 @@ function ownerMms(ir: IrTopology): Map<string, OwnerState> {
 }
 
 /** Every TCE of a window mapping must come from one registered region of the owner. */
-function tceChecks(which: "unregistered" | "one-region"): CheckImplementation["run"] {
+function tceChecks(which: "unregistered" | "one-region"): (context: CheckContext) => void {
   return ({ ir, report }) => {
     const index = indexIr(ir);
     const mms = ownerMms(ir);
@@ -73,19 +76,27 @@ function tceChecks(which: "unregistered" | "one-region"): CheckImplementation["r
         if (!p) continue;
         if (p.kind === "unregistered" && which === "unregistered")
           report(
+            c.owner !== c.name ? D.unregisteredMemory.messages.ofOwner : D.unregisteredMemory,
             m.span,
-            `${hex(p.pa)} .. +${formatSize(ch.pa + ch.size - p.pa)} is not registered in container '${c.name}'${c.owner !== c.name ? ` (owner '${c.owner}')` : ""}`,
-            { hint: `add \`register\` for this memory to '${c.name}'` },
+            {
+              range: `${hex(p.pa)} .. +${formatSize(ch.pa + ch.size - p.pa)}`,
+              container: c.name,
+              owner: c.owner,
+            },
+            { hint: text(D.unregisteredMemory.messages.hint, { container: c.name }) },
           );
         else if (p.kind !== "unregistered" && which === "one-region")
           report(
+            D.tceNotInOneRegion,
             m.span,
-            `${tceProblemText(p, hit.window.pageSize)}: window '${m.target.name}' cannot map it (mm_iommu_lookup / mm_iommu_ua_to_hpa: -EINVAL)`,
+            { problem: tceProblemText(p, hit.window.pageSize), window: m.target.name },
             {
               hint:
                 p.kind === "crosses"
-                  ? "register the memory as one region covering whole IOMMU pages"
-                  : `back the memory with pages of at least ${formatSize(hit.window.pageSize)} (\`backing-page\`), aligned to them`,
+                  ? text(D.tceNotInOneRegion.messages.crossesHint)
+                  : text(D.tceNotInOneRegion.messages.backingHint, {
+                      page: formatSize(hit.window.pageSize),
+                    }),
             },
           );
         break;
@@ -94,19 +105,17 @@ function tceChecks(which: "unregistered" | "one-region"): CheckImplementation["r
   };
 }
 
-export const unregisteredMemory: CheckImplementation = {
-  check: "unregistered-memory",
+export const unregisteredMemory = defineCheck(D.unregisteredMemory, {
   run: tceChecks("unregistered"),
-};
+});
 
-export const tceNotInOneRegion: CheckImplementation = {
-  check: "tce-not-in-one-region",
+export const tceNotInOneRegion = defineCheck(D.tceNotInOneRegion, {
   run: tceChecks("one-region"),
-};
+});
 
-export const lockedLimitExceeded: CheckImplementation = {
-  check: "locked-limit-exceeded",
+export const lockedLimitExceeded = defineCheck(D.lockedLimitExceeded, {
   run({ ir, report }) {
+    const said = D.lockedLimitExceeded.messages;
     for (const [owner, containers] of containersByOwner(ir)) {
       const limit = ownerLimit(containers);
       const mm = ownerMms(ir).get(owner)!.mm;
@@ -117,22 +126,26 @@ export const lockedLimitExceeded: CheckImplementation = {
       const first = containers.find((c) => c.lockedLimitDeclared) ?? containers[0]!;
       const who =
         containers.length === 1 && owner === first.name
-          ? `container '${first.name}'`
-          : `owner '${owner}' (containers ${containers.map((c) => c.name).join(", ")})`;
+          ? text(said.container, { container: first.name })
+          : text(said.owner, { owner, containers: containers.map((c) => c.name).join(", ") });
       const parts = [
-        `${formatSize(mm.locked)} registered (in ${formatSize(first.hostPageSize)} host pages)`,
+        text(said.registered, {
+          size: formatSize(mm.locked),
+          page: formatSize(first.hostPageSize),
+        }),
       ];
-      if (tables > 0n) parts.push(`${formatSize(tables)} of TCE tables (v1: its whole window)`);
-      report(
-        first.span,
-        `${who} locks ${formatSize(total)}: ${parts.join(" + ")}, over its locked-limit ${formatSize(limit)} (-ENOMEM)`,
-      );
+      if (tables > 0n) parts.push(text(said.tables, { size: formatSize(tables) }));
+      report(D.lockedLimitExceeded, first.span, {
+        who,
+        total: formatSize(total),
+        parts: parts.join(" + "),
+        limit: formatSize(limit),
+      });
     }
   },
-};
+});
 
-export const ownerLimitConflict: CheckImplementation = {
-  check: "owner-limit-conflict",
+export const ownerLimitConflict = defineCheck(D.ownerLimitConflict, {
   run({ ir, report }) {
     for (const [owner, containers] of containersByOwner(ir)) {
       const declared = containers.filter((c) => c.lockedLimitDeclared);
@@ -141,113 +154,123 @@ export const ownerLimitConflict: CheckImplementation = {
       for (const c of declared.slice(1))
         if (c.lockedLimit !== first.lockedLimit)
           report(
+            D.ownerLimitConflict,
             c.span,
-            `containers '${first.name}' and '${c.name}' belong to '${owner}' but declare locked-limits ${formatSize(first.lockedLimit)} and ${formatSize(c.lockedLimit)}: one process has one RLIMIT_MEMLOCK`,
-            { related: [{ span: first.span, message: `'${first.name}' is declared here` }] },
+            {
+              first: first.name,
+              second: c.name,
+              owner,
+              firstLimit: formatSize(first.lockedLimit),
+              secondLimit: formatSize(c.lockedLimit),
+            },
+            {
+              related: [
+                {
+                  span: first.span,
+                  message: text(D.ownerLimitConflict.messages.declared, { container: first.name }),
+                },
+              ],
+            },
           );
     }
   },
-};
+});
 
-function registrationCheck(problems: readonly MmProblem[]): CheckImplementation["run"] {
+/** The registrations the kernel model refuses; its message says why (src/semantics/spapr-mm.ts). */
+function registrationCheck(
+  entry: typeof D.registerUnaligned | typeof D.registerConflict,
+  problems: readonly MmProblem[],
+): (context: CheckContext) => void {
   return ({ ir, report }) => {
     for (const state of ownerMms(ir).values())
       for (const r of state.refusals)
-        if (problems.includes(r.problem)) report(r.container.registered[r.index]!.span, r.message);
+        if (problems.includes(r.problem))
+          report(entry, r.container.registered[r.index]!.span, { message: r.message });
   };
 }
 
-export const registerUnaligned: CheckImplementation = {
-  check: "register-unaligned",
-  run: registrationCheck(["unaligned"]),
-};
+export const registerUnaligned = defineCheck(D.registerUnaligned, {
+  run: registrationCheck(D.registerUnaligned, ["unaligned"]),
+});
 
-export const registerConflict: CheckImplementation = {
-  check: "register-conflict",
-  run: registrationCheck(["busy", "overlap"]),
-};
+export const registerConflict = defineCheck(D.registerConflict, {
+  run: registrationCheck(D.registerConflict, ["busy", "overlap"]),
+});
 
-export const windowBaseAlignment: CheckImplementation = {
-  check: "window-base-alignment",
+export const windowBaseAlignment = defineCheck(D.windowBaseAlignment, {
   run({ ir, report }) {
     for (const c of ir.containers)
       for (const w of c.windows)
         if (w.pageSize > 0n && w.range.base % w.pageSize !== 0n)
-          report(
-            w.span,
-            `window '${w.qualifiedName}' starts at ${hex(w.range.base)}, not a multiple of its ${formatSize(w.pageSize)} page (-EINVAL)`,
-          );
+          report(D.windowBaseAlignment, w.span, {
+            window: w.qualifiedName,
+            base: hex(w.range.base),
+            page: formatSize(w.pageSize),
+          });
   },
-};
+});
 
-export const tooManyWindows: CheckImplementation = {
-  check: "too-many-windows",
+export const tooManyWindows = defineCheck(D.tooManyWindows, {
   run({ ir, report }) {
     for (const c of ir.containers) {
       const held = c.windows.filter((w) => w.slot < MAX_WINDOWS);
       for (const w of c.windows.filter((x) => x.slot >= MAX_WINDOWS))
         report(
+          D.tooManyWindows,
           w.span,
-          `container '${c.name}' already has ${MAX_WINDOWS} DMA windows (${held.map((x) => x.name).join(", ")}): '${w.name}' finds no free table slot (-ENOSPC)`,
+          {
+            container: c.name,
+            max: MAX_WINDOWS,
+            held: held.map((x) => x.name).join(", "),
+            window: w.name,
+          },
           held.some((x) => x.implicit)
-            ? { hint: `the default window counts: \`remove ${DEFAULT_WINDOW}\` frees its slot` }
+            ? { hint: text(D.tooManyWindows.messages.hint, { window: DEFAULT_WINDOW }) }
             : {},
         );
     }
   },
-};
+});
 
-export const containerNotTce: CheckImplementation = {
-  check: "container-not-tce",
+export const containerNotTce = defineCheck(D.containerNotTce, {
+  cost: "needs-plugins",
+  needs: FORMATS_USABLE,
   run({ ir, report, capabilities }) {
     for (const c of ir.containers) {
       const caps = c.mapper ? capabilities(c.mapper) : undefined;
       if (caps && !caps.windows)
-        report(
-          c.span,
-          `container '${c.name}' is on '${c.mapper}', whose format has no DMA windows: sPAPR containers need a TCE IOMMU (-ENODEV)`,
-        );
+        report(D.containerNotTce, c.span, { container: c.name, mapper: String(c.mapper) });
     }
   },
-};
+});
 
-export const spaprV1Rules: CheckImplementation = {
-  check: "spapr-v1-rules",
+export const spaprV1Rules = defineCheck(D.spaprV1Rules, {
   run({ ir, report }) {
+    const said = D.spaprV1Rules.messages;
     for (const c of ir.containers) {
+      const container = { container: c.name };
       if (c.model !== "spapr-v1") continue;
       const seen = new Set<object>();
       for (const r of c.registered) {
         if (seen.has(r.span)) continue;
         seen.add(r.span);
-        report(
-          r.span,
-          `spapr-v1 container '${c.name}' has no pre-registration: VFIO_IOMMU_SPAPR_REGISTER_MEMORY is a v2 ioctl (-ENOTTY)`,
-          { hint: "use `spapr-v2`, or drop the `register`" },
-        );
+        report(said.register, r.span, container, { hint: text(said.registerHint) });
       }
       if (c.groups.length > 1)
-        report(
-          c.span,
-          `spapr-v1 container '${c.name}' holds ${c.groups.length} groups; v1 takes one group (-EBUSY)`,
-        );
+        report(D.spaprV1Rules, c.span, { ...container, groups: c.groups.length });
       for (const w of c.windows)
         if (!w.implicit && w.name !== DEFAULT_WINDOW)
-          report(
-            w.span,
-            `spapr-v1 container '${c.name}' cannot create window '${w.name}': only the platform's ${DEFAULT_WINDOW} exists (VFIO_IOMMU_SPAPR_TCE_CREATE: -ENOTTY)`,
-          );
-      if (c.removedDefault)
-        report(
-          c.removedDefault,
-          `spapr-v1 container '${c.name}' cannot remove its window (VFIO_IOMMU_SPAPR_TCE_REMOVE: -ENOTTY)`,
-        );
+          report(said.createWindow, w.span, {
+            ...container,
+            window: w.name,
+            default: DEFAULT_WINDOW,
+          });
+      if (c.removedDefault) report(said.removeWindow, c.removedDefault, container);
     }
   },
-};
+});
 
-export const windowOverlap: CheckImplementation = {
-  check: "window-overlap",
+export const windowOverlap = defineCheck(D.windowOverlap, {
   run({ ir, report }) {
     for (const c of ir.containers)
       sweepOverlaps(
@@ -256,54 +279,54 @@ export const windowOverlap: CheckImplementation = {
         (w) => w.range.size,
         (later, earlier) =>
           report(
+            D.windowOverlap,
             later.span,
-            `window '${later.qualifiedName}' overlaps '${earlier.qualifiedName}'`,
+            { window: later.qualifiedName, other: earlier.qualifiedName },
             {
-              related: [{ span: earlier.span, message: `'${earlier.qualifiedName}'` }],
+              related: [
+                {
+                  span: earlier.span,
+                  message: text(D.windowOverlap.messages.other, { window: earlier.qualifiedName }),
+                },
+              ],
             },
           ),
       );
   },
-};
+});
 
-export const windowSize: CheckImplementation = {
-  check: "window-size",
+export const windowSize = defineCheck(D.windowSize, {
   run({ ir, report }) {
     for (const c of ir.containers)
       for (const w of c.windows)
         if (!isPowerOfTwo(w.range.size))
-          report(
-            w.span,
-            `window '${w.qualifiedName}' has size ${hex(w.range.size)}, not a power of two`,
-          );
+          report(D.windowSize, w.span, { window: w.qualifiedName, size: hex(w.range.size) });
   },
-};
+});
 
-export const windowLevels: CheckImplementation = {
-  check: "window-levels",
+export const windowLevels = defineCheck(D.windowLevels, {
   run({ ir, report }) {
     for (const c of ir.containers)
       for (const w of c.windows)
         if (w.levels > 5 || w.levels < 1)
-          report(
-            w.span,
-            `window '${w.qualifiedName}' has ${w.levels} levels; TCE tables have 1 to 5`,
-          );
+          report(D.windowLevels, w.span, { window: w.qualifiedName, levels: w.levels });
   },
-};
+});
 
-export const windowPageSize: CheckImplementation = {
-  check: "window-page-size",
+export const windowPageSize = defineCheck(D.windowPageSize, {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
   run({ ir, report, capabilities }) {
     for (const c of ir.containers) {
       const caps = c.mapper ? capabilities(c.mapper) : undefined;
       if (!caps) continue;
       for (const w of c.windows)
         if (!caps.pageSizes.includes(w.pageSize))
-          report(
-            w.span,
-            `'${c.mapper}' has no ${formatSize(w.pageSize)} pages (it has ${caps.pageSizes.map(formatSize).join(", ")})`,
-          );
+          report(D.windowPageSize, w.span, {
+            mapper: String(c.mapper),
+            size: formatSize(w.pageSize),
+            sizes: caps.pageSizes.map((p) => formatSize(p)).join(", "),
+          });
     }
   },
-};
+});

@@ -4,15 +4,16 @@
  * past the input size (`iova >> cfg->ias`) or a PA past the output size (`paddr >> cfg->oas`).
  * The lowering refuses the same; these checks say so at `vcm check`, with the line to fix.
  */
+import { D, text } from "../../diagnostics/catalogue.js";
+import { hex } from "../../diagnostics/format.js";
 import type { Span } from "../../diagnostics/span.js";
-import { hex } from "../../semantics/evaluate.js";
-import type { CheckImplementation } from "../runner.js";
+import { defineCheck } from "../check.js";
+import { PLUGINS_USABLE } from "./needs.js";
 import { allMappings, indexIr, mapperOfTarget } from "./ir-index.js";
 
 const spanKey = (span: Span) => `${span.file}\u0000${span.offset}`;
 
-export const mapIntoIdentityOrBlocked: CheckImplementation = {
-  check: "map-into-identity-or-blocked",
+export const mapIntoIdentityOrBlocked = defineCheck(D.mapIntoIdentityOrBlocked, {
   run({ ir, report }) {
     const index = indexIr(ir);
     const seen = new Set<string>();
@@ -22,23 +23,26 @@ export const mapIntoIdentityOrBlocked: CheckImplementation = {
       if (!d || (d.type !== "identity" && d.type !== "blocked")) continue;
       if (seen.has(spanKey(m.span))) continue;
       seen.add(spanKey(m.span));
+      const said = D.mapIntoIdentityOrBlocked.messages;
+      const identity = d.type === "identity";
       report(
+        D.mapIntoIdentityOrBlocked,
         m.span,
-        `'${d.name}' is ${d.type === "identity" ? "an identity" : "a blocked"} domain: it has no page table to map into (iommu_map refuses it, EINVAL)`,
+        { domain: d.name, kind: identity ? "an identity" : "a blocked" },
         {
-          related: [{ span: d.span, message: `'${d.name}' is declared \`type ${d.type}\` here` }],
-          hint:
-            d.type === "identity"
-              ? "an identity domain already reaches all memory at iova == pa; map into a dma domain instead"
-              : "a blocked domain reaches nothing; map into a dma domain instead",
+          related: [
+            { span: d.span, message: text(said.declared, { domain: d.name, type: d.type }) },
+          ],
+          hint: text(identity ? said.identityHint : said.blockedHint),
         },
       );
     }
   },
-};
+});
 
-export const apertureBeyondInput: CheckImplementation = {
-  check: "aperture-beyond-input",
+export const apertureBeyondInput = defineCheck(D.apertureBeyondInput, {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
   run({ ir, report, capabilities }) {
     const formats = new Map(ir.mappers.map((m) => [m.name, m.format]));
     for (const d of ir.domains) {
@@ -48,17 +52,23 @@ export const apertureBeyondInput: CheckImplementation = {
       const limit = 1n << BigInt(caps.inputBits);
       const end = d.aperture.base + d.aperture.size;
       if (end <= limit) continue;
-      report(
-        d.span,
-        `the aperture of '${d.name}' ends at ${hex(end)}, past the ${caps.inputBits}-bit input range of '${d.mapper}' (format ${formats.get(d.mapper)}): its tables cannot translate beyond ${hex(limit)} (ERANGE)`,
-        { hint: `end the aperture at or below ${hex(limit)}` },
-      );
+      const args = {
+        domain: d.name,
+        end: hex(end),
+        bits: caps.inputBits,
+        mapper: d.mapper,
+        format: String(formats.get(d.mapper)),
+        limit: hex(limit),
+      };
+      const hint = text(D.apertureBeyondInput.messages.hint, { limit: hex(limit) });
+      report(D.apertureBeyondInput, d.span, args, { hint });
     }
   },
-};
+});
 
-export const paBeyondOutput: CheckImplementation = {
-  check: "pa-beyond-output",
+export const paBeyondOutput = defineCheck(D.paBeyondOutput, {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
   run({ ir, report, capabilities }) {
     const index = indexIr(ir);
     const formats = new Map(ir.mappers.map((m) => [m.name, m.format]));
@@ -72,10 +82,14 @@ export const paBeyondOutput: CheckImplementation = {
       if (!beyond || seen.has(spanKey(m.span))) continue;
       seen.add(spanKey(m.span));
       const what = m.source.buffer ? `'${m.source.buffer}'` : `'${m.source.memory}'`;
-      report(
-        m.span,
-        `${what} lies at pa ${hex(beyond.pa)}..${hex(beyond.pa + beyond.size)}, past the ${caps.outputBits}-bit output range of '${mapper}' (format ${formats.get(mapper)}) (ERANGE)`,
-      );
+      report(D.paBeyondOutput, m.span, {
+        what,
+        start: hex(beyond.pa),
+        end: hex(beyond.pa + beyond.size),
+        bits: caps.outputBits,
+        mapper,
+        format: String(formats.get(mapper)),
+      });
     }
   },
-};
+});

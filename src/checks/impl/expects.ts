@@ -4,9 +4,11 @@
  * to the runtime proof. Scenario expects change state step by step and are the runtime's too.
  */
 import type { IrChunk, IrEndpoint, IrExpect, IrMapping, IrPermissions } from "../../ir/types.js";
-import { hex } from "../../semantics/evaluate.js";
+import { D, text } from "../../diagnostics/catalogue.js";
+import { hex } from "../../diagnostics/format.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../plugin-api/types.js";
-import type { CheckContext, CheckImplementation } from "../runner.js";
+import { defineCheck, type CheckContext } from "../check.js";
+import { PLUGINS_USABLE } from "./needs.js";
 import { ChunkSet } from "./chunk-set.js";
 import { indexIr, rangesOverlap, type IrIndex } from "./ir-index.js";
 import { mappingRights } from "./rights.js";
@@ -78,8 +80,11 @@ function touches(m: IrMapping, chunks: ChunkSet): boolean {
   return m.source.chunks.some((a) => chunks.overlaps(a.pa, a.size));
 }
 
-export const expectContradiction: CheckImplementation = {
-  check: "expect-contradiction",
+const said = D.expectContradiction.messages;
+
+export const expectContradiction = defineCheck(D.expectContradiction, {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
   run(ctx) {
     const { ir, report } = ctx;
     const index = indexIr(ir);
@@ -97,8 +102,13 @@ export const expectContradiction: CheckImplementation = {
       checkOne(x, e, spaces, index, memories, report, unityChunks(index, spaces), rights);
     }
   },
-};
+});
 
+/**
+ * One expect against the declared mappings. Over 80 lines: each kind of expectation (a fault,
+ * a no-MMU endpoint, a unity range, a negated or a plain access) is one short branch over the
+ * same locals; split apart, each piece would take the same eight arguments.
+ */
 function checkOne(
   x: IrExpect,
   e: IrEndpoint,
@@ -117,19 +127,17 @@ function checkOne(
       const pa = ex.at + e.busOffset;
       const mem = memories.find((m) => pa >= m.range.base && pa < m.range.base + m.range.size);
       if (mem && ex.at < limit)
-        report(
-          x.span,
-          `'${e.name}' has no MMU: bus ${hex(ex.at)} is memory '${mem.name}', so it does not fault`,
-        );
+        report(said.noMmuDoesNotFault, x.span, {
+          endpoint: e.name,
+          address: hex(ex.at),
+          memory: mem.name,
+        });
     } else if (ex.negated) {
       const reachable = ex.object.chunks.every(
         (c) => c.pa >= e.busOffset && c.pa - e.busOffset + c.size <= limit,
       );
       if (reachable)
-        report(
-          x.span,
-          `'${e.name}' has no MMU and reaches all memory within its dma-mask, so it can ${ex.verb.replace(/s$/, "")} it`,
-        );
+        report(said.noMmuReaches, x.span, { endpoint: e.name, verb: ex.verb.replace(/s$/, "") });
     }
     return;
   }
@@ -139,9 +147,12 @@ function checkOne(
       (m) => m.iova !== "auto" && ex.at >= m.iova && ex.at < m.iova + m.source.size,
     );
     if (hit)
-      report(x.span, `${hex(ex.at)} is mapped for '${e.name}', so it does not fault`, {
-        related: [{ span: hit.span, message: "the mapping covering it" }],
-      });
+      report(
+        said.mappedDoesNotFault,
+        x.span,
+        { address: hex(ex.at), endpoint: e.name },
+        { related: [{ span: hit.span, message: text(said.coveringMapping) }] },
+      );
     return;
   }
   const objectChunks = new ChunkSet(ex.object.chunks);
@@ -151,30 +162,36 @@ function checkOne(
     unity.some((u) => rangesOverlap(c.pa, c.size, u.pa, u.size)),
   );
   if (inUnity && perm !== "x") {
-    if (ex.negated) report(x.span, `a unity range maps this memory read-write for '${e.name}'`);
+    if (ex.negated) report(said.unity, x.span, { endpoint: e.name });
     return;
   }
   // A function: the text is needed only for a report, and most expects hold.
   const what = () =>
-    ex.object.buffers.length > 0 ? `'${ex.object.buffers.join("', '")}'` : `this memory`;
+    ex.object.buffers.length > 0
+      ? text(said.buffers, { buffers: ex.object.buffers.join("', '") })
+      : text(said.thisMemory);
   // Rights in effect on the mapping's format (a GART `r` entry also writes, a TCE `w` reads).
   const right = RIGHT[ex.verb];
   if (ex.negated) {
     const hit = relevant.find((m) => rights(m) & right);
     if (hit)
       report(
+        hit.perms[perm] ? said.mappedWith : said.formatGrants,
         x.span,
-        hit.perms[perm]
-          ? `${what()} is mapped with '${perm}' for '${e.name}'`
-          : `${what()} is mapped for '${e.name}' on a format whose entries grant '${perm}' with '${permText(hit)}'`,
-        { related: [{ span: hit.span, message: "this mapping allows it" }] },
+        { what: what(), perm, endpoint: e.name, perms: permText(hit) },
+        { related: [{ span: hit.span, message: text(said.allows) }] },
       );
   } else if (relevant.length === 0) {
-    report(x.span, `nothing maps ${what()} for '${e.name}'`);
+    report(D.expectContradiction, x.span, { what: what(), endpoint: e.name });
   } else if (!relevant.some((m) => rights(m) & right)) {
-    report(x.span, `every mapping of ${what()} for '${e.name}' lacks '${perm}'`, {
-      related: relevant.slice(0, 3).map((m) => ({ span: m.span, message: "a mapping without it" })),
-    });
+    report(
+      said.lacks,
+      x.span,
+      { what: what(), endpoint: e.name, perm },
+      {
+        related: relevant.slice(0, 3).map((m) => ({ span: m.span, message: text(said.without) })),
+      },
+    );
   }
 }
 
@@ -198,10 +215,11 @@ function passthroughContradiction(
   if (ex.kind === "faults") {
     if (!inside(ex.at)) return false;
     const mem = memories.find((m) => ex.at >= m.range.base && ex.at < m.range.base + m.range.size);
-    report(
-      x.span,
-      `${hex(ex.at)} is outside the aperture, where '${e.name}' passes through untranslated to pa ${hex(ex.at)}${mem ? ` (memory '${mem.name}')` : ""}, so it does not fault`,
-    );
+    report(said.passthroughFault, x.span, {
+      address: hex(ex.at),
+      endpoint: e.name,
+      memory: mem ? text(said.passthroughMemory, { memory: mem.name }) : "",
+    });
     return true;
   }
   if (ex.kind !== "access") return false;
@@ -210,9 +228,9 @@ function passthroughContradiction(
   );
   if (!overlaps) return false;
   if (ex.negated)
-    report(
-      x.span,
-      `outside the aperture '${e.name}' reaches this memory untranslated (iova == pa, every right), so it can ${ex.verb.replace(/s$/, "")} it`,
-    );
+    report(said.passthroughReaches, x.span, {
+      endpoint: e.name,
+      verb: ex.verb.replace(/s$/, ""),
+    });
   return true;
 }

@@ -1,5 +1,5 @@
-/** Every check implementation that runs on the IR; the runner orders them by code. */
-import type { CheckImplementation } from "../runner.js";
+/** Every check that runs on the IR; the engine orders them by prerequisites, then code. */
+import type { Check } from "../check.js";
 import {
   dmaMaskTooSmall,
   iovaOverlap,
@@ -34,7 +34,7 @@ import { execImpliesRead, readImpliesWrite, writeImpliesRead } from "./rights.js
 import { mapAfterRevoke, pinRefused, revokeNoMmu, revokeWhilePinned } from "./p2p.js";
 import { unusedDeclaration } from "./unused.js";
 
-export const CHECK_IMPLEMENTATIONS: readonly CheckImplementation[] = [
+export const CHECKS: readonly Check[] = [
   regionOverlap,
   outsideRegion,
   poolOutsideRam,

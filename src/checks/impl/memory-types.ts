@@ -1,36 +1,35 @@
 /** What kind of memory is mapped how: MMIO attributes, peer-to-peer, permissions. */
-import type { CheckImplementation } from "../runner.js";
+import { D, text } from "../../diagnostics/catalogue.js";
+import { defineCheck } from "../check.js";
 import { indexIr, mapperOfTarget } from "./ir-index.js";
 import { everyMapping } from "./p2p.js";
 
-export const mmioCacheable: CheckImplementation = {
-  check: "mmio-cacheable",
+export const mmioCacheable = defineCheck(D.mmioCacheable, {
   run({ ir, report }) {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
     for (const m of ir.mappings)
       if (m.attrs.cacheable && memories.get(m.source.memory)?.kind === "mmio")
-        report(m.span, `'${m.source.memory}' is MMIO but is mapped cacheable`, {
-          hint: "use `device` or `noncacheable`",
-        });
+        report(
+          D.mmioCacheable,
+          m.span,
+          { memory: m.source.memory },
+          { hint: text(D.mmioCacheable.messages.hint) },
+        );
   },
-};
+});
 
-export const p2pRam: CheckImplementation = {
-  check: "p2p-ram",
+export const p2pRam = defineCheck(D.p2pRam, {
   run({ ir, report }) {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
     for (const m of ir.mappings)
       if (m.p2p && memories.get(m.source.memory)?.kind === "ram")
-        report(
-          m.span,
-          `\`p2p\` maps a device's MMIO into another device; '${m.source.memory}' is RAM`,
-        );
+        report(D.p2pRam, m.span, { memory: m.source.memory });
   },
-};
+});
 
-export const p2pMissing: CheckImplementation = {
-  check: "p2p-missing",
+export const p2pMissing = defineCheck(D.p2pMissing, {
   run({ ir, report }) {
+    const hint = text(D.p2pMissing.messages.hint);
     const index = indexIr(ir);
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
     const roles = new Map(ir.mappers.map((m) => [m.name, m.role]));
@@ -41,9 +40,10 @@ export const p2pMissing: CheckImplementation = {
         // A no-MMU engine is an importer like any other (vfio_pci_dma_buf_attach: EOPNOTSUPP).
         if (m.target.name !== mem.owner)
           report(
+            D.p2pMissing.messages.noMmu,
             m.span,
-            `'${mem.name}' is MMIO of '${mem.owner}', mapped to the no-MMU engine '${m.target.name}' without \`p2p\` (EOPNOTSUPP)`,
-            { hint: "add `p2p` to declare a peer-to-peer mapping" },
+            { memory: mem.name, owner: mem.owner, engine: m.target.name },
+            { hint },
           );
         continue;
       }
@@ -52,13 +52,8 @@ export const p2pMissing: CheckImplementation = {
       const attached =
         m.target.kind === "domain" ? (index.domains.get(m.target.name)?.attached ?? []) : [];
       if (attached.length === 1 && attached[0] === mem.owner) continue;
-      report(
-        m.span,
-        `'${mem.name}' is MMIO of '${mem.owner}', mapped into '${m.target.name}' without \`p2p\``,
-        {
-          hint: "add `p2p` to declare a peer-to-peer mapping",
-        },
-      );
+      const args = { memory: mem.name, owner: mem.owner, target: m.target.name };
+      report(D.p2pMissing, m.span, args, { hint });
     }
   },
-};
+});

@@ -1,85 +1,94 @@
 /** Physical memory: regions, buffers, slices and pools must sit where they claim to. */
+import { D, text } from "../../diagnostics/catalogue.js";
+import { formatSize, hex } from "../../diagnostics/format.js";
 import type { IrChunk, IrMemory } from "../../ir/types.js";
-import { formatSize, hex } from "../../semantics/evaluate.js";
-import type { CheckImplementation } from "../runner.js";
+import { defineCheck } from "../check.js";
+import { PLUGINS_USABLE } from "./needs.js";
 import { indexIr, mapperOfTarget, sweepOverlaps } from "./ir-index.js";
 
-export const regionOverlap: CheckImplementation = {
-  check: "region-overlap",
+export const regionOverlap = defineCheck(D.regionOverlap, {
   run({ ir, report }) {
     sweepOverlaps(
       ir.memories,
       (m) => m.range.base,
       (m) => m.range.size,
       (later, earlier) =>
-        report(later.span, `memory '${later.name}' overlaps '${earlier.name}'`, {
-          related: [{ span: earlier.span, message: `'${earlier.name}' is declared here` }],
-        }),
+        report(
+          D.regionOverlap,
+          later.span,
+          { name: later.name, other: earlier.name },
+          {
+            related: [
+              {
+                span: earlier.span,
+                message: text(D.regionOverlap.messages.declaredHere, { name: earlier.name }),
+              },
+            ],
+          },
+        ),
     );
   },
-};
+});
 
 function inside(c: IrChunk, m: IrMemory): boolean {
   return c.pa >= m.range.base && c.pa + c.size <= m.range.base + m.range.size;
 }
 
-export const outsideRegion: CheckImplementation = {
-  check: "outside-region",
+export const outsideRegion = defineCheck(D.outsideRegion, {
   run({ ir, report }) {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
     const describe = (c: IrChunk) => `${hex(c.pa)} .. +${formatSize(c.size)}`;
+    const said = D.outsideRegion.messages;
     for (const b of ir.buffers) {
       const m = memories.get(b.memory);
       if (!m) {
         if (b.memory === "" && b.chunks[0])
-          report(b.span, `buffer '${b.name}' at ${describe(b.chunks[0])} is in no memory region`);
+          report(said.bufferInNoRegion, b.span, { name: b.name, range: describe(b.chunks[0]) });
         continue;
       }
       const bad = b.chunks.find((c) => !inside(c, m));
-      if (bad) report(b.span, `buffer '${b.name}' (${describe(bad)}) is outside '${m.name}'`);
+      if (bad)
+        report(D.outsideRegion, b.span, { name: b.name, range: describe(bad), memory: m.name });
     }
     for (const p of ir.pools) {
       const m = memories.get(p.memory);
       const c = { pa: p.range.base, size: p.range.size };
       if (m && !inside(c, m))
-        report(p.span, `pool '${p.name}' (${describe(c)}) is outside '${m.name}'`);
+        report(said.pool, p.span, { name: p.name, range: describe(c), memory: m.name });
     }
     for (const m of ir.mappings) {
       if (m.source.buffer) continue; // buffers are checked once above
       const mem = memories.get(m.source.memory);
       const bad = mem ? m.source.chunks.find((c) => !inside(c, mem)) : undefined;
-      if (mem && bad) report(m.span, `the slice ${describe(bad)} is outside '${mem.name}'`);
+      if (mem && bad) report(said.slice, m.span, { range: describe(bad), memory: mem.name });
     }
     for (const c of ir.containers)
       for (const r of c.registered) {
         const chunk = { pa: r.range.base, size: r.range.size };
         if (!ir.memories.some((m) => inside(chunk, m)))
-          report(r.span, `the registered range ${describe(chunk)} is in no memory region`);
+          report(said.registered, r.span, { range: describe(chunk) });
       }
   },
-};
+});
 
-export const poolOutsideRam: CheckImplementation = {
-  check: "pool-outside-ram",
+export const poolOutsideRam = defineCheck(D.poolOutsideRam, {
   run({ ir, report }) {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
     for (const p of ir.pools) {
       const m = memories.get(p.memory);
       if (m && m.kind !== "ram")
-        report(
-          p.span,
-          `pool '${p.name}' is in '${m.name}', which is ${m.kind}, not ram: page tables must live in RAM`,
-        );
+        report(D.poolOutsideRam, p.span, { pool: p.name, memory: m.name, kind: m.kind });
     }
   },
-};
+});
 
 /**
  * An upper-bound estimate of table pages: per mapping, the leaf tables its size needs at the
  * smallest page plus one table per upper level; per address space, one root.
  */
-export const poolTooSmall: CheckImplementation = {
-  check: "pool-too-small",
+export const poolTooSmall = defineCheck(D.poolTooSmall, {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
   run({ ir, report, capabilities }) {
     const index = indexIr(ir);
     const need = new Map<string, bigint>();
@@ -107,10 +116,11 @@ export const poolTooSmall: CheckImplementation = {
     for (const p of ir.pools) {
       const bytes = need.get(p.name);
       if (bytes !== undefined && bytes > p.range.size)
-        report(
-          p.span,
-          `pool '${p.name}' (${formatSize(p.range.size)}) is smaller than the ~${formatSize(bytes)} of page tables its mappers may need`,
-        );
+        report(D.poolTooSmall, p.span, {
+          pool: p.name,
+          size: formatSize(p.range.size),
+          need: formatSize(bytes),
+        });
     }
   },
-};
+});

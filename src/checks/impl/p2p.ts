@@ -4,10 +4,11 @@
  * pinned importer blocks a revoke, and a revoked exporter refuses new importers until it is
  * restored. The run proves the same on the tables; these catch it from the declarations.
  */
+import { D, text } from "../../diagnostics/catalogue.js";
 import type { Span } from "../../diagnostics/span.js";
 import type { IrMapping, IrMemory, IrTopology } from "../../ir/types.js";
 import { mappingLabel } from "../../ir/mapping-text.js";
-import type { CheckImplementation } from "../runner.js";
+import { defineCheck } from "../check.js";
 
 /** Top-level mappings and every scenario's `map` steps. */
 export function everyMapping(ir: IrTopology): IrMapping[] {
@@ -17,24 +18,20 @@ export function everyMapping(ir: IrTopology): IrMapping[] {
   return out;
 }
 
-export const pinRefused: CheckImplementation = {
-  check: "pin-refused",
+export const pinRefused = defineCheck(D.pinRefused, {
   run({ ir, report }) {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
     for (const m of everyMapping(ir)) {
       const mem = memories.get(m.source.memory);
       if (!m.pin || mem?.kind !== "mmio" || mem.pinnable) continue;
-      report(
-        m.span,
-        `'${mem.name}' does not accept pinned importers: its exporter refuses the pin (EOPNOTSUPP)`,
-        {
-          hint: `add \`pinnable\` to the memory line of '${mem.name}' if the exporter can pin, or drop \`pin\` so a revoke reaches this importer`,
-          related: [{ span: mem.span, message: `'${mem.name}' is declared here` }],
-        },
-      );
+      const memory = { memory: mem.name };
+      report(D.pinRefused, m.span, memory, {
+        hint: text(D.pinRefused.messages.hint, memory),
+        related: [{ span: mem.span, message: text(D.pinRefused.messages.declared, memory) }],
+      });
     }
   },
-};
+});
 
 /** A mapping as a scenario sees it: what it maps, where, and whether it is pinned. */
 interface Held {
@@ -115,49 +112,47 @@ function replay(ir: IrTopology, on: ReplayEvents): void {
   }
 }
 
-export const mapAfterRevoke: CheckImplementation = {
-  check: "map-after-revoke",
+export const mapAfterRevoke = defineCheck(D.mapAfterRevoke, {
   run({ ir, report }) {
     replay(ir, {
       mapRevoked: (m, region) =>
-        report(
-          m.span,
-          `'${region.name}' is revoked at this point of scenario '${m.scenario}': its exporter refuses new importers (ENODEV) until \`restore ${region.name}\``,
-        ),
+        report(D.mapAfterRevoke, m.span, { memory: region.name, scenario: String(m.scenario) }),
     });
   },
-};
+});
 
-export const revokeWhilePinned: CheckImplementation = {
-  check: "revoke-while-pinned",
+export const revokeWhilePinned = defineCheck(D.revokeWhilePinned, {
   run({ ir, report }) {
+    const said = D.revokeWhilePinned.messages;
     replay(ir, {
       revokePinned: (step, region, pinned) =>
         report(
+          D.revokeWhilePinned,
           step.span,
-          `'${region}' cannot be revoked while pinned importers hold it (EBUSY): ${pinned.map(mappingLabel).join("; ")}`,
+          { memory: region, pinned: pinned.map(mappingLabel).join("; ") },
           {
-            hint: "unmap the pinned mappings first: a pinned dma-buf attachment gets no move_notify",
-            related: pinned.map((m) => ({ span: m.span, message: "pinned here" })),
+            hint: text(said.hint),
+            related: pinned.map((m) => ({ span: m.span, message: text(said.pinnedHere) })),
           },
         ),
     });
   },
-};
+});
 
-export const revokeNoMmu: CheckImplementation = {
-  check: "revoke-no-mmu",
+export const revokeNoMmu = defineCheck(D.revokeNoMmu, {
   run({ ir, report }) {
+    const said = D.revokeNoMmu.messages;
     replay(ir, {
       revokeNoMmu: (step, region, engines) =>
         report(
+          D.revokeNoMmu,
           step.span,
-          `revoking '${region}' cannot stop ${engines.map((m) => `'${m.target.name}'`).join(", ")}: a no-MMU engine reaches it by bus address, and nothing makes that fault`,
+          { memory: region, engines: engines.map((m) => `'${m.target.name}'`).join(", ") },
           {
-            hint: "unmap the engine's mapping (stop the engine) before the revoke",
-            related: engines.map((m) => ({ span: m.span, message: "mapped here" })),
+            hint: text(said.hint),
+            related: engines.map((m) => ({ span: m.span, message: text(said.mappedHere) })),
           },
         ),
     });
   },
-};
+});

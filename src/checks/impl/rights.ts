@@ -4,12 +4,14 @@
  * mapping becomes writable); each diagnostic is given once per `map` line, so `buf[*]` with
  * eight elements gives one, not eight.
  */
+import { D } from "../../diagnostics/catalogue.js";
 import type { Span } from "../../diagnostics/span.js";
 import type { IrMapping } from "../../ir/types.js";
 import { protOf } from "../../lowering/protection.js";
 import { grantedProt } from "../../plugin-api/rights.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../plugin-api/types.js";
-import type { CheckContext, CheckImplementation } from "../runner.js";
+import { defineCheck, type CheckContext } from "../check.js";
+import { PLUGINS_USABLE } from "./needs.js";
 import { allMappings, indexIr, mapperOfTarget, type IrIndex } from "./ir-index.js";
 
 /** The rights a mapping grants in effect on its target's format (declared, without a mapper). */
@@ -28,7 +30,7 @@ function widened(
   having: number,
   absent: number,
   added: number,
-  message: (mapper: string, format: string) => string,
+  message: typeof D.writeImpliesRead | typeof D.readImpliesWrite | typeof D.execImpliesRead,
 ): void {
   const index = indexIr(ctx.ir);
   const formats = new Map(ctx.ir.mappers.map((m) => [m.name, m.format]));
@@ -42,7 +44,7 @@ function widened(
     const key = spanKey(m.span);
     if (seen.has(key)) continue; // one per `map` line: the elements of `buf[*]` share it
     seen.add(key);
-    ctx.report(m.span, message(mapper, formats.get(mapper) ?? "?"));
+    ctx.report(message, m.span, { mapper, format: formats.get(mapper) ?? "?" });
   }
 }
 
@@ -50,44 +52,26 @@ function spanKey(span: Span): string {
   return `${span.file}\u0000${span.offset}`;
 }
 
-export const writeImpliesRead: CheckImplementation = {
-  check: "write-implies-read",
+export const writeImpliesRead = defineCheck(D.writeImpliesRead, {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
   run(ctx) {
-    widened(
-      ctx,
-      PROT_WRITE,
-      PROT_READ,
-      PROT_READ,
-      (mapper, format) =>
-        `'${mapper}' (format ${format}) cannot express write-only: this mapping will also be readable`,
-    );
+    widened(ctx, PROT_WRITE, PROT_READ, PROT_READ, D.writeImpliesRead);
   },
-};
+});
 
-export const readImpliesWrite: CheckImplementation = {
-  check: "read-implies-write",
+export const readImpliesWrite = defineCheck(D.readImpliesWrite, {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
   run(ctx) {
-    widened(
-      ctx,
-      PROT_READ,
-      PROT_WRITE,
-      PROT_WRITE,
-      (mapper, format) =>
-        `'${mapper}' (format ${format}) cannot express read-only: this mapping will also be writable`,
-    );
+    widened(ctx, PROT_READ, PROT_WRITE, PROT_WRITE, D.readImpliesWrite);
   },
-};
+});
 
-export const execImpliesRead: CheckImplementation = {
-  check: "exec-implies-read",
+export const execImpliesRead = defineCheck(D.execImpliesRead, {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
   run(ctx) {
-    widened(
-      ctx,
-      PROT_EXEC,
-      PROT_READ | PROT_WRITE,
-      PROT_READ,
-      (mapper, format) =>
-        `'${mapper}' (format ${format}) cannot express execute-only: this mapping will also be readable`,
-    );
+    widened(ctx, PROT_EXEC, PROT_READ | PROT_WRITE, PROT_READ, D.execImpliesRead);
   },
-};
+});

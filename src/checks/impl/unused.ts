@@ -12,7 +12,8 @@ import type {
   SourceFile,
   Statement,
 } from "../../syntax/ast.js";
-import type { CheckImplementation } from "../runner.js";
+import { D } from "../../diagnostics/catalogue.js";
+import { defineCheck } from "../check.js";
 
 type Kind = "const" | "buffer" | "pool" | "domain" | "mapper";
 
@@ -200,8 +201,7 @@ export function statementRefs(s: Statement, into: Set<string>): void {
   }
 }
 
-export const unusedDeclaration: CheckImplementation = {
-  check: "unused-declaration",
+export const unusedDeclaration = defineCheck(D.unusedDeclaration, {
   run({ ir, files, report }) {
     const used = new Set<string>();
     for (const f of files as SourceFile[]) for (const s of f.statements) statementRefs(s, used);
@@ -220,6 +220,6 @@ export const unusedDeclaration: CheckImplementation = {
           declared.push({ kind: s.kind, name: s.name.name, span: s.name.span });
       }
     for (const d of declared)
-      if (!used.has(d.name)) report(d.span, `${d.kind} '${d.name}' is never used`);
+      if (!used.has(d.name)) report(D.unusedDeclaration, d.span, { kind: d.kind, name: d.name });
   },
-};
+});

@@ -45,12 +45,20 @@ export interface CatalogueEntry {
   readonly description: string;
   /** Where docs/DIAGNOSTICS.md describes it, e.g. `docs/DIAGNOSTICS.md#vcm0204-iova-overlap`. */
   readonly anchor: string;
+  /** The main message template. */
+  readonly template: string;
+  /** Further templates: other wordings, hints, related-location notes. */
+  readonly messages: Readonly<Record<string, Message>>;
+}
+
+/** A template that belongs to no entry (the check engine's own notes). */
+export interface Text<M extends string = string> {
+  readonly template: M;
 }
 
 /** One message template of an entry: what `diagnostic()` takes. */
-export interface Message<M extends string = string> {
+export interface Message<M extends string = string> extends Text<M> {
   readonly entry: CatalogueEntry;
-  readonly template: M;
 }
 
 /** An entry of `D`: its facts, its main template, and named further templates (`messages`). */
@@ -77,6 +85,15 @@ type EntriesOf<T extends Record<string, EntrySpec>> = {
     T[K]["messages"] extends Readonly<Record<string, string>> ? T[K]["messages"] : {}
   >;
 };
+
+/** Templates that belong to no entry, typed like an entry's. */
+export function defineTexts<const T extends Record<string, string>>(
+  texts: T,
+): { readonly [K in keyof T]: Text<T[K]> } {
+  const out: Record<string, Text> = {};
+  for (const [key, template] of Object.entries(texts)) out[key] = { template };
+  return out as { readonly [K in keyof T]: Text<T[K]> };
+}
 
 /** `duplicateName` -> `duplicate-name`. */
 export function kebabName(key: string): string {

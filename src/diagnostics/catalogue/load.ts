@@ -60,7 +60,7 @@ export const loadEntries = defineEntries("load", {
     code: 21,
     fixed: true,
     description: "Two plugins have the same name.",
-    message: "{message}",
+    message: "two plugins are named '{plugin}': one from {first}, one from {second}",
   },
   pluginInvalid: {
     code: 22,

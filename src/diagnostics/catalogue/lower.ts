@@ -130,13 +130,26 @@ export const lowerEntries = defineEntries("lower", {
     fixed: true,
     description:
       "A third-party plugin call ran past its time budget (`--plugin-timeout`); the compile is stopped and nothing is written.",
-    message: "{message}",
+    message:
+      "{who} ran past the {budget} budget in {call}{what}; stopped (raise it with --plugin-timeout)",
+    messages: {
+      loading:
+        "{call} ran past the {budget} budget (plugins: {plugin}); stopped (raise it with --plugin-timeout)",
+      plugin: "plugin '{plugin}' ({origin})",
+      anyPlugin: "a plugin",
+      anyCall: "a call",
+      what: " while {what}",
+    },
   },
   pluginWorkerFailed: {
     code: 323,
     fixed: true,
     description:
       "The worker thread running third-party plugins stopped (out of memory, a crash) before the compile finished; nothing is written.",
-    message: "{message}",
+    message: "the worker running the plugins stopped{during}{what}: {why}",
+    messages: {
+      during: " during {call} of plugin '{plugin}' ({origin})",
+      threadExited: "the thread exited (code {code}) before finishing",
+    },
   },
 });

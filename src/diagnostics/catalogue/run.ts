@@ -234,21 +234,33 @@ export const runEntries = defineEntries("run", {
     fixed: true,
     description:
       "A file of the --tables directory is missing, lies outside it (absolute, `..`, a symbolic link out), or is not a regular file (a FIFO, a device).",
-    message: "{message}",
+    message: "'{file}' is refused: {why}",
+    messages: {
+      manifest: "{why}",
+      pool: "pool '{pool}': {why}",
+      poolImage: "pool image {file}: {why}",
+    },
   },
   manifestInvalid: {
     code: 456,
     fixed: true,
     description:
       "manifest.json is not valid JSON, breaks its schema (docs/manifest.schema.json), names an unknown format or a missing object, or places a pool at an unaligned or overlapping address, or unlike the topology.",
-    message: "{message}",
+    message: "manifest {pointer}: {problem}",
+    messages: {
+      notJson: "manifest.json is not valid JSON: {why}",
+      version: "{file} has manifestVersion {version}; this VCM reads version {supported}",
+    },
   },
   tablesFileSize: {
     code: 457,
     fixed: true,
     description:
       "A file of the --tables directory does not have the size the manifest claims, or is too large to read.",
-    message: "{message}",
+    message: "pool image {file} is {size} bytes, expected {expected} (the pool's size)",
+    messages: {
+      manifest: "manifest.json is {size} bytes; at most {max} can be read",
+    },
   },
   // `vcm diff` (VCM0463-0467; docs/DEVICETREE.md): reach compared from the table bytes.
   diffInputFailed: {
