@@ -2,6 +2,7 @@
  * `vcm diff OLD.vcm NEW.vcm`: per endpoint, the physical memory gained or lost (with rights) and
  * the mappings whose page sizes changed, proven from the table bytes of both compilations.
  */
+import { D } from "../diagnostics/catalogue.js";
 import { Command, Option } from "commander";
 import { diagnosticOf } from "../checks/registry.js";
 import { fileSpan } from "../diagnostics/span.js";
@@ -54,7 +55,7 @@ export function registerDiffCommand(program: Command): void {
         printDiagnostics(c.diagnostics, c.checked.sources);
         if (!c.ok || !c.compiled) {
           const d = diagnosticOf(
-            "diff-input-failed",
+            D.diffInputFailed.name,
             fileSpan(file),
             `'${file}' does not compile, so nothing is compared`,
           );

@@ -1,4 +1,5 @@
 /** `vcm import-dt FILE.dtb|FILE.dts [-o topo.vcm]`: a device tree as a checkable VCM skeleton. */
+import { D } from "../diagnostics/catalogue.js";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
@@ -30,7 +31,7 @@ export function registerImportDtCommand(program: Command): void {
     .action((file: string, options: ImportDtOptions) => {
       const input = readDeviceTreeFile(file);
       const sources = new Map<string, string>();
-      if (input.diagnostics.some((d) => d.code === "VCM0032")) {
+      if (input.diagnostics.some((d) => d.code === D.dtcFailed.code)) {
         try {
           sources.set(file, readFileSync(file, "utf8"));
         } catch {

@@ -16,6 +16,7 @@
  * - `dma-coherent` -> the attribute a device's mappings take (a comment on the device line).
  * - every other node -> a comment with its path.
  */
+import { D } from "../diagnostics/catalogue.js";
 import { formatVcm } from "../format/index.js";
 import { diagnosticOf } from "../checks/registry.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -184,7 +185,7 @@ class Importer {
       }
       const regs = physicalRegs(n);
       if (!regs.ok) {
-        this.warn("dt-property-malformed", n, regs.why);
+        this.warn(D.dtPropertyMalformed.name, n, regs.why);
         this.skip(n, `reg unreadable: ${regs.why}`);
         continue;
       }
@@ -214,7 +215,7 @@ class Importer {
         if (c.has("reg")) {
           const regs = physicalRegs(c);
           if (!regs.ok) {
-            this.warn("dt-property-malformed", c, regs.why);
+            this.warn(D.dtPropertyMalformed.name, c, regs.why);
             this.skip(c, `reg unreadable: ${regs.why}`);
             continue;
           }
@@ -234,7 +235,7 @@ class Importer {
         const size = c.cells("size");
         if (!size || (size.length !== 1 && size.length !== 2)) {
           this.warn(
-            "dt-property-malformed",
+            D.dtPropertyMalformed.name,
             c,
             "a reserved-memory child with neither reg nor a size of 1-2 cells",
           );
@@ -277,7 +278,7 @@ class Importer {
       const prev = kept[kept.length - 1];
       if (prev && c.range.base < prev.range.base + prev.range.size) {
         this.warn(
-          "dt-property-malformed",
+          D.dtPropertyMalformed.name,
           undefined,
           `reservation '${c.name}' overlaps '${prev.name}'; only '${prev.name}' is imported`,
         );
@@ -329,7 +330,7 @@ class Importer {
       const prev = clean[clean.length - 1];
       if (prev && r.range.base < prev.range.base + prev.range.size) {
         this.warn(
-          "dt-property-malformed",
+          D.dtPropertyMalformed.name,
           undefined,
           `region '${r.name}' overlaps '${prev.name}'; it is left out`,
         );
@@ -341,7 +342,7 @@ class Importer {
     for (const r of clean) this.regions.push(r);
     if (ram.length === 0) {
       this.warn(
-        "dt-no-memory",
+        D.dtNoMemory.name,
         undefined,
         "no memory node: no RAM and no page-table pool imported",
       );
@@ -356,7 +357,7 @@ class Importer {
     const sc = resv.sizeCells;
     if (ac < 1 || ac > 2 || sc < 1 || sc > 2 || cells.length % (ac + sc) !== 0) {
       this.warn(
-        "dt-property-malformed",
+        D.dtPropertyMalformed.name,
         c,
         `alloc-ranges is not a list of ${ac}+${sc}-cell entries`,
       );
@@ -407,7 +408,7 @@ class Importer {
       }
       const regs = physicalRegs(n);
       if (!regs.ok) {
-        this.warn("dt-property-malformed", n, regs.why);
+        this.warn(D.dtPropertyMalformed.name, n, regs.why);
         this.skip(n, `reg unreadable: ${regs.why}`);
         continue;
       }
@@ -495,7 +496,7 @@ class Importer {
   private iommusOf(n: DtNode): { iommu: DtNode; stream?: bigint; mask?: number }[] | undefined {
     const cells = n.cells("iommus");
     if (!cells) {
-      this.warn("dt-property-malformed", n, "iommus is not a list of 32-bit cells");
+      this.warn(D.dtPropertyMalformed.name, n, "iommus is not a list of 32-bit cells");
       return undefined;
     }
     const out: { iommu: DtNode; stream?: bigint; mask?: number }[] = [];
@@ -503,7 +504,7 @@ class Importer {
       const target = this.phandles.get(cells[i]!);
       if (!target) {
         this.warn(
-          "dt-phandle-unresolved",
+          D.dtPhandleUnresolved.name,
           n,
           `iommus names phandle 0x${cells[i]!.toString(16)}, which no node has`,
         );
@@ -512,7 +513,7 @@ class Importer {
       const argc = target.u32("#iommu-cells");
       if (argc === undefined || argc > 4 || i + 1 + argc > cells.length) {
         this.warn(
-          "dt-property-malformed",
+          D.dtPropertyMalformed.name,
           n,
           `iommus: ${target.path} has no usable #iommu-cells for the cells left`,
         );
@@ -624,7 +625,7 @@ class Importer {
       const target = this.phandles.get(p);
       if (!target) {
         this.warn(
-          "dt-phandle-unresolved",
+          D.dtPhandleUnresolved.name,
           n,
           `memory-region names phandle 0x${p.toString(16)}, which no node has`,
         );
@@ -646,7 +647,7 @@ class Importer {
     const cells = n.cells(prop);
     if (!cells || cells.length % 4 !== 0) {
       this.warn(
-        "dt-property-malformed",
+        D.dtPropertyMalformed.name,
         n,
         `${prop} is not a list of 4-cell entries (rid-base, phandle, base, length)`,
       );
@@ -657,7 +658,7 @@ class Importer {
       const target = this.phandles.get(cells[i + 1]!);
       if (!target) {
         this.warn(
-          "dt-phandle-unresolved",
+          D.dtPhandleUnresolved.name,
           n,
           `${prop} names phandle 0x${cells[i + 1]!.toString(16)}, which no node has`,
         );
@@ -733,7 +734,11 @@ class Importer {
       for (const c of fns) {
         const reg = c.cells("reg");
         if (!reg || reg.length < 3) {
-          this.warn("dt-property-malformed", c, "a PCI function's reg is not a 3-cell PCI address");
+          this.warn(
+            D.dtPropertyMalformed.name,
+            c,
+            "a PCI function's reg is not a 3-cell PCI address",
+          );
           continue;
         }
         const rid = (reg[0]! >> 8) & 0xffff;
@@ -792,11 +797,11 @@ class Importer {
       }
       const win = dmaWindow(n);
       if (!win.ok) {
-        this.warn("dt-property-malformed", n, win.why);
+        this.warn(D.dtPropertyMalformed.name, n, win.why);
         this.skip(n, `dma-ranges unreadable: ${win.why}`);
         continue;
       }
-      for (const note of win.value.notes) this.warn("dt-property-malformed", n, note);
+      for (const note of win.value.notes) this.warn(D.dtPropertyMalformed.name, n, note);
       const why = [
         n.has("#dma-cells") ? "DMA controller" : (compat[0] ?? "DMA master"),
         n.has("dma-coherent")

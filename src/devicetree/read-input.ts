@@ -2,6 +2,7 @@
  * Reading the input of `vcm import-dt`: a .dtb blob (by its magic, whatever its name) or a .dts
  * source (compiled with dtc). Every failure is a diagnostic (VCM0030-0033), never a throw.
  */
+import { D } from "../diagnostics/catalogue.js";
 import { readFileSync, statSync } from "node:fs";
 import { diagnosticOf } from "../checks/registry.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -29,24 +30,24 @@ export function readDeviceTreeFile(path: string): DeviceTreeInput {
   let bytes: Uint8Array;
   try {
     const st = statSync(path);
-    if (!st.isFile()) return fail("dt-unreadable", `'${path}' is not a regular file`);
+    if (!st.isFile()) return fail(D.dtUnreadable.name, `'${path}' is not a regular file`);
     if (st.size > FDT_LIMITS.maxBytes) {
       return fail(
-        "dt-unreadable",
+        D.dtUnreadable.name,
         `'${path}' is ${st.size} bytes; a device tree may be at most 64 MiB`,
       );
     }
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail("dt-unreadable", `cannot read '${path}'${code ? ` (${code})` : ""}`);
+    return fail(D.dtUnreadable.name, `cannot read '${path}'${code ? ` (${code})` : ""}`);
   }
   const isBlob = bytes.length >= 4 && readU32(bytes, 0) === FDT_MAGIC;
   if (isBlob) {
     const r = readFdt(bytes);
     if (!r.ok) {
       return fail(
-        "fdt-malformed",
+        D.fdtMalformed.name,
         `${r.problem.message} (at byte 0x${r.problem.offset.toString(16)})`,
       );
     }
@@ -54,18 +55,18 @@ export function readDeviceTreeFile(path: string): DeviceTreeInput {
   }
   if (path.endsWith(".dtb") || path.endsWith(".dtbo") || bytes.includes(0)) {
     return fail(
-      "fdt-malformed",
+      D.fdtMalformed.name,
       `'${path}' is not a flattened device tree: it does not start with the magic 0xd00dfeed`,
     );
   }
   const compiled = runDtc(path);
   if (!compiled.ok) {
-    if (compiled.missing) return fail("dtc-missing", compiled.message);
+    if (compiled.missing) return fail(D.dtcMissing.name, compiled.message);
     const span =
       compiled.line !== undefined
         ? pointSpan(path, compiled.line, compiled.column ?? 1)
         : fileSpan(path);
-    const d = diagnosticOf("dtc-failed", span, compiled.message);
+    const d = diagnosticOf(D.dtcFailed.name, span, compiled.message);
     // dtc does not expand C macros: Linux sources need the preprocessor first.
     if (/^\s*#(include|define)\b/m.test(Buffer.from(bytes).toString("latin1"))) {
       d.hint =
@@ -74,6 +75,6 @@ export function readDeviceTreeFile(path: string): DeviceTreeInput {
     return { diagnostics: [d] };
   }
   const r = readFdt(compiled.blob);
-  if (!r.ok) return fail("fdt-malformed", `dtc's output: ${r.problem.message}`);
+  if (!r.ok) return fail(D.fdtMalformed.name, `dtc's output: ${r.problem.message}`);
   return { tree: r.tree, diagnostics: [], kind: "dts" };
 }

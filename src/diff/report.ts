@@ -1,4 +1,5 @@
 /** Printing a reachability diff: text for people, JSON (stable field names) for CI. */
+import { D } from "../diagnostics/catalogue.js";
 import type { ReachDiff } from "./reach-diff.js";
 
 const hex = (v: bigint) => "0x" + v.toString(16);
@@ -27,25 +28,25 @@ export function diffText(diff: ReachDiff, oldFile: string, newFile: string): str
   for (const e of diff.endpoints) {
     const tag =
       e.status === "added"
-        ? " (new endpoint, VCM0467)"
+        ? ` (new endpoint, ${D.endpointAddedOrRemoved.code})`
         : e.status === "removed"
-          ? " (removed, VCM0467)"
+          ? ` (removed, ${D.endpointAddedOrRemoved.code})`
           : "";
     lines.push(`${e.endpoint}${tag}`);
     for (const g of e.gained) {
       lines.push(
-        `  + ${g.rights.padEnd(3)} ${hex(g.base)} .. +${sizeText(g.size)}  ${g.memory}  [VCM0464 reach-gained]`,
+        `  + ${g.rights.padEnd(3)} ${hex(g.base)} .. +${sizeText(g.size)}  ${g.memory}  [${D.reachGained.code} ${D.reachGained.name}]`,
       );
     }
     for (const l of e.lost) {
       lines.push(
-        `  - ${l.rights.padEnd(3)} ${hex(l.base)} .. +${sizeText(l.size)}  ${l.memory}  [VCM0465 reach-lost]`,
+        `  - ${l.rights.padEnd(3)} ${hex(l.base)} .. +${sizeText(l.size)}  ${l.memory}  [${D.reachLost.code} ${D.reachLost.name}]`,
       );
     }
   }
   for (const p of diff.pageSizes) {
     lines.push(
-      `pages ${p.mapping}: ${sizes(p.old)} -> ${sizes(p.new)}  [VCM0466 page-size-changed]`,
+      `pages ${p.mapping}: ${sizes(p.old)} -> ${sizes(p.new)}  [${D.pageSizeChanged.code} ${D.pageSizeChanged.name}]`,
     );
   }
   const gained = diff.endpoints.filter((e) => e.gained.length > 0).length;

@@ -76,6 +76,7 @@ describe("diffCompiled", () => {
       "r@80200000",
       "w@81000000",
     ]);
+    expect(diffText(back, "b", "a")).toMatch(/^ {2}- r {3}0x80200000 .*\[VCM0465 reach-lost\]$/m);
     expect(JSON.parse(diffJson(d, "a", "b")).endpoints[0].gained[1]).toEqual({
       base: "0x81000000",
       size: "0x10000",
@@ -116,6 +117,8 @@ describe("diffCompiled", () => {
       },
     ]);
     expect(diffCompiled(b, a).endpoints[0]).toMatchObject({ endpoint: "sdma", status: "removed" });
+    // endpoint-added-or-removed
+    expect(diffText(diffCompiled(b, a), "b", "a")).toMatch(/^sdma \(removed, VCM0467\)$/m);
   });
 
   it("reads the bytes: a leaf written behind the declarations' back is a gain", async () => {
