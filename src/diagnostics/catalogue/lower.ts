@@ -139,4 +139,15 @@ export const lowerEntries = defineEntries("lower", {
       "The worker thread running third-party plugins stopped (out of memory, a crash) before the compile finished; nothing is written.",
     message: "{message}",
   },
+  tooManyLoweringDiagnostics: {
+    code: 324,
+    severity: "note",
+    fixed: true,
+    description:
+      "Lowering found more than 1000 problems in one file: the rest are counted in one note.",
+    message: "{count} more diagnostics in this file not shown (at most {max} per file)",
+    messages: {
+      one: "1 more diagnostic in this file not shown (at most {max} per file)",
+    },
+  },
 });
