@@ -4,6 +4,7 @@
  */
 import { checkBench } from "./check-bench.js";
 import { compileBench } from "./compile-bench.js";
+import { complexityBench } from "./complexity-bench.js";
 import { picturesBench } from "./pictures-bench.js";
 import { verifyBench } from "./verify-bench.js";
 
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   compile: compileBench,
   verify: verifyBench,
   pictures: picturesBench,
+  complexity: complexityBench,
 };
 
 const wanted = process.argv.slice(2);
