@@ -105,3 +105,14 @@ test("a 100000-term constant expression evaluates without a stack overflow", () 
   expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   expect(r.ir.memories[0]!.range.size).toBe(BigInt(terms));
 });
+
+// Recursion audit: `~~~...~1` is a spine of unary operators the parser builds without recursing;
+// the evaluator used to recurse along it (50,000 operators overflowed the stack).
+test("a constant of 100,000 unary operators evaluates without a stack overflow", () => {
+  const text = `topology t\nconst X = ${"~~".repeat(50_000)}4096\nmemory ddr 0 .. +X ram\n`;
+  const { ast, diagnostics } = parseSource(text, "t.vcm");
+  expect(diagnostics).toEqual([]);
+  const r = checkTopology([ast], fakeRegistry());
+  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  expect(r.ir.memories[0]!.range.size).toBe(4096n);
+});
