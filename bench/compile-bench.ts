@@ -64,9 +64,6 @@ function runOnce(): RunResult {
   };
 }
 
-/** The median lowering time of the last `compileBench` in this process (for the C ratio). */
-export let lastLoweringSeconds: number | undefined;
-
 /** Lower the bench topology `runs` times, each in a fresh child process. */
 export function loweringRuns(runs: number): RunResult[] {
   const script = fileURLToPath(import.meta.url);
@@ -89,7 +86,6 @@ export async function compileBench(): Promise<void> {
   const tableMB = results[0]!.tableBytes / MB;
   const peak = median(results.map((r) => r.peakRssMB));
   const budget = 1.5 * tableMB + 150;
-  lastLoweringSeconds = seconds;
   const rate = leaves / seconds;
   console.log(`lowering: arm-lpae, 64 GiB forced to 4K pages, ${leaves.toLocaleString()} leaves`);
   console.log(

@@ -36,7 +36,7 @@ function registry(): PluginRegistry {
 }
 
 /** `domains` devices, each in its own domain mapping `gib` GiB forced to 4K pages. */
-function topology(domains: number, gib: number): string {
+export function topology(domains: number, gib: number): string {
   const lines = [
     "topology verify_bench",
     `memory ddr   0x1_0000_0000 .. +${domains * gib}G ram`,
@@ -52,7 +52,7 @@ function topology(domains: number, gib: number): string {
   return lines.join("\n") + "\n";
 }
 
-function compile(text: string): { ir: IrTopology; compiled: CompiledTopology } {
+export function compile(text: string): { ir: IrTopology; compiled: CompiledTopology } {
   const plugins = registry();
   const parsed = parseSource(text, "verify-bench.vcm");
   const resolved = resolve([parsed.ast], plugins);
@@ -67,11 +67,7 @@ function compile(text: string): { ir: IrTopology; compiled: CompiledTopology } {
 
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
-/** The median `verify` time of the last single-domain bench in this process (for the C ratio). */
-export let lastVerifySeconds: number | undefined;
-
-/** Median seconds of `verify` on the 64 GiB domain (after a warm-up), with its details. */
-export function singleDomain(print = true): number {
+function singleDomain(): void {
   const { ir, compiled } = compile(topology(1, 64));
   const seconds: number[] = [];
   const extraMB: number[] = [];
@@ -104,8 +100,6 @@ export function singleDomain(print = true): number {
     leafSeconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
   const s = median(seconds);
-  lastVerifySeconds = s;
-  if (!print) return s;
   const rate = PAGES_64G / s;
   console.log(
     `verify: one arm-lpae domain, 64 GiB at 4K, ${PAGES_64G.toLocaleString()} pages, tables ${fmt(compiled.pools[0]!.usedBytes / MB, 1)} MB`,
@@ -120,7 +114,6 @@ export function singleDomain(print = true): number {
   console.log(
     `  memory held by the proof: ${fmt(median(extraMB), 1)} MB; process peak RSS ${fmt((process.resourceUsage().maxRSS * 1024) / MB, 0)} MB (includes lowering)`,
   );
-  return s;
 }
 
 // ---------------------------------------------------------------------------------------------
