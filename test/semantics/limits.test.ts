@@ -116,3 +116,28 @@ test("a constant of 100,000 unary operators evaluates without a stack overflow",
   expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   expect(r.ir.memories[0]!.range.size).toBe(4096n);
 });
+
+// Recursion audit: a const may name one declared after it; a chain of such forward references
+// was folded by recursion, one level per const (50,000 overflowed the stack).
+test("a chain of 50,000 forward const references folds without a stack overflow", () => {
+  const n = 50_000;
+  const lines = ["topology t"];
+  for (let i = 0; i < n; i++) lines.push(`const c${i} = c${i + 1} + 1`);
+  lines.push(`const c${n} = 4096`, "memory ddr 0 .. +c0 ram");
+  const { ast, diagnostics } = parseSource(lines.join("\n") + "\n", "t.vcm");
+  expect(diagnostics).toEqual([]);
+  const r = checkTopology([ast], fakeRegistry());
+  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  expect(r.ir.memories[0]!.range.size).toBe(BigInt(4096 + n));
+});
+
+test("a cycle of forward const references is still reported once, where it closes", () => {
+  const text = "topology t\nconst a = b + 1\nconst b = c\nconst c = a\nmemory ddr 0 .. +4K ram\n";
+  const { ast } = parseSource(text, "t.vcm");
+  const errors = checkTopology([ast], fakeRegistry()).diagnostics.filter(
+    (d) => d.severity === "error",
+  );
+  expect(errors.map((d) => [d.code, d.message, d.span?.line])).toEqual([
+    ["VCM0114", "const 'a' depends on itself", 2],
+  ]);
+});
