@@ -5,6 +5,7 @@ import {
   MAX_DIAGNOSTICS_PER_FILE,
   MAX_NAME_LENGTH,
 } from "../../src/semantics/limits.js";
+import { MAX_SUGGESTIONS } from "../../src/semantics/suggest.js";
 import { parseSource } from "../../src/syntax/parse.js";
 import { fakeRegistry } from "../fixtures/fake-plugins.js";
 
@@ -140,4 +141,19 @@ test("a cycle of forward const references is still reported once, where it close
   expect(errors.map((d) => [d.code, d.message, d.span?.line])).toEqual([
     ["VCM0114", "const 'a' depends on itself", 2],
   ]);
+});
+
+// Complexity bench find: each unknown name compared itself with every name, so n misspellings
+// among n names cost n^2. Only the first MAX_SUGGESTIONS unknown names get a suggestion.
+test(`the first ${MAX_SUGGESTIONS} unknown names get a suggestion, later ones none`, () => {
+  const n = MAX_SUGGESTIONS + 5;
+  const lines = ["topology t"];
+  for (let i = 0; i < n; i++) lines.push(`const value_${i} = ${i}`);
+  for (let i = 0; i < n; i++) lines.push(`const use_${i} = valeu_${i}`);
+  const unresolved = check(lines.join("\n") + "\n").filter((d) => d.code === "VCM0100");
+  expect(unresolved).toHaveLength(n);
+  expect(unresolved.slice(0, MAX_SUGGESTIONS).map((d) => d.hint)).toEqual(
+    Array.from({ length: MAX_SUGGESTIONS }, (_, i) => `did you mean 'value_${i}'?`),
+  );
+  expect(unresolved.slice(MAX_SUGGESTIONS).map((d) => d.hint)).toEqual(Array(5).fill(undefined));
 });
