@@ -64,10 +64,11 @@ function runOnce(): RunResult {
   };
 }
 
-export async function compileBench(): Promise<void> {
+/** Lower the bench topology `runs` times, each in a fresh child process. */
+export function loweringRuns(runs: number): RunResult[] {
   const script = fileURLToPath(import.meta.url);
   const results: RunResult[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const child = spawnSync(process.execPath, [...process.execArgv, script, CHILD_FLAG], {
       encoding: "utf8",
       maxBuffer: 1 << 20,
@@ -75,6 +76,11 @@ export async function compileBench(): Promise<void> {
     if (child.status !== 0) throw new Error(`compile bench run failed:\n${child.stderr}`);
     results.push(JSON.parse(child.stdout.trim().split("\n").pop()!) as RunResult);
   }
+  return results;
+}
+
+export async function compileBench(): Promise<void> {
+  const results = loweringRuns(RUNS);
   const seconds = median(results.map((r) => r.seconds));
   const leaves = results[0]!.leaves;
   const tableMB = results[0]!.tableBytes / MB;

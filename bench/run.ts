@@ -4,14 +4,20 @@
  */
 import { checkBench } from "./check-bench.js";
 import { compileBench } from "./compile-bench.js";
+import { complexityBench } from "./complexity-bench.js";
 import { picturesBench } from "./pictures-bench.js";
+import { refBench } from "./ref-bench.js";
+import { startupBench } from "./startup-bench.js";
 import { verifyBench } from "./verify-bench.js";
 
 const benches: Record<string, () => Promise<void>> = {
+  startup: startupBench,
   check: checkBench,
   compile: compileBench,
   verify: verifyBench,
+  ref: refBench,
   pictures: picturesBench,
+  complexity: complexityBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -36,7 +36,7 @@ function registry(): PluginRegistry {
 }
 
 /** `domains` devices, each in its own domain mapping `gib` GiB forced to 4K pages. */
-function topology(domains: number, gib: number): string {
+export function topology(domains: number, gib: number): string {
   const lines = [
     "topology verify_bench",
     `memory ddr   0x1_0000_0000 .. +${domains * gib}G ram`,
@@ -52,7 +52,7 @@ function topology(domains: number, gib: number): string {
   return lines.join("\n") + "\n";
 }
 
-function compile(text: string): { ir: IrTopology; compiled: CompiledTopology } {
+export function compile(text: string): { ir: IrTopology; compiled: CompiledTopology } {
   const plugins = registry();
   const parsed = parseSource(text, "verify-bench.vcm");
   const resolved = resolve([parsed.ast], plugins);

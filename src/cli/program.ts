@@ -5,17 +5,76 @@
  */
 import { Command, CommanderError } from "commander";
 import { VCM_VERSION } from "../version.js";
-import { registerCheckCommand } from "./check-command.js";
-import { registerCompileCommand } from "./compile-command.js";
-import { registerRunCommands } from "./run-commands.js";
-import { registerPictureCommands } from "./picture-commands.js";
-import { registerPluginCommands } from "./plugin-commands.js";
-import { registerImportDtCommand } from "./import-dt-command.js";
-import { registerDiffCommand } from "./diff-command.js";
-import { registerFmtCommand } from "./fmt-command.js";
 import { EXIT_USAGE, UsageError } from "./exit.js";
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command group's module, imported only when needed: `vcm check` never loads the pictures
+ * (elkjs) or the conformance kit (fast-check), `vcm --version` loads none of them (start-up is
+ * most of the time of a small command: issue 14). Order is the order of `vcm help`.
+ */
+const GROUPS: readonly { commands: readonly string[]; load(): Promise<Register> }[] = [
+  {
+    commands: ["check"],
+    load: async () => (await import("./check-command.js")).registerCheckCommand,
+  },
+  {
+    commands: ["compile"],
+    load: async () => (await import("./compile-command.js")).registerCompileCommand,
+  },
+  {
+    commands: ["run", "explain"],
+    load: async () => (await import("./run-commands.js")).registerRunCommands,
+  },
+  {
+    commands: ["graph", "layout"],
+    load: async () => (await import("./picture-commands.js")).registerPictureCommands,
+  },
+  {
+    commands: ["plugins", "plugin-test"],
+    load: async () => (await import("./plugin-commands.js")).registerPluginCommands,
+  },
+  {
+    commands: ["import-dt"],
+    load: async () => (await import("./import-dt-command.js")).registerImportDtCommand,
+  },
+  {
+    commands: ["diff"],
+    load: async () => (await import("./diff-command.js")).registerDiffCommand,
+  },
+  {
+    commands: ["fmt"],
+    load: async () => (await import("./fmt-command.js")).registerFmtCommand,
+  },
+];
+
+/** Every command a group registers (a test keeps this equal to what the groups register). */
+export const LAZY_COMMANDS: readonly string[] = GROUPS.flatMap((g) => g.commands);
+
+/** The command `argv` runs, when it names one (no command, `help` and `-h` need them all). */
+function invokedCommand(argv: readonly string[]): string | undefined {
+  const first = argv[0];
+  if (first === undefined || first.startsWith("-") || first === "help") return undefined;
+  return first;
+}
+
+/**
+ * The program with the command groups `argv` needs: the one naming its command, or every group
+ * (help, no command, an unknown command: commander then lists or suggests from all of them).
+ * `--version` alone needs none.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const program = baseProgram();
+  if (argv && argv.length === 1 && (argv[0] === "-V" || argv[0] === "--version")) return program;
+  const command = argv ? invokedCommand(argv) : undefined;
+  const group =
+    command === undefined ? undefined : GROUPS.find((g) => g.commands.includes(command));
+  for (const g of group ? [group] : GROUPS) (await g.load())(program);
+  return program;
+}
+
+function baseProgram(): Command {
   const program = new Command();
   program
     .name("vcm")
@@ -26,20 +85,12 @@ export function buildProgram(): Command {
     .version(VCM_VERSION, "-V, --version")
     .showHelpAfterError("(run 'vcm help' or 'vcm COMMAND --help' for usage)")
     .exitOverride();
-  registerCheckCommand(program);
-  registerCompileCommand(program);
-  registerRunCommands(program);
-  registerPictureCommands(program);
-  registerPluginCommands(program);
-  registerImportDtCommand(program);
-  registerDiffCommand(program);
-  registerFmtCommand(program);
   return program;
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync([...argv], { from: "user" });
     return Number(process.exitCode ?? 0);
   } catch (error) {

@@ -23,9 +23,17 @@ class JsonSyntaxError extends Error {
   }
 }
 
+/**
+ * Deepest nesting of objects and arrays the scanner follows. Manifests and configurations nest
+ * a few levels; beyond this the text is refused as a syntax error, so untrusted input cannot
+ * recurse the scanner until the stack overflows.
+ */
+export const MAX_JSON_NESTING = 256;
+
 /** A forward-only scanner that skips or enters JSON values; throws JsonSyntaxError on bad text. */
 class Scanner {
   i = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   ws(): void {
@@ -76,6 +84,22 @@ class Scanner {
   value(): void {
     this.ws();
     const c = this.peek();
+    if (c === "{" || c === "[") {
+      if (this.depth >= MAX_JSON_NESTING) {
+        throw new JsonSyntaxError(this.i, `nested deeper than ${MAX_JSON_NESTING} levels`);
+      }
+      this.depth++;
+      try {
+        this.container(c);
+      } finally {
+        this.depth--;
+      }
+      return;
+    }
+    this.scalar(c);
+  }
+
+  private container(c: string): void {
     if (c === "{") {
       this.i++;
       this.ws();
@@ -106,6 +130,9 @@ class Scanner {
         else return this.expect("]");
       }
     }
+  }
+
+  private scalar(c: string): void {
     if (c === '"') {
       this.string();
       return;

@@ -4,6 +4,7 @@
  * room for tables checked, unity ranges identity-mapped, then every top-level mapping is mapped
  * in declaration order (auto IOVAs allocated as they come), and the routes built.
  */
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
@@ -11,6 +12,7 @@ import type { CompiledMapping, CompiledPool, CompiledTopology } from "./compiled
 import { reserveFixed } from "./iova-placement.js";
 import type { LiveTables } from "./live-tables.js";
 import { mapMapping } from "./map-mapping.js";
+import { capDiagnostics } from "../semantics/limits.js";
 import { guardRegistry, type CallWatch } from "./plugin-guard.js";
 import { checkPoolCapacity } from "./pool-capacity.js";
 import { ProgressCounter, type LoweringProgress } from "./progress.js";
@@ -50,7 +52,7 @@ export function lower(
   reserveFixed(live, topLevel);
   // A pool too small for the tables is refused before any table is filled.
   const tooSmall = checkPoolCapacity(live, topLevel);
-  if (tooSmall.length > 0) return { diagnostics: [...diagnostics, ...tooSmall] };
+  if (tooSmall.length > 0) return { diagnostics: capped([...diagnostics, ...tooSmall]) };
   const unity = mapUnityRanges(live, { watch: live.watch, progress });
   diagnostics.push(...unity.diagnostics);
   const records = unity.records;
@@ -59,8 +61,9 @@ export function lower(
     if (result.ok) records.push(result.record);
     else diagnostics.push(...result.diagnostics);
   }
-  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  return { compiled: compiledTopology(live, records), diagnostics, live };
+  const shown = capped(diagnostics);
+  if (shown.some((d) => d.severity === "error")) return { diagnostics: shown };
+  return { compiled: compiledTopology(live, records), diagnostics: shown, live };
 }
 
 /** The compiled topology as it stands (live handles included). */
@@ -89,4 +92,16 @@ export function compiledTopology(
     endpoints: buildRoutes(ir, live.domainsByName, (d) => live.upperTables.get(d)?.table.name),
     live: { handles, instances: live.instances, allocators: live.allocators },
   };
+}
+
+/**
+ * At most MAX_DIAGNOSTICS_PER_FILE lowering diagnostics per file, then one VCM0324 note: a
+ * 150,000-element array into a small aperture is one cause, not 85,000 lines of output.
+ */
+function capped(diagnostics: Diagnostic[]): Diagnostic[] {
+  return capDiagnostics(diagnostics, undefined, (span, count, max) =>
+    count === 1
+      ? diagnostic(D.tooManyLoweringDiagnostics.messages.one, span, { max })
+      : diagnostic(D.tooManyLoweringDiagnostics, span, { count, max }),
+  );
 }

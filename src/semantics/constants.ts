@@ -14,6 +14,7 @@ export class ConstantTable {
   /** null: failed (reported), so it is not evaluated again. */
   private readonly values = new Map<string, Value | null>();
   private readonly inProgress = new Set<string>();
+  private prefetching = false;
 
   constructor(private readonly ctx: ResolveContext) {}
 
@@ -23,6 +24,7 @@ export class ConstantTable {
     if (known !== undefined) return known ?? undefined;
     const decl = this.ctx.names.get(name);
     if (!decl || decl.kind !== "const") return undefined;
+    if (!this.prefetching) this.dependenciesFirst(name);
     if (this.inProgress.has(name)) {
       this.values.set(name, null);
       return this.ctx.report(
@@ -36,6 +38,59 @@ export class ConstantTable {
     this.values.set(name, v ?? null);
     if (v) this.ctx.ir.consts[name] = v.value;
     return v;
+  }
+
+  /**
+   * Evaluate the consts `name` uses, deepest first, with an explicit stack: a chain
+   * `const c0 = c1; const c1 = c2; ...` of 50,000 recursed until the stack overflowed (issue 17).
+   * A const met again on the stack is a cycle, reported there as the recursive evaluation would;
+   * afterwards evaluating `name` recurses one level only.
+   */
+  private dependenciesFirst(name: string): void {
+    this.prefetching = true;
+    try {
+      const onStack = new Set<string>([name]);
+      const stack = [{ name, deps: this.dependencies(name), next: 0 }];
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        const dep = top.deps[top.next++];
+        if (dep === undefined) {
+          stack.pop();
+          onStack.delete(top.name);
+          if (stack.length > 0) this.value(top.name);
+          continue;
+        }
+        if (this.values.has(dep)) continue;
+        if (onStack.has(dep)) {
+          const decl = this.ctx.names.get(dep)!;
+          this.values.set(dep, null);
+          this.ctx.report(
+            diagnostic(D.invalidValue.messages.constCycle, decl.node.name.span, { name: dep }),
+          );
+          continue;
+        }
+        onStack.add(dep);
+        stack.push({ name: dep, deps: this.dependencies(dep), next: 0 });
+      }
+    } finally {
+      this.prefetching = false;
+    }
+  }
+
+  /** The consts named in const `name`'s expression (an explicit stack: chains are long). */
+  private dependencies(name: string): string[] {
+    const decl = this.ctx.names.get(name);
+    if (!decl || decl.kind !== "const") return [];
+    const out: string[] = [];
+    const exprs: Expr[] = [decl.node.value];
+    for (let e = exprs.pop(); e !== undefined; e = exprs.pop()) {
+      if (e.kind === "name") {
+        if (this.ctx.names.get(e.name)?.kind === "const") out.push(e.name);
+        if (e.index) exprs.push(e.index);
+      } else if (e.kind === "unary") exprs.push(e.operand);
+      else if (e.kind === "binary") exprs.push(e.right, e.left);
+    }
+    return out;
   }
 
   /** What a name written in an expression stands for (the evaluator's lookup). */

@@ -6,7 +6,7 @@
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { formatSize as sharedFormatSize, hex } from "../diagnostics/format.js";
-import type { BinaryExpr, Expr, NameRef, RangeExpr } from "../syntax/ast.js";
+import type { BinaryExpr, Expr, NameRef, RangeExpr, UnaryExpr } from "../syntax/ast.js";
 
 export const U64_MAX = (1n << 64n) - 1n;
 
@@ -35,13 +35,17 @@ export class Evaluator {
       case "name":
         return this.lookup(e);
       case "unary": {
-        const v = this.eval(e.operand);
-        if (!v) return undefined;
-        if (e.op === "~") return { value: U64_MAX ^ v.value, pa: v.pa };
-        if (v.value === 0n) return v;
-        return this.fail(
-          diagnostic(D.arithmeticOverflow.messages.negation, e.span, { value: v.value }),
-        );
+        // `~~~~1` is a spine of unary operators as deep as the statement is long (the parser
+        // builds it without recursing): walk it with a loop, innermost operator first.
+        const spine: UnaryExpr[] = [];
+        let operand: Expr = e;
+        while (operand.kind === "unary") {
+          spine.push(operand);
+          operand = operand.operand;
+        }
+        let v = this.eval(operand);
+        for (let i = spine.length - 1; i >= 0 && v; i--) v = this.unary(spine[i]!, v);
+        return v;
       }
       case "binary": {
         // A long left-associative chain (`1 + 1 + ... + 1`) is a left spine as deep as the
@@ -62,6 +66,15 @@ export class Evaluator {
         return acc;
       }
     }
+  }
+
+  /** `~v` or `-v` (only `-0` is unsigned). */
+  private unary(e: UnaryExpr, v: Value): Value | undefined {
+    if (e.op === "~") return { value: U64_MAX ^ v.value, pa: v.pa };
+    if (v.value === 0n) return v;
+    return this.fail(
+      diagnostic(D.arithmeticOverflow.messages.negation, e.span, { value: v.value }),
+    );
   }
 
   /** One operator applied to its evaluated operands, with 64-bit overflow as a diagnostic. */

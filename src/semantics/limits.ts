@@ -6,6 +6,7 @@
  */
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
 import type { Identifier, SourceFile } from "../syntax/ast.js";
 
 /** The longest declared name, in characters (Linux's longest identifiers are under 100). */
@@ -35,12 +36,14 @@ export function nameLengthDiagnostics(files: readonly SourceFile[]): Diagnostic[
 
 /**
  * The first MAX_DIAGNOSTICS_PER_FILE diagnostics of each file (order kept), then for each file
- * over the cap one VCM0143 note at its first dropped diagnostic. Diagnostics without a span
+ * over the cap one note (VCM0143, or `note`) at its first dropped diagnostic. Diagnostics without a span
  * are never dropped.
  */
 export function capDiagnostics(
   diagnostics: readonly Diagnostic[],
   max = MAX_DIAGNOSTICS_PER_FILE,
+  /** The note counting what was left out (default: VCM0143; lowering passes VCM0324). */
+  note: (span: Span | undefined, count: number, max: number) => Diagnostic = tooManyNote,
 ): Diagnostic[] {
   const shown = new Map<string, number>();
   const dropped = new Map<string, { first: Diagnostic; count: number }>();
@@ -61,12 +64,12 @@ export function capDiagnostics(
     if (gone) gone.count++;
     else dropped.set(file, { first: d, count: 1 });
   }
-  for (const { first, count } of dropped.values()) {
-    out.push(
-      count === 1
-        ? diagnostic(D.tooManyDiagnostics.messages.one, first.span, { max })
-        : diagnostic(D.tooManyDiagnostics, first.span, { count, max }),
-    );
-  }
+  for (const { first, count } of dropped.values()) out.push(note(first.span, count, max));
   return out;
+}
+
+function tooManyNote(span: Span | undefined, count: number, max: number): Diagnostic {
+  return count === 1
+    ? diagnostic(D.tooManyDiagnostics.messages.one, span, { max })
+    : diagnostic(D.tooManyDiagnostics, span, { count, max });
 }

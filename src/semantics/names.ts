@@ -21,7 +21,7 @@ import type {
   Statement,
 } from "../syntax/ast.js";
 import type { Report } from "./context.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean, MAX_SUGGESTIONS } from "./suggest.js";
 
 export type Decl =
   | { kind: "const"; node: ConstDecl }
@@ -50,6 +50,7 @@ const KIND_LABEL: Record<DeclKind, string> = {
 
 export class NameTable {
   private readonly decls = new Map<string, Decl>();
+  private suggestionsLeft = MAX_SUGGESTIONS;
   /** Second and later declarations of a name: reported once, otherwise ignored. */
   private readonly shadowed = new Set<Statement>();
 
@@ -92,9 +93,14 @@ export class NameTable {
     const decl = this.decls.get(name.name);
     if (!decl) {
       const wanted = kinds.map((k) => KIND_LABEL[k]).join(" or ");
-      const candidates = [...this.decls.entries()]
-        .filter(([, d]) => (kinds as readonly DeclKind[]).includes(d.kind))
-        .map(([n]) => n);
+      // Suggestions cost a pass over every name: only the first MAX_SUGGESTIONS get one, so
+      // thousands of unknown names cost linear time (as clang's -fspell-checking-limit).
+      const candidates =
+        this.suggestionsLeft-- > 0
+          ? [...this.decls.entries()]
+              .filter(([, d]) => (kinds as readonly DeclKind[]).includes(d.kind))
+              .map(([n]) => n)
+          : [];
       return this.report(
         diagnostic(
           D.unresolvedName,

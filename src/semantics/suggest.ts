@@ -7,6 +7,12 @@
 export const MAX_SUGGESTION_DISTANCE = 3;
 
 /**
+ * Unknown names per topology that get a "did you mean" (each compares against every name);
+ * past it, none do (clang's -fspell-checking-limit is 50), so suggestions stay linear.
+ */
+export const MAX_SUGGESTIONS = 100;
+
+/**
  * Levenshtein distance, or `limit + 1` once it is known to exceed `limit`. Only the diagonal band
  * |i - j| <= limit is computed (a cell outside it already exceeds `limit`), so the cost is
  * O(min(|a|, |b|) * limit) rather than O(|a| * |b|).

@@ -12,7 +12,7 @@ import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from "node
 import type { Span } from "../diagnostics/span.js";
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { SourceFile } from "../syntax/ast.js";
+import type { ImportDecl, SourceFile } from "../syntax/ast.js";
 import { parseSource } from "../syntax/parse.js";
 import { readSource } from "./read-source.js";
 
@@ -83,13 +83,18 @@ export function loadWorkspace(
   const sources = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
   const done = new Set<string>();
-  const inProgress: string[] = [];
+  // The files being visited, outermost first: an explicit stack (not recursion), so an import
+  // chain of any depth cannot overflow the call stack, and a set to find cycles in O(1).
+  const stack: { absolute: string; imports: ImportDecl[]; next: number }[] = [];
+  const onStack = new Set<string>();
 
-  const visit = (absolute: string, importSpan?: SourceFile["statements"][number]["span"]) => {
+  const enter = (absolute: string, importSpan?: Span) => {
     const name = displayNameOf(absolute, cwd);
-    const cycleAt = inProgress.indexOf(absolute);
-    if (cycleAt >= 0) {
-      const chain = [...inProgress.slice(cycleAt), absolute].map((p) => displayNameOf(p, cwd));
+    if (onStack.has(absolute)) {
+      const cycleAt = stack.findIndex((f) => f.absolute === absolute);
+      const chain = [...stack.slice(cycleAt).map((f) => f.absolute), absolute].map((p) =>
+        displayNameOf(p, cwd),
+      );
       diagnostics.push(diagnostic(D.importCycle, importSpan, { chain: chain.join(" -> ") }));
       return;
     }
@@ -105,17 +110,24 @@ export function loadWorkspace(
     if (absolute.endsWith(".vcm")) sources.set(name, read.text);
     for (const d of syntax) diagnostics.push(d);
     files.push(ast);
-    inProgress.push(absolute);
-    for (const statement of ast.statements) {
-      if (statement.kind !== "import") continue;
-      const target = importTarget(statement.path, absolute, root, statement.pathSpan);
-      if (target.ok) visit(target.path, statement.span);
-      else diagnostics.push(target.diagnostic);
-    }
-    inProgress.pop();
-    done.add(absolute);
+    const imports = ast.statements.filter((s): s is ImportDecl => s.kind === "import");
+    stack.push({ absolute, imports, next: 0 });
+    onStack.add(absolute);
   };
 
-  visit(top);
+  enter(top);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const statement = frame.imports[frame.next++];
+    if (statement === undefined) {
+      stack.pop();
+      onStack.delete(frame.absolute);
+      done.add(frame.absolute);
+      continue;
+    }
+    const target = importTarget(statement.path, frame.absolute, root, statement.pathSpan);
+    if (target.ok) enter(target.path, statement.span);
+    else diagnostics.push(target.diagnostic);
+  }
   return { files, sources, diagnostics };
 }

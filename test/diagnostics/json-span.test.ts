@@ -45,3 +45,21 @@ describe("JSON spans", () => {
     expect(jsonPointer([])).toBe("/");
   });
 });
+
+describe("JSON nesting from untrusted files", () => {
+  it("an unclosed 200,000-deep array is a syntax error at the 257th bracket, not a stack overflow", () => {
+    const r = parseJsonWithSpans("deep.json", "[".repeat(200_000));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.message).toBe("nested deeper than 256 levels");
+    expect(r.span.column).toBe(257);
+  });
+
+  it("nesting up to the limit is scanned: the real mistake is found", () => {
+    const r = parseJsonWithSpans("ok.json", "[".repeat(256) + "1x" + "]".repeat(256));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.message).not.toContain("nested deeper");
+    expect(r.span.column).toBe(258);
+  });
+});

@@ -11,6 +11,7 @@ import { packTarball, ROOT, type PackedTarball } from "./tarball.js";
 const ALLOWED: readonly RegExp[] = [
   /^(package\.json|README\.md|LICENSE|bin\/vcm\.js)$/,
   /^dist\/(src|plugins)\/[a-z0-9/-]+\.(js|d\.ts|js\.map)$/,
+  /^dist\/cli\/[A-Za-z0-9-]+\.js$/,
   /^src\/[a-z0-9/-]+\.ts$/,
   /^plugins\/[a-z0-9-]+\/[a-z0-9-]+\.ts$/,
   /^plugins\/([a-z0-9-]+\/)?README\.md$/,
@@ -61,7 +62,9 @@ describe("the npm tarball", () => {
       "README.md",
       "LICENSE",
       "bin/vcm.js",
-      "dist/src/cli/main.js",
+      "dist/cli/vcm.js",
+      "dist/cli/verify-worker.js",
+      "dist/cli/compile-worker.js",
       "dist/src/format/prettier-plugin.js",
       "dist/src/format/prettier-plugin.d.ts",
       "grammar/REFERENCE.md",

@@ -5,6 +5,7 @@ import {
   MAX_DIAGNOSTICS_PER_FILE,
   MAX_NAME_LENGTH,
 } from "../../src/semantics/limits.js";
+import { MAX_SUGGESTIONS } from "../../src/semantics/suggest.js";
 import { parseSource } from "../../src/syntax/parse.js";
 import { fakeRegistry } from "../fixtures/fake-plugins.js";
 
@@ -104,4 +105,55 @@ test("a 100000-term constant expression evaluates without a stack overflow", () 
   const r = checkTopology([ast], fakeRegistry());
   expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   expect(r.ir.memories[0]!.range.size).toBe(BigInt(terms));
+});
+
+// Recursion audit: `~~~...~1` is a spine of unary operators the parser builds without recursing;
+// the evaluator used to recurse along it (50,000 operators overflowed the stack).
+test("a constant of 100,000 unary operators evaluates without a stack overflow", () => {
+  const text = `topology t\nconst X = ${"~~".repeat(50_000)}4096\nmemory ddr 0 .. +X ram\n`;
+  const { ast, diagnostics } = parseSource(text, "t.vcm");
+  expect(diagnostics).toEqual([]);
+  const r = checkTopology([ast], fakeRegistry());
+  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  expect(r.ir.memories[0]!.range.size).toBe(4096n);
+});
+
+// Recursion audit: a const may name one declared after it; a chain of such forward references
+// was folded by recursion, one level per const (50,000 overflowed the stack).
+test("a chain of 50,000 forward const references folds without a stack overflow", () => {
+  const n = 50_000;
+  const lines = ["topology t"];
+  for (let i = 0; i < n; i++) lines.push(`const c${i} = c${i + 1} + 1`);
+  lines.push(`const c${n} = 4096`, "memory ddr 0 .. +c0 ram");
+  const { ast, diagnostics } = parseSource(lines.join("\n") + "\n", "t.vcm");
+  expect(diagnostics).toEqual([]);
+  const r = checkTopology([ast], fakeRegistry());
+  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  expect(r.ir.memories[0]!.range.size).toBe(BigInt(4096 + n));
+});
+
+test("a cycle of forward const references is still reported once, where it closes", () => {
+  const text = "topology t\nconst a = b + 1\nconst b = c\nconst c = a\nmemory ddr 0 .. +4K ram\n";
+  const { ast } = parseSource(text, "t.vcm");
+  const errors = checkTopology([ast], fakeRegistry()).diagnostics.filter(
+    (d) => d.severity === "error",
+  );
+  expect(errors.map((d) => [d.code, d.message, d.span?.line])).toEqual([
+    ["VCM0114", "const 'a' depends on itself", 2],
+  ]);
+});
+
+// Complexity bench find: each unknown name compared itself with every name, so n misspellings
+// among n names cost n^2. Only the first MAX_SUGGESTIONS unknown names get a suggestion.
+test(`the first ${MAX_SUGGESTIONS} unknown names get a suggestion, later ones none`, () => {
+  const n = MAX_SUGGESTIONS + 5;
+  const lines = ["topology t"];
+  for (let i = 0; i < n; i++) lines.push(`const value_${i} = ${i}`);
+  for (let i = 0; i < n; i++) lines.push(`const use_${i} = valeu_${i}`);
+  const unresolved = check(lines.join("\n") + "\n").filter((d) => d.code === "VCM0100");
+  expect(unresolved).toHaveLength(n);
+  expect(unresolved.slice(0, MAX_SUGGESTIONS).map((d) => d.hint)).toEqual(
+    Array.from({ length: MAX_SUGGESTIONS }, (_, i) => `did you mean 'value_${i}'?`),
+  );
+  expect(unresolved.slice(MAX_SUGGESTIONS).map((d) => d.hint)).toEqual(Array(5).fill(undefined));
 });

@@ -29,8 +29,10 @@ describe("robustness", () => {
     expect(r.ast.statements.length).toBeGreaterThan(30);
   });
 
-  test("the lexer keeps Chevrotain's first-character optimisation", () => {
-    expect(() => createLexer({ ensureOptimizations: true })).not.toThrow();
+  test("the lexer keeps Chevrotain's first-character optimisation and valid definitions", () => {
+    // The shipped lexer skips Chevrotain's validations (start-up time): they run here.
+    expect(() => createLexer({ ensureOptimizations: true, skipValidations: false })).not.toThrow();
+    expect(createLexer({ skipValidations: false }).lexerDefinitionErrors).toEqual([]);
   });
 
   test("10,000-deep parentheses give VCM0004, not a stack overflow", () => {

@@ -152,4 +152,15 @@ export const lowerEntries = defineEntries("lower", {
       threadExited: "the thread exited (code {code}) before finishing",
     },
   },
+  tooManyLoweringDiagnostics: {
+    code: 324,
+    severity: "note",
+    fixed: true,
+    description:
+      "Lowering found more than 1000 problems in one file: the rest are counted in one note.",
+    message: "{count} more diagnostics in this file not shown (at most {max} per file)",
+    messages: {
+      one: "1 more diagnostic in this file not shown (at most {max} per file)",
+    },
+  },
 });

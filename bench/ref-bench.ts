@@ -1,0 +1,87 @@
+/**
+ * VCM against plain C (issue 14): bench/ref/arm-lpae.c builds the same arm-lpae table as the
+ * compile bench (16,777,216 4K leaves) and enumerates and checks its leaves. Compiled with
+ * `cc -O2` when a C compiler exists (skipped with a note otherwise). Prints VCM/C for lowering
+ * (target <= 1.5x) and for the proof, `verify` (target <= 3x). The runs are interleaved (C, a
+ * VCM lowering in a fresh process, a warm VCM `verify` here, then again) so load on the machine
+ * hits both sides alike.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loweringRuns } from "./compile-bench.js";
+import { fmt, median } from "./stats.js";
+import { compile, topology } from "./verify-bench.js";
+import { verify } from "../src/runtime/verify.js";
+
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
+const SOURCE = fileURLToPath(new URL("../../bench/ref/arm-lpae.c", import.meta.url));
+
+interface CResult {
+  buildSeconds: number;
+  enumerateSeconds: number;
+  pages: number;
+  tableBytes: number;
+}
+
+/** The C reference built in a scratch directory, or why not. */
+function compileReference(dir: string): { exe: string } | { skipped: string } {
+  const exe = join(dir, "arm-lpae");
+  for (const cc of [process.env["CC"], "cc", "gcc", "clang"]) {
+    if (!cc) continue;
+    const r = spawnSync(cc, ["-O2", "-o", exe, SOURCE], { encoding: "utf8" });
+    if (r.error) continue; // not installed
+    if (r.status !== 0) return { skipped: `${cc} failed:\n${r.stderr}` };
+    return { exe };
+  }
+  return { skipped: "no C compiler (cc, gcc, clang; or set CC)" };
+}
+
+export async function refBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "vcm-ref-"));
+  try {
+    const built = compileReference(dir);
+    if ("skipped" in built) {
+      console.log(`VCM / C: skipped: ${built.skipped}`);
+      return;
+    }
+    const { ir, compiled } = compile(topology(1, 64));
+    verify(compiled, ir, compiled.plugins, { scenarios: false }); // JIT warm-up
+    const runs: CResult[] = [];
+    const lowerings: number[] = [];
+    const verifies: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = spawnSync(built.exe, [], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`C reference failed: ${r.stderr}`);
+      runs.push(JSON.parse(r.stdout) as CResult);
+      lowerings.push(loweringRuns(1)[0]!.seconds);
+      const t0 = process.hrtime.bigint();
+      const report = verify(compiled, ir, compiled.plugins, { scenarios: false });
+      verifies.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      if (report.status !== "proved") throw new Error(`verify failed: ${report.status}`);
+    }
+    const cBuild = median(runs.map((r) => r.buildSeconds));
+    const cEnum = median(runs.map((r) => r.enumerateSeconds));
+    const vcmLower = median(lowerings);
+    const vcmVerify = median(verifies);
+    const pages = runs[0]!.pages;
+    console.log(
+      `VCM / C (bench/ref/arm-lpae.c, cc -O2): arm-lpae, ${pages.toLocaleString()} 4K leaves, medians of ${RUNS} interleaved runs`,
+    );
+    const line = (what: string, vcm: number, c: number, target: number) => {
+      const ratio = vcm / c;
+      console.log(
+        `  ${what.padEnd(34)} VCM ${fmt(vcm * 1000, 0).padStart(6)} ms   C ${fmt(c * 1000, 0).padStart(6)} ms   ` +
+          `VCM/C x${fmt(ratio, 2)} (target <= ${target})  ${ratio <= target ? "ok" : "OVER TARGET"}`,
+      );
+    };
+    line("lowering (build the table)", vcmLower, cBuild, 1.5);
+    line("verify (enumerate + check leaves)", vcmVerify, cEnum, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await refBench();

@@ -1,0 +1,60 @@
+/**
+ * The quick form of the complexity bench (bench/complexity-bench.ts, issue 17): inputs grown on
+ * several axes at once, n and 8n, each phase's CPU time compared. Linear work gives about 8x,
+ * quadratic 64x; the bound is a generous 24x so load on the machine cannot fail it, and CPU time
+ * (not wall time) is measured so waiting for a core does not count. Each size: fastest of 2 after a warm-up.
+ */
+import { expect, test } from "vitest";
+import {
+  brokenTopology,
+  combinedTopology,
+  cpuClock,
+  measurePhases,
+  writeTopology,
+  type Phase,
+  type PhaseTimes,
+} from "../../bench/complexity-axes.js";
+
+const GROWTH = 8;
+const BOUND = 24;
+/** Below this many CPU seconds at 8n, a phase is too short to judge. */
+const TOO_SHORT = 0.02;
+
+async function fastest(files: Map<string, string>, phases: readonly Phase[]): Promise<PhaseTimes> {
+  const topology = writeTopology(files);
+  try {
+    await measurePhases(topology.root, phases, cpuClock); // warm-up
+    const best: PhaseTimes = { check: Infinity, lower: Infinity, prove: Infinity, print: Infinity };
+    for (let i = 0; i < 2; i++) {
+      const t = await measurePhases(topology.root, phases, cpuClock);
+      for (const p of phases) best[p] = Math.min(best[p], t[p]);
+    }
+    return best;
+  } finally {
+    topology.remove();
+  }
+}
+
+async function ratios(make: (n: number) => Map<string, string>, n: number, phases: Phase[]) {
+  const small = await fastest(make(n), phases);
+  const large = await fastest(make(n * GROWTH), phases);
+  return phases
+    .filter((p) => large[p] >= TOO_SHORT)
+    .map((p) => ({
+      phase: p,
+      ratio: large[p] / Math.max(small[p], 1e-4),
+      seen: `${p}: ${(small[p] * 1000).toFixed(0)} ms at n, ${(large[p] * 1000).toFixed(0)} ms at ${GROWTH}n`,
+    }));
+}
+
+test("a valid topology grown 8x on several axes costs at most 24x in every phase", async () => {
+  const r = await ratios(combinedTopology, 100, ["check", "lower", "prove", "print"]);
+  expect(r.map((x) => x.phase)).toContain("check");
+  for (const { ratio, seen } of r) expect(ratio, seen).toBeLessThanOrEqual(BOUND);
+}, 60_000);
+
+test("broken input grown 8x (syntax errors, unresolved names, comments) costs at most 24x", async () => {
+  const r = await ratios(brokenTopology, 150, ["check", "print"]);
+  expect(r.map((x) => x.phase)).toContain("check");
+  for (const { ratio, seen } of r) expect(ratio, seen).toBeLessThanOrEqual(BOUND);
+}, 60_000);
