@@ -18,7 +18,7 @@ import { createVscodeStub, type VscodeStub } from "./vscode-stub.js";
 const require = createRequire(import.meta.url);
 const EXTENSION = join(ROOT, "editors/vscode/extension.js");
 const STAND_IN = join(ROOT, "test/editors/stand-in-lsp.mjs");
-const HAS_LSP = buildProgram().commands.some((c) => c.name() === "lsp");
+const HAS_LSP = (await buildProgram()).commands.some((c) => c.name() === "lsp");
 
 interface Extension {
   activate(context: { subscriptions: { dispose(): unknown }[] }): Promise<unknown>;
