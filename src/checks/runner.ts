@@ -39,6 +39,11 @@ export interface SeverityOptions {
   disable: Set<string>;
   warn: Set<string>;
   error: Set<string>;
+  /**
+   * One note per check skipped because a prerequisite failed (`vcm check --verbose`). Default:
+   * none; the prerequisite's first error says how many were skipped.
+   */
+  verbose?: boolean;
 }
 
 export function emptySeverityOptions(): SeverityOptions {
@@ -90,9 +95,16 @@ export function runChecks(input: RunChecksInput): Diagnostic[] {
   );
   const rootSpan = fileSpan(files[0]?.file ?? "<input>");
   const out: Diagnostic[] = [];
+  const skippedBy = new Map<string, number>();
   for (const impl of sorted) {
     const def = getCheck(impl.check);
     const failed = (def.prerequisites ?? []).find((p) => firstError.has(p));
+    if (failed !== undefined && !options.verbose) {
+      if (!options.disable.has(def.name) && !options.disable.has(def.code)) {
+        skippedBy.set(failed, (skippedBy.get(failed) ?? 0) + 1);
+      }
+      continue;
+    }
     if (failed !== undefined) {
       out.push(
         ...applySeverityOverrides(
@@ -128,6 +140,12 @@ export function runChecks(input: RunChecksInput): Diagnostic[] {
     const final = applySeverityOverrides(mine, files, options);
     noteErrors(final);
     for (const d of final) out.push(d);
+  }
+  // A failed check says, once, what it kept from running (not one note per skipped check).
+  for (const [check, n] of skippedBy) {
+    const d = firstError.get(check)!;
+    const said = `${n} check${n === 1 ? "" : "s"} that need${n === 1 ? "s" : ""} it ${n === 1 ? "was" : "were"} skipped (--verbose lists them)`;
+    d.hint = d.hint ? `${d.hint}; ${said}` : said;
   }
   return out;
 }

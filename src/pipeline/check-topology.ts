@@ -11,7 +11,7 @@ import { applySeverityOverrides, type SeverityOptions } from "../checks/runner.j
 import { D } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
-import { guardRegistry } from "../lowering/plugin-guard.js";
+import { guardRegistry, type CallWatch } from "../lowering/plugin-guard.js";
 import { builtinRegistry } from "../plugin-host/builtins.js";
 import { AllowedPlugins } from "../plugin-host/allowed-plugins.js";
 import { loadPlugins, type PluginRequest } from "../plugin-host/load.js";
@@ -33,6 +33,8 @@ export interface CheckTopologyOptions {
   root?: string;
   /** false (`--no-config`): ignore project configuration files; only `--plugin` is trusted. */
   config?: boolean;
+  /** Told which plugin call is active (a watchdog in another thread reads it). */
+  watch?: CallWatch;
 }
 
 export interface CheckedTopology {
@@ -121,7 +123,12 @@ export async function checkTopology(
     return result;
   }
   // Checks call plugins (validate, capabilities): through the guard, so garbage is a diagnostic.
-  const checked = checkFiles(workspace.files, guardRegistry(registry), severity, early);
+  const checked = checkFiles(
+    workspace.files,
+    guardRegistry(registry, options.watch),
+    severity,
+    early,
+  );
   result.ir = checked.ir;
   result.diagnostics = refused ? skipUnknownFormats(checked.diagnostics) : checked.diagnostics;
   return result;
