@@ -4,7 +4,7 @@ import type { Capabilities, PluginParams, VcmPlugin } from "../plugin-api/types.
 import { builtinRegistry } from "../plugin-host/builtins.js";
 import { loadPlugins } from "../plugin-host/load.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
-import { collect, EXIT_FAILED, EXIT_OK, UsageError } from "./exit.js";
+import { collect, EXIT_FAILED, EXIT_OK, exitCodesHelp, UsageError } from "./exit.js";
 
 /** The schema's defaults: the parameters a mapper block with no entries gets. */
 export function defaultParams(plugin: VcmPlugin): PluginParams {
@@ -65,7 +65,8 @@ export function registerPluginCommands(program: Command): void {
     .command("plugins")
     .description("list driver plugins: origin, version, format and capabilities (with defaults)")
     .option("--plugin <module>", "also load this plugin (file path or package name)", collect, [])
-    .option("--json", "print JSON")
+    .option("--json", "print JSON (capabilities as structured data)")
+    .addHelpText("after", `\n${exitCodesHelp()}`)
     .action(async (options: { plugin: string[]; json?: boolean }) => {
       const registry = await registryWith(options.plugin);
       const rows = registry.all().map(({ plugin, origin }) => {
@@ -107,6 +108,7 @@ export function registerPluginCommands(program: Command): void {
     .option("--runs <n>", "property-test runs per property", "50")
     .option("--params <block>", 'parameters as in a mapper block, e.g. "granule 64K; ias 40"', "")
     .option("--window <geometry>", "for windowed formats: BASE,SIZE,PAGE,LEVELS (e.g. 0,2G,4K,1)")
+    .addHelpText("after", `\n1 also means a conformance property failed.\n${exitCodesHelp()}`)
     .action(async (spec: string, options: { runs: string; params: string; window?: string }) => {
       const runs = Number(options.runs);
       if (!Number.isInteger(runs) || runs <= 0) {

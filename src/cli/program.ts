@@ -28,6 +28,9 @@ export function buildProgram(): Command {
       // One prefix for usage errors: `vcm: error: ...` (commander's own start with "error: ").
       writeErr: (text) => process.stderr.write(text.replace(/^error: /, "vcm: error: ")),
     })
+    // Commands by name only (their arguments are in `vcm COMMAND --help`), so the description
+    // column keeps room and wraps cleanly on a narrow terminal.
+    .configureHelp({ subcommandTerm: (command) => command.name() })
     .addHelpText("after", `\n${exitCodesHelp()}`)
     .exitOverride();
   registerCheckCommand(program);
