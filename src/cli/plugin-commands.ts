@@ -50,6 +50,15 @@ function describeCapabilities(caps: Capabilities): string {
   );
 }
 
+/** Capabilities as JSON: bigints as numbers of bytes, page sizes also as `4K`-style words. */
+export function capabilitiesJson(caps: Capabilities): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify({ ...caps, pageSizeNames: caps.pageSizes.map(sizeText) }, (_key, value) =>
+      typeof value === "bigint" ? Number(value) : value,
+    ),
+  ) as Record<string, unknown>;
+}
+
 async function registryWith(pluginSpecs: readonly string[]): Promise<PluginRegistry> {
   const registry = builtinRegistry();
   const problems = await loadPlugins(
@@ -70,11 +79,13 @@ export function registerPluginCommands(program: Command): void {
     .action(async (options: { plugin: string[]; json?: boolean }) => {
       const registry = await registryWith(options.plugin);
       const rows = registry.all().map(({ plugin, origin }) => {
-        let capabilities: string;
+        let capabilities: Capabilities | undefined;
+        let summary: string;
         try {
-          capabilities = describeCapabilities(plugin.capabilities(defaultParams(plugin)));
+          capabilities = plugin.capabilities(defaultParams(plugin));
+          summary = describeCapabilities(capabilities);
         } catch (e) {
-          capabilities = `(depends on parameters: ${e instanceof Error ? e.message : String(e)})`;
+          summary = `(depends on parameters: ${e instanceof Error ? e.message : String(e)})`;
         }
         return {
           name: plugin.name,
@@ -83,7 +94,10 @@ export function registerPluginCommands(program: Command): void {
           origin,
           description: plugin.description,
           params: Object.keys(plugin.params),
-          capabilities,
+          // Structured: sizes in bytes (numbers; every page size is below 2^53), `null` when
+          // the capabilities need parameters that have no default.
+          capabilities: capabilities ? capabilitiesJson(capabilities) : null,
+          summary,
         };
       });
       if (options.json) {
@@ -94,10 +108,31 @@ export function registerPluginCommands(program: Command): void {
             `${r.name} ${r.version} (API ${r.apiVersion}) from ${r.origin}\n` +
               `  ${r.description}\n` +
               `  params: ${r.params.join(", ") || "(none)"}\n` +
-              `  ${r.capabilities}\n`,
+              `  ${r.summary}\n`,
           );
         }
       }
+      process.exitCode = EXIT_OK;
+    });
+
+  program
+    .command("plugin-init")
+    .description("create a plugin package: a working toy format to edit, with its conformance test")
+    .argument("<name>", "the format name (lower case, e.g. my-iommu)")
+    .option("-d, --dir <dir>", "where to create it (default: ./vcm-plugin-NAME)")
+    .addHelpText(
+      "after",
+      "\nThe package passes `vcm plugin-test` and its own `npm test` as generated.\n" +
+        exitCodesHelp(),
+    )
+    .action(async (name: string, options: { dir?: string }) => {
+      const { scaffoldPlugin } = await import("./plugin-scaffold.js");
+      const dir = options.dir ?? `vcm-plugin-${name}`;
+      const written = scaffoldPlugin(dir, name);
+      process.stdout.write(
+        written.map((f) => `created ${f}\n`).join("") +
+          `next: cd ${dir} && npm install && npm test\n`,
+      );
       process.exitCode = EXIT_OK;
     });
 

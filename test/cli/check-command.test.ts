@@ -172,6 +172,15 @@ describe("third-party plugins", () => {
     const list = vcm(["plugins", "--plugin", `${fixture}/index.js`]);
     expect(list.stdout).toMatch(/toy-flat 0\.0\.1 \(API 1\) from .*toy-flat\/index\.js/);
     expect(list.stdout).toMatch(/^arm-lpae .* from built-in/m);
+    // --json: capabilities as structured data (sizes in bytes, page sizes also in words).
+    const json = JSON.parse(vcm(["plugins", "--json"]).stdout) as {
+      name: string;
+      capabilities: { pageSizes: number[]; pageSizeNames: string[]; inputBits: number };
+    }[];
+    const lpae = json.find((p) => p.name === "arm-lpae")!;
+    expect(lpae.capabilities.pageSizes).toEqual([4096, 2 ** 21, 2 ** 30]);
+    expect(lpae.capabilities.pageSizeNames).toEqual(["4K", "2M", "1G"]);
+    expect(lpae.capabilities.inputBits).toBe(48);
     const r = vcm([
       "check",
       "--plugin",
