@@ -5,7 +5,7 @@
  * In process where the CLI's pieces can be called; one spawn for the closed pipe.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -108,6 +108,17 @@ describe("diagnostics that help", () => {
     expect(log.runs[0].originalUriBaseIds).toEqual({
       "%SRCROOT%": { uri: pathToFileURL(dir).href + "/" },
     });
+  });
+});
+
+describe("the language reference", () => {
+  it("points at a complete example that checks clean", async () => {
+    const reference = readFileSync(join(ROOT, "grammar/REFERENCE.md"), "utf8");
+    const link = /A complete example that checks clean[^[]*\[([^\]]+)\]/.exec(reference);
+    expect(link).not.toBeNull();
+    const checked = await check(join(ROOT, link![1]!));
+    expect(checked.diagnostics.filter((d) => d.severity !== "note")).toEqual([]);
+    expect(checked.ir?.scenarios.length).toBeGreaterThan(0);
   });
 });
 

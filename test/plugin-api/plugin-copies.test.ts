@@ -173,6 +173,20 @@ describe("radix plugins state only what the geometry does not", () => {
   });
 });
 
+describe("plugins/README.md", () => {
+  it("its smallest complete plugin loads and passes the conformance kit", async () => {
+    const readme = readFileSync(join(ROOT, "plugins/README.md"), "utf8");
+    const at = readme.indexOf("The smallest complete plugin");
+    const start = readme.indexOf("```js", at) + 5;
+    const file = join(dir, "plugin", "smallest.js");
+    writeFileSync(file, readme.slice(start, readme.indexOf("```", start)));
+    const registry = builtinRegistry();
+    expect(await loadPlugins([{ specifier: file, baseDir: dir }], registry)).toEqual([]);
+    const plugin = registry.get("my-iommu")!;
+    expect(await runConformance(plugin, { params: {}, runs: 3 })).toEqual([]);
+  });
+});
+
 describe("conformance failures in words and units", () => {
   it("prints rights as rw- and sizes as 4K / 2M", async () => {
     const plugin = await loadCopy();
