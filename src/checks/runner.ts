@@ -144,8 +144,10 @@ export function runChecks(input: RunChecksInput): Diagnostic[] {
   // A failed check says, once, what it kept from running (not one note per skipped check).
   for (const [check, n] of skippedBy) {
     const d = firstError.get(check)!;
-    const said = `${n} check${n === 1 ? "" : "s"} that need${n === 1 ? "s" : ""} it ${n === 1 ? "was" : "were"} skipped (--verbose lists them)`;
-    d.hint = d.hint ? `${d.hint}; ${said}` : said;
+    const said = `${n} check${n === 1 ? "" : "s"} that need${n === 1 ? "s" : ""} it ${n === 1 ? "was" : "were"} skipped; --verbose lists them`;
+    // Set, not appended: the same diagnostics may go through the runner again.
+    const base = d.hint?.replace(SKIPPED_HINT, "");
+    d.hint = base ? `${base} (${said})` : said;
   }
   return out;
 }
@@ -160,6 +162,9 @@ function paramsComplete(schema: ParamSchema, params: Readonly<Record<string, unk
       return false;
   return true;
 }
+
+/** The part of a hint `runChecks` wrote about skipped checks (bare, or in brackets). */
+const SKIPPED_HINT = / ?\(?\d+ checks? that needs? it (was|were) skipped; --verbose lists them\)?$/;
 
 type Action = "disable" | "warn" | "error";
 

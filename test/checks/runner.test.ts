@@ -83,7 +83,7 @@ describe("runner", () => {
     expect(ds.map((d) => [d.check, d.severity])).toEqual([["internal-error", "error"]]);
     expect(ds[0]!.message).toContain("boom");
   });
-  test("a check whose prerequisite reported an error is skipped with a note", () => {
+  test("a check whose prerequisite reported an error is skipped: counted in a hint, a note with verbose", () => {
     let ran = false;
     const impl: CheckImplementation = {
       check: "misaligned-address",
@@ -94,7 +94,20 @@ describe("runner", () => {
     const prior = check("iommu s : nope { }\n").diagnostics;
     const ds = runChecks({ ir, files, plugins: fakeRegistry(), implementations: [impl], prior });
     expect(ran).toBe(false);
-    expect(ds.map((d) => [d.check, d.severity])).toEqual([["misaligned-address", "note"]]);
+    expect(ds).toEqual([]);
+    const failed = prior.find((d) => d.check === "unknown-format")!;
+    expect(failed.hint).toMatch(/1 check that needs it was skipped; --verbose lists them$/);
+    const verbose = check("iommu s : nope { }\n").diagnostics;
+    const listed = runChecks({
+      ir,
+      files,
+      plugins: fakeRegistry(),
+      implementations: [impl],
+      prior: verbose,
+      options: { disable: new Set(), warn: new Set(), error: new Set(), verbose: true },
+    });
+    expect(listed.map((d) => [d.check, d.severity])).toEqual([["misaligned-address", "note"]]);
+    expect(ran).toBe(false);
     runChecks({ ir, files, plugins: fakeRegistry(), implementations: [impl] });
     expect(ran).toBe(true);
   });

@@ -32,7 +32,10 @@ const MAX_REGION_PAGES = 2 ** 32;
 function describeRanges(ranges: readonly ReferenceRange[]): string {
   return ranges
     .slice(0, 6)
-    .map((r) => `[${hex(r.start * 4096)}..${hex(r.end * 4096)})->${hex(r.pa * 4096)} ${rightsText(r.prot)}`)
+    .map(
+      (r) =>
+        `[${hex(r.start * 4096)}..${hex(r.end * 4096)})->${hex(r.pa * 4096)} ${rightsText(r.prot)}`,
+    )
     .join(" ");
 }
 

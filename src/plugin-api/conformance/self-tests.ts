@@ -50,8 +50,7 @@ export function refused(
   try {
     fn();
   } catch (e) {
-    if (!isMappingError(e))
-      return [`${what}: threw ${String(e)} instead of a MappingError`];
+    if (!isMappingError(e)) return [`${what}: threw ${String(e)} instead of a MappingError`];
     if (code !== undefined && e.code !== code) {
       return [`${what}: refused with '${e.code}' (${e.message}) instead of '${code}'`];
     }
@@ -74,7 +73,9 @@ function checkTranslates(
     out.push(`${what}: walk of ${hex(iova)} gave pa ${hex(w.pa)}, expected ${hex(pa)}`);
   const want = expectedRights(f.caps, prot);
   if ((w.prot & rightsMask(f.caps)) !== want) {
-    out.push(`${what}: walk of ${hex(iova)} gave rights ${rightsText(w.prot)}, expected ${rightsText(want)}`);
+    out.push(
+      `${what}: walk of ${hex(iova)} gave rights ${rightsText(w.prot)}, expected ${rightsText(want)}`,
+    );
   }
   return out;
 }
@@ -185,18 +186,27 @@ export function selfTestCases(plugin: VcmPlugin, options: ConformanceOptions): S
         const out: string[] = [];
         plugin.map(f.handle, iova, pa, size, 1, RW, attrs);
         const got = plugin.unmap(f.handle, iova, size);
-        if (got !== size) out.push(`${what}: unmap returned ${sizeText(got)}, expected ${sizeText(size)}`);
+        if (got !== size)
+          out.push(`${what}: unmap returned ${sizeText(got)}, expected ${sizeText(size)}`);
         out.push(...checkFaults(f, iova + 42n, `${what} after unmap`));
         // Read-only; first write-only where the format declares it widens that to read-write.
         const others = caps.writeImpliesRead ? [PROT_WRITE, PROT_READ] : [PROT_READ];
         for (const other of others) {
           plugin.map(f.handle, iova, pa, size, 1, other, attrs);
           out.push(
-            ...checkTranslates(f, iova + 42n, pa + 42n, other, `${what} remapped ${rightsText(other)}`),
+            ...checkTranslates(
+              f,
+              iova + 42n,
+              pa + 42n,
+              other,
+              `${what} remapped ${rightsText(other)}`,
+            ),
           );
           const again = plugin.unmap(f.handle, iova, size);
           if (again !== size)
-            out.push(`${what} remapped: unmap returned ${sizeText(again)}, expected ${sizeText(size)}`);
+            out.push(
+              `${what} remapped: unmap returned ${sizeText(again)}, expected ${sizeText(size)}`,
+            );
         }
         if (leafPages(f) !== 0) out.push(`${what}: leaves remain after the last unmap`);
         return out;
@@ -215,22 +225,31 @@ export function selfTestCases(plugin: VcmPlugin, options: ConformanceOptions): S
   });
 
   if (largest <= aperture.size) {
-    add(`the largest page (${sizeText(largest)}) maps and unmaps at the very top of the space`, (f) => {
-      const iova = aperture.base + aperture.size - largest;
-      const pa = largest * 2n <= oasLimit ? largest : 0n;
-      plugin.map(f.handle, iova, pa, largest, 1, RW, attrs);
-      const what = `largest page ${sizeText(largest)} at ${hex(iova)}`;
-      const out = checkLeaf(f, iova + 42n, pa + 42n, RW, largest, what);
-      out.push(
-        ...checkTranslates(f, iova + largest - 1n, pa + largest - 1n, RW, "last byte of the space"),
-      );
-      const got = plugin.unmap(f.handle, iova, largest);
-      if (got !== largest)
-        out.push(`unmap at the top returned ${sizeText(got)}, expected ${sizeText(largest)}`);
-      out.push(...checkFaults(f, iova + 42n, "top of space after unmap"));
-      if (leafPages(f) !== 0) out.push("leaves remain after unmapping the top page");
-      return out;
-    });
+    add(
+      `the largest page (${sizeText(largest)}) maps and unmaps at the very top of the space`,
+      (f) => {
+        const iova = aperture.base + aperture.size - largest;
+        const pa = largest * 2n <= oasLimit ? largest : 0n;
+        plugin.map(f.handle, iova, pa, largest, 1, RW, attrs);
+        const what = `largest page ${sizeText(largest)} at ${hex(iova)}`;
+        const out = checkLeaf(f, iova + 42n, pa + 42n, RW, largest, what);
+        out.push(
+          ...checkTranslates(
+            f,
+            iova + largest - 1n,
+            pa + largest - 1n,
+            RW,
+            "last byte of the space",
+          ),
+        );
+        const got = plugin.unmap(f.handle, iova, largest);
+        if (got !== largest)
+          out.push(`unmap at the top returned ${sizeText(got)}, expected ${sizeText(largest)}`);
+        out.push(...checkFaults(f, iova + 42n, "top of space after unmap"));
+        if (leafPages(f) !== 0) out.push("leaves remain after unmapping the top page");
+        return out;
+      },
+    );
   }
 
   if (caps.partialUnmap) {
@@ -285,7 +304,9 @@ function splitCase(f: Fixture, size: bigint, small: bigint, pa: bigint): string[
   );
   const all = plugin.unmap(handle, iova, 2n * size);
   if (all !== 2n * size)
-    out.push(`${what}: unmapping both blocks returned ${sizeText(all)}, expected ${sizeText(2n * size)}`);
+    out.push(
+      `${what}: unmapping both blocks returned ${sizeText(all)}, expected ${sizeText(2n * size)}`,
+    );
   return out;
 }
 
@@ -311,7 +332,9 @@ function freeEverythingCase(f: Fixture, sizes: readonly bigint[], attrs: number)
   }
   if (leafPages(f) !== 0) out.push("leaves remain after unmapping everything");
   if (f.pool.usedBytes !== rootBytes)
-    out.push(`the pool holds ${sizeText(f.pool.usedBytes)}, ${sizeText(rootBytes)} right after create`);
+    out.push(
+      `the pool holds ${sizeText(f.pool.usedBytes)}, ${sizeText(rootBytes)} right after create`,
+    );
   const tables = f.tables();
   if (tables.length !== 1)
     out.push(`${tables.length} tables are reachable, expected the root only`);

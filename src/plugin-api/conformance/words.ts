@@ -26,6 +26,7 @@ const UNITS: readonly [bigint, string][] = [
 /** A size as `2M` when it is a whole number of a unit, else in hex. */
 export function sizeText(bytes: bigint | number): string {
   const n = BigInt(bytes);
-  for (const [unit, suffix] of UNITS) if (n >= unit && n % unit === 0n) return `${n / unit}${suffix}`;
+  for (const [unit, suffix] of UNITS)
+    if (n >= unit && n % unit === 0n) return `${n / unit}${suffix}`;
   return `0x${n.toString(16)}`;
 }

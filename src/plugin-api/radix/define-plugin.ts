@@ -60,9 +60,7 @@ const WHOLE_SPACE = { base: 0n, size: 1n << 64n };
  * bits, levels, granule (the last level's table size), entry size and byte order, blocks
  * (leaves above the last level); the engine splits blocks (`partialUnmap`) and has no windows.
  */
-export function capabilitiesFromGeometry(
-  geometry: RadixGeometry,
-): Omit<Capabilities, "perms"> {
+export function capabilitiesFromGeometry(geometry: RadixGeometry): Omit<Capabilities, "perms"> {
   const shifts = new Set<number>();
   for (const level of geometry.levels) for (const p of level.pageShifts) shifts.add(p);
   const last = geometry.levels[geometry.levels.length - 1];
