@@ -20,22 +20,30 @@ function sizeText(bytes: number): string {
   return `${bytes} B`;
 }
 
-/** Run `f` with SIGINT / SIGTERM turned into a clean stop between two write steps. */
-async function withSignalsCaught<T>(
-  f: (interrupted: () => string | undefined) => Promise<T>,
-): Promise<T> {
+/**
+ * SIGINT / SIGTERM turned into a clean stop between two write steps, armed when writing starts
+ * (before that a signal ends the process at once: nothing is written yet).
+ */
+function signalCatcher(): { arm(): void; disarm(): void; caught(): string | undefined } {
   let caught: string | undefined;
+  let armed = false;
   const on = (signal: NodeJS.Signals) => {
     caught ??= signal;
   };
-  process.on("SIGINT", on);
-  process.on("SIGTERM", on);
-  try {
-    return await f(() => caught);
-  } finally {
-    process.off("SIGINT", on);
-    process.off("SIGTERM", on);
-  }
+  return {
+    arm() {
+      if (armed) return;
+      armed = true;
+      process.on("SIGINT", on);
+      process.on("SIGTERM", on);
+    },
+    disarm() {
+      if (!armed) return;
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+    },
+    caught: () => caught,
+  };
 }
 
 /** The span a failure in the output writer is reported at: the mapper of the plugin's format. */
@@ -58,20 +66,21 @@ export async function runCompileJob(
   hooks.onSources?.(checked.sources);
   const { sources } = checked;
   // Lowered first, written only when there is no error.
-  const compile = (interrupted: () => string | undefined) =>
-    compileTopology(checked, {
+  const signals = hooks.catchSignals ? signalCatcher() : undefined;
+  const progress = (done: number, total: number, label: string) => {
+    if (label.startsWith("writing")) signals?.arm();
+    hooks.progress?.(done, total, label);
+  };
+  try {
+    const compilation = await compileTopology(checked, {
       output: job.output,
       format: job.format,
       force: job.force,
       cwd: job.cwd,
-      interrupted,
-      ...(hooks.progress ? { progress: hooks.progress } : {}),
+      interrupted: signals?.caught ?? hooks.interrupted ?? (() => undefined),
+      progress,
       ...(hooks.watch ? { watch: hooks.watch } : {}),
-    });
-  try {
-    const compilation = hooks.catchSignals
-      ? await withSignalsCaught(compile)
-      : await compile(hooks.interrupted ?? (() => undefined));
+    }).finally(() => signals?.disarm());
     const diagnostics = compilation.diagnostics;
     if (!compilation.ok || !compilation.compiled) {
       return outcome(exitCodeOf(diagnostics) || EXIT_FAILED, { diagnostics, sources });

@@ -65,7 +65,7 @@ async function registryWith(pluginSpecs: readonly string[]): Promise<PluginRegis
     pluginSpecs.map((specifier) => ({ specifier, baseDir: process.cwd() })),
     registry,
   );
-  if (problems.length > 0) throw new UsageError(problems.map((p) => p.message).join("\nvcm: "));
+  if (problems.length > 0) throw new UsageError(problems.map((p) => p.message).join("\nvcm: error: "));
   return registry;
 }
 
