@@ -77,6 +77,7 @@ export async function compileTopology(
   const compiled = lowered.compiled;
   if (options.output !== undefined) {
     watch?.subject?.(`writing '${options.output}'`, compiled.ir.mappers[0]?.span);
+    progress?.(0, 0, "writing the output");
     await writeCompileOutputAsync(
       compiled,
       options.output,
