@@ -28,9 +28,9 @@ export const EXIT_CODES: readonly ExitCodeRow[] = [
   { code: EXIT_INTERNAL, meaning: "internal error in vcm (a bug: please report it)" },
 ];
 
-/** The help text every command ends with. */
+/** The help text every command ends with (after a blank line). */
 export function exitCodesHelp(): string {
-  return "Exit status:\n" + EXIT_CODES.map((r) => `  ${r.code}  ${r.meaning}`).join("\n") + "\n";
+  return "\nExit status:\n" + EXIT_CODES.map((r) => `  ${r.code}  ${r.meaning}`).join("\n") + "\n";
 }
 
 /** A command-line mistake: printed as `vcm: error: message` with exit code 2, never a stack trace. */

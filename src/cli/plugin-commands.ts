@@ -65,7 +65,8 @@ async function registryWith(pluginSpecs: readonly string[]): Promise<PluginRegis
     pluginSpecs.map((specifier) => ({ specifier, baseDir: process.cwd() })),
     registry,
   );
-  if (problems.length > 0) throw new UsageError(problems.map((p) => p.message).join("\nvcm: error: "));
+  if (problems.length > 0)
+    throw new UsageError(problems.map((p) => p.message).join("\nvcm: error: "));
   return registry;
 }
 
@@ -75,7 +76,7 @@ export function registerPluginCommands(program: Command): void {
     .description("list driver plugins: origin, version, format and capabilities (with defaults)")
     .option("--plugin <module>", "also load this plugin (file path or package name)", collect, [])
     .option("--json", "print JSON (capabilities as structured data)")
-    .addHelpText("after", `\n${exitCodesHelp()}`)
+    .addHelpText("after", exitCodesHelp())
     .action(async (options: { plugin: string[]; json?: boolean }) => {
       const registry = await registryWith(options.plugin);
       const rows = registry.all().map(({ plugin, origin }) => {

@@ -31,7 +31,7 @@ export function buildProgram(): Command {
     // Commands by name only (their arguments are in `vcm COMMAND --help`), so the description
     // column keeps room and wraps cleanly on a narrow terminal.
     .configureHelp({ subcommandTerm: (command) => command.name() })
-    .addHelpText("after", `\n${exitCodesHelp()}`)
+    .addHelpText("after", exitCodesHelp())
     .exitOverride();
   registerCheckCommand(program);
   registerCompileCommand(program);
