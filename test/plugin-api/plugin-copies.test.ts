@@ -77,7 +77,8 @@ describe("a plugin with its own copy of vcm", () => {
     const plugin = await loadCopy();
     const { PhysicalMemory, PoolAllocator } = await import("../../src/plugin-api/index.js");
     const memory = new PhysicalMemory();
-    const pool = new PoolAllocator("p", 0x4000_0000, 4 << 20, memory);
+    memory.allowWrites(0x4000_0000n, 4n << 20n);
+    const pool = new PoolAllocator("p", 0x4000_0000n, 4n << 20n);
     const handle = plugin.create(memory, pool, {
       params: { colour: "red" },
       aperture: { base: 0n, size: 1n << 30n },
