@@ -42,7 +42,7 @@ beforeAll(() => {
   // project/plugin/index.js: the toy-flat plugin, importing `vcm/plugin-api` from that copy.
   dir = mkdtempSync(join(tmpdir(), "vcm-copies-"));
   const copy = join(dir, "node_modules", "vcm");
-  cpSync(join(ROOT, "dist/src/plugin-api"), join(copy, "dist/src/plugin-api"), { recursive: true });
+  cpSync(join(ROOT, "dist/src"), join(copy, "dist/src"), { recursive: true });
   writeFileSync(
     join(copy, "package.json"),
     JSON.stringify({
