@@ -56,7 +56,14 @@ export { lower, type LowerResult } from "./lowering/lower.js";
 export type { CompiledTopology } from "./lowering/compiled.js";
 
 // Run: the proof from the bytes, and the walk of one address.
-export { runTopology as run, type RunOptions, type RunResult } from "./pipeline/run-topology.js";
+export {
+  runTopology as run,
+  tablesOf,
+  type RunOptions,
+  type RunResult,
+  type TablesOf,
+} from "./pipeline/run-topology.js";
+export type { CallWatch } from "./lowering/plugin-guard.js";
 export {
   verify,
   verifyParallel,

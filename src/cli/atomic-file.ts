@@ -25,7 +25,7 @@ export function writeOutput(path: string, text: string): boolean {
     return true;
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`vcm: cannot write '${path}': ${why}\n`);
+    process.stderr.write(`vcm: error: cannot write '${path}': ${why}\n`);
     return false;
   }
 }

@@ -35,6 +35,8 @@ export class CallBoard {
   private readonly callBytes: Uint8Array;
   private readonly subjectBytes: Uint8Array;
   private readonly encoded = new Map<string, Uint8Array>();
+  /** The worker's side: the phase a finished call returns to (loading and checking). */
+  private phaseCall: [string, string, string] | undefined;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.header = new Int32Array(buffer, 0, HEADER_BYTES / 4);
@@ -62,8 +64,24 @@ export class CallBoard {
     Atomics.store(this.header, IN_CALL, 1);
   }
 
-  leave(): void {
+  /**
+   * A stretch of work that runs third-party code without being one plugin call (loading the
+   * modules, checking): watched like a call, and what a finished call inside it returns to, so
+   * the budget applies to each call and to each stretch between calls.
+   */
+  beginPhase(plugin: string, origin: string, call: string): void {
+    this.phaseCall = [plugin, origin, call];
+    this.enter(plugin, origin, call);
+  }
+
+  endPhase(): void {
+    this.phaseCall = undefined;
     Atomics.store(this.header, IN_CALL, 0);
+  }
+
+  leave(): void {
+    if (this.phaseCall) this.enter(...this.phaseCall);
+    else Atomics.store(this.header, IN_CALL, 0);
   }
 
   subject(what: string, span?: Span): void {

@@ -1,30 +1,22 @@
 /** `vcm check`: lint topologies for editors and CI (text, JSON, SARIF). */
 import { Command, Option } from "commander";
 import { checkListing } from "../checks/listing.js";
-import { findCheck, listChecks } from "../checks/registry.js";
-import type { SeverityOptions } from "../checks/severity.js";
-import { DiagnosticCollector } from "../diagnostics/collector.js";
-import { formatJson } from "../diagnostics/printers/json.js";
-import { formatSarif } from "../diagnostics/printers/sarif.js";
-import { formatText, useColor } from "../diagnostics/printers/text.js";
-import { irToJson } from "../ir/serialize.js";
-import { checkTopology } from "../pipeline/check-topology.js";
-import { didYouMean } from "../semantics/suggest.js";
-import { VCM_VERSION } from "../version.js";
+import { useColor } from "../diagnostics/printers/text.js";
+import { printOutcome } from "./diagnostics-output.js";
+import { collect, EXIT_OK, exitCodesHelp, UsageError } from "./exit.js";
+import { DEFAULT_PLUGIN_TIMEOUT_MS, runCommandJob } from "./isolated-job.js";
+import type { CheckJob } from "./jobs.js";
 import {
   noConfigOption,
+  pluginTimeoutOption,
   projectOptions,
   rootOption,
+  runsThirdPartyCode,
   type ProjectFlags,
 } from "./project-options.js";
-import {
-  collect,
-  EXIT_FAILED,
-  EXIT_OK,
-  EXIT_USAGE,
-  UNREADABLE_INPUT_CODES,
-  UsageError,
-} from "./exit.js";
+import { severityFromFlags } from "./severity-flags.js";
+
+export { severityFromFlags } from "./severity-flags.js";
 
 interface CheckCommandOptions extends ProjectFlags {
   format: "text" | "json" | "sarif";
@@ -32,37 +24,7 @@ interface CheckCommandOptions extends ProjectFlags {
   error: string[];
   listChecks?: boolean;
   emitIr?: boolean;
-}
-
-/** `-W no-NAME`, `-W NAME`, `-E NAME` into severity options; unknown names are usage errors. */
-export function severityFromFlags(
-  warn: readonly string[],
-  error: readonly string[],
-): SeverityOptions {
-  const options: SeverityOptions = { disable: new Set(), warn: new Set(), error: new Set() };
-  /** `written` is the flag as the user typed it, e.g. `-W no-unused-declarations`. */
-  const known = (name: string, written: string) => {
-    if (findCheck(name)) return;
-    const hint = didYouMean(
-      name,
-      listChecks().map((c) => c.name),
-    );
-    throw new UsageError(`${written}: no check is named '${name}'${hint ? ` (${hint})` : ""}`);
-  };
-  for (const w of warn) {
-    if (w.startsWith("no-") && !findCheck(w)) {
-      known(w.slice(3), `-W ${w}`);
-      options.disable.add(w.slice(3));
-    } else {
-      known(w, `-W ${w}`);
-      options.warn.add(w);
-    }
-  }
-  for (const e of error) {
-    known(e, `-E ${e}`);
-    options.error.add(e);
-  }
-  return options;
+  pluginTimeout: number;
 }
 
 /** Every diagnostic; a check on the IR also shows its cost and what it needs first. */
@@ -73,22 +35,26 @@ function printCheckList(format: CheckCommandOptions["format"]): void {
     return;
   }
   const nameWidth = Math.max(...checks.map((c) => c.name.length));
-  for (const c of checks) {
-    const needs = c.needs && c.needs.length > 0 ? `; needs ${c.needs.join(", ")}` : "";
-    const engine = c.cost ? ` [${c.cost}${needs}]` : "";
-    process.stdout.write(
-      `${c.code}  ${c.name.padEnd(nameWidth)}  ${c.severity.padEnd(7)}  ${c.description}${engine}\n`,
-    );
-  }
+  // One write: a reader that closes the pipe early (`| head`) ends it once.
+  process.stdout.write(
+    checks
+      .map((c) => {
+        const needs = c.needs && c.needs.length > 0 ? `; needs ${c.needs.join(", ")}` : "";
+        const engine = c.cost ? ` [${c.cost}${needs}]` : "";
+        return `${c.code}  ${c.name.padEnd(nameWidth)}  ${c.severity.padEnd(7)}  ${c.description}${engine}
+`;
+      })
+      .join(""),
+  );
 }
 
 export function registerCheckCommand(program: Command): void {
   program
     .command("check")
-    .description("check topologies: syntax, names and every named check (exit 1 on errors)")
+    .description("check topologies: syntax, names and every named check")
     .argument("[files...]", ".vcm files to check")
     .addOption(
-      new Option("-f, --format <format>", "output format")
+      new Option("-f, --format <format>", "output format (json and sarif go to stdout)")
         .choices(["text", "json", "sarif"])
         .default("text"),
     )
@@ -99,10 +65,12 @@ export function registerCheckCommand(program: Command): void {
     .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
     .addOption(rootOption())
     .addOption(noConfigOption())
+    .addOption(pluginTimeoutOption())
     .addHelpText(
       "after",
-      "\nExit status: 0 clean, 1 errors, 2 usage or unreadable input.\n" +
-        "A file can change severities with a comment: // vcm: disable|warn|error CHECK-NAME",
+      "\nText diagnostics go to stderr; --format json|sarif is the result, on stdout.\n" +
+        "A file can change severities with a comment: // vcm: disable|warn|error CHECK-NAME\n" +
+        exitCodesHelp(),
     )
     .action(async (files: string[], options: CheckCommandOptions) => {
       if (options.listChecks) {
@@ -114,28 +82,26 @@ export function registerCheckCommand(program: Command): void {
       if (options.emitIr && files.length !== 1) {
         throw new UsageError("check --emit-ir takes exactly one file");
       }
-      const severity = severityFromFlags(options.warn, options.error);
+      severityFromFlags(options.warn, options.error); // a usage error here, not in a worker
       const project = projectOptions(options);
-      const collector = new DiagnosticCollector();
-      const sources = new Map<string, string>();
-      let unreadable = false;
-      for (const file of files) {
-        const result = await checkTopology(file, { ...project, severity });
-        collector.addAll(result.diagnostics);
-        for (const [k, v] of result.sources) sources.set(k, v);
-        if (result.diagnostics.some((d) => UNREADABLE_INPUT_CODES.has(d.code))) unreadable = true;
-        if (options.emitIr && result.ir) process.stdout.write(irToJson(result.ir) + "\n");
-      }
-      const out = options.emitIr ? process.stderr : process.stdout;
-      // Printers read the collector's stable order: by file, position, then code.
-      const diagnostics = collector.sorted();
-      if (options.format === "json") {
-        out.write(formatJson(diagnostics, files, VCM_VERSION));
-      } else if (options.format === "sarif") {
-        out.write(formatSarif(diagnostics, listChecks(), VCM_VERSION));
-      } else {
-        out.write(formatText(diagnostics, { color: useColor(out), sources }));
-      }
-      process.exitCode = unreadable ? EXIT_USAGE : collector.hasErrors() ? EXIT_FAILED : EXIT_OK;
+      const job: CheckJob = {
+        kind: "check",
+        files,
+        format: options.format,
+        emitIr: options.emitIr === true,
+        plugins: options.plugin,
+        warn: options.warn,
+        error: options.error,
+        cwd: process.cwd(),
+        ...(project.root !== undefined ? { root: project.root } : {}),
+        config: project.config !== false,
+        color: useColor(process.stderr),
+      };
+      printOutcome(
+        await runCommandJob(job, {
+          thirdParty: runsThirdPartyCode(job, files),
+          timeoutMs: options.pluginTimeout ?? DEFAULT_PLUGIN_TIMEOUT_MS,
+        }),
+      );
     });
 }

@@ -1,21 +1,22 @@
 /** `vcm compile FILE -o DIR`: lower a topology to page tables and write them out atomically. */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { fsErrorText, OutputError } from "../compile/output-target.js";
 import { prepareOutput } from "../compile/write-output.js";
-import { projectOf } from "../pipeline/check-topology.js";
-import { loadWorkspace } from "../workspace/loader.js";
-import { severityFromFlags } from "./check-command.js";
-import { runCompileJob, type CompileJob, type CompileOutcome } from "./compile-job.js";
-import { printDiagnostics } from "./diagnostics-output.js";
-import { collect, EXIT_USAGE } from "./exit.js";
-import { DEFAULT_PLUGIN_TIMEOUT_MS, runIsolatedCompile } from "./isolated-compile.js";
+import { useColor } from "../diagnostics/printers/text.js";
+import { printOutcome } from "./diagnostics-output.js";
+import { collect, EXIT_USAGE, exitCodesHelp } from "./exit.js";
+import { runCommandJob } from "./isolated-job.js";
+import type { CompileJob } from "./jobs.js";
 import { progressBar } from "./progress-bar.js";
 import {
   noConfigOption,
+  pluginTimeoutOption,
   projectOptions,
   rootOption,
+  runsThirdPartyCode,
   type ProjectFlags,
 } from "./project-options.js";
+import { severityFromFlags } from "./severity-flags.js";
 
 interface CompileOptions extends ProjectFlags {
   output: string;
@@ -24,12 +25,6 @@ interface CompileOptions extends ProjectFlags {
   pluginTimeout: number;
   warn: string[];
   error: string[];
-}
-
-function secondsOption(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("a number of seconds > 0");
-  return Math.ceil(n * 1000);
 }
 
 export function registerCompileCommand(program: Command): void {
@@ -50,14 +45,7 @@ export function registerCompileCommand(program: Command): void {
       "--force",
       "replace an -o that is not a previous output (it is moved aside, never deleted), or `.`, `/`, a directory holding the input",
     )
-    .addOption(
-      new Option(
-        "--plugin-timeout <seconds>",
-        "time budget of one third-party plugin call (and of loading and checking)",
-      )
-        .argParser(secondsOption)
-        .default(DEFAULT_PLUGIN_TIMEOUT_MS, "60"),
-    )
+    .addOption(pluginTimeoutOption())
     .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
     .addOption(rootOption())
     .addOption(noConfigOption())
@@ -71,10 +59,14 @@ export function registerCompileCommand(program: Command): void {
         "instant it is the complete old output or the complete new one.\n" +
         "Nothing is written when the topology has errors; an earlier DIR is then left as it was.\n" +
         "Third-party plugins run in a worker thread; a call past --plugin-timeout is stopped.\n" +
-        "Exit status: 0 written, 1 errors, 2 usage, unreadable input, a refused -o or an I/O error.",
+        "A refused -o or an I/O error exits 2.\n" +
+        exitCodesHelp(),
     )
     .action(async (file: string, options: CompileOptions) => {
+      severityFromFlags(options.warn, options.error); // a usage error here, not later
+      const project = projectOptions(options);
       const job: CompileJob = {
+        kind: "compile",
         file,
         output: options.output,
         format: options.format,
@@ -83,38 +75,27 @@ export function registerCompileCommand(program: Command): void {
         warn: options.warn,
         error: options.error,
         cwd: process.cwd(),
-        ...(options.root !== undefined ? { root: options.root } : {}),
-        config: projectOptions(options).config !== false,
+        ...(project.root !== undefined ? { root: project.root } : {}),
+        config: project.config !== false,
+        color: useColor(process.stderr),
       };
-      severityFromFlags(job.warn, job.error); // a bad -W / -E is a usage error here, not later
       try {
         prepareOutput(job.output, { force: job.force, inputFile: file });
       } catch (e) {
         const why = e instanceof OutputError ? e.message : fsErrorText(e);
-        process.stderr.write(`vcm: cannot write '${job.output}': ${why}\n`);
+        process.stderr.write(`vcm: error: cannot write '${job.output}': ${why}\n`);
         process.exitCode = EXIT_USAGE;
         return;
       }
       // Third-party code runs only when --plugin or the project configuration names it (a `use`
-      // line alone never loads anything); the workspace is read once, inside the project root.
-      const project = projectOf(file, job);
-      const workspace = loadWorkspace(file, job.cwd, { root: project.root });
-      const thirdParty = job.plugins.length > 0 || project.config.plugins.length > 0;
+      // line alone never loads anything), and then in a watched worker thread.
       const bar = progressBar();
-      const progress = (done: number, total: number, label: string) =>
-        bar.update(done, total, label);
-      let outcome: CompileOutcome;
-      try {
-        outcome = thirdParty
-          ? await runIsolatedCompile(job, { timeoutMs: options.pluginTimeout, progress })
-          : await runCompileJob(job, { progress, catchSignals: true, workspace });
-      } finally {
-        bar.finish();
-      }
-      printDiagnostics(outcome.diagnostics, outcome.sources);
-      process.stderr.write(outcome.stderr);
-      process.stdout.write(outcome.stdout);
-      process.exitCode = outcome.exitCode;
+      const outcome = await runCommandJob(job, {
+        thirdParty: runsThirdPartyCode(job, [file]),
+        timeoutMs: options.pluginTimeout,
+        progress: (done, total, label) => bar.update(done, total, label),
+      }).finally(() => bar.finish());
+      printOutcome(outcome);
       // Stopped by a signal (after cleaning up): end the way the signal would have.
       if (outcome.signal) process.kill(process.pid, outcome.signal as NodeJS.Signals);
     });

@@ -1,172 +1,113 @@
 /**
- * The work of `vcm compile`: check, lower, write. It runs in the CLI's own thread when only
- * built-in plugins are involved, and in a worker thread under a watchdog when third-party code
- * is (./isolated-compile.ts), so its input and result are plain, cloneable data.
+ * The work of `vcm compile`: the library's `compile` (check, lower, write), with the write
+ * stopped cleanly by SIGINT / SIGTERM and its failures turned into exit codes and messages.
  */
-import { applySeverityOverrides } from "../checks/severity.js";
-import { fsErrorText, OutputError } from "../compile/output-target.js";
-import { WriteInterrupted, writeCompileOutputAsync } from "../compile/write-output.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { formatBytes } from "../diagnostics/format.js";
-import { spanToPlain } from "../diagnostics/span.js";
-import type { CompiledTopology } from "../lowering/compiled.js";
+import { fsErrorText, OutputError } from "../compile/output-target.js";
+import { WriteInterrupted } from "../compile/write-output.js";
+import type { IrTopology } from "../ir/types.js";
 import { pluginFailure } from "../lowering/diagnostics.js";
-import { lower } from "../lowering/lower.js";
-import { PluginContractError, PluginThrewError, type CallWatch } from "../lowering/plugin-guard.js";
+import { PluginContractError, PluginThrewError } from "../lowering/plugin-guard.js";
 import { checkTopology } from "../pipeline/check-topology.js";
-import type { LoadedWorkspace } from "../workspace/loader.js";
-import { severityFromFlags } from "./check-command.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UNREADABLE_INPUT_CODES } from "./exit.js";
+import { compileTopology } from "../pipeline/compile-topology.js";
+import { EXIT_FAILED, EXIT_USAGE, exitCodeOf } from "./exit.js";
+import { outcome, type CommandOutcome, type CompileJob, type JobHooks } from "./jobs.js";
+import { pipelineOptions } from "./project-options.js";
+import { severityFromFlags } from "./severity-flags.js";
 
-export interface CompileJob {
-  file: string;
-  output: string;
-  format: "default" | "c" | "dts";
-  force: boolean;
-  plugins: string[];
-  warn: string[];
-  error: string[];
-  cwd: string;
-  /** `--root`: the project root imports stay inside. */
-  root?: string;
-  /** false with `--no-config`. */
-  config?: boolean;
-}
-
-export interface CompileOutcome {
-  exitCode: number;
-  /** Spans are plain (they cross a thread boundary). */
-  diagnostics: Diagnostic[];
-  sources: Map<string, string>;
-  stdout: string;
-  stderr: string;
-  /** The signal that stopped the write (the CLI re-raises it). */
-  signal?: string;
-}
-
-export interface JobHooks {
-  progress?: (done: number, total: number, label: string) => void;
-  watch?: CallWatch;
-  /** Polled between write steps: a signal name stops the write cleanly. */
-  interrupted?: () => string | undefined;
-  /** Catch SIGINT / SIGTERM around the write (only where this thread receives signals). */
-  catchSignals?: boolean;
-  /** The sources, as soon as they are read (for code frames if the job never returns). */
-  onSources?: (sources: Map<string, string>) => void;
-  /** The topology's files, when the caller already read them. */
-  workspace?: LoadedWorkspace;
-}
-
-export function plainDiagnostic(d: Diagnostic): Diagnostic {
-  const out: Diagnostic = { ...d };
-  if (d.span) out.span = spanToPlain(d.span);
-  if (d.related) out.related = d.related.map((r) => ({ ...r, span: spanToPlain(r.span) }));
-  return out;
-}
-
-/** Run `write` with SIGINT / SIGTERM turned into a clean stop between two write steps. */
-async function withSignalsCaught(
-  write: (interrupted: () => string | undefined) => Promise<void>,
-): Promise<string | undefined> {
+/**
+ * SIGINT / SIGTERM turned into a clean stop between two write steps, armed when writing starts
+ * (before that a signal ends the process at once: nothing is written yet).
+ */
+function signalCatcher(): { arm(): void; disarm(): void; caught(): string | undefined } {
   let caught: string | undefined;
+  let armed = false;
   const on = (signal: NodeJS.Signals) => {
     caught ??= signal;
   };
-  process.on("SIGINT", on);
-  process.on("SIGTERM", on);
-  try {
-    await write(() => caught);
-  } finally {
-    process.off("SIGINT", on);
-    process.off("SIGTERM", on);
-  }
-  return caught;
+  return {
+    arm() {
+      if (armed) return;
+      armed = true;
+      process.on("SIGINT", on);
+      process.on("SIGTERM", on);
+    },
+    disarm() {
+      if (!armed) return;
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+    },
+    caught: () => caught,
+  };
 }
 
 /** The span a failure in the output writer is reported at: the mapper of the plugin's format. */
-function writerSpan(compiled: CompiledTopology, plugin: string) {
-  return compiled.ir.mappers.find((m) => m.format === plugin)?.span ?? compiled.ir.mappers[0]?.span;
+function writerSpan(ir: IrTopology | undefined, plugin: string) {
+  const mappers = ir?.mappers ?? [];
+  return mappers.find((m) => m.format === plugin)?.span ?? mappers[0]?.span;
 }
 
 export async function runCompileJob(
   job: CompileJob,
   hooks: JobHooks = {},
-): Promise<CompileOutcome> {
+): Promise<CommandOutcome> {
   const severity = severityFromFlags(job.warn, job.error);
   const checked = await checkTopology(job.file, {
-    plugins: job.plugins,
+    ...pipelineOptions(job),
     severity,
-    cwd: job.cwd,
-    ...(job.root !== undefined ? { root: job.root } : {}),
-    config: job.config !== false,
+    ...(hooks.watch ? { watch: hooks.watch } : {}),
     ...(hooks.workspace ? { workspace: hooks.workspace } : {}),
   });
   hooks.onSources?.(checked.sources);
-  const outcome: CompileOutcome = {
-    exitCode: EXIT_OK,
-    diagnostics: checked.diagnostics.map(plainDiagnostic),
-    sources: checked.sources,
-    stdout: "",
-    stderr: "",
+  const { sources } = checked;
+  // Lowered first, written only when there is no error.
+  const signals = hooks.catchSignals ? signalCatcher() : undefined;
+  const progress = (done: number, total: number, label: string) => {
+    if (label.startsWith("writing")) signals?.arm();
+    hooks.progress?.(done, total, label);
   };
-  const hasErrors = (ds: readonly Diagnostic[]) => ds.some((d) => d.severity === "error");
-  if (!checked.ir || hasErrors(checked.diagnostics)) {
-    const unreadable = checked.diagnostics.some((d) => UNREADABLE_INPUT_CODES.has(d.code));
-    outcome.exitCode = unreadable ? EXIT_USAGE : EXIT_FAILED;
-    return outcome;
-  }
-  const result = lower(checked.ir, checked.registry, {
-    ...(hooks.progress ? { progress: hooks.progress } : {}),
-    ...(hooks.watch ? { watch: hooks.watch } : {}),
-  });
-  const lowered = applySeverityOverrides(result.diagnostics, checked.files, severity);
-  for (const d of lowered) outcome.diagnostics.push(plainDiagnostic(d));
-  if (!result.compiled || hasErrors(lowered)) {
-    outcome.exitCode = EXIT_FAILED;
-    return outcome;
-  }
-  const compiled = result.compiled;
-  hooks.watch?.subject?.(`writing '${job.output}'`, compiled.ir.mappers[0]?.span);
-  const write = (interrupted: () => string | undefined) =>
-    writeCompileOutputAsync(
-      compiled,
-      job.output,
-      {
-        format: job.format,
-        force: job.force,
-        inputFile: job.file,
-        cwd: job.cwd,
-        sources: checked.sources,
-      },
-      {
-        interrupted,
-        ...(hooks.progress ? { progress: (p) => hooks.progress!(p.done, p.total, p.label) } : {}),
-      },
-    );
   try {
-    if (hooks.catchSignals) outcome.signal = await withSignalsCaught(write);
-    else await write(hooks.interrupted ?? (() => undefined));
+    const compilation = await compileTopology(checked, {
+      output: job.output,
+      format: job.format,
+      force: job.force,
+      cwd: job.cwd,
+      interrupted: signals?.caught ?? hooks.interrupted ?? (() => undefined),
+      progress,
+      ...(hooks.watch ? { watch: hooks.watch } : {}),
+    }).finally(() => signals?.disarm());
+    const diagnostics = compilation.diagnostics;
+    if (!compilation.ok || !compilation.compiled) {
+      return outcome(exitCodeOf(diagnostics) || EXIT_FAILED, { diagnostics, sources });
+    }
+    const c = compilation.compiled;
+    const pools = c.pools.map((p) => `${p.name} ${formatBytes(p.usedBytes)} used`).join(", ");
+    return outcome(0, {
+      diagnostics,
+      sources,
+      stdout:
+        `wrote ${job.output}: ${c.tables.length} table(s), ${c.mappings.length} ` +
+        `mapping(s); pools: ${pools}\n`,
+    });
   } catch (e) {
+    const diagnostics = checked.diagnostics;
     if (e instanceof WriteInterrupted) {
-      outcome.signal = e.signal;
-      outcome.stderr = `vcm: ${e.message}; '${job.output}' left as it was\n`;
-      outcome.exitCode = EXIT_FAILED;
-      return outcome;
+      return outcome(EXIT_FAILED, {
+        diagnostics,
+        sources,
+        signal: e.signal,
+        stderr: `vcm: ${e.message}; '${job.output}' left as it was\n`,
+      });
     }
     if (e instanceof PluginContractError || e instanceof PluginThrewError) {
-      const d = pluginFailure(e, `writing '${job.output}'`, writerSpan(compiled, e.plugin));
-      outcome.diagnostics.push(plainDiagnostic(d));
-      outcome.exitCode = EXIT_FAILED;
-      return outcome;
+      const d = pluginFailure(e, `writing '${job.output}'`, writerSpan(checked.ir, e.plugin));
+      return outcome(EXIT_FAILED, { diagnostics: [...diagnostics, d], sources });
     }
     const why = e instanceof OutputError ? e.message : fsErrorText(e);
-    outcome.stderr = `vcm: cannot write '${job.output}': ${why}\n`;
-    outcome.exitCode = EXIT_USAGE;
-    return outcome;
+    return outcome(EXIT_USAGE, {
+      diagnostics,
+      sources,
+      stderr: `vcm: error: cannot write '${job.output}': ${why}\n`,
+    });
   }
-  const pools = compiled.pools.map((p) => `${p.name} ${formatBytes(p.usedBytes)} used`).join(", ");
-  outcome.stdout =
-    `wrote ${job.output}: ${compiled.tables.length} table(s), ${compiled.mappings.length} ` +
-    `mapping(s); pools: ${pools}\n`;
-  return outcome;
 }

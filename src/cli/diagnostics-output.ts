@@ -1,7 +1,7 @@
-/** Printing diagnostics for commands whose main output is not diagnostics (compile, run). */
+/** Printing what a command's job leaves: diagnostics and messages on stderr, results on stdout. */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { formatText, useColor } from "../diagnostics/printers/text.js";
-import { UNREADABLE_INPUT_CODES } from "./exit.js";
+import type { CommandOutcome } from "./jobs.js";
 
 export function printDiagnostics(
   diagnostics: readonly Diagnostic[],
@@ -12,10 +12,14 @@ export function printDiagnostics(
   stream.write(formatText(diagnostics, { color: useColor(stream), sources }));
 }
 
-export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
-  return diagnostics.some((d) => d.severity === "error");
+/** Print an outcome and set the exit code: diagnostics, then messages, then the result. */
+export function printOutcome(outcome: CommandOutcome): void {
+  printDiagnostics(outcome.diagnostics, outcome.sources);
+  if (outcome.stderr) process.stderr.write(outcome.stderr);
+  if (outcome.stdout) process.stdout.write(outcome.stdout);
+  process.exitCode = outcome.exitCode;
 }
 
-export function isUnreadable(diagnostics: readonly Diagnostic[]): boolean {
-  return diagnostics.some((d) => UNREADABLE_INPUT_CODES.has(d.code));
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
 }

@@ -10,8 +10,8 @@ import { diffCompiled } from "../diff/reach-diff.js";
 import { diffJson, diffText } from "../diff/report.js";
 import { compileTopology } from "../pipeline/compile-topology.js";
 import { severityFromFlags } from "./check-command.js";
-import { isUnreadable, printDiagnostics } from "./diagnostics-output.js";
-import { collect, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./exit.js";
+import { printDiagnostics } from "./diagnostics-output.js";
+import { collect, EXIT_FAILED, EXIT_OK, exitCodeOf } from "./exit.js";
 import {
   noConfigOption,
   projectOptions,
@@ -60,7 +60,7 @@ export function registerDiffCommand(program: Command): void {
             `'${file}' does not compile, so nothing is compared`,
           );
           printDiagnostics([d], c.checked.sources);
-          process.exitCode = isUnreadable(c.diagnostics) ? EXIT_USAGE : EXIT_FAILED;
+          process.exitCode = exitCodeOf(c.diagnostics) || EXIT_FAILED;
           return;
         }
         sides.push(c.compiled);

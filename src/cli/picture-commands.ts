@@ -3,18 +3,22 @@
  * `vcm layout FILE -o layout.svg` (address-space bars and the physical map).
  */
 import { Command, Option } from "commander";
-import { applySeverityOverrides } from "../checks/severity.js";
-import { lower } from "../lowering/lower.js";
 import { checkTopology } from "../pipeline/check-topology.js";
+import { compileTopology } from "../pipeline/compile-topology.js";
 import { buildTopologyGraph, graphDot, graphSvg, layoutSvg } from "../pictures/index.js";
-import { severityFromFlags } from "./check-command.js";
 import { writeOutput } from "./atomic-file.js";
-import { hasErrors, isUnreadable, printDiagnostics } from "./diagnostics-output.js";
-import { collect, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./exit.js";
+import { hasErrors, printDiagnostics } from "./diagnostics-output.js";
+import { collect, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeOf, exitCodesHelp } from "./exit.js";
+import {
+  noConfigOption,
+  projectOptions,
+  rootOption,
+  type ProjectFlags,
+} from "./project-options.js";
+import { severityFromFlags } from "./severity-flags.js";
 
-interface PictureOptions {
+interface PictureOptions extends ProjectFlags {
   output: string;
-  plugin: string[];
   warn: string[];
   error: string[];
 }
@@ -30,13 +34,16 @@ function pictureCommand(program: Command, name: string, description: string): Co
     .argument("<file>", "the .vcm topology")
     .requiredOption("-o, --output <file>", "the picture to write (replaced atomically)")
     .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
+    .addOption(rootOption())
+    .addOption(noConfigOption())
     .option("-W, --warn <check>", "make a check a warning; -W no-NAME turns it off", collect, [])
     .option("-E, --error <check>", "make a check an error", collect, []);
 }
 
 const EXIT_HELP =
   "Nothing is written when the topology has errors; an earlier file is then left as it was.\n" +
-  "Exit status: 0 written, 1 errors, 2 usage, unreadable input or an I/O error.";
+  "A file that cannot be written exits 2.\n" +
+  exitCodesHelp();
 
 export function registerPictureCommands(program: Command): void {
   pictureCommand(
@@ -52,10 +59,10 @@ export function registerPictureCommands(program: Command): void {
     .addHelpText("after", `\n${EXIT_HELP}`)
     .action(async (file: string, options: GraphOptions) => {
       const severity = severityFromFlags(options.warn, options.error);
-      const checked = await checkTopology(file, { plugins: options.plugin, severity });
+      const checked = await checkTopology(file, { ...projectOptions(options), severity });
       printDiagnostics(checked.diagnostics, checked.sources);
       if (!checked.ir || hasErrors(checked.diagnostics)) {
-        process.exitCode = isUnreadable(checked.diagnostics) ? EXIT_USAGE : EXIT_FAILED;
+        process.exitCode = exitCodeOf(checked.diagnostics);
         return;
       }
       const graph = buildTopologyGraph(checked.ir);
@@ -71,24 +78,14 @@ export function registerPictureCommands(program: Command): void {
     .addHelpText("after", `\n${EXIT_HELP}`)
     .action(async (file: string, options: PictureOptions) => {
       const severity = severityFromFlags(options.warn, options.error);
-      const checked = await checkTopology(file, { plugins: options.plugin, severity });
-      if (!checked.ir || hasErrors(checked.diagnostics)) {
-        printDiagnostics(checked.diagnostics, checked.sources);
-        process.exitCode = isUnreadable(checked.diagnostics) ? EXIT_USAGE : EXIT_FAILED;
+      // The picture shows the lowered addresses (auto IOVAs, page sizes): compiled in memory.
+      const compilation = await compileTopology(file, { ...projectOptions(options), severity });
+      printDiagnostics(compilation.diagnostics, compilation.checked.sources);
+      if (!compilation.ok || !compilation.compiled) {
+        process.exitCode = exitCodeOf(compilation.diagnostics) || EXIT_FAILED;
         return;
       }
-      // The picture shows the lowered addresses (auto IOVAs, page sizes), so lower first.
-      const lowered = lower(checked.ir, checked.registry);
-      const diagnostics = [
-        ...checked.diagnostics,
-        ...applySeverityOverrides(lowered.diagnostics, checked.files, severity),
-      ];
-      printDiagnostics(diagnostics, checked.sources);
-      if (!lowered.compiled || hasErrors(diagnostics)) {
-        process.exitCode = EXIT_FAILED;
-        return;
-      }
-      process.exitCode = writeOutput(options.output, layoutSvg(lowered.compiled))
+      process.exitCode = writeOutput(options.output, layoutSvg(compilation.compiled))
         ? EXIT_OK
         : EXIT_USAGE;
     });

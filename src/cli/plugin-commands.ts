@@ -5,7 +5,7 @@ import type { Capabilities, PluginParams, VcmPlugin } from "../plugin-api/types.
 import { builtinRegistry } from "../plugin-host/builtins.js";
 import { loadPlugins } from "../plugin-host/load.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
-import { collect, EXIT_FAILED, EXIT_OK, UsageError } from "./exit.js";
+import { collect, EXIT_FAILED, EXIT_OK, exitCodesHelp, UsageError } from "./exit.js";
 
 /** The schema's defaults: the parameters a mapper block with no entries gets. */
 export function defaultParams(plugin: VcmPlugin): PluginParams {
@@ -40,13 +40,24 @@ function describeCapabilities(caps: Capabilities): string {
   );
 }
 
+/** Capabilities as JSON: bigints as numbers of bytes, page sizes also as `4K`-style words. */
+export function capabilitiesJson(caps: Capabilities): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify(
+      { ...caps, pageSizeNames: caps.pageSizes.map((s) => formatSize(s)) },
+      (_key, value) => (typeof value === "bigint" ? Number(value) : value),
+    ),
+  ) as Record<string, unknown>;
+}
+
 async function registryWith(pluginSpecs: readonly string[]): Promise<PluginRegistry> {
   const registry = builtinRegistry();
   const problems = await loadPlugins(
     pluginSpecs.map((specifier) => ({ specifier, baseDir: process.cwd() })),
     registry,
   );
-  if (problems.length > 0) throw new UsageError(problems.map((p) => p.message).join("\nvcm: "));
+  if (problems.length > 0)
+    throw new UsageError(problems.map((p) => p.message).join("\nvcm: error: "));
   return registry;
 }
 
@@ -55,15 +66,18 @@ export function registerPluginCommands(program: Command): void {
     .command("plugins")
     .description("list driver plugins: origin, version, format and capabilities (with defaults)")
     .option("--plugin <module>", "also load this plugin (file path or package name)", collect, [])
-    .option("--json", "print JSON")
+    .option("--json", "print JSON (capabilities as structured data)")
+    .addHelpText("after", exitCodesHelp())
     .action(async (options: { plugin: string[]; json?: boolean }) => {
       const registry = await registryWith(options.plugin);
       const rows = registry.all().map(({ plugin, origin }) => {
-        let capabilities: string;
+        let capabilities: Capabilities | undefined;
+        let summary: string;
         try {
-          capabilities = describeCapabilities(plugin.capabilities(defaultParams(plugin)));
+          capabilities = plugin.capabilities(defaultParams(plugin));
+          summary = describeCapabilities(capabilities);
         } catch (e) {
-          capabilities = `(depends on parameters: ${e instanceof Error ? e.message : String(e)})`;
+          summary = `(depends on parameters: ${e instanceof Error ? e.message : String(e)})`;
         }
         return {
           name: plugin.name,
@@ -72,7 +86,10 @@ export function registerPluginCommands(program: Command): void {
           origin,
           description: plugin.description,
           params: Object.keys(plugin.params),
-          capabilities,
+          // Structured: sizes in bytes (numbers; every page size is below 2^53), `null` when
+          // the capabilities need parameters that have no default.
+          capabilities: capabilities ? capabilitiesJson(capabilities) : null,
+          summary,
         };
       });
       if (options.json) {
@@ -83,10 +100,31 @@ export function registerPluginCommands(program: Command): void {
             `${r.name} ${r.version} (API ${r.apiVersion}) from ${r.origin}\n` +
               `  ${r.description}\n` +
               `  params: ${r.params.join(", ") || "(none)"}\n` +
-              `  ${r.capabilities}\n`,
+              `  ${r.summary}\n`,
           );
         }
       }
+      process.exitCode = EXIT_OK;
+    });
+
+  program
+    .command("plugin-init")
+    .description("create a plugin package: a working toy format to edit, with its conformance test")
+    .argument("<name>", "the format name (lower case, e.g. my-iommu)")
+    .option("-d, --dir <dir>", "where to create it (default: ./vcm-plugin-NAME)")
+    .addHelpText(
+      "after",
+      "\nThe package passes `vcm plugin-test` and its own `npm test` as generated.\n" +
+        exitCodesHelp(),
+    )
+    .action(async (name: string, options: { dir?: string }) => {
+      const { scaffoldPlugin } = await import("./plugin-scaffold.js");
+      const dir = options.dir ?? `vcm-plugin-${name}`;
+      const written = scaffoldPlugin(dir, name);
+      process.stdout.write(
+        written.map((f) => `created ${f}\n`).join("") +
+          `next: cd ${dir} && npm install && npm test\n`,
+      );
       process.exitCode = EXIT_OK;
     });
 
@@ -97,6 +135,7 @@ export function registerPluginCommands(program: Command): void {
     .option("--runs <n>", "property-test runs per property", "50")
     .option("--params <block>", 'parameters as in a mapper block, e.g. "granule 64K; ias 40"', "")
     .option("--window <geometry>", "for windowed formats: BASE,SIZE,PAGE,LEVELS (e.g. 0,2G,4K,1)")
+    .addHelpText("after", `\n1 also means a conformance property failed.\n${exitCodesHelp()}`)
     .action(async (spec: string, options: { runs: string; params: string; window?: string }) => {
       const runs = Number(options.runs);
       if (!Number.isInteger(runs) || runs <= 0) {

@@ -1,11 +1,12 @@
 /**
- * The `vcm` command line. Exit codes: 0 clean / proved, 1 diagnostics with errors (or a failed
- * proof), 2 usage or unreadable input. Bad input never prints a stack trace; VCM_DEBUG=1 shows
- * one for an internal error.
+ * The `vcm` command line. Exit codes: the one table in ./exit.ts (0 ok, 1 errors or a failed
+ * proof, 2 usage or unreadable input, 3 internal error). Results go to stdout, diagnostics and
+ * messages to stderr. Bad input never prints a stack trace; VCM_DEBUG=1 shows one for an
+ * internal error.
  */
 import { Command, CommanderError } from "commander";
 import { VCM_VERSION } from "../version.js";
-import { EXIT_USAGE, UsageError } from "./exit.js";
+import { EXIT_INTERNAL, EXIT_USAGE, exitCodesHelp, UsageError } from "./exit.js";
 
 type Register = (program: Command) => void;
 
@@ -32,7 +33,7 @@ const GROUPS: readonly { commands: readonly string[]; load(): Promise<Register> 
     load: async () => (await import("./picture-commands.js")).registerPictureCommands,
   },
   {
-    commands: ["plugins", "plugin-test"],
+    commands: ["plugins", "plugin-init", "plugin-test"],
     load: async () => (await import("./plugin-commands.js")).registerPluginCommands,
   },
   {
@@ -79,11 +80,20 @@ function baseProgram(): Command {
   program
     .name("vcm")
     .description(
-      "Declare memory-mapping topologies (MMUs, IOMMUs, DMA engines), lower them to real page\n" +
+      "Declare memory-mapping topologies (MMUs, IOMMUs, DMA engines), lower them to real page " +
         "tables through driver plugins, and prove every endpoint sees exactly the intended memory.",
     )
     .version(VCM_VERSION, "-V, --version")
     .showHelpAfterError("(run 'vcm help' or 'vcm COMMAND --help' for usage)")
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      // One prefix for usage errors: `vcm: error: ...` (commander's own start with "error: ").
+      writeErr: (text) => process.stderr.write(text.replace(/^error: /, "vcm: error: ")),
+    })
+    // Commands by name only (their arguments are in `vcm COMMAND --help`), so the description
+    // column keeps room and wraps cleanly on a narrow terminal.
+    .configureHelp({ subcommandTerm: (command) => command.name() })
+    .addHelpText("after", exitCodesHelp())
     .exitOverride();
   return program;
 }
@@ -99,12 +109,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`vcm: ${error.message}\n`);
+      process.stderr.write(`vcm: error: ${error.message}\n`);
       return EXIT_USAGE;
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`vcm: internal error: ${message}\n`);
     if (process.env.VCM_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    return EXIT_USAGE;
+    return EXIT_INTERNAL;
   }
 }

@@ -5,38 +5,28 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError } from "commander";
-import { applySeverityOverrides, type SeverityOptions } from "../checks/severity.js";
-import { loadCompiled, TablesLoadError } from "../compile/index.js";
-import type { CompiledTopology } from "../lowering/compiled.js";
-import { lower } from "../lowering/lower.js";
-import { checkTopology, type CheckedTopology } from "../pipeline/check-topology.js";
-import {
-  Explainer,
-  explainJsonLine,
-  explainText,
-  runExitCode,
-  runReportJson,
-  runReportText,
-  verifyParallel,
-} from "../runtime/index.js";
-import { runReportHtml } from "../pictures/index.js";
-import { writeOutput } from "./atomic-file.js";
-import { severityFromFlags } from "./check-command.js";
-import { hasErrors, isUnreadable, printDiagnostics } from "./diagnostics-output.js";
-import { collect, EXIT_USAGE } from "./exit.js";
+import { useColor } from "../diagnostics/printers/text.js";
+import { printOutcome } from "./diagnostics-output.js";
+import { collect, exitCodesHelp, UsageError } from "./exit.js";
+import { runCommandJob } from "./isolated-job.js";
+import type { ExplainJob, ProjectJob, RunJob } from "./jobs.js";
 import { progressBar } from "./progress-bar.js";
 import {
   noConfigOption,
+  pluginTimeoutOption,
   projectOptions,
   rootOption,
+  runsThirdPartyCode,
   type ProjectFlags,
 } from "./project-options.js";
+import { severityFromFlags } from "./severity-flags.js";
 
 interface CommonOptions extends ProjectFlags {
   tables?: string;
   json?: boolean;
   warn: string[];
   error: string[];
+  pluginTimeout: number;
 }
 
 interface ExplainOptions extends CommonOptions {
@@ -105,61 +95,19 @@ function readAddresses(source: string): bigint[] {
   return out;
 }
 
-/**
- * Check the topology, then compile it afresh or load `--tables DIR`. Returns undefined (after
- * printing why and setting the exit code 2) when the input is not usable.
- */
-async function prepare(
-  file: string,
-  options: CommonOptions,
-  phase: (label: string) => void = () => {},
-): Promise<{ checked: CheckedTopology; compiled: CompiledTopology } | undefined> {
-  phase("checking");
-  const severity: SeverityOptions = severityFromFlags(options.warn, options.error);
-  const checked = await checkTopology(file, { ...projectOptions(options), severity });
-  // Diagnostics always go to stderr: stdout is the report (text or JSON).
-  const out = process.stderr;
-  if (!checked.ir || hasErrors(checked.diagnostics)) {
-    printDiagnostics(checked.diagnostics, checked.sources, out);
-    process.stderr.write(
-      isUnreadable(checked.diagnostics)
-        ? ""
-        : "vcm: the topology has errors; fix them before it can be proved\n",
-    );
-    process.exitCode = EXIT_USAGE;
-    return undefined;
-  }
-  if (options.tables) {
-    printDiagnostics(checked.diagnostics, checked.sources, out);
-    try {
-      return { checked, compiled: loadCompiled(options.tables, checked.ir, checked.registry) };
-    } catch (e) {
-      if (e instanceof TablesLoadError) {
-        // Located diagnostics (manifest.json:line:col); no code frame: not a topology source.
-        printDiagnostics(e.diagnostics, new Map(), out);
-        process.stderr.write(`vcm: cannot load tables from '${options.tables}'\n`);
-        process.exitCode = EXIT_USAGE;
-        return undefined;
-      }
-      const why = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`vcm: cannot load tables from '${options.tables}': ${why}\n`);
-      process.exitCode = EXIT_USAGE;
-      return undefined;
-    }
-  }
-  phase("building tables");
-  const lowered = lower(checked.ir, checked.registry);
-  const diagnostics = [
-    ...checked.diagnostics,
-    ...applySeverityOverrides(lowered.diagnostics, checked.files, severity),
-  ];
-  printDiagnostics(diagnostics, checked.sources, out);
-  if (!lowered.compiled || hasErrors(diagnostics)) {
-    process.stderr.write("vcm: the topology cannot be lowered to page tables\n");
-    process.exitCode = EXIT_USAGE;
-    return undefined;
-  }
-  return { checked, compiled: lowered.compiled };
+/** The job fields every topology command shares; bad -W / -E / --root are usage errors here. */
+function projectJob(options: CommonOptions): ProjectJob {
+  severityFromFlags(options.warn, options.error);
+  const project = projectOptions(options);
+  return {
+    plugins: options.plugin,
+    warn: options.warn,
+    error: options.error,
+    cwd: process.cwd(),
+    ...(project.root !== undefined ? { root: project.root } : {}),
+    config: project.config !== false,
+    color: useColor(process.stdout),
+  };
 }
 
 function commonOptions(command: Command): Command {
@@ -170,7 +118,8 @@ function commonOptions(command: Command): Command {
     .addOption(rootOption())
     .addOption(noConfigOption())
     .option("-W, --warn <check>", "make a check a warning; -W no-NAME turns it off", collect, [])
-    .option("-E, --error <check>", "make a check an error", collect, []);
+    .option("-E, --error <check>", "make a check an error", collect, [])
+    .addOption(pluginTimeoutOption());
 }
 
 export function registerRunCommands(program: Command): void {
@@ -196,49 +145,34 @@ export function registerRunCommands(program: Command): void {
       "\nEvery mapping of every endpoint is walked page by page; everything an endpoint can reach is\n" +
         "compared with what was declared; `expect` lines are evaluated; scenarios are played step by\n" +
         "step from the compiled state.\n" +
-        "Exit status: 0 all proved, 1 a proof failed, 2 bad input (or a topology with errors).",
+        "Failures print as `vcm check` prints diagnostics; text and --json reports go to stdout.\n" +
+        "A topology with errors exits 1; an unknown scenario or endpoint, or --tables that cannot\n" +
+        "be loaded, exits 2. Third-party plugins run in a watched worker (--plugin-timeout); the\n" +
+        "proof then runs on that one thread, whatever --jobs says.\n" +
+        exitCodesHelp(),
     )
     .action(async (file: string, options: RunOptions) => {
-      const bar = progressBar();
-      const prepared = await prepare(file, options, (label) => bar.update(0, 0, label));
-      if (!prepared) {
-        bar.finish();
-        return;
-      }
-      const { checked, compiled } = prepared;
-      const known = new Set(checked.ir!.scenarios.map((s) => s.name));
-      for (const s of options.scenario) {
-        if (!known.has(s)) {
-          bar.finish();
-          process.stderr.write(`vcm: no scenario named '${s}'\n`);
-          process.exitCode = EXIT_USAGE;
-          return;
-        }
-      }
-      const endpoints = new Set(checked.ir!.endpoints.map((e) => e.name));
-      for (const e of options.endpoint) {
-        if (!endpoints.has(e)) {
-          bar.finish();
-          process.stderr.write(`vcm: no endpoint named '${e}'\n`);
-          process.exitCode = EXIT_USAGE;
-          return;
-        }
-      }
-      const report = await verifyParallel(compiled, checked.ir!, checked.registry, {
-        jobs: options.jobs,
-        progress: (done, total, label) => bar.update(done, total, label),
+      const job: RunJob = {
+        kind: "run",
+        file,
+        ...projectJob(options),
+        ...(options.tables !== undefined ? { tables: options.tables } : {}),
+        json: options.json === true,
+        scenario: options.scenario,
         scenarios: options.scenarios,
+        endpoint: options.endpoint,
         maxFailures: options.maxFailures,
-        ...(options.scenario.length > 0 ? { scenarioNames: options.scenario } : {}),
-        ...(options.endpoint.length > 0 ? { endpoints: options.endpoint } : {}),
-      });
-      bar.finish();
-      process.stdout.write(options.json ? runReportJson(report) : runReportText(report));
-      if (options.html && !writeOutput(options.html, await runReportHtml(report, compiled))) {
-        process.exitCode = EXIT_USAGE;
-        return;
-      }
-      process.exitCode = runExitCode(report);
+        jobs: options.jobs,
+        ...(options.html !== undefined ? { html: options.html } : {}),
+      };
+      const bar = progressBar();
+      printOutcome(
+        await runCommandJob(job, {
+          thirdParty: runsThirdPartyCode(job, [file]),
+          timeoutMs: options.pluginTimeout,
+          progress: (done, total, label) => bar.update(done, total, label),
+        }).finally(() => bar.finish()),
+      );
     });
 
   commonOptions(
@@ -261,7 +195,8 @@ export function registerRunCommands(program: Command): void {
       "after",
       "\nEvery address is answered by one process: the topology is checked and lowered (or\n" +
         "--tables loaded) once. --json prints one JSON object per line, one line per address.\n" +
-        "Exit status: 0 every address translates, 1 one faults, 2 bad input.",
+        "1 also means an address faults.\n" +
+        exitCodesHelp(),
     )
     .action(
       async (
@@ -275,33 +210,27 @@ export function registerRunCommands(program: Command): void {
           try {
             addresses = [...addresses, ...readAddresses(options.addresses)];
           } catch (e) {
-            process.stderr.write(`vcm: ${e instanceof Error ? e.message : String(e)}\n`);
-            process.exitCode = EXIT_USAGE;
-            return;
+            throw new UsageError(e instanceof Error ? e.message : String(e));
           }
         }
         if (addresses.length === 0) {
-          process.stderr.write("vcm: give at least one address, or --addresses FILE\n");
-          process.exitCode = EXIT_USAGE;
-          return;
+          throw new UsageError("give at least one address, or --addresses FILE");
         }
-        const prepared = await prepare(file, options);
-        if (!prepared) return;
-        if (!prepared.checked.ir!.endpoints.some((e) => e.name === endpoint)) {
-          process.stderr.write(`vcm: no endpoint named '${endpoint}'\n`);
-          process.exitCode = EXIT_USAGE;
-          return;
-        }
-        const explainer = new Explainer(prepared.compiled);
-        const out: string[] = [];
-        let faults = 0;
-        for (const address of addresses) {
-          const result = explainer.explain(endpoint, address);
-          if (!result.outcome.ok) faults++;
-          out.push(options.json ? explainJsonLine(result) : explainText(result));
-        }
-        process.stdout.write(out.join(options.json ? "" : "\n"));
-        process.exitCode = faults === 0 ? 0 : 1;
+        const job: ExplainJob = {
+          kind: "explain",
+          file,
+          endpoint,
+          addresses,
+          ...projectJob(options),
+          ...(options.tables !== undefined ? { tables: options.tables } : {}),
+          json: options.json === true,
+        };
+        printOutcome(
+          await runCommandJob(job, {
+            thirdParty: runsThirdPartyCode(job, [file]),
+            timeoutMs: options.pluginTimeout,
+          }),
+        );
       },
     );
 }

@@ -3,8 +3,8 @@ import { D, diagnostic, makeDiagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { hex } from "../diagnostics/format.js";
 import type { Span } from "../diagnostics/span.js";
-import { PoolExhaustedError } from "../plugin-api/pool-allocator.js";
-import { MappingError } from "../plugin-api/types.js";
+import { isPoolExhaustedError } from "../plugin-api/pool-allocator.js";
+import { isMappingError } from "../plugin-api/types.js";
 import { loweringCheck } from "./checks.js";
 import { PluginContractError, PluginThrewError } from "./plugin-guard.js";
 
@@ -18,7 +18,7 @@ export function loweringDiagnostic(check: string, message: string, span?: Span):
 
 /** A diagnostic for an exception thrown by a plugin while doing `what` (e.g. "the mapping of frame[0] into disp_dom"). */
 export function pluginFailure(error: unknown, what: string, span?: Span): Diagnostic {
-  if (error instanceof PoolExhaustedError) {
+  if (isPoolExhaustedError(error)) {
     const pages = Math.ceil(error.requestedBytes / 4096);
     return diagnostic(D.poolExhausted, span, {
       pool: error.pool,
@@ -27,7 +27,7 @@ export function pluginFailure(error: unknown, what: string, span?: Span): Diagno
       free: error.freeBytes,
     });
   }
-  if (error instanceof MappingError)
+  if (isMappingError(error))
     return diagnostic(D.mappingRefused, span, { what, reason: error.code, detail: error.message });
   if (error instanceof PluginContractError)
     return diagnostic(D.pluginReturnedInvalid, span, { problem: error.message, what });

@@ -6,9 +6,9 @@
  */
 import type { Span } from "../diagnostics/span.js";
 import type { PhysicalMemory } from "../plugin-api/physical-memory.js";
-import { PoolExhaustedError, type PoolAllocator } from "../plugin-api/pool-allocator.js";
+import { isPoolExhaustedError, type PoolAllocator } from "../plugin-api/pool-allocator.js";
 import {
-  MappingError,
+  isMappingError,
   type Capabilities,
   type CreateOptions,
   type DeviceBinding,
@@ -192,8 +192,8 @@ export function guardPlugin(plugin: VcmPlugin, origin: string, watch?: CallWatch
       return f();
     } catch (e) {
       if (
-        e instanceof MappingError ||
-        e instanceof PoolExhaustedError ||
+        isMappingError(e) ||
+        isPoolExhaustedError(e) ||
         e instanceof PluginContractError ||
         e instanceof PluginThrewError
       ) {

@@ -13,7 +13,7 @@ import { applySeverityOverrides, type SeverityOptions } from "../checks/severity
 import { D } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
-import { guardRegistry } from "../lowering/plugin-guard.js";
+import { guardRegistry, type CallWatch } from "../lowering/plugin-guard.js";
 import { builtinRegistry } from "../plugin-host/builtins.js";
 import { AllowedPlugins } from "../plugin-host/allowed-plugins.js";
 import { loadPlugins, type PluginRequest } from "../plugin-host/load.js";
@@ -40,6 +40,8 @@ export interface CheckTopologyOptions {
    * runs on every change), "needs-plugins" also asks the format plugins; default: every check.
    */
   cost?: CheckCost;
+  /** Told which plugin call is active (a watchdog in another thread reads it). */
+  watch?: CallWatch;
 }
 
 export interface CheckedTopology {
@@ -132,7 +134,13 @@ export async function checkTopology(
   }
   // Checks call plugins (validate, capabilities): through the guard, so garbage is a diagnostic.
   const cost = options.cost ? { cost: options.cost } : {};
-  const checked = checkFiles(workspace.files, guardRegistry(registry), severity, early, cost);
+  const checked = checkFiles(
+    workspace.files,
+    guardRegistry(registry, options.watch),
+    severity,
+    early,
+    cost,
+  );
   result.checks = checked.checks;
   result.ir = checked.ir;
   result.diagnostics = refused ? skipUnknownFormats(checked.diagnostics) : checked.diagnostics;

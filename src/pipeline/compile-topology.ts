@@ -4,7 +4,7 @@
  * Never throws for a bad topology: problems are diagnostics and `ok` is false.
  */
 import { applySeverityOverrides } from "../checks/severity.js";
-import { writeCompileOutput } from "../compile/write-output.js";
+import { writeCompileOutputAsync } from "../compile/write-output.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledTopology } from "../lowering/compiled.js";
 import { lower } from "../lowering/lower.js";
@@ -22,6 +22,15 @@ export interface CompileOptions extends CheckTopologyOptions {
   output?: string;
   /** `c` adds tables.h (every table as a C array); `dts` adds overlay.dtso (docs/DEVICETREE.md). */
   format?: "default" | "c" | "dts";
+  /**
+   * Replace an `output` that is not a previous VCM output, or a refused place (`.`, `/`, the
+   * directory holding the input): it is moved aside, never deleted (docs/CLI.md).
+   */
+  force?: boolean;
+  /** Called as pages are mapped and files written (a progress bar). */
+  progress?: (done: number, total: number, label: string) => void;
+  /** Polled between write steps: a signal name stops the write cleanly (`WriteInterrupted`). */
+  interrupted?: () => string | undefined;
 }
 
 export interface Compilation {
@@ -42,7 +51,8 @@ function hasError(diagnostics: readonly Diagnostic[]): boolean {
 
 /**
  * `input` is a path to a `.vcm` file (checked first, with `options`) or the result of `check`.
- * An I/O error writing `output` is thrown (nothing is half-written: see writeCompileOutput).
+ * An I/O error writing `output` (or `OutputError` for a refused place, `WriteInterrupted` when
+ * `interrupted` stops it) is thrown; nothing is half-written and an earlier output stays.
  */
 export async function compileTopology(
   input: string | CheckedTopology,
@@ -52,7 +62,11 @@ export async function compileTopology(
   if (!checked.ir || hasError(checked.diagnostics)) {
     return { checked, diagnostics: checked.diagnostics, ok: false, written: false };
   }
-  const lowered = lower(checked.ir, checked.registry);
+  const { progress, watch } = options;
+  const lowered = lower(checked.ir, checked.registry, {
+    ...(progress ? { progress } : {}),
+    ...(watch ? { watch } : {}),
+  });
   const diagnostics = [
     ...checked.diagnostics,
     ...applySeverityOverrides(lowered.diagnostics, checked.files, checked.severity),
@@ -62,10 +76,23 @@ export async function compileTopology(
   }
   const compiled = lowered.compiled;
   if (options.output !== undefined) {
-    writeCompileOutput(compiled, options.output, {
-      format: options.format ?? "default",
-      sources: checked.sources,
-    });
+    watch?.subject?.(`writing '${options.output}'`, compiled.ir.mappers[0]?.span);
+    progress?.(0, 0, "writing the output");
+    await writeCompileOutputAsync(
+      compiled,
+      options.output,
+      {
+        format: options.format ?? "default",
+        force: options.force === true,
+        sources: checked.sources,
+        ...(typeof input === "string" ? { inputFile: input } : {}),
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+      },
+      {
+        ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+        ...(progress ? { progress: (p) => progress(p.done, p.total, p.label) } : {}),
+      },
+    );
   }
   return { checked, compiled, diagnostics, ok: true, written: options.output !== undefined };
 }

@@ -6,6 +6,7 @@
 import { loadCompiled } from "../compile/load-compiled.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledTopology } from "../lowering/compiled.js";
+import { guardRegistry } from "../lowering/plugin-guard.js";
 import { verifyParallel, type ParallelOptions } from "../runtime/parallel.js";
 import type { RunReport } from "../runtime/report.js";
 import { checkTopology, type CheckedTopology } from "./check-topology.js";
@@ -34,6 +35,47 @@ function hasError(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }
 
+/** The tables a proof or an explanation reads, and how the topology checked. */
+export interface TablesOf {
+  checked: CheckedTopology;
+  /** Absent when the topology has errors (or does not lower). */
+  compiled?: CompiledTopology;
+  /** Diagnostics of checking and lowering (of checking only, for `tables`). */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Check `input` when it is a path, then compile it afresh or load `options.tables`, as `run`
+ * and `vcm explain` do. Throws `TablesLoadError` (or the I/O error) when `tables` cannot be
+ * loaded.
+ */
+export async function tablesOf(
+  input: string | CheckedTopology | Compilation,
+  options: Omit<RunOptions, "jobs"> = {},
+): Promise<TablesOf> {
+  if (isCompilation(input)) {
+    const { checked, compiled, diagnostics } = input;
+    return { checked, diagnostics, ...(compiled ? { compiled } : {}) };
+  }
+  const { tables, progress, ...rest } = options;
+  progress?.(0, 0, "checking");
+  const checked = typeof input === "string" ? await checkTopology(input, rest) : input;
+  if (!checked.ir || hasError(checked.diagnostics)) {
+    return { checked, diagnostics: checked.diagnostics };
+  }
+  if (tables !== undefined) {
+    const registry = guardRegistry(checked.registry, rest.watch);
+    rest.watch?.subject?.(`loading the tables of '${tables}'`);
+    const compiled = loadCompiled(tables, checked.ir, registry);
+    return { checked, compiled, diagnostics: checked.diagnostics };
+  }
+  progress?.(0, 0, "building tables");
+  const { compiled, diagnostics } = await compileTopology(checked, {
+    ...(rest.watch ? { watch: rest.watch } : {}),
+  });
+  return { checked, diagnostics, ...(compiled ? { compiled } : {}) };
+}
+
 /**
  * `input`: a path, the result of `check`, or of `compile`. Throws for caller mistakes only: an
  * unknown endpoint or scenario name, or a `tables` directory that cannot be loaded
@@ -43,21 +85,8 @@ export async function runTopology(
   input: string | CheckedTopology | Compilation,
   options: RunOptions = {},
 ): Promise<RunResult> {
-  const { tables, jobs = 1, ...rest } = options;
-  let checked: CheckedTopology;
-  let compiled: CompiledTopology | undefined;
-  let diagnostics: Diagnostic[];
-  if (isCompilation(input)) {
-    ({ checked, compiled, diagnostics } = input);
-  } else {
-    checked = typeof input === "string" ? await checkTopology(input, rest) : input;
-    diagnostics = checked.diagnostics;
-    if (tables !== undefined && checked.ir && !hasError(diagnostics)) {
-      compiled = loadCompiled(tables, checked.ir, checked.registry);
-    } else {
-      ({ compiled, diagnostics } = await compileTopology(checked));
-    }
-  }
+  const { jobs = 1, ...rest } = options;
+  const { checked, compiled, diagnostics } = await tablesOf(input, rest);
   const ir = checked.ir;
   if (!compiled || !ir || hasError(diagnostics)) return { diagnostics };
   const unknown = (kind: string, wanted: readonly string[] | undefined, known: string[]) => {
@@ -74,6 +103,13 @@ export async function runTopology(
     rest.scenarioNames,
     ir.scenarios.map((s) => s.name),
   );
-  const report = await verifyParallel(compiled, ir, checked.registry, { ...rest, jobs });
+  // Watched (a worker's watchdog reads which call is active): every call through the guard,
+  // in this thread, where the watch sees it.
+  const registry = rest.watch ? guardRegistry(checked.registry, rest.watch) : checked.registry;
+  rest.watch?.subject?.("proving the endpoints from the table bytes");
+  const report = await verifyParallel(compiled, ir, registry, {
+    ...rest,
+    jobs: rest.watch ? 1 : jobs,
+  });
   return { diagnostics, report };
 }

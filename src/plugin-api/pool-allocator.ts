@@ -3,7 +3,11 @@
  * result is deterministic and a mostly-growing table costs O(1) per allocation. Addresses are
  * plain numbers (pools live below 2^52). Freed ranges coalesce with their neighbours.
  */
+/** The brand of `PoolExhaustedError` (as `MAPPING_ERROR_BRAND`: copies of `vcm` share it). */
+export const POOL_EXHAUSTED_BRAND: unique symbol = Symbol.for("vcm.PoolExhaustedError") as never;
+
 export class PoolExhaustedError extends Error {
+  readonly [POOL_EXHAUSTED_BRAND] = true;
   constructor(
     readonly pool: string,
     readonly requestedBytes: number,
@@ -15,6 +19,15 @@ export class PoolExhaustedError extends Error {
     );
     this.name = "PoolExhaustedError";
   }
+}
+
+/** A `PoolExhaustedError` from this or any other copy of `vcm`. */
+export function isPoolExhaustedError(e: unknown): e is PoolExhaustedError {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    (e as Record<symbol, unknown>)[POOL_EXHAUSTED_BRAND] === true
+  );
 }
 
 interface FreeRange {

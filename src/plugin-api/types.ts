@@ -296,8 +296,16 @@ export interface RegisterWalk {
   upper?: RegisterHalf;
 }
 
+/**
+ * The brand every `MappingError` carries. A plugin package may bring its own copy of `vcm`
+ * (its own `MappingError` class), so VCM recognises one by this registry-wide symbol
+ * (`isMappingError`), never by `instanceof`.
+ */
+export const MAPPING_ERROR_BRAND: unique symbol = Symbol.for("vcm.MappingError") as never;
+
 /** Thrown by `map`/`unmap` for refused requests; the compiler turns it into a diagnostic. */
 export class MappingError extends Error {
+  readonly [MAPPING_ERROR_BRAND] = true;
   constructor(
     readonly code:
       | "exists"
@@ -312,6 +320,16 @@ export class MappingError extends Error {
     super(message);
     this.name = "MappingError";
   }
+}
+
+/** A `MappingError` from this or any other copy of `vcm` (by its brand, not its class). */
+export function isMappingError(e: unknown): e is MappingError {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    (e as Record<symbol, unknown>)[MAPPING_ERROR_BRAND] === true &&
+    typeof (e as { code?: unknown }).code === "string"
+  );
 }
 
 export interface VcmPlugin {

@@ -5,7 +5,7 @@
  * topology's `use` line, are loaded (see `allowed-plugins.ts`). A module must export a
  * VcmPlugin as `default` or as `plugin`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -83,6 +83,12 @@ export async function loadPlugins(
     } catch {
       fail(diagnostic(D.pluginLoadFailed, req.span, specifier));
       continue;
+    }
+    // One file reached twice (--plugin and the configuration, a symbolic link) is one plugin.
+    try {
+      path = realpathSync(path);
+    } catch {
+      // Not there: the import below says so.
     }
     if (seen.has(path)) continue;
     seen.add(path);

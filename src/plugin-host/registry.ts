@@ -26,8 +26,13 @@ export class PluginConflictError extends Error {
 export class PluginRegistry {
   private readonly entries = new Map<string, PluginEntry>();
 
+  /**
+   * Add `plugin`. The same plugin again (the same object, or from the same origin, as when one
+   * module is reached twice) is no conflict; another plugin of that name is.
+   */
   register(plugin: VcmPlugin, origin: string): void {
     const existing = this.entries.get(plugin.name);
+    if (existing && (existing.plugin === plugin || existing.origin === origin)) return;
     if (existing) throw new PluginConflictError(plugin.name, existing.origin, origin);
     if (plugin.apiVersion !== PLUGIN_API_VERSION) {
       throw new Error(

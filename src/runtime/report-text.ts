@@ -1,7 +1,6 @@
 /** Human-readable `vcm run` output: a summary table per endpoint, then each failure with its walk. */
 import { hex } from "../diagnostics/format.js";
-import type { Span } from "../diagnostics/span.js";
-const formatSpan = (s: Span) => `${s.file}:${s.line}:${s.column}`;
+import { formatDiagnostic, type TextPrintOptions } from "../diagnostics/printers/text.js";
 import type { ExplainResult } from "./explain.js";
 import type { RunFailure, RunReport } from "./report.js";
 import { protText } from "../lowering/protection.js";
@@ -51,10 +50,23 @@ export function traceText(steps: readonly WalkStep[], indent = "    "): string {
     .join("\n");
 }
 
-export function failureText(f: RunFailure): string {
-  const where = f.span ? `${formatSpan(f.span)}: ` : "";
+/**
+ * One failure in the format of `vcm check` diagnostics (`file:line:col: error[CODE]: message
+ * [check]`, a code frame when `print.sources` holds the file), then where and what was read.
+ */
+export function failureText(f: RunFailure, print: TextPrintOptions = NO_FRAMES): string {
   const scope = f.scenario ? ` [scenario ${f.scenario}${f.step ? ` step ${f.step}` : ""}]` : "";
-  const lines = [`${where}error ${f.code} ${f.check}${scope}: ${f.message}`];
+  const head = formatDiagnostic(
+    {
+      code: f.code,
+      check: f.check,
+      severity: "error",
+      message: `${f.message}${scope}`,
+      ...(f.span ? { span: f.span } : {}),
+    },
+    print,
+  );
+  const lines = [head];
   if (f.address !== undefined) {
     lines.push(
       `    at ${hex(f.address)}${f.size !== undefined ? ` (+${hex(f.size)})` : ""}${f.table ? ` in table ${f.table}` : ""}`,
@@ -65,7 +77,10 @@ export function failureText(f: RunFailure): string {
   return lines.join("\n");
 }
 
-export function runReportText(report: RunReport): string {
+const NO_FRAMES: TextPrintOptions = { color: false, sources: new Map() };
+
+/** `print`: colour and the sources for code frames, as `vcm check` prints diagnostics. */
+export function runReportText(report: RunReport, print: TextPrintOptions = NO_FRAMES): string {
   const rows = [["endpoint", "route", "pages", "reachable", "leaves", "attributes", "result"]];
   for (const e of report.endpoints) {
     rows.push([
@@ -112,7 +127,7 @@ export function runReportText(report: RunReport): string {
   }
   if (report.failures.length > 0) {
     out.push("");
-    for (const f of report.failures) out.push(failureText(f));
+    for (const f of report.failures) out.push(failureText(f, print));
     if (report.failureCount > report.failures.length) {
       out.push(`... and ${report.failureCount - report.failures.length} more failure(s)`);
     }

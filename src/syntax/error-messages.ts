@@ -4,6 +4,7 @@
  */
 import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
 import { D, formatMessage } from "../diagnostics/catalogue.js";
+import { didYouMean } from "../semantics/suggest.js";
 import { Newline, RCurly } from "./tokens.js";
 
 const M = D.syntaxError.messages;
@@ -31,6 +32,16 @@ function firstTokens(paths: TokenType[][][]): string[] {
   return out;
 }
 
+/** A mistyped keyword (`mapp`, `atach`): "; did you mean 'map'?", as for names. */
+function keywordHint(paths: TokenType[][][], actual: IToken): string {
+  if (!/^[A-Za-z][\w-]*$/.test(actual.image)) return "";
+  const words = firstTokens(paths)
+    .map((l) => l.replace(/^'(.*)'$/, "$1"))
+    .filter((w) => /^[a-z][a-z0-9-]*$/.test(w));
+  const hint = didYouMean(actual.image, words);
+  return hint ? `; ${hint}` : "";
+}
+
 export const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
     // A block's closing brace is expected whenever an item is followed by junk.
@@ -50,10 +61,12 @@ export const errorMessages: IParserErrorMessageProvider = {
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, customUserDescription }) {
     const what = customUserDescription ?? oneOf(firstTokens(expectedPathsPerAlt));
-    return formatMessage(D.syntaxError.template, {
-      expected: what,
-      found: describeToken(actual[0]!),
-    });
+    return (
+      formatMessage(D.syntaxError.template, {
+        expected: what,
+        found: describeToken(actual[0]!),
+      }) + keywordHint(expectedPathsPerAlt, actual[0]!)
+    );
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, customUserDescription }) {
     const what =

@@ -27,7 +27,7 @@ describe("vcm check", () => {
     "checks the %s sample clean",
     (name) => {
       const r = vcm(["check", `samples/${name}.vcm`]);
-      expect(r.stdout).not.toMatch(/error\[/);
+      expect(r.stderr).not.toMatch(/error\[/);
       expect(r.code).toBe(0);
     },
   );
@@ -41,9 +41,9 @@ describe("vcm check", () => {
     const p = file("syntax.vcm", VALID.replace("map b -> dom", "map b dom"));
     const r = vcm(["check", p]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/syntax\.vcm:8:\d+: error\[VCM0001\]: /);
-    expect(r.stdout).toContain(" 8 | map b dom at auto rw");
-    expect(r.stdout).toMatch(/\| +\^/);
+    expect(r.stderr).toMatch(/syntax\.vcm:8:\d+: error\[VCM0001\]: /);
+    expect(r.stderr).toContain(" 8 | map b dom at auto rw");
+    expect(r.stderr).toMatch(/\| +\^/);
   });
 
   it("exits 2 for a missing file, a directory and a binary file, without stack traces", () => {
@@ -55,7 +55,7 @@ describe("vcm check", () => {
     ] as const) {
       const r = vcm(["check", arg]);
       expect(r.code, arg).toBe(2);
-      expect(r.stdout).toContain(code);
+      expect(r.stderr).toContain(code);
       expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
     }
   });
@@ -67,8 +67,8 @@ describe("vcm check", () => {
     );
     const r = vcm(["check", deep]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("VCM0004");
-    expect(r.stdout).toContain("VCM0002");
+    expect(r.stderr).toContain("VCM0004");
+    expect(r.stderr).toContain("VCM0002");
     expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
   });
 
@@ -101,16 +101,16 @@ describe("vcm check", () => {
 
   it("turns checks off and up with -W and -E, and a file directive", () => {
     const p = file("sev.vcm", VALID + "const UNUSED = 1\n");
-    expect(vcm(["check", p]).stdout).toContain("warning[VCM0222]");
-    expect(vcm(["check", "-W", "no-unused-declaration", p]).stdout).toBe("");
+    expect(vcm(["check", p]).stderr).toContain("warning[VCM0222]");
+    expect(vcm(["check", "-W", "no-unused-declaration", p]).stderr).toBe("");
     const up = vcm(["check", "-E", "unused-declaration", p]);
     expect(up.code).toBe(1);
-    expect(up.stdout).toContain("error[VCM0222]");
+    expect(up.stderr).toContain("error[VCM0222]");
     const directive = file(
       "dir.vcm",
       "// vcm: disable unused-declaration\n" + VALID + "const U = 1\n",
     );
-    expect(vcm(["check", directive]).stdout).toBe("");
+    expect(vcm(["check", directive]).stderr).toBe("");
   });
 
   it("refuses an unknown check name with a suggestion (exit 2)", () => {
@@ -170,9 +170,9 @@ describe("vcm check", () => {
 
   it("colours only when forced or on a terminal, never with NO_COLOR", () => {
     const p = file("c.vcm", VALID + "const UNUSED = 1\n");
-    expect(vcm(["check", p]).stdout).not.toContain("\x1b[");
-    expect(vcm(["check", p], { env: { FORCE_COLOR: "1" } }).stdout).toContain("\x1b[");
-    expect(vcm(["check", p], { env: { FORCE_COLOR: "1", NO_COLOR: "1" } }).stdout).not.toContain(
+    expect(vcm(["check", p]).stderr).not.toContain("\x1b[");
+    expect(vcm(["check", p], { env: { FORCE_COLOR: "1" } }).stderr).toContain("\x1b[");
+    expect(vcm(["check", p], { env: { FORCE_COLOR: "1", NO_COLOR: "1" } }).stderr).not.toContain(
       "\x1b[",
     );
   });
@@ -189,20 +189,29 @@ describe("third-party plugins", () => {
 
   it("loads a plugin its project configuration allows, with its own parameters", () => {
     const r = vcm(["check", `${fixture}/topology.vcm`]);
-    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
   });
 
   it("validates the plugin's own parameter schema", () => {
     const r = vcm(["check", `${fixture}/bad-params.vcm`]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/bad-params\.vcm:4:\d+: error\[VCM0108\]: .*colour/);
+    expect(r.stderr).toMatch(/bad-params\.vcm:4:\d+: error\[VCM0108\]: .*colour/);
   });
 
   it("lists a --plugin with its origin; two plugins of one name are an error naming both", () => {
     const list = vcm(["plugins", "--plugin", `${fixture}/index.js`]);
     expect(list.stdout).toMatch(/toy-flat 0\.0\.1 \(API 1\) from .*toy-flat\/index\.js/);
     expect(list.stdout).toMatch(/^arm-lpae .* from built-in/m);
+    // --json: capabilities as structured data (sizes in bytes, page sizes also in words).
+    const json = JSON.parse(vcm(["plugins", "--json"]).stdout) as {
+      name: string;
+      capabilities: { pageSizes: number[]; pageSizeNames: string[]; inputBits: number };
+    }[];
+    const lpae = json.find((p) => p.name === "arm-lpae")!;
+    expect(lpae.capabilities.pageSizes).toEqual([4096, 2 ** 21, 2 ** 30]);
+    expect(lpae.capabilities.pageSizeNames).toEqual(["4K", "2M", "1G"]);
+    expect(lpae.capabilities.inputBits).toBe(48);
     const r = vcm([
       "check",
       "--plugin",
@@ -210,9 +219,9 @@ describe("third-party plugins", () => {
       `${fixture}/topology.vcm`,
     ]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("VCM0021");
-    expect(r.stdout).toContain("toy-flat-again.js");
-    expect(r.stdout).toMatch(/toy-flat\/index\.js/);
+    expect(r.stderr).toContain("VCM0021");
+    expect(r.stderr).toContain("toy-flat-again.js");
+    expect(r.stderr).toMatch(/toy-flat\/index\.js/);
   });
 
   it("loads a plugin by package name, from --plugin and from a `use` line", () => {
@@ -244,10 +253,10 @@ describe("third-party plugins", () => {
     // The `use` line alone does not load it; the "vcm" key of the project's package.json does.
     const refused = vcm(["check", "t.vcm"], { cwd: project });
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(
+    expect(refused.stderr).toMatch(
       /^t\.vcm:3:5: error\[VCM0023\]: plugin 'vcm-plugin-toy' was not loaded/m,
     );
-    expect(refused.stdout).toContain(
+    expect(refused.stderr).toContain(
       'to trust it, pass --plugin vcm-plugin-toy or create vcm.config.json holding { "plugins": ["vcm-plugin-toy"] }',
     );
     writeFileSync(
@@ -255,7 +264,7 @@ describe("third-party plugins", () => {
       JSON.stringify({ name: "p", private: true, vcm: { plugins: ["vcm-plugin-toy"] } }, null, 2),
     );
     const r = vcm(["check", "t.vcm"], { cwd: project });
-    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const missing = vcm(["plugins", "--plugin", "vcm-plugin-absent"], { cwd: project });
     expect(missing.code).toBe(2);

@@ -132,6 +132,41 @@ describe("third-party plugins are bounded", () => {
     expect(performance.now() - t0).toBeLessThan(30_000);
   });
 
+  it("vcm check: a plugin stuck in validate() is VCM0322 naming the call; no hang", () => {
+    const t0 = performance.now();
+    const r = vcm(["check", topology("hang-validate"), "--plugin-timeout", "4"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error[VCM0322]");
+    expect(r.stderr).toContain(
+      `plugin 'hostile' (${ORIGIN}) ran past the 4 s budget in validate()`,
+    );
+    expect(performance.now() - t0).toBeLessThan(30_000);
+  });
+
+  it("vcm run: a well-behaved plugin is proved in the worker; one stuck in leaves() is VCM0322", () => {
+    const ok = vcm(["run", topology("none")]);
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("proved: 512 pages");
+    const t0 = performance.now();
+    const r = vcm(["run", topology("hang-leaves"), "--plugin-timeout", "4", "--jobs", "2"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error[VCM0322]");
+    expect(r.stderr).toContain(
+      `plugin 'hostile' (${ORIGIN}) ran past the 4 s budget in leaves() while proving the endpoints`,
+    );
+    expect(performance.now() - t0).toBeLessThan(30_000);
+  });
+
+  it("vcm run: a plugin that ends its thread is VCM0323 naming the call, not a crash", () => {
+    const r = vcm(["run", topology("exit-leaves")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error[VCM0323]");
+    expect(r.stderr).toContain(`during leaves() of plugin 'hostile' (${ORIGIN})`);
+    expect(r.stderr).toContain("the thread exited (code 7)");
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+
   it("refuses a --plugin-timeout that is not a positive number of seconds", () => {
     const r = vcm(["compile", topology("none"), "-o", join(scratch, "x"), "--plugin-timeout", "0"]);
     expect(r.code).toBe(2);

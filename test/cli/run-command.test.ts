@@ -83,7 +83,10 @@ describe("vcm run", () => {
     writeFileSync(image, bytes);
     const retyped = vcm(["run", "samples/p2p-revoke.vcm", "--tables", out, "--no-scenarios"]);
     expect(retyped.code).toBe(1);
-    expect(retyped.stdout).toMatch(/error VCM0425 attribute-mismatch: gpu: 0x[0-9a-f]+\.\.0x/);
+    // Printed as `vcm check` prints diagnostics: file:line:col: error[CODE]: message [check].
+    expect(retyped.stdout).toMatch(
+      /^samples\/p2p-revoke\.vcm:\d+:\d+: error\[VCM0425\]: gpu: 0x[0-9a-f]+\.\.0x.*\[attribute-mismatch\]$/m,
+    );
     expect(retyped.stdout).toContain("has memory attributes 'other type', declared 'cacheable'");
     expect(retyped.stdout).toContain("AttrIndx=3 (Normal 0xf4)");
   });
@@ -108,9 +111,10 @@ describe("vcm run", () => {
     const r = vcm(["run", "samples/default-domains.vcm", "--tables", out, "--no-scenarios"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      `error VCM0420 table-rights-narrowed: table entry at pa ${pd.descriptorAddress} (level 2) ` +
+      `error[VCM0420]: table entry at pa ${pd.descriptorAddress} (level 2) ` +
         "removes write for nvme: 0x1000..",
     );
+    expect(r.stdout).toMatch(/removes write for nvme: .*\[table-rights-narrowed\]$/m);
     const e = vcm(explain);
     expect(e.stdout).toMatch(/L2 \[0\] .* SL-L2 table -> 0x[0-9a-f]+ R {2}\(allows r-x\)/);
     expect(e.stdout).toContain(`-> pa ${walk.result.pa} r--`);
@@ -120,8 +124,10 @@ describe("vcm run", () => {
     expect(vcm(["run", join(dir, "missing.vcm")]).code).toBe(2);
     const bad = join(dir, "bad.vcm");
     writeFileSync(bad, "map x -> y at 0 r\n");
+    // A topology with errors exits 1, as `vcm check` and `vcm compile` do.
     const r = vcm(["run", bad]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
+    expect(vcm(["explain", bad, "x", "0"]).code).toBe(1);
     expect(r.stderr).toContain("error[VCM0100]");
     expect(vcm(["run", "samples/p2p-revoke.vcm", "--scenario", "nope"]).code).toBe(2);
     expect(vcm(["run", "samples/p2p-revoke.vcm", "--endpoint", "nope"]).code).toBe(2);

@@ -79,7 +79,7 @@ describe("vcm run --tables on a hostile directory", () => {
     expect(r.stderr).toContain(
       `${m}:${lineOf(dir, "/etc/passwd")}:7: error[VCM0455]: '/etc/passwd' is refused: it is an absolute path`,
     );
-    expect(r.stderr).toContain(`vcm: cannot load tables from '${dir}'`);
+    expect(r.stderr).toContain(`vcm: error: cannot load tables from '${dir}'`);
   });
 
   it("refuses a pool image or a manifest that is a symbolic link out of DIR", () => {
@@ -223,11 +223,11 @@ describe("pool alignment at check time", () => {
     writeFileSync(join(dir, "bad.vcm"), text("0x100"));
     writeFileSync(join(dir, "good.vcm"), text("0x1000"));
     const bad = vcm(["check", "bad.vcm"], { cwd: dir });
-    expect(bad.stdout).toContain(
+    expect(bad.stderr).toContain(
       "bad.vcm:3:16: error[VCM0140]: pool 'tables' starts at 0x40000100, not on a 4 KiB frame boundary [pool-misaligned]",
     );
     const good = vcm(["check", "good.vcm"], { cwd: dir });
-    expect(good.stdout).not.toContain("VCM0140");
+    expect(good.stderr).not.toContain("VCM0140");
     expect(good.code).toBe(0);
   });
 });

@@ -53,17 +53,17 @@ describe("a `use` line runs no code", () => {
     const dir = project({ "t.vcm": EVIL_TOPOLOGY, "evil.mjs": EVIL });
     const check = vcm(["check", "t.vcm"], { cwd: dir });
     expect(check.code).toBe(1);
-    expect(check.stdout).toMatch(
+    expect(check.stderr).toMatch(
       /^t\.vcm:2:5: error\[VCM0023\]: plugin '\.\/evil\.mjs' was not loaded: a `use` line alone never runs a plugin's code/m,
     );
-    expect(check.stdout).toContain(
+    expect(check.stderr).toContain(
       'hint: to trust it, pass --plugin ./evil.mjs or create vcm.config.json holding { "plugins": ["./evil.mjs"] }',
     );
     const compile = vcm(["compile", "t.vcm", "-o", "out"], { cwd: dir });
     expect(compile.code).toBe(1);
     expect(compile.stderr + compile.stdout).toContain("VCM0023");
     const run = vcm(["run", "t.vcm"], { cwd: dir });
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stderr).toContain("VCM0023");
     expect(existsSync(join(dir, "MARKER"))).toBe(false);
     expect(existsSync(join(dir, "out"))).toBe(false);
@@ -73,8 +73,8 @@ describe("a `use` line runs no code", () => {
     const dir = project({ "t.vcm": EVIL_TOPOLOGY, "evil.mjs": EVIL });
     const r = vcm(["check", "--plugin", "./evil.mjs", "t.vcm"], { cwd: dir });
     expect(readFileSync(join(dir, "MARKER"), "utf8")).toBe("ran");
-    expect(r.stdout).not.toContain("VCM0023");
-    expect(r.stdout).toMatch(/error\[VCM0022\]: '\.\/evil\.mjs' is not a VCM plugin/);
+    expect(r.stderr).not.toContain("VCM0023");
+    expect(r.stderr).toMatch(/error\[VCM0022\]: '\.\/evil\.mjs' is not a VCM plugin/);
   });
 
   it("vcm.config.json found upwards from the topology allows it; --no-config ignores it", () => {
@@ -84,17 +84,17 @@ describe("a `use` line runs no code", () => {
       "hw/t.vcm": EVIL_TOPOLOGY.replace("./evil.mjs", "../tools/evil.mjs"),
     });
     const ignored = vcm(["check", "--no-config", "hw/t.vcm"], { cwd: dir });
-    expect(ignored.stdout).toMatch(/^hw\/t\.vcm:2:5: error\[VCM0023\]/m);
+    expect(ignored.stderr).toMatch(/^hw\/t\.vcm:2:5: error\[VCM0023\]/m);
     expect(existsSync(join(dir, "tools", "MARKER"))).toBe(false);
     const r = vcm(["check", "hw/t.vcm"], { cwd: dir });
     expect(existsSync(join(dir, "tools", "MARKER"))).toBe(true);
-    expect(r.stdout).not.toContain("VCM0023");
+    expect(r.stderr).not.toContain("VCM0023");
     // The hint names the configuration in force, and the path as that file would list it.
     const other = join(dir, "hw", "other.mjs");
     writeFileSync(other, EVIL);
     writeFileSync(join(dir, "hw", "u.vcm"), EVIL_TOPOLOGY.replace("./evil.mjs", "./other.mjs"));
     const u = vcm(["check", "hw/u.vcm"], { cwd: dir });
-    expect(u.stdout).toContain('or add "./hw/other.mjs" to the "plugins" list of vcm.config.json');
+    expect(u.stderr).toContain('or add "./hw/other.mjs" to the "plugins" list of vcm.config.json');
     expect(existsSync(join(dir, "hw", "MARKER"))).toBe(false);
   });
 
@@ -107,7 +107,7 @@ describe("a `use` line runs no code", () => {
     writeFileSync(join(repo, "evil.mjs"), EVIL);
     writeFileSync(join(repo, "t.vcm"), EVIL_TOPOLOGY);
     const r = vcm(["check", "t.vcm"], { cwd: repo });
-    expect(r.stdout).toMatch(/^t\.vcm:2:5: error\[VCM0023\]/m);
+    expect(r.stderr).toMatch(/^t\.vcm:2:5: error\[VCM0023\]/m);
     expect(existsSync(join(repo, "MARKER"))).toBe(false);
   });
 
@@ -129,7 +129,7 @@ describe("a `use` line runs no code", () => {
     );
     // Allowed, the same file is clean.
     const ok = vcm(["check", "--plugin", "./index.js", "t.vcm"], { cwd: dir });
-    expect(ok.stdout).toBe("");
+    expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
   });
 
@@ -140,15 +140,15 @@ describe("a `use` line runs no code", () => {
     });
     const r = vcm(["check", "t.vcm"], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(
+    expect(r.stderr).toMatch(
       /^vcm\.config\.json:2:29: error\[VCM0024\]: \/plugins\/1 must be a plugin path or package name/m,
     );
-    expect(r.stdout).toMatch(
+    expect(r.stderr).toMatch(
       /^vcm\.config\.json:3:3: error\[VCM0024\]: 'vcm\.config\.json' has an unknown setting 'plugns'/m,
     );
     writeFileSync(join(dir, "vcm.config.json"), '{ "plugins": [\n');
     const broken = vcm(["check", "t.vcm"], { cwd: dir });
-    expect(broken.stdout).toMatch(
+    expect(broken.stderr).toMatch(
       /^vcm\.config\.json:2:1: error\[VCM0024\]: 'vcm\.config\.json' is not valid JSON/m,
     );
     expect(hasStackTrace(broken.stdout + broken.stderr)).toBe(false);
@@ -161,7 +161,7 @@ describe("a `use` line runs no code", () => {
       "t.vcm": SMALL,
     });
     const r = vcm(["check", "t.vcm"], { cwd: dir });
-    expect(r.stdout).toContain("0 errors");
+    expect(r.stderr).toContain("0 errors");
     expect(r.code).toBe(0);
   });
 });
@@ -195,45 +195,45 @@ describe("imports stay inside the project root", () => {
     );
     const r = vcm(["check", "proj/hw/t.vcm"], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(
+    expect(r.stderr).toMatch(
       /^proj\/hw\/t\.vcm:2:8: error\[VCM0025\]: import '\.\.\/\.\.\/outside\/passwd' leaves the project root; it is not read/m,
     );
-    expect(r.stdout).toMatch(
+    expect(r.stderr).toMatch(
       /^proj\/hw\/t\.vcm:3:8: error\[VCM0025\]: import '.*' is an absolute path/m,
     );
-    expect(r.stdout).toMatch(
+    expect(r.stderr).toMatch(
       /^proj\/hw\/t\.vcm:4:8: error\[VCM0025\]: import 'link\.vcm' is a symbolic link to a place outside the project root/m,
     );
-    expect(r.stdout).toMatch(
+    expect(r.stderr).toMatch(
       /^proj\/hw\/t\.vcm:5:8: error\[VCM0026\]: import 'notes\.txt' does not name a \.vcm file/m,
     );
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     const json = vcm(["check", "-f", "sarif", "proj/hw/t.vcm"], { cwd: dir });
-    expect(json.stdout).not.toContain(SECRET);
+    expect(json.stderr).not.toContain(SECRET);
   });
 
   it("the root is the top-level file's directory, the configuration's, or --root", () => {
     const dir = escapeProject();
     writeFileSync(join(dir, "proj/hw/t.vcm"), 'topology t\nimport "../common.vcm"\n');
     const narrow = vcm(["check", "proj/hw/t.vcm"], { cwd: dir });
-    expect(narrow.stdout).toMatch(/^proj\/hw\/t\.vcm:2:8: error\[VCM0025\]/m);
+    expect(narrow.stderr).toMatch(/^proj\/hw\/t\.vcm:2:8: error\[VCM0025\]/m);
     const wide = vcm(["check", "--root", "proj", "proj/hw/t.vcm"], { cwd: dir });
-    expect(wide.stdout).toContain("0 errors");
+    expect(wide.stderr).toContain("0 errors");
     expect(wide.code).toBe(0);
     writeFileSync(join(dir, "proj", "vcm.config.json"), "{}\n");
     const configured = vcm(["check", "proj/hw/t.vcm"], { cwd: dir });
-    expect(configured.stdout).toContain("0 errors");
+    expect(configured.stderr).toContain("0 errors");
     expect(configured.code).toBe(0);
     const bad = vcm(["check", "--root", "nowhere", "proj/hw/t.vcm"], { cwd: dir });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe("vcm: --root nowhere: not a directory\n");
+    expect(bad.stderr).toBe("vcm: error: --root nowhere: not a directory\n");
   });
 
   it("an import of a FIFO is refused without blocking", () => {
     const dir = project({ "t.vcm": 'topology t\nimport "pipe.vcm"\n' });
     execFileSync("mkfifo", [join(dir, "pipe.vcm")]);
     const r = vcm(["check", "t.vcm"], { cwd: dir });
-    expect(r.stdout).toMatch(/^t\.vcm:2:1: error\[VCM0011\]: 'pipe\.vcm' is not a regular file/m);
+    expect(r.stderr).toMatch(/^t\.vcm:2:1: error\[VCM0011\]: 'pipe\.vcm' is not a regular file/m);
   });
 
   it("code frames quote only .vcm sources", () => {
@@ -242,9 +242,9 @@ describe("imports stay inside the project root", () => {
       "t.vcm": "topology t\nmap nothing\n",
     });
     const txt = vcm(["check", "t.txt"], { cwd: dir });
-    expect(txt.stdout).toMatch(/^t\.txt:2:\d+: error/m);
-    expect(txt.stdout).not.toContain(" | ");
+    expect(txt.stderr).toMatch(/^t\.txt:2:\d+: error/m);
+    expect(txt.stderr).not.toContain(" | ");
     const src = vcm(["check", "t.vcm"], { cwd: dir });
-    expect(src.stdout).toContain(" 2 | map nothing");
+    expect(src.stderr).toContain(" 2 | map nothing");
   });
 });

@@ -1,6 +1,6 @@
 /** SARIF 2.1.0 output, for code-scanning services. One run; one rule per check definition. */
 import { pathToFileURL } from "node:url";
-import { isAbsolute } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import type { CatalogueEntry } from "../catalogue.js";
 import type { Diagnostic, Severity } from "../diagnostic.js";
 
@@ -30,30 +30,47 @@ function location(span: NonNullable<Diagnostic["span"]>) {
   };
 }
 
+/** A note saying a check was skipped (a prerequisite failed or was disabled): not a finding, no SARIF result. */
+export function isSkippedCheckNote(d: Diagnostic): boolean {
+  return d.severity === "note" && /^check '[^']+' skipped: /.test(d.message);
+}
+
+export interface SarifOptions {
+  /** The directory `%SRCROOT%` stands for (relative paths are relative to it); default cwd. */
+  srcRoot?: string;
+}
+
 export function formatSarif(
   diagnostics: readonly Diagnostic[],
   rules: readonly Pick<CatalogueEntry, "code" | "name" | "phase" | "severity" | "description">[],
   toolVersion: string,
+  options: SarifOptions = {},
 ): string {
   const index = new Map(rules.map((r, i) => [r.code, i]));
-  const results = diagnostics.map((d) => {
-    const result: Record<string, unknown> = {
-      ruleId: d.code,
-      level: LEVEL[d.severity],
-      message: { text: d.hint ? `${d.message} (${d.hint})` : d.message },
-    };
-    const ruleIndex = index.get(d.code);
-    if (ruleIndex !== undefined) result.ruleIndex = ruleIndex;
-    if (d.span) result.locations = [location(d.span)];
-    if (d.related && d.related.length > 0) {
-      result.relatedLocations = d.related.map((r, i) => ({
-        id: i,
-        message: { text: r.message },
-        ...location(r.span),
-      }));
-    }
-    return result;
-  });
+  const srcRoot = pathToFileURL(resolve(options.srcRoot ?? process.cwd())).href.replace(
+    /\/?$/,
+    "/",
+  );
+  const results = diagnostics
+    .filter((d) => !isSkippedCheckNote(d))
+    .map((d) => {
+      const result: Record<string, unknown> = {
+        ruleId: d.code,
+        level: LEVEL[d.severity],
+        message: { text: d.hint ? `${d.message} (${d.hint})` : d.message },
+      };
+      const ruleIndex = index.get(d.code);
+      if (ruleIndex !== undefined) result.ruleIndex = ruleIndex;
+      if (d.span) result.locations = [location(d.span)];
+      if (d.related && d.related.length > 0) {
+        result.relatedLocations = d.related.map((r, i) => ({
+          id: i,
+          message: { text: r.message },
+          ...location(r.span),
+        }));
+      }
+      return result;
+    });
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -71,6 +88,7 @@ export function formatSarif(
             })),
           },
         },
+        originalUriBaseIds: { "%SRCROOT%": { uri: srcRoot } },
         columnKind: "utf16CodeUnits",
         results,
       },

@@ -30,10 +30,11 @@ export function useColor(
   stream: { isTTY?: boolean },
   env: NodeJS.ProcessEnv = process.env,
 ): boolean {
+  // NO_COLOR (any non-empty value) wins; FORCE_COLOR=0 (or "false") turns colour off, any
+  // other non-empty value turns it on; otherwise only a terminal gets colour.
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0") {
-    return true;
-  }
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== "") return force !== "0" && force !== "false";
   return stream.isTTY === true;
 }
 

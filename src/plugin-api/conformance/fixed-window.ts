@@ -9,7 +9,7 @@
  * leaves(), and unmap reports 0 bytes revoked.
  */
 import fc from "fast-check";
-import { MappingError, PROT_READ, PROT_WRITE, type VcmPlugin } from "../types.js";
+import { isMappingError, PROT_READ, PROT_WRITE, type VcmPlugin } from "../types.js";
 import { Fixture, hex, type ConformanceOptions } from "./fixture.js";
 import { coalesce, type ReferenceRange } from "./reference.js";
 import { refused, rightsMask } from "./self-tests.js";
@@ -148,7 +148,7 @@ export function runFixedWindow(
           plugin.map(f.handle, iova, BigInt(paPfn) << 12n, 4096n, count, prot, 0);
           if (!provided) throw new Error(`${what} was accepted; the window does not provide it`);
         } catch (e) {
-          if (!(e instanceof MappingError)) throw e;
+          if (!isMappingError(e)) throw e;
           if (provided)
             throw new Error(`${what} was refused (${e.message}); the window provides it`);
         }

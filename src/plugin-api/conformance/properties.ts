@@ -6,7 +6,8 @@
  * page allocated since create().
  */
 import fc from "fast-check";
-import { MappingError, PROT_READ, PROT_WRITE, type VcmPlugin } from "../types.js";
+import { isMappingError, PROT_READ, PROT_WRITE, type VcmPlugin } from "../types.js";
+import { rightsText } from "./words.js";
 import { Fixture, hex, type ConformanceOptions } from "./fixture.js";
 import { IntervalReference, coalesce, type ReferenceRange } from "./reference.js";
 import { expectedRights, rightsMask } from "./self-tests.js";
@@ -31,7 +32,10 @@ const MAX_REGION_PAGES = 2 ** 32;
 function describeRanges(ranges: readonly ReferenceRange[]): string {
   return ranges
     .slice(0, 6)
-    .map((r) => `[${hex(r.start * 4096)}..${hex(r.end * 4096)})->${hex(r.pa * 4096)} p${r.prot}`)
+    .map(
+      (r) =>
+        `[${hex(r.start * 4096)}..${hex(r.end * 4096)})->${hex(r.pa * 4096)} ${rightsText(r.prot)}`,
+    )
     .join(" ");
 }
 
@@ -102,7 +106,7 @@ function sequenceChecker(
             fail(`step ${step}: map ${hex(iova)} x${count} ${hex(size)} overlaps but was accepted`);
           ref.map(start, start + count * pages, pa, expectedRights(caps, prot), 0);
         } catch (e) {
-          if (!(e instanceof MappingError)) throw e;
+          if (!isMappingError(e)) throw e;
           if (accepted)
             fail(`step ${step}: map ${hex(iova)} x${count} ${hex(size)} refused: ${e.message}`);
           if (e.code !== "exists")
@@ -142,7 +146,7 @@ function sequenceChecker(
         if (!w.ok) fail(`walk ${hex(iova)} faulted: ${w.reason}`);
         else if (w.pa !== (BigInt(paPfn) << 12n) + 42n || (w.prot & mask) !== r.prot) {
           fail(
-            `walk ${hex(iova)} gave ${hex(w.pa)} prot ${w.prot}, expected ${hex(paPfn * 4096 + 42)} prot ${r.prot}`,
+            `walk ${hex(iova)} gave ${hex(w.pa)} ${rightsText(w.prot)}, expected ${hex(paPfn * 4096 + 42)} ${rightsText(r.prot)}`,
           );
         }
       }
@@ -159,7 +163,7 @@ function sequenceChecker(
       const w = f.walk(iova);
       if (!w.ok || w.pa !== BigInt(run.pa) << 12n || w.prot !== run.prot) {
         fail(
-          `leaves() reports ${hex(iova)}->${hex(run.pa * 4096)} but walk() ${w.ok ? `gives ${hex(w.pa)} prot ${w.prot}` : "faults"}`,
+          `leaves() reports ${hex(iova)}->${hex(run.pa * 4096)} but walk() ${w.ok ? `gives ${hex(w.pa)} ${rightsText(w.prot)}` : "faults"}`,
         );
       }
     }

@@ -10,12 +10,14 @@
  */
 import { grantedProt } from "../rights.js";
 import {
+  isMappingError,
   MappingError,
   PROT_READ,
   PROT_WRITE,
   type Capabilities,
   type VcmPlugin,
 } from "../types.js";
+import { rightsText, sizeText } from "./words.js";
 import { Fixture, hex, type ConformanceOptions } from "./fixture.js";
 
 const GIB = 1n << 30n;
@@ -48,8 +50,7 @@ export function refused(
   try {
     fn();
   } catch (e) {
-    if (!(e instanceof MappingError))
-      return [`${what}: threw ${String(e)} instead of a MappingError`];
+    if (!isMappingError(e)) return [`${what}: threw ${String(e)} instead of a MappingError`];
     if (code !== undefined && e.code !== code) {
       return [`${what}: refused with '${e.code}' (${e.message}) instead of '${code}'`];
     }
@@ -72,7 +73,9 @@ function checkTranslates(
     out.push(`${what}: walk of ${hex(iova)} gave pa ${hex(w.pa)}, expected ${hex(pa)}`);
   const want = expectedRights(f.caps, prot);
   if ((w.prot & rightsMask(f.caps)) !== want) {
-    out.push(`${what}: walk of ${hex(iova)} gave prot ${w.prot}, expected rights ${want}`);
+    out.push(
+      `${what}: walk of ${hex(iova)} gave rights ${rightsText(w.prot)}, expected ${rightsText(want)}`,
+    );
   }
   return out;
 }
@@ -91,7 +94,7 @@ function checkLeaf(
   if (!w.ok) return out;
   if (w.pageSize !== size)
     out.push(
-      `${what}: walk of ${hex(iova)} gave page size ${hex(w.pageSize)}, expected ${hex(size)}`,
+      `${what}: walk of ${hex(iova)} gave page size ${sizeText(w.pageSize)}, expected ${sizeText(size)}`,
     );
   const attrs = f.options.attrs;
   if (attrs !== undefined && w.attrs !== attrs)
@@ -145,10 +148,10 @@ export function selfTestCases(plugin: VcmPlugin, options: ConformanceOptions): S
     const off = slot(k, size);
     const iova = aperture.base + off;
     const pa = off % oasLimit;
-    const what = `page ${hex(size)} at ${hex(iova)}`;
+    const what = `page ${sizeText(size)} at ${hex(iova)}`;
 
     add(
-      `page ${hex(size)}: identity map at ${hex(off)} translates +42; overlaps are refused`,
+      `page ${sizeText(size)}: identity map at ${hex(off)} translates +42; overlaps are refused`,
       (f) => {
         plugin.map(f.handle, iova, pa, size, 1, RW, attrs);
         const out = checkLeaf(f, iova + 42n, pa + 42n, RW, size, what);
@@ -178,23 +181,32 @@ export function selfTestCases(plugin: VcmPlugin, options: ConformanceOptions): S
     );
 
     add(
-      `page ${hex(size)}: a full unmap returns its size and faults; remaps with other rights`,
+      `page ${sizeText(size)}: a full unmap returns its size and faults; remaps with other rights`,
       (f) => {
         const out: string[] = [];
         plugin.map(f.handle, iova, pa, size, 1, RW, attrs);
         const got = plugin.unmap(f.handle, iova, size);
-        if (got !== size) out.push(`${what}: unmap returned ${hex(got)}, expected ${hex(size)}`);
+        if (got !== size)
+          out.push(`${what}: unmap returned ${sizeText(got)}, expected ${sizeText(size)}`);
         out.push(...checkFaults(f, iova + 42n, `${what} after unmap`));
         // Read-only; first write-only where the format declares it widens that to read-write.
         const others = caps.writeImpliesRead ? [PROT_WRITE, PROT_READ] : [PROT_READ];
         for (const other of others) {
           plugin.map(f.handle, iova, pa, size, 1, other, attrs);
           out.push(
-            ...checkTranslates(f, iova + 42n, pa + 42n, other, `${what} remapped prot ${other}`),
+            ...checkTranslates(
+              f,
+              iova + 42n,
+              pa + 42n,
+              other,
+              `${what} remapped ${rightsText(other)}`,
+            ),
           );
           const again = plugin.unmap(f.handle, iova, size);
           if (again !== size)
-            out.push(`${what} remapped: unmap returned ${hex(again)}, expected ${hex(size)}`);
+            out.push(
+              `${what} remapped: unmap returned ${sizeText(again)}, expected ${sizeText(size)}`,
+            );
         }
         if (leafPages(f) !== 0) out.push(`${what}: leaves remain after the last unmap`);
         return out;
@@ -213,28 +225,37 @@ export function selfTestCases(plugin: VcmPlugin, options: ConformanceOptions): S
   });
 
   if (largest <= aperture.size) {
-    add(`the largest page (${hex(largest)}) maps and unmaps at the very top of the space`, (f) => {
-      const iova = aperture.base + aperture.size - largest;
-      const pa = largest * 2n <= oasLimit ? largest : 0n;
-      plugin.map(f.handle, iova, pa, largest, 1, RW, attrs);
-      const what = `largest page ${hex(largest)} at ${hex(iova)}`;
-      const out = checkLeaf(f, iova + 42n, pa + 42n, RW, largest, what);
-      out.push(
-        ...checkTranslates(f, iova + largest - 1n, pa + largest - 1n, RW, "last byte of the space"),
-      );
-      const got = plugin.unmap(f.handle, iova, largest);
-      if (got !== largest)
-        out.push(`unmap at the top returned ${hex(got)}, expected ${hex(largest)}`);
-      out.push(...checkFaults(f, iova + 42n, "top of space after unmap"));
-      if (leafPages(f) !== 0) out.push("leaves remain after unmapping the top page");
-      return out;
-    });
+    add(
+      `the largest page (${sizeText(largest)}) maps and unmaps at the very top of the space`,
+      (f) => {
+        const iova = aperture.base + aperture.size - largest;
+        const pa = largest * 2n <= oasLimit ? largest : 0n;
+        plugin.map(f.handle, iova, pa, largest, 1, RW, attrs);
+        const what = `largest page ${sizeText(largest)} at ${hex(iova)}`;
+        const out = checkLeaf(f, iova + 42n, pa + 42n, RW, largest, what);
+        out.push(
+          ...checkTranslates(
+            f,
+            iova + largest - 1n,
+            pa + largest - 1n,
+            RW,
+            "last byte of the space",
+          ),
+        );
+        const got = plugin.unmap(f.handle, iova, largest);
+        if (got !== largest)
+          out.push(`unmap at the top returned ${sizeText(got)}, expected ${sizeText(largest)}`);
+        out.push(...checkFaults(f, iova + 42n, "top of space after unmap"));
+        if (leafPages(f) !== 0) out.push("leaves remain after unmapping the top page");
+        return out;
+      },
+    );
   }
 
   if (caps.partialUnmap) {
     for (const size of sizes.filter((s) => s > smallest && 2n * s <= aperture.size)) {
       const pa = 10n * size <= oasLimit ? 8n * size : 0n;
-      add(`page ${hex(size)}: a partial unmap splits the block, not its neighbour`, (f) =>
+      add(`page ${sizeText(size)}: a partial unmap splits the block, not its neighbour`, (f) =>
         splitCase(f, size, smallest, pa),
       );
     }
@@ -251,12 +272,12 @@ function splitCase(f: Fixture, size: bigint, small: bigint, pa: bigint): string[
   const { plugin, handle } = f;
   const iova = f.aperture.base;
   const out: string[] = [];
-  const what = `block ${hex(size)} at ${hex(iova)}`;
+  const what = `block ${sizeText(size)} at ${hex(iova)}`;
   plugin.map(handle, iova, pa, size, 2, RW, f.options.attrs ?? 0);
   const before = f.walk(iova + size + 42n);
   const got = plugin.unmap(handle, iova + small, small);
   if (got !== small)
-    out.push(`${what}: partial unmap returned ${hex(got)}, expected ${hex(small)}`);
+    out.push(`${what}: partial unmap returned ${sizeText(got)}, expected ${sizeText(small)}`);
   out.push(...checkFaults(f, iova + small + 42n, `${what}: the unmapped page`));
   out.push(...checkTranslates(f, iova + 42n, pa + 42n, RW, `${what}: the page before the hole`));
   if (size > 2n * small) {
@@ -269,7 +290,7 @@ function splitCase(f: Fixture, size: bigint, small: bigint, pa: bigint): string[
   if (!neighbour.ok || !before.ok) out.push(`${what}: the neighbouring block no longer translates`);
   else {
     if (neighbour.pageSize !== size)
-      out.push(`${what}: the neighbour became pages of ${hex(neighbour.pageSize)}`);
+      out.push(`${what}: the neighbour became pages of ${sizeText(neighbour.pageSize)}`);
     if (neighbour.steps.at(-1)?.descriptor !== before.steps.at(-1)?.descriptor)
       out.push(`${what}: the neighbour's descriptor changed`);
   }
@@ -283,7 +304,9 @@ function splitCase(f: Fixture, size: bigint, small: bigint, pa: bigint): string[
   );
   const all = plugin.unmap(handle, iova, 2n * size);
   if (all !== 2n * size)
-    out.push(`${what}: unmapping both blocks returned ${hex(all)}, expected ${hex(2n * size)}`);
+    out.push(
+      `${what}: unmapping both blocks returned ${sizeText(all)}, expected ${sizeText(2n * size)}`,
+    );
   return out;
 }
 
@@ -305,11 +328,13 @@ function freeEverythingCase(f: Fixture, sizes: readonly bigint[], attrs: number)
   for (const p of placed) {
     const got = plugin.unmap(handle, p.iova, 3n * p.size);
     if (got !== 3n * p.size)
-      out.push(`unmap of 3 x ${hex(p.size)} at ${hex(p.iova)} returned ${hex(got)}`);
+      out.push(`unmap of 3 x ${sizeText(p.size)} at ${hex(p.iova)} returned ${sizeText(got)}`);
   }
   if (leafPages(f) !== 0) out.push("leaves remain after unmapping everything");
   if (f.pool.usedBytes !== rootBytes)
-    out.push(`the pool holds ${f.pool.usedBytes} bytes, ${rootBytes} right after create`);
+    out.push(
+      `the pool holds ${sizeText(f.pool.usedBytes)}, ${sizeText(rootBytes)} right after create`,
+    );
   const tables = f.tables();
   if (tables.length !== 1)
     out.push(`${tables.length} tables are reachable, expected the root only`);

@@ -16,7 +16,7 @@ import {
   type TableHandle,
   type VcmPlugin,
 } from "../types.js";
-import type { RadixFormat } from "./format.js";
+import type { RadixFormat, RadixGeometry } from "./format.js";
 import { radixDescribe, radixLeaves, radixTables, radixWalk } from "./reader.js";
 import { RadixTable } from "./table.js";
 
@@ -33,7 +33,13 @@ export interface RadixPluginDefinition {
   description: string;
   params: ParamSchema;
   validate?(params: PluginParams): ParamProblem[];
-  capabilities(params: PluginParams): Capabilities;
+  /**
+   * What the geometry does not say: `perms` (required), `attrs`, the implications
+   * (`writeImpliesRead`, ...), `outside`, `upperHalf`. Fields the geometry states (page sizes,
+   * input and output bits, levels, granule, entry size and byte order, blocks) are derived from
+   * `format()` when left out (`capabilitiesFromGeometry`), so they are written once.
+   */
+  capabilities(params: PluginParams): RadixCapabilities;
   /** The configured format; called once per distinct parameter set (results are cached). */
   format(input: RadixFormatInput): RadixFormat;
   /**
@@ -42,6 +48,48 @@ export interface RadixPluginDefinition {
    */
   registers(table: RadixTable, upper?: RadixTable): Record<string, bigint>;
 }
+
+/** A radix plugin's own capabilities: `perms` and whatever it states beyond its geometry. */
+export type RadixCapabilities = Partial<Capabilities> & Pick<Capabilities, "perms">;
+
+/** The aperture `format()` is asked with when only capabilities are wanted: the whole space. */
+const WHOLE_SPACE = { base: 0n, size: 1n << 64n };
+
+/**
+ * The capabilities a radix geometry states: page sizes (every level's leaves), input and output
+ * bits, levels, granule (the last level's table size), entry size and byte order, blocks
+ * (leaves above the last level); the engine splits blocks (`partialUnmap`) and has no windows.
+ */
+export function capabilitiesFromGeometry(geometry: RadixGeometry): Omit<Capabilities, "perms"> {
+  const shifts = new Set<number>();
+  for (const level of geometry.levels) for (const p of level.pageShifts) shifts.add(p);
+  const last = geometry.levels[geometry.levels.length - 1];
+  return {
+    pageSizes: [...shifts].sort((a, b) => a - b).map((p) => 1n << BigInt(p)),
+    inputBits: geometry.inputBits,
+    outputBits: geometry.outputBits,
+    levels: geometry.levels.length,
+    granule: BigInt(last?.tableBytes ?? 4096),
+    entryBytes: geometry.entryBytes,
+    bigEndian: geometry.bigEndian,
+    blocks: geometry.levels.slice(0, -1).some((l) => l.pageShifts.length > 0),
+    partialUnmap: true,
+    windows: false,
+  };
+}
+
+const GEOMETRY_FIELDS = [
+  "pageSizes",
+  "inputBits",
+  "outputBits",
+  "levels",
+  "granule",
+  "entryBytes",
+  "bigEndian",
+  "blocks",
+  "partialUnmap",
+  "windows",
+] as const;
 
 /** The RadixTable behind a handle, or a clear error if the handle came from another plugin. */
 export function asRadixTable(handle: TableHandle, plugin: string): RadixTable {
@@ -84,7 +132,14 @@ export function defineRadixPlugin(def: RadixPluginDefinition): VcmPlugin {
     apiVersion: PLUGIN_API_VERSION,
     description: def.description,
     params: def.params,
-    capabilities: (params) => def.capabilities(params),
+    capabilities(params) {
+      const own = def.capabilities(params);
+      if (GEOMETRY_FIELDS.every((k) => own[k] !== undefined)) return own as Capabilities;
+      const derived = capabilitiesFromGeometry(
+        formatFor({ params, aperture: WHOLE_SPACE }).geometry,
+      );
+      return { ...derived, ...own };
+    },
     tableGeometry: (input) => formatFor(input).geometry,
     create(memory: PhysicalMemory, pool: PoolAllocator, options: CreateOptions): TableHandle {
       const format = formatFor({

@@ -1,5 +1,6 @@
 /**
- * A compile that involves third-party plugins runs in a worker thread under a watchdog, since
+ * A command (check, compile, run, explain) that involves third-party plugins runs its job in a
+ * worker thread under a watchdog, since
  * synchronous plugin code cannot be interrupted in the thread it runs in. The worker records
  * every plugin call on a shared call board; a call (or the loading and checking before the
  * first one) that runs past the budget ends the worker, and the diagnostic names the plugin,
@@ -13,18 +14,17 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { D, diagnostic, text } from "../diagnostics/catalogue.js";
 import { CallBoard } from "./call-board.js";
-import type { CompileJob, CompileOutcome } from "./compile-job.js";
-import type { CompileWorkerInput, CompileWorkerMessage } from "./compile-worker.js";
 import { EXIT_FAILED } from "./exit.js";
+import { runJob, type CommandJob, type CommandOutcome, type JobHooks } from "./jobs.js";
+import type { JobWorkerInput, JobWorkerMessage } from "./job-worker.js";
 
-/** Default time budget of one plugin call (and of loading and checking): generous. */
-export const DEFAULT_PLUGIN_TIMEOUT_MS = 60_000;
+export { DEFAULT_PLUGIN_TIMEOUT_MS } from "./project-options.js";
 /** How long a write asked to stop may take to clean up before the worker is ended. */
 const STOP_GRACE_MS = 5_000;
 const TICK_MS = 100;
 
 const WORKER_URL = new URL(
-  import.meta.url.endsWith(".ts") ? "./compile-worker.ts" : "./compile-worker.js",
+  import.meta.url.endsWith(".ts") ? "./job-worker.ts" : "./job-worker.js",
   import.meta.url,
 );
 
@@ -45,25 +45,41 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-export async function runIsolatedCompile(
-  job: CompileJob,
+/** The file a diagnostic with no better place is reported at. */
+function firstFile(job: CommandJob): string {
+  return job.kind === "check" ? (job.files[0] ?? "<input>") : job.file;
+}
+
+/**
+ * Run `job` in this thread when only built-in plugins are involved (no worker start-up on the
+ * common path), else in a watched worker.
+ */
+export async function runCommandJob(
+  job: CommandJob,
+  options: IsolatedOptions & { thirdParty: boolean; hooks?: JobHooks },
+): Promise<CommandOutcome> {
+  if (!options.thirdParty) {
+    return runJob(job, {
+      ...options.hooks,
+      ...(options.progress ? { progress: options.progress } : {}),
+      catchSignals: true,
+    });
+  }
+  return runIsolated(job, options);
+}
+
+export async function runIsolated(
+  job: CommandJob,
   options: IsolatedOptions,
-): Promise<CompileOutcome> {
+): Promise<CommandOutcome> {
   const board = CallBoard.create();
-  // Until the worker has checked the topology, loading plugin modules and checking is the
-  // "call" the budget applies to.
-  board.enter(
-    job.plugins.length > 0 ? job.plugins.join(", ") : "(named by `use`)",
-    "loading",
-    "loading the plugins and checking the topology",
-  );
-  const input: CompileWorkerInput = { job, board: board.buffer };
+  const input: JobWorkerInput = { job, board: board.buffer };
   const worker = new Worker(WORKER_URL, {
     workerData: input,
     ...(options.execArgv ? { execArgv: options.execArgv } : {}),
   });
   let sources = new Map<string, string>();
-  const failed = (d: Diagnostic, signal?: string): CompileOutcome => ({
+  const failed = (d: Diagnostic, signal?: string): CommandOutcome => ({
     exitCode: EXIT_FAILED,
     diagnostics: [d],
     sources,
@@ -72,13 +88,13 @@ export async function runIsolatedCompile(
     ...(signal ? { signal } : {}),
   });
 
-  return await new Promise<CompileOutcome>((resolve) => {
+  return await new Promise<CommandOutcome>((resolve) => {
     let settled = false;
     let lastSeq = -1;
     let since = performance.now();
     let stopAt: number | undefined;
     let stopSignal: string | undefined;
-    const settle = (o: CompileOutcome, ended: boolean) => {
+    const settle = (o: CommandOutcome, ended: boolean) => {
       if (settled) return;
       settled = true;
       clearInterval(tick);
@@ -86,7 +102,7 @@ export async function runIsolatedCompile(
       process.off("SIGTERM", onSignal);
       const finish = () => {
         // A worker ended mid-write leaves temporary siblings: remove them now.
-        if (ended) {
+        if (ended && job.kind === "compile") {
           try {
             cleanStaleSiblings(outputNames(job.output, process.pid));
           } catch {
@@ -139,7 +155,7 @@ export async function runIsolatedCompile(
       const a = board.active();
       const said = D.pluginTimeout.messages;
       const budget = seconds(options.timeoutMs);
-      const span = a?.span ?? fileStart(job.file);
+      const span = a?.span ?? fileStart(firstFile(job));
       const timeout =
         a?.origin === "loading"
           ? diagnostic(said.loading, span, { call: a.call, budget, plugin: a.plugin })
@@ -153,7 +169,7 @@ export async function runIsolatedCompile(
             });
       settle(failed(timeout), true);
     }, TICK_MS);
-    worker.on("message", (m: CompileWorkerMessage) => {
+    worker.on("message", (m: JobWorkerMessage) => {
       if (m.kind === "sources") sources = m.sources;
       else if (m.kind === "progress") options.progress?.(m.done, m.total, m.label);
       else settle(m.outcome, false);
@@ -163,7 +179,7 @@ export async function runIsolatedCompile(
       const during =
         a && a.origin !== "loading" ? text(D.pluginWorkerFailed.messages.during, a) : "";
       const what = a?.what ? text(D.pluginTimeout.messages.what, { what: a.what }) : "";
-      const span = a?.span ?? fileStart(job.file);
+      const span = a?.span ?? fileStart(firstFile(job));
       settle(failed(diagnostic(D.pluginWorkerFailed, span, { during, what, why })), true);
     };
     worker.on("error", (e) => died(e.message));
