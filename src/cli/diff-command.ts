@@ -11,7 +11,7 @@ import { diffJson, diffText } from "../diff/report.js";
 import { compileTopology } from "../pipeline/compile-topology.js";
 import { severityFromFlags } from "./check-command.js";
 import { printDiagnostics } from "./diagnostics-output.js";
-import { collect, EXIT_FAILED, EXIT_OK, exitCodeOf } from "./exit.js";
+import { collect, EXIT_FAILED, EXIT_OK, exitCodeOf, exitCodesHelp } from "./exit.js";
 import {
   noConfigOption,
   projectOptions,
@@ -43,8 +43,9 @@ export function registerDiffCommand(program: Command): void {
       "after",
       "\nBoth topologies are compiled in memory and every endpoint's reach is read from the table\n" +
         "bytes (as `vcm run` reads them), then compared per physical page and right.\n" +
-        "Exit status: 0 compared (and, with --fail-on-gain, nothing gained), 1 a gain with\n" +
-        "--fail-on-gain or a topology with errors, 2 usage or unreadable input.",
+        "Here: 0 compared (and, with --fail-on-gain, nothing gained), 1 a gain with\n" +
+        "--fail-on-gain or a topology with errors, 2 usage or unreadable input." +
+        exitCodesHelp(),
     )
     .action(async (oldFile: string, newFile: string, options: DiffOptions) => {
       const severity = severityFromFlags(options.warn, options.error);

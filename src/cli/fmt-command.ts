@@ -13,7 +13,7 @@ import { displayNameOf } from "../workspace/loader.js";
 import { readSource } from "../workspace/read-source.js";
 import { writeOutput } from "./atomic-file.js";
 import { printDiagnostics } from "./diagnostics-output.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "./exit.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, exitCodesHelp } from "./exit.js";
 
 interface FmtOptions {
   check?: boolean;
@@ -37,8 +37,9 @@ export function registerFmtCommand(program: Command): void {
     .addHelpText(
       "after",
       "\nNothing is written if any file cannot be read or has a syntax error.\n" +
-        "Exit status: 0 formatted, 1 --check found files to format, 2 syntax error, unreadable\n" +
-        "input or usage.",
+        "Here: 0 formatted, 1 --check found files to format, 2 syntax error, unreadable\n" +
+        "input or usage." +
+        exitCodesHelp(),
     )
     .action((files: string[], options: FmtOptions) => {
       if (options.check && options.write) throw new UsageError("use --check or --write, not both");

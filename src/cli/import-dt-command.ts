@@ -7,7 +7,7 @@ import { importDeviceTree } from "../devicetree/import.js";
 import { readDeviceTreeFile } from "../devicetree/read-input.js";
 import { writeOutput } from "./atomic-file.js";
 import { hasErrors, printDiagnostics } from "./diagnostics-output.js";
-import { EXIT_OK, EXIT_USAGE } from "./exit.js";
+import { EXIT_OK, EXIT_USAGE, exitCodesHelp } from "./exit.js";
 
 interface ImportDtOptions {
   output?: string;
@@ -26,7 +26,8 @@ export function registerImportDtCommand(program: Command): void {
         "reserved-memory, CPUs, IOMMUs, devices with their stream IDs, PCIe host bridges, MSI\n" +
         "doorbells and DMA masters; every node it does not map is listed in a comment\n" +
         "(docs/DEVICETREE.md).\n" +
-        "Exit status: 0 written, 2 unreadable or malformed input, or an I/O error.",
+        "Here: 0 written, 2 unreadable or malformed input, or an I/O error." +
+        exitCodesHelp(),
     )
     .action((file: string, options: ImportDtOptions) => {
       const input = readDeviceTreeFile(file);

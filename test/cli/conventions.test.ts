@@ -31,8 +31,8 @@ function helpOf(command: Command, width = 80): string {
 }
 
 describe("one exit-code table", () => {
-  it("every command's help lists it", () => {
-    const program = buildProgram();
+  it("every command's help lists it", async () => {
+    const program = await buildProgram();
     const table = EXIT_CODES.map((r) => `  ${r.code}  ${r.meaning}`);
     for (const command of [program, ...program.commands]) {
       const help = helpOf(command);
@@ -55,8 +55,8 @@ describe("one exit-code table", () => {
     expect(exitCodeOf([d("VCM0010", "x"), d("VCM0299", "internal-error")])).toBe(3);
   });
 
-  it("the top-level help wraps to the terminal's width", () => {
-    const help = helpOf(buildProgram(), 60);
+  it("the top-level help wraps to the terminal's width", async () => {
+    const help = helpOf(await buildProgram(), 60);
     for (const line of help.split("\n")) expect(line.length, line).toBeLessThanOrEqual(60);
   });
 });
