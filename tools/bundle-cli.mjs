@@ -39,7 +39,7 @@ await build({
     vcm: resolve(dist, "src/cli/main.js"),
     // Started by path next to the code that starts them (parallel.ts, isolated-compile.ts).
     "verify-worker": resolve(dist, "src/runtime/verify-worker.js"),
-    "compile-worker": resolve(dist, "src/cli/compile-worker.js"),
+    "job-worker": resolve(dist, "src/cli/job-worker.js"),
   },
   outdir,
   // Chunks sit beside the entries: `new URL("./verify-worker.js", import.meta.url)` in any of

@@ -64,7 +64,7 @@ describe("the npm tarball", () => {
       "bin/vcm.js",
       "dist/cli/vcm.js",
       "dist/cli/verify-worker.js",
-      "dist/cli/compile-worker.js",
+      "dist/cli/job-worker.js",
       "dist/src/format/prettier-plugin.js",
       "dist/src/format/prettier-plugin.d.ts",
       "grammar/REFERENCE.md",
