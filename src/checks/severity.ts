@@ -8,7 +8,7 @@
  */
 import { D, catalogueEntries, diagnostic, findEntry } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { didYouMean } from "../semantics/suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import type { SourceFile } from "../syntax/ast.js";
 import { prerequisiteName } from "./check.js";
 import { CHECKS } from "./impl/index.js";

@@ -1,7 +1,7 @@
 /** `-W no-NAME`, `-W NAME`, `-E NAME`: the severity options of every topology command. */
 import { findCheck, listChecks } from "../checks/registry.js";
 import type { SeverityOptions } from "../checks/severity.js";
-import { didYouMean } from "../semantics/suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import { UsageError } from "./exit.js";
 
 /** The flags as severity options; an unknown check name is a usage error with a suggestion. */

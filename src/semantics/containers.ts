@@ -20,7 +20,7 @@ import {
   isContainerModel,
   platformWindowBase,
 } from "./spapr.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 
 interface PendingWindow {
   name: string;

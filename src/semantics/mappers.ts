@@ -10,7 +10,7 @@ import type { MapperDecl } from "../syntax/ast.js";
 import type { MapperInfo, ResolveContext } from "./context.js";
 import { validateParams } from "./params.js";
 import { DEFAULT_WINDOW_GEOMETRY } from "./spapr.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 
 export function buildMapper(ctx: ResolveContext, s: MapperDecl): void {
   if (ctx.names.isShadowed(s)) return;

@@ -21,7 +21,7 @@ import type {
   Statement,
 } from "../syntax/ast.js";
 import type { Report } from "./context.js";
-import { didYouMean, MAX_SUGGESTIONS } from "./suggest.js";
+import { didYouMean, MAX_SUGGESTIONS } from "../diagnostics/suggest.js";
 
 export type Decl =
   | { kind: "const"; node: ConstDecl }

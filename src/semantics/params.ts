@@ -10,7 +10,7 @@ import type { IrParamValue } from "../ir/types.js";
 import type { ParamSpec, VcmPlugin } from "../plugin-api/types.js";
 import type { Identifier, MapperDecl, ParamEntry, ParamValue } from "../syntax/ast.js";
 import type { Evaluator } from "./evaluate.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 
 export interface ValidatedParams {
   params: Record<string, IrParamValue>;

@@ -7,7 +7,7 @@ import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { AddressSpace, IrReservation, IrTargetKind } from "../ir/types.js";
 import type { TargetRef } from "../syntax/ast.js";
 import type { ResolveContext } from "./context.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 
 export interface ResolvedTarget {
   kind: IrTargetKind;

@@ -4,7 +4,7 @@
  */
 import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
 import { D, formatMessage } from "../diagnostics/catalogue.js";
-import { didYouMean } from "../semantics/suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import { Newline, RCurly } from "./tokens.js";
 
 const M = D.syntaxError.messages;

@@ -5,7 +5,7 @@ import {
   MAX_DIAGNOSTICS_PER_FILE,
   MAX_NAME_LENGTH,
 } from "../../src/semantics/limits.js";
-import { MAX_SUGGESTIONS } from "../../src/semantics/suggest.js";
+import { MAX_SUGGESTIONS } from "../../src/diagnostics/suggest.js";
 import { parseSource } from "../../src/syntax/parse.js";
 import { fakeRegistry } from "../fixtures/fake-plugins.js";
 

@@ -5,7 +5,7 @@ import {
   editDistance,
   MAX_SUGGESTION_DISTANCE,
   suggestionLimit,
-} from "../../src/semantics/suggest.js";
+} from "../../src/diagnostics/suggest.js";
 
 /** Plain O(n*m) Levenshtein, the reference the banded version must agree with. */
 function reference(a: string, b: string): number {
