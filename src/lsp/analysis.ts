@@ -5,6 +5,7 @@
  * place of the disk and unchanged files' parses reused. The symbol index and the lowering are
  * computed on first use (hover, code actions), never per keystroke.
  */
+import { statSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import type { SeverityOptions } from "../checks/runner.js";
 import { lower, type LowerResult } from "../lowering/lower.js";
@@ -74,12 +75,45 @@ export class Analysis {
 export class Analyzer {
   /** Parses by absolute path, reused while a file's text is unchanged. */
   private readonly parseCache = new Map<string, { text: string; result: ParseResult }>();
+  /** Closed files as last read: reused while their size and modification time stay the same. */
+  private readonly saved = new Map<string, { text: string; size: number; mtimeMs: number }>();
+  /** The editor's text where open, else the saved text while the file is unchanged on disk. */
+  private readonly textOf = (path: string): string | undefined => {
+    const open = this.overlay(path);
+    if (open !== undefined) return open;
+    const known = this.saved.get(path);
+    if (!known) return undefined;
+    try {
+      const st = statSync(path);
+      if (st.isFile() && st.size === known.size && st.mtimeMs === known.mtimeMs) return known.text;
+    } catch {
+      // Gone: the loader reports it.
+    }
+    this.saved.delete(path);
+    return undefined;
+  };
 
   constructor(
     private settings: AnalysisSettings,
     /** The open documents' text by absolute path. */
     private readonly overlay: (path: string) => string | undefined,
   ) {}
+
+  /** Remembers the closed files just read with their disk state, to skip reading them again. */
+  private remember(workspace: LoadedWorkspace): void {
+    for (const f of workspace.files) {
+      const path = resolvePath(this.settings.cwd, f.file);
+      if (this.saved.has(path) || this.overlay(path) !== undefined) continue;
+      try {
+        const st = statSync(path);
+        // Only if the disk still holds what was parsed (a write since the read is seen next time).
+        if (st.isFile() && st.size === Buffer.byteLength(f.text))
+          this.saved.set(path, { text: f.text, size: st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        // Unreadable now: read again next time.
+      }
+    }
+  }
 
   get cwd(): string {
     return this.settings.cwd;
@@ -88,11 +122,13 @@ export class Analyzer {
   configure(settings: AnalysisSettings): void {
     this.settings = settings;
     this.parseCache.clear();
+    this.saved.clear();
   }
 
   /** Forget a file's parse (closed, or changed on disk). */
   forget(path: string): void {
     this.parseCache.delete(path);
+    this.saved.delete(path);
   }
 
   private options() {
@@ -110,11 +146,13 @@ export class Analyzer {
   load(path: string): LoadedWorkspace {
     const options = this.options();
     const { root } = projectOf(path, options);
-    return loadWorkspace(path, options.cwd, {
+    const workspace = loadWorkspace(path, options.cwd, {
       root,
-      overlay: this.overlay,
+      overlay: this.textOf,
       parseCache: this.parseCache,
     });
+    this.remember(workspace);
+    return workspace;
   }
 
   async analyze(path: string, version?: number): Promise<Analysis> {

@@ -62,10 +62,16 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
       `vcm: ${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
 
-  const publish = (uris: Iterable<string>) => {
+  /** Publishes `uris`; the checked document's own list carries the version it was checked at. */
+  const publish = (uris: Iterable<string>, checked?: { uri: string; version?: number }) => {
     for (const uri of uris) {
       const diagnostics = book.forFile(uri, (u) => documents.get(u) !== undefined);
-      void connection.sendDiagnostics({ uri, diagnostics });
+      const version = uri === checked?.uri ? checked.version : undefined;
+      void connection.sendDiagnostics({
+        uri,
+        diagnostics,
+        ...(version !== undefined ? { version } : {}),
+      });
     }
   };
 
@@ -78,7 +84,10 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
       // Closed while it was checked: nothing to publish.
       if (!documents.get(uri)) return;
       analyses.set(uri, analysis);
-      publish(book.record(uri, analysis.checked.diagnostics, analysis.cwd));
+      publish(book.record(uri, analysis.checked.diagnostics, analysis.cwd), {
+        uri,
+        ...(analysis.version !== undefined ? { version: analysis.version } : {}),
+      });
     } catch (error) {
       log(`checking ${path}`, error);
     }
