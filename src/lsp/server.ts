@@ -6,6 +6,7 @@
  */
 import {
   CodeActionKind,
+  DidChangeWatchedFilesNotification,
   ResponseError,
   TextDocumentSyncKind,
   TextDocuments,
@@ -56,6 +57,7 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
   const analyzer = new Analyzer(settings.analysis, openText);
   const files = new WorkspaceFiles(analyzer);
   let canPullConfiguration = false;
+  let canWatchFiles = false;
 
   const log = (what: string, error: unknown) =>
     connection.console.error(
@@ -164,6 +166,8 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
       cwd,
     );
     canPullConfiguration = params.capabilities.workspace?.configuration === true;
+    canWatchFiles =
+      params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     const capabilities: ServerCapabilities = {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       hoverProvider: true,
@@ -184,7 +188,19 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     return { capabilities, serverInfo: { name: "vcm" } };
   });
 
-  connection.onInitialized(() => void pullConfiguration());
+  connection.onInitialized(() => {
+    void pullConfiguration();
+    // Changes to closed files (imports, the project configuration) re-check their importers.
+    if (canWatchFiles)
+      void connection.client
+        .register(DidChangeWatchedFilesNotification.type, {
+          watchers: [
+            { globPattern: "**/*.vcm" },
+            { globPattern: "**/{vcm.config.json,package.json}" },
+          ],
+        })
+        .catch((error: unknown) => log("registering file watchers", error));
+  });
   connection.onDidChangeConfiguration((change) => {
     if (canPullConfiguration) return void pullConfiguration();
     const section = (change.settings as { vcm?: unknown } | undefined)?.vcm;

@@ -3,15 +3,18 @@
  * (an imported file's findings merged over importers), the check scheduler's coalescing,
  * formatting edits through a formatter function, and the settings.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { Analyzer } from "../../src/lsp/analysis.js";
 import { completionAt } from "../../src/lsp/completion.js";
-import { DiagnosticsBook } from "../../src/lsp/diagnostics.js";
+import { DiagnosticsBook, toLspDiagnostic } from "../../src/lsp/diagnostics.js";
+import { formatJson } from "../../src/diagnostics/printers/json.js";
+import { checkTopology } from "../../src/pipeline/check-topology.js";
 import { formatDocumentEdits, formatRangeEdits } from "../../src/lsp/formatting.js";
 import { uriOfPath } from "../../src/lsp/positions.js";
 import { CheckScheduler } from "../../src/lsp/scheduler.js";
@@ -197,5 +200,50 @@ describe("settings", () => {
     expect(readSettings({ debounceMs: -1, plugins: "x" }, "/w").debounceMs).toBe(
       DEFAULT_DEBOUNCE_MS,
     );
+  });
+});
+
+describe("the same diagnostics as vcm check", () => {
+  const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+  const files = [
+    ...readdirSync(join(ROOT, "samples"))
+      .filter((f) => f.endsWith(".vcm"))
+      .map((f) => join(ROOT, "samples", f)),
+    ...readdirSync(join(ROOT, "test/fixtures/checks"))
+      .filter((f) => f.endsWith(".vcm"))
+      .map((f) => join(ROOT, "test/fixtures/checks", f)),
+  ];
+
+  it("on every sample and check fixture, as open documents and re-checked from the parse cache", async () => {
+    let compared = 0;
+    for (const file of files) {
+      const cli = await checkTopology(file, { cwd: ROOT });
+      const expected = formatJson(cli.diagnostics, [file], "x");
+      const text = readFileSync(file, "utf8");
+      const analyzer = new Analyzer({ cwd: ROOT, plugins: [], config: true }, (p) =>
+        p === file ? text : undefined,
+      );
+      for (let round = 0; round < 2; round++) {
+        const analysis = await analyzer.analyze(file);
+        expect(
+          formatJson(analysis.checked.diagnostics, [file], "x"),
+          `${file} round ${round}`,
+        ).toBe(expected);
+        for (const d of analysis.checked.diagnostics) {
+          const lsp = toLspDiagnostic(d, ROOT);
+          expect(lsp.code).toBe(d.check);
+          expect(lsp.source).toBe(`vcm ${d.code}`);
+          if (d.span)
+            expect(lsp.range.start).toEqual({
+              line: d.span.line - 1,
+              character: d.span.column - 1,
+            });
+          expect(lsp.relatedInformation?.length ?? 0).toBe(d.related?.length ?? 0);
+          compared++;
+        }
+      }
+    }
+    // The fixtures hold findings of every layer: the comparison is not vacuous.
+    expect(compared).toBeGreaterThan(20);
   });
 });
