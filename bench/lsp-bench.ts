@@ -8,9 +8,10 @@
  * - hover on a buffer name and completion after `->` (names of the whole topology), each over
  *   EDITS requests; target p95 < 20 ms;
  * - hover on a `map` line (IOVA and leaves: the first one lowers the whole topology).
+ * BENCH_LSP_EDITS changes the count; BENCH_LSP_PROFILE=DIR has the server write a CPU profile.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -46,6 +47,18 @@ export function lspBenchProject(dir: string): { root: string; rootText: string }
   return { root, rootText };
 }
 
+/** CPU time (user + system) a process has used, in ms, from /proc; undefined elsewhere. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (USER_HZ = 100).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 function report(what: string, ms: readonly number[], target?: number): void {
   const p95 = percentile(ms, 95);
   console.log(
@@ -66,7 +79,10 @@ export async function lspBench(): Promise<void> {
     `language server: ${rootText.split("\n").length - 1} lines in the root + ${IMPORTS} hidden imports, ${LINES.toLocaleString("en-US")} lines in all`,
   );
 
-  const child = spawn(process.execPath, [BIN, "lsp", "--stdio"], { cwd: dir });
+  // BENCH_LSP_PROFILE=DIR: the server writes a CPU profile there (node --cpu-prof).
+  const profile = process.env["BENCH_LSP_PROFILE"];
+  const node = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...node, BIN, "lsp", "--stdio"], { cwd: dir });
   const connection = createMessageConnection(
     new StreamMessageReader(child.stdout),
     new StreamMessageWriter(child.stdin),
@@ -114,6 +130,7 @@ export async function lspBench(): Promise<void> {
   const edits: number[] = [];
   let version = 1;
   const counts = new Set<number>();
+  const cpuBefore = cpuMs(child.pid);
   for (let i = 0; i < EDITS; i++) {
     version++;
     const insert = i % 2 === 0;
@@ -142,6 +159,11 @@ export async function lspBench(): Promise<void> {
     counts.add(published.count);
   }
   report(`edit -> diagnostics (${EDITS} edits)`, edits, 50);
+  const cpuAfter = cpuMs(child.pid);
+  if (cpuBefore !== undefined && cpuAfter !== undefined)
+    console.log(
+      `  server CPU per edit (mean, load-independent): ${fmt((cpuAfter - cpuBefore) / EDITS, 1)} ms`,
+    );
   if (counts.size < 2) console.log("  warning: the edits did not change the diagnostics");
 
   const position = (line: number, character: number) => ({

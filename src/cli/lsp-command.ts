@@ -29,6 +29,14 @@ export function registerLspCommand(program: Command): void {
       const { createConnection, ProposedFeatures } = await import("vscode-languageserver/node.js");
       const { startLanguageServer } = await import("../lsp/server.js");
       const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+      // Standard output is the protocol: anything that escapes the handlers goes to the client's
+      // log, and the server keeps serving.
+      const report = (error: unknown) =>
+        connection.console.error(
+          `vcm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+      process.on("uncaughtException", report);
+      process.on("unhandledRejection", report);
       startLanguageServer(connection, { formatter: await loadFormatter() });
       // Keep serving until the client sends `exit` (the connection ends the process then).
       await new Promise<never>(() => {});
