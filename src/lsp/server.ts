@@ -28,7 +28,12 @@ import { pathOfUri, uriOfPath } from "./positions.js";
 import { prepareRename, renameAt } from "./rename.js";
 import { CheckScheduler } from "./scheduler.js";
 import { SEMANTIC_TOKENS_LEGEND, semanticTokens } from "./semantic-tokens.js";
-import { readSettings, type ServerSettings } from "./settings.js";
+import {
+  initialSettings,
+  pulledSettings,
+  type ServerSettings,
+  type TrustFlags,
+} from "./settings.js";
 import { WorkspaceFiles } from "./workspace-files.js";
 
 export interface ServerOptions {
@@ -36,6 +41,8 @@ export interface ServerOptions {
   formatter?: FormatVcm;
   /** The directory to work from when the client names no workspace folder. */
   cwd?: string;
+  /** The command line's `--plugin`, `--no-config` and `--root`. */
+  trust?: TrustFlags;
 }
 
 /** What a request handler is given about the document it is asked about. */
@@ -52,7 +59,13 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
   const documents = new TextDocuments(TextDocument);
   const book = new DiagnosticsBook();
   const analyses = new Map<string, Analysis>();
-  let settings: ServerSettings = readSettings(undefined, options.cwd ?? process.cwd());
+  let settings: ServerSettings = initialSettings(
+    undefined,
+    options.cwd ?? process.cwd(),
+    options.trust,
+  );
+  /** The settings from the command line and the client's initialization options. */
+  let initial = settings;
   const openText = (path: string) => documents.get(uriOfPath(path))?.getText();
   const analyzer = new Analyzer(settings.analysis, openText);
   const files = new WorkspaceFiles(analyzer);
@@ -144,7 +157,7 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     if (!canPullConfiguration) return;
     try {
       const section: unknown = await connection.workspace.getConfiguration("vcm");
-      settings = readSettings(section, settings.analysis.cwd);
+      settings = pulledSettings(section, initial);
       analyzer.configure(settings.analysis);
       scheduler.delayMs = settings.debounceMs;
       recheckAll();
@@ -156,7 +169,7 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
     const cwd = (folder && pathOfUri(folder)) ?? options.cwd ?? process.cwd();
-    settings = readSettings(params.initializationOptions, cwd);
+    settings = initial = initialSettings(params.initializationOptions, cwd, options.trust);
     analyzer.configure(settings.analysis);
     scheduler.delayMs = settings.debounceMs;
     files.setFolders(
@@ -205,7 +218,7 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     if (canPullConfiguration) return void pullConfiguration();
     const section = (change.settings as { vcm?: unknown } | undefined)?.vcm;
     if (section === undefined) return;
-    settings = readSettings(section, settings.analysis.cwd);
+    settings = pulledSettings(section, initial);
     analyzer.configure(settings.analysis);
     scheduler.delayMs = settings.debounceMs;
     recheckAll();

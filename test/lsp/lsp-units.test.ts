@@ -18,7 +18,7 @@ import { checkTopology } from "../../src/pipeline/check-topology.js";
 import { formatDocumentEdits, formatRangeEdits } from "../../src/lsp/formatting.js";
 import { uriOfPath } from "../../src/lsp/positions.js";
 import { CheckScheduler } from "../../src/lsp/scheduler.js";
-import { DEFAULT_DEBOUNCE_MS, readSettings } from "../../src/lsp/settings.js";
+import { DEFAULT_DEBOUNCE_MS, initialSettings, pulledSettings } from "../../src/lsp/settings.js";
 
 const TOPOLOGY = `topology t
 memory ddr 0x8000_0000 .. +1G ram
@@ -186,20 +186,37 @@ describe("formatting edits", () => {
 });
 
 describe("settings", () => {
-  it("mirror vcm check's trust flags and ignore malformed values", () => {
-    expect(readSettings(undefined, "/w")).toEqual({
+  it("take trust from the command line and initialization options; malformed values are ignored", () => {
+    expect(initialSettings(undefined, "/w")).toEqual({
       analysis: { cwd: "/w", plugins: [], config: true },
       debounceMs: DEFAULT_DEBOUNCE_MS,
     });
     expect(
-      readSettings({ plugins: ["./p.js", 3], useConfig: false, root: "sub", debounceMs: 50 }, "/w"),
+      initialSettings(
+        { plugins: ["./p.js", 3], useConfig: true, root: "sub", debounceMs: 50 },
+        "/w",
+        { plugins: ["/abs/q.js"], config: false },
+      ),
     ).toEqual({
-      analysis: { cwd: "/w", plugins: ["./p.js"], config: false, root: "/w/sub" },
+      analysis: { cwd: "/w", plugins: ["/abs/q.js", "./p.js"], config: false, root: "/w/sub" },
       debounceMs: 50,
     });
-    expect(readSettings({ debounceMs: -1, plugins: "x" }, "/w").debounceMs).toBe(
+    expect(initialSettings({ debounceMs: -1, plugins: "x" }, "/w").debounceMs).toBe(
       DEFAULT_DEBOUNCE_MS,
     );
+  });
+
+  it("from the pulled configuration (a workspace's own settings) only narrow trust", () => {
+    const start = initialSettings({ plugins: ["./p.js"] }, "/w");
+    const pulled = pulledSettings(
+      { plugins: ["./evil.js"], useConfig: false, root: "/", debounceMs: 10 },
+      start,
+    );
+    expect(pulled).toEqual({
+      analysis: { cwd: "/w", plugins: ["./p.js"], config: false },
+      debounceMs: 10,
+    });
+    expect(pulledSettings({ useConfig: true }, pulled).analysis.config).toBe(false);
   });
 });
 
