@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type {
   CodeAction,
@@ -17,8 +18,10 @@ import type {
   Hover,
   Location,
   SemanticTokens,
+  TextEdit,
   WorkspaceEdit,
 } from "vscode-languageserver";
+import { TextDocument } from "vscode-languageserver-textdocument";
 import { TestEditor, uriOf } from "./lsp-client.js";
 
 const SOC = `// The shared part of the platform.
@@ -59,6 +62,7 @@ iommu x : arm-lpae { granule
 domain d2 on { attach 
 `;
 
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 let dir: string;
 let editor: TestEditor;
 let initialized: unknown;
@@ -361,6 +365,36 @@ describe("vcm lsp --stdio", () => {
       position: pos(4, 9),
     });
     expect((after.contents as { value: string }).value).toContain("`frame`");
+  });
+
+  it("formats a document through vcm fmt's formatter when the build has one", async () => {
+    const module = join(ROOT, "dist/src/format/index.js");
+    const capabilities = (initialized as { capabilities: Record<string, unknown> }).capabilities;
+    // Offered exactly when the formatter is there (src/format/, issue 11's `vcm fmt`).
+    expect(Boolean(capabilities.documentFormattingProvider)).toBe(existsSync(module));
+    expect(Boolean(capabilities.documentRangeFormattingProvider)).toBe(existsSync(module));
+    if (!existsSync(module)) return;
+    const { formatVcm } = (await import(pathToFileURL(module).href)) as {
+      formatVcm: (text: string) => string;
+    };
+    const messy = "topology   f\nmemory  ddr   0x8000_0000 .. +1G ram   // main memory\n";
+    await editor.open(path("messy.vcm"), messy);
+    const edits = await editor.request<TextEdit[]>("textDocument/formatting", {
+      ...doc("messy.vcm"),
+      options: { tabSize: 2, insertSpaces: true },
+    });
+    expect(edits.length).toBeGreaterThan(0);
+    expect(TextDocument.applyEdits(TextDocument.create("x", "vcm", 1, messy), edits)).toBe(
+      formatVcm(messy),
+    );
+    // A file that does not parse is left alone.
+    await editor.change(path("messy.vcm"), "map -> -> (\n");
+    const none = await editor.request<TextEdit[] | null>("textDocument/formatting", {
+      ...doc("messy.vcm"),
+      options: { tabSize: 2, insertSpaces: true },
+    });
+    expect(none).toBeNull();
+    await editor.close(path("messy.vcm"));
   });
 
   it("gives an outline, folding ranges, semantic tokens and workspace symbols", async () => {
