@@ -147,7 +147,7 @@ function describe(analysis: Analysis, d: Declaration): string[] {
       if (e.busOffset !== 0n) facts.push(`offset ${hexAddress(e.busOffset)}`);
       out.push(facts.join(", "));
       const domains = ir.domains
-        .filter((x) => x.attached.includes(e.name))
+        .filter((x) => x.attached.includes(e.name) && x.name !== e.domain)
         .map((x) => `\`${x.name}\``);
       if (e.domain) domains.push(`\`${e.domain}\` (its address space)`);
       if (domains.length > 0) out.push(`domain: ${domains.join(", ")}`);
