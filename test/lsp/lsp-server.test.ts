@@ -328,6 +328,20 @@ describe("vcm lsp --stdio", () => {
     expect(existsSync(path("MARKER"))).toBe(false);
   });
 
+  it("runs a plugin the project configuration allows: the `use` line is satisfied", async () => {
+    // The fixture's folder has a vcm.config.json naming the plugin.
+    const toy = join(ROOT, "test/fixtures/plugins/toy-flat/topology.vcm");
+    await editor.open(toy);
+    const ds = await editor.diagnosticsFor(toy, () => true);
+    expect(ds).toEqual([]);
+    const hover = await editor.request<Hover>("textDocument/hover", {
+      textDocument: { uri: uriOf(toy) },
+      position: pos(5, 7),
+    });
+    expect((hover.contents as { value: string }).value).toContain("format `toy-flat` (");
+    await editor.close(toy);
+  });
+
   it("answers every request on a half-typed file and stays up", async () => {
     await editor.open(path("half.vcm"));
     await editor.diagnosticsFor(path("half.vcm"), (d) => d.some((x) => x.code === "syntax-error"));
