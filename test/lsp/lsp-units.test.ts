@@ -11,7 +11,14 @@ import { describe, expect, it } from "vitest";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { Analyzer } from "../../src/lsp/analysis.js";
+import { codeActions } from "../../src/lsp/code-actions.js";
 import { completionAt } from "../../src/lsp/completion.js";
+import { hoverAt } from "../../src/lsp/hover.js";
+import { definitionAt, referencesAt } from "../../src/lsp/navigation.js";
+import { documentSymbols, foldingRanges } from "../../src/lsp/outline.js";
+import { prepareRename } from "../../src/lsp/rename.js";
+import { semanticTokens } from "../../src/lsp/semantic-tokens.js";
+import { WorkspaceFiles } from "../../src/lsp/workspace-files.js";
 import { DiagnosticsBook, toLspDiagnostic } from "../../src/lsp/diagnostics.js";
 import { formatJson } from "../../src/diagnostics/printers/json.js";
 import { checkTopology } from "../../src/pipeline/check-topology.js";
@@ -262,5 +269,52 @@ describe("the same diagnostics as vcm check", () => {
     }
     // The fixtures hold findings of every layer: the comparison is not vacuous.
     expect(compared).toBeGreaterThan(20);
+  });
+});
+
+describe("requests on half-typed text", () => {
+  it("answer at every position of every prefix of a sample, without throwing", async () => {
+    const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+    const sample = readFileSync(join(ROOT, "samples/video-pipeline.vcm"), "utf8");
+    const dir = mkdtempSync(join(tmpdir(), "vcm-lsp-prefix-"));
+    mkdirSync(join(dir, ".git"));
+    mkdirSync(join(dir, "common"));
+    writeFileSync(
+      join(dir, "common/arm-soc.vcm"),
+      readFileSync(join(ROOT, "samples/common/arm-soc.vcm"), "utf8"),
+    );
+    const path = join(dir, "v.vcm");
+    let text = "";
+    const analyzer = new Analyzer({ cwd: dir, plugins: [], config: true }, (p) =>
+      p === path ? text : undefined,
+    );
+    const files = new WorkspaceFiles(analyzer);
+    files.setFolders([dir], dir);
+    let answered = 0;
+    // Cut inside statements, names, numbers and blocks: every 97th character.
+    for (let cut = 0; cut <= sample.length; cut += 97) {
+      text = sample.slice(0, cut);
+      const analysis = await analyzer.analyze(path);
+      const document = TextDocument.create(uriOfPath(path), "vcm", 1, text);
+      const c = { analysis, document, uri: document.uri, path, file: analysis.fileNameOf(path)! };
+      for (let offset = 0; offset <= text.length; offset += 13) {
+        const position = document.positionAt(offset);
+        hoverAt(c, position);
+        completionAt(c, position);
+        definitionAt(c, position);
+        referencesAt(c, position, true, files);
+        prepareRename(c, position);
+        codeActions(c, {
+          textDocument: { uri: document.uri },
+          range: { start: position, end: position },
+          context: { diagnostics: [] },
+        });
+        answered++;
+      }
+      documentSymbols(c);
+      foldingRanges(c);
+      semanticTokens(c);
+    }
+    expect(answered).toBeGreaterThan(500);
   });
 });
