@@ -3,10 +3,13 @@
  * units, a mapper's format and geometry); on a `map` line, what it becomes: the IOVA it gets and
  * the leaves per page size, from the lowering's own page-size choice (`map-pages.ts`).
  */
+import { realpathSync } from "node:fs";
+import { dirname, resolve as resolvePath } from "node:path";
 import { MarkupKind, type Hover, type Position } from "vscode-languageserver";
 import type { IrTopology } from "../ir/types.js";
+import { resolveSpecifier } from "../plugin-host/load.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
-import type { MapDecl, Statement } from "../syntax/ast.js";
+import type { MapDecl, Statement, UseDecl } from "../syntax/ast.js";
 import type { Analysis } from "./analysis.js";
 import { mapLinePages } from "./map-pages.js";
 import { rangeOfSpan } from "./positions.js";
@@ -237,6 +240,34 @@ function mapLines(analysis: Analysis, s: MapDecl): string[] {
   return out;
 }
 
+/** A `use` line: the plugin it names and whether it was loaded, as the pipeline judged it. */
+function useLines(analysis: Analysis, s: UseDecl, file: string): string[] {
+  const refused = analysis.checked.diagnostics.find(
+    (d) => d.span?.file === file && d.span.offset === s.specifierSpan.offset,
+  );
+  if (refused)
+    return [`**use** \`${s.specifier}\`: not loaded (${refused.code}, see the diagnostic)`];
+  let path: string | undefined;
+  try {
+    path = realpathSync(resolveSpecifier(s.specifier, dirname(resolvePath(analysis.cwd, file))));
+  } catch {
+    path = undefined;
+  }
+  const entry = analysis.checked.registry.all().find((e) => {
+    try {
+      return e.origin !== "built-in" && realpathSync(e.origin) === path;
+    } catch {
+      return false;
+    }
+  });
+  return entry
+    ? [
+        `**use** \`${s.specifier}\`: plugin \`${entry.plugin.name}\` ${entry.plugin.version}, loaded (allowed by the configuration or a --plugin)`,
+        entry.plugin.description,
+      ]
+    : [`**use** \`${s.specifier}\``];
+}
+
 export function hoverAt(c: DocumentContext, position: Position): Hover | null {
   const offset = c.document.offsetAt(position);
   const index = c.analysis.index;
@@ -256,6 +287,8 @@ export function hoverAt(c: DocumentContext, position: Position): Hover | null {
         ? at.statement
         : undefined;
   if (map) parts.push(mapLines(c.analysis, map).join("  \n"));
+  if (at?.statement.kind === "use")
+    parts.push(useLines(c.analysis, at.statement, c.file).join("  \n"));
   if (parts.length === 0) return null;
   return {
     contents: { kind: MarkupKind.Markdown, value: parts.join("\n\n---\n\n") },

@@ -326,6 +326,14 @@ describe("vcm lsp --stdio", () => {
     expect(refused[0]!.code).toBe("plugin-not-allowed");
     expect(refused[0]!.range.start).toEqual(pos(1, 4));
     expect(existsSync(path("MARKER"))).toBe(false);
+    const hover = await editor.request<Hover>("textDocument/hover", {
+      ...doc("untrusted.vcm"),
+      position: pos(1, 8),
+    });
+    expect((hover.contents as { value: string }).value).toBe(
+      "**use** `./evil.mjs`: not loaded (VCM0023, see the diagnostic)",
+    );
+    expect(existsSync(path("MARKER"))).toBe(false);
   });
 
   it("runs a plugin the project configuration allows: the `use` line is satisfied", async () => {
@@ -339,6 +347,13 @@ describe("vcm lsp --stdio", () => {
       position: pos(5, 7),
     });
     expect((hover.contents as { value: string }).value).toContain("format `toy-flat` (");
+    const use = await editor.request<Hover>("textDocument/hover", {
+      textDocument: { uri: uriOf(toy) },
+      position: pos(2, 8),
+    });
+    expect((use.contents as { value: string }).value).toMatch(
+      /^\*\*use\*\* `\.\/index\.js`: plugin `toy-flat` [0-9.]+, loaded/,
+    );
     await editor.close(toy);
   });
 
