@@ -162,7 +162,7 @@ export async function lspBench(): Promise<void> {
   const cpuAfter = cpuMs(child.pid);
   if (cpuBefore !== undefined && cpuAfter !== undefined)
     console.log(
-      `  server CPU per edit (mean, load-independent): ${fmt((cpuAfter - cpuBefore) / EDITS, 1)} ms`,
+      `  server CPU time per edit (mean; less load-dependent): ${fmt((cpuAfter - cpuBefore) / EDITS, 1)} ms`,
     );
   if (counts.size < 2) console.log("  warning: the edits did not change the diagnostics");
 
