@@ -318,3 +318,18 @@ describe("requests on half-typed text", () => {
     expect(answered).toBeGreaterThan(500);
   });
 });
+
+describe("vcm lsp on the command line", () => {
+  it("needs --stdio (the only transport), a usage error without it", async () => {
+    const { runCli } = await import("../../src/cli/program.js");
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof write;
+    try {
+      expect(await runCli(["lsp"])).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(written.join("")).toBe("vcm: lsp: pass --stdio (the only transport)\n");
+  });
+});
