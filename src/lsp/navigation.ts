@@ -4,6 +4,7 @@
  * file: the document's own (root and imports) and every other open document or workspace file
  * whose imports reach it, so a name declared in a shared file is found in all its importers.
  */
+import { dirname, resolve as resolvePath } from "node:path";
 import type { Location, Position } from "vscode-languageserver";
 import type { Span } from "../diagnostics/span.js";
 import { pathOfSpanFile, rangeOfSpan, uriOfPath } from "./positions.js";
@@ -21,6 +22,21 @@ export function occurrenceAt(c: DocumentContext, position: Position): Occurrence
 }
 
 export function definitionAt(c: DocumentContext, position: Position): Location | null {
+  const offset = c.document.offsetAt(position);
+  // On an import's path: the imported file, when the loader read it.
+  const source = c.analysis.checked.files.find((f) => f.file === c.file);
+  const imported = source?.statements.find(
+    (s) => s.kind === "import" && offset >= s.pathSpan.offset && offset <= s.pathSpan.endOffset,
+  );
+  if (imported?.kind === "import") {
+    const target = resolvePath(dirname(c.path), imported.path);
+    if (c.analysis.paths.includes(target))
+      return {
+        uri: uriOfPath(target),
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      };
+    return null;
+  }
   const o = occurrenceAt(c, position);
   const d = o ? c.analysis.index.declarations.get(o.key) : undefined;
   return d ? locationOf(d.nameSpan, c.analysis.cwd) : null;

@@ -203,6 +203,14 @@ describe("vcm lsp --stdio", () => {
       uri: uriOf(path("soc.vcm")),
       range: { start: pos(5, 7), end: pos(5, 10) },
     });
+    const file = await editor.request<Location>("textDocument/definition", {
+      ...doc("main.vcm"),
+      position: pos(1, 10),
+    });
+    expect(file).toEqual({
+      uri: uriOf(path("soc.vcm")),
+      range: { start: pos(0, 0), end: pos(0, 0) },
+    });
     const refs = await editor.request<Location[]>("textDocument/references", {
       ...doc("main.vcm"),
       position: pos(3, 15),
