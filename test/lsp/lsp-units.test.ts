@@ -333,3 +333,42 @@ describe("vcm lsp on the command line", () => {
     expect(written.join("")).toBe("vcm: lsp: pass --stdio (the only transport)\n");
   });
 });
+
+describe("did-you-mean quick fixes", () => {
+  it("replace the misspelt word of an unknown format, parameter or check name", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vcm-lsp-fix-"));
+    mkdirSync(join(dir, ".git"));
+    const path = join(dir, "t.vcm");
+    const text =
+      TOPOLOGY +
+      "iommu s2 : arm-lpa { stage 1 }\n" +
+      "iommu s3 : arm-lpae { stage 1; granul 4K }\n" +
+      "// vcm: disable unused-declarations\n";
+    writeFileSync(path, text);
+    const analysis = await new Analyzer(
+      { cwd: dir, plugins: [], config: true },
+      () => undefined,
+    ).analyze(path);
+    const document = TextDocument.create(uriOfPath(path), "vcm", 1, text);
+    const c = { analysis, document, uri: document.uri, path, file: analysis.fileNameOf(path)! };
+    const fixes = analysis.checked.diagnostics
+      .map((d) => toLspDiagnostic(d, dir))
+      .flatMap((d) =>
+        codeActions(c, {
+          textDocument: { uri: document.uri },
+          range: d.range,
+          context: { diagnostics: [d] },
+        }),
+      )
+      .filter((a) => a.title.startsWith("Change"))
+      .map((a) => {
+        const edit = a.edit!.changes![document.uri]![0]!;
+        return `${a.title} @${edit.range.start.line}:${edit.range.start.character}`;
+      });
+    expect(fixes.sort()).toEqual([
+      "Change 'arm-lpa' to 'arm-lpae' @12:11",
+      "Change 'granul' to 'granule' @13:31",
+      "Change 'unused-declarations' to 'unused-declaration' @14:16",
+    ]);
+  });
+});
