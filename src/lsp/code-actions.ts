@@ -5,7 +5,8 @@
  * - "Align BUFFER to SIZE" on a `map` line whose buffer's alignment forces smaller pages than
  *   its table offers, saying how many leaves it saves (the lowering's own page choice);
  * - "Disable CHECK" by a `// vcm: disable CHECK` directive written on the diagnostic's line.
- *   VCM directives apply to the whole file (grammar/REFERENCE.md), and the title says so.
+ *   VCM directives apply to the whole file, and in a topology's top file to its imports too
+ *   (grammar/REFERENCE.md, `applySeverityOverrides`); the title says so.
  */
 import {
   CodeActionKind,
@@ -85,7 +86,7 @@ function disableCheck(c: DocumentContext, d: LspDiagnostic): CodeAction | undefi
           newText: `  ${directive}`,
         };
   return {
-    title: `Disable '${data.check}' with a directive on this line (applies to the whole file)`,
+    title: `Disable '${data.check}' with a directive on this line (it applies to the whole file and its imports)`,
     kind: CodeActionKind.QuickFix,
     diagnostics: [d],
     edit: { changes: { [c.uri]: [edit] } },
