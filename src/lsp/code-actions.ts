@@ -19,7 +19,7 @@ import { findCheck } from "../checks/registry.js";
 import type { BufferDecl, MapDecl } from "../syntax/ast.js";
 import { editDistance } from "../semantics/suggest.js";
 import type { DiagnosticData } from "./diagnostics.js";
-import { statementAt } from "./hover.js";
+import { statementAt } from "./statement-at.js";
 import { bestLeaves, mapLinePages } from "./map-pages.js";
 import { locationOf } from "./navigation.js";
 import { rangeOfSpan } from "./positions.js";

@@ -9,42 +9,14 @@ import { MarkupKind, type Hover, type Position } from "vscode-languageserver";
 import type { IrTopology } from "../ir/types.js";
 import { resolveSpecifier } from "../plugin-host/load.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
-import type { MapDecl, Statement, UseDecl } from "../syntax/ast.js";
+import type { MapDecl, UseDecl } from "../syntax/ast.js";
 import type { Analysis } from "./analysis.js";
 import { mapLinePages } from "./map-pages.js";
 import { rangeOfSpan } from "./positions.js";
+import { statementAt } from "./statement-at.js";
 import type { DocumentContext } from "./server.js";
 import type { Declaration } from "./symbol-index.js";
 import { hexAddress, humanSize, pageSizeName, rangeText } from "./units.js";
-
-/** The top-level statement of `file` holding `offset`, and a scenario step inside it if any. */
-export function statementAt(
-  analysis: Analysis,
-  file: string,
-  offset: number,
-):
-  | { statement: Statement; step?: Statement | { kind: string; span: Statement["span"] } }
-  | undefined {
-  const source = analysis.checked.files.find((f) => f.file === file);
-  if (!source) return undefined;
-  const list = source.statements;
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const s = list[mid]!;
-    if (s.span.endOffset < offset) lo = mid + 1;
-    else if (s.span.offset > offset) hi = mid - 1;
-    else {
-      if (s.kind === "scenario") {
-        const step = s.steps.find((x) => offset >= x.span.offset && offset <= x.span.endOffset);
-        return step ? { statement: s, step } : { statement: s };
-      }
-      return { statement: s };
-    }
-  }
-  return undefined;
-}
 
 function paramText(v: unknown): string {
   if (typeof v === "bigint") return hexOrDecimal(v);
@@ -280,12 +252,8 @@ export function hoverAt(c: DocumentContext, position: Position): Hover | null {
     range = rangeOfSpan(occurrence.span);
   }
   const at = statementAt(c.analysis, c.file, offset);
-  const map =
-    at?.step?.kind === "map"
-      ? (at.step as MapDecl)
-      : at?.statement.kind === "map"
-        ? at.statement
-        : undefined;
+  const map: MapDecl | undefined =
+    at?.step?.kind === "map" ? at.step : at?.statement.kind === "map" ? at.statement : undefined;
   if (map) parts.push(mapLines(c.analysis, map).join("  \n"));
   if (at?.statement.kind === "use")
     parts.push(useLines(c.analysis, at.statement, c.file).join("  \n"));
