@@ -31,7 +31,15 @@ export interface MapLinePages {
 
 /** The mappings (top level or in a scenario) written by the `map` statement `s`. */
 export function mappingsOf(ir: IrTopology, s: MapDecl): IrMapping[] {
-  return ir.mappings.filter((m) => m.span.file === s.span.file && m.span.offset === s.span.offset);
+  const written = (m: IrMapping) => m.span.file === s.span.file && m.span.offset === s.span.offset;
+  const top = ir.mappings.filter(written);
+  if (top.length > 0) return top;
+  // A scenario's `map` step: its mappings live in the step (replayed, never lowered up front).
+  return ir.scenarios.flatMap((sc) =>
+    sc.steps.flatMap((step) =>
+      step.kind === "map" && written(step.mapping) ? [step.mapping] : [],
+    ),
+  );
 }
 
 /** The capabilities of the mapper behind a mapping's target, if its plugin answers. */

@@ -372,3 +372,23 @@ describe("did-you-mean quick fixes", () => {
     ]);
   });
 });
+
+describe("hover on a map step of a scenario", () => {
+  it("gives the mapping's fixed address and planned leaves (scenarios are not lowered up front)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vcm-lsp-step-"));
+    mkdirSync(join(dir, ".git"));
+    const path = join(dir, "t.vcm");
+    const text = TOPOLOGY + "scenario s {\n  map frame -> dom at 0x4000_0000 rw\n}\n";
+    writeFileSync(path, text);
+    const analysis = await new Analyzer(
+      { cwd: dir, plugins: [], config: true },
+      () => undefined,
+    ).analyze(path);
+    const document = TextDocument.create(uriOfPath(path), "vcm", 1, text);
+    const c = { analysis, document, uri: document.uri, path, file: analysis.fileNameOf(path)! };
+    const hover = hoverAt(c, { line: 13, character: 3 });
+    expect((hover!.contents as { value: string }).value).toContain(
+      "- `frame`: at `0x4000_0000 .. 0x4020_0000` (2 MiB); leaves 1 × 2M",
+    );
+  });
+});
