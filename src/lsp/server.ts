@@ -153,14 +153,21 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     for (const d of documents.all()) void scheduler.now(d.uri);
   };
 
+  /** New settings; open documents are checked again only when what they are checked with changed. */
+  const apply = (next: ServerSettings) => {
+    scheduler.delayMs = next.debounceMs;
+    const changed = JSON.stringify(next.analysis) !== JSON.stringify(settings.analysis);
+    settings = next;
+    if (!changed) return;
+    analyzer.configure(settings.analysis);
+    recheckAll();
+  };
+
   const pullConfiguration = async () => {
     if (!canPullConfiguration) return;
     try {
       const section: unknown = await connection.workspace.getConfiguration("vcm");
-      settings = pulledSettings(section, initial);
-      analyzer.configure(settings.analysis);
-      scheduler.delayMs = settings.debounceMs;
-      recheckAll();
+      apply(pulledSettings(section, initial));
     } catch (error) {
       log("reading the configuration", error);
     }
@@ -217,11 +224,7 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
   connection.onDidChangeConfiguration((change) => {
     if (canPullConfiguration) return void pullConfiguration();
     const section = (change.settings as { vcm?: unknown } | undefined)?.vcm;
-    if (section === undefined) return;
-    settings = pulledSettings(section, initial);
-    analyzer.configure(settings.analysis);
-    scheduler.delayMs = settings.debounceMs;
-    recheckAll();
+    if (section !== undefined) apply(pulledSettings(section, initial));
   });
 
   // Fired on open too.
