@@ -4,7 +4,7 @@
  * files by display name (relative to the server's working directory when shorter), so a span's
  * file is resolved against that directory.
  */
-import { resolve as resolvePath } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Position, Range } from "vscode-languageserver";
 import type { Span } from "../diagnostics/span.js";
@@ -22,13 +22,37 @@ export function rangeAtStart(span: Span, length: number): Range {
   return { start, end: { line: start.line, character: start.character + length } };
 }
 
-export function uriOfPath(path: string): string {
-  return pathToFileURL(path).href;
+/**
+ * Documents that are not files (an editor's `untitled:` buffers) are checked as if saved in
+ * the workspace folder under a made-up name: their path by URI and URI by path.
+ */
+const virtualPaths = new Map<string, string>();
+const virtualUris = new Map<string, string>();
+
+/** Gives the non-file document `uri` a path in `dir` (the workspace folder); returns it. */
+export function openVirtual(uri: string, dir: string): string {
+  const known = virtualPaths.get(uri);
+  if (known) return known;
+  const name = uri.replace(/^[a-z]+:/i, "").replace(/[^A-Za-z0-9_-]+/g, "-");
+  const path = join(dir, `.${name || "untitled"}.unsaved.vcm`);
+  virtualPaths.set(uri, path);
+  virtualUris.set(path, uri);
+  return path;
 }
 
-/** The absolute path of a `file:` URI; undefined for other schemes (untitled documents). */
+export function closeVirtual(uri: string): void {
+  const path = virtualPaths.get(uri);
+  if (path) virtualUris.delete(path);
+  virtualPaths.delete(uri);
+}
+
+export function uriOfPath(path: string): string {
+  return virtualUris.get(path) ?? pathToFileURL(path).href;
+}
+
+/** The absolute path of a `file:` URI, or of an open non-file document; else undefined. */
 export function pathOfUri(uri: string): string | undefined {
-  if (!uri.startsWith("file:")) return undefined;
+  if (!uri.startsWith("file:")) return virtualPaths.get(uri);
   try {
     return fileURLToPath(uri);
   } catch {

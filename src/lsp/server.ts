@@ -24,7 +24,7 @@ import { formatDocumentEdits, formatRangeEdits, type FormatVcm } from "./formatt
 import { hoverAt } from "./hover.js";
 import { definitionAt, referencesAt } from "./navigation.js";
 import { documentSymbols, foldingRanges, workspaceSymbols } from "./outline.js";
-import { pathOfUri, uriOfPath } from "./positions.js";
+import { closeVirtual, openVirtual, pathOfUri, uriOfPath } from "./positions.js";
 import { prepareRename, renameAt } from "./rename.js";
 import { CheckScheduler } from "./scheduler.js";
 import { SEMANTIC_TOKENS_LEGEND, semanticTokens } from "./semantic-tokens.js";
@@ -227,7 +227,11 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     if (section !== undefined) apply(pulledSettings(section, initial));
   });
 
-  // Fired on open too.
+  // A non-file document (untitled) is checked as if saved in the workspace folder.
+  documents.onDidOpen((e) => {
+    if (!e.document.uri.startsWith("file:")) openVirtual(e.document.uri, settings.analysis.cwd);
+  });
+  // Fired on open too (after onDidOpen).
   documents.onDidChangeContent((e) => {
     void scheduler.now(e.document.uri);
     const path = pathOfUri(e.document.uri);
@@ -240,6 +244,7 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     const path = pathOfUri(uri);
     if (path) analyzer.forget(path);
     publish(book.drop(uri));
+    closeVirtual(uri);
     // Importers now read the saved file again.
     if (path) for (const other of importersOf(path)) scheduler.later(other);
   });

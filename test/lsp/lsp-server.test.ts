@@ -434,6 +434,32 @@ describe("vcm lsp --stdio", () => {
     await editor.close(path("messy.vcm"));
   });
 
+  it("checks an untitled document as if saved in the workspace folder", async () => {
+    const uri = "untitled:Untitled-1";
+    await editor.connection.sendNotification("textDocument/didOpen", {
+      textDocument: {
+        uri,
+        languageId: "vcm",
+        version: 1,
+        text: 'import "soc.vcm"\nmap fram -> dom rw\n',
+      },
+    });
+    const deadline = Date.now() + 20_000;
+    while (!editor.diagnostics.get(uri)?.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    const ds = editor.diagnostics.get(uri) ?? [];
+    // `dom` resolves through the import next to it; `fram` does not.
+    expect(ds.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`)).toEqual([
+      "unresolved-name@1:4",
+    ]);
+    const hover = await editor.request<Hover>("textDocument/hover", {
+      textDocument: { uri },
+      position: pos(1, 13),
+    });
+    expect((hover.contents as { value: string }).value).toContain("**domain** `dom`");
+    await editor.connection.sendNotification("textDocument/didClose", { textDocument: { uri } });
+  });
+
   it("gives an outline, folding ranges, semantic tokens and workspace symbols", async () => {
     const symbols = await editor.request<DocumentSymbol[]>(
       "textDocument/documentSymbol",
