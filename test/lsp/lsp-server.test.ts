@@ -324,6 +324,22 @@ describe("vcm lsp --stdio", () => {
       (d) => !d.some((x) => x.code === "unresolved-name"),
     );
     await editor.close(path("soc.vcm"));
+    // Closed, changed on disk: the client's file watcher says so.
+    const changed = async (text: string) => {
+      writeFileSync(path("soc.vcm"), text);
+      await editor.connection.sendNotification("workspace/didChangeWatchedFiles", {
+        changes: [{ uri: uriOf(path("soc.vcm")), type: 2 }],
+      });
+    };
+    await changed(SOC.replace("memory ddr", "memory dram").replace("ddr[", "dram["));
+    await editor.diagnosticsFor(path("main.vcm"), (d) =>
+      d.some((x) => x.code === "unresolved-name"),
+    );
+    await changed(SOC);
+    await editor.diagnosticsFor(
+      path("main.vcm"),
+      (d) => !d.some((x) => x.code === "unresolved-name"),
+    );
   });
 
   it("does not load a plugin only a `use` line names, and says so at that line", async () => {
