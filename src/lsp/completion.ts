@@ -297,14 +297,13 @@ export function completionAt(c: DocumentContext, position: Position): Completion
   const itemStart = Math.max(start, brace + 1, text.lastIndexOf(";", offset - 1) + 1);
   const { words } = wordsOf(text.slice(itemStart, offset));
   let want: Want;
-  let schema: Record<string, ParamSpec> | undefined;
   if (brace < 0 || (brace < start && !blockStillOpen(text, brace, start))) {
     want = statementWants(words);
   } else {
     const head = wordsOf(text.slice(lineStart(text, brace), brace)).words;
     if (head[0] === "mmu" || head[0] === "iommu") {
       const format = head[head.indexOf(":") + 1];
-      schema = format ? c.analysis.checked.registry.get(format)?.params : undefined;
+      const schema = format ? c.analysis.checked.registry.get(format)?.params : undefined;
       return paramCompletions(c, words, schema);
     }
     if (head[0] === "domain") want = domainItemWants(words);
