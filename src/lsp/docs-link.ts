@@ -1,12 +1,12 @@
 /**
- * The documentation link of a check (an LSP diagnostic's `codeDescription`): its section of
- * docs/DIAGNOSTICS.md in the installed package (the docs ship with it; the package has no
- * upstream web address), as the diagnostics catalogue names the anchor: `vcmNNNN-NAME`.
+ * The documentation link of a check (an LSP diagnostic's `codeDescription`): the anchor the
+ * diagnostics catalogue gives it (`docs/DIAGNOSTICS.md#vcm0100-unresolved-name`), as a file URL
+ * into the installed package (the docs ship with it; the package has no upstream web address).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { findCheck } from "../checks/registry.js";
+import { findEntry } from "../diagnostics/catalogue.js";
 
 let packageRoot: string | null | undefined;
 
@@ -32,9 +32,9 @@ function vcmPackageRoot(): string | undefined {
 
 /** `file:///…/docs/DIAGNOSTICS.md#vcm0101-unresolved-name`, or undefined for an unknown check. */
 export function docsLinkOf(check: string): string | undefined {
-  const definition = findCheck(check);
+  const anchor = findEntry(check)?.anchor;
   const root = vcmPackageRoot();
-  if (!definition || !root) return undefined;
-  const anchor = `${definition.code.toLowerCase()}-${definition.name}`;
-  return `${pathToFileURL(join(root, "docs", "DIAGNOSTICS.md")).href}#${anchor}`;
+  if (!anchor || !root) return undefined;
+  const [file, fragment] = anchor.split("#");
+  return `${pathToFileURL(join(root, file!)).href}${fragment ? `#${fragment}` : ""}`;
 }
