@@ -1,6 +1,6 @@
 /** `vcm lsp --stdio`: the language server (src/lsp/), speaking LSP over standard input/output. */
 import { isAbsolute, resolve as resolvePath } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { FormatVcm } from "../lsp/formatting.js";
 import { UsageError, collect } from "./exit.js";
 import {
@@ -47,6 +47,9 @@ export function registerLspCommand(program: Command): void {
     .option("--plugin <module>", "trust a third-party driver plugin, as for check", collect, [])
     .addOption(rootOption())
     .addOption(noConfigOption())
+    // vscode-languageclient adds it when it starts a node module; the protocol library reads it
+    // (it ends the server when that process is gone).
+    .addOption(new Option("--clientProcessId <pid>", "the client's process id").hideHelp())
     .addHelpText("after", "\nSettings, capabilities and editor setup: docs/LSP.md.")
     .action(async (options: LspOptions) => {
       if (!options.stdio) throw new UsageError("lsp: pass --stdio (the only transport)");
