@@ -19,7 +19,7 @@ import {
   createMessageConnection,
   StreamMessageReader,
   StreamMessageWriter,
-} from "vscode-jsonrpc/node.js";
+} from "vscode-jsonrpc/node";
 import type { PublishDiagnosticsParams } from "vscode-languageserver";
 import { generateTopology } from "./generate-topology.js";
 import { fmt, median, percentile } from "./stats.js";

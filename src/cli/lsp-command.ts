@@ -11,23 +11,14 @@ import {
 } from "./project-options.js";
 
 /**
- * The formatter of `vcm fmt` (src/format/: `formatVcm(text)`, which throws on a syntax error),
- * when this build has one: document formatting is offered only then. The module is looked up at
- * run time so the server builds and runs without it.
+ * The formatter of `vcm fmt` (src/format/: `formatVcm(text)`, which throws on a syntax error) as
+ * the server's formatting function: a file that does not parse is left alone.
  */
-async function loadFormatter(): Promise<FormatVcm | undefined> {
-  const specifier = "../format/index.js";
-  let format: unknown;
-  try {
-    format = ((await import(specifier)) as { formatVcm?: unknown }).formatVcm;
-  } catch {
-    return undefined;
-  }
-  if (typeof format !== "function") return undefined;
+async function loadFormatter(): Promise<FormatVcm> {
+  const { formatVcm } = await import("../format/index.js");
   return (text: string) => {
     try {
-      const out: unknown = format(text);
-      return typeof out === "string" ? out : undefined;
+      return formatVcm(text);
     } catch {
       // A file that does not parse is not formatted (its diagnostics say why).
       return undefined;
@@ -56,7 +47,10 @@ export function registerLspCommand(program: Command): void {
       const project = projectOptions(options);
       const fromHere = (p: string) => (isAbsolute(p) ? p : resolvePath(p));
       // Loaded here, so other commands never load the protocol library.
-      const { createConnection, ProposedFeatures } = await import("vscode-languageserver/node.js");
+      const loaded = await import("vscode-languageserver/node.js");
+      // A CommonJS package: bundled (tools/bundle-cli.mjs), its exports may sit under `default`.
+      const { createConnection, ProposedFeatures } =
+        "createConnection" in loaded ? loaded : (loaded as { default: typeof loaded }).default;
       const { startLanguageServer } = await import("../lsp/server.js");
       const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
       // Standard output is the protocol: anything that escapes the handlers goes to the client's

@@ -7,7 +7,7 @@
  */
 import { statSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
-import type { SeverityOptions } from "../checks/runner.js";
+import type { SeverityOptions } from "../checks/severity.js";
 import { lower, type LowerResult } from "../lowering/lower.js";
 import { checkTopology, projectOf, type CheckedTopology } from "../pipeline/check-topology.js";
 import type { ParseResult } from "../syntax/parse.js";

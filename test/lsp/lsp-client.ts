@@ -10,7 +10,7 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
   type MessageConnection,
-} from "vscode-jsonrpc/node.js";
+} from "vscode-jsonrpc/node";
 import type { Diagnostic, PublishDiagnosticsParams } from "vscode-languageserver";
 
 const BIN = fileURLToPath(new URL("../../bin/vcm.js", import.meta.url));
