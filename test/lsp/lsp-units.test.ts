@@ -330,7 +330,7 @@ describe("vcm lsp on the command line", () => {
     } finally {
       process.stderr.write = write;
     }
-    expect(written.join("")).toBe("vcm: lsp: pass --stdio (the only transport)\n");
+    expect(written.join("")).toBe("vcm: error: lsp: pass --stdio (the only transport)\n");
   });
 });
 
