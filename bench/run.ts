@@ -5,6 +5,7 @@
 import { checkBench } from "./check-bench.js";
 import { compileBench } from "./compile-bench.js";
 import { complexityBench } from "./complexity-bench.js";
+import { lspBench } from "./lsp-bench.js";
 import { picturesBench } from "./pictures-bench.js";
 import { refBench } from "./ref-bench.js";
 import { startupBench } from "./startup-bench.js";
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   ref: refBench,
   pictures: picturesBench,
   complexity: complexityBench,
+  lsp: lspBench,
 };
 
 const wanted = process.argv.slice(2);

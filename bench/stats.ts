@@ -27,3 +27,11 @@ export async function timeRuns(
   }
   return times;
 }
+
+/** The p-th percentile (0..100) of `values`, nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * s.length);
+  return s[Math.min(s.length, Math.max(1, rank)) - 1]!;
+}

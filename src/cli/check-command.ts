@@ -14,6 +14,7 @@ import {
   runsThirdPartyCode,
   type ProjectFlags,
 } from "./project-options.js";
+import { watchCheck } from "./check-watch.js";
 import { severityFromFlags } from "./severity-flags.js";
 
 export { severityFromFlags } from "./severity-flags.js";
@@ -24,6 +25,7 @@ interface CheckCommandOptions extends ProjectFlags {
   error: string[];
   listChecks?: boolean;
   emitIr?: boolean;
+  watch?: boolean;
   pluginTimeout: number;
 }
 
@@ -62,6 +64,7 @@ export function registerCheckCommand(program: Command): void {
     .option("-E, --error <check>", "make a check an error", collect, [])
     .option("--list-checks", "list every check with its code, severity and description")
     .option("--emit-ir", "print the resolved IR as JSON (diagnostics go to stderr)")
+    .option("--watch", "re-check when a file (or an import) changes; print only what changed")
     .option("--plugin <module>", "load a driver plugin (file path or package name)", collect, [])
     .addOption(rootOption())
     .addOption(noConfigOption())
@@ -82,8 +85,16 @@ export function registerCheckCommand(program: Command): void {
       if (options.emitIr && files.length !== 1) {
         throw new UsageError("check --emit-ir takes exactly one file");
       }
-      severityFromFlags(options.warn, options.error); // a usage error here, not in a worker
+      const severity = severityFromFlags(options.warn, options.error); // a usage error here, not in a worker
       const project = projectOptions(options);
+      if (options.watch) {
+        if (options.format !== "text" || options.emitIr)
+          throw new UsageError(
+            "check --watch prints text; it takes neither --format nor --emit-ir",
+          );
+        process.exitCode = await watchCheck(files, { ...project, severity });
+        return;
+      }
       const job: CheckJob = {
         kind: "check",
         files,

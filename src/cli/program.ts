@@ -48,6 +48,10 @@ const GROUPS: readonly { commands: readonly string[]; load(): Promise<Register> 
     commands: ["fmt"],
     load: async () => (await import("./fmt-command.js")).registerFmtCommand,
   },
+  {
+    commands: ["lsp"],
+    load: async () => (await import("./lsp-command.js")).registerLspCommand,
+  },
 ];
 
 /** Every command a group registers (a test keeps this equal to what the groups register). */

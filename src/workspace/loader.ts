@@ -13,7 +13,7 @@ import type { Span } from "../diagnostics/span.js";
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ImportDecl, SourceFile } from "../syntax/ast.js";
-import { parseSource } from "../syntax/parse.js";
+import { parseSource, type ParseResult } from "../syntax/parse.js";
 import { readSource } from "./read-source.js";
 
 export interface LoadedWorkspace {
@@ -32,6 +32,16 @@ export function displayNameOf(absolute: string, cwd: string = process.cwd()): st
 export interface LoadWorkspaceOptions {
   /** The project root imports may not leave (absolute); default: the top-level file's directory. */
   root?: string;
+  /**
+   * The text of a file as an editor holds it (unsaved changes), by absolute path; undefined
+   * reads the disk. The language server passes its open documents.
+   */
+  overlay?: (absolute: string) => string | undefined;
+  /**
+   * Parses of earlier loads by absolute path, reused while a file's text is unchanged and
+   * updated with new ones (the language server re-parses only the file that was edited).
+   */
+  parseCache?: Map<string, { text: string; result: ParseResult }>;
 }
 
 /** Whether `path` is `dir` or lies below it (both absolute and normalised). */
@@ -72,6 +82,19 @@ function importTarget(written: string, importer: string, root: string, span: Spa
   return { ok: true, path: target };
 }
 
+function parseCached(
+  absolute: string,
+  name: string,
+  text: string,
+  cache: LoadWorkspaceOptions["parseCache"],
+): ParseResult {
+  const known = cache?.get(absolute);
+  if (known && known.text === text && known.result.ast.file === name) return known.result;
+  const result = parseSource(text, name);
+  cache?.set(absolute, { text, result });
+  return result;
+}
+
 export function loadWorkspace(
   rootPath: string,
   cwd: string = process.cwd(),
@@ -99,13 +122,17 @@ export function loadWorkspace(
       return;
     }
     if (done.has(absolute)) return;
-    const read = readSource(absolute, name, importSpan);
+    const open = options.overlay?.(absolute);
+    const read =
+      open !== undefined
+        ? { ok: true as const, text: open }
+        : readSource(absolute, name, importSpan);
     if (!read.ok) {
       diagnostics.push(read.diagnostic);
       done.add(absolute);
       return;
     }
-    const { ast, diagnostics: syntax } = parseSource(read.text, name);
+    const { ast, diagnostics: syntax } = parseCached(absolute, name, read.text, options.parseCache);
     // Code frames quote only topology sources, never another kind of file named on the command line.
     if (absolute.endsWith(".vcm")) sources.set(name, read.text);
     for (const d of syntax) diagnostics.push(d);

@@ -1,0 +1,303 @@
+/**
+ * The VCM language server (`vcm lsp --stdio`): documents, when they are checked, where
+ * diagnostics go, and the requests, each answered by its own module. Every request handler is
+ * guarded: an exception in one is logged and answered with nothing, so one broken document
+ * never takes the server down, and a request on a half-typed file answers from what parsed.
+ */
+import {
+  CodeActionKind,
+  DidChangeWatchedFilesNotification,
+  ResponseError,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+  type ServerCapabilities,
+} from "vscode-languageserver";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { Analyzer, type Analysis } from "./analysis.js";
+import { codeActions } from "./code-actions.js";
+import { completionAt } from "./completion.js";
+import { DiagnosticsBook } from "./diagnostics.js";
+import { formatDocumentEdits, formatRangeEdits, type FormatVcm } from "./formatting.js";
+import { hoverAt } from "./hover.js";
+import { definitionAt, referencesAt } from "./navigation.js";
+import { documentSymbols, foldingRanges, workspaceSymbols } from "./outline.js";
+import { closeVirtual, openVirtual, pathOfUri, uriOfPath } from "./positions.js";
+import { prepareRename, renameAt } from "./rename.js";
+import { CheckScheduler } from "./scheduler.js";
+import { SEMANTIC_TOKENS_LEGEND, semanticTokens } from "./semantic-tokens.js";
+import {
+  initialSettings,
+  pulledSettings,
+  type ServerSettings,
+  type TrustFlags,
+} from "./settings.js";
+import { WorkspaceFiles } from "./workspace-files.js";
+
+export interface ServerOptions {
+  /** The formatter (src/format/) for document and range formatting, when there is one. */
+  formatter?: FormatVcm;
+  /** The directory to work from when the client names no workspace folder. */
+  cwd?: string;
+  /** The command line's `--plugin`, `--no-config` and `--root`. */
+  trust?: TrustFlags;
+}
+
+/** What a request handler is given about the document it is asked about. */
+export interface DocumentContext {
+  analysis: Analysis;
+  document: TextDocument;
+  uri: string;
+  path: string;
+  /** The display name the analysis' spans use for this document. */
+  file: string;
+}
+
+export function startLanguageServer(connection: Connection, options: ServerOptions = {}): void {
+  const documents = new TextDocuments(TextDocument);
+  const book = new DiagnosticsBook();
+  const analyses = new Map<string, Analysis>();
+  let settings: ServerSettings = initialSettings(
+    undefined,
+    options.cwd ?? process.cwd(),
+    options.trust,
+  );
+  /** The settings from the command line and the client's initialization options. */
+  let initial = settings;
+  const openText = (path: string) => documents.get(uriOfPath(path))?.getText();
+  const analyzer = new Analyzer(settings.analysis, openText);
+  const files = new WorkspaceFiles(analyzer);
+  let canPullConfiguration = false;
+  let canWatchFiles = false;
+
+  const log = (what: string, error: unknown) =>
+    connection.console.error(
+      `vcm: ${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+
+  /** Publishes `uris`; the checked document's own list carries the version it was checked at. */
+  const publish = (uris: Iterable<string>, checked?: { uri: string; version?: number }) => {
+    for (const uri of uris) {
+      const diagnostics = book.forFile(uri, (u) => documents.get(u) !== undefined);
+      const version = uri === checked?.uri ? checked.version : undefined;
+      void connection.sendDiagnostics({
+        uri,
+        diagnostics,
+        ...(version !== undefined ? { version } : {}),
+      });
+    }
+  };
+
+  const check = async (uri: string): Promise<void> => {
+    const document = documents.get(uri);
+    const path = pathOfUri(uri);
+    if (!document || !path) return;
+    try {
+      const analysis = await analyzer.analyze(path, document.version);
+      // Closed while it was checked: nothing to publish.
+      if (!documents.get(uri)) return;
+      analyses.set(uri, analysis);
+      publish(book.record(uri, analysis.checked.diagnostics, analysis.cwd), {
+        uri,
+        ...(analysis.version !== undefined ? { version: analysis.version } : {}),
+      });
+    } catch (error) {
+      log(`checking ${path}`, error);
+    }
+  };
+  const scheduler = new CheckScheduler(check, settings.debounceMs);
+
+  /** Open documents (other than `path`'s own) whose last check loaded `path`. */
+  const importersOf = (path: string): string[] => {
+    const out: string[] = [];
+    for (const [uri, analysis] of analyses)
+      if (analysis.path !== path && analysis.paths.includes(path)) out.push(uri);
+    return out;
+  };
+
+  /** The analysis of the document's current text (checking it first if an edit is pending). */
+  const contextOf = async (uri: string): Promise<DocumentContext | undefined> => {
+    const document = documents.get(uri);
+    const path = pathOfUri(uri);
+    if (!document || !path) return undefined;
+    if (analyses.get(uri)?.version !== document.version) await scheduler.now(uri);
+    const analysis = analyses.get(uri);
+    if (!analysis) return undefined;
+    const file = analysis.fileNameOf(path);
+    if (file === undefined) return undefined;
+    return { analysis, document, uri, path, file };
+  };
+
+  /** Guards a handler: an exception is logged and answered with `fallback`. */
+  function guarded<P extends { textDocument: { uri: string } }, R>(
+    name: string,
+    fallback: R,
+    handler: (context: DocumentContext, params: P) => R | Promise<R>,
+  ): (params: P) => Promise<R> {
+    return async (params: P) => {
+      try {
+        const context = await contextOf(params.textDocument.uri);
+        return context ? await handler(context, params) : fallback;
+      } catch (error) {
+        // A refusal meant for the user (an invalid new name) goes back as the error it is.
+        if (error instanceof ResponseError) throw error;
+        log(`${name} in ${params.textDocument.uri}`, error);
+        return fallback;
+      }
+    };
+  }
+
+  const recheckAll = () => {
+    for (const d of documents.all()) void scheduler.now(d.uri);
+  };
+
+  /** New settings; open documents are checked again only when what they are checked with changed. */
+  const apply = (next: ServerSettings) => {
+    scheduler.delayMs = next.debounceMs;
+    const changed = JSON.stringify(next.analysis) !== JSON.stringify(settings.analysis);
+    settings = next;
+    if (!changed) return;
+    analyzer.configure(settings.analysis);
+    recheckAll();
+  };
+
+  const pullConfiguration = async () => {
+    if (!canPullConfiguration) return;
+    try {
+      const section: unknown = await connection.workspace.getConfiguration("vcm");
+      apply(pulledSettings(section, initial));
+    } catch (error) {
+      log("reading the configuration", error);
+    }
+  };
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
+    const cwd = (folder && pathOfUri(folder)) ?? options.cwd ?? process.cwd();
+    settings = initial = initialSettings(params.initializationOptions, cwd, options.trust);
+    analyzer.configure(settings.analysis);
+    scheduler.delayMs = settings.debounceMs;
+    files.setFolders(
+      (params.workspaceFolders ?? [])
+        .map((f) => pathOfUri(f.uri))
+        .filter((p): p is string => p !== undefined),
+      cwd,
+    );
+    canPullConfiguration = params.capabilities.workspace?.configuration === true;
+    canWatchFiles =
+      params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    const capabilities: ServerCapabilities = {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      renameProvider: { prepareProvider: true },
+      documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
+      foldingRangeProvider: true,
+      semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true },
+      completionProvider: { triggerCharacters: [" ", ":", ".", "{", ";", '"'] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    };
+    if (options.formatter) {
+      capabilities.documentFormattingProvider = true;
+      capabilities.documentRangeFormattingProvider = true;
+    }
+    return { capabilities, serverInfo: { name: "vcm" } };
+  });
+
+  connection.onInitialized(() => {
+    void pullConfiguration();
+    // Changes to closed files (imports, the project configuration) re-check their importers.
+    if (canWatchFiles)
+      void connection.client
+        .register(DidChangeWatchedFilesNotification.type, {
+          watchers: [
+            { globPattern: "**/*.vcm" },
+            { globPattern: "**/{vcm.config.json,package.json}" },
+          ],
+        })
+        .catch((error: unknown) => log("registering file watchers", error));
+  });
+  connection.onDidChangeConfiguration((change) => {
+    if (canPullConfiguration) return void pullConfiguration();
+    const section = (change.settings as { vcm?: unknown } | undefined)?.vcm;
+    if (section !== undefined) apply(pulledSettings(section, initial));
+  });
+
+  // A non-file document (untitled) is checked as if saved in the workspace folder.
+  documents.onDidOpen((e) => {
+    if (!e.document.uri.startsWith("file:")) openVirtual(e.document.uri, settings.analysis.cwd);
+  });
+  // Fired on open too (after onDidOpen).
+  documents.onDidChangeContent((e) => {
+    void scheduler.now(e.document.uri);
+    const path = pathOfUri(e.document.uri);
+    if (path) for (const uri of importersOf(path)) scheduler.later(uri);
+  });
+  documents.onDidClose((e) => {
+    const uri = e.document.uri;
+    scheduler.cancel(uri);
+    analyses.delete(uri);
+    const path = pathOfUri(uri);
+    if (path) analyzer.forget(path);
+    publish(book.drop(uri));
+    closeVirtual(uri);
+    // Importers now read the saved file again.
+    if (path) for (const other of importersOf(path)) scheduler.later(other);
+  });
+  connection.onDidChangeWatchedFiles((change) => {
+    for (const c of change.changes) {
+      const path = pathOfUri(c.uri);
+      if (!path) continue;
+      analyzer.forget(path);
+      files.forget(path);
+      for (const uri of importersOf(path)) scheduler.later(uri);
+      if (path.endsWith(".json")) recheckAll(); // vcm.config.json or package.json: trust changed
+    }
+  });
+
+  connection.onHover(guarded("hover", null, (c, p) => hoverAt(c, p.position)));
+  connection.onDefinition(guarded("definition", null, (c, p) => definitionAt(c, p.position)));
+  connection.onReferences(
+    guarded("references", null, (c, p) =>
+      referencesAt(c, p.position, p.context.includeDeclaration, files),
+    ),
+  );
+  connection.onPrepareRename(
+    guarded("prepareRename", null, (c, p) => prepareRename(c, p.position)),
+  );
+  connection.onRenameRequest(
+    guarded("rename", null, (c, p) => renameAt(c, p.position, p.newName, files)),
+  );
+  connection.onDocumentSymbol(guarded("documentSymbol", [], (c) => documentSymbols(c)));
+  connection.onFoldingRanges(guarded("foldingRange", [], (c) => foldingRanges(c)));
+  connection.languages.semanticTokens.on(
+    guarded("semanticTokens", { data: [] }, (c) => semanticTokens(c)),
+  );
+  connection.onCompletion(guarded("completion", [], (c, p) => completionAt(c, p.position)));
+  connection.onCodeAction(guarded("codeAction", [], (c, p) => codeActions(c, p)));
+  connection.onDocumentFormatting(
+    guarded("formatting", null, (c) =>
+      options.formatter ? formatDocumentEdits(c.document, options.formatter) : null,
+    ),
+  );
+  connection.onDocumentRangeFormatting(
+    guarded("rangeFormatting", null, (c, p) =>
+      options.formatter ? formatRangeEdits(c.document, p.range, options.formatter) : null,
+    ),
+  );
+  connection.onWorkspaceSymbol(async (params) => {
+    try {
+      return workspaceSymbols(params.query, files, documents.all());
+    } catch (error) {
+      log("workspaceSymbol", error);
+      return [];
+    }
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
