@@ -17,7 +17,7 @@ import {
 } from "vscode-languageserver";
 import { findCheck } from "../checks/registry.js";
 import type { BufferDecl, MapDecl } from "../syntax/ast.js";
-import { editDistance } from "../semantics/suggest.js";
+import { editDistance } from "../diagnostics/suggest.js";
 import type { DiagnosticData } from "./diagnostics.js";
 import { statementAt } from "./statement-at.js";
 import { bestLeaves, mapLinePages } from "./map-pages.js";

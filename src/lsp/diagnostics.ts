@@ -15,6 +15,7 @@ import {
   type Diagnostic as LspDiagnostic,
   type DiagnosticRelatedInformation,
 } from "vscode-languageserver";
+import { D } from "../diagnostics/catalogue.js";
 import type { Diagnostic, Severity } from "../diagnostics/diagnostic.js";
 import { fileSpan } from "../diagnostics/span.js";
 import { docsLinkOf } from "./docs-link.js";
@@ -50,7 +51,7 @@ export function toLspDiagnostic(d: Diagnostic, cwd: string): LspDiagnostic {
   };
   const href = docsLinkOf(d.check);
   if (href) out.codeDescription = { href };
-  if (d.check === "unused-declaration") out.tags = [DiagnosticTag.Unnecessary];
+  if (d.check === D.unusedDeclaration.name) out.tags = [DiagnosticTag.Unnecessary];
   if (d.related && d.related.length > 0) {
     out.relatedInformation = d.related.map((r): DiagnosticRelatedInformation => ({
       location: { uri: uriOfPath(pathOfSpanFile(r.span.file, cwd)), range: rangeOfSpan(r.span) },
