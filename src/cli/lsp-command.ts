@@ -2,7 +2,7 @@
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import { Command, Option } from "commander";
 import type { FormatVcm } from "../lsp/formatting.js";
-import { UsageError, collect } from "./exit.js";
+import { UsageError, collect, exitCodesHelp } from "./exit.js";
 import {
   noConfigOption,
   projectOptions,
@@ -41,7 +41,10 @@ export function registerLspCommand(program: Command): void {
     // vscode-languageclient adds it when it starts a node module; the protocol library reads it
     // (it ends the server when that process is gone).
     .addOption(new Option("--clientProcessId <pid>", "the client's process id").hideHelp())
-    .addHelpText("after", "\nSettings, capabilities and editor setup: docs/LSP.md.")
+    .addHelpText(
+      "after",
+      "\nSettings, capabilities and editor setup: docs/LSP.md.\n" + exitCodesHelp(),
+    )
     .action(async (options: LspOptions) => {
       if (!options.stdio) throw new UsageError("lsp: pass --stdio (the only transport)");
       const project = projectOptions(options);
