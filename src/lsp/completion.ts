@@ -13,31 +13,14 @@ import {
   type Position,
 } from "vscode-languageserver";
 import { listChecks } from "../checks/registry.js";
+import { statementStarters } from "../syntax/tokens.js";
 import type { ParamSpec } from "../plugin-api/types.js";
 import type { DocumentContext } from "./server.js";
 import type { SymbolKind } from "./symbol-index.js";
 import { pageSizeName } from "./units.js";
 
-const STATEMENTS = [
-  "topology",
-  "import",
-  "use",
-  "const",
-  "memory",
-  "pool",
-  "mmu",
-  "iommu",
-  "cpu",
-  "device",
-  "dma",
-  "domain",
-  "buffer",
-  "map",
-  "reservation",
-  "container",
-  "expect",
-  "scenario",
-];
+/** Every statement keyword, from the lexer's own list (its labels are the quoted words). */
+const STATEMENTS = [...statementStarters].map((t) => t.LABEL!.slice(1, -1));
 const STEPS = [
   "map",
   "expect",
