@@ -267,13 +267,46 @@ export type TableLoopVisitor = (
   tablePa: number,
 ) => void;
 
-/** Per-IOMMU structures that bind devices to tables (VT-d root/context tables, AMD DTEs). */
+/** Per-IOMMU structures that bind devices to tables (VT-d root/context tables, AMD DTEs, Arm STEs). */
 export interface DeviceBinding {
   device: string;
   stream: bigint;
+  /**
+   * The table the device's stream translates through. Nested: the stage-1 (guest) table, whose
+   * root and table addresses are IPAs translated by `stage2`. Stage-2 only: the same handle as
+   * `stage2.table`.
+   */
   table: TableHandle;
   domainId: number;
+  /**
+   * The stage-2 (VM) table this binding also translates through (optional; Arm SMMUv3: the STE
+   * says Config = nested, or stage-2 only when `table` is `stage2.table`, with S2TTB/S2T0SZ/S2SL0
+   * and the VTCR fields from that table and the CD pointer an IPA). `vmid` tags its TLB entries.
+   */
+  stage2?: { table: TableHandle; vmid: number };
 }
+
+/**
+ * A device bound without a table: `bypass` (an identity domain: input = output) or `abort` (a
+ * blocked domain, or a device in no domain). Given to `bindDevices` only by plugins that declare
+ * `bindsUntranslated`, whose `lookupDevice` then answers bypass/abort for such streams.
+ */
+export interface UntranslatedBinding {
+  device: string;
+  stream: bigint;
+  mode: "bypass" | "abort";
+}
+
+/**
+ * What the instance structures say about a stream, read from bytes: a table root (with the
+ * stage-2 root when the binding is nested / stage-2 only: `root === stage2.root` means no stage 1),
+ * bypass, a valid entry that aborts, or a fault (no valid entry, reserved encodings...).
+ */
+export type DeviceLookup =
+  | { root: bigint; domainId: number; stage2?: { root: bigint; vmid: number } }
+  | { bypass: string }
+  | { abort: string }
+  | { fault: string };
 
 export interface InstanceHandle {
   /** Root of the instance structures (e.g. VT-d root table, AMD device table). */
@@ -395,13 +428,23 @@ export interface VcmPlugin {
     registers: Readonly<Record<string, bigint>>,
   ): RegisterWalk | undefined;
 
-  /** Build per-IOMMU structures binding devices to tables (optional). */
+  /**
+   * Build per-IOMMU structures binding devices to tables (optional). `untranslated` (identity,
+   * blocked and detached devices) is passed only when the plugin sets `bindsUntranslated`.
+   */
   bindDevices?(
     memory: PhysicalMemory,
     pool: PoolAllocator,
     params: PluginParams,
     bindings: DeviceBinding[],
+    untranslated?: readonly UntranslatedBinding[],
   ): { handle: InstanceHandle; registers: Record<string, bigint> };
+  /**
+   * The plugin encodes bypass and abort bindings in its structures (`bindDevices`' `untranslated`)
+   * and `lookupDevice` answers them, so the runtime checks identity, blocked and detached devices
+   * against the bytes too (optional).
+   */
+  readonly bindsUntranslated?: (params: PluginParams) => boolean;
   /**
    * The radix shape of the table `create` would build for these options, root first (optional).
    * With it the compiler counts the table pages every mapping needs and refuses a pool that is
@@ -414,5 +457,5 @@ export interface VcmPlugin {
     params: PluginParams,
     instanceRegisters: Readonly<Record<string, bigint>>,
     stream: bigint,
-  ): { root: bigint; domainId: number } | { fault: string };
+  ): DeviceLookup;
 }

@@ -285,6 +285,15 @@ function bindThroughInstance(
     path.binding = { expected, found: `fault: ${found.fault}` };
     return { reachable: false };
   }
+  if ("abort" in found) {
+    path.binding = { expected, found: `abort: ${found.abort}` };
+    return { reachable: false };
+  }
+  if ("bypass" in found) {
+    // The stream is not translated at all: what it reaches is checked as an identity route would be.
+    path.binding = { expected, found: `bypass: ${found.bypass}` };
+    return { reachable: false };
+  }
   if (found.root !== table.context.root || found.domainId !== table.domainId) {
     const other = view.tables.find(
       (t) => t.mapper === table.mapper && t.context.root === found.root,
