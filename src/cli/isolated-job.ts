@@ -68,6 +68,141 @@ export async function runCommandJob(
   return runIsolated(job, options);
 }
 
+/** The diagnostic for a plugin call (or the loading before it) that ran past the budget. */
+function timeoutDiagnostic(job: CommandJob, board: CallBoard, timeoutMs: number): Diagnostic {
+  const a = board.active();
+  const said = D.pluginTimeout.messages;
+  const budget = seconds(timeoutMs);
+  const span = a?.span ?? fileStart(firstFile(job));
+  if (a?.origin === "loading") {
+    return diagnostic(said.loading, span, { call: a.call, budget, plugin: a.plugin });
+  }
+  return diagnostic(D.pluginTimeout, span, {
+    who: a ? text(said.plugin, { plugin: a.plugin, origin: a.origin }) : text(said.anyPlugin),
+    budget,
+    call: a?.call ?? text(said.anyCall),
+    what: a?.what ? text(said.what, { what: a.what }) : "",
+  });
+}
+
+/** The diagnostic for a worker that failed or exited without an outcome. */
+function workerDiedDiagnostic(job: CommandJob, board: CallBoard, why: string): Diagnostic {
+  const a = board.active();
+  const during = a && a.origin !== "loading" ? text(D.pluginWorkerFailed.messages.during, a) : "";
+  const what = a?.what ? text(D.pluginTimeout.messages.what, { what: a.what }) : "";
+  const span = a?.span ?? fileStart(firstFile(job));
+  return diagnostic(D.pluginWorkerFailed, span, { during, what, why });
+}
+
+/** A worker ended mid-write leaves temporary siblings of the output: remove them. */
+function removeTemporarySiblings(job: CommandJob): void {
+  if (job.kind !== "compile") return;
+  try {
+    cleanStaleSiblings(outputNames(job.output, process.pid));
+  } catch {
+    // The next run cleans what could not be removed now.
+  }
+}
+
+/**
+ * Watches one job worker until it settles: its outcome, a plugin call past the budget, a signal
+ * (a write is asked to stop and given a grace period; anything else ends at once), or its death.
+ * Resolves exactly once and then lets go of the timer and the signal handlers.
+ */
+class WorkerWatch {
+  private settled = false;
+  private lastSeq = -1;
+  private since = performance.now();
+  private stopAt: number | undefined;
+  private stopSignal: string | undefined;
+  private sources = new Map<string, string>();
+  private readonly tick: ReturnType<typeof setInterval>;
+  private readonly onSignal = (signal: NodeJS.Signals) => this.signalled(signal);
+
+  constructor(
+    private readonly job: CommandJob,
+    private readonly worker: Worker,
+    private readonly board: CallBoard,
+    private readonly options: IsolatedOptions,
+    private readonly resolve: (o: CommandOutcome) => void,
+  ) {
+    process.on("SIGINT", this.onSignal);
+    process.on("SIGTERM", this.onSignal);
+    this.tick = setInterval(() => this.check(), TICK_MS);
+    worker.on("message", (m: JobWorkerMessage) => this.received(m));
+    worker.on("error", (e) => this.died(e.message));
+    worker.on("exit", (code) =>
+      this.died(text(D.pluginWorkerFailed.messages.threadExited, { code })),
+    );
+  }
+
+  private received(m: JobWorkerMessage): void {
+    if (m.kind === "sources") this.sources = m.sources;
+    else if (m.kind === "progress") this.options.progress?.(m.done, m.total, m.label);
+    else this.settle(m.outcome, false);
+  }
+
+  private failed(diagnostics: Diagnostic[], signal?: string): CommandOutcome {
+    return {
+      exitCode: EXIT_FAILED,
+      diagnostics,
+      sources: this.sources,
+      stdout: "",
+      stderr: "",
+      ...(signal ? { signal } : {}),
+    };
+  }
+
+  private signalled(signal: NodeJS.Signals): void {
+    this.stopSignal ??= signal;
+    if (this.board.writing()) {
+      // Between two write steps the worker stops and removes what it made.
+      this.board.requestAbort(SIGNAL_NUMBERS[signal] ?? 15);
+      this.stopAt ??= performance.now() + STOP_GRACE_MS;
+    } else {
+      this.settle(this.failed([], signal), true);
+    }
+  }
+
+  /** Every tick: end a write that outlived its grace period, or a plugin call past the budget. */
+  private check(): void {
+    const now = performance.now();
+    if (this.stopAt !== undefined && now > this.stopAt) {
+      this.settle(this.failed([], this.stopSignal!), true);
+      return;
+    }
+    const { seq, inCall } = this.board.state();
+    if (!inCall || seq !== this.lastSeq) {
+      this.lastSeq = seq;
+      this.since = now;
+      return;
+    }
+    if (now - this.since < this.options.timeoutMs) return;
+    this.settle(
+      this.failed([timeoutDiagnostic(this.job, this.board, this.options.timeoutMs)]),
+      true,
+    );
+  }
+
+  private died(why: string): void {
+    this.settle(this.failed([workerDiedDiagnostic(this.job, this.board, why)]), true);
+  }
+
+  private settle(o: CommandOutcome, ended: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearInterval(this.tick);
+    process.off("SIGINT", this.onSignal);
+    process.off("SIGTERM", this.onSignal);
+    const finish = () => {
+      if (ended) removeTemporarySiblings(this.job);
+      this.resolve(o);
+    };
+    if (ended) void this.worker.terminate().then(finish, finish);
+    else finish();
+  }
+}
+
 export async function runIsolated(
   job: CommandJob,
   options: IsolatedOptions,
@@ -78,111 +213,7 @@ export async function runIsolated(
     workerData: input,
     ...(options.execArgv ? { execArgv: options.execArgv } : {}),
   });
-  let sources = new Map<string, string>();
-  const failed = (d: Diagnostic, signal?: string): CommandOutcome => ({
-    exitCode: EXIT_FAILED,
-    diagnostics: [d],
-    sources,
-    stdout: "",
-    stderr: "",
-    ...(signal ? { signal } : {}),
-  });
-
   return await new Promise<CommandOutcome>((resolve) => {
-    let settled = false;
-    let lastSeq = -1;
-    let since = performance.now();
-    let stopAt: number | undefined;
-    let stopSignal: string | undefined;
-    const settle = (o: CommandOutcome, ended: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearInterval(tick);
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      const finish = () => {
-        // A worker ended mid-write leaves temporary siblings: remove them now.
-        if (ended && job.kind === "compile") {
-          try {
-            cleanStaleSiblings(outputNames(job.output, process.pid));
-          } catch {
-            // The next run cleans what could not be removed now.
-          }
-        }
-        resolve(o);
-      };
-      if (ended) void worker.terminate().then(finish, finish);
-      else finish();
-    };
-    const onSignal = (signal: NodeJS.Signals) => {
-      stopSignal ??= signal;
-      if (board.writing()) {
-        // Between two write steps the worker stops and removes what it made.
-        board.requestAbort(SIGNAL_NUMBERS[signal] ?? 15);
-        stopAt ??= performance.now() + STOP_GRACE_MS;
-      } else {
-        settle(
-          { exitCode: EXIT_FAILED, diagnostics: [], sources, stdout: "", stderr: "", signal },
-          true,
-        );
-      }
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    const tick = setInterval(() => {
-      const now = performance.now();
-      if (stopAt !== undefined && now > stopAt) {
-        settle(
-          {
-            exitCode: EXIT_FAILED,
-            diagnostics: [],
-            sources,
-            stdout: "",
-            stderr: "",
-            signal: stopSignal!,
-          },
-          true,
-        );
-        return;
-      }
-      const { seq, inCall } = board.state();
-      if (!inCall || seq !== lastSeq) {
-        lastSeq = seq;
-        since = now;
-        return;
-      }
-      if (now - since < options.timeoutMs) return;
-      const a = board.active();
-      const said = D.pluginTimeout.messages;
-      const budget = seconds(options.timeoutMs);
-      const span = a?.span ?? fileStart(firstFile(job));
-      const timeout =
-        a?.origin === "loading"
-          ? diagnostic(said.loading, span, { call: a.call, budget, plugin: a.plugin })
-          : diagnostic(D.pluginTimeout, span, {
-              who: a
-                ? text(said.plugin, { plugin: a.plugin, origin: a.origin })
-                : text(said.anyPlugin),
-              budget,
-              call: a?.call ?? text(said.anyCall),
-              what: a?.what ? text(said.what, { what: a.what }) : "",
-            });
-      settle(failed(timeout), true);
-    }, TICK_MS);
-    worker.on("message", (m: JobWorkerMessage) => {
-      if (m.kind === "sources") sources = m.sources;
-      else if (m.kind === "progress") options.progress?.(m.done, m.total, m.label);
-      else settle(m.outcome, false);
-    });
-    const died = (why: string) => {
-      const a = board.active();
-      const during =
-        a && a.origin !== "loading" ? text(D.pluginWorkerFailed.messages.during, a) : "";
-      const what = a?.what ? text(D.pluginTimeout.messages.what, { what: a.what }) : "";
-      const span = a?.span ?? fileStart(firstFile(job));
-      settle(failed(diagnostic(D.pluginWorkerFailed, span, { during, what, why })), true);
-    };
-    worker.on("error", (e) => died(e.message));
-    worker.on("exit", (code) => died(text(D.pluginWorkerFailed.messages.threadExited, { code })));
+    new WorkerWatch(job, worker, board, options, resolve);
   });
 }

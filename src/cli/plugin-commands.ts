@@ -61,6 +61,86 @@ async function registryWith(pluginSpecs: readonly string[]): Promise<PluginRegis
   return registry;
 }
 
+/** A row of `vcm plugins`: the plugin, and its capabilities under default parameters. */
+function pluginRow({ plugin, origin }: ReturnType<PluginRegistry["all"]>[number]) {
+  let capabilities: Capabilities | undefined;
+  let summary: string;
+  try {
+    capabilities = plugin.capabilities(defaultParams(plugin));
+    summary = describeCapabilities(capabilities);
+  } catch (e) {
+    summary = `(depends on parameters: ${e instanceof Error ? e.message : String(e)})`;
+  }
+  return {
+    name: plugin.name,
+    version: plugin.version,
+    apiVersion: plugin.apiVersion,
+    origin,
+    description: plugin.description,
+    params: Object.keys(plugin.params),
+    // Structured: sizes in bytes (numbers; every page size is below 2^53), `null` when
+    // the capabilities need parameters that have no default.
+    capabilities: capabilities ? capabilitiesJson(capabilities) : null,
+    summary,
+  };
+}
+
+async function listPlugins(options: { plugin: string[]; json?: boolean }): Promise<void> {
+  const registry = await registryWith(options.plugin);
+  const rows = registry.all().map(pluginRow);
+  if (options.json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+  } else {
+    for (const r of rows) {
+      process.stdout.write(
+        `${r.name} ${r.version} (API ${r.apiVersion}) from ${r.origin}\n` +
+          `  ${r.description}\n` +
+          `  params: ${r.params.join(", ") || "(none)"}\n` +
+          `  ${r.summary}\n`,
+      );
+    }
+  }
+  process.exitCode = EXIT_OK;
+}
+
+async function initPlugin(name: string, options: { dir?: string }): Promise<void> {
+  const { scaffoldPlugin } = await import("./plugin-scaffold.js");
+  const dir = options.dir ?? `vcm-plugin-${name}`;
+  const written = scaffoldPlugin(dir, name);
+  process.stdout.write(
+    written.map((f) => `created ${f}\n`).join("") + `next: cd ${dir} && npm install && npm test\n`,
+  );
+  process.exitCode = EXIT_OK;
+}
+
+/** `vcm plugin-test SPEC`: a built-in plugin by name, else one loaded from a path or package. */
+async function testPlugin(
+  spec: string,
+  options: { runs: string; params: string; window?: string },
+): Promise<void> {
+  const runs = Number(options.runs);
+  if (!Number.isInteger(runs) || runs <= 0) {
+    throw new UsageError("--runs takes a positive integer");
+  }
+  let registry = builtinRegistry();
+  let plugin = registry.get(spec);
+  if (!plugin) {
+    const before = new Set(registry.names());
+    registry = await registryWith([spec]);
+    const added = registry.names().find((n) => !before.has(n));
+    plugin = added ? registry.get(added) : undefined;
+  }
+  if (!plugin) throw new UsageError(`plugin-test: no plugin '${spec}'`);
+  const { runConformanceCli } = await import("./plugin-test-runner.js");
+  const window = options.window ? parseWindow(options.window) : undefined;
+  const failures = await runConformanceCli(
+    plugin,
+    { runs, params: options.params, ...(window ? { window } : {}) },
+    process.stdout,
+  );
+  process.exitCode = failures === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
 export function registerPluginCommands(program: Command): void {
   program
     .command("plugins")
@@ -68,44 +148,7 @@ export function registerPluginCommands(program: Command): void {
     .option("--plugin <module>", "also load this plugin (file path or package name)", collect, [])
     .option("--json", "print JSON (capabilities as structured data)")
     .addHelpText("after", exitCodesHelp())
-    .action(async (options: { plugin: string[]; json?: boolean }) => {
-      const registry = await registryWith(options.plugin);
-      const rows = registry.all().map(({ plugin, origin }) => {
-        let capabilities: Capabilities | undefined;
-        let summary: string;
-        try {
-          capabilities = plugin.capabilities(defaultParams(plugin));
-          summary = describeCapabilities(capabilities);
-        } catch (e) {
-          summary = `(depends on parameters: ${e instanceof Error ? e.message : String(e)})`;
-        }
-        return {
-          name: plugin.name,
-          version: plugin.version,
-          apiVersion: plugin.apiVersion,
-          origin,
-          description: plugin.description,
-          params: Object.keys(plugin.params),
-          // Structured: sizes in bytes (numbers; every page size is below 2^53), `null` when
-          // the capabilities need parameters that have no default.
-          capabilities: capabilities ? capabilitiesJson(capabilities) : null,
-          summary,
-        };
-      });
-      if (options.json) {
-        process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
-      } else {
-        for (const r of rows) {
-          process.stdout.write(
-            `${r.name} ${r.version} (API ${r.apiVersion}) from ${r.origin}\n` +
-              `  ${r.description}\n` +
-              `  params: ${r.params.join(", ") || "(none)"}\n` +
-              `  ${r.summary}\n`,
-          );
-        }
-      }
-      process.exitCode = EXIT_OK;
-    });
+    .action(listPlugins);
 
   program
     .command("plugin-init")
@@ -117,16 +160,7 @@ export function registerPluginCommands(program: Command): void {
       "\nThe package passes `vcm plugin-test` and its own `npm test` as generated.\n" +
         exitCodesHelp(),
     )
-    .action(async (name: string, options: { dir?: string }) => {
-      const { scaffoldPlugin } = await import("./plugin-scaffold.js");
-      const dir = options.dir ?? `vcm-plugin-${name}`;
-      const written = scaffoldPlugin(dir, name);
-      process.stdout.write(
-        written.map((f) => `created ${f}\n`).join("") +
-          `next: cd ${dir} && npm install && npm test\n`,
-      );
-      process.exitCode = EXIT_OK;
-    });
+    .action(initPlugin);
 
   program
     .command("plugin-test")
@@ -136,29 +170,7 @@ export function registerPluginCommands(program: Command): void {
     .option("--params <block>", 'parameters as in a mapper block, e.g. "granule 64K; ias 40"', "")
     .option("--window <geometry>", "for windowed formats: BASE,SIZE,PAGE,LEVELS (e.g. 0,2G,4K,1)")
     .addHelpText("after", `\n1 also means a conformance property failed.\n${exitCodesHelp()}`)
-    .action(async (spec: string, options: { runs: string; params: string; window?: string }) => {
-      const runs = Number(options.runs);
-      if (!Number.isInteger(runs) || runs <= 0) {
-        throw new UsageError("--runs takes a positive integer");
-      }
-      let registry = builtinRegistry();
-      let plugin = registry.get(spec);
-      if (!plugin) {
-        const before = new Set(registry.names());
-        registry = await registryWith([spec]);
-        const added = registry.names().find((n) => !before.has(n));
-        plugin = added ? registry.get(added) : undefined;
-      }
-      if (!plugin) throw new UsageError(`plugin-test: no plugin '${spec}'`);
-      const { runConformanceCli } = await import("./plugin-test-runner.js");
-      const window = options.window ? parseWindow(options.window) : undefined;
-      const failures = await runConformanceCli(
-        plugin,
-        { runs, params: options.params, ...(window ? { window } : {}) },
-        process.stdout,
-      );
-      process.exitCode = failures === 0 ? EXIT_OK : EXIT_FAILED;
-    });
+    .action(testPlugin);
 }
 
 const SIZE_SUFFIX: Record<string, bigint> = {

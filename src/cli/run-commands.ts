@@ -122,7 +122,67 @@ function commonOptions(command: Command): Command {
     .addOption(pluginTimeoutOption());
 }
 
-export function registerRunCommands(program: Command): void {
+/** `vcm run FILE`: compile (or load --tables) and prove, with a progress bar. */
+async function runAction(file: string, options: RunOptions): Promise<void> {
+  const job: RunJob = {
+    kind: "run",
+    file,
+    ...projectJob(options),
+    ...(options.tables !== undefined ? { tables: options.tables } : {}),
+    json: options.json === true,
+    scenario: options.scenario,
+    scenarios: options.scenarios,
+    endpoint: options.endpoint,
+    maxFailures: options.maxFailures,
+    jobs: options.jobs,
+    ...(options.html !== undefined ? { html: options.html } : {}),
+  };
+  const bar = progressBar();
+  printOutcome(
+    await runCommandJob(job, {
+      thirdParty: runsThirdPartyCode(job, [file]),
+      timeoutMs: options.pluginTimeout,
+      progress: (done, total, label) => bar.update(done, total, label),
+    }).finally(() => bar.finish()),
+  );
+}
+
+/** `vcm explain FILE ENDPOINT ADDRESS...`: the positional addresses and those of --addresses. */
+async function explainAction(
+  file: string,
+  endpoint: string,
+  positional: bigint[] | undefined,
+  options: ExplainOptions,
+): Promise<void> {
+  let addresses = positional ?? [];
+  if (options.addresses !== undefined) {
+    try {
+      addresses = [...addresses, ...readAddresses(options.addresses)];
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+  }
+  if (addresses.length === 0) {
+    throw new UsageError("give at least one address, or --addresses FILE");
+  }
+  const job: ExplainJob = {
+    kind: "explain",
+    file,
+    endpoint,
+    addresses,
+    ...projectJob(options),
+    ...(options.tables !== undefined ? { tables: options.tables } : {}),
+    json: options.json === true,
+  };
+  printOutcome(
+    await runCommandJob(job, {
+      thirdParty: runsThirdPartyCode(job, [file]),
+      timeoutMs: options.pluginTimeout,
+    }),
+  );
+}
+
+function registerRun(program: Command): void {
   commonOptions(
     program
       .command("run")
@@ -151,30 +211,10 @@ export function registerRunCommands(program: Command): void {
         "proof then runs on that one thread, whatever --jobs says.\n" +
         exitCodesHelp(),
     )
-    .action(async (file: string, options: RunOptions) => {
-      const job: RunJob = {
-        kind: "run",
-        file,
-        ...projectJob(options),
-        ...(options.tables !== undefined ? { tables: options.tables } : {}),
-        json: options.json === true,
-        scenario: options.scenario,
-        scenarios: options.scenarios,
-        endpoint: options.endpoint,
-        maxFailures: options.maxFailures,
-        jobs: options.jobs,
-        ...(options.html !== undefined ? { html: options.html } : {}),
-      };
-      const bar = progressBar();
-      printOutcome(
-        await runCommandJob(job, {
-          thirdParty: runsThirdPartyCode(job, [file]),
-          timeoutMs: options.pluginTimeout,
-          progress: (done, total, label) => bar.update(done, total, label),
-        }).finally(() => bar.finish()),
-      );
-    });
+    .action(runAction);
+}
 
+function registerExplain(program: Command): void {
   commonOptions(
     program
       .command("explain")
@@ -198,39 +238,10 @@ export function registerRunCommands(program: Command): void {
         "1 also means an address faults.\n" +
         exitCodesHelp(),
     )
-    .action(
-      async (
-        file: string,
-        endpoint: string,
-        positional: bigint[] | undefined,
-        options: ExplainOptions,
-      ) => {
-        let addresses = positional ?? [];
-        if (options.addresses !== undefined) {
-          try {
-            addresses = [...addresses, ...readAddresses(options.addresses)];
-          } catch (e) {
-            throw new UsageError(e instanceof Error ? e.message : String(e));
-          }
-        }
-        if (addresses.length === 0) {
-          throw new UsageError("give at least one address, or --addresses FILE");
-        }
-        const job: ExplainJob = {
-          kind: "explain",
-          file,
-          endpoint,
-          addresses,
-          ...projectJob(options),
-          ...(options.tables !== undefined ? { tables: options.tables } : {}),
-          json: options.json === true,
-        };
-        printOutcome(
-          await runCommandJob(job, {
-            thirdParty: runsThirdPartyCode(job, [file]),
-            timeoutMs: options.pluginTimeout,
-          }),
-        );
-      },
-    );
+    .action(explainAction);
+}
+
+export function registerRunCommands(program: Command): void {
+  registerRun(program);
+  registerExplain(program);
 }

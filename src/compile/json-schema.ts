@@ -97,6 +97,10 @@ export class SchemaValidator {
     return scratch.length === 0;
   }
 
+  private fail(out: SchemaViolation[], path: JsonPath, message: string): void {
+    if (out.length < this.limit) out.push({ path: [...path], message });
+  }
+
   private check(
     schemaIn: Schema,
     value: unknown,
@@ -108,31 +112,8 @@ export class SchemaValidator {
     for (const k of Object.keys(schema)) {
       if (!KNOWN.has(k)) throw new Error(`schema: keyword '${k}' is not supported`);
     }
-    const fail = (message: string) => {
-      if (out.length < this.limit) out.push({ path: [...path], message });
-    };
-    const description = typeof schema.description === "string" ? schema.description : undefined;
-
-    if (schema.const !== undefined && value !== schema.const) {
-      return fail(`must be ${JSON.stringify(schema.const)}, not ${shown(value)}`);
-    }
-    if (Array.isArray(schema.enum) && !schema.enum.includes(value)) {
-      return fail(
-        `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}, not ${shown(value)}`,
-      );
-    }
-    if (typeof schema.type === "string") {
-      const t = typeOf(value);
-      const ok = t === schema.type || (schema.type === "number" && t === "integer");
-      if (!ok)
-        return fail(`must be ${description ?? TYPE_WORDS[schema.type]}, not ${shown(value)}`);
-    }
-    if (Array.isArray(schema.anyOf)) {
-      const alternatives = schema.anyOf as Schema[];
-      if (!alternatives.some((s) => this.matches(s, value, path))) {
-        return fail(`must be ${description ?? "one of the allowed forms"}, not ${shown(value)}`);
-      }
-    }
+    const form = this.formProblem(schema, value, path);
+    if (form !== undefined) return this.fail(out, path, form);
     if (Array.isArray(schema.allOf)) {
       for (const s of schema.allOf as Schema[]) this.check(s, value, path, out);
     }
@@ -141,29 +122,8 @@ export class SchemaValidator {
         this.check(schema.then as Schema, value, path, out);
       }
     }
-    if (typeof value === "string") {
-      if (typeof schema.minLength === "number" && value.length < schema.minLength) {
-        return fail(
-          value === "" ? "must not be empty" : `must be at least ${schema.minLength} characters`,
-        );
-      }
-      if (typeof schema.pattern === "string") {
-        let re = this.patterns.get(schema.pattern);
-        if (!re) this.patterns.set(schema.pattern, (re = new RegExp(schema.pattern, "u")));
-        if (!re.test(value))
-          return fail(
-            `must be ${description ?? `text matching ${schema.pattern}`}, not ${shown(value)}`,
-          );
-      }
-    }
-    if (typeof value === "number") {
-      if (typeof schema.minimum === "number" && value < schema.minimum) {
-        return fail(`must be at least ${schema.minimum}, not ${value}`);
-      }
-      if (typeof schema.maximum === "number" && value > schema.maximum) {
-        return fail(`must be at most ${schema.maximum}, not ${value}`);
-      }
-    }
+    const scalar = this.scalarProblem(schema, value);
+    if (scalar !== undefined) return this.fail(out, path, scalar);
     if (Array.isArray(value) && schema.items !== undefined) {
       const items = schema.items as Schema;
       for (let i = 0; i < value.length && out.length < this.limit; i++) {
@@ -173,27 +133,87 @@ export class SchemaValidator {
       }
     }
     if (typeOf(value) === "object") {
-      const obj = value as Record<string, unknown>;
-      for (const key of (schema.required as string[] | undefined) ?? []) {
-        if (!Object.hasOwn(obj, key)) fail(`lacks the required field '${key}'`);
+      this.checkObject(schema, value as Record<string, unknown>, path, out);
+    }
+  }
+
+  /** What is wrong with the value's form (const, enum, type, anyOf), if anything. */
+  private formProblem(schema: Schema, value: unknown, path: JsonPath): string | undefined {
+    const description = typeof schema.description === "string" ? schema.description : undefined;
+    if (schema.const !== undefined && value !== schema.const) {
+      return `must be ${JSON.stringify(schema.const)}, not ${shown(value)}`;
+    }
+    if (Array.isArray(schema.enum) && !schema.enum.includes(value)) {
+      return `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}, not ${shown(value)}`;
+    }
+    if (typeof schema.type === "string") {
+      const t = typeOf(value);
+      const ok = t === schema.type || (schema.type === "number" && t === "integer");
+      if (!ok) return `must be ${description ?? TYPE_WORDS[schema.type]}, not ${shown(value)}`;
+    }
+    if (Array.isArray(schema.anyOf)) {
+      const alternatives = schema.anyOf as Schema[];
+      if (!alternatives.some((s) => this.matches(s, value, path))) {
+        return `must be ${description ?? "one of the allowed forms"}, not ${shown(value)}`;
       }
-      const props = (schema.properties as Record<string, Schema> | undefined) ?? {};
-      const extra = schema.additionalProperties;
-      for (const [key, v] of Object.entries(obj)) {
-        if (out.length >= this.limit) return;
-        path.push(key);
-        if (
-          schema.propertyNames !== undefined &&
-          !this.matches(schema.propertyNames as Schema, key, path)
-        ) {
-          fail(`the key ${JSON.stringify(key)} is not allowed here`);
+    }
+    return undefined;
+  }
+
+  /** What is wrong with a string's length or pattern, or a number's bounds, if anything. */
+  private scalarProblem(schema: Schema, value: unknown): string | undefined {
+    const description = typeof schema.description === "string" ? schema.description : undefined;
+    if (typeof value === "string") {
+      if (typeof schema.minLength === "number" && value.length < schema.minLength) {
+        return value === ""
+          ? "must not be empty"
+          : `must be at least ${schema.minLength} characters`;
+      }
+      if (typeof schema.pattern === "string") {
+        let re = this.patterns.get(schema.pattern);
+        if (!re) this.patterns.set(schema.pattern, (re = new RegExp(schema.pattern, "u")));
+        if (!re.test(value)) {
+          return `must be ${description ?? `text matching ${schema.pattern}`}, not ${shown(value)}`;
         }
-        if (Object.hasOwn(props, key)) this.check(props[key]!, v, path, out);
-        else if (extra === false) fail(`unknown field '${key}'`);
-        else if (typeof extra === "object" && extra !== null)
-          this.check(extra as Schema, v, path, out);
-        path.pop();
       }
+    }
+    if (typeof value === "number") {
+      if (typeof schema.minimum === "number" && value < schema.minimum) {
+        return `must be at least ${schema.minimum}, not ${value}`;
+      }
+      if (typeof schema.maximum === "number" && value > schema.maximum) {
+        return `must be at most ${schema.maximum}, not ${value}`;
+      }
+    }
+    return undefined;
+  }
+
+  /** Required fields, then each field: its key's name, its schema, or unknown. */
+  private checkObject(
+    schema: Schema,
+    obj: Record<string, unknown>,
+    path: (string | number)[],
+    out: SchemaViolation[],
+  ): void {
+    for (const key of (schema.required as string[] | undefined) ?? []) {
+      if (!Object.hasOwn(obj, key)) this.fail(out, path, `lacks the required field '${key}'`);
+    }
+    const props = (schema.properties as Record<string, Schema> | undefined) ?? {};
+    const extra = schema.additionalProperties;
+    for (const [key, v] of Object.entries(obj)) {
+      if (out.length >= this.limit) return;
+      path.push(key);
+      if (
+        schema.propertyNames !== undefined &&
+        !this.matches(schema.propertyNames as Schema, key, path)
+      ) {
+        this.fail(out, path, `the key ${JSON.stringify(key)} is not allowed here`);
+      }
+      if (Object.hasOwn(props, key)) this.check(props[key]!, v, path, out);
+      else if (extra === false) this.fail(out, path, `unknown field '${key}'`);
+      else if (typeof extra === "object" && extra !== null)
+        this.check(extra as Schema, v, path, out);
+      path.pop();
     }
   }
 }

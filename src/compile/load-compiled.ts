@@ -188,83 +188,100 @@ function loadImage(memory: PhysicalMemory, base: bigint, file: OpenedFile): void
   }
 }
 
-export function loadCompiled(
-  dir: string,
-  ir: IrTopology,
-  plugins: PluginRegistry,
-): CompiledTopology {
-  const { manifest, spans } = readManifestChecked(dir, plugins);
+/** The pools of the manifest must be those of the topology being proved. */
+function checkPoolsAgree(manifest: Manifest, ir: IrTopology, spans: JsonSpans): void {
   const disagreeing = poolsDisagreeing(manifest, ir);
-  if (disagreeing.length > 0) {
-    throw new TablesLoadError(
-      disagreeing.map((p) =>
-        diagnostic(D.manifestInvalid, spans.at(p.path), {
-          pointer: jsonPointer(p.path),
-          problem: p.message,
-        }),
-      ),
-    );
+  if (disagreeing.length === 0) return;
+  throw new TablesLoadError(
+    disagreeing.map((p) =>
+      diagnostic(D.manifestInvalid, spans.at(p.path), {
+        pointer: jsonPointer(p.path),
+        problem: p.message,
+      }),
+    ),
+  );
+}
+
+/**
+ * Load pool `i`'s image into memory: opened inside `dir`, its size checked against the manifest's
+ * claim before a byte is read. Returns the problem instead of loading, if there is one.
+ */
+function loadPool(
+  memory: PhysicalMemory,
+  dir: string,
+  manifest: Manifest,
+  i: number,
+  spans: JsonSpans,
+): Diagnostic | undefined {
+  const p = manifest.pools[i]!;
+  const base = unhex(p.base);
+  const size = unhex(p.size);
+  let file: OpenedFile;
+  try {
+    file = openInside(dir, p.image);
+  } catch (e) {
+    if (!(e instanceof TablesFileProblem)) throw e;
+    return diagnostic(D.tablesFileRefused.messages.pool, spans.at(["pools", i, "image"]), {
+      pool: p.name,
+      why: e.message,
+    });
   }
+  try {
+    // The claim is checked against the open file before a byte of it is read.
+    if (file.size !== size) {
+      return diagnostic(D.tablesFileSize, spans.at(["pools", i, "size"]), {
+        file: p.image,
+        size: file.size,
+        expected: size,
+      });
+    }
+    memory.allowWrites(base, size);
+    loadImage(memory, base, file);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof TablesFileProblem)) throw e;
+    return diagnostic(D.tablesFileRefused.messages.poolImage, spans.at(["pools", i, "image"]), {
+      file: p.image,
+      why: e.message,
+    });
+  } finally {
+    file.close();
+  }
+}
+
+/** The simulated memory holding every pool image; throws with every pool that cannot be loaded. */
+function loadPools(dir: string, manifest: Manifest, spans: JsonSpans): PhysicalMemory {
   const memory = new PhysicalMemory();
   const problems: Diagnostic[] = [];
-  for (const [i, p] of manifest.pools.entries()) {
-    const base = unhex(p.base);
-    const size = unhex(p.size);
-    let file: OpenedFile;
-    try {
-      file = openInside(dir, p.image);
-    } catch (e) {
-      if (!(e instanceof TablesFileProblem)) throw e;
-      problems.push(
-        diagnostic(D.tablesFileRefused.messages.pool, spans.at(["pools", i, "image"]), {
-          pool: p.name,
-          why: e.message,
-        }),
-      );
-      continue;
-    }
-    try {
-      // The claim is checked against the open file before a byte of it is read.
-      if (file.size !== size) {
-        problems.push(
-          diagnostic(D.tablesFileSize, spans.at(["pools", i, "size"]), {
-            file: p.image,
-            size: file.size,
-            expected: size,
-          }),
-        );
-        continue;
-      }
-      memory.allowWrites(base, size);
-      loadImage(memory, base, file);
-    } catch (e) {
-      if (!(e instanceof TablesFileProblem)) throw e;
-      problems.push(
-        diagnostic(D.tablesFileRefused.messages.poolImage, spans.at(["pools", i, "image"]), {
-          file: p.image,
-          why: e.message,
-        }),
-      );
-    } finally {
-      file.close();
-    }
+  for (const i of manifest.pools.keys()) {
+    const problem = loadPool(memory, dir, manifest, i, spans);
+    if (problem) problems.push(problem);
   }
   if (problems.length > 0) throw new TablesLoadError(problems);
-  const params = new Map<string, PluginParams>();
-  for (const m of manifest.mappers) {
-    const schema = plugins.get(m.format)?.params;
-    const decoded: Record<string, ReturnType<typeof decodeParam>> = {};
-    for (const [k, v] of Object.entries(m.params)) decoded[k] = decodeParam(v, schema?.[k]);
-    params.set(m.name, decoded);
-  }
-  const tableParams = (t: Manifest["tables"][number]): PluginParams => {
-    if (!t.params) return params.get(t.mapper) ?? {};
-    const schema = plugins.get(t.format)?.params;
-    const decoded: Record<string, ReturnType<typeof decodeParam>> = {};
-    for (const [k, v] of Object.entries(t.params)) decoded[k] = decodeParam(v, schema?.[k]);
-    return decoded;
-  };
-  const tables: CompiledTable[] = manifest.tables.map((t) => ({
+  return memory;
+}
+
+/** Parameters as the manifest writes them, decoded by the format's parameter schema. */
+function decodeParams(
+  encoded: Record<string, Parameters<typeof decodeParam>[0]>,
+  format: string,
+  plugins: PluginRegistry,
+): PluginParams {
+  const schema = plugins.get(format)?.params;
+  const decoded: Record<string, ReturnType<typeof decodeParam>> = {};
+  for (const [k, v] of Object.entries(encoded)) decoded[k] = decodeParam(v, schema?.[k]);
+  return decoded;
+}
+
+type ManifestTable = Manifest["tables"][number];
+
+/** A table's context: its own parameters if the manifest gives them, else its mapper's. */
+function tableFromManifest(
+  t: ManifestTable,
+  mapperParams: Map<string, PluginParams>,
+  plugins: PluginRegistry,
+): CompiledTable {
+  return {
     name: t.name,
     kind: t.kind,
     mapper: t.mapper,
@@ -281,7 +298,9 @@ export function loadCompiled(
         }
       : {}),
     context: {
-      params: tableParams(t),
+      params: t.params
+        ? decodeParams(t.params, t.format, plugins)
+        : (mapperParams.get(t.mapper) ?? {}),
       root: unhex(t.root),
       registers: unhexRecord(t.registers),
       aperture: { base: unhex(t.aperture.base), size: unhex(t.aperture.size) },
@@ -298,36 +317,58 @@ export function loadCompiled(
         : {}),
     },
     leafCounts: leavesFromManifest(t.leafCounts),
-  }));
+  };
+}
+
+function mapperFromManifest(m: Manifest["mappers"][number]): CompiledTopology["mappers"][number] {
+  return {
+    name: m.name,
+    role: m.role,
+    format: m.format,
+    pluginVersion: m.pluginVersion,
+    pool: m.pool,
+    geometry: geometryFromManifest(m.geometry),
+    ...(m.instance
+      ? {
+          instance: {
+            root: unhex(m.instance.root),
+            registers: unhexRecord(m.instance.registers),
+          },
+        }
+      : {}),
+  };
+}
+
+function poolFromManifest(p: Manifest["pools"][number]): CompiledTopology["pools"][number] {
+  return {
+    name: p.name,
+    memory: p.memory,
+    base: unhex(p.base),
+    size: unhex(p.size),
+    usedBytes: p.usedBytes,
+  };
+}
+
+export function loadCompiled(
+  dir: string,
+  ir: IrTopology,
+  plugins: PluginRegistry,
+): CompiledTopology {
+  const { manifest, spans } = readManifestChecked(dir, plugins);
+  checkPoolsAgree(manifest, ir, spans);
+  const memory = loadPools(dir, manifest, spans);
+  const mapperParams = new Map<string, PluginParams>();
+  for (const m of manifest.mappers) {
+    mapperParams.set(m.name, decodeParams(m.params, m.format, plugins));
+  }
   return {
     ir,
     plugins,
     memory,
-    pools: manifest.pools.map((p) => ({
-      name: p.name,
-      memory: p.memory,
-      base: unhex(p.base),
-      size: unhex(p.size),
-      usedBytes: p.usedBytes,
-    })),
-    mappers: manifest.mappers.map((m) => ({
-      name: m.name,
-      role: m.role,
-      format: m.format,
-      pluginVersion: m.pluginVersion,
-      pool: m.pool,
-      geometry: geometryFromManifest(m.geometry),
-      ...(m.instance
-        ? {
-            instance: {
-              root: unhex(m.instance.root),
-              registers: unhexRecord(m.instance.registers),
-            },
-          }
-        : {}),
-    })),
+    pools: manifest.pools.map(poolFromManifest),
+    mappers: manifest.mappers.map(mapperFromManifest),
     domains: manifest.domains.map(domainFromManifest),
-    tables,
+    tables: manifest.tables.map((t) => tableFromManifest(t, mapperParams, plugins)),
     mappings: manifest.mappings.map(mappingFromManifest),
     endpoints: manifest.endpoints.map(endpointFromManifest),
   };

@@ -362,99 +362,124 @@ export function domainFromManifest(d: Manifest["domains"][number]): CompiledDoma
   return out;
 }
 
+type CompiledMapper = CompiledTopology["mappers"][number];
+type IrMapperParams = Map<string, { params: CompiledTopology["ir"]["mappers"][number]["params"] }>;
+
+/**
+ * One table's entry: its pages read from the bytes through its plugin; its own parameters and
+ * geometry only where they differ from its mapper's (a table made with parameters of its own).
+ */
+function tableToManifest(
+  compiled: CompiledTopology,
+  t: CompiledTopology["tables"][number],
+  mapperOf: Map<string, CompiledMapper>,
+  irMapperOf: IrMapperParams,
+): ManifestTable {
+  const plugin = pluginFor(compiled, t.format);
+  const pages = tablePageRuns(plugin, compiled, t.context);
+  const c = t.context;
+  const ownParams = c.params !== irMapperOf.get(t.mapper)?.params;
+  const params: Record<string, ManifestParam> = {};
+  if (ownParams) for (const [k, v] of Object.entries(c.params)) params[k] = encodeParam(v);
+  return {
+    name: t.name,
+    kind: t.kind,
+    mapper: t.mapper,
+    format: t.format,
+    domainId: t.domainId,
+    pool: mapperOf.get(t.mapper)!.pool,
+    root: hex(c.root),
+    registers: hexRecord(c.registers),
+    aperture: { base: hex(c.aperture.base), size: hex(c.aperture.size) },
+    ...(c.window
+      ? {
+          window: {
+            base: hex(c.window.base),
+            size: hex(c.window.size),
+            pageSize: hex(c.window.pageSize),
+            levels: c.window.levels,
+            ...(c.window.hostPageSize ? { hostPageSize: hex(c.window.hostPageSize) } : {}),
+          },
+        }
+      : {}),
+    ...(t.halves
+      ? {
+          halves: t.halves.map((h) => ({
+            half: h.half,
+            base: hex(h.base),
+            size: hex(h.size),
+            input: hex(h.input),
+          })),
+        }
+      : {}),
+    ...(ownParams ? { params } : {}),
+    geometry: geometryToManifest(
+      ownParams ? compiledFormat(plugin.capabilities(c.params)) : mapperOf.get(t.mapper)!.geometry,
+    ),
+    tablePages: pages,
+    leafCounts: leavesToManifest(t.leafCounts),
+    dump: `domains/${fileStem(t.name)}.txt`,
+  };
+}
+
+function mapperToManifest(
+  m: CompiledMapper,
+  irMapperOf: IrMapperParams,
+): Manifest["mappers"][number] {
+  const params: Record<string, ManifestParam> = {};
+  for (const [k, v] of Object.entries(irMapperOf.get(m.name)?.params ?? {})) {
+    params[k] = encodeParam(v);
+  }
+  return {
+    name: m.name,
+    role: m.role,
+    format: m.format,
+    pluginVersion: m.pluginVersion,
+    pool: m.pool,
+    params,
+    geometry: geometryToManifest(m.geometry),
+    ...(m.instance
+      ? { instance: { root: hex(m.instance.root), registers: hexRecord(m.instance.registers) } }
+      : {}),
+  };
+}
+
+function poolToManifest(p: CompiledTopology["pools"][number]): Manifest["pools"][number] {
+  return {
+    name: p.name,
+    memory: p.memory,
+    base: hex(p.base),
+    size: hex(p.size),
+    usedBytes: p.usedBytes,
+    image: `pools/${fileStem(p.name)}.bin`,
+  };
+}
+
+function domainToManifest(d: CompiledDomain): Manifest["domains"][number] {
+  return {
+    name: d.name,
+    mapper: d.mapper,
+    type: d.type,
+    implicit: d.implicit,
+    aperture: { base: hex(d.aperture.base), size: hex(d.aperture.size) },
+    ...(d.upper ? { upper: { base: hex(d.upper.base), size: hex(d.upper.size) } } : {}),
+    ...(d.table !== undefined ? { table: d.table } : {}),
+    attached: [...d.attached],
+  };
+}
+
 /** The manifest of `compiled`; table pages are read from the bytes through each plugin. */
 export function buildManifest(compiled: CompiledTopology): Manifest {
   const mapperOf = new Map(compiled.mappers.map((m) => [m.name, m]));
-  const irMapperOf = new Map(compiled.ir.mappers.map((m) => [m.name, m]));
-  const tables: ManifestTable[] = compiled.tables.map((t) => {
-    const plugin = pluginFor(compiled, t.format);
-    const pages = tablePageRuns(plugin, compiled, t.context);
-    const c = t.context;
-    const ownParams = c.params !== irMapperOf.get(t.mapper)?.params;
-    const params: Record<string, ManifestParam> = {};
-    if (ownParams) for (const [k, v] of Object.entries(c.params)) params[k] = encodeParam(v);
-    return {
-      name: t.name,
-      kind: t.kind,
-      mapper: t.mapper,
-      format: t.format,
-      domainId: t.domainId,
-      pool: mapperOf.get(t.mapper)!.pool,
-      root: hex(c.root),
-      registers: hexRecord(c.registers),
-      aperture: { base: hex(c.aperture.base), size: hex(c.aperture.size) },
-      ...(c.window
-        ? {
-            window: {
-              base: hex(c.window.base),
-              size: hex(c.window.size),
-              pageSize: hex(c.window.pageSize),
-              levels: c.window.levels,
-              ...(c.window.hostPageSize ? { hostPageSize: hex(c.window.hostPageSize) } : {}),
-            },
-          }
-        : {}),
-      ...(t.halves
-        ? {
-            halves: t.halves.map((h) => ({
-              half: h.half,
-              base: hex(h.base),
-              size: hex(h.size),
-              input: hex(h.input),
-            })),
-          }
-        : {}),
-      ...(ownParams ? { params } : {}),
-      geometry: geometryToManifest(
-        ownParams
-          ? compiledFormat(plugin.capabilities(c.params))
-          : mapperOf.get(t.mapper)!.geometry,
-      ),
-      tablePages: pages,
-      leafCounts: leavesToManifest(t.leafCounts),
-      dump: `domains/${fileStem(t.name)}.txt`,
-    };
-  });
+  const irMapperOf: IrMapperParams = new Map(compiled.ir.mappers.map((m) => [m.name, m]));
+  const tables = compiled.tables.map((t) => tableToManifest(compiled, t, mapperOf, irMapperOf));
   return {
     manifestVersion: MANIFEST_VERSION,
     generator: "vcm compile",
     topology: compiled.ir.name,
-    pools: compiled.pools.map((p) => ({
-      name: p.name,
-      memory: p.memory,
-      base: hex(p.base),
-      size: hex(p.size),
-      usedBytes: p.usedBytes,
-      image: `pools/${fileStem(p.name)}.bin`,
-    })),
-    mappers: compiled.mappers.map((m) => {
-      const params: Record<string, ManifestParam> = {};
-      for (const [k, v] of Object.entries(irMapperOf.get(m.name)?.params ?? {})) {
-        params[k] = encodeParam(v);
-      }
-      return {
-        name: m.name,
-        role: m.role,
-        format: m.format,
-        pluginVersion: m.pluginVersion,
-        pool: m.pool,
-        params,
-        geometry: geometryToManifest(m.geometry),
-        ...(m.instance
-          ? { instance: { root: hex(m.instance.root), registers: hexRecord(m.instance.registers) } }
-          : {}),
-      };
-    }),
-    domains: compiled.domains.map((d) => ({
-      name: d.name,
-      mapper: d.mapper,
-      type: d.type,
-      implicit: d.implicit,
-      aperture: { base: hex(d.aperture.base), size: hex(d.aperture.size) },
-      ...(d.upper ? { upper: { base: hex(d.upper.base), size: hex(d.upper.size) } } : {}),
-      ...(d.table !== undefined ? { table: d.table } : {}),
-      attached: [...d.attached],
-    })),
+    pools: compiled.pools.map(poolToManifest),
+    mappers: compiled.mappers.map((m) => mapperToManifest(m, irMapperOf)),
+    domains: compiled.domains.map(domainToManifest),
     tables,
     mappings: compiled.mappings.map(mappingToManifest),
     endpoints: compiled.endpoints.map(endpointToManifest),

@@ -44,22 +44,29 @@ export function nodeId(kind: GraphNodeKind, name: string): string {
   return `${kind}:${name}`;
 }
 
-export function buildTopologyGraph(ir: IrTopology): TopologyGraph {
-  const nodes: GraphNode[] = [];
-  const edges: GraphEdge[] = [];
-  const has = new Set<string>();
-  const addNode = (n: GraphNode) => {
-    if (has.has(n.id)) return;
-    has.add(n.id);
-    nodes.push(n);
-  };
-  const addEdge = (from: string, to: string, label: string, kind: GraphEdge["kind"]) => {
-    edges.push({ id: `e${edges.length}`, from, to, label, kind });
-  };
+/** Nodes in first-added order (a node added twice is kept once); edges numbered as added. */
+class GraphBuilder {
+  readonly nodes: GraphNode[] = [];
+  readonly edges: GraphEdge[] = [];
+  private readonly has = new Set<string>();
 
+  addNode(n: GraphNode): void {
+    if (this.has.has(n.id)) return;
+    this.has.add(n.id);
+    this.nodes.push(n);
+  }
+
+  addEdge(from: string, to: string, label: string, kind: GraphEdge["kind"]): void {
+    this.edges.push({ id: `e${this.edges.length}`, from, to, label, kind });
+  }
+}
+
+/** Endpoints, mappers, containers with their windows, domains, memories: nodes, and the
+ * attach edges from a mapper to its containers and domains. */
+function addDeclarations(g: GraphBuilder, ir: IrTopology): void {
   for (const e of ir.endpoints) {
     const bits = e.dmaMaskBits < 64 ? `, ${e.dmaMaskBits}-bit` : "";
-    addNode({
+    g.addNode({
       id: nodeId("endpoint", e.name),
       kind: "endpoint",
       label: e.name,
@@ -67,7 +74,7 @@ export function buildTopologyGraph(ir: IrTopology): TopologyGraph {
     });
   }
   for (const m of ir.mappers) {
-    addNode({
+    g.addNode({
       id: nodeId("mapper", m.name),
       kind: "mapper",
       label: m.name,
@@ -75,49 +82,65 @@ export function buildTopologyGraph(ir: IrTopology): TopologyGraph {
     });
   }
   for (const c of ir.containers) {
-    addNode({ id: nodeId("container", c.name), kind: "container", label: c.name, detail: c.model });
-    addEdge(nodeId("mapper", c.mapper), nodeId("container", c.name), "", "attach");
+    g.addNode({
+      id: nodeId("container", c.name),
+      kind: "container",
+      label: c.name,
+      detail: c.model,
+    });
+    g.addEdge(nodeId("mapper", c.mapper), nodeId("container", c.name), "", "attach");
     for (const w of c.windows) {
-      addNode({
+      g.addNode({
         id: nodeId("window", w.qualifiedName),
         kind: "window",
         label: w.qualifiedName,
         detail: `window ${sizeText(w.range.size)}, ${sizeText(w.pageSize)} pages`,
       });
-      addEdge(nodeId("container", c.name), nodeId("window", w.qualifiedName), "", "attach");
+      g.addEdge(nodeId("container", c.name), nodeId("window", w.qualifiedName), "", "attach");
     }
   }
   for (const d of ir.domains) {
-    addNode({
+    g.addNode({
       id: nodeId("domain", d.name),
       kind: "domain",
       label: d.name,
       detail: d.implicit ? `${d.type} (implicit)` : d.type,
       ...(d.type === "blocked" ? { blocked: true } : {}),
     });
-    addEdge(nodeId("mapper", d.mapper), nodeId("domain", d.name), d.attached.join(", "), "attach");
+    g.addEdge(
+      nodeId("mapper", d.mapper),
+      nodeId("domain", d.name),
+      d.attached.join(", "),
+      "attach",
+    );
   }
   for (const mem of ir.memories) {
-    addNode({
+    g.addNode({
       id: nodeId("memory", mem.name),
       kind: "memory",
       label: mem.name,
       detail: `${mem.kind} ${sizeText(mem.range.size)}`,
     });
   }
+}
+
+/** An edge from each endpoint behind a mapper to it, labelled with its stream and group. */
+function addEndpointAttachments(g: GraphBuilder, ir: IrTopology): void {
   for (const e of ir.endpoints) {
     if (e.mapper === undefined) continue;
     const stream = e.stream !== undefined ? `stream ${hex(e.stream)}` : "";
     const group = e.group !== undefined ? `group ${e.group}` : "";
-    addEdge(
+    g.addEdge(
       nodeId("endpoint", e.name),
       nodeId("mapper", e.mapper),
       [stream, group].filter(Boolean).join(", "),
       "attach",
     );
   }
+}
 
-  // Mappings: one edge per (translation, memory), labelled with the rights and the bytes mapped.
+/** Mappings: one edge per (translation, memory), labelled with the rights and the bytes mapped. */
+function addMappingEdges(g: GraphBuilder, ir: IrTopology): void {
   const groups = new Map<
     string,
     { from: string; to: string; rights: Set<string>; bytes: bigint; count: number }
@@ -133,25 +156,28 @@ export function buildTopologyGraph(ir: IrTopology): TopologyGraph {
           : nodeId("endpoint", t.name);
     const to = nodeId("memory", m.source.memory);
     const key = `${from}\u0000${to}`;
-    const g = groups.get(key) ?? { from, to, rights: new Set<string>(), bytes: 0n, count: 0 };
-    g.rights.add(rightsOf(m.perms));
-    g.bytes += m.source.size;
-    g.count++;
-    groups.set(key, g);
+    const group = groups.get(key) ?? { from, to, rights: new Set<string>(), bytes: 0n, count: 0 };
+    group.rights.add(rightsOf(m.perms));
+    group.bytes += m.source.size;
+    group.count++;
+    groups.set(key, group);
   }
-  for (const g of groups.values()) {
-    const rights = [...g.rights].sort().join("/");
-    const maps = g.count === 1 ? "1 map" : `${g.count} maps`;
-    addEdge(g.from, g.to, `${rights} ${sizeText(g.bytes)} (${maps})`, "map");
+  for (const group of groups.values()) {
+    const rights = [...group.rights].sort().join("/");
+    const maps = group.count === 1 ? "1 map" : `${group.count} maps`;
+    g.addEdge(group.from, group.to, `${rights} ${sizeText(group.bytes)} (${maps})`, "map");
   }
-  // By-design reach: identity domains and endpoints with no MMU see memory without a table.
+}
+
+/** By-design reach: identity domains and endpoints with no MMU see memory without a table. */
+function addUntranslatedReach(g: GraphBuilder, ir: IrTopology): void {
   for (const d of ir.domains) {
     if (d.type !== "identity") continue;
     for (const mem of ir.memories) {
       if (mem.kind === "reserved") continue;
       const end = d.aperture.base + d.aperture.size;
       if (mem.range.base < end && mem.range.base + mem.range.size > d.aperture.base) {
-        addEdge(nodeId("domain", d.name), nodeId("memory", mem.name), "identity", "map");
+        g.addEdge(nodeId("domain", d.name), nodeId("memory", mem.name), "identity", "map");
       }
     }
   }
@@ -164,8 +190,16 @@ export function buildTopologyGraph(ir: IrTopology): TopologyGraph {
     for (const mem of ir.memories) {
       if (mem.kind === "reserved" || mem.range.base < e.busOffset) continue;
       if (mem.range.base - e.busOffset >= limit) continue;
-      addEdge(nodeId("endpoint", e.name), nodeId("memory", mem.name), "direct (no MMU)", "map");
+      g.addEdge(nodeId("endpoint", e.name), nodeId("memory", mem.name), "direct (no MMU)", "map");
     }
   }
-  return { name: ir.name, nodes, edges };
+}
+
+export function buildTopologyGraph(ir: IrTopology): TopologyGraph {
+  const g = new GraphBuilder();
+  addDeclarations(g, ir);
+  addEndpointAttachments(g, ir);
+  addMappingEdges(g, ir);
+  addUntranslatedReach(g, ir);
+  return { name: ir.name, nodes: g.nodes, edges: g.edges };
 }
