@@ -5,6 +5,7 @@
  * of a level-0 table.
  */
 import type { PluginParams } from "../../src/plugin-api/index.js";
+import { regimeDeclared, regimeOf, type Regime } from "./regime.js";
 
 export interface ArmLpaeConfig {
   stage: 1 | 2;
@@ -22,6 +23,12 @@ export interface ArmLpaeConfig {
   concatenated: number;
   /** Allowed page sizes as shifts, after the `page-sizes` restriction. */
   pageShifts: number[];
+  /** The stage-1 translation regime (`regime`, EL1 when absent; irrelevant at stage 2). */
+  regime: Regime;
+  /** `regime` is written: a cpu context, whose registers carry `_ELx` names and an SCTLR. */
+  regimeDeclared: boolean;
+  /** `wxn on`: the suggested SCTLR_ELx sets WXN (write permission implies execute-never). */
+  wxn: boolean;
 }
 
 export const S2_MAX_CONCAT_TABLES = 16;
@@ -86,5 +93,8 @@ export function armLpaeConfig(params: PluginParams): ArmLpaeConfig {
     pgdBits,
     concatenated,
     pageShifts,
+    regime: regimeOf(params),
+    regimeDeclared: regimeDeclared(params),
+    wxn: params["wxn"] === "on",
   };
 }

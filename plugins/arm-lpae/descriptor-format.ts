@@ -6,11 +6,17 @@
  * privileged-only, AttrIndx from the MAIR below, and XN (UXN|PXN, bits 54:53) unless executable;
  * stage 2 sets AF, S2AP[7:6] from read/write and MemAttr[5:2] (device nGnRE 0b0001, normal WB
  * 0b1111, normal NC 0b0101). SH[9:8] comes from the shareability attributes.
+ *
+ * Stage 1 follows the context's translation regime (./regime.ts): in a regime with one privilege
+ * level (EL2 without VHE, EL3) AP[1] is RES1 and written 1, nG is RES0, execute-never is XN (bit
+ * 54, bit 53 RES0), and PXNTable and APTable[0] mean nothing; at EL3 (Secure) NS (bit 5) selects
+ * the Non-secure physical address space, written 1 unless the mapping is `secure`.
  */
 import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
   ATTR_OTHER_TYPE,
+  ATTR_SECURE,
   ATTR_SHAREABLE_INNER,
   ATTR_SHAREABLE_OUTER,
   DESC_INVALID,
@@ -33,6 +39,7 @@ const TYPE_MASK = 3;
 const TYPE_BLOCK = 1;
 const TYPE_TABLE = 3; // also "page" at level 3
 const ATTRINDX_SHIFT = 2;
+const NS = 1 << 5; // stage 1, Secure regimes: output in the Non-secure PA space
 const AP_UNPRIV = 1 << 6; // AP[1]: EL0 access
 const AP_RDONLY = 1 << 7; // AP[2]
 const S2AP_READ = 1 << 6;
@@ -42,11 +49,13 @@ const SH_SHIFT = 8;
 const AF = 1 << 10;
 const NG = 1 << 11;
 const HI_XN = 3 << (53 - 32); // UXN | PXN (stage 1), XN[1:0] (stage 2)
+const HI_XN54 = 1 << (54 - 32); // XN (UXN in two-privilege regimes)
 // Stage-1 table descriptors, hierarchical permissions (Arm ARM D8.4.2; RES0 at stage 2).
 const HI_PXNTABLE = 1 << (59 - 32);
 const HI_UXNTABLE = 1 << (60 - 32); // XNTable in single-privilege regimes
 const HI_APTABLE_NOEL0 = 1 << (61 - 32); // APTable[0]: no EL0 access below
 const HI_APTABLE_RDONLY = 1 << (62 - 32); // APTable[1]: no write access below
+const HI_NSTABLE = 1 << (63 - 32); // Secure regimes: the next level is in the Non-secure PA space
 
 /** MAIR attribute indexes and values, as io-pgtable-arm.c programs MAIR. */
 export const MAIR_IDX_NC = 0;
@@ -137,9 +146,14 @@ function shAttrs(sh: number): number {
  * write, APTable[0] removes EL0 access, UXNTable or PXNTable removes exec (one exec right, as
  * for leaves, where either XN bit makes a page not executable).
  */
-export function tableRights(hi: number): number {
+export function tableRights(hi: number, twoPrivilegeLevels = true): number {
   let allows = PROT_READ | PROT_WRITE | PROT_EXEC;
   if ((hi & HI_APTABLE_RDONLY) !== 0) allows &= ~PROT_WRITE;
+  if (!twoPrivilegeLevels) {
+    // One privilege level: APTable[0] and PXNTable are RES0 (the walk ignores them), XNTable stays.
+    if ((hi & HI_UXNTABLE) !== 0) allows &= ~PROT_EXEC;
+    return allows;
+  }
   if ((hi & HI_APTABLE_NOEL0) !== 0) allows |= PROT_PRIV;
   if ((hi & (HI_UXNTABLE | HI_PXNTABLE)) !== 0) allows &= ~PROT_EXEC;
   return allows;
@@ -150,6 +164,10 @@ export class ArmLpaeFormat implements RadixFormat {
   /** Level index -> architectural level. */
   private readonly levelNumber: number[];
   private readonly wide: boolean;
+  /** Stage 1 in a regime with EL0 (EL1&0, EL2&0): AP[1], nG, UXN and PXN. */
+  private readonly twoPrivilegeLevels: boolean;
+  /** Stage 1 in Secure state (EL3): NS and NSTable. */
+  private readonly secure: boolean;
   readonly encodeLeafAddress?: (
     level: number,
     pageShift: number,
@@ -184,6 +202,8 @@ export class ArmLpaeFormat implements RadixFormat {
       outputBits: config.oas,
     };
     this.wide = config.oas > 48;
+    this.twoPrivilegeLevels = config.stage === 2 || config.regime.twoPrivilegeLevels;
+    this.secure = config.stage === 1 && config.regime.secure;
     if (this.wide) {
       // 52-bit output (64K granule): PA[51:48] sit in descriptor bits [15:12].
       this.encodeLeafAddress = (_level, _shift, paPfn, out) => {
@@ -210,13 +230,30 @@ export class ArmLpaeFormat implements RadixFormat {
     if (cacheable && device) {
       throw new MappingError("invalid", "a mapping cannot be both device and cacheable memory");
     }
+    if ((attrs & ATTR_SECURE) !== 0 && !this.secure) {
+      throw new MappingError(
+        "invalid",
+        `the ${this.regimeText()} makes Non-secure accesses only: a Secure mapping needs regime el3`,
+      );
+    }
     const type = this.levelNumber[level] === 3 ? TYPE_TABLE : TYPE_BLOCK;
     let lo = type | AF | (shBits(attrs) << SH_SHIFT);
     if (this.config.stage === 1) {
-      lo |= NG;
       // Write-only cannot be expressed: AP grants read with write (as Linux maps it).
       if ((prot & PROT_WRITE) === 0) lo |= AP_RDONLY;
-      if ((prot & PROT_PRIV) === 0) lo |= AP_UNPRIV;
+      if (this.twoPrivilegeLevels) {
+        lo |= NG;
+        if ((prot & PROT_PRIV) === 0) lo |= AP_UNPRIV;
+      } else {
+        if ((prot & PROT_PRIV) === 0) {
+          throw new MappingError(
+            "invalid",
+            `the ${this.regimeText()} has one privilege level: no EL0 (user) access can be granted`,
+          );
+        }
+        lo |= AP_UNPRIV; // AP[1] is RES1 (as TF-A's xlat_tables writes it)
+      }
+      if (this.secure && (attrs & ATTR_SECURE) === 0) lo |= NS;
       const idx = device ? MAIR_IDX_DEV : cacheable ? MAIR_IDX_CACHE : MAIR_IDX_NC;
       lo |= idx << ATTRINDX_SHIFT;
     } else {
@@ -229,7 +266,14 @@ export class ArmLpaeFormat implements RadixFormat {
       lo |= memattr << MEMATTR_SHIFT;
     }
     out.lo = lo >>> 0;
-    out.hi = (prot & PROT_EXEC) === 0 ? HI_XN : 0;
+    out.hi = (prot & PROT_EXEC) !== 0 ? 0 : this.twoPrivilegeLevels ? HI_XN : HI_XN54;
+  }
+
+  /** `EL3 translation regime`, for messages. */
+  private regimeText(): string {
+    if (this.config.stage === 2) return "stage-2 translation";
+    const r = this.config.regime.name;
+    return r === "el2-vhe" ? "EL2&0 translation regime" : `${r.toUpperCase()} translation regime`;
   }
 
   tableDescriptor(_level: number, tablePa: number, out: DescriptorWords): void {
@@ -263,8 +307,15 @@ export class ArmLpaeFormat implements RadixFormat {
     if (type === TYPE_TABLE && n < 3) {
       out.kind = DESC_TABLE;
       out.tablePa = this.address(lo, hi, this.config.granuleShift);
+      if (this.secure && (hi & HI_NSTABLE) !== 0) {
+        // VCM never writes NSTable: the next level would be fetched from the Non-secure PA space
+        // and every leaf below forced Non-secure. The proof does not follow such an entry.
+        out.kind = DESC_INVALID;
+        out.fault = `NSTable set at level ${n}: the next level is read from the Non-secure physical address space`;
+        return;
+      }
       // TCR.HPD0 is 0 in the TCR this format programs, so hierarchical permissions apply.
-      if (this.config.stage === 1) out.prot = tableRights(hi);
+      if (this.config.stage === 1) out.prot = tableRights(hi, this.twoPrivilegeLevels);
       return;
     }
     if (type === TYPE_BLOCK && (n === 3 || lvl.pageShifts.length === 0)) {
@@ -275,13 +326,15 @@ export class ArmLpaeFormat implements RadixFormat {
     out.kind = DESC_LEAF;
     out.pageShift = lvl.shift;
     out.paPfn = this.address(lo, hi, lvl.shift) / 4096;
-    const xn = (hi & HI_XN) !== 0;
+    const xn = (hi & (this.twoPrivilegeLevels ? HI_XN : HI_XN54)) !== 0;
     let prot = xn ? 0 : PROT_EXEC;
     let attrs = shAttrs((lo >>> SH_SHIFT) & 3);
     if (this.config.stage === 1) {
       prot |= PROT_READ;
       if ((lo & AP_RDONLY) === 0) prot |= PROT_WRITE;
-      if ((lo & AP_UNPRIV) === 0) prot |= PROT_PRIV;
+      // With one privilege level AP[1] is ignored: every access is privileged.
+      if (!this.twoPrivilegeLevels || (lo & AP_UNPRIV) === 0) prot |= PROT_PRIV;
+      if (this.secure && (lo & NS) === 0) attrs |= ATTR_SECURE;
       attrs |= mairByteAttrs(MAIR_BYTES[(lo >>> ATTRINDX_SHIFT) & 7]!);
     } else {
       if ((lo & S2AP_READ) !== 0) prot |= PROT_READ;
@@ -301,11 +354,13 @@ export class ArmLpaeFormat implements RadixFormat {
       const next = `table -> 0x${this.address(lo, hi, this.config.granuleShift).toString(16)}`;
       if (this.config.stage !== 1) return next;
       const apTable = (hi >>> (61 - 32)) & 3;
+      const two = this.twoPrivilegeLevels;
       return (
         next +
         (apTable !== 0 ? ` APTable=${apTable.toString(2).padStart(2, "0")}` : "") +
-        ((hi & HI_UXNTABLE) !== 0 ? " UXNTable" : "") +
-        ((hi & HI_PXNTABLE) !== 0 ? " PXNTable" : "")
+        ((hi & HI_UXNTABLE) !== 0 ? (two ? " UXNTable" : " XNTable") : "") +
+        ((hi & HI_PXNTABLE) !== 0 ? " PXNTable" : "") +
+        ((hi & HI_NSTABLE) !== 0 && this.secure ? " NSTable" : "")
       );
     }
     if (type === TYPE_BLOCK && (n === 3 || lvl.pageShifts.length === 0)) {
@@ -327,11 +382,18 @@ export class ArmLpaeFormat implements RadixFormat {
       parts.push(`S2AP=${((lo >>> 6) & 3).toString(2).padStart(2, "0")}`);
     }
     parts.push(`SH=${sh.toString(2).padStart(2, "0")}`);
+    if (this.secure && (lo & NS) !== 0) parts.push("NS");
     if ((lo & AF) !== 0) parts.push("AF");
     if (this.config.stage === 1 && (lo & NG) !== 0) parts.push("nG");
     if ((hi & (1 << (52 - 32))) !== 0) parts.push("Contig");
-    if ((hi & (1 << (53 - 32))) !== 0) parts.push(this.config.stage === 1 ? "PXN" : "XN[0]");
-    if ((hi & (1 << (54 - 32))) !== 0) parts.push(this.config.stage === 1 ? "UXN" : "XN[1]");
+    const [b53, b54] =
+      this.config.stage === 2
+        ? ["XN[0]", "XN[1]"]
+        : this.twoPrivilegeLevels
+          ? ["PXN", "UXN"]
+          : ["RES0(53)", "XN"];
+    if ((hi & (1 << (53 - 32))) !== 0) parts.push(b53);
+    if ((hi & (1 << (54 - 32))) !== 0) parts.push(b54);
     return parts.join(" ");
   }
 }

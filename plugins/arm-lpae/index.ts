@@ -6,6 +6,7 @@
 import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
+  ATTR_SECURE,
   ATTR_SHAREABLE_INNER,
   ATTR_SHAREABLE_OUTER,
   defineRadixPlugin,
@@ -16,6 +17,7 @@ import {
 } from "../../src/plugin-api/index.js";
 import { armLpaeConfig } from "./config.js";
 import { ArmLpaeFormat } from "./descriptor-format.js";
+import { REGIME_NAMES, regimeOf, regimeProblems } from "./regime.js";
 import { armLpaeRegisters, decodeArmLpaeRegisters } from "./registers.js";
 
 const ADDRESS_BITS = [32n, 36n, 40n, 42n, 44n, 48n] as const;
@@ -63,6 +65,18 @@ const radix: VcmPlugin = defineRadixPlugin({
       type: "size-list",
       description: "Restrict the page and block sizes used (default: all the granule allows)",
     },
+    regime: {
+      type: "word",
+      description:
+        "Stage 1 cpu MMUs: the translation regime the tables are for (el1 when absent; el2, el2-vhe, el3: their own descriptor rules and TTBR/TCR/MAIR/SCTLR_ELx)",
+      values: REGIME_NAMES,
+    },
+    wxn: {
+      type: "word",
+      description:
+        "With `regime`: `wxn on` makes the suggested SCTLR_ELx set WXN (writable memory is never executable); off when absent",
+      values: ["on", "off"],
+    },
     msi: {
       type: "range",
       description: "The SMMU's MSI doorbell window (a reserved IOVA range, never mapped for DMA)",
@@ -94,7 +108,7 @@ function bits(params: PluginParams, key: string, alias: string): bigint | undefi
 }
 
 function validateArmLpae(params: PluginParams): ParamProblem[] {
-  const problems: ParamProblem[] = [];
+  const problems: ParamProblem[] = regimeProblems(params);
   for (const [key, alias] of [
     ["ias", "va-bits"],
     ["oas", "pa-bits"],
@@ -155,6 +169,7 @@ function armLpaeCapabilities(params: PluginParams): Capabilities {
   const cfg = armLpaeConfig(params);
   const vaUpper = params["va-bits-upper"];
   const upper = cfg.stage === 1 && typeof vaUpper === "bigint" ? Number(vaUpper) : undefined;
+  const regime = cfg.stage === 1 ? regimeOf(params) : undefined;
   return {
     pageSizes: cfg.pageShifts.map((s) => 1n << BigInt(s)),
     inputBits: cfg.ias,
@@ -164,8 +179,15 @@ function armLpaeCapabilities(params: PluginParams): Capabilities {
     perms: { read: true, write: true, exec: true, priv: cfg.stage === 1 },
     writeImpliesRead: cfg.stage === 1,
     execImpliesRead: cfg.stage === 1,
-    // AttrIndx (through MAIR) or MemAttr, and SH[9:8].
-    attrs: ATTR_CACHEABLE | ATTR_DEVICE | ATTR_SHAREABLE_INNER | ATTR_SHAREABLE_OUTER,
+    ...(regime && !regime.twoPrivilegeLevels ? { privilegedOnly: true } : {}),
+    ...(regime && cfg.regimeDeclared ? { regime: regime.label, writeExecNever: cfg.wxn } : {}),
+    // AttrIndx (through MAIR) or MemAttr, SH[9:8], and at EL3 NS.
+    attrs:
+      ATTR_CACHEABLE |
+      ATTR_DEVICE |
+      ATTR_SHAREABLE_INNER |
+      ATTR_SHAREABLE_OUTER |
+      (regime?.secure ? ATTR_SECURE : 0),
     blocks: cfg.pageShifts.some((s) => s > cfg.granuleShift),
     partialUnmap: true,
     windows: false,

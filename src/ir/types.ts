@@ -27,6 +27,8 @@ export interface IrMemory {
   owner?: string;
   /** `pinnable`: the exporter accepts pinned importers (mmio only; RAM always pins). */
   pinnable?: boolean;
+  /** `secure`: only Secure accesses reach it (TrustZone); absent: Non-secure memory. */
+  secure?: boolean;
   span: Span;
 }
 
@@ -193,6 +195,11 @@ export interface IrAttributes {
   /** Device memory (also the default for MMIO when the line names no type). */
   device: boolean;
   shareable: "none" | "inner" | "outer";
+  /**
+   * The access goes to the Secure physical address space (`secure`, or the region's default for
+   * a `secure` region); absent: Non-secure, as every access but an EL3 context's is.
+   */
+  secure?: boolean;
 }
 
 export type IrTargetKind = "domain" | "window" | "direct";

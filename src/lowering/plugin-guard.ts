@@ -124,6 +124,13 @@ export function capabilitiesProblem(caps: unknown): string | undefined {
   if (c.outside !== undefined && c.outside !== "passthrough" && c.outside !== "blocked") {
     return `outside must be "passthrough" or "blocked", got ${describeValue(c.outside)}`;
   }
+  for (const key of ["privilegedOnly", "writeExecNever"] as const) {
+    if (c[key] !== undefined && typeof c[key] !== "boolean")
+      return `${key} must be a boolean when given, got ${describeValue(c[key])}`;
+  }
+  if (c.regime !== undefined && (typeof c.regime !== "string" || c.regime.length > 40)) {
+    return `regime must be a name of at most 40 characters, got ${describeValue(c.regime)}`;
+  }
   return undefined;
 }
 
@@ -325,6 +332,25 @@ export function guardPlugin(plugin: VcmPlugin, origin: string, watch?: CallWatch
 function registerWalkProblem(walk: unknown): string | undefined {
   if (walk === null || typeof walk !== "object")
     return `expected {lower?, upper?}, got ${describeValue(walk)}`;
+  const { control, reserved } = walk as Record<string, unknown>;
+  if (control !== undefined) {
+    const c = control as Record<string, unknown> | null;
+    if (
+      c === null ||
+      typeof c !== "object" ||
+      typeof c["register"] !== "string" ||
+      typeof c["translation"] !== "boolean" ||
+      typeof c["writeExecNever"] !== "boolean"
+    )
+      return `control must be {register string, translation boolean, writeExecNever boolean}, got ${describeValue(control)}`;
+  }
+  if (
+    reserved !== undefined &&
+    (!Array.isArray(reserved) ||
+      reserved.length > 128 ||
+      !reserved.every((r) => typeof r === "string" && r.length <= 200))
+  )
+    return `reserved must be at most 128 strings, got ${describeValue(reserved)}`;
   for (const side of ["lower", "upper"] as const) {
     const h = (walk as Record<string, unknown>)[side] as Record<string, unknown> | undefined;
     if (h === undefined) continue;

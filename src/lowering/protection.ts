@@ -4,6 +4,7 @@ import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
   ATTR_OTHER_TYPE,
+  ATTR_SECURE,
   ATTR_SHAREABLE_INNER,
   ATTR_SHAREABLE_OUTER,
   PROT_EXEC,
@@ -26,7 +27,8 @@ export function attrsOf(attrs: IrAttributes): number {
     (attrs.cacheable ? ATTR_CACHEABLE : 0) |
     (attrs.device ? ATTR_DEVICE : 0) |
     (attrs.shareable === "inner" ? ATTR_SHAREABLE_INNER : 0) |
-    (attrs.shareable === "outer" ? ATTR_SHAREABLE_OUTER : 0)
+    (attrs.shareable === "outer" ? ATTR_SHAREABLE_OUTER : 0) |
+    (attrs.secure ? ATTR_SECURE : 0)
   );
 }
 
@@ -47,6 +49,7 @@ export function attrsText(attrs: number): string[] {
   if (attrs & ATTR_SHAREABLE_INNER) out.push("inner-shareable");
   if (attrs & ATTR_SHAREABLE_OUTER) out.push("outer-shareable");
   if (attrs & ATTR_OTHER_TYPE) out.push("other-type");
+  if (attrs & ATTR_SECURE) out.push("secure");
   return out;
 }
 

@@ -60,6 +60,8 @@ const MAP_CLAUSES = [
   "shareable",
   "outer-shareable",
   "nonshareable",
+  "secure",
+  "nonsecure",
   "p2p",
   "pin",
   "pages",
@@ -114,7 +116,10 @@ function statementWants(words: string[]): Want {
   if (head === "memory") {
     if (last === "owner") return { names: ["device"] };
     if (words.length >= 3)
-      return { keywords: ["ram", "mmio", "reserved", "owner", "pinnable"], names: VALUES };
+      return {
+        keywords: ["ram", "mmio", "reserved", "owner", "pinnable", "secure"],
+        names: VALUES,
+      };
     return {};
   }
   if (head === "reservation") {

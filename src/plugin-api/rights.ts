@@ -8,13 +8,14 @@
  * - `writeImpliesRead` (TCE, LPAE stage 1, ARMv7s): no write-only encoding;
  * - `execImpliesRead` (LPAE stage 1, ARMv7s: AP always grants read): no execute-only encoding;
  * - `readImpliesWrite` (GART: no permission bits): no read-only encoding;
- * - no execute-never bit: whatever is readable is executable.
+ * - no execute-never bit: whatever is readable is executable;
+ * - `privilegedOnly` (Arm EL2 without VHE, EL3: one privilege level): every entry is privileged.
  */
 import { PROT_EXEC, PROT_PRIV, PROT_READ, PROT_WRITE, type Capabilities } from "./types.js";
 
 export type RightsCaps = Pick<
   Capabilities,
-  "perms" | "writeImpliesRead" | "readImpliesWrite" | "execImpliesRead"
+  "perms" | "writeImpliesRead" | "readImpliesWrite" | "execImpliesRead" | "privilegedOnly"
 >;
 
 /** The PROT_* bits a format can store in an entry. */
@@ -34,6 +35,7 @@ export function grantedProt(prot: number, caps: RightsCaps): number {
   // A valid entry is readable where the format has no read bit (x86-64's present bit), and
   // where none of the rights asked for has a bit (a GART entry asked for `w` is still valid).
   if (asked && (!caps.perms.read || !(p & (PROT_READ | PROT_WRITE | PROT_EXEC)))) p |= PROT_READ;
+  if (caps.privilegedOnly) p |= PROT_PRIV;
   // Implications chain (x -> r -> w on a GART), so apply them until nothing changes.
   for (let before = -1; before !== p;) {
     before = p;

@@ -30,6 +30,12 @@ export const ATTR_SHAREABLE_OUTER = 8;
  * non-cacheable / outer write-back. It never equals a declared intent.
  */
 export const ATTR_OTHER_TYPE = 16;
+/**
+ * Arm TrustZone: the access goes to the Secure physical address space (an AArch64 EL3 leaf with
+ * NS = 0). Without it an access is Non-secure, as every access of a context in Non-secure state
+ * is (EL1, EL2, and every IOMMU VCM models).
+ */
+export const ATTR_SECURE = 32;
 
 // ---------------------------------------------------------------------------------------------
 // Parameter schema: the checker validates mapper blocks against it; the editor completes from it.
@@ -101,6 +107,21 @@ export interface Capabilities {
    * mapping is widened to read+execute. The whole model is `grantedProt` in `rights.ts`.
    */
   execImpliesRead?: boolean;
+  /**
+   * Every entry is privileged-only: the translation regime has one privilege level (Arm EL2
+   * without VHE, EL3), so no user (EL0) access can be granted; a request for one is refused.
+   */
+  privilegedOnly?: boolean;
+  /**
+   * CPU MMUs: the translation regime the tables are written for, as `vcm explain` and messages
+   * name it (AArch64 `EL1&0`, `EL2`, `EL2&0`, `EL3`). Absent: the format has no regimes.
+   */
+  regime?: string;
+  /**
+   * The control register suggested with the tables makes writable memory execute-never
+   * (AArch64 SCTLR_ELx.WXN): a mapping cannot be writable and executable.
+   */
+  writeExecNever?: boolean;
   /** Leaves above the lowest level (block / huge / large pages). */
   blocks: boolean;
   /** Unmapping part of a block splits it. */
@@ -327,6 +348,18 @@ export interface RegisterHalf {
 export interface RegisterWalk {
   lower?: RegisterHalf;
   upper?: RegisterHalf;
+  /**
+   * The system control register the registers include, when they include one (Arm SCTLR_ELx):
+   * `translation` false means the MMU is off (M = 0), so nothing the tables say applies;
+   * `writeExecNever` (WXN) makes every writable page execute-never.
+   */
+  control?: { register: string; translation: boolean; writeExecNever: boolean };
+  /**
+   * Register bits that break the architecture's rules (a RES1 bit clear, a RES0 bit set, a
+   * reserved encoding), each as `TCR_EL3 bit 31 (RES1) is 0`: the hardware's behaviour is then
+   * not what the tables are proved for.
+   */
+  reserved?: string[];
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   ATTR_CACHEABLE,
   ATTR_DEVICE,
   ATTR_OTHER_TYPE,
+  ATTR_SECURE,
   ATTR_SHAREABLE_INNER,
   ATTR_SHAREABLE_OUTER,
   type Capabilities,
@@ -47,8 +48,10 @@ export function attrsMatcher(
  */
 function label(attrs: number, caps: Pick<Capabilities, "attrs">): string {
   const mask = provedAttrsMask(caps);
-  if (mask & ATTR_DEVICE || attrs & ATTR_OTHER_TYPE) return attrsLabel(attrs);
-  return attrs & ATTR_CACHEABLE ? "coherent" : "non-coherent";
+  // The security state, on a format that encodes one (AArch64 EL3: NS).
+  const security = mask & ATTR_SECURE ? (attrs & ATTR_SECURE ? " secure" : " non-secure") : "";
+  if (mask & ATTR_DEVICE || attrs & ATTR_OTHER_TYPE) return attrsLabel(attrs) + security;
+  return (attrs & ATTR_CACHEABLE ? "coherent" : "non-coherent") + security;
 }
 
 /** `expectedAttrs` in words. */

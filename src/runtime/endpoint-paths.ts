@@ -16,6 +16,7 @@ import {
   type Capabilities,
   type TableContext,
   type VcmPlugin,
+  type WalkResult,
 } from "../plugin-api/types.js";
 import { RunList } from "./run-list.js";
 
@@ -37,6 +38,11 @@ export interface TablePath {
    * addresses [half.input, + half.size) at virtual addresses [half.base, + half.size).
    */
   half?: CompiledHalf;
+  /**
+   * The cpu's control register makes writable memory execute-never (Arm SCTLR_ELx.WXN): the
+   * proof reads every writable page as not executable, as the MMU does.
+   */
+  writeExecNever?: boolean;
 }
 
 export interface BindingProblem {
@@ -57,6 +63,16 @@ export interface EndpointPath {
   binding?: BindingProblem;
   /** Where a cpu's registers (TTBRn/TCR, CR3/CR4) disagree with its tables. */
   registers?: BindingProblem[];
+  /** What the cpu's control register says (SCTLR_ELx), when its registers include one. */
+  control?: { register: string; translation: boolean; writeExecNever: boolean };
+  /** Register bits that break the architecture's rules (a RES1 bit clear...). */
+  reservedBits?: string[];
+}
+
+/** A walk's rights as the MMU applies them: under SCTLR_ELx.WXN a writable page does not execute. */
+export function withWriteExecNever(tp: TablePath, walk: WalkResult): WalkResult {
+  if (!walk.ok || !tp.writeExecNever || !(walk.prot & PROT_WRITE)) return walk;
+  return { ...walk, prot: walk.prot & ~PROT_EXEC };
 }
 
 function maskEnd(bits: number): number {
@@ -211,6 +227,11 @@ function checkRegisters(t: ProgrammedTable, path: EndpointPath, view: SystemStat
   const plugin = view.plugins.get(t.format);
   const decoded = plugin?.decodeRegisters?.(t.context.params, t.context.registers);
   if (!plugin || !decoded) return;
+  if (decoded.control) {
+    path.control = decoded.control;
+    if (decoded.control.writeExecNever) for (const tp of path.tables) tp.writeExecNever = true;
+  }
+  if (decoded.reserved && decoded.reserved.length > 0) path.reservedBits = decoded.reserved;
   const problems: BindingProblem[] = [];
   const seen = new Set<string>();
   for (const tp of path.tables) {

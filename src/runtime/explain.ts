@@ -9,7 +9,12 @@ import { protText } from "../lowering/protection.js";
 import { foundAttrsLabel, provedAttrsMask } from "./attributes.js";
 import type { WalkResult, WalkStep } from "../plugin-api/types.js";
 import { halfAt, halvesText } from "../lowering/address-halves.js";
-import { resolvePaths, type EndpointPath, type TablePath } from "./endpoint-paths.js";
+import {
+  resolvePaths,
+  withWriteExecNever,
+  type EndpointPath,
+  type TablePath,
+} from "./endpoint-paths.js";
 import { inputAddress } from "./prover.js";
 import { frameToken } from "./frame-token.js";
 import { MemoryNames } from "./memory-names.js";
@@ -17,6 +22,10 @@ import { MemoryNames } from "./memory-names.js";
 export interface ExplainTableWalk {
   table: string;
   format: string;
+  /** The translation regime the table is written for, when the format says (`EL3`). */
+  regime?: string;
+  /** The cpu's control register makes writable pages execute-never (SCTLR_ELx.WXN). */
+  writeExecNever?: boolean;
   root: bigint;
   /** The half of a cpu address space walked, and the table input address of the address. */
   half?: "lower" | "upper";
@@ -103,6 +112,8 @@ function explainOne(
     result.binding = `expected ${path.binding.expected}, found ${path.binding.found}`;
   if (path.registers)
     result.registers = path.registers.map((r) => `expected ${r.expected}, found ${r.found}`);
+  if (path.control && !path.control.translation)
+    (result.registers ??= []).push(`${path.control.register}.M = 0: the MMU is off`);
   const land = (pa: bigint, prot: string, via: string, attributes?: string) => {
     const pfn = Number(pa >> 12n);
     result.outcome = {
@@ -183,12 +194,14 @@ function walkOne(
   address: bigint,
 ): { record: ExplainTableWalk; walk: WalkResult; attributes: string | undefined } {
   const input = inputAddress(tp, address);
-  const walk = tp.plugin.walk(compiled.memory, tp.context, input);
+  const walk = withWriteExecNever(tp, tp.plugin.walk(compiled.memory, tp.context, input));
   const attributes =
     walk.ok && provedAttrsMask(tp.caps) !== 0 ? foundAttrsLabel(walk.attrs, tp.caps) : undefined;
   const record: ExplainTableWalk = {
     table: tp.table.name,
     format: tp.table.format,
+    ...(tp.caps.regime !== undefined ? { regime: tp.caps.regime } : {}),
+    ...(tp.writeExecNever ? { writeExecNever: true } : {}),
     root: tp.context.root,
     ...(tp.half ? { half: tp.half.half, input } : {}),
     steps: walk.steps,

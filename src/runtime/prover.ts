@@ -10,10 +10,15 @@ import type { IrChunk } from "../ir/types.js";
 import type { LeafCounts } from "../lowering/compiled.js";
 import type { SystemState } from "../model/system-state.js";
 import { protText } from "../lowering/protection.js";
-import { ATTR_CACHEABLE, type WalkStep } from "../plugin-api/types.js";
+import { ATTR_CACHEABLE, PROT_EXEC, PROT_WRITE, type WalkStep } from "../plugin-api/types.js";
 import { attrsMatcher, foundAttrs, foundAttrsLabel, provedAttrsMask } from "./attributes.js";
 import { compareRuns, type CompareResult } from "./compare-runs.js";
-import { resolvePaths, type EndpointPath, type TablePath } from "./endpoint-paths.js";
+import {
+  resolvePaths,
+  withWriteExecNever,
+  type EndpointPath,
+  type TablePath,
+} from "./endpoint-paths.js";
 import type { FailureSink } from "./failure-sink.js";
 import { tokenText } from "./frame-token.js";
 import { MemoryNames } from "./memory-names.js";
@@ -173,20 +178,23 @@ export class Prover {
     loops: TableLoop[];
     error?: string;
   } {
-    const key = `${tp.table.name}@${tp.context.root}:${tp.reachable}`;
+    const key = `${tp.table.name}@${tp.context.root}:${tp.reachable}:${tp.writeExecNever === true}`;
     const cached = this.tableReaches.get(key);
     if (cached) return cached;
     const reach = new RunList();
     const leaves: LeafCounts = {};
     const loops: TableLoop[] = [];
     let error: string | undefined;
+    // SCTLR_ELx.WXN: the MMU treats every writable page as execute-never.
+    const wxn = tp.writeExecNever === true;
     if (tp.reachable) {
       try {
         tp.plugin.leaves(
           this.view.memory,
           tp.context,
           (iovaPfn, paPfn, count, prot, attrs, shift) => {
-            reach.push(iovaPfn, paPfn, count, prot, 0, attrs);
+            const p = wxn && prot & PROT_WRITE ? prot & ~PROT_EXEC : prot;
+            reach.push(iovaPfn, paPfn, count, p, 0, attrs);
             const key = (2 ** shift).toString();
             leaves[key] = (leaves[key] ?? 0) + (shift > 12 ? count / 2 ** (shift - 12) : count);
           },
@@ -272,7 +280,10 @@ export class Prover {
   /** The walk of one address through a table, from bytes, for failure listings. */
   walkTrace(tp: TablePath, address: bigint): { steps: WalkStep[]; outcome: string } {
     try {
-      const w = tp.plugin.walk(this.view.memory, tp.context, inputAddress(tp, address));
+      const w = withWriteExecNever(
+        tp,
+        tp.plugin.walk(this.view.memory, tp.context, inputAddress(tp, address)),
+      );
       if (w.ok) {
         const attrs = provedAttrsMask(tp.caps) ? ` ${foundAttrsLabel(w.attrs, tp.caps)}` : "";
         return {
@@ -297,6 +308,48 @@ export class Prover {
       reports.push(this.proveEndpoint(path));
     }
     return reports;
+  }
+
+  /**
+   * What the cpu's control and translation registers make the MMU do beyond the walk: the MMU
+   * off (SCTLR.M), writable code that WXN will not execute, bits that break the regime's rules.
+   */
+  private reportControl(path: EndpointPath): void {
+    const endpoint = path.endpoint;
+    const span = path.ir?.span;
+    const at = span ? { span } : {};
+    const control = path.control;
+    if (control && !control.translation) {
+      this.sink.report(
+        D.mmuOff,
+        { endpoint, register: control.register },
+        { endpoint, expected: `${control.register}.M = 1`, found: "M = 0", ...at },
+      );
+    }
+    if (control?.writeExecNever) {
+      let pages = 0;
+      for (const tp of path.tables) {
+        const intent = this.intentFor(tp);
+        for (let i = 0; i < intent.length; i++)
+          if ((intent.prot[i]! & (PROT_WRITE | PROT_EXEC)) === (PROT_WRITE | PROT_EXEC))
+            pages += intent.count[i]!;
+      }
+      if (pages > 0) {
+        const found = pages === 1 ? "1 page" : `${pages} pages`;
+        this.sink.report(
+          D.wxnBlocksExec,
+          { endpoint, register: control.register, pages: found },
+          { endpoint, expected: "no writable executable mapping", found, ...at },
+        );
+      }
+    }
+    for (const problem of path.reservedBits ?? []) {
+      this.sink.report(
+        D.registerReservedBits,
+        { endpoint, problem },
+        { endpoint, expected: "the register's RES1 bits set", found: problem, ...at },
+      );
+    }
   }
 
   proveEndpoint(path: EndpointPath): EndpointReport {
@@ -328,6 +381,7 @@ export class Prover {
         },
       );
     }
+    this.reportControl(path);
     let pagesChecked = 0;
     let pagesReachable = 0;
     const leaves: LeafCounts = {};

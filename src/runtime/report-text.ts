@@ -150,8 +150,10 @@ export function explainText(r: ExplainResult): string {
       w.half !== undefined
         ? `, ${w.half} half${w.input !== r.address ? `, table input ${hex(w.input ?? 0n)}` : ""}`
         : "";
+    const regime = w.regime !== undefined ? `, ${w.regime} regime` : "";
+    const wxn = w.writeExecNever ? ", WXN" : "";
     out.push(
-      `  table ${w.table} (${w.format}, root ${hex(w.root)}${half})`,
+      `  table ${w.table} (${w.format}${regime}${wxn}, root ${hex(w.root)}${half})`,
       traceText(w.steps, "    "),
     );
     out.push(

@@ -3,7 +3,7 @@
  * against its schema (`params.ts`), its capabilities, and the pool holding its tables. Also the
  * defaults a mapper gives the domains on it (aperture, MSI window).
  */
-import { D, diagnostic } from "../diagnostics/catalogue.js";
+import { D, diagnostic, text } from "../diagnostics/catalogue.js";
 import type { IrMapper, IrRange, IrReservedRange } from "../ir/types.js";
 import type { Capabilities } from "../plugin-api/types.js";
 import type { MapperDecl } from "../syntax/ast.js";
@@ -64,11 +64,24 @@ export function buildMapper(ctx: ResolveContext, s: MapperDecl): void {
       ),
     );
   }
+  if (s.role === "iommu") reportRegimeOnIommu(ctx, s);
   const info: MapperInfo = { ir };
   if (plugin) info.plugin = plugin;
   if (caps) info.caps = caps;
   ctx.symbols.mappers.set(ir.name, info);
   ctx.ir.mappers.push(ir);
+}
+
+/** A translation regime (`regime`, `wxn`) belongs to a cpu's MMU context, never to an IOMMU. */
+function reportRegimeOnIommu(ctx: ResolveContext, s: MapperDecl): void {
+  for (const entry of s.params) {
+    const key = entry.key.name;
+    if (key !== "regime" && key !== "wxn") continue;
+    const plugin = ctx.plugins.get(s.format.name);
+    if (!plugin || !(key in plugin.params)) continue;
+    const hint = { hint: text(D.regimeNotCpu.messages.hint, { key }) };
+    ctx.report(diagnostic(D.regimeNotCpu, entry.span, { name: s.name.name, key }, hint));
+  }
 }
 
 function reportNoPool(ctx: ResolveContext, s: MapperDecl): void {

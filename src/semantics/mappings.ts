@@ -29,6 +29,8 @@ export class MappingBuilder {
     if (at === undefined) return [];
     let pageSize: bigint | undefined;
     if (s.pages) pageSize = num(this.ctx, s.pages);
+    if (s.attributes.includes("secure") && s.attributes.includes("nonsecure"))
+      this.ctx.report(diagnostic(D.securityWordsConflict, s.span));
     const out: IrMapping[] = [];
     let next = at;
     for (const p of pieces) {
@@ -198,7 +200,7 @@ export class MappingBuilder {
         x: s.perms.includes("x"),
         priv: s.perms.includes("priv"),
       },
-      attrs: mappingAttributes(s.attributes, this.ctx.symbols.memories.get(p.memory)?.kind),
+      attrs: mappingAttributes(s.attributes, this.ctx.symbols.memories.get(p.memory)),
       p2p: s.p2p,
       pin: s.pin,
       span: s.span,

@@ -35,6 +35,7 @@ export function buildMemory(ctx: ResolveContext, s: MemoryDecl): void {
         ),
       );
   }
+  if (s.secureSpan) m.secure = true;
   ctx.symbols.memories.set(m.name, m);
   ctx.ir.memories.push(m);
 }

@@ -158,6 +158,8 @@ export interface MemoryDecl extends Node {
   owner?: Identifier;
   /** `pinnable`: the exporter accepts pinned importers (dma-buf `pin`); the word's span. */
   pinnable?: Span;
+  /** `secure`: the region is in the Secure physical address space only (TrustZone); the word's span. */
+  secureSpan?: Span;
 }
 
 export interface PoolDecl extends Node {
@@ -228,7 +230,14 @@ export interface BufferDecl extends Node {
 
 export type Permission = "r" | "w" | "x" | "priv";
 export type MemoryAttribute =
-  "cacheable" | "noncacheable" | "device" | "shareable" | "outer-shareable" | "nonshareable";
+  | "cacheable"
+  | "noncacheable"
+  | "device"
+  | "shareable"
+  | "outer-shareable"
+  | "nonshareable"
+  | "secure"
+  | "nonsecure";
 
 export interface MapDecl extends Node {
   kind: "map";

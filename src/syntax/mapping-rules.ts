@@ -29,6 +29,8 @@ const ATTRIBUTES: ReadonlyMap<TokenType, MemoryAttribute> = new Map([
   [T.Shareable, "shareable"],
   [T.OuterShareable, "outer-shareable"],
   [T.Nonshareable, "nonshareable"],
+  [T.Secure, "secure"],
+  [T.Nonsecure, "nonsecure"],
 ]);
 
 const DOMAIN_TYPES: ReadonlySet<string> = new Set(["dma", "identity", "blocked", "unmanaged"]);
@@ -304,6 +306,8 @@ export abstract class MappingRules extends SystemRules {
                   { ALT: () => this.CONSUME(T.Shareable) },
                   { ALT: () => this.CONSUME(T.OuterShareable) },
                   { ALT: () => this.CONSUME(T.Nonshareable) },
+                  { ALT: () => this.CONSUME(T.Secure) },
+                  { ALT: () => this.CONSUME(T.Nonsecure) },
                 ]),
             },
             { ALT: () => void this.CONSUME(T.P2p) },

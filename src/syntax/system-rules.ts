@@ -100,6 +100,7 @@ export abstract class SystemRules extends ParserBase {
       ]);
       let owner: Identifier | undefined;
       let pinnable: Span | undefined;
+      let secure: Span | undefined;
       const seen: string[] = [];
       this.MANY(() => {
         this.OR2([
@@ -122,6 +123,15 @@ export abstract class SystemRules extends ParserBase {
               }
             },
           },
+          {
+            ALT: () => {
+              const c = this.CONSUME(T.Secure);
+              if (!this.RECORDING_PHASE) {
+                this.once(seen, c, "a memory region");
+                secure = this.sp(c);
+              }
+            },
+          },
         ]);
       });
       if (this.RECORDING_PHASE) return undefined as never;
@@ -135,6 +145,7 @@ export abstract class SystemRules extends ParserBase {
         };
         if (owner) decl.owner = owner;
         if (pinnable) decl.pinnable = pinnable;
+        if (secure) decl.secureSpan = secure;
         return decl;
       }
     },

@@ -220,6 +220,8 @@ export const Detach = kw("detach");
 export const PowerOff = kw("power-off");
 export const Restore = kw("restore");
 export const Pinnable = kw("pinnable");
+export const Secure = kw("secure");
+export const Nonsecure = kw("nonsecure");
 
 /** Permission words (`r`, `rw`, `rwx`, `xr`...): a Name too, so a buffer may be called `r`. */
 export const Perms = createToken({

@@ -32,9 +32,13 @@ import { outsideRegion, poolOutsideRam, poolTooSmall, regionOverlap } from "./me
 import { mmioCacheable, p2pMissing, p2pRam } from "./memory-types.js";
 import { execImpliesRead, readImpliesWrite, writeImpliesRead } from "./rights.js";
 import { mapAfterRevoke, pinRefused, revokeNoMmu, revokeWhilePinned } from "./p2p.js";
+import { regimeRights, secureTablesInNonsecureMemory, securityStateMismatch } from "./regimes.js";
 import { unusedDeclaration } from "./unused.js";
 
 export const CHECKS: readonly Check[] = [
+  regimeRights,
+  securityStateMismatch,
+  secureTablesInNonsecureMemory,
   regionOverlap,
   outsideRegion,
   poolOutsideRam,

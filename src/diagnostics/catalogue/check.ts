@@ -395,6 +395,44 @@ export const checkEntries = defineEntries("check", {
       mappedHere: "mapped here",
     },
   },
+  // AArch64 translation regimes and TrustZone (plugins/arm-lpae/README.md).
+  regimeRights: {
+    code: 288,
+    description:
+      "A mapping asks for rights its cpu's translation regime cannot grant: user (EL0) access where the regime has one privilege level (EL2 without VHE, EL3), or write and execute together under `wxn`.",
+    message:
+      "'{mapper}' translates for {regime}, which has one privilege level: this mapping cannot grant user (EL0) access",
+    messages: {
+      userHint: "add `priv`: at {regime} every access is privileged",
+      wxn: "'{mapper}' sets SCTLR_{el}.WXN (`wxn on`): a writable mapping is never executable, so this `{perms}` mapping cannot execute",
+      wxnHint: "split the code and data, or drop `wxn on` from '{mapper}'",
+    },
+  },
+  securityStateMismatch: {
+    code: 289,
+    description:
+      "A mapping's security state cannot be what it asks: a Non-secure access to `secure` memory (TrustZone blocks it), or a Secure access from a context that makes Non-secure accesses only (everything but an EL3 cpu).",
+    message:
+      "'{memory}' is `secure` memory, but this mapping's accesses are Non-secure{why}: they never reach it",
+    messages: {
+      nonsecureWord: " (the line says `nonsecure`)",
+      nonsecureContext: " ({target} makes Non-secure accesses only)",
+      secureFromNonsecure:
+        "this mapping asks for Secure accesses (`secure`), but {target} makes Non-secure accesses only",
+      hint: "only a cpu whose mmu has `regime el3` makes Secure accesses",
+      declared: "'{memory}' is declared `secure` here",
+    },
+  },
+  secureTablesInNonsecureMemory: {
+    code: 290,
+    description:
+      "A Secure (EL3) context's page tables lie in memory that is not `secure`: the Normal world could rewrite the firmware's translations.",
+    message:
+      "'{mapper}' translates for EL3, but its tables come from pool '{pool}' in '{memory}', which is not `secure` memory",
+    messages: {
+      hint: "put the pool in a `secure` region (e.g. `memory sram ... ram secure`)",
+    },
+  },
   pluginFailed: {
     code: 270,
     fixed: true,

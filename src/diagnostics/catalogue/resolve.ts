@@ -311,4 +311,19 @@ export const resolveEntries = defineEntries("resolve", {
     description: "A buffer array needs more bytes than its whole region has.",
     message: "{count} elements of {size} need {total}, more than all of '{memory}' ({regionSize})",
   },
+  // AArch64 translation regimes and TrustZone (plugins/arm-lpae/README.md, grammar/REFERENCE.md).
+  regimeNotCpu: {
+    code: 160,
+    description:
+      "An IOMMU's parameters name a translation regime (`regime`, `wxn`), which only a cpu MMU context has.",
+    message: "iommu '{name}' names a translation regime ({key}), which only a cpu MMU context has",
+    messages: {
+      hint: "an SMMU context is written in the EL1&0 format: drop `{key}`, or give it to an `mmu` that a `cpu ... via` uses",
+    },
+  },
+  securityWordsConflict: {
+    code: 161,
+    description: "A `map` line says both `secure` and `nonsecure`.",
+    message: "a mapping is either `secure` or `nonsecure`, not both",
+  },
 });

@@ -262,6 +262,26 @@ export const runEntries = defineEntries("run", {
       manifest: "manifest.json is {size} bytes; at most {max} can be read",
     },
   },
+  // AArch64 translation regimes: what the control registers make the MMU do.
+  mmuOff: {
+    code: 482,
+    description:
+      "A cpu's control register (SCTLR_ELx) has the MMU off (M = 0): it sees physical addresses untranslated, whatever its tables say.",
+    message: "{endpoint}: {register}.M is 0: the MMU is off and the tables are not used",
+  },
+  wxnBlocksExec: {
+    code: 483,
+    description:
+      "A cpu's SCTLR_ELx sets WXN, but mappings it should execute are writable: the MMU makes every writable page execute-never.",
+    message:
+      "{endpoint}: {register}.WXN is set, so {pages} declared writable and executable will not execute",
+  },
+  registerReservedBits: {
+    code: 484,
+    description:
+      "A cpu's translation registers break the architecture's rules for its regime (a RES1 bit of TCR_ELx or SCTLR_ELx clear): the hardware need not walk the tables as proved.",
+    message: "{endpoint}: {problem}",
+  },
   // `vcm diff` (VCM0463-0467; docs/DEVICETREE.md): reach compared from the table bytes.
   diffInputFailed: {
     code: 463,
