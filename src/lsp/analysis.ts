@@ -7,6 +7,7 @@
  */
 import { statSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
+import type { CheckCost } from "../checks/check.js";
 import type { SeverityOptions } from "../checks/severity.js";
 import { lower, type LowerResult } from "../lowering/lower.js";
 import { checkTopology, projectOf, type CheckedTopology } from "../pipeline/check-topology.js";
@@ -38,6 +39,8 @@ export class Analysis {
     readonly version: number | undefined,
     readonly checked: CheckedTopology,
     readonly cwd: string,
+    /** The most expensive checks run: "cheap" on a keystroke, "needs-lowering" for all of them. */
+    readonly cost: CheckCost = "needs-lowering",
   ) {}
 
   /** Absolute paths of every file loaded, the document first. */
@@ -57,6 +60,8 @@ export class Analysis {
   /**
    * The lowering of the checked IR (page sizes, IOVAs), when the topology has no error; it
    * builds the tables, so it runs only when a hover or code action asks, once per analysis.
+   * After a cheap check the expensive checks' errors are not known yet: lowering reports its
+   * own (no compiled topology), and the full check that follows replaces this analysis.
    */
   lowered(): LowerResult | undefined {
     if (this.lowering !== undefined) return this.lowering ?? undefined;
@@ -155,10 +160,15 @@ export class Analyzer {
     return workspace;
   }
 
-  async analyze(path: string, version?: number): Promise<Analysis> {
+  /** Checks `path` up to the checks of `cost` (default: all of them). */
+  async analyze(
+    path: string,
+    version?: number,
+    cost: CheckCost = "needs-lowering",
+  ): Promise<Analysis> {
     const workspace = this.load(path);
-    const checked = await checkTopology(path, { ...this.options(), workspace });
-    return new Analysis(path, version, checked, this.settings.cwd);
+    const checked = await checkTopology(path, { ...this.options(), workspace, cost });
+    return new Analysis(path, version, checked, this.settings.cwd, cost);
   }
 }
 

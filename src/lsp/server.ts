@@ -15,11 +15,16 @@ import {
   type InitializeResult,
   type ServerCapabilities,
 } from "vscode-languageserver";
-import { TextDocument } from "vscode-languageserver-textdocument";
+import {
+  TextDocument,
+  type TextDocumentContentChangeEvent,
+} from "vscode-languageserver-textdocument";
+import { displayNameOf } from "../workspace/loader.js";
 import { Analyzer, type Analysis } from "./analysis.js";
 import { codeActions } from "./code-actions.js";
 import { completionAt } from "./completion.js";
 import { DiagnosticsBook } from "./diagnostics.js";
+import { ExpensiveFindings, type TextEdit as SpanEdit } from "./expensive-findings.js";
 import { formatDocumentEdits, formatRangeEdits, type FormatVcm } from "./formatting.js";
 import { hoverAt } from "./hover.js";
 import { definitionAt, referencesAt } from "./navigation.js";
@@ -56,7 +61,32 @@ export interface DocumentContext {
 }
 
 export function startLanguageServer(connection: Connection, options: ServerOptions = {}): void {
-  const documents = new TextDocuments(TextDocument);
+  const expensive = new ExpensiveFindings();
+  // Each change is also applied to the positions of the expensive checks' kept findings.
+  const documents = new TextDocuments<TextDocument>({
+    create: (uri, languageId, version, text) => TextDocument.create(uri, languageId, version, text),
+    update: (document, changes, version) => {
+      for (const change of changes) {
+        noteEdit(document, change);
+        TextDocument.update(document, [change], version);
+      }
+      return document;
+    },
+  });
+  const noteEdit = (document: TextDocument, change: TextDocumentContentChangeEvent) => {
+    const path = pathOfUri(document.uri);
+    if (!path) return;
+    const range = "range" in change ? change.range : undefined;
+    const start = range?.start ?? { line: 0, character: 0 };
+    const end = range?.end ?? document.positionAt(document.getText().length);
+    const at = (p: { line: number; character: number }) => ({
+      offset: document.offsetAt(p),
+      line: p.line + 1,
+      column: p.character + 1,
+    });
+    const edit: SpanEdit = { start: at(start), end: at(end), text: change.text };
+    expensive.edited(displayNameOf(path, settings.analysis.cwd), edit);
+  };
   const book = new DiagnosticsBook();
   const analyses = new Map<string, Analysis>();
   let settings: ServerSettings = initialSettings(
@@ -90,24 +120,52 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     }
   };
 
+  /**
+   * The check on each change: only the cheap checks (`src/checks/check.ts`), published with the
+   * expensive checks' findings of the last full check (moved with the edits since); the full
+   * check follows `debounceMs` after the last change.
+   */
   const check = async (uri: string): Promise<void> => {
     const document = documents.get(uri);
     const path = pathOfUri(uri);
     if (!document || !path) return;
     try {
-      const analysis = await analyzer.analyze(path, document.version);
+      const analysis = await analyzer.analyze(path, document.version, "cheap");
       // Closed while it was checked: nothing to publish.
       if (!documents.get(uri)) return;
       analyses.set(uri, analysis);
-      publish(book.record(uri, analysis.checked.diagnostics, analysis.cwd), {
-        uri,
-        ...(analysis.version !== undefined ? { version: analysis.version } : {}),
-      });
+      const found = [...analysis.checked.diagnostics, ...expensive.carried(uri)];
+      publish(book.record(uri, found, analysis.cwd), versioned(uri, analysis));
+      fullScheduler.later(uri);
     } catch (error) {
       log(`checking ${path}`, error);
     }
   };
+  /** Every check, once the document has been left alone for `debounceMs`. */
+  const fullCheck = async (uri: string): Promise<void> => {
+    const document = documents.get(uri);
+    const path = pathOfUri(uri);
+    if (!document || !path) return;
+    try {
+      const analysis = await analyzer.analyze(path, document.version);
+      // Closed or edited meanwhile: the cheap check of the new text schedules another.
+      if (documents.get(uri)?.version !== analysis.version) return;
+      analyses.set(uri, analysis);
+      expensive.record(uri, analysis.checked.diagnostics);
+      publish(
+        book.record(uri, analysis.checked.diagnostics, analysis.cwd),
+        versioned(uri, analysis),
+      );
+    } catch (error) {
+      log(`checking ${path} fully`, error);
+    }
+  };
+  const versioned = (uri: string, analysis: Analysis) => ({
+    uri,
+    ...(analysis.version !== undefined ? { version: analysis.version } : {}),
+  });
   const scheduler = new CheckScheduler(check, settings.debounceMs);
+  const fullScheduler = new CheckScheduler(fullCheck, settings.debounceMs);
 
   /** Open documents (other than `path`'s own) whose last check loaded `path`. */
   const importersOf = (path: string): string[] => {
@@ -155,7 +213,7 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
 
   /** New settings; open documents are checked again only when what they are checked with changed. */
   const apply = (next: ServerSettings) => {
-    scheduler.delayMs = next.debounceMs;
+    scheduler.delayMs = fullScheduler.delayMs = next.debounceMs;
     const changed = JSON.stringify(next.analysis) !== JSON.stringify(settings.analysis);
     settings = next;
     if (!changed) return;
@@ -178,7 +236,7 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     const cwd = (folder && pathOfUri(folder)) ?? options.cwd ?? process.cwd();
     settings = initial = initialSettings(params.initializationOptions, cwd, options.trust);
     analyzer.configure(settings.analysis);
-    scheduler.delayMs = settings.debounceMs;
+    scheduler.delayMs = fullScheduler.delayMs = settings.debounceMs;
     files.setFolders(
       (params.workspaceFolders ?? [])
         .map((f) => pathOfUri(f.uri))
@@ -240,6 +298,8 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
   documents.onDidClose((e) => {
     const uri = e.document.uri;
     scheduler.cancel(uri);
+    fullScheduler.cancel(uri);
+    expensive.drop(uri);
     analyses.delete(uri);
     const path = pathOfUri(uri);
     if (path) analyzer.forget(path);

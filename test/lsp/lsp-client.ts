@@ -21,6 +21,8 @@ export class TestEditor {
   readonly connection: MessageConnection;
   readonly child: ChildProcess;
   readonly diagnostics = new Map<string, Diagnostic[]>();
+  /** Every publication, in order (a change is published twice: cheap checks, then all). */
+  readonly published: PublishDiagnosticsParams[] = [];
   stderr = "";
   private readonly versions = new Map<string, number>();
   private waiters: (() => void)[] = [];
@@ -36,6 +38,7 @@ export class TestEditor {
       "textDocument/publishDiagnostics",
       (p: PublishDiagnosticsParams) => {
         this.diagnostics.set(p.uri, p.diagnostics);
+        this.published.push(p);
         for (const w of this.waiters.splice(0)) w();
       },
     );

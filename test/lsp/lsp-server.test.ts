@@ -62,6 +62,13 @@ iommu x : arm-lpae { granule
 domain d2 on { attach 
 `;
 
+/** A finding of an expensive check (misaligned-address asks the format plugin for page sizes). */
+const SLOW = `topology slow
+import "soc.vcm"
+buffer b in ddr size 4K
+map b -> dom at 0x1001 rw
+`;
+
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 let dir: string;
 let editor: TestEditor;
@@ -340,6 +347,29 @@ describe("vcm lsp --stdio", () => {
       path("main.vcm"),
       (d) => !d.some((x) => x.code === "unresolved-name"),
     );
+  });
+
+  it("publishes the cheap checks first, keeping the expensive checks' findings moved with the edit", async () => {
+    const file = path("slow.vcm");
+    const uri = uriOf(file);
+    /** The publications of `version`, once both (cheap checks, then all) have arrived. */
+    const both = async (version: number) => {
+      const of = () => editor.published.filter((p) => p.uri === uri && p.version === version);
+      await editor.diagnosticsFor(file, () => of().length >= 2);
+      return of().map((p) => p.diagnostics.map((d) => `${d.code}@${d.range.start.line}`));
+    };
+    await editor.open(file, SLOW); // never saved: other cases search the files on disk
+    expect(await both(1)).toEqual([[], ["misaligned-address@3"]]);
+    // A line inserted above: the kept finding moves down with its line, in both publications.
+    await editor.edit(file, { start: pos(0, 0), end: pos(0, 0) }, "\n");
+    expect(await both(2)).toEqual([["misaligned-address@4"], ["misaligned-address@4"]]);
+    // An edit inside the finding's range drops it at once: the text it was about changed.
+    await editor.edit(file, { start: pos(4, 16), end: pos(4, 22) }, "0x2000");
+    expect(await both(3)).toEqual([[], []]);
+    // Broken again: only the full check (after debounceMs) knows.
+    await editor.edit(file, { start: pos(4, 16), end: pos(4, 22) }, "0x1001");
+    expect(await both(4)).toEqual([[], ["misaligned-address@4"]]);
+    await editor.close(file);
   });
 
   it("does not load a plugin only a `use` line names, and says so at that line", async () => {

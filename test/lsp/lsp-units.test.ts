@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
@@ -25,6 +26,8 @@ import { checkTopology } from "../../src/pipeline/check-topology.js";
 import { formatDocumentEdits, formatRangeEdits } from "../../src/lsp/formatting.js";
 import { uriOfPath } from "../../src/lsp/positions.js";
 import { CheckScheduler } from "../../src/lsp/scheduler.js";
+import { ExpensiveFindings, shiftSpan } from "../../src/lsp/expensive-findings.js";
+import { LineTable, TextSpan, type Span } from "../../src/diagnostics/span.js";
 import { DEFAULT_DEBOUNCE_MS, initialSettings, pulledSettings } from "../../src/lsp/settings.js";
 
 const TOPOLOGY = `topology t
@@ -390,5 +393,86 @@ describe("hover on a map step of a scenario", () => {
     expect((hover!.contents as { value: string }).value).toContain(
       "- `frame`: at `0x4000_0000 .. 0x4020_0000` (2 MiB); leaves 1 × 2M",
     );
+  });
+});
+
+describe("the expensive checks' kept findings", () => {
+  const at = (lines: LineTable, offset: number) => {
+    const line = lines.lineOf(offset);
+    return { offset, line, column: lines.columnOf(offset, line) };
+  };
+  const plain = (s: Span) => ({
+    offset: s.offset,
+    endOffset: s.endOffset,
+    line: s.line,
+    column: s.column,
+    endLine: s.endLine,
+    endColumn: s.endColumn,
+  });
+
+  it("move with an edit before them exactly as a span of the new text, and go when touched", () => {
+    const text = fc.string({ unit: fc.constantFrom("a", "b", "\n"), minLength: 1, maxLength: 40 });
+    fc.assert(
+      fc.property(
+        text,
+        fc.string({ unit: fc.constantFrom("x", "\n"), maxLength: 6 }),
+        fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+        (before, insert, picks) => {
+          const [s, e, a, b] = picks.map((p) => p % (before.length + 1)) as [
+            number,
+            number,
+            number,
+            number,
+          ];
+          const [start, end] = s <= e ? [s, e] : [e, s];
+          const [from, to] = a <= b ? [a, b] : [b, a];
+          const oldLines = LineTable.of("f.vcm", before);
+          const edit = { start: at(oldLines, start), end: at(oldLines, end), text: insert };
+          const after = before.slice(0, start) + insert + before.slice(end);
+          const newLines = LineTable.of("f.vcm", after);
+          const moved = shiftSpan(new TextSpan(oldLines, from, to), edit);
+          const delta = insert.length - (end - start);
+          if (to < start) expect(plain(moved!)).toEqual(plain(new TextSpan(newLines, from, to)));
+          else if (from > end)
+            expect(plain(moved!)).toEqual(plain(new TextSpan(newLines, from + delta, to + delta)));
+          else expect(moved).toBeUndefined();
+        },
+      ),
+    );
+  });
+
+  it("are kept per root and only the expensive checks' ones", () => {
+    const findings = new ExpensiveFindings();
+    const span = (line: number): Span => ({
+      file: "a.vcm",
+      offset: line * 10,
+      endOffset: line * 10 + 5,
+      line,
+      column: 1,
+      endLine: line,
+      endColumn: 6,
+    });
+    const d = (check: string, line: number): Diagnostic => ({
+      code: "VCM0000",
+      check,
+      severity: "error",
+      message: check,
+      span: span(line),
+    });
+    findings.record("u", [d("unresolved-name", 1), d("misaligned-address", 3)]);
+    expect(findings.carried("u").map((x) => x.check)).toEqual(["misaligned-address"]);
+    const edit = (line: number, text: string) => ({
+      start: { offset: line * 10, line, column: 1 },
+      end: { offset: line * 10, line, column: 1 },
+      text,
+    });
+    findings.edited("b.vcm", edit(1, "\n"));
+    expect(findings.carried("u")[0]!.span!.line).toBe(3);
+    findings.edited("a.vcm", edit(1, "\n"));
+    expect(findings.carried("u")[0]!.span!.line).toBe(4);
+    const { offset, line } = findings.carried("u")[0]!.span!;
+    const where = { offset, line, column: 1 };
+    findings.edited("a.vcm", { start: where, end: where, text: "x" });
+    expect(findings.carried("u")).toEqual([]);
   });
 });
