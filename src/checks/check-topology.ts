@@ -6,7 +6,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrTopology } from "../ir/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import { capDiagnostics, nameLengthDiagnostics } from "../semantics/limits.js";
-import { resolve } from "../semantics/resolve.js";
+import { resolve, type ResolveResult } from "../semantics/resolve.js";
 import type { SourceFile } from "../syntax/ast.js";
 import type { CheckCost } from "./check.js";
 import { CHECKS } from "./impl/index.js";
@@ -31,6 +31,8 @@ export interface CheckRunOptions {
    * change), "needs-plugins" (asks the format plugins) or "needs-lowering" (default: all).
    */
   cost?: CheckCost;
+  /** Resolution to use instead of `resolve` (an incremental one); must give the same result. */
+  resolve?: (files: SourceFile[], plugins: PluginRegistry) => ResolveResult;
 }
 
 export function checkTopology(
@@ -40,7 +42,7 @@ export function checkTopology(
   earlier: readonly Diagnostic[] = [],
   run: CheckRunOptions = {},
 ): CheckTopologyResult {
-  const resolved = resolve(files, plugins);
+  const resolved = (run.resolve ?? resolve)(files, plugins);
   // Prerequisites are judged on what was found, before overrides change how it is shown.
   const found = [
     ...earlier,

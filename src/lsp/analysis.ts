@@ -11,6 +11,7 @@ import type { CheckCost } from "../checks/check.js";
 import type { SeverityOptions } from "../checks/severity.js";
 import { lower, type LowerResult } from "../lowering/lower.js";
 import { checkTopology, projectOf, type CheckedTopology } from "../pipeline/check-topology.js";
+import { IncrementalResolver } from "../semantics/incremental.js";
 import type { ParseResult } from "../syntax/parse.js";
 import { loadWorkspace, type LoadedWorkspace } from "../workspace/loader.js";
 import { SymbolIndex } from "./symbol-index.js";
@@ -80,6 +81,8 @@ export class Analysis {
 export class Analyzer {
   /** Parses by absolute path, reused while a file's text is unchanged. */
   private readonly parseCache = new Map<string, { text: string; result: ParseResult }>();
+  /** Per document checked: resolution reusing what its last check's files have in common. */
+  private readonly resolvers = new Map<string, IncrementalResolver>();
   /** Closed files as last read: reused while their size and modification time stay the same. */
   private readonly saved = new Map<string, { text: string; size: number; mtimeMs: number }>();
   /** The editor's text where open, else the saved text while the file is unchanged on disk. */
@@ -128,12 +131,14 @@ export class Analyzer {
     this.settings = settings;
     this.parseCache.clear();
     this.saved.clear();
+    this.resolvers.clear();
   }
 
   /** Forget a file's parse (closed, or changed on disk). */
   forget(path: string): void {
     this.parseCache.delete(path);
     this.saved.delete(path);
+    this.resolvers.delete(path);
   }
 
   private options() {
@@ -167,7 +172,9 @@ export class Analyzer {
     cost: CheckCost = "needs-lowering",
   ): Promise<Analysis> {
     const workspace = this.load(path);
-    const checked = await checkTopology(path, { ...this.options(), workspace, cost });
+    let resolver = this.resolvers.get(path);
+    if (!resolver) this.resolvers.set(path, (resolver = new IncrementalResolver()));
+    const checked = await checkTopology(path, { ...this.options(), workspace, cost, resolver });
     return new Analysis(path, version, checked, this.settings.cwd, cost);
   }
 }

@@ -18,6 +18,7 @@ import { builtinRegistry } from "../plugin-host/builtins.js";
 import { AllowedPlugins } from "../plugin-host/allowed-plugins.js";
 import { loadPlugins, type PluginRequest } from "../plugin-host/load.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
+import type { IncrementalResolver } from "../semantics/incremental.js";
 import type { SourceFile } from "../syntax/ast.js";
 import { loadWorkspace, type LoadedWorkspace } from "../workspace/loader.js";
 import { findProjectConfig, type ProjectConfig } from "../workspace/project-config.js";
@@ -42,6 +43,11 @@ export interface CheckTopologyOptions {
   cost?: CheckCost;
   /** Told which plugin call is active (a watchdog in another thread reads it). */
   watch?: CallWatch;
+  /**
+   * Resolves through this, reusing what the files have in common with its last call (the
+   * language server keeps one per document).
+   */
+  resolver?: IncrementalResolver;
 }
 
 export interface CheckedTopology {
@@ -133,18 +139,28 @@ export async function checkTopology(
     return result;
   }
   // Checks call plugins (validate, capabilities): through the guard, so garbage is a diagnostic.
-  const cost = options.cost ? { cost: options.cost } : {};
+  const run = {
+    ...(options.cost ? { cost: options.cost } : {}),
+    ...(options.resolver ? { resolve: incrementally(options.resolver, registry) } : {}),
+  };
   const checked = checkFiles(
     workspace.files,
     guardRegistry(registry, options.watch),
     severity,
     early,
-    cost,
+    run,
   );
   result.checks = checked.checks;
   result.ir = checked.ir;
   result.diagnostics = refused ? skipUnknownFormats(checked.diagnostics) : checked.diagnostics;
   return result;
+}
+
+/** Resolution through `resolver`, the plugins identified by `registry`'s entries (unguarded). */
+function incrementally(resolver: IncrementalResolver, registry: PluginRegistry) {
+  const identity = registry.all().flatMap((e) => [e.plugin, e.origin]);
+  return (files: SourceFile[], plugins: PluginRegistry) =>
+    resolver.resolve(files, plugins, identity);
 }
 
 /**

@@ -56,6 +56,14 @@ export class NameTable {
 
   constructor(private readonly report: Report) {}
 
+  /** How many more unresolved names get a suggestion (saved and restored by `resolveUses`). */
+  get suggestionBudget(): number {
+    return this.suggestionsLeft;
+  }
+  set suggestionBudget(n: number) {
+    this.suggestionsLeft = n;
+  }
+
   /** The declaration of `name`, whatever its kind (no diagnostic). */
   get(name: string): Decl | undefined {
     return this.decls.get(name);

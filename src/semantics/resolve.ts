@@ -14,7 +14,7 @@
  * expression may name them.
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { IR_VERSION, type IrTopology } from "../ir/types.js";
+import { IR_VERSION, type IrDomain, type IrTopology } from "../ir/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import type {
   BufferDecl,
@@ -59,6 +59,27 @@ export interface ResolveResult {
 }
 
 export function resolve(files: SourceFile[], plugins: PluginRegistry): ResolveResult {
+  return resolveUses(resolveDeclarations(files, plugins), files);
+}
+
+/**
+ * The state after passes 1-3 and the builders up to the default domains: what every statement
+ * but `map` and `expect` makes. `resolveUses` finishes a resolution from it without changing it,
+ * so an incremental resolver (`incremental.ts`) can finish it again for other `map` and
+ * `expect` lines.
+ */
+export interface Declarations {
+  /** For `resolveUses` only. */
+  readonly ctx: Context;
+  readonly k: StatementsByKind;
+  /** What the declaration passes reported; the sink holds these and nothing else. */
+  readonly mark: number;
+  readonly suggestionBudget: number;
+  /** The domains as built, each finished resolution working on copies (reservations add to them). */
+  readonly domains: readonly IrDomain[];
+}
+
+export function resolveDeclarations(files: SourceFile[], plugins: PluginRegistry): Declarations {
   const sink = new DiagnosticSink();
   const ir = emptyIr(files);
   const names = bindNames(files, ir, sink.report);
@@ -74,38 +95,76 @@ export function resolve(files: SourceFile[], plugins: PluginRegistry): ResolveRe
   const domains = new DomainBuilder(ctx);
   for (let i = 0; i < k.domain.length; i++) domains.build(k.domain[i]!);
   buildDefaultDomains(ctx, k.scenario, domains.attachSpans);
+  return {
+    ctx,
+    k,
+    mark: sink.list.length,
+    suggestionBudget: names.suggestionBudget,
+    domains: ir.domains,
+  };
+}
+
+/**
+ * Reservations, `map` lines (`maps`, in source order), expectations and scenarios on top of
+ * `d`, which is left as it was: a fresh IR sharing the declarations' objects (domains copied),
+ * the sink cut back to the declarations' diagnostics, the suggestion budget restored.
+ */
+export function resolveUses(
+  d: Declarations,
+  files: readonly SourceFile[],
+  maps: readonly MapDecl[] = d.k.map,
+  expects: readonly ExpectDecl[] = d.k.expect,
+): ResolveResult {
+  const { ctx, k } = d;
+  ctx.sink.list.length = d.mark;
+  ctx.names.suggestionBudget = d.suggestionBudget;
+  const domains = d.domains.map((dom) => ({ ...dom, reserved: [...dom.reserved] }));
+  for (const dom of domains) ctx.symbols.domains.set(dom.name, dom);
+  ctx.symbols.reservations.clear();
+  const ir: IrTopology = (ctx.ir = {
+    ...ctx.ir,
+    files: files.map((f) => f.file),
+    domains,
+    reservations: [],
+    mappings: [],
+    expects: [],
+    scenarios: [],
+  });
   const mappings = new MappingBuilder(ctx);
   // Fixed reservations first, so the placed ones go around them.
   for (const r of k.reservation) if (r.at) buildReservation(ctx, r);
   if (k.reservation.some((r) => !r.at)) {
-    const fixed = mappings.fixedRanges(k.map);
+    const fixed = mappings.fixedRanges(maps);
     for (const r of k.reservation) if (!r.at) buildReservation(ctx, r, fixed);
   }
-  for (let i = 0; i < k.map.length; i++) {
-    const ms = mappings.build(k.map[i]!);
+  for (let i = 0; i < maps.length; i++) {
+    const ms = mappings.build(maps[i]!);
     for (let j = 0; j < ms.length; j++) ir.mappings.push(ms[j]!);
   }
-  for (let i = 0; i < k.expect.length; i++) {
-    const e = buildExpect(ctx, k.expect[i]!);
+  for (let i = 0; i < expects.length; i++) {
+    const e = buildExpect(ctx, expects[i]!);
     if (e !== undefined) ir.expects.push(e);
   }
   new ScenarioBuilder(ctx, mappings).buildAll(k.scenario);
-  return { ir, diagnostics: sink.list };
+  return { ir, diagnostics: ctx.sink.list.slice() };
 }
 
-class Context implements ResolveContext {
+export class Context implements ResolveContext {
   readonly report: Report;
+  /** Replaced by each `resolveUses`. */
+  ir: IrTopology;
   readonly symbols: SymbolTables = emptySymbols();
   readonly evaluator: Evaluator;
   readonly constants: ConstantTable;
   readonly buffers: BufferTable;
 
   constructor(
-    readonly ir: IrTopology,
+    ir: IrTopology,
     readonly plugins: PluginRegistry,
     readonly sink: DiagnosticSink,
     readonly names: NameTable,
   ) {
+    this.ir = ir;
     this.report = sink.report;
     this.constants = new ConstantTable(this);
     this.buffers = new BufferTable(this);
@@ -134,7 +193,7 @@ function emptyIr(files: readonly SourceFile[]): IrTopology {
   };
 }
 
-interface StatementsByKind {
+export interface StatementsByKind {
   const: ConstDecl[];
   memory: MemoryDecl[];
   pool: PoolDecl[];
