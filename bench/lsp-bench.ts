@@ -3,8 +3,10 @@
  * process, driven over JSON-RPC. A 5,000-line generated topology is split into a root document
  * and four imported files that are never opened (hidden imports). Timed from the client:
  * - one-character edits to the root (a name broken, then mended: the diagnostics change every
- *   time) until the server publishes that version's diagnostics, over EDITS edits;
- *   target p95 < 50 ms;
+ *   time) until the server publishes that version's diagnostics, over EDITS edits, on two
+ *   servers in the same run taking turns in blocks of 20: one checking each change from
+ *   scratch with every check (initializationOptions.incremental false) and one incremental
+ *   (cheap checks first, the last resolution reused); target p95 < 50 ms;
  * - hover on a buffer name and completion after `->` (names of the whole topology), each over
  *   EDITS requests; target p95 < 20 ms;
  * - hover on a `map` line (IOVA and leaves: the first one lowers the whole topology).
@@ -69,6 +71,75 @@ function report(what: string, ms: readonly number[], target?: number): void {
   );
 }
 
+/** One server, spawned and initialized, with the root document open. */
+interface Server {
+  connection: ReturnType<typeof createMessageConnection>;
+  child: ReturnType<typeof spawn>;
+  published: { version?: number; at: number; count: number };
+  waitVersion(version: number): Promise<void>;
+  version: number;
+}
+
+async function startServer(
+  dir: string,
+  uri: string,
+  rootText: string,
+  initializationOptions: object,
+): Promise<Server & { openMs: number }> {
+  // BENCH_LSP_PROFILE=DIR: the server writes a CPU profile there (node --cpu-prof).
+  const profile = process.env["BENCH_LSP_PROFILE"];
+  const node = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...node, BIN, "lsp", "--stdio"], { cwd: dir });
+  const connection = createMessageConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
+  let wake: (() => void) | undefined;
+  const server: Server = {
+    connection,
+    child,
+    published: { at: 0, count: 0 },
+    version: 1,
+    async waitVersion(version: number) {
+      while (server.published.version !== version) await new Promise<void>((r) => (wake = r));
+    },
+  };
+  connection.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
+    if (p.uri !== uri) return;
+    server.published = {
+      ...(p.version !== undefined ? { version: p.version } : {}),
+      at: performance.now(),
+      count: p.diagnostics.length,
+    };
+    wake?.();
+  });
+  connection.onRequest("workspace/configuration", () => [null]);
+  connection.listen();
+  await connection.sendRequest("initialize", {
+    processId: process.pid,
+    rootUri: pathToFileURL(dir).href,
+    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: "bench" }],
+    capabilities: {},
+    initializationOptions,
+  });
+  await connection.sendNotification("initialized", {});
+  const t0 = performance.now();
+  await connection.sendNotification("textDocument/didOpen", {
+    textDocument: { uri, languageId: "vcm", version: 1, text: rootText },
+  });
+  await server.waitVersion(1);
+  return Object.assign(server, { openMs: server.published.at - t0 });
+}
+
+async function stopServer(server: Server): Promise<void> {
+  await server.connection.sendRequest("shutdown");
+  await server.connection.sendNotification("exit");
+  await new Promise((r) => server.child.on("exit", r));
+  server.connection.dispose();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export async function lspBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "vcm-lsp-bench-"));
   mkdirSync(join(dir, ".git"));
@@ -79,45 +150,13 @@ export async function lspBench(): Promise<void> {
     `language server: ${rootText.split("\n").length - 1} lines in the root + ${IMPORTS} hidden imports, ${LINES.toLocaleString("en-US")} lines in all`,
   );
 
-  // BENCH_LSP_PROFILE=DIR: the server writes a CPU profile there (node --cpu-prof).
-  const profile = process.env["BENCH_LSP_PROFILE"];
-  const node = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
-  const child = spawn(process.execPath, [...node, BIN, "lsp", "--stdio"], { cwd: dir });
-  const connection = createMessageConnection(
-    new StreamMessageReader(child.stdout),
-    new StreamMessageWriter(child.stdin),
-  );
-  let published: { version?: number; at: number; count: number } = { at: 0, count: 0 };
-  let wake: (() => void) | undefined;
-  connection.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
-    if (p.uri !== uri) return;
-    published = {
-      ...(p.version !== undefined ? { version: p.version } : {}),
-      at: performance.now(),
-      count: p.diagnostics.length,
-    };
-    wake?.();
-  });
-  connection.onRequest("workspace/configuration", () => [null]);
-  connection.listen();
-  const waitVersion = async (version: number) => {
-    while (published.version !== version) await new Promise<void>((r) => (wake = r));
-  };
-
-  await connection.sendRequest("initialize", {
-    processId: process.pid,
-    rootUri: pathToFileURL(dir).href,
-    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: "bench" }],
-    capabilities: {},
-  });
-  await connection.sendNotification("initialized", {});
-  const t0 = performance.now();
-  await connection.sendNotification("textDocument/didOpen", {
-    textDocument: { uri, languageId: "vcm", version: 1, text: rootText },
-  });
-  await waitVersion(1);
+  // Two servers in the same run: "from scratch" checks every change with every check and
+  // resolves it anew (initializationOptions.incremental false, as before incremental checking);
+  // "incremental" publishes the cheap checks first and reuses the last resolution.
+  const scratch = await startServer(dir, uri, rootText, { incremental: false });
+  const server = await startServer(dir, uri, rootText, {});
   console.log(
-    `  open to first diagnostics (cold):  ${fmt(published.at - t0, 0)} ms, ${published.count} diagnostics`,
+    `  open to first diagnostics (cold):  ${fmt(server.openMs, 0)} ms, ${server.published.count} diagnostics`,
   );
 
   // The last `map NAME ->` line of the root: its name gets a character and loses it again.
@@ -127,12 +166,9 @@ export async function lspBench(): Promise<void> {
   };
   const mapLine = lastLine("map ");
   const nameEnd = lines[mapLine]!.indexOf(" ->");
-  const edits: number[] = [];
-  let version = 1;
   const counts = new Set<number>();
-  const cpuBefore = cpuMs(child.pid);
-  for (let i = 0; i < EDITS; i++) {
-    version++;
+  const editOnce = async (s: Server, i: number): Promise<number> => {
+    s.version++;
     const insert = i % 2 === 0;
     const change = insert
       ? {
@@ -150,21 +186,44 @@ export async function lspBench(): Promise<void> {
           text: "",
         };
     const start = performance.now();
-    await connection.sendNotification("textDocument/didChange", {
-      textDocument: { uri, version },
+    await s.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: s.version },
       contentChanges: [change],
     });
-    await waitVersion(version);
-    edits.push(published.at - start);
-    counts.add(published.count);
+    await s.waitVersion(s.version);
+    counts.add(s.published.count);
+    return s.published.at - start;
+  };
+  // Blocks of edits, the two servers taking turns (so load changes hit both alike); between
+  // blocks, time for the debounced full check, so it does not run during the other's block.
+  const BLOCK = 20;
+  const times = new Map<Server, number[]>([
+    [scratch, []],
+    [server, []],
+  ]);
+  const cpu = new Map<Server, number>([
+    [scratch, 0],
+    [server, 0],
+  ]);
+  for (let b = 0; b * BLOCK < EDITS; b++) {
+    const order = b % 2 === 0 ? [scratch, server] : [server, scratch];
+    for (const s of order) {
+      const before = cpuMs(s.child.pid) ?? 0;
+      for (let i = 0; i < BLOCK && b * BLOCK + i < EDITS; i++)
+        times.get(s)!.push(await editOnce(s, i));
+      cpu.set(s, cpu.get(s)! + (cpuMs(s.child.pid) ?? 0) - before);
+      await sleep(600); // the incremental server's full check runs here
+    }
   }
-  report(`edit -> diagnostics (${EDITS} edits)`, edits, 50);
-  const cpuAfter = cpuMs(child.pid);
-  if (cpuBefore !== undefined && cpuAfter !== undefined)
+  report(`edit -> diagnostics, from scratch`, times.get(scratch)!, 50);
+  report(`edit -> diagnostics, incremental`, times.get(server)!, 50);
+  if (cpuMs(server.child.pid) !== undefined)
     console.log(
-      `  server CPU time per edit (mean; less load-dependent): ${fmt((cpuAfter - cpuBefore) / EDITS, 1)} ms`,
+      `  server CPU time per edit (mean; less load-dependent): from scratch ${fmt(cpu.get(scratch)! / EDITS, 1)} ms, incremental ${fmt(cpu.get(server)! / EDITS, 1)} ms (its full checks, between blocks, not counted)`,
     );
   if (counts.size < 2) console.log("  warning: the edits did not change the diagnostics");
+  await stopServer(scratch);
+  const { connection } = server;
 
   const position = (line: number, character: number) => ({
     textDocument: { uri },
@@ -198,9 +257,5 @@ export async function lspBench(): Promise<void> {
     "hover on a map line, then",
     await timeRequests("textDocument/hover", position(mapLine, 1)),
   );
-
-  await connection.sendRequest("shutdown");
-  await connection.sendNotification("exit");
-  await new Promise((r) => child.on("exit", r));
-  connection.dispose();
+  await stopServer(server);
 }

@@ -27,6 +27,11 @@ export interface AnalysisSettings {
   /** `--root`: the directory imports may not leave. */
   root?: string;
   severity?: SeverityOptions;
+  /**
+   * false: each change is checked from scratch with every check (no cheap checks first, no
+   * reuse of the last resolution), as before incremental checking; for comparison (the bench).
+   */
+  incremental?: boolean;
 }
 
 export class Analysis {
@@ -123,6 +128,11 @@ export class Analyzer {
     }
   }
 
+  /** Whether changes get the cheap checks first and incremental resolution (the default). */
+  get incremental(): boolean {
+    return this.settings.incremental !== false;
+  }
+
   get cwd(): string {
     return this.settings.cwd;
   }
@@ -173,8 +183,14 @@ export class Analyzer {
   ): Promise<Analysis> {
     const workspace = this.load(path);
     let resolver = this.resolvers.get(path);
-    if (!resolver) this.resolvers.set(path, (resolver = new IncrementalResolver()));
-    const checked = await checkTopology(path, { ...this.options(), workspace, cost, resolver });
+    if (!resolver && this.settings.incremental !== false)
+      this.resolvers.set(path, (resolver = new IncrementalResolver()));
+    const checked = await checkTopology(path, {
+      ...this.options(),
+      workspace,
+      cost,
+      ...(resolver ? { resolver } : {}),
+    });
     return new Analysis(path, version, checked, this.settings.cwd, cost);
   }
 }

@@ -130,13 +130,18 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     const path = pathOfUri(uri);
     if (!document || !path) return;
     try {
-      const analysis = await analyzer.analyze(path, document.version, "cheap");
+      const incremental = analyzer.incremental;
+      const cost = incremental ? "cheap" : undefined;
+      const analysis = await analyzer.analyze(path, document.version, cost);
       // Closed while it was checked: nothing to publish.
       if (!documents.get(uri)) return;
       analyses.set(uri, analysis);
-      const found = [...analysis.checked.diagnostics, ...expensive.carried(uri)];
+      const found = [
+        ...analysis.checked.diagnostics,
+        ...(incremental ? expensive.carried(uri) : []),
+      ];
       publish(book.record(uri, found, analysis.cwd), versioned(uri, analysis));
-      fullScheduler.later(uri);
+      if (incremental) fullScheduler.later(uri);
     } catch (error) {
       log(`checking ${path}`, error);
     }

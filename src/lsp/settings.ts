@@ -60,6 +60,7 @@ export function initialSettings(raw: unknown, cwd: string, flags: TrustFlags = {
       plugins,
       config: flags.config !== false && r.useConfig !== false,
       ...(root !== undefined ? { root } : {}),
+      ...(r.incremental === false ? { incremental: false } : {}),
     },
     debounceMs: debounceOf(r) ?? DEFAULT_DEBOUNCE_MS,
   };

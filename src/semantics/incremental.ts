@@ -22,25 +22,43 @@ import {
 /** What the last resolution reused. */
 export type Reuse = "nothing" | "declarations" | "everything";
 
-interface Statements {
-  /** The declarations in file order, each with its file. */
-  declarations: Located[];
-  uses: Located[];
+/** One file's statements, split once per parsed file. */
+interface FileStatements {
+  file: SourceFile;
+  declarations: Statement[];
   maps: MapDecl[];
   expects: ExpectDecl[];
+  /** The maps and expects in source order. */
+  uses: Statement[];
 }
 
-interface Located {
-  statement: Statement;
-  file: SourceFile;
+const splitOf = new WeakMap<SourceFile, FileStatements>();
+
+function split(file: SourceFile): FileStatements {
+  let out = splitOf.get(file);
+  if (out) return out;
+  out = { file, declarations: [], maps: [], expects: [], uses: [] };
+  for (const statement of file.statements) {
+    if (statement.kind === "map") out.maps.push(statement);
+    else if (statement.kind === "expect") out.expects.push(statement);
+    else {
+      out.declarations.push(statement);
+      continue;
+    }
+    out.uses.push(statement);
+  }
+  splitOf.set(file, out);
+  return out;
 }
 
 export class IncrementalResolver {
   private last?: {
-    files: readonly SourceFile[];
+    /** The files the declarations were made from. */
+    declared: readonly FileStatements[];
+    /** The files of the last call (their uses made the last result). */
+    files: readonly FileStatements[];
     /** The plugins resolved with, as the caller identifies them. */
     plugins: readonly unknown[];
-    statements: Statements;
     declarations: Declarations;
     result: ResolveResult;
   };
@@ -56,77 +74,64 @@ export class IncrementalResolver {
     plugins: PluginRegistry,
     pluginIdentity: readonly unknown[],
   ): ResolveResult {
-    const statements = splitStatements(files);
+    const now = files.map(split);
     const last = this.last;
     if (
       last &&
+      last.files.length === now.length &&
       sameList(last.plugins, pluginIdentity) &&
-      sameFileNames(last.files, files) &&
-      sameStatements(last.statements.declarations, statements.declarations)
+      now.every((f, i) => sameDeclarations(last.declared[i]!, f))
     ) {
-      if (sameStatements(last.statements.uses, statements.uses)) {
+      if (now.every((f, i) => sameStatements(last.files[i]!, f, "uses"))) {
         this.reused = "everything";
-        this.last = { ...last, files, statements };
+        this.last = { ...last, files: now };
         return last.result;
       }
-      const result = resolveUses(last.declarations, files, statements.maps, statements.expects);
+      const maps = now.flatMap((f) => f.maps);
+      const expects = now.flatMap((f) => f.expects);
+      const result = resolveUses(last.declarations, files, maps, expects);
       this.reused = "declarations";
-      // The declarations keep the statement objects they were made from.
-      this.last = {
-        ...last,
-        files,
-        statements: { ...statements, declarations: last.statements.declarations },
-        result,
-      };
+      this.last = { ...last, files: now, result };
       return result;
     }
     const declarations = resolveDeclarations(files, plugins);
     const result = resolveUses(declarations, files);
     this.reused = "nothing";
-    this.last = { files, plugins: pluginIdentity, statements, declarations, result };
+    this.last = { declared: now, files: now, plugins: pluginIdentity, declarations, result };
     return result;
   }
-}
-
-function splitStatements(files: readonly SourceFile[]): Statements {
-  const out: Statements = { declarations: [], uses: [], maps: [], expects: [] };
-  for (const file of files)
-    for (const statement of file.statements) {
-      if (statement.kind === "map") out.maps.push(statement);
-      else if (statement.kind === "expect") out.expects.push(statement);
-      else {
-        out.declarations.push({ statement, file });
-        continue;
-      }
-      out.uses.push({ statement, file });
-    }
-  return out;
 }
 
 function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function sameFileNames(a: readonly SourceFile[], b: readonly SourceFile[]): boolean {
-  return a.length === b.length && a.every((f, i) => f.file === b[i]!.file);
+function sameDeclarations(a: FileStatements, b: FileStatements): boolean {
+  return a.file.file === b.file.file && sameStatements(a, b, "declarations");
 }
 
 /**
- * Whether two statement lists parse alike: the same objects (a file not parsed again), or the
- * same kind and text at the same offset, line and column of a file of the same name. A
- * statement's tree is a function of its text and where it starts.
+ * Whether two files' statements of one group parse alike: the same objects (a file not parsed
+ * again), or the same kind and text at the same offset, line and column. A statement's tree
+ * is a function of its text and where it starts.
  */
-function sameStatements(a: readonly Located[], b: readonly Located[]): boolean {
+function sameStatements(
+  x: FileStatements,
+  y: FileStatements,
+  group: "declarations" | "uses",
+): boolean {
+  const a = x[group];
+  const b = y[group];
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.statement === y.statement) continue;
-    const s = x.statement.span;
-    const t = y.statement.span;
+    const p = a[i]!;
+    const q = b[i]!;
+    if (p === q) continue;
+    const s = p.span;
+    const t = q.span;
     if (
-      x.statement.kind !== y.statement.kind ||
-      x.file.file !== y.file.file ||
+      p.kind !== q.kind ||
       s.offset !== t.offset ||
       s.endOffset !== t.endOffset ||
       s.line !== t.line ||

@@ -15,21 +15,32 @@ export const MAX_NAME_LENGTH = 256;
 /** Diagnostics shown per file before one "N more" note replaces the rest. */
 export const MAX_DIAGNOSTICS_PER_FILE = 1000;
 
+/** Per parsed file (a file kept by a parse cache is not walked again). */
+const nameLengthsOf = new WeakMap<SourceFile, Diagnostic[]>();
+
 /** VCM0142 for every declaration whose name is longer than MAX_NAME_LENGTH. */
 export function nameLengthDiagnostics(files: readonly SourceFile[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const f of files) {
-    for (const s of f.statements) {
-      const name = (s as { name?: Identifier | string }).name;
-      if (typeof name !== "object" || name === null || typeof name.name !== "string") continue;
-      if (name.name.length <= MAX_NAME_LENGTH) continue;
-      out.push(
-        diagnostic(D.nameTooLong, name.span, {
-          length: name.name.length,
-          max: MAX_NAME_LENGTH,
-        }),
-      );
-    }
+    let found = nameLengthsOf.get(f);
+    if (!found) nameLengthsOf.set(f, (found = fileNameLengths(f)));
+    for (const d of found) out.push(d);
+  }
+  return out;
+}
+
+function fileNameLengths(f: SourceFile): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const s of f.statements) {
+    const name = (s as { name?: Identifier | string }).name;
+    if (typeof name !== "object" || name === null || typeof name.name !== "string") continue;
+    if (name.name.length <= MAX_NAME_LENGTH) continue;
+    out.push(
+      diagnostic(D.nameTooLong, name.span, {
+        length: name.name.length,
+        max: MAX_NAME_LENGTH,
+      }),
+    );
   }
   return out;
 }
