@@ -11,8 +11,9 @@ import type { SourceFile } from "../syntax/ast.js";
 import type { CheckCost } from "./check.js";
 import { CHECKS } from "./impl/index.js";
 import { runChecks, type CheckOutcome } from "./runner.js";
+import { findEntry } from "../diagnostics/catalogue.js";
 import {
-  applySeverityOverrides,
+  SeverityPolicy,
   emptySeverityOptions,
   unknownCheckNames,
   type SeverityOptions,
@@ -50,6 +51,7 @@ export function checkTopology(
     ...resolved.diagnostics,
     ...unknownCheckNames(files),
   ];
+  const policy = new SeverityPolicy(files, options);
   const checked = runChecks({
     ir: resolved.ir,
     files,
@@ -57,12 +59,26 @@ export function checkTopology(
     checks: CHECKS,
     prior: found,
     options,
+    policy,
     ...(run.cost ? { cost: run.cost } : {}),
   });
-  const before = applySeverityOverrides(found, files, options);
+  const before = policy.apply(found);
+  // A line directive is unused only if its check ran: earlier phases always do; a check on
+  // the IR may have been skipped (cost, prerequisites); later phases have not run yet.
+  const status = new Map(checked.outcomes.map((o) => [o.check, o.status]));
+  const ran = (name: string) => {
+    const s = status.get(name);
+    if (s !== undefined) return s !== "skipped";
+    const phase = findEntry(name)?.phase;
+    return phase !== "lower" && phase !== "run";
+  };
   return {
     ir: resolved.ir,
-    diagnostics: capDiagnostics([...before, ...checked.diagnostics]),
+    diagnostics: capDiagnostics([
+      ...before,
+      ...checked.diagnostics,
+      ...policy.unusedLineDirectives(ran),
+    ]),
     checks: checked.outcomes,
   };
 }

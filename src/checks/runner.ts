@@ -48,6 +48,8 @@ export interface RunChecksInput {
   options?: SeverityOptions;
   /** The most expensive cost category to run (default: every check). */
   cost?: CheckCost;
+  /** The overrides to apply (default: from `files` and `options`); shared to see which are used. */
+  policy?: SeverityPolicy;
 }
 
 export interface RunChecksResult {
@@ -80,7 +82,7 @@ const isFinding = (d: Diagnostic) => d.severity !== "note";
 
 export function runChecks(input: RunChecksInput): RunChecksResult {
   const { ir, files, plugins } = input;
-  const policy = new SeverityPolicy(files, input.options ?? emptySeverityOptions());
+  const policy = input.policy ?? new SeverityPolicy(files, input.options ?? emptySeverityOptions());
   const maxCost = CHECK_COSTS.indexOf(input.cost ?? "needs-lowering");
   // The first finding of each earlier-phase diagnostic, as found.
   const priorFinding = new Map<string, Diagnostic>();

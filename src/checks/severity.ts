@@ -2,14 +2,17 @@
  * Severity overrides: `-W no-NAME` (disable), `-W NAME` (warn), `-E NAME` (error) on the
  * command line, and `// vcm: disable|warn|error NAME` directives. The command line wins over a
  * directive; a directive in the root file applies to every file, one in an imported file to
- * diagnostics in that file only. `fixed` diagnostics keep their severity. As in dtc, raising a
+ * diagnostics in that file only. `// vcm: disable-line NAME` and `disable-next-line NAME`
+ * drop the findings of NAME that start on one line of their file (over the file's directives;
+ * the command line still wins); one that drops nothing, although its check ran, is reported
+ * (`unused-directive`). `fixed` diagnostics keep their severity. As in dtc, raising a
  * check to an error raises what it needs first (transitively): a check that must hold cannot
  * be skipped silently because a prerequisite it depends on was lowered or turned off.
  */
 import { D, catalogueEntries, diagnostic, findEntry } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
-import type { SourceFile } from "../syntax/ast.js";
+import type { Directive, SourceFile } from "../syntax/ast.js";
 import { prerequisiteName } from "./check.js";
 import { CHECKS } from "./impl/index.js";
 
@@ -24,6 +27,14 @@ export function emptySeverityOptions(): SeverityOptions {
 }
 
 type Action = "disable" | "warn" | "error";
+
+/** A line-scoped directive and whether it has dropped a finding yet. */
+interface LineDirective {
+  directive: Directive;
+  /** The catalogue name of the check it names. */
+  name: string;
+  used: boolean;
+}
 
 /** Name -> the names it needs first, for every registered check. */
 const NEEDS = new Map(CHECKS.map((c) => [c.entry.name, c.needs.map(prerequisiteName)]));
@@ -44,12 +55,22 @@ export class SeverityPolicy {
   private readonly global = new Map<string, Action>();
   private readonly perFile = new Map<string, Map<string, Action>>();
   private readonly cli = new Map<string, Action>();
+  /** `file\nline` -> the line-scoped directives silencing findings there. */
+  private readonly lines = new Map<string, LineDirective[]>();
 
   constructor(files: readonly SourceFile[], options: SeverityOptions) {
     files.forEach((f, i) => {
       for (const d of f.directives) {
         const entry = findEntry(d.check);
         if (!entry) continue;
+        if (d.line !== undefined) {
+          const key = `${f.file}\n${d.line}`;
+          const list = this.lines.get(key) ?? [];
+          list.push({ directive: d, name: entry.name, used: false });
+          this.lines.set(key, list);
+          continue;
+        }
+        if (d.action !== "disable" && d.action !== "warn" && d.action !== "error") continue;
         let map = this.global;
         if (i > 0) {
           map = this.perFile.get(f.file) ?? new Map<string, Action>();
@@ -88,6 +109,7 @@ export class SeverityPolicy {
       }
       const action =
         this.cli.get(d.check) ??
+        this.silencedLine(d) ??
         (d.span ? this.perFile.get(d.span.file)?.get(d.check) : undefined) ??
         this.global.get(d.check);
       if (action === "disable") continue;
@@ -96,6 +118,32 @@ export class SeverityPolicy {
       else out.push({ ...d, severity: action === "warn" ? "warning" : "error" });
     }
     return out;
+  }
+
+  /** "disable" when a line-scoped directive names `d`'s check on the line `d` starts on. */
+  private silencedLine(d: Diagnostic): Action | undefined {
+    if (this.lines.size === 0 || !d.span) return undefined;
+    const here = this.lines.get(`${d.span.file}\n${d.span.line}`);
+    const match = here?.find((l) => l.name === d.check);
+    if (!match) return undefined;
+    match.used = true;
+    return "disable";
+  }
+
+  /**
+   * `unused-directive` for each line-scoped directive that has dropped nothing although its
+   * check ran (`ran` says which did: a check skipped, or of a later phase, may yet fire).
+   * Reported through this policy, so it can be silenced like any other.
+   */
+  unusedLineDirectives(ran: (name: string) => boolean): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const list of this.lines.values())
+      for (const l of list) {
+        if (l.used || !ran(l.name)) continue;
+        const { action, check, span, line } = l.directive;
+        out.push(diagnostic(D.unusedDirective, span, { action, check, name: l.name, line: line! }));
+      }
+    return this.apply(out);
   }
 }
 

@@ -4,9 +4,11 @@
  *   name, an unknown format, parameter or check name);
  * - "Align BUFFER to SIZE" on a `map` line whose buffer's alignment forces smaller pages than
  *   its table offers, saying how many leaves it saves (the lowering's own page choice);
- * - "Disable CHECK" by a `// vcm: disable CHECK` directive written on the diagnostic's line.
- *   VCM directives apply to the whole file, and in a topology's top file to its imports too
- *   (grammar/REFERENCE.md, `applySeverityOverrides`); the title says so.
+ * - "Disable CHECK on this line": a trailing `// vcm: disable-line CHECK`, or, on a line that
+ *   already has a comment, `// vcm: disable-next-line CHECK` on a line of its own above it;
+ * - "Disable CHECK in this file": `// vcm: disable CHECK` on the first line. A file-wide
+ *   directive in a topology's top file applies to its imports too (grammar/REFERENCE.md,
+ *   `SeverityPolicy`); the title says so.
  */
 import {
   CodeActionKind,
@@ -63,34 +65,49 @@ function didYouMean(c: DocumentContext, d: LspDiagnostic): CodeAction | undefine
   };
 }
 
-function disableCheck(c: DocumentContext, d: LspDiagnostic): CodeAction | undefined {
+function disableCheck(c: DocumentContext, d: LspDiagnostic): CodeAction[] {
   const data = dataOf(d);
-  if (!data || findCheck(data.check)?.fixed) return undefined;
+  if (!data || findCheck(data.check)?.fixed) return [];
   const line = d.range.start.line;
   const lineText = c.document
     .getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } })
     .replace(/\r?\n$/, "");
-  const directive = `// vcm: disable ${data.check}`;
-  // A line that already ends in a comment gets the directive on a line of its own above it.
-  const edit: TextEdit =
+  // A line that already has a comment gets the directive on a line of its own above it.
+  const onThisLine: TextEdit =
     lineText.includes("//") || lineText.includes("/*")
       ? {
           range: { start: { line, character: 0 }, end: { line, character: 0 } },
-          newText: `${/^\s*/.exec(lineText)![0]}${directive}\n`,
+          newText: `${/^\s*/.exec(lineText)![0]}// vcm: disable-next-line ${data.check}\n`,
         }
       : {
           range: {
             start: { line, character: lineText.length },
             end: { line, character: lineText.length },
           },
-          newText: `  ${directive}`,
+          newText: `  // vcm: disable-line ${data.check}`,
         };
-  return {
-    title: `Disable '${data.check}' with a directive on this line (it applies to the whole file and its imports)`,
-    kind: CodeActionKind.QuickFix,
-    diagnostics: [d],
-    edit: { changes: { [c.uri]: [edit] } },
-  };
+  const top = { line: 0, character: 0 };
+  return [
+    {
+      title: `Disable '${data.check}' on this line`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d],
+      edit: { changes: { [c.uri]: [onThisLine] } },
+    },
+    {
+      // The document is checked as the top file of its topology: the directive reaches its imports.
+      title: `Disable '${data.check}' in this file and the files it imports`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d],
+      edit: {
+        changes: {
+          [c.uri]: [
+            { range: { start: top, end: top }, newText: `// vcm: disable ${data.check}\n` },
+          ],
+        },
+      },
+    },
+  ];
 }
 
 /** "Align BUFFER to SIZE": where a `map` line's buffer alignment forces smaller pages. */
@@ -146,8 +163,7 @@ export function codeActions(c: DocumentContext, params: CodeActionParams): CodeA
     if (!dataOf(d)) continue;
     const fix = didYouMean(c, d);
     if (fix) out.push(fix);
-    const disable = disableCheck(c, d);
-    if (disable) out.push(disable);
+    out.push(...disableCheck(c, d));
   }
   const from = c.document.offsetAt(params.range.start);
   const at = statementAt(c.analysis, c.file, from);

@@ -6,6 +6,7 @@
  * the keys and values come from its plugin's parameter schema; in a `// vcm:` directive, the
  * check names.
  */
+import { DIRECTIVE_ACTIONS } from "../syntax/directives.js";
 import {
   CompletionItemKind,
   MarkupKind,
@@ -271,7 +272,7 @@ export function completionAt(c: DocumentContext, position: Position): Completion
   if (comment >= 0) {
     const d = /\/\/\s*vcm:\s*(\S*)(\s+.*)?$/.exec(line.slice(comment));
     if (!d) return [];
-    if (d[2] === undefined) return keywordItems(["disable", "warn", "error"]);
+    if (d[2] === undefined) return keywordItems(DIRECTIVE_ACTIONS);
     return listChecks().map((check) => ({
       label: check.name,
       kind: CompletionItemKind.EnumMember,

@@ -332,11 +332,19 @@ export interface ScenarioDecl extends Node {
   steps: ScenarioStep[];
 }
 
-/** A `// vcm: ...` comment directive: per-file severity changes for named checks. */
+/**
+ * A `// vcm: ...` comment directive: per-file severity changes for named checks, or one line's
+ * findings of named checks silenced.
+ */
 export interface Directive extends Node {
-  /** `disable` (= `-W no-NAME`), `warn`, `error` (= `-E NAME`). */
-  action: "disable" | "warn" | "error";
+  /**
+   * `disable` (= `-W no-NAME`), `warn`, `error` (= `-E NAME`) for the file; `disable-line`
+   * (the directive's own line) and `disable-next-line` (the line after it) for one line.
+   */
+  action: "disable" | "warn" | "error" | "disable-line" | "disable-next-line";
   check: string;
+  /** For `disable-line` and `disable-next-line`: the 1-based line whose findings it silences. */
+  line?: number;
 }
 
 export interface SourceFile {

@@ -1,7 +1,9 @@
 /**
- * `// vcm: ACTION CHECK...` comments: per-file severity changes for named checks. ACTION is
- * disable, warn or error; CHECK is a kebab check name or a code (VCM0123); several may follow,
- * separated by spaces or commas; ` -- ` starts a free-text reason.
+ * `// vcm: ACTION CHECK...` comments: per-file severity changes for named checks (ACTION
+ * disable, warn or error), or one line's findings silenced (disable-line: the comment's own
+ * line, a trailing comment; disable-next-line: the line after the comment). CHECK is a kebab
+ * check name or a code (VCM0123); several may follow, separated by spaces or commas; ` -- `
+ * starts a free-text reason.
  */
 import type { IToken } from "chevrotain";
 import type { Directive } from "./ast.js";
@@ -12,7 +14,15 @@ import { tokenSpan } from "./spans.js";
 
 const DIRECTIVE = /^\/\/[ \t]*vcm:[ \t]*(\S*)[ \t]*(.*?)[ \t]*$/;
 const CHECK_NAME = /^(?:[a-z0-9]+(?:-[a-z0-9]+)*|VCM[0-9]{4})$/;
-const ACTIONS: ReadonlySet<string> = new Set(["disable", "warn", "error"]);
+/** What a directive may say, in the order an editor offers them. */
+export const DIRECTIVE_ACTIONS: readonly Directive["action"][] = [
+  "disable",
+  "warn",
+  "error",
+  "disable-line",
+  "disable-next-line",
+];
+const ACTIONS: ReadonlySet<string> = new Set(DIRECTIVE_ACTIONS);
 
 export function readDirectives(
   tokens: readonly IToken[],
@@ -42,7 +52,18 @@ export function readDirectives(
         diagnostics.push(diagnostic(D.badDirective.messages.notACheck, span, { check }));
         continue;
       }
-      out.push({ action: action as Directive["action"], check, span });
+      const line =
+        action === "disable-line"
+          ? span.line
+          : action === "disable-next-line"
+            ? span.line + 1
+            : undefined;
+      out.push({
+        action: action as Directive["action"],
+        check,
+        span,
+        ...(line !== undefined ? { line } : {}),
+      });
     }
   }
   return out;

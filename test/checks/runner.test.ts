@@ -7,6 +7,8 @@ import { dependencyOrder, runChecks } from "../../src/checks/runner.js";
 import { emptySeverityOptions } from "../../src/checks/severity.js";
 import { D } from "../../src/diagnostics/catalogue.js";
 import { check, checksOf, parseAll } from "./harness.js";
+import { checkTopology } from "../../src/checks/check-topology.js";
+import { builtinRegistry } from "../../src/plugin-host/builtins.js";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { checkTopology as checkPath } from "../../src/pipeline/check-topology.js";
@@ -64,6 +66,65 @@ describe("severity overrides", () => {
     const o = emptySeverityOptions();
     o.warn.add("unused-declaration");
     expect(check(files, o).diagnostics.map((d) => d.severity)).toEqual(["warning", "warning"]);
+  });
+  test("disable-line and disable-next-line drop one line's findings of the check, no others", () => {
+    const text = [
+      "const A = 1  // vcm: disable-line unused-declaration",
+      "// vcm: disable-next-line VCM0222 -- kept for later",
+      "const B = 1",
+      "const C = 1",
+      "buffer b in nowhere size 4K  // vcm: disable-line unused-declaration",
+    ].join("\n");
+    const ds = check(text).diagnostics;
+    // C is not silenced; on b's line only the named check is (unresolved-name stays).
+    expect(ds.map((d) => `${d.check}@${d.span!.line}`)).toEqual([
+      "unresolved-name@5",
+      "unused-declaration@4",
+    ]);
+    // The command line still wins over a line directive.
+    const o = emptySeverityOptions();
+    o.error.add("unused-declaration");
+    expect(checksOf(check(text, o).diagnostics).filter((c) => c === "unused-declaration")).toEqual([
+      "unused-declaration",
+      "unused-declaration",
+      "unused-declaration",
+      "unused-declaration",
+    ]);
+  });
+  test("a line directive that silences nothing is reported, unless its check did not run", () => {
+    const text =
+      "memory m 0 .. +1M ram\n// vcm: disable-next-line unused-declaration\n\nconst X = 1\n" +
+      "buffer b in m size 4K  // vcm: disable-line iova-overlap, unused-declaration\n";
+    const ds = check(text).diagnostics;
+    expect(ds.map((d) => `${d.check}@${d.span!.line}`)).toEqual([
+      "unused-declaration@4",
+      "unused-directive@2",
+      "unused-directive@5",
+    ]);
+    expect(ds[1]!.message).toBe(
+      "'// vcm: disable-next-line unused-declaration' silences nothing: no 'unused-declaration' finding on line 3",
+    );
+    expect(ds[2]!.message).toContain("no 'iova-overlap' finding on line 5");
+    // A check skipped (here for cost, as in a language server's cheap run) may yet fire there.
+    const platform =
+      "memory ddr 0x8000_0000 .. +1G ram\npool tables in ddr[0 .. +16M]\n" +
+      "iommu smmu : arm-lpae { stage 1; granule 4K; ias 32; oas 40 }\ndevice v behind smmu\n" +
+      "domain dom on smmu { type dma; aperture 0 .. 4G; attach v }\nbuffer b in ddr size 4K\n";
+    const at = (iova: string, cost?: "cheap") => {
+      const line = `map b -> dom at ${iova} rw  // vcm: disable-line misaligned-address\n`;
+      const { files, diagnostics } = parseAll({ "t.vcm": platform + line });
+      const run = cost ? { cost } : {};
+      return checksOf(
+        checkTopology(files, builtinRegistry(), undefined, diagnostics, run).diagnostics,
+      );
+    };
+    expect(at("0x1001")).toEqual([]);
+    expect(at("0x1000")).toEqual(["unused-directive"]);
+    expect(at("0x1000", "cheap")).toEqual([]);
+    // And it can be silenced like any other finding.
+    const o = emptySeverityOptions();
+    o.disable.add("unused-directive");
+    expect(checksOf(check(text, o).diagnostics)).toEqual(["unused-declaration"]);
   });
   test("a directive naming no check is reported with a suggestion", () => {
     const ds = check("// vcm: disable unused-declarations\n").diagnostics;

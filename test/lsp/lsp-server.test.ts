@@ -142,10 +142,29 @@ describe("vcm lsp --stdio", () => {
     expect(fix?.edit?.changes?.[uriOf(path("main.vcm"))]).toEqual([
       { range: { start: pos(6, 4), end: pos(6, 8) }, newText: "frame" },
     ]);
-    const disable = actions.find((a) => a.title.startsWith("Disable 'unresolved-name'"));
-    expect(disable?.edit?.changes?.[uriOf(path("main.vcm"))]?.[0]?.newText).toBe(
-      "  // vcm: disable unresolved-name",
+    const edits = (title: string) =>
+      actions.find((a) => a.title === title)?.edit?.changes?.[uriOf(path("main.vcm"))];
+    const line = edits("Disable 'unresolved-name' on this line");
+    expect(line).toEqual([
+      {
+        range: { start: pos(6, 26), end: pos(6, 26) },
+        newText: "  // vcm: disable-line unresolved-name",
+      },
+    ]);
+    expect(edits("Disable 'unresolved-name' in this file and the files it imports")).toEqual([
+      { range: { start: pos(0, 0), end: pos(0, 0) }, newText: "// vcm: disable unresolved-name\n" },
+    ]);
+    // Applied, the line directive silences the finding (and only on that line).
+    const document = TextDocument.create(uriOf(path("main.vcm")), "vcm", 1, MAIN);
+    const silenced = TextDocument.applyEdits(document, line!);
+    await editor.change(path("main.vcm"), silenced + "map fram -> dom at auto r\n");
+    const ds = await editor.diagnosticsFor(path("main.vcm"), (d) =>
+      d.some((x) => x.code === "unresolved-name" && x.range.start.line === 7),
     );
+    expect(ds.filter((d) => d.code === "unresolved-name").map((d) => d.range.start.line)).toEqual([
+      7,
+    ]);
+    await editor.change(path("main.vcm"), MAIN);
   });
 
   it("clears the diagnostic when the name is fixed", async () => {

@@ -96,7 +96,13 @@ describe("completion by position", () => {
 
   it("offers nothing inside an ordinary comment, actions and checks in a directive", async () => {
     expect(await labelsAfter("// a note about ")).toEqual([]);
-    expect(await labelsAfter("// vcm: ")).toEqual(["disable", "warn", "error"]);
+    expect(await labelsAfter("// vcm: ")).toEqual([
+      "disable",
+      "warn",
+      "error",
+      "disable-line",
+      "disable-next-line",
+    ]);
     expect(await labelsAfter("// vcm: warn ")).toContain("iova-overlap");
   });
 });

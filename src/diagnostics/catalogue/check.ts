@@ -440,6 +440,13 @@ export const checkEntries = defineEntries("check", {
       "A plugin threw, or returned a value the plugin API does not allow, while the topology was checked (`validate`, `capabilities`).",
     message: "{message}",
   },
+  unusedDirective: {
+    code: 291,
+    severity: "warning",
+    description:
+      "A line-scoped `// vcm: disable-line` or `disable-next-line` directive silences nothing: its check ran and found nothing on that line.",
+    message: "'// vcm: {action} {check}' silences nothing: no '{name}' finding on line {line}",
+  },
   internalError: {
     code: 299,
     fixed: true,

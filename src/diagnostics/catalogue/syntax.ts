@@ -49,8 +49,9 @@ export const syntaxEntries = defineEntries("syntax", {
     severity: "warning",
     fixed: true,
     description:
-      "A `// vcm:` comment that is not `disable`, `warn` or `error` followed by a check name.",
-    message: "a 'vcm:' comment must start with disable, warn or error, not '{action}'",
+      "A `// vcm:` comment that is not `disable`, `warn`, `error`, `disable-line` or `disable-next-line` followed by a check name.",
+    message:
+      "a 'vcm:' comment must start with disable, warn, error, disable-line or disable-next-line, not '{action}'",
     messages: {
       noCheck: "'vcm: {action}' needs the name of a check",
       notACheck:
