@@ -26,8 +26,10 @@ const HEADER = `# Diagnostics
 
 Every diagnostic VCM emits, by phase and code. Each has a stable code (\`VCMnnnn\`) and a kebab
 name; either one works in \`-W no-NAME\` (disable), \`-W NAME\` (warn), \`-E NAME\` (error) and in
-\`// vcm: disable|warn|error NAME\` directives, except those marked **fixed**. A message shows
-its template: \`{name}\` stands for a value filled in at the line that is reported.
+\`// vcm: disable|warn|error NAME\` directives (the file) and \`// vcm: disable-line NAME\` /
+\`disable-next-line NAME\` (one line: grammar/REFERENCE.md, "Directives"), except those marked
+**fixed**. A message shows its template: \`{name}\` stands for a value filled in at the line that
+is reported.
 
 Checks on the resolved topology run in dependency order. A check whose prerequisite failed (or
 was skipped or disabled) is skipped with a note saying so; raising a check to an error raises
