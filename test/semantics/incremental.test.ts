@@ -64,7 +64,9 @@ const edit = fc.record({
   seed: fc.nat(),
 });
 
-function applyEdit(text: string, e: fc.RecordValue<typeof edit>): string {
+type Edit = typeof edit extends fc.Arbitrary<infer E> ? E : never;
+
+function applyEdit(text: string, e: Edit): string {
   if (e.where === "mutate") return mutate(text, rng(e.seed));
   const lines = text.split("\n");
   const uses = lines.flatMap((l, i) => (/^\s*(map|expect)\b/.test(l) ? [i] : []));
