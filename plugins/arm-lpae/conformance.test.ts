@@ -1,4 +1,4 @@
-/** arm-lpae passes the plugin conformance kit, for each granule and both stages. */
+/** arm-lpae passes the plugin conformance kit, for each granule, both stages and each regime. */
 import { describe, expect, test } from "vitest";
 import { runConformance } from "../../src/plugin-api/conformance/index.js";
 import plugin from "./index.js";
@@ -28,4 +28,13 @@ describe("arm-lpae conformance", () => {
       await runConformance(plugin, { params: { stage: 1n, granule: 4096n, ias: 32n, oas: 48n } }),
     ).toEqual([]);
   });
+  for (const regime of ["el2", "el2-vhe", "el3"]) {
+    test(`stage 1, regime ${regime}, 4K`, async () => {
+      expect(
+        await runConformance(plugin, {
+          params: { stage: 1n, granule: 4096n, ias: 39n, oas: 40n, regime },
+        }),
+      ).toEqual([]);
+    });
+  }
 });

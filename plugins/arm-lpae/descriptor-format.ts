@@ -272,8 +272,7 @@ export class ArmLpaeFormat implements RadixFormat {
   /** `EL3 translation regime`, for messages. */
   private regimeText(): string {
     if (this.config.stage === 2) return "stage-2 translation";
-    const r = this.config.regime.name;
-    return r === "el2-vhe" ? "EL2&0 translation regime" : `${r.toUpperCase()} translation regime`;
+    return `${this.config.regime.label} translation regime`;
   }
 
   tableDescriptor(_level: number, tablePa: number, out: DescriptorWords): void {

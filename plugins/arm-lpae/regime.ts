@@ -11,7 +11,8 @@
  * | `el3`     | EL3      | TTBR0          | Secure      | RES1    | RES0 | XN 54 (53 RES0)      |
  *
  * At EL3 the NS bit (5) of a block or page descriptor selects the Non-secure physical address
- * space, and NSTable (63) of a table descriptor does so for everything below it.
+ * space, and NSTable (63) of a table descriptor does so for everything below it. `el2-vhe` is a
+ * VHE host, HCR_EL2.{E2H, TGE} = {1, 1}: TCR_EL2 and SCTLR_EL2 then have the EL1 layouts.
  */
 import type { ParamProblem, PluginParams } from "../../src/plugin-api/index.js";
 

@@ -49,6 +49,10 @@ function mapperLines(ir: IrTopology, registry: PluginRegistry, name: string): st
         `page sizes: ${caps.pageSizes.map(pageSizeName).join(", ")}${caps.blocks ? "" : " (no blocks)"}`,
       );
       if (caps.outside) lines.push(`outside the aperture: ${caps.outside}`);
+      if (caps.regime !== undefined)
+        lines.push(
+          `translation regime: ${caps.regime}${caps.privilegedOnly ? " (one privilege level: every mapping is `priv`)" : ""}${caps.writeExecNever ? ", WXN" : ""}`,
+        );
     } catch {
       lines.push("geometry: the plugin cannot say with these parameters");
     }

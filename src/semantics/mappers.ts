@@ -5,7 +5,7 @@
  */
 import { D, diagnostic, text } from "../diagnostics/catalogue.js";
 import type { IrMapper, IrRange, IrReservedRange } from "../ir/types.js";
-import type { Capabilities } from "../plugin-api/types.js";
+import { ATTR_SECURE, type Capabilities } from "../plugin-api/types.js";
 import type { MapperDecl } from "../syntax/ast.js";
 import type { MapperInfo, ResolveContext } from "./context.js";
 import { validateParams } from "./params.js";
@@ -65,11 +65,35 @@ export function buildMapper(ctx: ResolveContext, s: MapperDecl): void {
     );
   }
   if (s.role === "iommu") reportRegimeOnIommu(ctx, s);
+  if (caps && pool) reportNonsecureWalks(ctx, s, pool, caps);
   const info: MapperInfo = { ir };
   if (plugin) info.plugin = plugin;
   if (caps) info.caps = caps;
   ctx.symbols.mappers.set(ir.name, info);
   ctx.ir.mappers.push(ir);
+}
+
+/**
+ * Table walks are made in the mapper's security state: only an EL3 context (a format encoding
+ * `ATTR_SECURE`) walks Secure, so a Non-secure walker's tables must not be in `secure` memory.
+ */
+function reportNonsecureWalks(
+  ctx: ResolveContext,
+  s: MapperDecl,
+  pool: string,
+  caps: Capabilities,
+): void {
+  if (((caps.attrs ?? 0) & ATTR_SECURE) !== 0 || caps.levels === 0) return;
+  const memory = ctx.ir.pools.find((p) => p.name === pool)?.memory;
+  if (memory === undefined || !ctx.symbols.memories.get(memory)?.secure) return;
+  ctx.report(
+    diagnostic(
+      D.nonsecureTablesInSecureMemory,
+      s.name.span,
+      { mapper: s.name.name, pool, memory },
+      { hint: text(D.nonsecureTablesInSecureMemory.messages.hint) },
+    ),
+  );
 }
 
 /** A translation regime (`regime`, `wxn`) belongs to a cpu's MMU context, never to an IOMMU. */

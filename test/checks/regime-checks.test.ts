@@ -1,7 +1,7 @@
 /**
  * The rules of AArch64 translation regimes and TrustZone, with the real arm-lpae plugin, each
  * firing (at its line and column) and quiet: regime-not-cpu (VCM0160), security-words-conflict
- * (VCM0161), regime-rights (VCM0288), security-state-mismatch (VCM0289) and
+ * (VCM0161), nonsecure-tables-in-secure-memory (VCM0162), regime-rights (VCM0288), security-state-mismatch (VCM0289) and
  * secure-tables-in-nonsecure-memory (VCM0290).
  */
 import { describe, expect, test } from "vitest";
@@ -125,6 +125,27 @@ describe("secure-tables-in-nonsecure-memory (VCM0290)", () => {
 
   test("quiet for EL1 tables in Non-secure memory and EL3 tables in Secure memory", () => {
     expect(run(BASE).checks).not.toContain("secure-tables-in-nonsecure-memory");
+  });
+});
+
+describe("nonsecure-tables-in-secure-memory (VCM0162)", () => {
+  test("fires when a Non-secure mapper's pool is in `secure` memory, at the mapper's name", () => {
+    const r = only(
+      BASE.replace(
+        "regime el1; va-bits 39; pa-bits 40; pool tables",
+        "regime el1; va-bits 39; pa-bits 40; pool stables",
+      ) + "iommu s : arm-lpae { pool stables }\ndevice d behind s stream 1\n",
+      "nonsecure-tables-in-secure-memory",
+    );
+    expect(r.found.map((d) => [d.code, d.span?.line, d.span?.column])).toEqual([
+      ["VCM0162", 8, 5],
+      ["VCM0162", 12, 7],
+    ]);
+    expect(r.found[0]!.message).toContain("pool 'stables' lies in `secure` memory 'sram'");
+  });
+
+  test("quiet for an EL3 mapper in `secure` memory and Non-secure mappers elsewhere", () => {
+    expect(run(BASE).checks).not.toContain("nonsecure-tables-in-secure-memory");
   });
 });
 

@@ -482,3 +482,28 @@ describe("the expensive checks' kept findings", () => {
     expect(findings.carried("u")).toEqual([]);
   });
 });
+
+describe("hover on an mmu with a translation regime", () => {
+  it("names the regime, its one privilege level and WXN", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vcm-lsp-regime-"));
+    mkdirSync(join(dir, ".git"));
+    const path = join(dir, "t.vcm");
+    const text = readFileSync(
+      fileURLToPath(new URL("../../samples/el3-firmware.vcm", import.meta.url)),
+      "utf8",
+    );
+    writeFileSync(path, text);
+    const analysis = await new Analyzer(
+      { cwd: dir, plugins: [], config: true },
+      () => undefined,
+    ).analyze(path);
+    const document = TextDocument.create(uriOfPath(path), "vcm", 1, text);
+    const c = { analysis, document, uri: document.uri, path, file: analysis.fileNameOf(path)! };
+    const at = (word: string) => document.positionAt(text.indexOf(word) + 1);
+    const value = (word: string) => (hoverAt(c, at(word))!.contents as { value: string }).value;
+    expect(value("el3_mmu :")).toContain(
+      "translation regime: EL3 (one privilege level: every mapping is `priv`), WXN",
+    );
+    expect(value("el1_mmu :")).toContain("translation regime: EL1&0  \n");
+  });
+});

@@ -321,6 +321,16 @@ export const resolveEntries = defineEntries("resolve", {
       hint: "an SMMU context is written in the EL1&0 format: drop `{key}`, or give it to an `mmu` that a `cpu ... via` uses",
     },
   },
+  nonsecureTablesInSecureMemory: {
+    code: 162,
+    description:
+      "A mapper that walks its tables Non-secure (every one but an EL3 cpu's) takes them from a pool in `secure` memory: its table walks cannot read them.",
+    message:
+      "'{mapper}' walks its tables with Non-secure accesses, but pool '{pool}' lies in `secure` memory '{memory}': the walks cannot read it",
+    messages: {
+      hint: "take the tables from a pool in Non-secure memory, or give the mmu `regime el3`",
+    },
+  },
   securityWordsConflict: {
     code: 161,
     description: "A `map` line says both `secure` and `nonsecure`.",

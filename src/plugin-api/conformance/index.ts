@@ -5,7 +5,7 @@
  * The FUZZ_RUNS environment variable raises the number of random sequences per property.
  * `Fixture` is one fresh table with byte-level readers, for a plugin's own unit and golden tests.
  */
-import type { VcmPlugin } from "../types.js";
+import { PROT_PRIV, type VcmPlugin } from "../types.js";
 import type { ConformanceOptions } from "./fixture.js";
 import { runFixedWindow } from "./fixed-window.js";
 import { runProperties } from "./properties.js";
@@ -33,7 +33,10 @@ export async function runConformance(
     return problems.map((p) => `parameters: ${p.key ? `${p.key}: ` : ""}${p.message}`);
   }
   const runs = options.runs ?? defaultRuns();
-  if (plugin.capabilities(options.params).levels === 0) {
+  const caps = plugin.capabilities(options.params);
+  // A privileged-only format (one privilege level: Arm EL2, EL3) takes privileged requests only.
+  if (caps.privilegedOnly) plugin = privilegedRequests(plugin);
+  if (caps.levels === 0) {
     // No tables: the translation is a fixed window that map/unmap cannot change.
     failures.push(...runFixedWindow(plugin, options, runs));
     return failures;
@@ -41,4 +44,13 @@ export async function runConformance(
   failures.push(...runSelfTests(plugin, options));
   failures.push(...runProperties(plugin, options, runs));
   return failures;
+}
+
+/** `plugin` with PROT_PRIV added to every request that asks for a right. */
+function privilegedRequests(plugin: VcmPlugin): VcmPlugin {
+  return {
+    ...plugin,
+    map: (handle, iova, pa, pageSize, count, prot, attrs) =>
+      plugin.map(handle, iova, pa, pageSize, count, prot === 0 ? 0 : prot | PROT_PRIV, attrs),
+  };
 }
