@@ -287,9 +287,12 @@ export class ArmLpaeFormat implements RadixFormat {
 
   /** Output address bits [47:12] plus, for 52-bit output, [51:48] from bits [15:12]. */
   private address(lo: number, hi: number, alignShift: number): number {
-    let pa = (hi & 0xffff) * 2 ** 32 + (lo >>> 0);
-    pa -= pa % 2 ** alignShift;
-    if (this.wide) pa += ((lo >>> 12) & 0xf) * 2 ** 48;
+    // Masks rather than `pa % 2 ** alignShift` (a floating-point remainder: this runs for every
+    // table entry a proof reads).
+    const loKept = alignShift >= 32 ? 0 : (lo & (-1 << alignShift)) >>> 0;
+    const hiKept = alignShift <= 32 ? hi & 0xffff : hi & 0xffff & (-1 << (alignShift - 32));
+    let pa = hiKept * 4294967296 + loKept;
+    if (this.wide) pa += ((lo >>> 12) & 0xf) * 281474976710656; // OA[51:48] from bits [15:12]
     return pa;
   }
 

@@ -4,6 +4,8 @@
  * page-frame number (a plain number), so hot loops fetch a frame once per table page and then
  * index its Uint32Array directly (little-endian host order; big-endian formats swap themselves).
  */
+import { FrameIndex } from "./frame-index.js";
+
 export const FRAME_SHIFT = 12;
 export const FRAME_BYTES = 4096;
 export const FRAME_WORDS = 1024;
@@ -14,7 +16,7 @@ const MIN_SLAB_FRAMES = 64;
 const MAX_SLAB_FRAMES = 4096;
 
 export class PhysicalMemory {
-  private readonly frames = new Map<number, Uint32Array>();
+  private readonly frames = new FrameIndex();
   /** Where writes may go: [firstPfn, endPfn) of each pool. Empty = anywhere. */
   private readonly writable: { first: number; end: number }[] = [];
   private readonly spare: Uint32Array[] = [];
@@ -148,6 +150,6 @@ export class PhysicalMemory {
 
   /** Page-frame numbers with data, ascending. */
   framePfns(): number[] {
-    return [...this.frames.keys()].sort((a, b) => a - b);
+    return this.frames.pfns();
   }
 }

@@ -4,6 +4,7 @@
  * buffers. When the memory's own frames already live in SharedArrayBuffers, those are shared as
  * they are (no copy at all); otherwise the frames are copied once into one SharedArrayBuffer.
  */
+import { FrameIndex } from "../plugin-api/frame-index.js";
 import { FRAME_BYTES, FRAME_WORDS, PhysicalMemory } from "../plugin-api/physical-memory.js";
 
 export interface SharedFrames {
@@ -69,7 +70,7 @@ const readOnly = (): never => {
 
 /** A PhysicalMemory over shared frames. Proofs only read; any write throws. */
 export class SharedFrameMemory extends PhysicalMemory {
-  private readonly views = new Map<number, Uint32Array>();
+  private readonly views = new FrameIndex();
 
   constructor(shared: SharedFrames) {
     super();
@@ -111,6 +112,6 @@ export class SharedFrameMemory extends PhysicalMemory {
   }
 
   override framePfns(): number[] {
-    return [...this.views.keys()].sort((a, b) => a - b);
+    return this.views.pfns();
   }
 }

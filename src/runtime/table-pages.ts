@@ -37,10 +37,53 @@ export function tablePagesOf(memory: PhysicalMemory, tp: TablePath): TablePages 
   return pages;
 }
 
+/**
+ * Which table owns each table page seen so far, by its address (sub-page tables share frames):
+ * owner numbers in Int32Array chunks of 4096 64-byte slots, the last chunk remembered, since the
+ * pages of a table mostly follow one another (a Map entry per page cost ~10% of a proof of 32K
+ * table pages); addresses off the 64-byte grid go to a Map.
+ */
+class PageOwners {
+  private readonly chunks = new Map<number, Int32Array>();
+  private readonly odd = new Map<number, number>();
+  private lastKey = -1;
+  private last: Int32Array = new Int32Array(0);
+
+  /** The owner of the page at `pa`, or -1. */
+  get(pa: number): number {
+    if (pa % 64 !== 0) return this.odd.get(pa) ?? -1;
+    const slot = pa / 64;
+    const key = Math.floor(slot / 4096);
+    if (key !== this.lastKey) {
+      const c = this.chunks.get(key);
+      if (c === undefined) return -1;
+      this.lastKey = key;
+      this.last = c;
+    }
+    return this.last[slot - key * 4096]! - 1;
+  }
+
+  set(pa: number, owner: number): void {
+    if (pa % 64 !== 0) {
+      this.odd.set(pa, owner);
+      return;
+    }
+    const slot = pa / 64;
+    const key = Math.floor(slot / 4096);
+    let c = this.chunks.get(key);
+    if (c === undefined) this.chunks.set(key, (c = new Int32Array(4096)));
+    c[slot - key * 4096] = owner + 1;
+    this.lastKey = key;
+    this.last = c;
+  }
+}
+
 export class TablePageCheck {
   private readonly checked = new Set<string>();
-  /** Which table owns each table (by its address: sub-page tables share frames) seen so far. */
-  private readonly pageOwners = new Map<number, string>();
+  private readonly pageOwners = new PageOwners();
+  /** Owner numbers of PageOwners: table names, and the number of each. */
+  private readonly tableNames: string[] = [];
+  private readonly tableNumbers = new Map<string, number>();
 
   constructor(
     private readonly view: SystemState,
@@ -68,13 +111,19 @@ export class TablePageCheck {
     const first = pool ? Number(pool.base >> 12n) : -Infinity;
     const end = pool ? Number((pool.base + pool.size) >> 12n) : Infinity;
     let reported = 0;
+    let number = this.tableNumbers.get(table);
+    if (number === undefined) {
+      number = this.tableNames.push(table) - 1;
+      this.tableNumbers.set(table, number);
+    }
     for (let i = 0; i < list.pa.length; i++) {
       const at = list.pa[i]!;
       const level = list.level[i]!;
       const pfn = Math.floor(at / 4096);
       const outside = pfn < first || pfn >= end;
-      const owner = this.pageOwners.get(at);
-      if (owner === undefined) this.pageOwners.set(at, table);
+      const ownerNumber = this.pageOwners.get(at);
+      if (ownerNumber < 0) this.pageOwners.set(at, number);
+      const owner = ownerNumber < 0 ? undefined : this.tableNames[ownerNumber]!;
       const shared = owner !== undefined && owner !== table;
       if ((!outside && !shared) || reported++ >= 4) continue;
       const pa = BigInt(at);

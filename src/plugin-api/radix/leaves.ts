@@ -24,6 +24,7 @@ import {
 } from "./format.js";
 import { LevelIterator } from "./level-iterator.js";
 import { bswap32 } from "./memory-words.js";
+import { FLOAT_WORDS_USABLE, FloatViews, floatStep, wordsAsFloat } from "./float-words.js";
 
 const TWO32 = 4294967296;
 
@@ -38,6 +39,7 @@ class LeafScanner {
   private readonly be: boolean;
   private readonly natural: boolean;
   private readonly d: DecodedDescriptor = decodedDescriptor();
+  private readonly floatViews = new FloatViews();
   // The pending run, in 4K frames.
   private runIova = 0;
   private runPa = 0;
@@ -45,6 +47,21 @@ class LeafScanner {
   private runProt = 0;
   private runAttrs = 0;
   private runShift = 0;
+  /**
+   * Where the last table scanned left its expected next descriptor, so the next table of the
+   * same level, read right after it, continues the run without decoding its first entry: the
+   * level (-1: nothing to continue), the frame its entries would start at, the rights above it,
+   * and the scan state (as the locals of `table`).
+   */
+  private carryLevel = -1;
+  private carryNext = 0;
+  private carryRights = 0;
+  private carryLo = 0;
+  private carryHi = 0;
+  private carryCopies = 0;
+  private carryRep = 1;
+  private carryPageLo = 0;
+  private carryPageHi = 0;
 
   constructor(
     private readonly memory: PhysicalMemory,
@@ -66,6 +83,7 @@ class LeafScanner {
   }
 
   run(rootPa: number): void {
+    this.carryLevel = -1;
     this.it.run(rootPa);
     this.flush();
   }
@@ -85,6 +103,7 @@ class LeafScanner {
   }
 
   private emit(iova: number, pa: number, count: number, prot: number, d: DecodedDescriptor): void {
+    this.carryLevel = -1;
     if (
       this.runCount > 0 &&
       iova === this.runIova + this.runCount &&
@@ -131,6 +150,15 @@ class LeafScanner {
     let rep = 1;
     let pageLo = 0;
     let pageHi = 0;
+    if (this.carryLevel === l && this.carryNext === basePfn && this.carryRights === rights) {
+      expLo = this.carryLo;
+      expHi = this.carryHi;
+      copiesLeft = this.carryCopies;
+      rep = this.carryRep;
+      pageLo = this.carryPageLo;
+      pageHi = this.carryPageHi;
+    }
+    this.carryLevel = -1;
     const d = this.d;
     let i = 0;
     let byte = tablePa;
@@ -156,7 +184,22 @@ class LeafScanner {
           const room = e < limit ? Math.ceil((limit - e) / stepLo) : 0;
           const kEnd = wi + wpe * Math.min(iEnd - i, room);
           if (eb === 8) {
-            if (!be) {
+            const step = !be && FLOAT_WORDS_USABLE ? floatStep(expHi, stepLo) : 0;
+            const view = step !== 0 ? this.floatViews.of(frame) : null;
+            if (view !== null) {
+              // One load per entry (./float-words.ts): kEnd stops before any carry into hi.
+              let x = wordsAsFloat(e, expHi);
+              const j0 = frame.byteOffset / 8;
+              let j = j0 + k / 2;
+              const jEnd = j0 + kEnd / 2;
+              while (j < jEnd && view[j] === x) {
+                x += step;
+                j++;
+              }
+              const matched = j - j0 - k / 2;
+              e += matched * stepLo;
+              k += 2 * matched;
+            } else if (!be) {
               while (k < kEnd && frame[k] === e && frame[k + 1] === expHi) {
                 e += stepLo;
                 k += 2;
@@ -242,6 +285,17 @@ class LeafScanner {
           }
         }
       }
+    }
+    if (expLo >= 0) {
+      this.carryLevel = l;
+      this.carryNext = basePfn + entries * unit;
+      this.carryRights = rights;
+      this.carryLo = expLo;
+      this.carryHi = expHi;
+      this.carryCopies = copiesLeft;
+      this.carryRep = rep;
+      this.carryPageLo = pageLo;
+      this.carryPageHi = pageHi;
     }
   }
 }

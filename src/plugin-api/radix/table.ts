@@ -311,10 +311,11 @@ export class RadixTable extends TableStore implements TableHandle {
             paLow += stepLow;
           }
         }
-        if (paLow === TWO20) {
-          paLow = 0;
-          paHigh += 1;
-        }
+        // The carry, computed every segment (a branch first taken 2^20 pages in deoptimised
+        // this function: no type feedback for it).
+        const carry = Math.floor(paLow / TWO20);
+        paLow -= carry * TWO20;
+        paHigh += carry;
         left -= m;
         byte += m * eb;
       }
