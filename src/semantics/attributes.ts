@@ -21,14 +21,24 @@ export function mappingAttributes(
     : words.includes("nonsecure")
       ? false
       : memory?.secure === true;
-  return {
-    ...(secure ? { secure } : {}),
-    cacheable: words.includes("cacheable") || defaultType === "cacheable",
-    device: words.includes("device") || defaultType === "device",
-    shareable: words.includes("outer-shareable")
-      ? "outer"
-      : words.includes("shareable")
-        ? "inner"
-        : "none",
-  };
+  const cacheable = words.includes("cacheable") || defaultType === "cacheable";
+  const device = words.includes("device") || defaultType === "device";
+  const shareable = words.includes("outer-shareable") ? 2 : words.includes("shareable") ? 1 : 0;
+  return ATTRIBUTES[(cacheable ? 1 : 0) | (device ? 2 : 0) | (shareable << 2) | (secure ? 16 : 0)]!;
 }
+
+/**
+ * One frozen object per combination, shared by every mapping that has it (a million-mapping
+ * topology would otherwise hold a million copies of a few objects; indexes with shareability 3 are
+ * unused).
+ */
+const SHAREABILITY = ["none", "inner", "outer"] as const;
+const ATTRIBUTES: readonly IrAttributes[] = Array.from({ length: 32 }, (_, i) =>
+  Object.freeze({
+    // `secure` only when set, as the IR writes it.
+    ...((i & 16) !== 0 ? { secure: true } : {}),
+    cacheable: (i & 1) !== 0,
+    device: (i & 2) !== 0,
+    shareable: SHAREABILITY[Math.min((i >> 2) & 3, 2)]!,
+  }),
+);

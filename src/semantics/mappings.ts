@@ -5,7 +5,7 @@
  */
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { formatSize, hex } from "../diagnostics/format.js";
-import type { IrMapping, IrRange, IrReservation } from "../ir/types.js";
+import type { IrMapping, IrPermissions, IrRange, IrReservation } from "../ir/types.js";
 import type { MapDecl } from "../syntax/ast.js";
 import { num } from "./constants.js";
 import type { ResolveContext } from "./context.js";
@@ -194,12 +194,12 @@ export class MappingBuilder {
       source: { memory: p.memory, chunks: p.chunks, size: p.size },
       target: { kind: target.kind, name: target.name },
       iova,
-      perms: {
-        r: s.perms.includes("r"),
-        w: s.perms.includes("w"),
-        x: s.perms.includes("x"),
-        priv: s.perms.includes("priv"),
-      },
+      perms: permissions(
+        s.perms.includes("r"),
+        s.perms.includes("w"),
+        s.perms.includes("x"),
+        s.perms.includes("priv"),
+      ),
       attrs: mappingAttributes(s.attributes, this.ctx.symbols.memories.get(p.memory)),
       p2p: s.p2p,
       pin: s.pin,
@@ -211,4 +211,16 @@ export class MappingBuilder {
     if (scenario !== undefined) m.scenario = scenario;
     return m;
   }
+}
+
+/**
+ * One frozen object per combination of rights, shared by every mapping that has it (a
+ * million-mapping topology would otherwise hold a million copies of sixteen objects).
+ */
+const PERMISSIONS: readonly IrPermissions[] = Array.from({ length: 16 }, (_, i) =>
+  Object.freeze({ r: (i & 1) !== 0, w: (i & 2) !== 0, x: (i & 4) !== 0, priv: (i & 8) !== 0 }),
+);
+
+function permissions(r: boolean, w: boolean, x: boolean, priv: boolean): IrPermissions {
+  return PERMISSIONS[(r ? 1 : 0) | (w ? 2 : 0) | (x ? 4 : 0) | (priv ? 8 : 0)]!;
 }

@@ -40,7 +40,9 @@ export abstract class ExpressionRules extends ScenarioRules {
     "ident",
     (): Identifier => {
       const t = this.CONSUME(T.Name);
-      return this.RECORDING_PHASE ? (undefined as never) : { name: t.image, span: this.sp(t) };
+      return this.RECORDING_PHASE
+        ? (undefined as never)
+        : { name: this.image(t), span: this.sp(t) };
     },
     NO_RESYNC,
   );
@@ -261,9 +263,9 @@ export abstract class ExpressionRules extends ScenarioRules {
           ? diagnostic(D.numberOverflow, span, { text: t.image })
           : diagnostic(D.malformedNumber, span, { text: t.image, expected: parsed.expected }),
       );
-      return { kind: "number", value: 0n, text: t.image, span };
+      return { kind: "number", value: 0n, text: this.image(t), span };
     }
-    return { kind: "number", value: parsed.value, text: t.image, span };
+    return { kind: "number", value: parsed.value, text: this.image(t), span };
   }
 }
 

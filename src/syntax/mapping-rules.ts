@@ -372,7 +372,9 @@ export abstract class MappingRules extends SystemRules {
         );
       } else perms.push(p);
     }
-    return perms;
+    // A copy of the right size: an array grown by push keeps room for 17 (every map line's AST
+    // holds one).
+    return perms.slice();
   }
 
   /** The clauses of a reservation, in any order; each returns its value. */

@@ -29,6 +29,8 @@ export function parseSource(text: string, file: string): ParseResult {
     diagnostics.push(
       diagnostic(D.syntaxError.messages.internal, startSpan(file), { error: String(e) }),
     );
+  } finally {
+    parser.images.clear(); // the AST holds the strings it needs
   }
   return { ast, diagnostics };
 }
@@ -37,6 +39,7 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
   const { file } = ast;
   const lines = LineTable.of(file, ast.text);
   parser.lines = lines;
+  parser.images.clear();
   // Offsets of lexical mistakes in the current chunk: a statement holding one is reported already.
   let lexicalErrors: number[] = [];
   let nextLexical = 0;

@@ -71,6 +71,12 @@ export abstract class ParserBase extends EmbeddedActionsParser {
   lines: LineTable = LineTable.of("", "");
   /** Diagnostics found while building the AST (numbers, duplicates), beside Chevrotain's errors. */
   extraDiagnostics: Diagnostic[] = [];
+  /**
+   * One string per distinct name and number text of the file being parsed: each token's image
+   * is a fresh copy, and a name is used many times (a memory named on every buffer line). A
+   * million-statement file keeps every AST node, so the copies add up (cleared per file).
+   */
+  readonly images = new Map<string, string>();
 
   abstract topologyDecl: Rule<TopologyDecl>;
   abstract importDecl: Rule<ImportDecl>;
@@ -125,6 +131,15 @@ export abstract class ParserBase extends EmbeddedActionsParser {
 
   protected report(d: Diagnostic): void {
     this.extraDiagnostics.push(d);
+  }
+
+  /** `t`'s image, the one copy kept for this file. */
+  protected image(t: IToken): string {
+    const image = t.image;
+    const kept = this.images.get(image);
+    if (kept !== undefined) return kept;
+    this.images.set(image, image);
+    return image;
   }
 
   protected sp(t: IToken): Span {
