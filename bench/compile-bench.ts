@@ -30,6 +30,8 @@ map ddr[0 .. +64G] -> big at 0x10_0000_0000 rw pages 4K
 
 interface RunResult {
   seconds: number;
+  /** CPU time of the lowering (user + system, all threads). */
+  cpuSeconds: number;
   leaves: number;
   tableBytes: number;
   peakRssMB: number;
@@ -49,14 +51,17 @@ function runOnce(): RunResult {
   }
   (globalThis as { gc?: () => void }).gc?.();
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const result = lower(resolved.ir, registry);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   const compiled = result.compiled;
   if (!compiled) throw new Error(result.diagnostics.map((d) => d.message).join("; "));
   const leaves = Object.values(compiled.tables[0]!.leafCounts).reduce((a, b) => a + b, 0);
   const mem = process.memoryUsage();
   return {
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     leaves,
     tableBytes: compiled.pools[0]!.usedBytes,
     peakRssMB: (process.resourceUsage().maxRSS * 1024) / MB,

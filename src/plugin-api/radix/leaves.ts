@@ -9,7 +9,10 @@
  * - for formats with the output address at its natural position, an entry equal to the expected
  *   next descriptor (the same words for the next copy of a replicated page, else the previous
  *   page's words plus one page) extends the pending run without decoding;
- * - for unreplicated pages that check is a tight scan per frame, one per byte order and width.
+ * - for unreplicated pages that check is a tight scan per frame, one per byte order and width;
+ *   8-byte little-endian entries are compared as doubles, one load per entry (./float-words.ts);
+ * - the expected next descriptor carries over to the next table of the same level when that
+ *   table continues the addresses, so a long run decodes only its first entry.
  */
 import { FRAME_BYTES, FRAME_WORDS, type PhysicalMemory } from "../physical-memory.js";
 import { narrowRights } from "../level-rights.js";
