@@ -14,7 +14,7 @@
  * walk, leaves, tables and describe (./reader.ts, ./leaves.ts) read through it; map's overlap
  * check reads the live bytes through it, and map's fill and unmap (./table.ts) walk it over the
  * tables they own, entering each child their bookkeeping knows (`enter`) so they can count and
- * free tables.
+ * free tables (the fill writes leaf tables from their parent's loop, without entering them).
  * Addresses inside the iterator are absolute 4K frame numbers (iovaBase included).
  */
 import { FRAME_BYTES, type PhysicalMemory } from "../physical-memory.js";
