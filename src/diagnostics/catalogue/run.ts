@@ -318,4 +318,17 @@ export const runEntries = defineEntries("run", {
       "An endpoint exists in one topology only; its whole reach counts as gained or lost.",
     message: "{message}",
   },
+  relocationBaseInvalid: {
+    code: 485,
+    fixed: true,
+    description:
+      "`vcm run --relocate-to`: the address the pool's tables are moved to is not aligned for them, overlaps another pool, or lies outside what their format can address; nothing is proved.",
+    message:
+      "cannot relocate pool '{pool}' to {base}: its tables need {align}-byte alignment (the largest table page it holds)",
+    messages: {
+      outOfRange:
+        "cannot relocate pool '{pool}' to {base}: {base}..{end} lies past the {bits}-bit output of format '{format}'",
+      overlap: "cannot relocate pool '{pool}' to {base}: {base}..{end} overlaps pool '{other}'",
+    },
+  },
 });
