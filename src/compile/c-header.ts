@@ -4,7 +4,7 @@
  * table's root and registers. Values are the pool bytes read as little-endian words, so on a
  * little-endian target each array's bytes equal the pool image byte for byte.
  */
-import type { CompiledTopology } from "../lowering/compiled.js";
+import type { CompiledTable, CompiledTopology } from "../lowering/compiled.js";
 import { hex } from "../diagnostics/format.js";
 import {
   relativeRegisters,
@@ -47,6 +47,75 @@ const RELOCATE_ROUTINE = [
 ];
 
 /**
+ * The routine and, per relocatable pool, its alignment and relocation list (into `out`); the
+ * relative images, by pool.
+ */
+function relocationSection(
+  compiled: CompiledTopology,
+  relocations: readonly PoolRelocation[],
+  out: string[],
+): Map<string, Uint8Array> {
+  const images = new Map<string, Uint8Array>();
+  if (relocations.length === 0) return images;
+  out.push(...RELOCATE_ROUTINE);
+  for (const r of relocations) {
+    const pool = compiled.pools.find((p) => p.name === r.pool)!;
+    images.set(r.pool, relocatableImage(compiled.memory, pool, r));
+    const P = macro(r.pool);
+    out.push(
+      `/* pool '${r.pool}': built at ${hex(r.base)}; load it anywhere aligned to ${hex(r.align)} */`,
+      `#define VCM_${P}_BUILT_PA ${hex(r.base)}ULL`,
+      `#define VCM_${P}_ALIGN ${hex(r.align)}ULL`,
+      `#define VCM_${P}_RELOC_COUNT ${r.offsets.length}U`,
+      `#define VCM_${P}_RELOC_WIDTH ${r.entryBytes}U`,
+      `static const uint64_t vcm_${cName(r.pool)}_relocs[${Math.max(r.offsets.length, 1)}] = {`,
+    );
+    const words = r.offsets.map((o) => `${hex(BigInt(o))}ULL`);
+    if (words.length === 0) words.push("0 /* none */");
+    for (let i = 0; i < words.length; i += 4)
+      out.push("  " + words.slice(i, i + 4).join(", ") + ",");
+    out.push("};", "");
+  }
+  return images;
+}
+
+/** Each table page of `t` as an array (values read by `read`), into `out`; how many pages. */
+function pageArrays(
+  compiled: CompiledTopology,
+  t: CompiledTable,
+  read: (pa: bigint, bytes: number) => Uint8Array,
+  relocation: PoolRelocation | undefined,
+  out: string[],
+): number {
+  const width = compiled.mappers.find((m) => m.name === t.mapper)!.geometry.entryBytes;
+  const type = width === 4 ? "uint32_t" : "uint64_t";
+  const suffix = width === 4 ? "U" : "ULL";
+  const T = macro(t.name);
+  let n = 0;
+  pluginFor(compiled, t.format).tables(compiled.memory, t.context, (pa, bytes, level) => {
+    const name = `vcm_${cName(t.name)}_page${n}`;
+    const bytesOf = read(pa, bytes);
+    const view = new DataView(bytesOf.buffer, bytesOf.byteOffset, bytesOf.byteLength);
+    const words: string[] = [];
+    for (let off = 0; off + width <= bytes; off += width) {
+      const v = width === 4 ? BigInt(view.getUint32(off, true)) : view.getBigUint64(off, true);
+      words.push(`${hex(v)}${suffix}`);
+    }
+    if (relocation) out.push(`#define VCM_${T}_PAGE${n}_OFFSET ${hex(pa - relocation.base)}ULL`);
+    out.push(
+      `#define VCM_${T}_PAGE${n}_PA ${hex(pa)}ULL /* level ${level} */`,
+      `static const ${type} ${name}[${words.length}] __attribute__((aligned(${bytes}))) = {`,
+    );
+    for (let i = 0; i < words.length; i += 4) {
+      out.push("  " + words.slice(i, i + 4).join(", ") + ",");
+    }
+    out.push("};");
+    n++;
+  });
+  return n;
+}
+
+/**
  * tables.h; with `relocations` (`--relocatable`) the arrays of the pools listed hold relative
  * table pointers, each page says its offset in the pool, the registers holding a root are
  * relative (and marked so), and each pool has its relocation list and `vcm_relocate`.
@@ -76,28 +145,7 @@ export function cHeader(
   const poolOf = new Map(compiled.mappers.map((m) => [m.name, m.pool]));
   const relocationOf = new Map((relocations ?? []).map((r) => [r.pool, r]));
   // The relative images of relocatable pools: what the arrays hold instead of the memory.
-  const images = new Map<string, Uint8Array>();
-  if (relocations && relocations.length > 0) {
-    out.push(...RELOCATE_ROUTINE);
-    for (const r of relocations) {
-      const pool = compiled.pools.find((p) => p.name === r.pool)!;
-      images.set(r.pool, relocatableImage(compiled.memory, pool, r));
-      const P = macro(r.pool);
-      out.push(
-        `/* pool '${r.pool}': built at ${hex(r.base)}; load it anywhere aligned to ${hex(r.align)} */`,
-        `#define VCM_${P}_BUILT_PA ${hex(r.base)}ULL`,
-        `#define VCM_${P}_ALIGN ${hex(r.align)}ULL`,
-        `#define VCM_${P}_RELOC_COUNT ${r.offsets.length}U`,
-        `#define VCM_${P}_RELOC_WIDTH ${r.entryBytes}U`,
-        `static const uint64_t vcm_${cName(r.pool)}_relocs[${Math.max(r.offsets.length, 1)}] = {`,
-      );
-      const words = r.offsets.map((o) => `${hex(BigInt(o))}ULL`);
-      if (words.length === 0) words.push("0 /* none */");
-      for (let i = 0; i < words.length; i += 4)
-        out.push("  " + words.slice(i, i + 4).join(", ") + ",");
-      out.push("};", "");
-    }
-  }
+  const images = relocationSection(compiled, relocations ?? [], out);
   const readPage = (pool: string, pa: bigint, bytes: number): Uint8Array => {
     const image = images.get(pool);
     if (!image) return compiled.memory.readBytes(pa, bytes);
@@ -111,8 +159,6 @@ export function cHeader(
     const relocation = relocationOf.get(pool);
     const g = geometry.get(t.mapper)!;
     const width = g.entryBytes;
-    const type = width === 4 ? "uint32_t" : "uint64_t";
-    const suffix = width === 4 ? "U" : "ULL";
     const T = macro(t.name);
     out.push(
       `/* table '${t.name}' (${t.kind}, mapper '${t.mapper}', format '${t.format}', ` +
@@ -138,27 +184,7 @@ export function cHeader(
         `#define ${H}_TABLE_INPUT ${hex(h.input)}ULL`,
       );
     }
-    const plugin = pluginFor(compiled, t.format);
-    let n = 0;
-    plugin.tables(compiled.memory, t.context, (pa, bytes, level) => {
-      const name = `vcm_${cName(t.name)}_page${n}`;
-      const bytesOf = readPage(pool, pa, bytes);
-      const view = new DataView(bytesOf.buffer, bytesOf.byteOffset, bytesOf.byteLength);
-      const words: string[] = [];
-      for (let off = 0; off + width <= bytes; off += width) {
-        const v = width === 4 ? BigInt(view.getUint32(off, true)) : view.getBigUint64(off, true);
-        words.push(`${hex(v)}${suffix}`);
-      }
-      if (relocation) out.push(`#define VCM_${T}_PAGE${n}_OFFSET ${hex(pa - relocation.base)}ULL`);
-      out.push(
-        `#define VCM_${T}_PAGE${n}_PA ${hex(pa)}ULL /* level ${level} */`,
-        `static const ${type} ${name}[${words.length}] __attribute__((aligned(${bytes}))) = {`,
-      );
-      for (let i = 0; i < words.length; i += 4)
-        out.push("  " + words.slice(i, i + 4).join(", ") + ",");
-      out.push("};");
-      n++;
-    });
+    const n = pageArrays(compiled, t, (pa, bytes) => readPage(pool, pa, bytes), relocation, out);
     out.push(`#define VCM_${T}_PAGE_COUNT ${n}U`, "");
   }
   for (const m of compiled.mappers) {

@@ -63,27 +63,12 @@ interface Section {
   entsize?: number;
 }
 
-export function elfObject(fp: FirmwarePool): Uint8Array {
-  const sections: Section[] = [
-    { name: fp.section, type: SHT_PROGBITS, flags: SHF_ALLOC, data: fp.bytes, align: fp.align },
-  ];
-  if (fp.relocation) {
-    sections.push({
-      name: fp.relocSection!,
-      type: SHT_PROGBITS,
-      flags: SHF_ALLOC,
-      data: relocationBytes(fp.relocation),
-      align: 8n,
-    });
-  }
-  sections.push({
-    name: ".note.GNU-stack",
-    type: SHT_PROGBITS,
-    flags: 0,
-    data: new Uint8Array(0),
-    align: 1n,
-  });
-  // Section indices: 0 is the null section, data sections from 1.
+/** `.symtab` and `.strtab`: the null symbol, one local section symbol per data section, then the globals. */
+function symbolTable(fp: FirmwarePool): {
+  symtab: Uint8Array;
+  strtab: Uint8Array;
+  firstGlobal: number;
+} {
   const poolIndex = 1;
   const relocIndex = fp.relocation ? 2 : 0;
   const strtab = new StringTable();
@@ -120,6 +105,30 @@ export function elfObject(fp: FirmwarePool): Uint8Array {
     sv.setBigUint64(o + 8, BigInt.asUintN(64, s.value), true);
     sv.setBigUint64(o + 16, s.size, true);
   });
+  return { symtab, strtab: strtab.bytes(), firstGlobal };
+}
+
+export function elfObject(fp: FirmwarePool): Uint8Array {
+  const sections: Section[] = [
+    { name: fp.section, type: SHT_PROGBITS, flags: SHF_ALLOC, data: fp.bytes, align: fp.align },
+  ];
+  if (fp.relocation) {
+    sections.push({
+      name: fp.relocSection!,
+      type: SHT_PROGBITS,
+      flags: SHF_ALLOC,
+      data: relocationBytes(fp.relocation),
+      align: 8n,
+    });
+  }
+  sections.push({
+    name: ".note.GNU-stack",
+    type: SHT_PROGBITS,
+    flags: 0,
+    data: new Uint8Array(0),
+    align: 1n,
+  });
+  const { symtab, strtab, firstGlobal } = symbolTable(fp);
   const symtabIndex = sections.length + 1;
   sections.push(
     {
@@ -132,7 +141,7 @@ export function elfObject(fp: FirmwarePool): Uint8Array {
       info: firstGlobal,
       entsize: SYM_BYTES,
     },
-    { name: ".strtab", type: SHT_STRTAB, flags: 0, data: strtab.bytes(), align: 1n },
+    { name: ".strtab", type: SHT_STRTAB, flags: 0, data: strtab, align: 1n },
   );
   const shstrtab = new StringTable();
   const names = sections.map((s) => shstrtab.add(s.name));
@@ -146,6 +155,18 @@ export function elfObject(fp: FirmwarePool): Uint8Array {
   });
   names.push(shstrName);
 
+  return writeElf(sections, names, EM[fp.architecture!]);
+}
+
+/**
+ * The file: header, contents each at its alignment, then the section headers (8-aligned), the
+ * null one first; `.shstrtab` is the last section.
+ */
+function writeElf(
+  sections: readonly Section[],
+  names: readonly number[],
+  machine: number,
+): Uint8Array {
   // Contents after the header, each at its alignment; then the section headers (8-aligned).
   const offsets: number[] = [];
   let at = EHDR_BYTES;
@@ -161,7 +182,7 @@ export function elfObject(fp: FirmwarePool): Uint8Array {
   const v = new DataView(out.buffer);
   out.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0], 0); // ELFCLASS64, ELFDATA2LSB, EV_CURRENT, SYSV
   v.setUint16(16, ET_REL, true);
-  v.setUint16(18, EM[fp.architecture!], true);
+  v.setUint16(18, machine, true);
   v.setUint32(20, 1, true); // e_version
   v.setBigUint64(24, 0n, true); // e_entry
   v.setBigUint64(32, 0n, true); // e_phoff

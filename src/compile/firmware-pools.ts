@@ -9,7 +9,12 @@
 import { diagnostic, D } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { hex } from "../diagnostics/format.js";
-import type { CompiledPool, CompiledTopology } from "../lowering/compiled.js";
+import type {
+  CompiledMapper,
+  CompiledPool,
+  CompiledTable,
+  CompiledTopology,
+} from "../lowering/compiled.js";
 import {
   poolBytes,
   relativeRegisters,
@@ -138,6 +143,93 @@ function poolArchitecture(
   return first.architecture as ObjectArchitecture;
 }
 
+/** The symbols of one pool: its bounds, each table's root and registers, the relocation list. */
+function poolSymbols(
+  pool: CompiledPool,
+  tables: readonly CompiledTable[],
+  instances: readonly CompiledMapper[],
+  length: number,
+  relocation: PoolRelocation | undefined,
+): FirmwareSymbol[] {
+  const p = symbolPart(pool.name);
+  const symbols: FirmwareSymbol[] = [
+    {
+      name: `vcm_pool_${p}`,
+      where: "pool",
+      value: 0n,
+      size: length,
+      what: `pool '${pool.name}': ${length} bytes of tables from ${hex(pool.base)}`,
+    },
+    {
+      name: `vcm_pool_${p}_end`,
+      where: "pool",
+      value: BigInt(length),
+      size: 0,
+      what: `end of pool '${pool.name}'s tables`,
+    },
+  ];
+  for (const t of tables) {
+    const tn = symbolPart(t.name);
+    symbols.push({
+      name: `vcm_${tn}_root`,
+      where: "pool",
+      value: t.context.root - pool.base,
+      size: 0,
+      what: `root of table '${t.name}' (${t.format})`,
+    });
+    const registers = relocation ? relativeRegisters(t, relocation) : t.context.registers;
+    const moved = new Set(relocation?.registers.get(t.name) ?? []);
+    for (const [reg, value] of Object.entries(registers)) {
+      symbols.push({
+        name: `vcm_${tn}_${symbolPart(reg).toLowerCase()}`,
+        where: "absolute",
+        value,
+        size: 0,
+        what:
+          `${reg} of table '${t.name}'` +
+          (moved.has(reg) ? " (relative: add the load address)" : ""),
+      });
+    }
+  }
+  for (const m of instances) {
+    for (const [reg, value] of Object.entries(m.instance!.registers)) {
+      symbols.push({
+        name: `vcm_${symbolPart(m.name)}_${symbolPart(reg).toLowerCase()}`,
+        where: "absolute",
+        value,
+        size: 0,
+        what: `${reg} of mapper '${m.name}' (its device structures)`,
+      });
+    }
+  }
+  if (relocation) {
+    symbols.push(
+      {
+        name: `vcm_pool_${p}_relocs`,
+        where: "relocs",
+        value: 0n,
+        size: relocation.offsets.length * 8,
+        what: `offsets in pool '${pool.name}' of the words holding a table address`,
+      },
+      {
+        name: `vcm_pool_${p}_reloc_count`,
+        where: "absolute",
+        value: BigInt(relocation.offsets.length),
+        size: 0,
+        what: "how many offsets",
+      },
+      {
+        name: `vcm_pool_${p}_reloc_width`,
+        where: "absolute",
+        value: BigInt(relocation.entryBytes),
+        size: 0,
+        what: "bytes per word to add to",
+      },
+    );
+  }
+  return symbols;
+}
+
 /** Every pool that holds tables or device structures, as a boot image embeds it. */
 export function firmwarePools(
   compiled: CompiledTopology,
@@ -157,82 +249,7 @@ export function firmwarePools(
       ? relocatableImage(compiled.memory, pool, relocation)
       : poolBytes(compiled.memory, pool);
     const align = relocation?.align ?? baseAlignment(pool.base);
-    const p = symbolPart(pool.name);
-    const symbols: FirmwareSymbol[] = [
-      {
-        name: `vcm_pool_${p}`,
-        where: "pool",
-        value: 0n,
-        size: bytes.length,
-        what: `pool '${pool.name}': ${bytes.length} bytes of tables from ${hex(pool.base)}`,
-      },
-      {
-        name: `vcm_pool_${p}_end`,
-        where: "pool",
-        value: BigInt(bytes.length),
-        size: 0,
-        what: `end of pool '${pool.name}'s tables`,
-      },
-    ];
-    for (const t of tables) {
-      const tn = symbolPart(t.name);
-      symbols.push({
-        name: `vcm_${tn}_root`,
-        where: "pool",
-        value: t.context.root - pool.base,
-        size: 0,
-        what: `root of table '${t.name}' (${t.format})`,
-      });
-      const registers = relocation ? relativeRegisters(t, relocation) : t.context.registers;
-      const moved = new Set(relocation?.registers.get(t.name) ?? []);
-      for (const [reg, value] of Object.entries(registers)) {
-        symbols.push({
-          name: `vcm_${tn}_${symbolPart(reg).toLowerCase()}`,
-          where: "absolute",
-          value,
-          size: 0,
-          what:
-            `${reg} of table '${t.name}'` +
-            (moved.has(reg) ? " (relative: add the load address)" : ""),
-        });
-      }
-    }
-    for (const m of instances) {
-      for (const [reg, value] of Object.entries(m.instance!.registers)) {
-        symbols.push({
-          name: `vcm_${symbolPart(m.name)}_${symbolPart(reg).toLowerCase()}`,
-          where: "absolute",
-          value,
-          size: 0,
-          what: `${reg} of mapper '${m.name}' (its device structures)`,
-        });
-      }
-    }
-    if (relocation) {
-      symbols.push(
-        {
-          name: `vcm_pool_${p}_relocs`,
-          where: "relocs",
-          value: 0n,
-          size: relocation.offsets.length * 8,
-          what: `offsets in pool '${pool.name}' of the words holding a table address`,
-        },
-        {
-          name: `vcm_pool_${p}_reloc_count`,
-          where: "absolute",
-          value: BigInt(relocation.offsets.length),
-          size: 0,
-          what: "how many offsets",
-        },
-        {
-          name: `vcm_pool_${p}_reloc_width`,
-          where: "absolute",
-          value: BigInt(relocation.entryBytes),
-          size: 0,
-          what: "bytes per word to add to",
-        },
-      );
-    }
+    const symbols = poolSymbols(pool, tables, instances, bytes.length, relocation);
     uniqueNames(symbols, taken);
     const section = `.vcm.${sectionPart(pool.name)}`;
     pools.push({
