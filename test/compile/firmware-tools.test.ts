@@ -164,7 +164,7 @@ describe.skipIf(!haveA64 && !REQUIRED)("AArch64 binutils: assemble, link, readel
     expect(haveA64, `missing: ${A64.join(" ")}`).toBe(true);
     const out = await compileTo("a64", "samples/boot-el1.vcm");
     const start =
-      "\t.text\n\t.globl _start\n_start:\tldr x0, =vcm_boot_ttbr0\n\tldr x1, =vcm_boot_root\n\tb .\n";
+      "\t.text\n\t.globl _start\n_start:\tldr x0, =vcm_boot_ttbr0_el1\n\tldr x1, =vcm_boot_root\n\tb .\n";
     const tools = {
       as: A64[0]!,
       ld: A64[1]!,
@@ -226,7 +226,7 @@ describe.skipIf(!haveCc && !REQUIRED)(
         ),
         `  vcm_relocate(pool, ${load}ULL, vcm_tables_relocs, VCM_TABLES_RELOC_COUNT, VCM_TABLES_RELOC_WIDTH);`,
         "  fwrite(pool, 1, sizeof pool, stdout);",
-        `  printf("%llx", (unsigned long long)(VCM_BOOT_REG_TTBR0 + ${load}ULL));`,
+        `  printf("%llx", (unsigned long long)(VCM_BOOT_REG_TTBR0_EL1 + ${load}ULL));`,
         "  return 0;",
         "}",
       ].join("\n");
@@ -246,16 +246,55 @@ describe.skipIf(!haveCc && !REQUIRED)(
       expect(BigInt(abs.manifest.pools[0]!.base)).toBe(load);
       const image = readFileSync(join(abs.dir, abs.manifest.pools[0]!.image));
       expect(relocated.equals(image)).toBe(true);
-      expect(ttbr0).toBe(BigInt(abs.manifest.tables[0]!.registers["TTBR0"]!));
+      expect(ttbr0).toBe(BigInt(abs.manifest.tables[0]!.registers["TTBR0_EL1"]!));
     });
   },
 );
 
 const MARKER = 0x5643_d00d_600d_600dn;
 
+interface Boot {
+  /** The cpu (symbol prefix) and its exception level: registers are `vcm_<cpu>_<reg>_el<n>`. */
+  cpu: string;
+  el: 1 | 3;
+  /** The tables were compiled with --relocatable: relocate them at their link address first. */
+  relocate: boolean;
+  /**
+   * Started from flash by -bios (EL3 with secure=on): copy the image to where it is linked, jump
+   * there, and copy the tables (embedded as `tables_blob`) to their section's address.
+   */
+  fromFlash: boolean;
+}
+
 /** The boot code: registers from VCM's symbols, MMU on, a marker through VA 0x8000_0000. */
-function bootAsm(relocate: boolean, sctlr: boolean): string {
-  const relocation = relocate
+function bootAsm(b: Boot): string {
+  const sym = (reg: string) => `vcm_${b.cpu}_${reg}_el${b.el}`;
+  const sys = (reg: string) => `${reg}_el${b.el}`;
+  const copy = (from: string, to: string, end: string, label: number) => [
+    `\tldr x2, =${end}`,
+    `\tsub x2, x2, ${to}`,
+    `${label}:\tldr x3, [${from}], #8`,
+    `\tstr x3, [${to}], #8`,
+    "\tsubs x2, x2, #8",
+    `\tb.gt ${label}b`,
+  ];
+  const flash = b.fromFlash
+    ? [
+        "\tadr x0, _start", // where it runs: flash at 0
+        "\tldr x1, =_start", // where it is linked: Secure RAM
+        ...copy("x0", "x1", "image_end", 5),
+        "\tdsb sy",
+        "\tisb",
+        "\tldr x0, =main",
+        "\tbr x0",
+        "main:",
+        "\tldr x0, =tables_blob",
+        "\tldr x1, =vcm_pool_tables",
+        ...copy("x0", "x1", "vcm_pool_tables_end", 6),
+        "\tdsb sy",
+      ]
+    : [];
+  const relocation = b.relocate
     ? [
         // Before the MMU: add the pool's address to every listed word (8-byte words here).
         "\tldr x0, =vcm_pool_tables",
@@ -268,36 +307,29 @@ function bootAsm(relocate: boolean, sctlr: boolean): string {
         "\tstr x4, [x0, x3]",
         "\tsub x2, x2, #1",
         "\tb 1b",
-        "2:\tldr x5, =vcm_boot_ttbr0",
+        `2:\tldr x5, =${sym("ttbr0")}`,
         "\tadd x5, x5, x0",
       ]
-    : ["\tldr x5, =vcm_boot_ttbr0"];
-  const mmuOn = sctlr
-    ? ["\tldr x0, =vcm_boot_sctlr", "\tmrs x1, sctlr_el1", "\torr x0, x0, x1"]
-    : [
-        "\tmrs x0, sctlr_el1",
-        "\torr x0, x0, #1",
-        "\torr x0, x0, #(1 << 2)",
-        "\torr x0, x0, #(1 << 12)",
-      ];
+    : [`\tldr x5, =${sym("ttbr0")}`];
   return [
     '\t.section .text.boot,"ax",%progbits',
     "\t.globl _start",
     "_start:",
+    ...flash,
     ...relocation,
-    "\tldr x0, =vcm_boot_mair",
-    "\tmsr mair_el1, x0",
-    "\tldr x0, =vcm_boot_tcr",
-    "\tmsr tcr_el1, x0",
-    "\tmsr ttbr0_el1, x5",
+    `\tldr x0, =${sym("mair")}`,
+    `\tmsr ${sys("mair")}, x0`,
+    `\tldr x0, =${sym("tcr")}`,
+    `\tmsr ${sys("tcr")}, x0`,
+    `\tmsr ${sys("ttbr0")}, x5`,
     "\tadr x0, vectors",
-    "\tmsr vbar_el1, x0",
+    `\tmsr ${sys("vbar")}, x0`,
     "\tisb",
-    "\ttlbi vmalle1",
+    b.el === 3 ? "\ttlbi alle3" : "\ttlbi vmalle1",
     "\tdsb sy",
     "\tisb",
-    ...mmuOn,
-    "\tmsr sctlr_el1, x0",
+    `\tldr x0, =${sym("sctlr")}`, // the MMU on, as VCM suggests the rest of SCTLR
+    `\tmsr ${sys("sctlr")}, x0`,
     "\tisb",
     "\tldr x1, =0x80000000",
     `\tldr x2, =0x${MARKER.toString(16)}`,
@@ -314,41 +346,27 @@ function bootAsm(relocate: boolean, sctlr: boolean): string {
     "\t.balign 128",
     "\t.endr",
     "fault:", // ESR and FAR next to the marker, through the same mapping
-    "\tmrs x3, esr_el1",
+    `\tmrs x3, ${sys("esr")}`,
     "\tldr x1, =0x80000000",
     "\tstr x3, [x1, #8]",
-    "\tmrs x3, far_el1",
+    `\tmrs x3, ${sys("far")}`,
     "\tstr x3, [x1, #16]",
     "\tdsb sy",
     "4:\twfi",
     "\tb 4b",
     "\t.ltorg",
+    ...(b.fromFlash
+      ? ["\t.balign 8", "tables_blob:", '\t.incbin "tables-blob.bin"', "\t.balign 8", "image_end:"]
+      : []),
     "",
   ].join("\n");
 }
 
-/** Boot `elf` and read `words` 64-bit words at `pa` through the monitor once the marker is there. */
-async function bootAndRead(
-  elf: string,
-  machine: string,
-  pa: bigint,
-  words: number,
-): Promise<bigint[]> {
+/** Boot with `args` and read `words` 64-bit words at `pa` through the monitor once the marker is there. */
+async function bootAndRead(args: string[], pa: bigint, words: number): Promise<bigint[]> {
   const qemu = spawn(
     "qemu-system-aarch64",
-    [
-      "-machine",
-      machine,
-      "-cpu",
-      "cortex-a57",
-      "-nographic",
-      "-serial",
-      "none",
-      "-monitor",
-      "stdio",
-      "-kernel",
-      elf,
-    ],
+    ["-cpu", "cortex-a57", "-nographic", "-serial", "none", "-monitor", "stdio", ...args],
     { cwd: work, stdio: ["pipe", "pipe", "pipe"] },
   );
   let out = "";
@@ -393,30 +411,32 @@ async function bootAndRead(
 }
 
 describe.skipIf(!REQUIRED)("QEMU virt boots VCM's tables (VCM_REAL_TOOLS=1)", () => {
-  let sctlr = false;
   beforeAll(() => {
     expect(haveQemu, "missing: qemu-system-aarch64 and the AArch64 binutils").toBe(true);
   });
 
-  async function boot(tag: string, relocatable: boolean, tablesAt: string) {
-    const out = await compileTo(tag, "samples/boot-el1.vcm", relocatable);
-    sctlr = readFileSync(join(out.fw, "tables.s"), "utf8").includes("vcm_boot_sctlr");
-    writeFileSync(join(work, `${tag}-boot.s`), bootAsm(relocatable, sctlr));
+  /**
+   * Compile `sample`, assemble the boot code, link it with VCM's tables.o through tables.ld (the
+   * code at `textAt`, the tables where the fragment puts them, after `tablesAt` if relocatable).
+   */
+  async function build(tag: string, sample: string, b: Boot, textAt: string, tablesAt = "") {
+    const out = await compileTo(tag, sample, b.relocate);
+    if (b.fromFlash) {
+      // The tables' bytes, as linked alone by the fragment, embedded in the flash image.
+      writeFileSync(join(work, `${tag}-tables.ld`), `INCLUDE ${join(out.fw, "tables.ld")}\n`);
+      run(A64[1]!, ["-T", `${tag}-tables.ld`, join(out.fw, "tables.o"), "-o", `${tag}-tables.elf`]);
+      run(A64[3]!, ["-O", "binary", "-j", ".vcm.tables", `${tag}-tables.elf`, "tables-blob.bin"]);
+    }
+    writeFileSync(join(work, `${tag}-boot.s`), bootAsm(b));
     run(A64[0]!, [`${tag}-boot.s`, "-o", `${tag}-boot.o`]);
-    // The image at 0x4020_0000 (QEMU puts the device tree at the start of RAM).
     writeFileSync(
       join(work, `${tag}-boot.ld`),
-      `ENTRY(_start)\nSECTIONS\n{\n  . = 0x40200000;\n  .text : { *(.text.boot) *(.text*) }\n${tablesAt}}\nINCLUDE ${join(out.fw, "tables.ld")}\n`,
+      `ENTRY(_start)\nSECTIONS\n{\n  . = ${textAt};\n  .text : { *(.text.boot) *(.text*) }\n${tablesAt}}\nINCLUDE ${join(out.fw, "tables.ld")}\n`,
     );
-    run(A64[1]!, [
-      "-T",
-      `${tag}-boot.ld`,
-      `${tag}-boot.o`,
-      join(out.fw, "tables.o"),
-      "-o",
-      `${tag}.elf`,
-    ]);
-    return { out, placed: sections(A64[2]!, join(work, `${tag}.elf`)).get(".vcm.tables")!.addr };
+    const elf = `${tag}.elf`;
+    run(A64[1]!, ["-T", `${tag}-boot.ld`, `${tag}-boot.o`, join(out.fw, "tables.o"), "-o", elf]);
+    if (b.fromFlash) run(A64[3]!, ["-O", "binary", "-j", ".text", elf, `${tag}.bin`]);
+    return { out, placed: sections(A64[2]!, join(work, elf)).get(".vcm.tables")!.addr };
   }
 
   /** The marker at the physical address behind VA 0x8000_0000; the unmapped load's abort. */
@@ -427,15 +447,35 @@ describe.skipIf(!REQUIRED)("QEMU virt boots VCM's tables (VCM_REAL_TOOLS=1)", ()
     expect(far).toBe(0x9000_0000n);
   }
 
-  it("EL1: MAIR, TCR, TTBR0 from the symbols, the tables linked at the pool's address", async () => {
-    const { placed } = await boot("el1", false, "");
+  // QEMU puts the device tree at the start of RAM: the EL1 image starts 2M above it.
+  it("EL1: MAIR, TCR, TTBR0, SCTLR_EL1 from the symbols, the tables at the pool's address", async () => {
+    const b: Boot = { cpu: "boot", el: 1, relocate: false, fromFlash: false };
+    const { placed } = await build("el1", "samples/boot-el1.vcm", b, "0x40200000");
     expect(placed).toBe(0x4100_0000n);
-    expectBooted(await bootAndRead("el1.elf", "virt", 0x4200_0000n, 3));
+    expectBooted(await bootAndRead(["-machine", "virt", "-kernel", "el1.elf"], 0x4200_0000n, 3));
   }, 60_000);
 
   it("EL1, relocatable: linked elsewhere, relocated by the boot code before the MMU", async () => {
-    const { placed } = await boot("el1rel", true, "  . = 0x40300000;\n");
+    const b: Boot = { cpu: "boot", el: 1, relocate: true, fromFlash: false };
+    const { placed } = await build(
+      "el1rel",
+      "samples/boot-el1.vcm",
+      b,
+      "0x40200000",
+      "  . = 0x40300000;\n",
+    );
     expect(placed).toBe(0x4030_0000n); // not where VCM built them (0x4100_0000)
-    expectBooted(await bootAndRead("el1rel.elf", "virt", 0x4200_0000n, 3));
+    expectBooted(await bootAndRead(["-machine", "virt", "-kernel", "el1rel.elf"], 0x4200_0000n, 3));
+  }, 60_000);
+
+  // secure=on starts at EL3 from flash: -bios holds the image, which copies itself and the tables
+  // into Secure RAM; the marker goes through a non-secure (NS=1) window into DRAM.
+  it("EL3 (secure=on): MAIR, TCR, TTBR0, SCTLR_EL3, tables in Secure RAM, an NS window", async () => {
+    const b: Boot = { cpu: "bl31", el: 3, relocate: false, fromFlash: true };
+    const { placed } = await build("el3", "samples/boot-el3.vcm", b, "0x0E000000");
+    expect(placed).toBe(0x0e80_0000n);
+    expectBooted(
+      await bootAndRead(["-machine", "virt,secure=on", "-bios", "el3.bin"], 0x4200_0000n, 3),
+    );
   }, 60_000);
 });

@@ -98,7 +98,7 @@ describe("vcm compile --format asm,ld,elf", () => {
     expect(image.subarray(pool.size).every((b) => b === 0)).toBe(true);
     const asm = readFileSync(join(out, "firmware", "tables.s"), "utf8");
     expect(asm).toContain('.section .vcm.tables,"a",%progbits');
-    expect(asm).toMatch(/\.set vcm_boot_ttbr0, 0x1000041000000\n/);
+    expect(asm).toMatch(/\.set vcm_boot_ttbr0_el1, 0x1000041000000\n/);
     expect(readFileSync(join(out, "firmware", "tables.ld"), "utf8")).toContain(
       ".vcm.tables 0x41000000 : { KEEP(*(.vcm.tables)) }",
     );
@@ -130,8 +130,8 @@ describe("vcm compile --format asm,ld,elf", () => {
     ]);
     const header = readFileSync(join(out, "tables.h"), "utf8");
     expect(header).toContain("static inline void vcm_relocate(");
-    expect(header).toContain("#define VCM_BOOT_REG_TTBR0 0x1000000000000ULL");
-    expect(header).toContain("#define VCM_BOOT_REG_TTBR0_RELATIVE 1");
+    expect(header).toContain("#define VCM_BOOT_REG_TTBR0_EL1 0x1000000000000ULL");
+    expect(header).toContain("#define VCM_BOOT_REG_TTBR0_EL1_RELATIVE 1");
     const elf = readElf(readFileSync(join(out, "firmware", "tables.o")));
     expect(elf.sections.map((s) => s.name).slice(0, 2)).toEqual([
       ".vcm.tables",
@@ -154,7 +154,7 @@ describe("vcm compile --format asm,ld,elf", () => {
     const header = readFileSync(join(out, "tables.h"), "utf8");
     expect(header).not.toContain("vcm_relocate");
     expect(header).toContain("#define VCM_BOOT_PAGE0_PA 0x41000000ULL /* level 1 */");
-    expect(header).toContain("#define VCM_BOOT_REG_TTBR0 0x1000041000000ULL");
+    expect(header).toContain("#define VCM_BOOT_REG_TTBR0_EL1 0x1000041000000ULL");
   });
 });
 
