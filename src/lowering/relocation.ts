@@ -258,6 +258,17 @@ export function relocationBaseProblem(
       format: r.narrowestFormat,
     });
   }
+  // The pool stays in its memory region: what the region is (RAM, Secure RAM) the tables keep.
+  const region = compiled.ir.memories.find((m) => m.name === pool.memory);
+  if (region && (to < region.range.base || end > region.range.base + region.range.size)) {
+    return diagnostic(D.relocationBaseInvalid.messages.outsideMemory, span, {
+      pool: r.pool,
+      base: hex(to),
+      end: hex(end),
+      memory: region.name,
+      range: `${hex(region.range.base)}..${hex(region.range.base + region.range.size)}`,
+    });
+  }
   for (const other of compiled.pools) {
     if (other.name === r.pool) continue;
     if (to < other.base + other.size && other.base < end) {

@@ -53,7 +53,7 @@ describe("relocation lists from the plugins", () => {
       compiled.plugins.get(t.format)!.tables(compiled.memory, t.context, () => pages++);
       expect(r.offsets.length).toBe(pages - 1);
       expect(r.registers.get(t.name)!.length).toBe(1);
-      for (const to of [r.base + 0x1000_0000n, 0x4400_0000n]) {
+      for (const to of [r.base + 0x100_0000n, 0x4400_0000n]) {
         const moved = relocateCompiled(compiled, r, to);
         expect(moved.tables[0]!.context.root).toBe(t.context.root - r.base + to);
         expect(proved(moved)).toEqual([]);
@@ -153,6 +153,16 @@ describe("vcm run --relocate-to: where a pool may go (VCM0485 relocation-base-in
     const overlap = relocateRequested(two, { pool: "tables", base: 0x4400_0000n });
     expect(overlap.diagnostics.map((d) => d.message)).toEqual([
       "cannot relocate pool 'tables' to 0x44000000: 0x44000000..0x44100000 overlaps pool 'other'",
+    ]);
+  });
+
+  it("refuses to move Secure tables out of their Secure region", () => {
+    const el3 = lowerFile("samples/boot-el3.vcm").compiled;
+    expect(relocateRequested(el3, { base: 0x0e40_0000n }).diagnostics).toEqual([]);
+    expect(
+      relocateRequested(el3, { base: 0x4400_0000n }).diagnostics.map((d) => d.message),
+    ).toEqual([
+      "cannot relocate pool 'tables' to 0x44000000: 0x44000000..0x44010000 leaves memory 'secure_ram' (0xe000000..0xf000000), where the pool is declared",
     ]);
   });
 
