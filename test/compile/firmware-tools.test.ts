@@ -4,11 +4,12 @@
  * them and VCM's own ELF objects with its ld fragment; readelf confirms sections, addresses and
  * symbols, and the linked section's bytes equal the pool image. A host C compiler runs the
  * `vcm_relocate` routine of tables.h. QEMU boots a bare-metal AArch64 image built here from a
- * few lines of assembly: it programs the registers VCM emitted, turns the MMU on, writes a marker
- * through a virtual address whose physical address differs, and touches an unmapped address; the
- * test reads the marker and the fault back through the QEMU monitor (`xp`).
+ * few lines of assembly, at EL1 and at EL3 (`secure=on`): it programs the registers VCM emitted
+ * (MAIR, TCR, TTBR0, SCTLR), so the MMU turns on, writes a marker through a virtual address whose
+ * physical address differs, and touches an unmapped address; the test reads the marker and the
+ * fault back through the QEMU monitor (`xp`).
  *
- * The QEMU boots (about 1.5 s each) run with VCM_REAL_TOOLS=1, which CI sets (.ci/run installs
+ * The QEMU boots (about 1 s each) run with VCM_REAL_TOOLS=1, which CI sets (.ci/run installs
  * the tools); with it set a missing tool fails the test. Without it the binutils and C tests
  * run when the tools are there and are skipped, with a message, when they are not.
  */
