@@ -53,7 +53,7 @@ export function registerCompileCommand(program: Command): void {
         "comma-separated, repeatable: `c` adds tables.h with every table as a C array; `dts` adds overlay.dtso (reserved-memory, memory-region, iommu-addresses); `asm`, `ld`, `elf` add firmware/<pool>.s, firmware/tables.ld, firmware/<pool>.o for a boot image (docs/FIRMWARE.md)",
       )
         .argParser(parseFormats)
-        .default(["default"]),
+        .default(["default"], "default"),
     )
     .option(
       "--relocatable",
