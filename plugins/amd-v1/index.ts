@@ -50,6 +50,7 @@ function capabilities(params: PluginParams): Capabilities {
 
 const radix = defineRadixPlugin({
   name: "amd-v1",
+  architecture: "x86-64",
   version: "1.0.0",
   description: "AMD IOMMU v1 host page tables (1-6 levels, 4K..2^51 pages) with the device table",
   params: {

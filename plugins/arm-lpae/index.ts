@@ -24,6 +24,7 @@ const ADDRESS_BITS = [32n, 36n, 40n, 42n, 44n, 48n] as const;
 
 const radix: VcmPlugin = defineRadixPlugin({
   name: "arm-lpae",
+  architecture: "aarch64",
   version: "1.0.0",
   description:
     "Arm VMSAv8-64 (LPAE) translation tables, stage 1 or 2 (CPU MMU, SMMUv3), as Linux io-pgtable-arm",

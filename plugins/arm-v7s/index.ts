@@ -26,6 +26,7 @@ function pageSizesOf(params: PluginParams): bigint[] {
 
 const radix: VcmPlugin = defineRadixPlugin({
   name: "arm-v7s",
+  architecture: "arm",
   version: "1.0.0",
   description: "ARMv7 short-descriptor page tables (io-pgtable-arm-v7s): 4K/64K/1M/16M pages",
   params: {

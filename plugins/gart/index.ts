@@ -49,6 +49,7 @@ export function apertureProblems(aperture: { base: bigint; size: bigint }): stri
 
 const radix = defineRadixPlugin({
   name: "gart",
+  architecture: "x86-64",
   version: "1.0.0",
   description: "Flat GART aperture remapping table (AMD K8 GART / AGP GATT): 4K pages, no rights",
   params: {

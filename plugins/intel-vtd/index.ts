@@ -44,6 +44,7 @@ function capabilities(params: PluginParams): Capabilities {
 
 const radix = defineRadixPlugin({
   name: "intel-vtd",
+  architecture: "x86-64",
   version: "1.0.0",
   description:
     "Intel VT-d second-level tables (AGAW 39/48/57, 4K/2M/1G) with root and context tables",

@@ -68,6 +68,7 @@ export function windowProblems(params: PluginParams, window: TceWindow): string[
 
 const spaprTce: VcmPlugin = defineRadixPlugin({
   name: "spapr-tce",
+  architecture: "ppc64",
   version: "1.0.0",
   description:
     "POWER TCE tables (PowerNV IODA2 / sPAPR): big-endian 64-bit TCEs, one table per DMA window",

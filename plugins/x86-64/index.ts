@@ -50,6 +50,7 @@ function capabilities(params: PluginParams): Capabilities {
 
 const radix = defineRadixPlugin({
   name: "x86-64",
+  architecture: "x86-64",
   version: "1.0.0",
   description: "x86-64 paging (4- or 5-level, 4K/2M/1G pages; also VT-d first-level / AMD v2)",
   params: {

@@ -1,5 +1,6 @@
 /** `vcm compile FILE -o DIR`: lower a topology to page tables and write them out atomically. */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { OUTPUT_FORMATS, type OutputFormat } from "../compile/firmware.js";
 import { fsErrorText, OutputError } from "../compile/output-target.js";
 import { prepareOutput } from "../compile/write-output.js";
 import { useColor } from "../diagnostics/printers/text.js";
@@ -20,11 +21,24 @@ import { severityFromFlags } from "./severity-flags.js";
 
 interface CompileOptions extends ProjectFlags {
   output: string;
-  format: "default" | "c" | "dts";
+  format: OutputFormat[];
+  relocatable?: boolean;
   force?: boolean;
   pluginTimeout: number;
   warn: string[];
   error: string[];
+}
+
+/** `-f asm,ld -f c`: every format named, checked against the list; `default` adds nothing. */
+function parseFormats(value: string, previous: OutputFormat[]): OutputFormat[] {
+  const out: OutputFormat[] = previous.filter((f) => f !== "default");
+  for (const word of value.split(",").map((w) => w.trim())) {
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(word)) {
+      throw new InvalidArgumentError(`Allowed choices are ${OUTPUT_FORMATS.join(", ")}.`);
+    }
+    if (!out.includes(word as OutputFormat)) out.push(word as OutputFormat);
+  }
+  return out.length > 0 ? out : ["default"];
 }
 
 export function registerCompileCommand(program: Command): void {
@@ -35,11 +49,15 @@ export function registerCompileCommand(program: Command): void {
     .requiredOption("-o, --output <dir>", "output directory (replaced atomically)")
     .addOption(
       new Option(
-        "-f, --format <format>",
-        "`c` adds tables.h with every table as a C array; `dts` adds overlay.dtso (reserved-memory, memory-region, iommu-addresses)",
+        "-f, --format <formats>",
+        "comma-separated, repeatable: `c` adds tables.h with every table as a C array; `dts` adds overlay.dtso (reserved-memory, memory-region, iommu-addresses); `asm`, `ld`, `elf` add firmware/<pool>.s, firmware/tables.ld, firmware/<pool>.o for a boot image (docs/FIRMWARE.md)",
       )
-        .choices(["default", "c", "dts"])
-        .default("default"),
+        .argParser(parseFormats)
+        .default(["default"], "default"),
+    )
+    .option(
+      "--relocatable",
+      "table pointers relative to their pool's base, with relocation lists and the C routine adding the load address (tables.h; docs/FIRMWARE.md)",
     )
     .option(
       "--force",
@@ -54,7 +72,8 @@ export function registerCompileCommand(program: Command): void {
     .addHelpText(
       "after",
       "\nWrites DIR/manifest.json, DIR/pools/<pool>.bin, DIR/domains/<domain>.txt (docs/MANIFEST.md);\n" +
-        "with --format dts also DIR/overlay.dtso (docs/DEVICETREE.md).\n" +
+        "with --format dts also DIR/overlay.dtso (docs/DEVICETREE.md); with asm, ld, elf or\n" +
+        "--relocatable also DIR/firmware/ (docs/FIRMWARE.md).\n" +
         "DIR is a link to a sibling .DIR.vcm-out.* directory, replaced in one rename: at every\n" +
         "instant it is the complete old output or the complete new one.\n" +
         "Nothing is written when the topology has errors; an earlier DIR is then left as it was.\n" +
@@ -70,6 +89,7 @@ export function registerCompileCommand(program: Command): void {
         file,
         output: options.output,
         format: options.format,
+        relocatable: options.relocatable === true,
         force: options.force === true,
         plugins: options.plugin,
         warn: options.warn,

@@ -70,6 +70,7 @@ export async function runCompileJob(
     const compilation = await compileTopology(checked, {
       output: job.output,
       format: job.format,
+      relocatable: job.relocatable,
       force: job.force,
       cwd: job.cwd,
       interrupted: signals?.caught ?? hooks.interrupted ?? (() => undefined),

@@ -5,6 +5,7 @@
  * job is a thin client of the library (src/pipeline/*): it calls what `import ... from "vcm"`
  * offers and turns the result into an exit code and text.
  */
+import type { OutputFormat } from "../compile/firmware.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CallWatch } from "../lowering/plugin-guard.js";
 import type { LoadedWorkspace } from "../workspace/loader.js";
@@ -34,7 +35,8 @@ export interface CompileJob extends ProjectJob {
   kind: "compile";
   file: string;
   output: string;
-  format: "default" | "c" | "dts";
+  format: OutputFormat[];
+  relocatable: boolean;
   force: boolean;
 }
 
@@ -52,6 +54,8 @@ export interface RunJob extends ProjectJob, ProveOptions {
   maxFailures: number;
   jobs: number;
   html?: string;
+  /** `--relocate-to [POOL=]ADDR`: prove the tables of that pool moved to ADDR. */
+  relocateTo?: { pool?: string; base: bigint };
 }
 
 export interface ExplainJob extends ProjectJob, ProveOptions {

@@ -4,6 +4,8 @@
  * prints diagnostics.
  */
 import { TablesLoadError } from "../compile/index.js";
+import { hex } from "../diagnostics/format.js";
+import { RelocationRequestError } from "../lowering/relocation.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { checkTopology } from "../pipeline/check-topology.js";
 import type { Compilation } from "../pipeline/compile-topology.js";
@@ -111,7 +113,55 @@ export async function runRunJob(job: RunJob, hooks: JobHooks = {}): Promise<Comm
     unknownName("endpoint", job.endpoint, new Set(ir.endpoints.map((e) => e.name)));
   if (refused) return { ...refused, diagnostics, sources: checked.sources };
   const compilation: Compilation = { checked, compiled, diagnostics, ok: true, written: false };
-  const { report } = await runTopology(compilation, {
+  let result: Awaited<ReturnType<typeof runTopology>>;
+  try {
+    result = await proveCompilation(compilation, job, hooks);
+  } catch (e) {
+    if (!(e instanceof RelocationRequestError)) throw e;
+    return outcome(EXIT_USAGE, {
+      diagnostics,
+      sources: checked.sources,
+      stderr: `vcm: error: --relocate-to: ${e.message}\n`,
+    });
+  }
+  if (!result.report) {
+    return outcome(exitCodeOf(result.diagnostics) || EXIT_FAILED, {
+      diagnostics: result.diagnostics,
+      sources: checked.sources,
+      stderr: "vcm: the tables cannot be relocated there\n",
+    });
+  }
+  const { report, relocated } = result;
+  const print = { color: job.color, sources: checked.sources };
+  const moved = relocated
+    ? `relocated pool '${relocated.pool}' from ${hex(relocated.from)} to ${hex(relocated.to)}: ` +
+      `${relocated.entries} table pointer(s) and ${relocated.registers} register(s) moved; ` +
+      `scenarios not played\n`
+    : "";
+  const out = outcome(
+    report.failures.some((f) => INTERNAL_ERROR_CHECKS.has(f.check))
+      ? EXIT_INTERNAL
+      : runExitCode(report),
+    {
+      diagnostics,
+      sources: checked.sources,
+      stdout: job.json ? runReportJson(report) : moved + runReportText(report, print),
+    },
+  );
+  if (job.html !== undefined) {
+    try {
+      writeFileAtomic(job.html, await runReportHtml(report, compiled));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      out.stderr = `vcm: error: cannot write '${job.html}': ${why}\n`;
+      out.exitCode = EXIT_USAGE;
+    }
+  }
+  return out;
+}
+
+function proveCompilation(compilation: Compilation, job: RunJob, hooks: JobHooks) {
+  return runTopology(compilation, {
     jobs: job.jobs,
     scenarios: job.scenarios,
     maxFailures: job.maxFailures,
@@ -119,28 +169,8 @@ export async function runRunJob(job: RunJob, hooks: JobHooks = {}): Promise<Comm
     ...(job.endpoint.length > 0 ? { endpoints: job.endpoint } : {}),
     ...(hooks.progress ? { progress: hooks.progress } : {}),
     ...(hooks.watch ? { watch: hooks.watch } : {}),
+    ...(job.relocateTo ? { relocateTo: job.relocateTo } : {}),
   });
-  const print = { color: job.color, sources: checked.sources };
-  const result = outcome(
-    report!.failures.some((f) => INTERNAL_ERROR_CHECKS.has(f.check))
-      ? EXIT_INTERNAL
-      : runExitCode(report!),
-    {
-      diagnostics,
-      sources: checked.sources,
-      stdout: job.json ? runReportJson(report!) : runReportText(report!, print),
-    },
-  );
-  if (job.html !== undefined) {
-    try {
-      writeFileAtomic(job.html, await runReportHtml(report!, compiled));
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      result.stderr = `vcm: error: cannot write '${job.html}': ${why}\n`;
-      result.exitCode = EXIT_USAGE;
-    }
-  }
-  return result;
 }
 
 export async function runExplainJob(

@@ -40,6 +40,15 @@ interface RunOptions extends CommonOptions {
   maxFailures: number;
   jobs: number;
   html?: string;
+  relocateTo?: { pool?: string; base: bigint };
+}
+
+/** `--relocate-to [POOL=]ADDR`. */
+function relocationRequest(value: string): { pool?: string; base: bigint } {
+  const eq = value.lastIndexOf("=");
+  const base = addressOf(eq >= 0 ? value.slice(eq + 1) : value);
+  if (typeof base === "string") throw new InvalidArgumentError(`[POOL=]ADDR: ${base}`);
+  return eq >= 0 ? { pool: value.slice(0, eq), base } : { base };
 }
 
 function positiveInt(value: string): number {
@@ -136,6 +145,7 @@ async function runAction(file: string, options: RunOptions): Promise<void> {
     maxFailures: options.maxFailures,
     jobs: options.jobs,
     ...(options.html !== undefined ? { html: options.html } : {}),
+    ...(options.relocateTo !== undefined ? { relocateTo: options.relocateTo } : {}),
   };
   const bar = progressBar();
   printOutcome(
@@ -200,6 +210,11 @@ function registerRun(program: Command): void {
       1,
     )
     .option("--html <file>", "also write a self-contained HTML report (pictures, failures, search)")
+    .option(
+      "--relocate-to <[pool=]addr>",
+      "prove the tables with POOL moved to ADDR as a boot image relocates them (relative table pointers plus the load address; docs/FIRMWARE.md); scenarios are not played",
+      relocationRequest,
+    )
     .addHelpText(
       "after",
       "\nEvery mapping of every endpoint is walked page by page; everything an endpoint can reach is\n" +

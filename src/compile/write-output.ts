@@ -17,6 +17,11 @@ import type { CompiledTopology } from "../lowering/compiled.js";
 import { FRAME_BYTES } from "../plugin-api/physical-memory.js";
 import { cHeader } from "./c-header.js";
 import { dtsOverlay } from "./dts-overlay.js";
+import { elfObject } from "./elf-object.js";
+import { firmwareAsm } from "./firmware-asm.js";
+import { firmwareLd } from "./firmware-ld.js";
+import { relocationBytes } from "./firmware-pools.js";
+import { formatSet, type FirmwareOutput, type OutputFormat } from "./firmware.js";
 import { realFsOps, type FsOps } from "./fs-ops.js";
 import { buildManifest, fileStem, pluginFor } from "./manifest.js";
 import {
@@ -31,7 +36,10 @@ import {
 } from "./output-target.js";
 
 export interface CompileOutputOptions {
-  format: "default" | "c" | "dts";
+  /** One format or several (`c`, `dts`, `asm`, `ld`, `elf`; `default` adds nothing). */
+  format: OutputFormat | readonly OutputFormat[];
+  /** The firmware outputs, prepared by `prepareFirmware` (`asm`, `ld`, `elf`, `--relocatable`). */
+  firmware?: FirmwareOutput;
   /** The topology's sources, for `dts` (device paths from `// dt:` comments). */
   sources?: ReadonlyMap<string, string>;
 }
@@ -182,13 +190,61 @@ function* writeAll(
     fs.writeFile(join(dir, file), text);
     yield step(`writing ${file}`);
   }
-  if (options.format === "c") fs.writeFile(join(dir, "tables.h"), cHeader(compiled));
+  const formats = formatSet(options.format);
+  const relocations = options.firmware?.relocations;
+  if (formats.has("c") || relocations) {
+    fs.writeFile(join(dir, "tables.h"), cHeader(compiled, relocations));
+  }
   yield step("writing tables.h");
-  if (options.format === "dts") {
+  if (options.firmware) yield* writeFirmware(fs, compiled, dir, formats, options.firmware);
+  if (formats.has("dts")) {
     const overlay = dtsOverlay(compiled, options.sources ? { sources: options.sources } : {});
     fs.writeFile(join(dir, "overlay.dtso"), overlay);
   }
   yield step("writing overlay.dtso");
+}
+
+/** firmware/: assembler files, ELF objects, the ld fragment, relocatable images and lists. */
+function* writeFirmware(
+  fs: FsOps,
+  compiled: CompiledTopology,
+  dir: string,
+  formats: ReadonlySet<OutputFormat>,
+  firmware: FirmwareOutput,
+): Generator<WriteProgress, void, void> {
+  const step = (label: string): WriteProgress => ({ done: 1, total: 0, label });
+  fs.mkdir(join(dir, "firmware"));
+  const topology = compiled.ir.name;
+  for (const fp of firmware.pools) {
+    const stem = join("firmware", fileStem(fp.pool.name));
+    if (formats.has("asm") && fp.architecture) {
+      fs.writeFile(join(dir, `${stem}.s`), firmwareAsm(topology, fp));
+      yield step(`writing ${stem}.s`);
+    }
+    if (formats.has("elf") && fp.architecture) {
+      writeBinary(fs, join(dir, `${stem}.o`), elfObject(fp));
+      yield step(`writing ${stem}.o`);
+    }
+    if (fp.relocation) {
+      writeBinary(fs, join(dir, `${stem}.rel.bin`), fp.bytes);
+      writeBinary(fs, join(dir, `${stem}.relocs`), relocationBytes(fp.relocation));
+      yield step(`writing ${stem}.rel.bin`);
+    }
+  }
+  if (formats.has("ld")) {
+    fs.writeFile(join(dir, "firmware", "tables.ld"), firmwareLd(topology, firmware.pools));
+    yield step("writing firmware/tables.ld");
+  }
+}
+
+function writeBinary(fs: FsOps, path: string, bytes: Uint8Array): void {
+  const fd = fs.open(path);
+  try {
+    if (bytes.length > 0) fs.write(fd, bytes, 0);
+    fs.truncate(fd, bytes.length);
+  } finally {
+    fs.close(fd);
+  }
 }
 
 /**

@@ -320,6 +320,36 @@ export function guardPlugin(plugin: VcmPlugin, origin: string, watch?: CallWatch
       return walk;
     };
   }
+  if (typeof plugin.architecture === "string") {
+    Object.assign(guarded, { architecture: plugin.architecture });
+  }
+  if (plugin.relocations) {
+    const relocations = plugin.relocations.bind(plugin);
+    guarded.relocations = (memory, context, visit) => {
+      let count = 0;
+      // An entry is at least 4 bytes of written memory: more visits than that is a loop.
+      const limit = memory.frameCount * 1024 + 16;
+      const problem = run("relocations()", () =>
+        relocations(memory, context, (pa, bytes) => {
+          if (++count > limit) bad("relocations()", `more than ${limit} entries reported`);
+          if (!isU64(pa) || (bytes !== 4 && bytes !== 8)) {
+            bad(
+              "relocations()",
+              `an entry must be (pa bigint, bytes 4 or 8), got (${describeValue(pa)}, ${describeValue(bytes)})`,
+            );
+          }
+          visit(pa, bytes);
+        }),
+      );
+      if (problem !== undefined && typeof problem !== "string") {
+        bad(
+          "relocations()",
+          `expected a reason (string) or undefined, got ${describeValue(problem)}`,
+        );
+      }
+      return problem;
+    };
+  }
   if (plugin.lookupDevice) {
     const lookupDevice = plugin.lookupDevice.bind(plugin);
     guarded.lookupDevice = (memory, params, regs, stream) =>

@@ -4,6 +4,7 @@
  * Never throws for a bad topology: problems are diagnostics and `ok` is false.
  */
 import { applySeverityOverrides } from "../checks/severity.js";
+import { formatSet, prepareFirmware, type OutputFormat } from "../compile/firmware.js";
 import { writeCompileOutputAsync } from "../compile/write-output.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledTopology } from "../lowering/compiled.js";
@@ -20,8 +21,16 @@ export interface CompileOptions extends CheckTopologyOptions {
    * when there are no errors; it replaces an earlier one atomically. Default: memory only.
    */
   output?: string;
-  /** `c` adds tables.h (every table as a C array); `dts` adds overlay.dtso (docs/DEVICETREE.md). */
-  format?: "default" | "c" | "dts";
+  /**
+   * One format or several: `c` adds tables.h (every table as a C array); `dts` adds overlay.dtso
+   * (docs/DEVICETREE.md); `asm`, `ld` and `elf` add firmware/ for a boot image (docs/FIRMWARE.md).
+   */
+  format?: OutputFormat | readonly OutputFormat[];
+  /**
+   * Tables whose table pointers are relative to their pool's base, with relocation lists and the
+   * C routine adding the load address (docs/FIRMWARE.md); pools that cannot be are diagnostics.
+   */
+  relocatable?: boolean;
   /**
    * Replace an `output` that is not a previous VCM output, or a refused place (`.`, `/`, the
    * directory holding the input): it is moved aside, never deleted (docs/CLI.md).
@@ -75,6 +84,15 @@ export async function compileTopology(
     return { checked, diagnostics, ok: false, written: false };
   }
   const compiled = lowered.compiled;
+  // Prepared before anything is written: a pool that cannot be relocated or embedded is a
+  // diagnostic, and an earlier output stays as it was.
+  const { firmware, diagnostics: firmwareDiagnostics } = prepareFirmware(
+    compiled,
+    formatSet(options.format),
+    options.relocatable === true,
+  );
+  diagnostics.push(...applySeverityOverrides(firmwareDiagnostics, checked.files, checked.severity));
+  if (hasError(diagnostics)) return { checked, diagnostics, ok: false, written: false };
   if (options.output !== undefined) {
     watch?.subject?.(`writing '${options.output}'`, compiled.ir.mappers[0]?.span);
     progress?.(0, 0, "writing the output");
@@ -83,6 +101,7 @@ export async function compileTopology(
       options.output,
       {
         format: options.format ?? "default",
+        ...(firmware ? { firmware } : {}),
         force: options.force === true,
         sources: checked.sources,
         ...(typeof input === "string" ? { inputFile: input } : {}),

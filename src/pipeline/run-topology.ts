@@ -7,6 +7,11 @@ import { loadCompiled } from "../compile/load-compiled.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledTopology } from "../lowering/compiled.js";
 import { guardRegistry } from "../lowering/plugin-guard.js";
+import {
+  relocateRequested,
+  type RelocationDone,
+  type RelocationRequest,
+} from "../lowering/relocation.js";
 import { verifyParallel, type ParallelOptions } from "../runtime/parallel.js";
 import type { RunReport } from "../runtime/report.js";
 import { checkTopology, type CheckedTopology } from "./check-topology.js";
@@ -18,6 +23,11 @@ export interface RunOptions
   tables?: string;
   /** Threads to prove endpoints on (default 1; see `vcm run --jobs`). */
   jobs?: number;
+  /**
+   * Prove the tables with a pool moved to another base, as a boot image relocates them
+   * (`vcm run --relocate-to`, docs/FIRMWARE.md); scenarios are not played then.
+   */
+  relocateTo?: RelocationRequest;
 }
 
 export interface RunResult {
@@ -25,6 +35,8 @@ export interface RunResult {
   diagnostics: Diagnostic[];
   /** The proof (docs/RUN-REPORT.md); absent when the topology has errors. */
   report?: RunReport;
+  /** With `relocateTo`: what was moved. */
+  relocated?: RelocationDone;
 }
 
 function isCompilation(input: string | CheckedTopology | Compilation): input is Compilation {
@@ -78,17 +90,29 @@ export async function tablesOf(
 
 /**
  * `input`: a path, the result of `check`, or of `compile`. Throws for caller mistakes only: an
- * unknown endpoint or scenario name, or a `tables` directory that cannot be loaded
+ * unknown endpoint or scenario name, a `relocateTo` naming no pool with tables
+ * (`RelocationRequestError`), or a `tables` directory that cannot be loaded
  * (`TablesLoadError` or the I/O error, with a message naming the problem).
  */
 export async function runTopology(
   input: string | CheckedTopology | Compilation,
   options: RunOptions = {},
 ): Promise<RunResult> {
-  const { jobs = 1, ...rest } = options;
-  const { checked, compiled, diagnostics } = await tablesOf(input, rest);
+  const { jobs = 1, relocateTo, ...rest } = options;
+  const tables = await tablesOf(input, rest);
+  const { checked, diagnostics } = tables;
+  let compiled = tables.compiled;
   const ir = checked.ir;
   if (!compiled || !ir || hasError(diagnostics)) return { diagnostics };
+  let relocated: RelocationDone | undefined;
+  if (relocateTo) {
+    const moved = relocateRequested(compiled, relocateTo);
+    if (!("compiled" in moved)) return { diagnostics: [...diagnostics, ...moved.diagnostics] };
+    compiled = moved.compiled;
+    relocated = moved.done;
+    // The scenario model re-lowers at the built addresses: only the moved state is proved.
+    rest.scenarios = false;
+  }
   const unknown = (kind: string, wanted: readonly string[] | undefined, known: string[]) => {
     const missing = (wanted ?? []).find((name) => !known.includes(name));
     if (missing !== undefined) throw new Error(`no ${kind} named '${missing}'`);
@@ -111,5 +135,5 @@ export async function runTopology(
     ...rest,
     jobs: rest.watch ? 1 : jobs,
   });
-  return { diagnostics, report };
+  return { diagnostics, report, ...(relocated ? { relocated } : {}) };
 }

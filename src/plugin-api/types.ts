@@ -275,6 +275,20 @@ export type LeafVisitor = (
 export type TableVisitor = (pa: bigint, bytes: number, level: number) => void;
 
 /**
+ * Called by `relocations` for each descriptor that holds the address of a table page: the
+ * descriptor's physical address and width. Adding a load offset to that little-endian word (of
+ * `bytes` bytes) moves the table it points to by the same offset.
+ */
+export type RelocationVisitor = (entryPa: bigint, bytes: 4 | 8) => void;
+
+/**
+ * The architecture whose systems a format's tables are built for (their ELF machine and GNU as
+ * syntax, `vcm compile --format asm|elf`): `aarch64` (EM_AARCH64), `x86-64` (EM_X86_64), or
+ * another word VCM writes no object for (`arm`, `ppc64`).
+ */
+export type PluginArchitecture = "aarch64" | "x86-64" | "arm" | "ppc64";
+
+/**
  * Called by `leaves` for a table entry it did not follow because the table it points to was
  * already read in the same enumeration (a loop, or two entries sharing one table). Hardware would
  * follow it, so the `count4k` pages from `iovaPfn` the entry covers are not proved. `entryPa` is
@@ -406,6 +420,11 @@ export interface VcmPlugin {
   readonly apiVersion: number;
   readonly description: string;
   readonly params: ParamSchema;
+  /**
+   * The architecture the format's tables serve (optional): what `vcm compile --format asm|elf`
+   * writes a pool of these tables for. Absent: VCM writes no assembler or object file for them.
+   */
+  readonly architecture?: PluginArchitecture;
 
   /** Cross-parameter checks beyond the schema. */
   validate?(params: PluginParams): ParamProblem[];
@@ -450,6 +469,18 @@ export interface VcmPlugin {
   tables(memory: PhysicalMemory, context: TableContext, visit: TableVisitor): void;
   /** A decoded, level-by-level text dump of the table, read from bytes. */
   describe(memory: PhysicalMemory, context: TableContext): string;
+  /**
+   * Relocation (`vcm compile --relocatable`, optional; `defineRadixPlugin` supplies it): every
+   * descriptor reachable from the root that holds a table page's address, read from bytes, each
+   * once. Returns undefined when adding an offset to each of those words moves every table
+   * correctly, or why it does not (a big-endian format, an address split over several fields):
+   * then the tables cannot be relocated.
+   */
+  relocations?(
+    memory: PhysicalMemory,
+    context: TableContext,
+    visit: RelocationVisitor,
+  ): string | undefined;
 
   /**
    * Decode CPU register values (as `registers()` returned them, or as a manifest holds them) into

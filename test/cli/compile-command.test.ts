@@ -29,6 +29,33 @@ describe("vcm compile", () => {
     expect(header).toContain("uint64_t");
   });
 
+  it("takes several formats and --relocatable; refuses an unknown format", () => {
+    const out = join(dir, "firmware");
+    const r = vcm([
+      "compile",
+      "samples/boot-el1.vcm",
+      "-o",
+      out,
+      "-f",
+      "asm,ld",
+      "--format",
+      "elf",
+      "--relocatable",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(join(out, "firmware")).sort()).toEqual([
+      "tables.ld",
+      "tables.o",
+      "tables.rel.bin",
+      "tables.relocs",
+      "tables.s",
+    ]);
+    expect(readFileSync(join(out, "tables.h"), "utf8")).toContain("vcm_relocate(");
+    const bad = vcm(["compile", "samples/boot-el1.vcm", "-o", out, "-f", "asm,pdf"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("Allowed choices are default, c, dts, asm, ld, elf");
+  });
+
   it("writes nothing and keeps an earlier output when the topology has errors", () => {
     const out = join(dir, "keep");
     expect(vcm(["compile", "samples/p2p-revoke.vcm", "-o", out]).code).toBe(0);

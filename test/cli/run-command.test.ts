@@ -120,6 +120,21 @@ describe("vcm run", () => {
     expect(e.stdout).toContain(`-> pa ${walk.result.pa} r--`);
   });
 
+  it("--relocate-to proves the tables moved; a bad base is VCM0485, an unknown pool exits 2", () => {
+    const ok = vcm(["run", "samples/boot-el1.vcm", "--relocate-to", "tables=0x4300_0000"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(
+      /^relocated pool 'tables' from 0x41000000 to 0x43000000: 5 table pointer\(s\) and 1 register\(s\) moved/,
+    );
+    expect(ok.stdout).toContain("proved: 514 pages");
+    const unaligned = vcm(["run", "samples/boot-el1.vcm", "--relocate-to", "0x4300_0800"]);
+    expect(unaligned.code).toBe(1);
+    expect(unaligned.stderr).toContain("error[VCM0485]");
+    const unknown = vcm(["run", "samples/boot-el1.vcm", "--relocate-to", "nope=0x4300_0000"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("no pool named 'nope' holds tables");
+  });
+
   it("exits 2 for bad input, an unknown scenario or endpoint, and a bad tables directory", () => {
     expect(vcm(["run", join(dir, "missing.vcm")]).code).toBe(2);
     const bad = join(dir, "bad.vcm");

@@ -132,6 +132,43 @@ describe("guardPlugin", () => {
     );
   });
 
+  it("checks relocations(): entry flood, bad entries, a reason that is not text; passes good ones", () => {
+    const fake = createFakeRadix();
+    const mem = memory();
+    mem.write32(0x4000_0000, 1);
+    const context = {
+      params: {},
+      root: 0x4000_0000n,
+      registers: {},
+      aperture: { base: 0n, size: 1n },
+    };
+    const guarded = (relocations: VcmPlugin["relocations"]) =>
+      guardPlugin({ ...fake, relocations }, "o").relocations!;
+    const seen: bigint[] = [];
+    expect(
+      guarded((_m, _c, visit) => {
+        visit(0x4000_0008n, 8);
+        return undefined;
+      })(mem, context, (pa) => seen.push(pa)),
+    ).toBeUndefined();
+    expect(seen).toEqual([0x4000_0008n]);
+    expect(() =>
+      guarded((_m, _c, visit) => {
+        for (;;) visit(0x4000_0000n, 8);
+      })(mem, context, () => {}),
+    ).toThrow(/more than \d+ entries/);
+    expect(() =>
+      guarded((_m, _c, visit) => {
+        visit(0x4000_0000n, 2 as 4);
+        return undefined;
+      })(mem, context, () => {}),
+    ).toThrow(/an entry must be \(pa bigint, bytes 4 or 8\)/);
+    expect(() => guarded(() => 42 as unknown as string)(mem, context, () => {})).toThrow(
+      /expected a reason/,
+    );
+    expect(guardPlugin({ ...fake, architecture: "x86-64" }, "o").architecture).toBe("x86-64");
+  });
+
   it("tells a watch which call is active, and that it ended even when it threw", () => {
     const events: string[] = [];
     const watch = {

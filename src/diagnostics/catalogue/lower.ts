@@ -163,4 +163,43 @@ export const lowerEntries = defineEntries("lower", {
       one: "1 more diagnostic in this file not shown (at most {max} per file)",
     },
   },
+  poolNotRelocatable: {
+    code: 338,
+    fixed: true,
+    description:
+      "`vcm compile --relocatable` (or `vcm run --relocate-to`): a pool's tables cannot be made position-independent; nothing is written.",
+    message: "pool '{pool}' cannot be relocated: table '{table}' (format '{format}'): {reason}",
+    messages: {
+      noHook:
+        "pool '{pool}' cannot be relocated: format '{format}' of table '{table}' does not list its table entries (its plugin has no `relocations`)",
+      registersUnknown:
+        "pool '{pool}' cannot be relocated: format '{format}' does not say which registers of table '{table}' hold its root (its plugin decodes no registers for it)",
+      registerNotAdditive:
+        "pool '{pool}' cannot be relocated: register {register} of table '{table}' (format '{format}') does not hold the root at its own bit positions",
+      instance:
+        "pool '{pool}' cannot be relocated: it holds the device structures of mapper '{mapper}' (format '{format}'), whose table addresses VCM cannot list",
+      widths:
+        "pool '{pool}' cannot be relocated: its tables mix {first}-byte and {second}-byte descriptors, and one relocation list adds to words of one width",
+    },
+  },
+  poolArchitecturesMixed: {
+    code: 339,
+    fixed: true,
+    description:
+      "`vcm compile --format asm|elf`: one pool holds tables for two architectures, and one assembler or object file has one; nothing is written.",
+    message:
+      "pool '{pool}' holds tables for {first} ('{firstTable}', format '{firstFormat}') and for {second} ('{secondTable}', format '{secondFormat}'); one assembler or object file serves one architecture: give each its own pool",
+  },
+  poolArchitectureUnsupported: {
+    code: 340,
+    fixed: true,
+    description:
+      "`vcm compile --format asm|elf`: a pool's tables are for an architecture VCM writes no assembler or ELF object for (only aarch64 and x86-64); nothing is written.",
+    message:
+      "--format {output}: pool '{pool}' holds tables of format '{format}' ('{table}') for {architecture}; VCM writes assembler and ELF objects for aarch64 and x86-64 only",
+    messages: {
+      unknown:
+        "--format {output}: pool '{pool}' holds tables of format '{format}' ('{table}'), whose plugin names no architecture; VCM cannot choose an assembler syntax or ELF machine for them",
+    },
+  },
 });

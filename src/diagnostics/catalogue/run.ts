@@ -318,4 +318,19 @@ export const runEntries = defineEntries("run", {
       "An endpoint exists in one topology only; its whole reach counts as gained or lost.",
     message: "{message}",
   },
+  relocationBaseInvalid: {
+    code: 485,
+    fixed: true,
+    description:
+      "`vcm run --relocate-to`: the address the pool's tables are moved to is not aligned for them, leaves the pool's memory region, overlaps another pool, or lies outside what their format can address; nothing is proved.",
+    message:
+      "cannot relocate pool '{pool}' to {base}: its tables need {align}-byte alignment (the largest table page it holds)",
+    messages: {
+      outOfRange:
+        "cannot relocate pool '{pool}' to {base}: {base}..{end} lies past the {bits}-bit output of format '{format}'",
+      overlap: "cannot relocate pool '{pool}' to {base}: {base}..{end} overlaps pool '{other}'",
+      outsideMemory:
+        "cannot relocate pool '{pool}' to {base}: {base}..{end} leaves memory '{memory}' ({range}), where the pool is declared",
+    },
+  },
 });

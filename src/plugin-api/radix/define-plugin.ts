@@ -11,6 +11,7 @@ import {
   type CreateOptions,
   type ParamProblem,
   type ParamSchema,
+  type PluginArchitecture,
   type PluginParams,
   type TableContext,
   type TableHandle,
@@ -18,6 +19,7 @@ import {
 } from "../types.js";
 import type { RadixFormat, RadixGeometry } from "./format.js";
 import { radixDescribe, radixLeaves, radixTables, radixWalk } from "./reader.js";
+import { radixRelocations } from "./relocations.js";
 import { RadixTable } from "./table.js";
 
 /** What a format is built from: available both at create time and from a TableContext. */
@@ -32,6 +34,8 @@ export interface RadixPluginDefinition {
   version: string;
   description: string;
   params: ParamSchema;
+  /** The architecture the tables serve (`VcmPlugin.architecture`), for asm and ELF output. */
+  architecture?: PluginArchitecture;
   validate?(params: PluginParams): ParamProblem[];
   /**
    * What the geometry does not say: `perms` (required), `attrs`, the implications
@@ -165,7 +169,10 @@ export function defineRadixPlugin(def: RadixPluginDefinition): VcmPlugin {
     tables: (memory, ctx, visit) =>
       radixTables(memory, contextFormat(ctx), Number(ctx.root), visit),
     describe: (memory, ctx) => radixDescribe(memory, contextFormat(ctx), Number(ctx.root)),
+    relocations: (memory, ctx, visit) =>
+      radixRelocations(memory, contextFormat(ctx), Number(ctx.root), visit),
   };
+  if (def.architecture !== undefined) Object.assign(plugin, { architecture: def.architecture });
   if (def.validate) plugin.validate = (params) => def.validate!(params);
   return plugin;
 }

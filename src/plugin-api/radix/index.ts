@@ -2,6 +2,7 @@
 export * from "./format.js";
 export * from "./table.js";
 export * from "./reader.js";
+export * from "./relocations.js";
 export * from "./level-iterator.js";
 export * from "./define-plugin.js";
 export * from "./descriptor-helpers.js";
