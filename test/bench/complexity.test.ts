@@ -7,8 +7,10 @@
 import { expect, test } from "vitest";
 import {
   brokenTopology,
+  chunkedTopology,
   combinedTopology,
   cpuClock,
+  measureExpects,
   measurePhases,
   writeTopology,
   type Phase,
@@ -57,4 +59,22 @@ test("broken input grown 8x (syntax errors, unresolved names, comments) costs at
   const r = await ratios(brokenTopology, 150, ["check", "print"]);
   expect(r.map((x) => x.phase)).toContain("check");
   for (const { ratio, seen } of r) expect(ratio, seen).toBeLessThanOrEqual(BOUND);
+}, 60_000);
+
+test("expects on scatter-gather buffers grown 8x in chunks cost at most 24x", async () => {
+  // Timed alone: the table walk is linear and would hide an n^2 here until n is large. Each chunk
+  // against every reachable run was 64x for 8x the chunks, now about 8x.
+  const best = async (n: number) => {
+    const topology = writeTopology(chunkedTopology(n));
+    try {
+      return await measureExpects(topology.root, cpuClock);
+    } finally {
+      topology.remove();
+    }
+  };
+  // The large size first, so the small one runs on compiled code (a few ms, mostly JIT, otherwise).
+  const large = await best(1000 * GROWTH);
+  const small = await best(1000);
+  const seen = `${(small * 1000).toFixed(1)} ms at n, ${(large * 1000).toFixed(1)} ms at ${GROWTH}n`;
+  expect(large / Math.max(small, 1e-3), seen).toBeLessThanOrEqual(BOUND);
 }, 60_000);
