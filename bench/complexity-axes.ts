@@ -319,9 +319,10 @@ export function chunkedTopology(n: number): Map<string, string> {
   return one([
     `buffer sg chunks [ ${times(n, (i) => `ddr[${i * 2}M .. +64K]`).join(", ")} ]`,
     `buffer gaps chunks [ ${times(n, (i) => `ddr[${i * 2 + 1}M .. +64K]`).join(", ")} ]`,
-    "map sg -> d at auto rw",
+    "map sg -> d at 0x1_0000_0000 rw",
     "expect dev reads sg",
     "expect dev writes sg",
+    "expect dev sees sg at 0x1_0000_0000",
     "expect dev cannot read gaps",
   ]);
 }
