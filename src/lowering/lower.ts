@@ -89,7 +89,7 @@ export function compiledTopology(
     domains: live.compiledDomains,
     tables: [...live.tables.values()].map((s) => s.table),
     mappings: [...mappings].sort((a, b) => a.id - b.id),
-    endpoints: buildRoutes(ir, live.domainsByName, (d) => live.upperTables.get(d)?.table.name),
+    endpoints: buildRoutes(ir, live.attachments, (d) => live.upperTables.get(d)?.table.name),
     live: { handles, instances: live.instances, allocators: live.allocators },
   };
 }
