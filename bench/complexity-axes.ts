@@ -76,7 +76,7 @@ export const AXES: readonly Axis[] = [
   {
     name: "name-length",
     what: "characters of two long names, an invalid character between (the fuzzed 400 KB case)",
-    n: 20_000,
+    n: 100_000,
     files: (n) =>
       one([
         `memory ${longName(n, "alpha-beta")} 0x2_0000_0000 .. +4K ram`,
@@ -150,7 +150,7 @@ export const AXES: readonly Axis[] = [
   {
     name: "expects",
     what: "expect lines on one endpoint",
-    n: 2_000,
+    n: 8_000,
     files: (n) =>
       one([
         "buffer frame[64] in ddr size 16K",
@@ -162,7 +162,7 @@ export const AXES: readonly Axis[] = [
   {
     name: "scenario-steps",
     what: "steps of one scenario (migrations back and forth, each re-proved)",
-    n: 200,
+    n: 400,
     files: (n) =>
       one([
         "buffer a in ddr size 64K",
