@@ -1,7 +1,8 @@
 /**
  * The growth axes of the complexity bench (issue 17): each axis makes a topology (one or more
- * files) of size n, and `measurePhases` runs the pipeline on it phase by phase (check = load,
- * lex, parse with recovery, resolve, checks and suggestions; lower; prove; print). The bench
+ * files) of size n, and `measurePhases` runs the pipeline on it phase by phase (parse = read,
+ * lex and parse with recovery, imports; check = resolve, checks and suggestions; lower; prove;
+ * print). The bench
  * times n and 4n on every axis; the quick test in `npm test` (test/bench/complexity.test.ts)
  * grows all axes at once by 8x. Cost must grow linearly: n -> 4n should take about 4x.
  */
@@ -17,9 +18,12 @@ import { runReportJson } from "../src/runtime/report-json.js";
 import { runReportText } from "../src/runtime/report-text.js";
 import { evaluateExpect } from "../src/runtime/expects.js";
 import { startRun } from "../src/runtime/verify.js";
+import { loadWorkspace } from "../src/workspace/loader.js";
 import { generateTopology } from "./generate-topology.js";
 
-export type Phase = "check" | "lower" | "prove" | "print";
+export type Phase = "parse" | "check" | "lower" | "prove" | "print";
+
+export const PHASES: readonly Phase[] = ["parse", "check", "lower", "prove", "print"];
 
 export interface Axis {
   name: string;
@@ -64,14 +68,14 @@ export const AXES: readonly Axis[] = [
     what: "statements of the bench generator (devices, domains, buffers, maps, expects)",
     n: 4_000,
     files: (n) => new Map([["main.vcm", generateTopology(n)]]),
-    phases: ["check", "lower", "prove", "print"],
+    phases: ["parse", "check", "lower", "prove", "print"],
   },
   {
     name: "comment-lines",
     what: "lines of comments (lexing only)",
     n: 20_000,
     files: (n) => one(times(n, (i) => `// comment line ${i} with some words in it /* and more */`)),
-    phases: ["check"],
+    phases: ["parse", "check"],
   },
   {
     name: "name-length",
@@ -83,14 +87,14 @@ export const AXES: readonly Axis[] = [
         `memory ${longName(n, "alpha-beta")}x$ ${longName((3 * n) >> 2, "gamma-delta")} 0x3_0000_0000 .. +4K ram`,
         `buffer b in ${longName(n, "alpha-betx")} size 4K`,
       ]),
-    phases: ["check", "print"],
+    phases: ["parse", "check", "print"],
   },
   {
     name: "names",
     what: "declared names, each referenced once",
     n: 4_000,
     files: (n) => one(times(n, (i) => `const c${i} = ${i} + 1\nconst u${i} = c${i} * 2`)),
-    phases: ["check"],
+    phases: ["parse", "check"],
   },
   {
     name: "suggestions",
@@ -101,21 +105,21 @@ export const AXES: readonly Axis[] = [
         ...times(n, (i) => `const value_${i} = ${i}`),
         ...times(n, (i) => `const use_${i} = valeu_${i}`),
       ]),
-    phases: ["check", "print"],
+    phases: ["parse", "check", "print"],
   },
   {
     name: "buffers",
     what: "buffers placed in one region",
     n: 4_000,
     files: (n) => one(times(n, (i) => `buffer b${i} in ddr size 64K`)),
-    phases: ["check", "lower"],
+    phases: ["parse", "check", "lower"],
   },
   {
     name: "maps-per-domain",
     what: "buffers each mapped at auto into one domain",
     n: 2_000,
     files: (n) => one(times(n, (i) => `buffer b${i} in ddr size 64K\nmap b${i} -> d at auto rw`)),
-    phases: ["check", "lower", "prove"],
+    phases: ["parse", "check", "lower", "prove"],
   },
   {
     name: "array-elements",
@@ -127,14 +131,14 @@ export const AXES: readonly Axis[] = [
         "map frame[*] -> d at auto rw",
         "expect dev writes frame[*]",
       ]),
-    phases: ["check", "lower", "prove", "print"],
+    phases: ["parse", "check", "lower", "prove", "print"],
   },
   {
     name: "chunks-per-map",
     what: "chunks of one scatter-gather buffer, mapped into one contiguous IOVA range",
     n: 2_000,
     files: (n) => chunkedTopology(n),
-    phases: ["check", "lower", "prove"],
+    phases: ["parse", "check", "lower", "prove"],
   },
   {
     name: "expression-terms",
@@ -145,7 +149,7 @@ export const AXES: readonly Axis[] = [
         `const big = ${times(n, () => "1").join(" + ")}`,
         `const deep = ${"(".repeat(Math.min(200, n >> 7))}1${")".repeat(Math.min(200, n >> 7))}`,
       ]),
-    phases: ["check"],
+    phases: ["parse", "check"],
   },
   {
     name: "expects",
@@ -157,7 +161,7 @@ export const AXES: readonly Axis[] = [
         "map frame[*] -> d at auto rw",
         ...times(n, (i) => `expect dev ${i % 2 ? "reads" : "writes"} frame[${i % 64}]`),
       ]),
-    phases: ["check", "prove", "print"],
+    phases: ["parse", "check", "prove", "print"],
   },
   {
     name: "scenario-steps",
@@ -171,7 +175,7 @@ export const AXES: readonly Axis[] = [
         ...times(n, (i) => `  migrate a to ${i % 2 ? "ddr" : "sram"}`),
         "}",
       ]),
-    phases: ["check", "prove"],
+    phases: ["parse", "check", "prove"],
   },
   {
     name: "import-fan-out",
@@ -186,7 +190,7 @@ export const AXES: readonly Axis[] = [
       for (let i = 0; i < n; i++) files.set(`lib/f${i}.vcm`, `buffer b${i} in ddr size 64K\n`);
       return files;
     },
-    phases: ["check"],
+    phases: ["parse", "check"],
   },
   {
     name: "import-depth",
@@ -201,21 +205,21 @@ export const AXES: readonly Axis[] = [
       }
       return files;
     },
-    phases: ["check"],
+    phases: ["parse", "check"],
   },
   {
     name: "diagnostics",
     what: "lines with an unresolved name each (past the 1000 cap: counted, not printed)",
     n: 2_000,
     files: (n) => one(times(n, (i) => `buffer b${i} in nowhere${i} size 4K`)),
-    phases: ["check", "print"],
+    phases: ["parse", "check", "print"],
   },
   {
     name: "syntax-errors",
     what: "lines of broken syntax (parsing with recovery)",
     n: 4_000,
     files: (n) => one(times(n, (i) => `buffer b${i} in ddr size ) 4K ]] map -> ->`)),
-    phases: ["check", "print"],
+    phases: ["parse", "check", "print"],
   },
 ];
 
@@ -251,9 +255,13 @@ export async function measurePhases(
   phases: readonly Phase[],
   clock: Clock = wallClock,
 ): Promise<PhaseTimes> {
-  const t: PhaseTimes = { check: 0, lower: 0, prove: 0, print: 0 };
+  const t: PhaseTimes = { parse: 0, check: 0, lower: 0, prove: 0, print: 0 };
   let t0 = clock();
-  const checked = await checkTopology(root, { config: false });
+  // As checkTopology loads it without a configuration: imports stay in the root's folder.
+  const workspace = loadWorkspace(root, process.cwd(), { root: dirname(root) });
+  t.parse = clock() - t0;
+  t0 = clock();
+  const checked = await checkTopology(root, { config: false, workspace });
   t.check = clock() - t0;
   let printed = checked.diagnostics;
   const wantsTables = phases.includes("lower") || phases.includes("prove");
@@ -286,7 +294,7 @@ export async function measurePhases(
     formatJson(printed, [...checked.sources.keys()], "bench");
     t.print += clock() - t0;
   }
-  for (const p of ["lower", "prove", "print"] as const) if (!phases.includes(p)) t[p] = 0;
+  for (const p of PHASES) if (!phases.includes(p)) t[p] = 0;
   return t;
 }
 

@@ -10,10 +10,10 @@ import { fileURLToPath } from "node:url";
 import {
   AXES,
   measurePhases,
+  PHASES,
   cpuClock,
   writeTopology,
   type Axis,
-  type Phase,
   type PhaseTimes,
 } from "./complexity-axes.js";
 import { fmt } from "./stats.js";
@@ -28,7 +28,13 @@ async function fastest(axis: Axis, n: number): Promise<PhaseTimes> {
   const topology = writeTopology(axis.files(n));
   try {
     await measurePhases(topology.root, axis.phases, cpuClock); // warm-up
-    const best: PhaseTimes = { check: Infinity, lower: Infinity, prove: Infinity, print: Infinity };
+    const best: PhaseTimes = {
+      parse: Infinity,
+      check: Infinity,
+      lower: Infinity,
+      prove: Infinity,
+      print: Infinity,
+    };
     for (let i = 0; i < RUNS; i++) {
       const t = await measurePhases(topology.root, axis.phases, cpuClock);
       for (const p of axis.phases) best[p] = Math.min(best[p], t[p]);
@@ -45,7 +51,7 @@ export async function complexityBench(): Promise<void> {
   console.log(
     `complexity: CPU time of each phase at n and 4n, fastest of ${RUNS}; ratio ~4 is linear, > ${SUPERLINEAR} is flagged`,
   );
-  const phases: Phase[] = ["check", "lower", "prove", "print"];
+  const phases = PHASES;
   console.log(
     "  " + "axis".padEnd(18) + "n".padStart(8) + phases.map((p) => p.padStart(CELL)).join(""),
   );
