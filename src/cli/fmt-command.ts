@@ -90,7 +90,7 @@ function fmt(paths: string[], options: FmtOptions): number {
       done.push({ path, name, before: read.text, after: formatVcm(read.text, { file: name }) });
     } catch (e) {
       if (!(e instanceof VcmFormatError)) throw e;
-      if (e.kind === "syntax") problems.push(...e.diagnostics);
+      if (e.kind === "syntax") for (const d of e.diagnostics) problems.push(d);
       else process.stderr.write(`vcm: ${e.message}\n`);
       if (e.kind !== "syntax") return EXIT_USAGE;
     }
