@@ -9,6 +9,7 @@ import { join, sep } from "node:path";
 import type { Command } from "commander";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { formatVcm, VcmFormatError } from "../format/index.js";
+import { capDiagnostics } from "../semantics/limits.js";
 import { displayNameOf } from "../workspace/loader.js";
 import { readSource } from "../workspace/read-source.js";
 import { writeOutput } from "./atomic-file.js";
@@ -96,7 +97,8 @@ function fmt(paths: string[], options: FmtOptions): number {
     }
   }
   if (problems.length > 0) {
-    printDiagnostics(problems, sources);
+    // As `vcm check` prints them: at most MAX_DIAGNOSTICS_PER_FILE per file, then a count.
+    printDiagnostics(capDiagnostics(problems), sources);
     process.stderr.write(
       `vcm: ${options.write ? "nothing was written" : "not formatted"}: ` +
         `${problems.length === 1 ? "1 problem" : `${problems.length} problems`}\n`,
