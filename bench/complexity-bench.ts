@@ -36,8 +36,6 @@ async function fastest(axis: Axis, n: number): Promise<PhaseTimes> {
       print: Infinity,
     };
     for (let i = 0; i < RUNS; i++) {
-      // Each run starts from a collected heap: the last run's garbage is not this one's work.
-      (globalThis as { gc?: () => void }).gc?.();
       const t = await measurePhases(topology.root, axis.phases, cpuClock);
       for (const p of axis.phases) best[p] = Math.min(best[p], t[p]);
     }
