@@ -256,28 +256,21 @@ export async function measurePhases(
   clock: Clock = wallClock,
 ): Promise<PhaseTimes> {
   const t: PhaseTimes = { parse: 0, check: 0, lower: 0, prove: 0, print: 0 };
-  // With --expose-gc (the bench), each phase starts from a collected heap, so a short phase
-  // does not pay for collecting what the phases before it left.
-  const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
-  collect();
   let t0 = clock();
   // As checkTopology loads it without a configuration: imports stay in the root's folder.
   const workspace = loadWorkspace(root, process.cwd(), { root: dirname(root) });
   t.parse = clock() - t0;
-  collect();
   t0 = clock();
   const checked = await checkTopology(root, { config: false, workspace });
   t.check = clock() - t0;
   let printed = checked.diagnostics;
   const wantsTables = phases.includes("lower") || phases.includes("prove");
   if (wantsTables) {
-    collect();
     t0 = clock();
     const compilation = await compileTopology(checked);
     t.lower = clock() - t0;
     printed = compilation.diagnostics;
     if (phases.includes("prove") && compilation.ok) {
-      collect();
       t0 = clock();
       const result = await runTopology(compilation, { scenarios: true });
       t.prove = clock() - t0;
@@ -285,7 +278,6 @@ export async function measurePhases(
         throw new Error(`${root}: the proof failed (${result.report?.status ?? "no report"})`);
       }
       if (phases.includes("print")) {
-        collect();
         t0 = clock();
         runReportText(result.report);
         runReportJson(result.report);
@@ -297,7 +289,6 @@ export async function measurePhases(
     }
   }
   if (phases.includes("print")) {
-    collect();
     t0 = clock();
     formatText(printed, { sources: checked.sources, color: false });
     formatJson(printed, [...checked.sources.keys()], "bench");
