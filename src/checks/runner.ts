@@ -122,7 +122,8 @@ export function runChecks(input: RunChecksInput): RunChecksResult {
     const finding = mine.find(isFinding);
     if (finding) firstFinding.set(check, finding);
     outcome.status = finding ? "failed" : "passed";
-    out.push(...policy.apply(mine));
+    // One check may find a diagnostic per statement: no argument spread (the stack is finite).
+    for (const d of policy.apply(mine)) out.push(d);
   }
   return { diagnostics: out, outcomes: [...outcomes.values()] };
 

@@ -9,6 +9,7 @@ import { join, sep } from "node:path";
 import type { Command } from "commander";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { formatVcm, VcmFormatError } from "../format/index.js";
+import { capDiagnostics } from "../semantics/limits.js";
 import { displayNameOf } from "../workspace/loader.js";
 import { readSource } from "../workspace/read-source.js";
 import { writeOutput } from "./atomic-file.js";
@@ -90,13 +91,14 @@ function fmt(paths: string[], options: FmtOptions): number {
       done.push({ path, name, before: read.text, after: formatVcm(read.text, { file: name }) });
     } catch (e) {
       if (!(e instanceof VcmFormatError)) throw e;
-      if (e.kind === "syntax") problems.push(...e.diagnostics);
+      if (e.kind === "syntax") for (const d of e.diagnostics) problems.push(d);
       else process.stderr.write(`vcm: ${e.message}\n`);
       if (e.kind !== "syntax") return EXIT_USAGE;
     }
   }
   if (problems.length > 0) {
-    printDiagnostics(problems, sources);
+    // As `vcm check` prints them: at most MAX_DIAGNOSTICS_PER_FILE per file, then a count.
+    printDiagnostics(capDiagnostics(problems), sources);
     process.stderr.write(
       `vcm: ${options.write ? "nothing was written" : "not formatted"}: ` +
         `${problems.length === 1 ? "1 problem" : `${problems.length} problems`}\n`,

@@ -132,20 +132,30 @@ function verifySameMeaning(before: SourceFile, comments: string[], out: string, 
 const isSpanKey = (key: string): boolean =>
   key === "span" || key.endsWith("Span") || key === "pinnable";
 
-/** Whether two ASTs are the same, positions aside (a span-valued field must be present in both). */
+/**
+ * Whether two ASTs are the same, positions aside (a span-valued field must be present in both).
+ * An explicit stack: `1 + 1 + ...` is a spine as deep as the statement is long (issue 17).
+ */
 export function sameShape(a: unknown, b: unknown, key = ""): boolean {
-  if (isSpanKey(key)) return (a === undefined) === (b === undefined);
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameShape(a[i], b[i])) return false;
-    return true;
+  const pending: [unknown, unknown, string][] = [[a, b, key]];
+  for (let top = pending.pop(); top !== undefined; top = pending.pop()) {
+    const [p, q, k] = top;
+    if (isSpanKey(k)) {
+      if ((p === undefined) !== (q === undefined)) return false;
+      continue;
+    }
+    if (p === q) continue;
+    if (typeof p !== "object" || typeof q !== "object" || p === null || q === null) return false;
+    if (Array.isArray(p)) {
+      if (!Array.isArray(q) || p.length !== q.length) return false;
+      for (let i = 0; i < p.length; i++) pending.push([p[i], q[i], ""]);
+      continue;
+    }
+    if (Array.isArray(q)) return false;
+    const x = p as Record<string, unknown>;
+    const y = q as Record<string, unknown>;
+    for (const f of Object.keys(x)) pending.push([x[f], y[f], f]);
+    for (const f of Object.keys(y)) if (!(f in x)) pending.push([undefined, y[f], f]);
   }
-  if (Array.isArray(b)) return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  for (const k of Object.keys(x)) if (!sameShape(x[k], y[k], k)) return false;
-  for (const k of Object.keys(y)) if (!(k in x) && !sameShape(undefined, y[k], k)) return false;
   return true;
 }

@@ -70,33 +70,40 @@ class TokenIndex {
   }
 }
 
-/** Visit every node for unary operators, `.. +SIZE` and chunk lists. */
-function walk(value: unknown, hints: LayoutHints, at: TokenIndex): void {
-  if (Array.isArray(value)) {
-    for (const v of value) walk(v, hints, at);
-    return;
-  }
-  if (typeof value !== "object" || value === null) return;
-  const node = value as Record<string, unknown>;
-  if (node["kind"] === "unary") {
-    const op = at.before((node["operand"] as Expr).span.offset);
-    if (op !== undefined) hints.prefixOps.add(op);
-  } else if (node["kind"] === "range" && node["endIsSize"] === true) {
-    const plus = at.before((node["end"] as Expr).span.offset);
-    if (plus !== undefined) hints.prefixOps.add(plus);
-  } else if (node["kind"] === "buffer" && Array.isArray(node["chunks"])) {
-    const chunks = node["chunks"] as { span: Span }[];
-    if (chunks.length > 0) {
-      const open = at.before(chunks[0]!.span.offset);
-      const close = at.after(chunks[chunks.length - 1]!.span);
-      if (open !== undefined) hints.listBrackets.add(open);
-      if (close !== undefined) hints.listBrackets.add(close);
+/**
+ * Visit every node for unary operators, `.. +SIZE` and chunk lists. An explicit stack: an
+ * operator chain is as deep as the statement is long (issue 17).
+ */
+function walk(root: unknown, hints: LayoutHints, at: TokenIndex): void {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (Array.isArray(value)) {
+      for (const v of value) pending.push(v);
+      continue;
     }
-  }
-  for (const key of Object.keys(node)) {
-    // Spans hold the file's line table: nothing to visit there.
-    if (key === "span" || key.endsWith("Span") || key === "pinnable") continue;
-    walk(node[key], hints, at);
+    if (typeof value !== "object" || value === null) continue;
+    const node = value as Record<string, unknown>;
+    if (node["kind"] === "unary") {
+      const op = at.before((node["operand"] as Expr).span.offset);
+      if (op !== undefined) hints.prefixOps.add(op);
+    } else if (node["kind"] === "range" && node["endIsSize"] === true) {
+      const plus = at.before((node["end"] as Expr).span.offset);
+      if (plus !== undefined) hints.prefixOps.add(plus);
+    } else if (node["kind"] === "buffer" && Array.isArray(node["chunks"])) {
+      const chunks = node["chunks"] as { span: Span }[];
+      if (chunks.length > 0) {
+        const open = at.before(chunks[0]!.span.offset);
+        const close = at.after(chunks[chunks.length - 1]!.span);
+        if (open !== undefined) hints.listBrackets.add(open);
+        if (close !== undefined) hints.listBrackets.add(close);
+      }
+    }
+    for (const key of Object.keys(node)) {
+      // Spans hold the file's line table: nothing to visit there.
+      if (key === "span" || key.endsWith("Span") || key === "pinnable") continue;
+      pending.push(node[key]);
+    }
   }
 }
 

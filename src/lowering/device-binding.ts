@@ -5,19 +5,27 @@
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { sharedTableMismatch } from "../ir/table-sharing.js";
+import type { IrEndpoint } from "../ir/types.js";
 import type { DeviceBinding } from "../plugin-api/types.js";
 import { pluginFailure } from "./diagnostics.js";
 import type { LiveTables } from "./live-tables.js";
-import { domainOf } from "./routes.js";
 
 /** Bind every IOMMU's devices; problems go to `diagnostics`. */
 export function bindDevices(live: LiveTables, diagnostics: Diagnostic[]): void {
+  // The devices of each mapper, found once (every mapper scanning every endpoint was n^2).
+  const devicesOf = new Map<string, IrEndpoint[]>();
+  for (const ep of live.ir.endpoints) {
+    if (ep.mapper === undefined || ep.kind === "cpu" || ep.stream === undefined) continue;
+    const list = devicesOf.get(ep.mapper);
+    if (list) list.push(ep);
+    else devicesOf.set(ep.mapper, [ep]);
+  }
   for (const [name, mapper] of live.mappers) {
     if (mapper.ir.role !== "iommu" || !mapper.plugin.bindDevices) continue;
     const bindings: DeviceBinding[] = [];
-    for (const ep of live.ir.endpoints) {
-      if (ep.mapper !== name || ep.kind === "cpu" || ep.stream === undefined) continue;
-      const domain = domainOf(live.ir, live.domainsByName, ep);
+    for (const ep of devicesOf.get(name) ?? []) {
+      if (ep.stream === undefined) continue;
+      const domain = live.attachments.domainOf(ep);
       const state = domain ? live.tables.get(domain.name) : undefined;
       if (!state) continue;
       // Resolution refuses such attaches; an IR built elsewhere must not hand one

@@ -14,6 +14,7 @@ import type { PluginRegistry } from "../plugin-host/registry.js";
 import type { CompiledDomain, CompiledHalf, CompiledMapper, CompiledTable } from "./compiled.js";
 import type { IovaAllocator } from "./iova-allocator.js";
 import type { CallWatch } from "./plugin-guard.js";
+import { Attachments } from "./routes.js";
 
 /** A mapper whose plugin is loaded and answered `capabilities`. */
 export interface MapperState {
@@ -47,6 +48,8 @@ export class LiveTables {
   readonly compiledMappers: CompiledMapper[] = [];
   readonly compiledDomains: CompiledDomain[] = [];
   readonly domainsByName = new Map<string, IrDomain>();
+  /** Each device's domain and container. */
+  readonly attachments: Attachments;
 
   constructor(
     readonly ir: IrTopology,
@@ -63,6 +66,7 @@ export class LiveTables {
       );
     }
     for (const d of ir.domains) this.domainsByName.set(d.name, d);
+    this.attachments = new Attachments(ir, this.domainsByName);
   }
 
   /** The table of `domain` holding virtual address `va` (the upper half's own, if it is there). */

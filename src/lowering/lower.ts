@@ -54,12 +54,12 @@ export function lower(
   const tooSmall = checkPoolCapacity(live, topLevel);
   if (tooSmall.length > 0) return { diagnostics: capped([...diagnostics, ...tooSmall]) };
   const unity = mapUnityRanges(live, { watch: live.watch, progress });
-  diagnostics.push(...unity.diagnostics);
+  for (const d of unity.diagnostics) diagnostics.push(d);
   const records = unity.records;
   for (const m of topLevel) {
     const result = mapMapping(live, m, progress);
     if (result.ok) records.push(result.record);
-    else diagnostics.push(...result.diagnostics);
+    else for (const d of result.diagnostics) diagnostics.push(d);
   }
   const shown = capped(diagnostics);
   if (shown.some((d) => d.severity === "error")) return { diagnostics: shown };
@@ -89,7 +89,7 @@ export function compiledTopology(
     domains: live.compiledDomains,
     tables: [...live.tables.values()].map((s) => s.table),
     mappings: [...mappings].sort((a, b) => a.id - b.id),
-    endpoints: buildRoutes(ir, live.domainsByName, (d) => live.upperTables.get(d)?.table.name),
+    endpoints: buildRoutes(ir, live.attachments, (d) => live.upperTables.get(d)?.table.name),
     live: { handles, instances: live.instances, allocators: live.allocators },
   };
 }

@@ -5,22 +5,43 @@
 import type { IrContainer, IrDomain, IrEndpoint, IrTopology } from "../ir/types.js";
 import type { EndpointRoute } from "./compiled.js";
 
-/** The domain an IOMMU-attached device is in: the one listing it, else its group's default. */
-export function domainOf(
-  ir: IrTopology,
-  domainsByName: ReadonlyMap<string, IrDomain>,
-  ep: IrEndpoint,
-): IrDomain | undefined {
-  const listed = ir.domains.find((d) => d.attached.includes(ep.name));
-  if (listed) return listed;
-  return ep.defaultDomain ? domainsByName.get(ep.defaultDomain) : undefined;
+/**
+ * Which domain lists each device in its `attach`, and which sPAPR container holds each group:
+ * found once for all endpoints (a scan of every domain per endpoint was n^2 for n devices).
+ */
+export class Attachments {
+  private readonly listed = new Map<string, IrDomain>();
+  private readonly containers = new Map<string, IrContainer>();
+
+  constructor(
+    ir: IrTopology,
+    private readonly domainsByName: ReadonlyMap<string, IrDomain>,
+  ) {
+    // The first domain (or container) in declaration order wins, as a search would find it.
+    for (const d of ir.domains)
+      for (const name of d.attached) if (!this.listed.has(name)) this.listed.set(name, d);
+    for (const c of ir.containers)
+      for (const g of c.groups) {
+        const key = groupKey(c.mapper, g);
+        if (!this.containers.has(key)) this.containers.set(key, c);
+      }
+  }
+
+  /** The domain an IOMMU-attached device is in: the one listing it, else its group's default. */
+  domainOf(ep: IrEndpoint): IrDomain | undefined {
+    const listed = this.listed.get(ep.name);
+    if (listed) return listed;
+    return ep.defaultDomain ? this.domainsByName.get(ep.defaultDomain) : undefined;
+  }
+
+  /** The sPAPR container holding the device's group, if any. */
+  containerOf(ep: IrEndpoint): IrContainer | undefined {
+    if (ep.group === undefined || ep.mapper === undefined) return undefined;
+    return this.containers.get(groupKey(ep.mapper, ep.group));
+  }
 }
 
-/** The sPAPR container holding the device's group, if any. */
-export function containerOf(ir: IrTopology, ep: IrEndpoint): IrContainer | undefined {
-  if (ep.group === undefined) return undefined;
-  return ir.containers.find((c) => c.mapper === ep.mapper && c.groups.includes(ep.group!));
-}
+const groupKey = (mapper: string, group: bigint) => `${mapper}\0${group}`;
 
 /** The route of a device in `domain` (or in none). */
 export function routeTo(
@@ -55,7 +76,7 @@ export function routeTo(
  */
 export function buildRoutes(
   ir: IrTopology,
-  domainsByName: ReadonlyMap<string, IrDomain>,
+  attachments: Attachments,
   upperTableOf: (domain: string) => string | undefined,
 ): EndpointRoute[] {
   const routes: EndpointRoute[] = [];
@@ -76,7 +97,7 @@ export function buildRoutes(
       routes.push({ endpoint: ep.name, kind: "table", mapper, table, ...(upper ? { upper } : {}) });
       continue;
     }
-    const container = containerOf(ir, ep);
+    const container = attachments.containerOf(ep);
     if (container) {
       routes.push({
         endpoint: ep.name,
@@ -87,7 +108,7 @@ export function buildRoutes(
       });
       continue;
     }
-    routes.push(routeTo(ep, mapper, domainOf(ir, domainsByName, ep)));
+    routes.push(routeTo(ep, mapper, attachments.domainOf(ep)));
   }
   return routes;
 }

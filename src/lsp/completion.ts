@@ -345,8 +345,8 @@ function paramCompletions(
     kind: CompletionItemKind.EnumMember,
     detail: key,
   }));
-  if (spec.type !== "word") values.push(...itemsOf(c, { names: ["const"] }));
-  return values;
+  // Every const of the topology: concatenated, never spread as arguments (there may be 10^5).
+  return spec.type === "word" ? values : values.concat(itemsOf(c, { names: ["const"] }));
 }
 
 const NAME_KIND: Record<SymbolKind, CompletionItemKind> = {

@@ -184,21 +184,24 @@ class Walker {
     });
   }
 
-  private expr(e: Expr | undefined): void {
-    if (!e) return;
-    switch (e.kind) {
-      case "number":
-        return;
-      case "name":
-        this.ref({ name: e.name, span: e.span });
-        if (e.index) this.expr(e.index);
-        return;
-      case "unary":
-        return this.expr(e.operand);
-      case "binary":
-        this.expr(e.left);
-        this.expr(e.right);
-        return;
+  /** Names in `e`, left to right; an explicit stack (operator chains are as long as a line). */
+  private expr(root: Expr | undefined): void {
+    const pending: Expr[] = root ? [root] : [];
+    for (let e = pending.pop(); e !== undefined; e = pending.pop()) {
+      switch (e.kind) {
+        case "number":
+          break;
+        case "name":
+          this.ref({ name: e.name, span: e.span });
+          if (e.index) pending.push(e.index);
+          break;
+        case "unary":
+          pending.push(e.operand);
+          break;
+        case "binary":
+          pending.push(e.right, e.left);
+          break;
+      }
     }
   }
 

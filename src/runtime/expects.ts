@@ -13,6 +13,7 @@ import { chunksOf, objectText } from "../model/object-ref.js";
 import { hexOf, type Prover } from "./prover.js";
 import type { ExpectReport } from "./report.js";
 import { RunList } from "./run-list.js";
+import { GrantedRanges } from "./granted-ranges.js";
 
 const RIGHT = { reads: PROT_READ, writes: PROT_WRITE, executes: PROT_EXEC } as const;
 const VERB = { reads: "read", writes: "write", executes: "execute" } as const;
@@ -110,7 +111,10 @@ export function evaluateExpect(
   return { endpoint: e.endpoint, text, ok, span: e.span };
 }
 
-/** Positive: every page of the chunks is reachable with `right`; negated: none is. */
+/**
+ * Positive: every page of the chunks is reachable with `right`; negated: none is. The first
+ * failing chunk is reported, the rest are not looked at.
+ */
 function accessExpect(
   prover: Prover,
   reach: RunList,
@@ -119,39 +123,24 @@ function accessExpect(
   chunks: readonly IrChunk[],
   fail: (address: bigint | undefined, expected: string, found: string, detail: string) => void,
 ): void {
-  // Physical intervals granted with the right, sorted by PA.
-  const granted: { pa: number; end: number; iova: number }[] = [];
-  for (let i = 0; i < reach.length; i++) {
-    if ((reach.prot[i]! & right) === 0) continue;
-    granted.push({ pa: reach.pa[i]!, end: reach.pa[i]! + reach.count[i]!, iova: reach.iova[i]! });
-  }
-  granted.sort((a, b) => a.pa - b.pa);
+  const granted = new GrantedRanges(reach, right);
   for (const c of chunks) {
     const first = Number(c.pa >> 12n);
     const end = Number((c.pa + c.size + 4095n) >> 12n);
     if (negated) {
-      for (const g of granted) {
-        if (g.pa >= end || g.end <= first) continue;
-        const pfn = Math.max(first, g.pa);
-        const iova = BigInt(g.iova + (pfn - g.pa)) << 12n;
-        fail(
-          iova,
-          "no access",
-          `pa ${hexOf(BigInt(pfn) << 12n)} reachable at ${hexOf(iova)}`,
-          `it can, through ${hexOf(iova)} (pa ${hexOf(BigInt(pfn) << 12n)}, ${prover.names.nameOf(pfn)})`,
-        );
-        return;
-      }
-      continue;
+      const g = granted.firstOverlap(first, end);
+      if (g === undefined) continue;
+      const pfn = Math.max(first, g.pa);
+      const iova = BigInt(g.iova + (pfn - g.pa)) << 12n;
+      fail(
+        iova,
+        "no access",
+        `pa ${hexOf(BigInt(pfn) << 12n)} reachable at ${hexOf(iova)}`,
+        `it can, through ${hexOf(iova)} (pa ${hexOf(BigInt(pfn) << 12n)}, ${prover.names.nameOf(pfn)})`,
+      );
+      return;
     }
-    // Sweep the covered prefix of [first, end).
-    let covered = first;
-    for (const g of granted) {
-      if (g.end <= covered) continue;
-      if (g.pa > covered) break;
-      covered = g.end;
-      if (covered >= end) break;
-    }
+    const covered = granted.coveredFrom(first);
     if (covered < end) {
       const pa = BigInt(covered) << 12n;
       fail(

@@ -8,7 +8,7 @@ import { D } from "../diagnostics/catalogue.js";
 import { hex } from "../diagnostics/format.js";
 import type { IrChunk } from "../ir/types.js";
 import type { LeafCounts } from "../lowering/compiled.js";
-import type { SystemState } from "../model/system-state.js";
+import type { PlacedMapping, SystemState } from "../model/system-state.js";
 import { protText } from "../lowering/protection.js";
 import { ATTR_CACHEABLE, PROT_EXEC, PROT_WRITE, type WalkStep } from "../plugin-api/types.js";
 import { attrsMatcher, foundAttrs, foundAttrsLabel, provedAttrsMask } from "./attributes.js";
@@ -88,6 +88,9 @@ export class Prover {
   private readonly reaches = new Map<string, RunList>();
   /** Ids of the mappings whose memory is an MMIO region (built on first use). */
   private mmioMappingIds?: Set<number>;
+  /** Built on first use: an expect each searching every path was expects x endpoints. */
+  private pathByEndpoint?: Map<string, EndpointPath>;
+  private mappingsByTable?: Map<string, PlacedMapping[]>;
   private readonly tablePages: TablePageCheck;
   private readonly failures: ProofFailures;
 
@@ -103,7 +106,12 @@ export class Prover {
   }
 
   path(endpoint: string): EndpointPath | undefined {
-    return this.paths.find((p) => p.endpoint === endpoint);
+    if (!this.pathByEndpoint) {
+      this.pathByEndpoint = new Map();
+      for (const p of this.paths)
+        if (!this.pathByEndpoint.has(p.endpoint)) this.pathByEndpoint.set(p.endpoint, p);
+    }
+    return this.pathByEndpoint.get(endpoint);
   }
 
   /** The intended runs of a table, from the mapping records (unity ranges included). */
@@ -111,8 +119,7 @@ export class Prover {
     let list = this.intents.get(table);
     if (list) return list;
     list = new RunList();
-    for (const m of this.view.mappings) {
-      if (m.table !== table) continue;
+    for (const m of this.mappingsOf(table)) {
       for (const c of m.chunks) {
         list.push(
           Number(c.iova >> 12n),
@@ -127,6 +134,20 @@ export class Prover {
     list.sortByIova();
     this.intents.set(table, list);
     return list;
+  }
+
+  /** The mappings into `table`, in mapping order (grouped once: a table each scanning all was n^2). */
+  private mappingsOf(table: string): readonly PlacedMapping[] {
+    if (!this.mappingsByTable) {
+      this.mappingsByTable = new Map();
+      for (const m of this.view.mappings) {
+        if (m.table === undefined) continue;
+        const list = this.mappingsByTable.get(m.table);
+        if (list) list.push(m);
+        else this.mappingsByTable.set(m.table, [m]);
+      }
+    }
+    return this.mappingsByTable.get(table) ?? [];
   }
 
   /** The 4K pages a path's table is meant to translate (a measure of the work of proving it). */

@@ -140,6 +140,20 @@ describe("engine", () => {
   const noop = (entry: Check["entry"], spec: Partial<Check> = {}) =>
     defineCheck(entry, { run() {}, ...spec });
 
+  // Recursion audit (issue 17): the engine spread each check's findings as call arguments, so
+  // 200,000 unused consts (one finding each) overflowed the stack in `vcm check`.
+  test("a check finding 200,000 diagnostics keeps them all, without a stack overflow", () => {
+    const many = noop(D.regionOverlap, {
+      run({ report }) {
+        for (let i = 0; i < 200_000; i++)
+          report(D.regionOverlap, undefined, { name: `m${i}`, other: "m" });
+      },
+    });
+    const { diagnostics } = runChecks({ ...base, checks: [many] });
+    expect(diagnostics).toHaveLength(200_000);
+    expect(diagnostics[199_999]!.message).toBe("memory 'm199999' overlaps 'm'");
+  });
+
   test("a throwing check becomes an internal-error diagnostic", () => {
     const boom = noop(D.regionOverlap, {
       run() {

@@ -84,6 +84,17 @@ describe("vcm fmt", () => {
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
+  // Issue 17: every syntax error of a broken file was printed (and, past ~120,000, spread as
+  // call arguments until the stack overflowed); `vcm check`'s per-file cap applies.
+  it("a file of 2,000 syntax errors prints 1,000 and one note counting the rest", async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `buffer b${i} in ddr size )`);
+    const r = await fmt(file("broken.vcm", lines.join("\n") + "\n"));
+    expect(r.code).toBe(2);
+    expect(r.stderr.match(/error\[VCM0001\]/g)).toHaveLength(1000);
+    expect(r.stderr).toMatch(/note\[VCM0143\]: 1000 more diagnostics in this file not shown/);
+    expect(r.stderr).toContain("not formatted: 2000 problems");
+  });
+
   it("a directory stands for the .vcm files below it", async () => {
     const sub = join(dir, "tree", "deeper");
     mkdirSync(sub, { recursive: true });

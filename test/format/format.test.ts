@@ -266,6 +266,17 @@ describe("the meaning check formatVcm runs on its own output", () => {
   });
 });
 
+// Recursion audit (issue 17): the meaning check and the layout hints walked the AST by
+// recursion, so a 100,000-term operator chain (a left spine as deep as the line) overflowed.
+it("a constant of 100,000 terms formats without a stack overflow", () => {
+  const text = `const X = ${Array(100_000).fill("1").join(" + ")}\n`;
+  const out = formatVcm(text);
+  expect(out.match(/\+/g)).toHaveLength(99_999);
+  const deep = (t: string) => parseSource(t, "t.vcm").ast.statements;
+  expect(sameShape(deep(text), deep(out))).toBe(true);
+  expect(sameShape(deep(text), deep(text.replace(/1\n$/, "2\n")))).toBe(false);
+});
+
 describe("errors", () => {
   it("a syntax error throws VcmFormatError with the parser's diagnostics and a position", () => {
     let error: unknown;

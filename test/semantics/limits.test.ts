@@ -6,6 +6,7 @@ import {
   MAX_NAME_LENGTH,
 } from "../../src/semantics/limits.js";
 import { MAX_SUGGESTIONS } from "../../src/diagnostics/suggest.js";
+import { formatText } from "../../src/diagnostics/printers/text.js";
 import { parseSource } from "../../src/syntax/parse.js";
 import { fakeRegistry } from "../fixtures/fake-plugins.js";
 
@@ -156,4 +157,38 @@ test(`the first ${MAX_SUGGESTIONS} unknown names get a suggestion, later ones no
     Array.from({ length: MAX_SUGGESTIONS }, (_, i) => `did you mean 'value_${i}'?`),
   );
   expect(unresolved.slice(MAX_SUGGESTIONS).map((d) => d.hint)).toEqual(Array(5).fill(undefined));
+});
+
+// Fuzz regression (issue 17): a 400 KB topology of two long hyphenated names around an invalid
+// character, one of them misspelled in a reference, kept `vcm check` busy for minutes (the
+// did-you-mean distance grew with the names). Lexing, parsing with recovery, the checks and
+// printing must now take well under a second of CPU.
+test("the fuzzed 400 KB topology of long names checks and prints in under a second of CPU", () => {
+  const longName = (length: number, seed: string) => {
+    let s = seed;
+    while (s.length < length) s += "-" + seed;
+    return s.slice(0, length).replace(/-$/, "x");
+  };
+  const a = longName(100_000, "alpha-beta");
+  const text = [
+    "topology t",
+    `memory ${a} 0x1_0000_0000 .. +4K ram`,
+    `memory ${a}$${longName(95_000, "gamma-delta")} 0x2_0000_0000 .. +4K ram`,
+    `buffer b in ${a.slice(0, -1)}y size 4K`,
+  ].join("\n");
+  expect(text.length).toBeGreaterThan(390_000);
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
+  const start = cpu();
+  const { ast, diagnostics: syntax } = parseSource(text + "\n", "fuzz.vcm");
+  const ds = [...syntax, ...checkTopology([ast], fakeRegistry()).diagnostics];
+  const printed = formatText(ds, { sources: new Map([["fuzz.vcm", text]]), color: false });
+  const seconds = (cpu() - start) / 1e6;
+  expect(ds.map((d) => d.code)).toEqual(expect.arrayContaining(["VCM0003", "VCM0142", "VCM0100"]));
+  // The misspelling is one edit away: still suggested, in linear work.
+  expect(ds.find((d) => d.code === "VCM0100")?.hint).toBe(`did you mean '${a}'?`);
+  expect(printed.length).toBeGreaterThan(0);
+  expect(seconds).toBeLessThan(1);
 });
