@@ -323,14 +323,31 @@ export interface UntranslatedBinding {
  * stage-2 root when the binding is nested / stage-2 only: `root === stage2.root` means no stage 1),
  * bypass, a valid entry that aborts, or a fault (no valid entry, reserved encodings...).
  */
-export type DeviceLookup =
+export type DeviceLookup = (
   | { root: bigint; domainId: number; stage2?: { root: bigint; vmid: number } }
   | { bypass: string }
   | { abort: string }
-  | { fault: string };
+  | { fault: string }
+) & {
+  /** The structures read on the way, in order (`vcm explain` shows them before the walk). */
+  steps?: BindingStep[];
+};
+
+/** One instance structure a lookup read: e.g. an L1 stream table descriptor, an STE, a CD. */
+export interface BindingStep {
+  /** What it is, with its index: `STE[0x8]`, `CD[0] of STE[0x8]`. */
+  structure: string;
+  address: bigint;
+  /** Its first 64-bit word (the one holding V and the configuration). */
+  value: bigint;
+  decoded: string;
+}
 
 export interface InstanceHandle {
-  /** Root of the instance structures (e.g. VT-d root table, AMD device table). */
+  /**
+   * Root of the instance structures (e.g. VT-d root table, AMD device table, SMMUv3 stream
+   * table); 0 when the binding lives in registers only (SMMUv2 SMR/S2CR).
+   */
   readonly root: bigint;
 }
 

@@ -318,4 +318,10 @@ export const runEntries = defineEntries("run", {
       "An endpoint exists in one topology only; its whole reach counts as gained or lost.",
     message: "{message}",
   },
+  untranslatedBindingWrong: {
+    code: 468,
+    description:
+      "A device in an identity or blocked domain, or in none, is not bound as one in the IOMMU's own structures (an STE, SMR/S2CR): it translates, bypasses instead of aborting, or aborts instead of bypassing.",
+    message: "{endpoint}: the IOMMU's structures give {found}, expected {expected}",
+  },
 });
