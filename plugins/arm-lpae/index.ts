@@ -19,7 +19,7 @@ import { armLpaeConfig } from "./config.js";
 import { ArmLpaeFormat } from "./descriptor-format.js";
 import { REGIME_NAMES, regimeOf, regimeProblems } from "./regime.js";
 import { armLpaeRegisters, decodeArmLpaeRegisters } from "./registers.js";
-import { SMMU_PARAMS, smmuOptions, validateSmmuParams } from "./smmu-params.js";
+import { SMMU_PARAMS, smmuOptions, smmuStreamBits, validateSmmuParams } from "./smmu-params.js";
 import { buildSmmuV2, lookupSmmuV2 } from "./smmu-v2.js";
 import { buildSmmuV3, lookupSmmuV3 } from "./smmu-v3.js";
 
@@ -212,6 +212,7 @@ function armLpaeCapabilities(params: PluginParams): Capabilities {
     entryBytes: 8,
     bigEndian: false,
     outside: "blocked",
+    streamBits: smmuStreamBits(params),
     ...(upper !== undefined
       ? { upperHalf: { bits: upper, root: "own", params: upperParams(params, upper) } }
       : {}),

@@ -5,6 +5,7 @@
  * mappers that do not name them keep their parameters unchanged.
  */
 import type { ParamProblem, ParamSchema, PluginParams } from "../../src/plugin-api/index.js";
+import { strtabLayout } from "./stream-table.js";
 
 export type SmmuModel = "smmu-v3" | "mmu-500";
 
@@ -85,4 +86,10 @@ export function validateSmmuParams(params: PluginParams): ParamProblem[] {
     });
   }
   return problems;
+}
+
+/** StreamID bits the binding covers: SMR.ID for an mmu-500; the stream table's LOG2SIZE for v3. */
+export function smmuStreamBits(params: PluginParams): number {
+  const o = smmuOptions(params);
+  return o.model === "mmu-500" ? o.sidBits : strtabLayout(o.sidBits, o.twoLevel).log2size;
 }

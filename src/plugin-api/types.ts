@@ -138,6 +138,12 @@ export interface Capabilities {
    * Absent: a cpu context translates [0, 2^inputBits) only.
    */
   upperHalf?: UpperHalf;
+  /**
+   * IOMMUs that bind devices by a stream id (SMMU StreamID, PCI RID): how many bits of it the
+   * instance structures cover. A device whose `stream` does not fit is refused at `vcm check`
+   * (`stream-id-too-wide`). Absent: not checked.
+   */
+  streamBits?: number;
 }
 
 /**
