@@ -228,3 +228,24 @@ describe("SMMUv2 (mmu-500) golden stream-matching and context-bank registers", (
     });
   });
 });
+
+describe("SMMU parameters", () => {
+  const problems = (params: PluginParams) => lpae.validate!(params).map((p) => p.key);
+  it("refuses what the SMMU model cannot have", () => {
+    expect(problems({ model: "mmu-500", "stream-table": "linear" })).toEqual(["stream-table"]);
+    expect(problems({ model: "mmu-500", "sid-bits": 16n })).toEqual(["sid-bits"]);
+    expect(problems({ model: "mmu-500", stage: 2n })).toEqual(["model"]);
+    expect(problems({ "stream-table": "linear", "sid-bits": 25n })).toEqual(["sid-bits"]);
+  });
+  it("accepts the defaults and what Linux handles", () => {
+    expect(problems({})).toEqual([]);
+    expect(problems({ model: "mmu-500", "sid-bits": 15n })).toEqual([]);
+    expect(problems({ "stream-table": "linear", "sid-bits": 24n })).toEqual([]);
+    expect(problems({ "sid-bits": 32n })).toEqual([]);
+  });
+  it("streamBits: the stream table's LOG2SIZE (2-level covers at most 25 bits), SMR.ID", () => {
+    expect(lpae.capabilities({ "sid-bits": 32n }).streamBits).toBe(25);
+    expect(lpae.capabilities({}).streamBits).toBe(16);
+    expect(lpae.capabilities({ model: "mmu-500" }).streamBits).toBe(15);
+  });
+});
