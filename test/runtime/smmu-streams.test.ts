@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { PluginParams, VcmPlugin } from "../../src/plugin-api/types.js";
-import { verify, explain } from "../../src/runtime/index.js";
+import { explain, explainText, verify } from "../../src/runtime/index.js";
 import type { RunReport } from "../../src/runtime/report.js";
 import { lowerFile, lowerText, type Lowered } from "./helpers.js";
 
@@ -119,6 +119,11 @@ describe("smmu-streams.vcm: stream tables proved from bytes", () => {
     ]);
     const isp = explain(soc.l.compiled, "isp", 0x10_0000n);
     expect(isp.bindingSteps![0]!.decoded).toBe("V=1 Config=bypass");
+    // The text form: one line per structure, between the route and the walk.
+    const text = explainText(r).split("\n");
+    expect(text[1]).toMatch(/^ {2}STE\[0x3\] @ 0x[0-9a-f]+ = 0x[0-9a-f]+: V=1 Config=stage1 /);
+    expect(text[2]).toMatch(/^ {2}CD\[0\] of STE\[0x3\] @ /);
+    expect(text[3]).toMatch(/^ {2}table gpu_dom \(arm-lpae, root /);
   });
 });
 
