@@ -102,7 +102,8 @@ const plugin: VcmPlugin = {
   ...radix,
   decodeRegisters: (params, registers) => decodeArmLpaeRegisters(armLpaeConfig(params), registers),
   // An iommu's devices: the SMMUv3 stream table (./smmu-v3.ts) or SMMUv2 registers (./smmu-v2.ts).
-  bindsUntranslated: () => true,
+  bindsDevices: (params) => smmuOptions(params).model !== "none",
+  bindsUntranslated: (params) => smmuOptions(params).model !== "none",
   bindDevices(memory, pool, params, bindings, untranslated = []) {
     if (smmuOptions(params).model === "mmu-500") {
       return { handle: { root: 0n }, registers: buildSmmuV2(params, bindings, untranslated) };
@@ -212,7 +213,7 @@ function armLpaeCapabilities(params: PluginParams): Capabilities {
     entryBytes: 8,
     bigEndian: false,
     outside: "blocked",
-    streamBits: smmuStreamBits(params),
+    ...streamCaps(params),
     ...(upper !== undefined
       ? { upperHalf: { bits: upper, root: "own", params: upperParams(params, upper) } }
       : {}),
@@ -225,4 +226,14 @@ function upperParams(params: PluginParams, bits: number): PluginParams {
   delete out["va-bits"];
   delete out["va-bits-upper"];
   return out;
+}
+
+/** The stream ids an SMMU binds; SMMUv3 gives each its own STE (SMMUv2 SMRs may be shared). */
+function streamCaps(params: PluginParams): Pick<Capabilities, "streamBits" | "uniqueStreams"> {
+  const bits = smmuStreamBits(params);
+  if (bits === undefined) return {};
+  return {
+    streamBits: bits,
+    ...(smmuOptions(params).model === "smmu-v3" ? { uniqueStreams: true } : {}),
+  };
 }

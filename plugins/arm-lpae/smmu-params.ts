@@ -7,7 +7,7 @@
 import type { ParamProblem, ParamSchema, PluginParams } from "../../src/plugin-api/index.js";
 import { strtabLayout } from "./stream-table.js";
 
-export type SmmuModel = "smmu-v3" | "mmu-500";
+export type SmmuModel = "smmu-v3" | "mmu-500" | "none";
 
 export interface SmmuOptions {
   model: SmmuModel;
@@ -25,8 +25,8 @@ export const SMMU_PARAMS: ParamSchema = {
   model: {
     type: "word",
     description:
-      "iommus: the SMMU that binds devices: smmu-v3 (stream table, STEs, CDs; default) or mmu-500 (SMMUv2: SMR/S2CR and context-bank registers)",
-    values: ["smmu-v3", "mmu-500"],
+      "iommus: the SMMU that binds devices: smmu-v3 (stream table, STEs, CDs; default), mmu-500 (SMMUv2: SMR/S2CR and context-bank registers) or none (no binding structures: SMMUv1, virtio-iommu...)",
+    values: ["smmu-v3", "mmu-500", "none"],
   },
   "sid-bits": {
     type: "int",
@@ -46,7 +46,8 @@ export const SMMU_PARAMS: ParamSchema = {
 export const MAX_LINEAR_SID_BITS = 24;
 
 export function smmuOptions(params: PluginParams): SmmuOptions {
-  const model = params["model"] === "mmu-500" ? "mmu-500" : "smmu-v3";
+  const model: SmmuModel =
+    params["model"] === "mmu-500" ? "mmu-500" : params["model"] === "none" ? "none" : "smmu-v3";
   const bits = params["sid-bits"];
   return {
     model,
@@ -79,6 +80,13 @@ export function validateSmmuParams(params: PluginParams): ParamProblem[] {
         key: "model",
         message: "VCM binds mmu-500 context banks for stage 1 only (CBAR type S1_TRANS_S2_BYPASS)",
       });
+  } else if (o.model === "none") {
+    for (const key of ["sid-bits", "stream-table"])
+      if (params[key] !== undefined)
+        problems.push({
+          key,
+          message: `'${key}' describes SMMU binding structures; 'model none' has none`,
+        });
   } else if (!o.twoLevel && o.sidBits > MAX_LINEAR_SID_BITS) {
     problems.push({
       key: "sid-bits",
@@ -89,7 +97,8 @@ export function validateSmmuParams(params: PluginParams): ParamProblem[] {
 }
 
 /** StreamID bits the binding covers: SMR.ID for an mmu-500; the stream table's LOG2SIZE for v3. */
-export function smmuStreamBits(params: PluginParams): number {
+export function smmuStreamBits(params: PluginParams): number | undefined {
   const o = smmuOptions(params);
+  if (o.model === "none") return undefined;
   return o.model === "mmu-500" ? o.sidBits : strtabLayout(o.sidBits, o.twoLevel).log2size;
 }

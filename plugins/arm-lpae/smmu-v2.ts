@@ -55,7 +55,7 @@ export function buildSmmuV2(
 ): Record<string, bigint> {
   const regs: Record<string, bigint> = { SCR0: SCR0_VALUE };
   const banks = new Map<object, number>();
-  const seen = new Map<bigint, string>();
+  const seen = new Map<bigint, { device: string; smr: number }>();
   let smr = 0;
   const stream = (device: string, id: bigint, s2cr: bigint) => {
     if (id < 0n || id > SMR_ID_MASK)
@@ -64,12 +64,16 @@ export function buildSmmuV2(
         `device '${device}': StreamID ${hex(id)} does not fit SMR.ID (15 bits)`,
       );
     const other = seen.get(id);
-    if (other !== undefined)
+    if (other !== undefined) {
+      // arm_smmu_find_sme: masters with one StreamID share the stream-map entry, so they must
+      // be bound alike (Linux puts them in one group).
+      if (regs[`S2CR${other.smr}`] === s2cr) return;
       throw new MappingError(
         "exists",
-        `devices '${other}' and '${device}' share StreamID ${hex(id)}`,
+        `devices '${other.device}' and '${device}' share StreamID ${hex(id)} but not their domain`,
       );
-    seen.set(id, device);
+    }
+    seen.set(id, { device, smr });
     if (smr >= MMU500_MAX_SMRS)
       throw new MappingError("out-of-range", `more than ${MMU500_MAX_SMRS} streams: no free SMR`);
     regs[`SMR${smr}`] = SMR_VALID | (0n << SMR_MASK_SHIFT) | id;

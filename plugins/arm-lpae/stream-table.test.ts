@@ -222,6 +222,21 @@ describe("SMMUv2 (mmu-500) golden stream-matching and context-bank registers", (
     expect(look(9n)).toEqual({ bypass: "S2CR1: TYPE=bypass" });
     expect(look(0xan)).toEqual({ abort: "S2CR2: TYPE=fault" });
     expect(look(0xbn)).toEqual({ abort: "StreamID 0xb matches no SMR; sCR0.USFCFG=1 faults it" });
+    // arm_smmu_find_sme: two masters on one StreamID share its SMR when bound alike.
+    const shared = lpae.bindDevices!(f.memory, f.instances!, f.params, [
+      { device: "a", stream: 8n, table: f.handle, domainId: 5 },
+      { device: "b", stream: 8n, table: f.handle, domainId: 5 },
+    ]);
+    expect(Object.keys(shared.registers).filter((k) => k.startsWith("SMR"))).toEqual(["SMR0"]);
+    expect(() =>
+      lpae.bindDevices!(
+        f.memory,
+        f.instances!,
+        f.params,
+        [{ device: "a", stream: 8n, table: f.handle, domainId: 5 }],
+        [{ device: "b", stream: 8n, mode: "abort" }],
+      ),
+    ).toThrow(/share StreamID 0x8 but not their domain/);
     const conflict = { ...r.registers, SMR3: (1n << 31n) | (0xfn << 16n) | 8n };
     expect(lpae.lookupDevice!(f.memory, f.params, conflict, 8n)).toMatchObject({
       fault: expect.stringMatching(/stream match conflict/),
@@ -236,6 +251,15 @@ describe("SMMU parameters", () => {
     expect(problems({ model: "mmu-500", "sid-bits": 16n })).toEqual(["sid-bits"]);
     expect(problems({ model: "mmu-500", stage: 2n })).toEqual(["model"]);
     expect(problems({ "stream-table": "linear", "sid-bits": 25n })).toEqual(["sid-bits"]);
+  });
+  it("model none: no binding structures, so no SMMU keys and no stream capabilities", () => {
+    expect(problems({ model: "none", "sid-bits": 8n })).toEqual(["sid-bits"]);
+    expect(problems({ model: "none" })).toEqual([]);
+    expect(lpae.bindsDevices!({ model: "none" })).toBe(false);
+    expect(lpae.bindsDevices!({})).toBe(true);
+    expect(lpae.capabilities({ model: "none" }).streamBits).toBeUndefined();
+    expect(lpae.capabilities({}).uniqueStreams).toBe(true);
+    expect(lpae.capabilities({ model: "mmu-500" }).uniqueStreams).toBeUndefined();
   });
   it("accepts the defaults and what Linux handles", () => {
     expect(problems({})).toEqual([]);

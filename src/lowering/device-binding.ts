@@ -14,6 +14,7 @@ import { domainOf } from "./routes.js";
 export function bindDevices(live: LiveTables, diagnostics: Diagnostic[]): void {
   for (const [name, mapper] of live.mappers) {
     if (mapper.ir.role !== "iommu" || !mapper.plugin.bindDevices) continue;
+    if (mapper.plugin.bindsDevices?.(mapper.ir.params) === false) continue;
     const bindings: DeviceBinding[] = [];
     const untranslated: UntranslatedBinding[] = [];
     const wantsUntranslated = mapper.plugin.bindsUntranslated?.(mapper.ir.params) === true;

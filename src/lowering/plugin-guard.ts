@@ -314,6 +314,11 @@ export function guardPlugin(plugin: VcmPlugin, origin: string, watch?: CallWatch
       return bound;
     };
   }
+  if (plugin.bindsDevices) {
+    const bindsDevices = plugin.bindsDevices.bind(plugin);
+    (guarded as { bindsDevices?: (p: PluginParams) => boolean }).bindsDevices = (params) =>
+      run("bindsDevices()", () => bindsDevices(params)) !== false;
+  }
   if (plugin.bindsUntranslated) {
     const bindsUntranslated = plugin.bindsUntranslated.bind(plugin);
     (guarded as { bindsUntranslated?: (p: PluginParams) => boolean }).bindsUntranslated = (

@@ -519,6 +519,7 @@ export class ScenarioState {
     const plugin = irMapper && this.live.plugins.get(irMapper.format);
     const allocator = irMapper && this.live.allocators.get(irMapper.pool);
     if (!irMapper || !plugin?.bindDevices || !allocator) return;
+    if (plugin.bindsDevices?.(irMapper.params) === false) return;
     const bindings: DeviceBinding[] = [];
     const untranslated: UntranslatedBinding[] = [];
     const wantsUntranslated = plugin.bindsUntranslated?.(irMapper.params) === true;

@@ -144,6 +144,8 @@ export interface Capabilities {
    * (`stream-id-too-wide`). Absent: not checked.
    */
   streamBits?: number;
+  /** Two devices behind one instance cannot share a stream id (SMMUv3: one STE each). */
+  uniqueStreams?: boolean;
 }
 
 /**
@@ -501,6 +503,12 @@ export interface VcmPlugin {
    * against the bytes too (optional).
    */
   readonly bindsUntranslated?: (params: PluginParams) => boolean;
+  /**
+   * Whether an instance with these parameters has device structures at all (optional; default
+   * true when `bindDevices` exists). false: no `bindDevices` call, devices use their domain's
+   * table as if the plugin had no binding (e.g. an arm-lpae iommu with `model none`).
+   */
+  readonly bindsDevices?: (params: PluginParams) => boolean;
   /**
    * The radix shape of the table `create` would build for these options, root first (optional).
    * With it the compiler counts the table pages every mapping needs and refuses a pool that is

@@ -259,8 +259,8 @@ const cases: Case[] = [
   },
   {
     check: "stream-id-shared",
-    fires: BASE.replace("stream 2", "stream 1"),
-    clean: BASE,
+    fires: BASE.replace("ias 32;", "ias 32; sid-bits 6;").replace("stream 2", "stream 1"),
+    clean: BASE.replace("ias 32;", "ias 32; sid-bits 6;"),
   },
   {
     check: "scenario-attach-busy",

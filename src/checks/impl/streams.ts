@@ -1,8 +1,9 @@
 /**
  * Stream ids as an IOMMU binds them: each device's `stream` must fit the ids the IOMMU's binding
  * structures cover (an SMMUv3 stream table of 2^LOG2SIZE entries, an SMMUv2 SMR.ID, as the plugin
- * says in `Capabilities.streamBits`), and no two devices behind one IOMMU may share one (Linux
- * arm_smmu_insert_master refuses a StreamID already in the tree with -EINVAL). The lowering
+ * says in `Capabilities.streamBits`), and where the plugin says `uniqueStreams` (SMMUv3: one STE
+ * per StreamID) no two devices behind one IOMMU may share one (Linux arm_smmu_insert_master
+ * refuses a StreamID already in the tree with -EINVAL; SMMUv2 shares the stream-map entry). The lowering
  * refuses both too; these checks say so at `vcm check`, on the device's line.
  */
 import { D, text } from "../../diagnostics/catalogue.js";
@@ -37,10 +38,13 @@ export const streamIdTooWide = defineCheck(D.streamIdTooWide, {
 });
 
 export const streamIdShared = defineCheck(D.streamIdShared, {
-  run({ ir, report }) {
+  cost: "needs-plugins",
+  needs: PLUGINS_USABLE,
+  run({ ir, report, capabilities }) {
     const seen = new Map<string, IrEndpoint>();
     for (const ep of ir.endpoints) {
       if (ep.kind === "cpu" || ep.mapper === undefined || ep.stream === undefined) continue;
+      if (capabilities(ep.mapper)?.uniqueStreams !== true) continue;
       const key = `${ep.mapper}\u0000${ep.stream}`;
       const other = seen.get(key);
       if (!other) {

@@ -453,7 +453,7 @@ export const checkEntries = defineEntries("check", {
   streamIdShared: {
     code: 281,
     description:
-      "Two devices behind one IOMMU have the same `stream`: one STE / context entry cannot bind both (Linux arm_smmu_insert_master: -EINVAL).",
+      "Two devices behind one IOMMU whose plugin gives each stream its own entry (`uniqueStreams`: an SMMUv3 STE) have the same `stream` (Linux arm_smmu_insert_master: -EINVAL).",
     message: "devices '{device}' and '{other}' share stream {stream} behind '{mapper}'",
     messages: {
       other: "'{other}' has stream {stream} here",
