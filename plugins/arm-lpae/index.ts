@@ -19,6 +19,9 @@ import { armLpaeConfig } from "./config.js";
 import { ArmLpaeFormat } from "./descriptor-format.js";
 import { REGIME_NAMES, regimeOf, regimeProblems } from "./regime.js";
 import { armLpaeRegisters, decodeArmLpaeRegisters } from "./registers.js";
+import { SMMU_PARAMS, smmuOptions, smmuStreamBits, validateSmmuParams } from "./smmu-params.js";
+import { buildSmmuV2, lookupSmmuV2 } from "./smmu-v2.js";
+import { buildSmmuV3, lookupSmmuV3 } from "./smmu-v3.js";
 
 const ADDRESS_BITS = [32n, 36n, 40n, 42n, 44n, 48n] as const;
 
@@ -82,6 +85,7 @@ const radix: VcmPlugin = defineRadixPlugin({
       type: "range",
       description: "The SMMU's MSI doorbell window (a reserved IOVA range, never mapped for DMA)",
     },
+    ...SMMU_PARAMS,
   },
   validate: validateArmLpae,
   capabilities: armLpaeCapabilities,
@@ -98,6 +102,21 @@ const radix: VcmPlugin = defineRadixPlugin({
 const plugin: VcmPlugin = {
   ...radix,
   decodeRegisters: (params, registers) => decodeArmLpaeRegisters(armLpaeConfig(params), registers),
+  // An iommu's devices: the SMMUv3 stream table (./smmu-v3.ts) or SMMUv2 registers (./smmu-v2.ts).
+  bindsDevices: (params) => smmuOptions(params).model !== "none",
+  bindsUntranslated: (params) => smmuOptions(params).model !== "none",
+  bindDevices(memory, pool, params, bindings, untranslated = []) {
+    if (smmuOptions(params).model === "mmu-500") {
+      return { handle: { root: 0n }, registers: buildSmmuV2(params, bindings, untranslated) };
+    }
+    const { base, registers } = buildSmmuV3(memory, pool, params, bindings, untranslated);
+    return { handle: { root: base }, registers };
+  },
+  lookupDevice(memory, params, registers, stream) {
+    return smmuOptions(params).model === "mmu-500"
+      ? lookupSmmuV2(params, registers, stream)
+      : lookupSmmuV3(memory, params, registers, stream);
+  },
 };
 
 export default plugin;
@@ -109,7 +128,7 @@ function bits(params: PluginParams, key: string, alias: string): bigint | undefi
 }
 
 function validateArmLpae(params: PluginParams): ParamProblem[] {
-  const problems: ParamProblem[] = regimeProblems(params);
+  const problems: ParamProblem[] = [...regimeProblems(params), ...validateSmmuParams(params)];
   for (const [key, alias] of [
     ["ias", "va-bits"],
     ["oas", "pa-bits"],
@@ -195,6 +214,7 @@ function armLpaeCapabilities(params: PluginParams): Capabilities {
     entryBytes: 8,
     bigEndian: false,
     outside: "blocked",
+    ...streamCaps(params),
     ...(upper !== undefined
       ? { upperHalf: { bits: upper, root: "own", params: upperParams(params, upper) } }
       : {}),
@@ -207,4 +227,14 @@ function upperParams(params: PluginParams, bits: number): PluginParams {
   delete out["va-bits"];
   delete out["va-bits-upper"];
   return out;
+}
+
+/** The stream ids an SMMU binds; SMMUv3 gives each its own STE (SMMUv2 SMRs may be shared). */
+function streamCaps(params: PluginParams): Pick<Capabilities, "streamBits" | "uniqueStreams"> {
+  const bits = smmuStreamBits(params);
+  if (bits === undefined) return {};
+  return {
+    streamBits: bits,
+    ...(smmuOptions(params).model === "smmu-v3" ? { uniqueStreams: true } : {}),
+  };
 }

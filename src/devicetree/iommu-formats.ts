@@ -31,7 +31,8 @@ const FORMATS: { match: (c: string) => boolean; format: IommuFormat }[] = [
     match: (c) => ["arm,smmu-v1", "arm,mmu-400", "arm,mmu-401"].includes(c),
     format: {
       plugin: "arm-lpae",
-      params: ["stage 1", "granule 4K", "ias 32", "oas 40"],
+      // Device binding is modelled for SMMUv3 and MMU-500 only (plugins/arm-lpae/README.md).
+      params: ["stage 1", "granule 4K", "ias 32", "oas 40", "model none"],
       why: "arm-smmu.c, SMMUv1: ARM_32_LPAE_S1",
       softwareMsi: true,
     },
@@ -49,7 +50,8 @@ const FORMATS: { match: (c: string) => boolean; format: IommuFormat }[] = [
       ].includes(c) || /^qcom,[\w-]+-smmu-(v2|500)$/.test(c),
     format: {
       plugin: "arm-lpae",
-      params: LPAE_S1_48,
+      // SMR/S2CR stream matching and AArch64 context banks (arm_smmu_write_sme / _context_bank).
+      params: [...LPAE_S1_48, "model mmu-500"],
       why: "arm-smmu.c, ARM_64_LPAE_S1",
       softwareMsi: true,
     },
@@ -58,7 +60,7 @@ const FORMATS: { match: (c: string) => boolean; format: IommuFormat }[] = [
     match: (c) => c === "qcom,msm-iommu-v1" || c === "qcom,msm-iommu-v2",
     format: {
       plugin: "arm-lpae",
-      params: ["stage 1", "granule 4K", "ias 32", "oas 40"],
+      params: ["stage 1", "granule 4K", "ias 32", "oas 40", "model none"],
       why: "qcom_iommu.c, ARM_32_LPAE_S1 (32-bit input, 40-bit output)",
       softwareMsi: false,
     },
@@ -76,7 +78,7 @@ const FORMATS: { match: (c: string) => boolean; format: IommuFormat }[] = [
     match: (c) => c === "virtio,pci-iommu" || c === "virtio,iommu",
     format: {
       plugin: "arm-lpae",
-      params: LPAE_S1_48,
+      params: [...LPAE_S1_48, "model none"],
       why: "virtio-iommu: no guest page tables (MAP/UNMAP requests to the host); modelled as a stage-1 LPAE table",
       softwareMsi: true,
     },

@@ -6,7 +6,7 @@ import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { sharedTableMismatch } from "../ir/table-sharing.js";
 import type { IrEndpoint } from "../ir/types.js";
-import type { DeviceBinding } from "../plugin-api/types.js";
+import type { DeviceBinding, UntranslatedBinding } from "../plugin-api/types.js";
 import { pluginFailure } from "./diagnostics.js";
 import type { LiveTables } from "./live-tables.js";
 
@@ -22,10 +22,18 @@ export function bindDevices(live: LiveTables, diagnostics: Diagnostic[]): void {
   }
   for (const [name, mapper] of live.mappers) {
     if (mapper.ir.role !== "iommu" || !mapper.plugin.bindDevices) continue;
+    if (mapper.plugin.bindsDevices?.(mapper.ir.params) === false) continue;
     const bindings: DeviceBinding[] = [];
+    const untranslated: UntranslatedBinding[] = [];
+    const wantsUntranslated = mapper.plugin.bindsUntranslated?.(mapper.ir.params) === true;
     for (const ep of devicesOf.get(name) ?? []) {
       if (ep.stream === undefined) continue;
       const domain = live.attachments.domainOf(ep);
+      const mode = untranslatedMode(domain?.type);
+      if (mode) {
+        if (wantsUntranslated) untranslated.push({ device: ep.name, stream: ep.stream, mode });
+        continue;
+      }
       const state = domain ? live.tables.get(domain.name) : undefined;
       if (!state) continue;
       // Resolution refuses such attaches; an IR built elsewhere must not hand one
@@ -55,7 +63,9 @@ export function bindDevices(live: LiveTables, diagnostics: Diagnostic[]): void {
     const what = `binding the devices of '${name}'`;
     live.watch?.subject?.(what, mapper.ir.span);
     try {
-      const bound = mapper.plugin.bindDevices(live.memory, pool, mapper.ir.params, bindings);
+      const bound = wantsUntranslated
+        ? mapper.plugin.bindDevices(live.memory, pool, mapper.ir.params, bindings, untranslated)
+        : mapper.plugin.bindDevices(live.memory, pool, mapper.ir.params, bindings);
       live.instances.set(name, bound.handle);
       const compiled = live.compiledMappers.find((m) => m.name === name)!;
       compiled.instance = { root: bound.handle.root, registers: { ...bound.registers } };
@@ -63,4 +73,16 @@ export function bindDevices(live: LiveTables, diagnostics: Diagnostic[]): void {
       diagnostics.push(pluginFailure(e, what, mapper.ir.span));
     }
   }
+}
+
+/**
+ * How a device in a domain of `type` (undefined: in no domain) is bound without a table:
+ * identity passes through (bypass), blocked and detached abort; undefined for table domains.
+ */
+export function untranslatedMode(
+  type: string | undefined,
+): UntranslatedBinding["mode"] | undefined {
+  if (type === undefined || type === "blocked") return "abort";
+  if (type === "identity") return "bypass";
+  return undefined;
 }

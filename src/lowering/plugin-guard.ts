@@ -295,14 +295,35 @@ export function guardPlugin(plugin: VcmPlugin, origin: string, watch?: CallWatch
   }
   if (plugin.bindDevices) {
     const bindDevices = plugin.bindDevices.bind(plugin);
-    guarded.bindDevices = (memory, pool, params, bindings: DeviceBinding[]) => {
-      const bound = run("bindDevices()", () => bindDevices(memory, pool, params, bindings));
+    guarded.bindDevices = (memory, pool, params, bindings: DeviceBinding[], untranslated) => {
+      const bound = run("bindDevices()", () =>
+        untranslated === undefined
+          ? bindDevices(memory, pool, params, bindings)
+          : bindDevices(memory, pool, params, bindings, untranslated),
+      );
       if (bound === null || typeof bound !== "object") {
         bad("bindDevices()", `expected {handle, registers}, got ${describeValue(bound)}`);
       }
-      bad("bindDevices()", rootProblem(bound.handle, pool) ?? registersProblem(bound.registers));
+      // Root 0: the instance is registers only (SMMUv2 stream matching), nothing in the pool.
+      const registersOnly = (bound.handle as { root?: unknown } | null)?.root === 0n;
+      bad(
+        "bindDevices()",
+        (registersOnly ? undefined : rootProblem(bound.handle, pool)) ??
+          registersProblem(bound.registers),
+      );
       return bound;
     };
+  }
+  if (plugin.bindsDevices) {
+    const bindsDevices = plugin.bindsDevices.bind(plugin);
+    (guarded as { bindsDevices?: (p: PluginParams) => boolean }).bindsDevices = (params) =>
+      run("bindsDevices()", () => bindsDevices(params)) !== false;
+  }
+  if (plugin.bindsUntranslated) {
+    const bindsUntranslated = plugin.bindsUntranslated.bind(plugin);
+    (guarded as { bindsUntranslated?: (p: PluginParams) => boolean }).bindsUntranslated = (
+      params,
+    ) => run("bindsUntranslated()", () => bindsUntranslated(params)) === true;
   }
   if (plugin.tableGeometry) {
     const tableGeometry = plugin.tableGeometry.bind(plugin);

@@ -15,7 +15,7 @@ import { lower } from "../lowering/lower.js";
 import type { LiveTables } from "../lowering/live-tables.js";
 import { mapMapping, unmapMapping } from "../lowering/map-mapping.js";
 import { routeTo } from "../lowering/routes.js";
-import type { DeviceBinding } from "../plugin-api/types.js";
+import type { DeviceBinding, UntranslatedBinding } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import { groupMembers, groupText, groupTransition } from "../semantics/groups.js";
 import { D } from "../diagnostics/catalogue.js";
@@ -519,8 +519,23 @@ export class ScenarioState {
     const plugin = irMapper && this.live.plugins.get(irMapper.format);
     const allocator = irMapper && this.live.allocators.get(irMapper.pool);
     if (!irMapper || !plugin?.bindDevices || !allocator) return;
+    if (plugin.bindsDevices?.(irMapper.params) === false) return;
     const bindings: DeviceBinding[] = [];
+    const untranslated: UntranslatedBinding[] = [];
+    const wantsUntranslated = plugin.bindsUntranslated?.(irMapper.params) === true;
     for (const r of this.routes) {
+      const mode =
+        r.kind === "identity"
+          ? "bypass"
+          : r.kind === "blocked" || r.kind === "unattached"
+            ? "abort"
+            : undefined;
+      if (mode && "mapper" in r && r.mapper === mapperName) {
+        if (!wantsUntranslated) continue;
+        const stream = this.ir.endpoints.find((e) => e.name === r.endpoint)?.stream;
+        if (stream !== undefined) untranslated.push({ device: r.endpoint, stream, mode });
+        continue;
+      }
       if (r.kind !== "iommu" || r.mapper !== mapperName || r.stream === undefined) continue;
       const state = this.live.tables.get(r.table);
       if (state)
@@ -532,7 +547,9 @@ export class ScenarioState {
         });
     }
     try {
-      const bound = plugin.bindDevices(this.live.memory, allocator, irMapper.params, bindings);
+      const bound = wantsUntranslated
+        ? plugin.bindDevices(this.live.memory, allocator, irMapper.params, bindings, untranslated)
+        : plugin.bindDevices(this.live.memory, allocator, irMapper.params, bindings);
       const i = this.mappers.findIndex((m) => m.name === mapperName);
       if (i >= 0)
         this.mappers[i] = {

@@ -138,6 +138,14 @@ export interface Capabilities {
    * Absent: a cpu context translates [0, 2^inputBits) only.
    */
   upperHalf?: UpperHalf;
+  /**
+   * IOMMUs that bind devices by a stream id (SMMU StreamID, PCI RID): how many bits of it the
+   * instance structures cover. A device whose `stream` does not fit is refused at `vcm check`
+   * (`stream-id-too-wide`). Absent: not checked.
+   */
+  streamBits?: number;
+  /** Two devices behind one instance cannot share a stream id (SMMUv3: one STE each). */
+  uniqueStreams?: boolean;
 }
 
 /**
@@ -337,14 +345,31 @@ export interface UntranslatedBinding {
  * stage-2 root when the binding is nested / stage-2 only: `root === stage2.root` means no stage 1),
  * bypass, a valid entry that aborts, or a fault (no valid entry, reserved encodings...).
  */
-export type DeviceLookup =
+export type DeviceLookup = (
   | { root: bigint; domainId: number; stage2?: { root: bigint; vmid: number } }
   | { bypass: string }
   | { abort: string }
-  | { fault: string };
+  | { fault: string }
+) & {
+  /** The structures read on the way, in order (`vcm explain` shows them before the walk). */
+  steps?: BindingStep[];
+};
+
+/** One instance structure a lookup read: e.g. an L1 stream table descriptor, an STE, a CD. */
+export interface BindingStep {
+  /** What it is, with its index: `STE[0x8]`, `CD[0] of STE[0x8]`. */
+  structure: string;
+  address: bigint;
+  /** Its first 64-bit word (the one holding V and the configuration). */
+  value: bigint;
+  decoded: string;
+}
 
 export interface InstanceHandle {
-  /** Root of the instance structures (e.g. VT-d root table, AMD device table). */
+  /**
+   * Root of the instance structures (e.g. VT-d root table, AMD device table, SMMUv3 stream
+   * table); 0 when the binding lives in registers only (SMMUv2 SMR/S2CR).
+   */
   readonly root: bigint;
 }
 
@@ -509,6 +534,12 @@ export interface VcmPlugin {
    * against the bytes too (optional).
    */
   readonly bindsUntranslated?: (params: PluginParams) => boolean;
+  /**
+   * Whether an instance with these parameters has device structures at all (optional; default
+   * true when `bindDevices` exists). false: no `bindDevices` call, devices use their domain's
+   * table as if the plugin had no binding (e.g. an arm-lpae iommu with `model none`).
+   */
+  readonly bindsDevices?: (params: PluginParams) => boolean;
   /**
    * The radix shape of the table `create` would build for these options, root first (optional).
    * With it the compiler counts the table pages every mapping needs and refuses a pool that is

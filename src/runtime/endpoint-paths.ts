@@ -13,7 +13,9 @@ import {
   PROT_EXEC,
   PROT_READ,
   PROT_WRITE,
+  type BindingStep,
   type Capabilities,
+  type DeviceLookup,
   type TableContext,
   type VcmPlugin,
   type WalkResult,
@@ -48,6 +50,8 @@ export interface TablePath {
 export interface BindingProblem {
   expected: string;
   found: string;
+  /** The device is meant to be bound without a table (identity, blocked, no domain). */
+  untranslated?: true;
 }
 
 export interface EndpointPath {
@@ -61,6 +65,8 @@ export interface EndpointPath {
   /** First IOVA page the endpoint cannot drive. */
   maskEndPfn: number;
   binding?: BindingProblem;
+  /** The IOMMU structures read to find the device's translation (L1 descriptor, STE, CD...). */
+  bindingSteps?: BindingStep[];
   /** Where a cpu's registers (TTBRn/TCR, CR3/CR4) disagree with its tables. */
   registers?: BindingProblem[];
   /** What the cpu's control register says (SCTLR_ELx), when its registers include one. */
@@ -178,6 +184,7 @@ function followRoute(
     }
     case "identity": {
       path.description = `iommu ${route.mapper} -> identity domain ${route.domain}`;
+      if (!untranslatedAsBound(view, path, route.mapper, "bypass", tables)) break;
       const first = Number(route.aperture.base >> 12n);
       const end = Math.min(
         ALL_PFNS,
@@ -189,9 +196,11 @@ function followRoute(
     }
     case "blocked":
       path.description = `iommu ${route.mapper} -> blocked domain ${route.domain}`;
+      untranslatedAsBound(view, path, route.mapper, "abort", tables);
       break;
     case "unattached":
       path.description = `iommu ${route.mapper}, in no domain`;
+      untranslatedAsBound(view, path, route.mapper, "abort", tables);
       break;
     case "direct": {
       path.description =
@@ -301,6 +310,7 @@ function bindThroughInstance(
     mapper.instance.registers,
     route.stream,
   );
+  if (found.steps) path.bindingSteps = found.steps;
   const expected = `stream ${hex(route.stream)} -> table ${table.name} (root ${hex(table.context.root)}, id ${table.domainId})`;
   if ("fault" in found) {
     path.binding = { expected, found: `fault: ${found.fault}` };
@@ -311,8 +321,9 @@ function bindThroughInstance(
     return { reachable: false };
   }
   if ("bypass" in found) {
-    // The stream is not translated at all: what it reaches is checked as an identity route would be.
+    // Not translated at all: the device reaches every address it can drive, untranslated.
     path.binding = { expected, found: `bypass: ${found.bypass}` };
+    path.byDesign.push(0, 0, path.maskEndPfn, RWX, -1);
     return { reachable: false };
   }
   if (found.root !== table.context.root || found.domainId !== table.domainId) {
@@ -326,6 +337,74 @@ function bindThroughInstance(
     };
   }
   return { root: found.root, reachable: true };
+}
+
+/** The stream of a device behind `mapper`, read back when the plugin binds untranslated devices. */
+function lookupUntranslated(
+  view: SystemState,
+  path: EndpointPath,
+  mapperName: string,
+): { found: DeviceLookup; stream: bigint; params: TableContext["params"] } | undefined {
+  const irMapper = view.ir.mappers.find((m) => m.name === mapperName);
+  const mapper = view.mappers.find((m) => m.name === mapperName);
+  const plugin = irMapper && view.plugins.get(irMapper.format);
+  const stream = path.ir?.stream;
+  if (!irMapper || !plugin?.lookupDevice || !mapper?.instance || stream === undefined) return;
+  if (plugin.bindsUntranslated?.(irMapper.params) !== true) return;
+  const found = plugin.lookupDevice(
+    view.memory,
+    irMapper.params,
+    mapper.instance.registers,
+    stream,
+  );
+  if (found.steps) path.bindingSteps = found.steps;
+  return { found, stream, params: irMapper.params };
+}
+
+/**
+ * An identity (bypass), blocked or detached (abort) device: its STE, SMR/S2CR... must say so.
+ * A fault is an abort too (no valid entry: the SMMU terminates the transaction). Otherwise the
+ * device reaches what the bytes say: all of memory for a bypass, a table's mappings for a root.
+ * Returns whether the device behaves as its route says (false: `path.binding` tells why).
+ */
+function untranslatedAsBound(
+  view: SystemState,
+  path: EndpointPath,
+  mapperName: string,
+  want: "bypass" | "abort",
+  tables: ReadonlyMap<string, ProgrammedTable>,
+): boolean {
+  const r = lookupUntranslated(view, path, mapperName);
+  if (!r) return true;
+  const { found, stream } = r;
+  const expected = `stream ${hex(stream)} -> ${want === "bypass" ? "bypass (identity domain)" : "abort (no translation)"}`;
+  if ("bypass" in found) {
+    if (want === "bypass") return true;
+    path.binding = { expected, found: `bypass: ${found.bypass}`, untranslated: true };
+    path.byDesign.push(0, 0, path.maskEndPfn, RWX, -1);
+    return false;
+  }
+  if ("abort" in found || "fault" in found) {
+    if (want === "abort") return true;
+    path.binding = {
+      expected,
+      found: "abort" in found ? `abort: ${found.abort}` : `fault: ${found.fault}`,
+      untranslated: true,
+    };
+    return false;
+  }
+  // A table root: the device translates through whatever table the bytes name.
+  const other = [...tables.values()].find(
+    (t) => t.mapper === mapperName && t.context.root === found.root,
+  );
+  path.binding = {
+    expected,
+    found: `root ${hex(found.root)} id ${found.domainId}` + (other ? ` (table ${other.name})` : ""),
+    untranslated: true,
+  };
+  const tp = other && tablePathOf(view, other, found.root);
+  if (tp) path.tables.push(tp);
+  return false;
 }
 
 /** A GART-style `outside passthrough`: everything outside the aperture reaches pa == iova. */

@@ -7,7 +7,7 @@ import { hex } from "../diagnostics/format.js";
 import type { SystemState } from "../model/system-state.js";
 import { protText } from "../lowering/protection.js";
 import { foundAttrsLabel, provedAttrsMask } from "./attributes.js";
-import type { WalkResult, WalkStep } from "../plugin-api/types.js";
+import type { BindingStep, WalkResult, WalkStep } from "../plugin-api/types.js";
 import { halfAt, halvesText } from "../lowering/address-halves.js";
 import {
   resolvePaths,
@@ -47,6 +47,8 @@ export interface ExplainResult {
   endpoint: string;
   address: bigint;
   route: string;
+  /** The IOMMU's device structures read to find the translation (STE, CD...), in order. */
+  bindingSteps?: BindingStep[];
   /** Binding problem found through the IOMMU's device structures, if any. */
   binding?: string;
   /** Where a cpu's registers disagree with its tables (the walks follow the registers). */
@@ -108,6 +110,7 @@ function explainOne(
     walks: [],
     outcome: { ok: false, reason: "no translation" },
   };
+  if (path.bindingSteps) result.bindingSteps = path.bindingSteps;
   if (path.binding)
     result.binding = `expected ${path.binding.expected}, found ${path.binding.found}`;
   if (path.registers)

@@ -380,7 +380,7 @@ export class Prover {
     if (path.binding) {
       const { expected, found } = path.binding;
       this.sink.report(
-        D.deviceBindingWrong,
+        path.binding.untranslated ? D.untranslatedBindingWrong : D.deviceBindingWrong,
         { endpoint: name, found, expected },
         {
           endpoint: name,

@@ -143,6 +143,8 @@ export function runReportText(report: RunReport, print: TextPrintOptions = NO_FR
 
 export function explainText(r: ExplainResult): string {
   const out = [`${r.endpoint} ${hex(r.address)}: ${r.route}`];
+  for (const b of r.bindingSteps ?? [])
+    out.push(`  ${b.structure} @ ${hex(b.address)} = ${hex(b.value)}: ${b.decoded}`);
   if (r.binding) out.push(`  binding: ${r.binding}`);
   for (const x of r.registers ?? []) out.push(`  registers: ${x}`);
   for (const w of r.walks) {

@@ -253,6 +253,16 @@ const cases: Case[] = [
     clean: BASE + "memory far 0xFF_0000_0000 .. +1M ram\nmap far[0 .. +64K] -> dom at auto rw\n",
   },
   {
+    check: "stream-id-too-wide",
+    fires: BASE.replace("ias 32;", "ias 32; sid-bits 6;").replace("stream 2", "stream 0x40"),
+    clean: BASE.replace("ias 32;", "ias 32; sid-bits 6;").replace("stream 2", "stream 0x3f"),
+  },
+  {
+    check: "stream-id-shared",
+    fires: BASE.replace("ias 32;", "ias 32; sid-bits 6;").replace("stream 2", "stream 1"),
+    clean: BASE.replace("ias 32;", "ias 32; sid-bits 6;"),
+  },
+  {
     check: "scenario-attach-busy",
     fires:
       BASE + "domain dom2 on smmu { aperture 0 .. 4G }\nscenario s {\n  attach dev to dom2\n}\n",

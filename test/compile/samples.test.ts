@@ -67,7 +67,7 @@ describe("every sample lowers with the real plugins", () => {
             mapper.instance.registers,
             route.stream,
           );
-          expect(found, route.endpoint).toEqual({
+          expect(found, route.endpoint).toMatchObject({
             root: table.context.root,
             domainId: table.domainId,
           });

@@ -157,7 +157,7 @@ describe("import-dt on sources following Linux board files", () => {
     const { text } = imported("juno-r1.dts");
     // MMU-401 is an SMMUv1: AArch32 long descriptors only (ARM_32_LPAE_S1).
     expect(text).toMatch(
-      /^iommu +smmu_dma +: +arm-lpae +\{ +stage +1; +granule +4K; +ias +32; +oas +40; +msi +0x0800_0000 +\.\. +\+1M +\}/m,
+      /^iommu +smmu_dma +: +arm-lpae +\{ +stage +1; +granule +4K; +ias +32; +oas +40; +model +none; +msi +0x0800_0000 +\.\. +\+1M +\}/m,
     );
     expect(text).toMatch(/^device +dma_7ff00000 +behind +smmu_dma +stream +0x0 +group +1 +/m);
     expect(text).toMatch(/^device +dma_7ff00000_8 +behind +smmu_dma +stream +0x8 +group +1 +/m);
@@ -182,7 +182,7 @@ describe("import-dt on sources following Linux board files", () => {
     );
     expect(text).toMatch(/^device +gpu +behind +adreno_smmu +stream +0x0 +.*SMR +mask +0x401/m);
     expect(text).toMatch(
-      /^iommu +apps_smmu +: +arm-lpae +\{ +stage +1; +granule +4K; +ias +48; +oas +48; +msi +0x0800_0000 +\.\. +\+1M +\}/m,
+      /^iommu +apps_smmu +: +arm-lpae +\{ +stage +1; +granule +4K; +ias +48; +oas +48; +model +mmu-500; +msi +0x0800_0000 +\.\. +\+1M +\}/m,
     );
     expect(text).toMatch(/^device +ufs_mem_hc_4e0 +behind +apps_smmu +stream +0x4e0 +group +1/m);
     expect(text).toMatch(

@@ -33,7 +33,6 @@ const NO_FIRING_TEST: Record<string, string> = {
   "table-create-failed": "lower; needs a plugin whose create() refuses (i10-lowering)",
   "unity-map-failed": "lower; needs a plugin refusing a unity map (i10-lowering)",
   "plugin-worker-failed": "lower; needs the plugin worker thread to die mid-compile",
-  "device-binding-wrong": "run; needs hand-corrupted device tables (i10-lowering)",
   "beyond-dma-mask": "run; `vcm check` refuses the input first (dma-mask-too-small)",
   "unregister-not-found": "run; no scenario test names it yet (i10-lowering)",
   "unregister-busy": "run; no scenario test names it yet (i10-lowering)",

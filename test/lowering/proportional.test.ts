@@ -45,22 +45,25 @@ describe("a pool too small for the tables", () => {
     const d = r.diagnostics.filter((x) => x.severity === "error");
     expect(d.map((x) => x.code)).toEqual(["VCM0303"]);
     // By hand (VMSAv8-64, 4K granule, 4 levels): 2^40 / 2M = 524,288 level-3 tables,
-    // 2^40 / 1G = 1,024 level-2 tables, 2^40 / 512G = 2 level-1 tables. The root is allocated:
-    // 4,096 - 1 = 4,095 pages free.
-    expect(d[0]!.message).toContain("they need 525,314 4K pages of tables and 4,095 are free");
-    expect(d[0]!.message).toContain("needs 521,219 more 4K pages");
+    // 2^40 / 1G = 1,024 level-2 tables, 2^40 / 512G = 2 level-1 tables. The root and the SMMU's
+    // 2-level stream table are allocated first: the root (1 page), the 2K L1 table with the
+    // device's 64-byte CD (1 page), the 16K level-2 table for StreamID 1 (4 pages): 4,090 free.
+    expect(d[0]!.message).toContain("they need 525,314 4K pages of tables and 4,090 are free");
+    expect(d[0]!.message).toContain("needs 521,224 more 4K pages");
     expect(d[0]!.span?.line).toBe(3);
   });
 
   it("is exact for fixed IOVAs: one page short is refused, the exact size compiles", () => {
-    // 1 GiB at a 1 GiB-aligned IOVA, 4K pages: 512 + 1 + 1 tables below the root, + the root.
+    // 1 GiB at a 1 GiB-aligned IOVA, 4K pages: 512 + 1 + 1 tables below the root, + the root,
+    // + the stream table's 5 pages (L1 and CD: 1; level-2 table: 4, 16K-aligned).
     const map = "map ram[1G .. +1G] -> dom at 0x4000_0000 rw pages 4K";
-    const short = lower(ir(topology("0x202000", map)), plugins);
+    const short = lower(ir(topology("0x207000", map)), plugins);
     expect(short.compiled).toBeUndefined();
     expect(short.diagnostics.map((x) => x.message).join()).toContain("needs 1 more 4K pages");
-    const exact = lower(ir(topology("0x203000", map)), plugins);
+    const exact = lower(ir(topology("0x208000", map)), plugins);
     expect(exact.diagnostics).toEqual([]);
-    expect(exact.compiled!.pools[0]!.usedBytes).toBe(0x203000);
+    // Every table page, plus the L1 table (2K), the level-2 table (16K) and the CD (64 bytes).
+    expect(exact.compiled!.pools[0]!.usedBytes).toBe(0x203000 + 0x800 + 0x4000 + 0x40);
   });
 
   it("counts auto mappings as the fewest tables their bytes can fill (never refuses a fit)", () => {

@@ -33,6 +33,7 @@ import { mmioCacheable, p2pMissing, p2pRam } from "./memory-types.js";
 import { execImpliesRead, readImpliesWrite, writeImpliesRead } from "./rights.js";
 import { mapAfterRevoke, pinRefused, revokeNoMmu, revokeWhilePinned } from "./p2p.js";
 import { regimeRights, secureTablesInNonsecureMemory, securityStateMismatch } from "./regimes.js";
+import { streamIdShared, streamIdTooWide } from "./streams.js";
 import { unusedDeclaration } from "./unused.js";
 
 export const CHECKS: readonly Check[] = [
@@ -82,4 +83,6 @@ export const CHECKS: readonly Check[] = [
   mapAfterRevoke,
   revokeWhilePinned,
   revokeNoMmu,
+  streamIdTooWide,
+  streamIdShared,
 ];

@@ -440,6 +440,25 @@ export const checkEntries = defineEntries("check", {
       "A plugin threw, or returned a value the plugin API does not allow, while the topology was checked (`validate`, `capabilities`).",
     message: "{message}",
   },
+  streamIdTooWide: {
+    code: 280,
+    description:
+      "A device's `stream` does not fit the StreamIDs its IOMMU's binding structures cover (SMMU `sid-bits`, the stream table's size, SMR.ID).",
+    message:
+      "device '{device}': stream {stream} needs {need} bits, but '{mapper}' binds {bits}-bit stream ids",
+    messages: {
+      hint: "give '{mapper}' a larger `sid-bits`, or the device a stream below {limit}",
+    },
+  },
+  streamIdShared: {
+    code: 281,
+    description:
+      "Two devices behind one IOMMU whose plugin gives each stream its own entry (`uniqueStreams`: an SMMUv3 STE) have the same `stream` (Linux arm_smmu_insert_master: -EINVAL).",
+    message: "devices '{device}' and '{other}' share stream {stream} behind '{mapper}'",
+    messages: {
+      other: "'{other}' has stream {stream} here",
+    },
+  },
   unusedDirective: {
     code: 291,
     severity: "warning",

@@ -333,4 +333,10 @@ export const runEntries = defineEntries("run", {
         "cannot relocate pool '{pool}' to {base}: {base}..{end} leaves memory '{memory}' ({range}), where the pool is declared",
     },
   },
+  untranslatedBindingWrong: {
+    code: 468,
+    description:
+      "A device in an identity or blocked domain, or in none, is not bound as one in the IOMMU's own structures (an STE, SMR/S2CR): it translates, bypasses instead of aborting, or aborts instead of bypassing.",
+    message: "{endpoint}: the IOMMU's structures give {found}, expected {expected}",
+  },
 });
