@@ -19,6 +19,7 @@ import {
   type WalkResult,
 } from "../plugin-api/types.js";
 import { RunList } from "./run-list.js";
+import type { Stage2Path } from "./stage2.js";
 
 /** Pages in the whole 64-bit space. */
 export const ALL_PFNS = 2 ** 52;
@@ -43,6 +44,11 @@ export interface TablePath {
    * proof reads every writable page as not executable, as the MMU does.
    */
   writeExecNever?: boolean;
+  /**
+   * A nested domain's stage 1: the stage 2 its table addresses and outputs go through. The
+   * path's context then holds IPAs, and what it reaches is read through `stage2.ts`.
+   */
+  stage2?: Stage2Path;
 }
 
 export interface BindingProblem {
@@ -120,6 +126,7 @@ function tablePathOf(
 ): TablePath | undefined {
   const plugin = view.plugins.get(t.format);
   if (!plugin) return undefined;
+  const stage2 = t.stage2 !== undefined ? stage2PathOf(view, t.stage2) : undefined;
   return {
     table: t,
     context: root === undefined ? t.context : { ...t.context, root },
@@ -127,7 +134,16 @@ function tablePathOf(
     caps: capabilitiesOf(plugin, t.context.params),
     reachable: true,
     ...(half ? { half } : {}),
+    ...(stage2 ? { stage2 } : {}),
   };
+}
+
+/** The stage-2 table a nested table goes through (its own plugin and capabilities). */
+function stage2PathOf(view: SystemState, name: string): Stage2Path | undefined {
+  const t = view.tables.find((x) => x.name === name);
+  const plugin = t && view.plugins.get(t.format);
+  if (!t || !plugin) return undefined;
+  return { table: t, context: t.context, plugin, caps: capabilitiesOf(plugin, t.context.params) };
 }
 
 /** Fill in the tables and by-design reach of `path` after its route. */
