@@ -41,7 +41,7 @@ export function mapMapping(live: LiveTables, m: IrMapping, progress?: ProgressCo
   if (!chunks) {
     if (m.iova === "auto") state.iovas.release(iova, m.source.size);
     return failed(
-      diagnostic(D.nestedMapOutsideGuest, m.span, {
+      diagnostic(D.stage1MapNotGuest, m.span, {
         mapping: mappingLabel(m),
         parent: state.guest!.domain,
         domain: state.table.name,

@@ -254,7 +254,7 @@ class TableFactory {
     const ipa = guest.toIpa([{ pa: pool.range.base, size: pool.range.size }]);
     if (!ipa || ipa.length !== 1) {
       this.diagnostics.push(
-        diagnostic(D.nestedPoolOutsideGuest, d.nested!.span, {
+        diagnostic(D.stage1PoolNotGuest, d.nested!.span, {
           domain: d.name,
           pool: poolName,
           parent,

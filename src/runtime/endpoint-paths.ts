@@ -132,7 +132,8 @@ function tablePathOf(
     context: root === undefined ? t.context : { ...t.context, root },
     plugin,
     caps: capabilitiesOf(plugin, t.context.params),
-    reachable: true,
+    // A nested table without its stage 2 translates nothing (its addresses are IPAs).
+    reachable: t.stage2 === undefined || stage2 !== undefined,
     ...(half ? { half } : {}),
     ...(stage2 ? { stage2 } : {}),
   };

@@ -10,6 +10,7 @@
  * buffers placed in gram after it are rx_ring at host 0x9010_0000 (IPA 0x4010_0000) and
  * tx_ring at 0x9011_0000.
  */
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { systemState } from "../../src/model/system-state.js";
@@ -27,7 +28,7 @@ import { FailureSink } from "../../src/runtime/failure-sink.js";
 import { verify } from "../../src/runtime/index.js";
 import { Prover } from "../../src/runtime/prover.js";
 import { combineAttrs, combineProt, Stage2Reach } from "../../src/runtime/stage2.js";
-import { lowerFile, type Lowered } from "./helpers.js";
+import { lowerFile, lowerWith, pluginsWith, type Lowered } from "./helpers.js";
 
 const SAMPLE = "samples/vm-nested.vcm";
 const OA_MASK = 0xffff_ffff_f000n; // output address bits [47:12] of a 4K-granule descriptor
@@ -226,5 +227,34 @@ describe("a guest cannot reach host memory outside its stage 2", () => {
       { numRuns: 60 },
     );
     expect(escapesWithoutStage2).toBeGreaterThan(0);
+  });
+});
+
+describe("a stage 2 that cannot be read", () => {
+  it("is VCM0476, and the device is proved to reach none of its mappings", () => {
+    const plugins = pluginsWith("arm-lpae", (p) => ({
+      ...p,
+      leaves(memory, context, visit, loops) {
+        if (context.params["stage"] === 2n) throw new Error("descriptor decode failed");
+        p.leaves(memory, context, visit, loops);
+      },
+    }));
+    const l = lowerWith(readFileSync(SAMPLE, "utf8"), plugins);
+    const r = verify(l.compiled, l.ir, l.plugins);
+    const f = r.failures.find((x) => x.code === "VCM0476")!;
+    expect(f.message).toBe(
+      "nic: the stage 2 of nic_dom (vm0) cannot be read: descriptor decode failed",
+    );
+    expect(r.failures.some((x) => x.check === "translation-missing" && x.endpoint === "nic")).toBe(
+      true,
+    );
+  });
+
+  it("a nested table whose stage-2 table is gone reaches nothing", () => {
+    const l = lowerFile(SAMPLE);
+    const state = systemState(l.compiled);
+    const view = { ...state, tables: state.tables.filter((t) => t.name !== "vm0") };
+    const prover = new Prover(view, new FailureSink(10), { limit: 10 });
+    expect(prover.reachOf(prover.path("nic")!).length).toBe(0);
   });
 });

@@ -33,6 +33,12 @@ import { mmioCacheable, p2pMissing, p2pRam } from "./memory-types.js";
 import { execImpliesRead, readImpliesWrite, writeImpliesRead } from "./rights.js";
 import { mapAfterRevoke, pinRefused, revokeNoMmu, revokeWhilePinned } from "./p2p.js";
 import { regimeRights, secureTablesInNonsecureMemory, securityStateMismatch } from "./regimes.js";
+import {
+  guestMemoryOverlap,
+  guestMemoryUnbacked,
+  nestedMapOutsideGuest,
+  nestedPoolOutsideGuest,
+} from "./nesting.js";
 import { unusedDeclaration } from "./unused.js";
 
 export const CHECKS: readonly Check[] = [
@@ -62,6 +68,10 @@ export const CHECKS: readonly Check[] = [
   windowPageSize,
   expectContradiction,
   unusedDeclaration,
+  guestMemoryUnbacked,
+  nestedPoolOutsideGuest,
+  nestedMapOutsideGuest,
+  guestMemoryOverlap,
   writeImpliesRead,
   windowBaseAlignment,
   tooManyWindows,

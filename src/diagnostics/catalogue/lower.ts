@@ -163,14 +163,14 @@ export const lowerEntries = defineEntries("lower", {
       one: "1 more diagnostic in this file not shown (at most {max} per file)",
     },
   },
-  nestedPoolOutsideGuest: {
+  stage1PoolNotGuest: {
     code: 330,
     description:
       "A nested domain's `tables` pool is not inside one backed guest region of its stage-2 parent: its stage-1 tables would have no IPA.",
     message:
       "the stage-1 tables of '{domain}' come from pool '{pool}', which is not in the guest memory of '{parent}'",
   },
-  nestedMapOutsideGuest: {
+  stage1MapNotGuest: {
     code: 331,
     description:
       "Memory mapped into a nested domain is not guest memory of its stage-2 parent: stage 2 does not map it, so the device cannot reach it.",
