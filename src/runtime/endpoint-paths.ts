@@ -177,8 +177,12 @@ function followRoute(
       if (!t) break;
       const p = bindThroughInstance(view, route, t, mappers.get(route.mapper), path);
       const tp = tablePathOf(view, t, p.root);
+      if (tp?.stage2) {
+        path.description += ` (nested on ${tp.stage2.table.name})`;
+        nestedBinding(tp, tp.stage2, p.stage2, path);
+      }
       if (tp) {
-        tp.reachable = p.reachable;
+        tp.reachable &&= p.reachable;
         path.tables.push(tp);
         addOutside(tp, path);
       }
@@ -307,7 +311,7 @@ function bindThroughInstance(
   table: ProgrammedTable,
   mapper: ProgrammedMapper | undefined,
   path: EndpointPath,
-): { root?: bigint; reachable: boolean } {
+): { root?: bigint; reachable: boolean; stage2?: { root: bigint; vmid: number } | null } {
   const plugin = view.plugins.get(table.format);
   if (!plugin?.lookupDevice || !mapper?.instance || route.stream === undefined) {
     return { reachable: true };
@@ -342,7 +346,33 @@ function bindThroughInstance(
         `root ${hex(found.root)} id ${found.domainId}` + (other ? ` (table ${other.name})` : ""),
     };
   }
-  return { root: found.root, reachable: true };
+  return { root: found.root, reachable: true, stage2: found.stage2 ?? null };
+}
+
+/**
+ * A nested binding walks the stage-2 root its structures name (an STE's S2TTB), not the one VCM
+ * meant: a binding that names another, or none (stage 1 only: IPAs would be taken for host
+ * addresses), is reported. `found` is undefined when the IOMMU has no structures to read.
+ */
+function nestedBinding(
+  tp: TablePath,
+  s2: Stage2Path,
+  found: { root: bigint; vmid: number } | null | undefined,
+  path: EndpointPath,
+): void {
+  if (found === undefined) return;
+  const expected = `nested on ${s2.table.name} (stage-2 root ${hex(s2.context.root)}, vmid ${s2.table.domainId})`;
+  if (found === null) {
+    path.binding ??= {
+      expected,
+      found: "stage 1 only: its IPAs would be taken for host addresses",
+    };
+    tp.reachable = false;
+    return;
+  }
+  if (found.root !== s2.context.root || found.vmid !== s2.table.domainId)
+    path.binding ??= { expected, found: `stage-2 root ${hex(found.root)}, vmid ${found.vmid}` };
+  s2.context = { ...s2.context, root: found.root };
 }
 
 /** A GART-style `outside passthrough`: everything outside the aperture reaches pa == iova. */

@@ -258,3 +258,71 @@ describe("a stage 2 that cannot be read", () => {
     expect(prover.reachOf(prover.path("nic")!).length).toBe(0);
   });
 });
+
+describe("the binding names the stage 2 (DeviceBinding.stage2, lookupDevice)", () => {
+  /** arm-lpae with a toy stream table: per binding, 5 words (stream, root, id, s2 root, vmid). */
+  const withStreamTable = () =>
+    pluginsWith("arm-lpae", (p) => ({
+      ...p,
+      bindDevices(memory, pool, _params, bindings) {
+        const base = BigInt(pool.alloc(4096));
+        bindings.forEach((b, i) => {
+          const at = base + BigInt(i) * 40n;
+          memory.write64(at, b.stream);
+          memory.write64(at + 8n, b.table.root);
+          memory.write64(at + 16n, BigInt(b.domainId));
+          memory.write64(at + 24n, b.stage2 ? b.stage2.table.root : 0n);
+          memory.write64(at + 32n, BigInt(b.stage2?.vmid ?? 0));
+        });
+        return {
+          handle: { root: base },
+          registers: { BASE: base, COUNT: BigInt(bindings.length) },
+        };
+      },
+      lookupDevice(memory, _params, registers, stream) {
+        for (let i = 0n; i < registers["COUNT"]!; i++) {
+          const at = registers["BASE"]! + i * 40n;
+          if (memory.read64(at) !== stream) continue;
+          const s2 = memory.read64(at + 24n);
+          return {
+            root: memory.read64(at + 8n),
+            domainId: Number(memory.read64(at + 16n)),
+            ...(s2 !== 0n ? { stage2: { root: s2, vmid: Number(memory.read64(at + 32n)) } } : {}),
+          };
+        }
+        return { fault: "no entry" };
+      },
+    }));
+  const nicEntry = (l: Lowered) => {
+    const base = l.compiled.mappers.find((m) => m.name === "smmu")!.instance!.root;
+    for (let at = base; ; at += 40n) if (l.compiled.memory.read64(at) === 0x100n) return at;
+  };
+
+  it("is given the stage-2 table and VMID, and proved through the stage-2 root it names", () => {
+    const l = lowerWith(readFileSync(SAMPLE, "utf8"), withStreamTable());
+    const at = nicEntry(l);
+    const { s1, s2 } = tables(l);
+    expect(l.compiled.memory.read64(at + 8n)).toBe(s1.context.root);
+    expect(l.compiled.memory.read64(at + 24n)).toBe(s2.context.root);
+    expect(l.compiled.memory.read64(at + 32n)).toBe(BigInt(s2.domainId));
+    expect(verify(l.compiled, l.ir, l.plugins).failures).toEqual([]);
+  });
+
+  it("a binding with no stage 2 (stage 1 only) or another stage-2 root is reported", () => {
+    const l = lowerWith(readFileSync(SAMPLE, "utf8"), withStreamTable());
+    const at = nicEntry(l);
+    l.compiled.memory.write64(at + 24n, 0n);
+    const r = verify(l.compiled, l.ir, l.plugins);
+    const f = r.failures.find((x) => x.check === "device-binding-wrong")!;
+    expect(f.found).toBe("stage 1 only: its IPAs would be taken for host addresses");
+    expect(r.failures.some((x) => x.check === "translation-missing")).toBe(true);
+
+    const m = lowerWith(readFileSync(SAMPLE, "utf8"), withStreamTable());
+    const root = tables(m).s1.context.root; // any other table: the guest's stage 1 itself
+    m.compiled.memory.write64(nicEntry(m) + 24n, root);
+    const r2 = verify(m.compiled, m.ir, m.plugins);
+    expect(r2.failures.find((x) => x.check === "device-binding-wrong")!.found).toMatch(
+      /^stage-2 root 0x40000000, vmid/,
+    );
+  });
+});
