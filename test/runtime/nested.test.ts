@@ -25,7 +25,7 @@ import {
   PROT_WRITE,
 } from "../../src/plugin-api/types.js";
 import { FailureSink } from "../../src/runtime/failure-sink.js";
-import { verify } from "../../src/runtime/index.js";
+import { Explainer, verify } from "../../src/runtime/index.js";
 import { Prover } from "../../src/runtime/prover.js";
 import { combineAttrs, combineProt, Stage2Reach } from "../../src/runtime/stage2.js";
 import { lowerFile, lowerWith, pluginsWith, type Lowered } from "./helpers.js";
@@ -85,6 +85,22 @@ describe("vm-nested sample: the bytes", () => {
     expect(kinds.at(-1)).toBe("S2");
     const tx = stage2.walk(mem, { plugin, context: s1.context }, 0x11_0000n);
     expect(tx.ok && tx.pa === 0x9011_0000n && (tx.prot & PROT_WRITE) === 0).toBe(true);
+  });
+
+  it("explain shows both walks interleaved and lands on the host page", () => {
+    const e = new Explainer(l.compiled).explain("nic", 0x10_1234n);
+    expect(e.outcome).toMatchObject({
+      ok: true,
+      pa: 0x9010_1234n,
+      memory: "buffer rx_ring in ddr",
+    });
+    const steps = e.walks[0]!.steps.map((s) => s.decoded.split(" ")[0]);
+    // S2 for the root's IPA first, S1 level 0, ..., S1 leaf, S2 for the output IPA.
+    expect(steps[0]).toBe("S2");
+    expect(steps.indexOf("S1")).toBeGreaterThan(0);
+    expect(e.walks[0]!.steps.at(-1)!.decoded).toContain("(output 0x40101234)");
+    const outside = new Explainer(l.compiled).explain("nic", 0x7000_0000n);
+    expect(outside.outcome.ok).toBe(false);
   });
 
   it("is proved: the device reaches exactly the intended host memory", () => {
