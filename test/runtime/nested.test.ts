@@ -28,6 +28,7 @@ import { FailureSink } from "../../src/runtime/failure-sink.js";
 import { Explainer, verify } from "../../src/runtime/index.js";
 import { Prover } from "../../src/runtime/prover.js";
 import { combineAttrs, combineProt, Stage2Reach } from "../../src/runtime/stage2.js";
+import { realPlugins } from "../fixtures/lowering/from-text.js";
 import { lowerFile, lowerWith, pluginsWith, type Lowered } from "./helpers.js";
 
 const SAMPLE = "samples/vm-nested.vcm";
@@ -340,5 +341,42 @@ describe("the binding names the stage 2 (DeviceBinding.stage2, lookupDevice)", (
     expect(r2.failures.find((x) => x.check === "device-binding-wrong")!.found).toMatch(
       /^stage-2 root 0x40000000, vmid/,
     );
+  });
+});
+
+describe("scenarios on a nested device", () => {
+  it("the host takes guest memory back from stage 2, the guest remaps its stage 1: proved", () => {
+    const l = lowerFile(SAMPLE);
+    const r = verify(l.compiled, l.ir, l.plugins);
+    expect(r.scenarios.map((s) => [s.name, s.ok])).toEqual([
+      ["host_reclaims_rx_ring", true],
+      ["guest_remaps_rx_ring", true],
+    ]);
+  });
+
+  it("a stage-2 unmap that leaves its leaves behind is caught: the guest's DMA reaches the stale page", () => {
+    // The stage-2 table of vm0 ignores unmaps: the host thinks it took the page back.
+    const plugins = pluginsWith("arm-lpae", (p) => ({
+      ...p,
+      unmap(handle, iova, size) {
+        return handle.name === "vm0" ? size : p.unmap(handle, iova, size);
+      },
+    }));
+    const l = lowerWith(readFileSync(SAMPLE, "utf8"), plugins);
+    const r = verify(l.compiled, l.ir, l.plugins);
+    const failures = r.failures.filter((f) => f.scenario === "host_reclaims_rx_ring");
+    expect(failures.length).toBeGreaterThan(0);
+    // The nic still reaches rx_ring's host page at 0x9010_0000, which it must not.
+    expect(failures.some((f) => f.endpoint === "nic" && f.message.includes("0x100000"))).toBe(true);
+    expect(r.scenarios.find((s) => s.name === "guest_remaps_rx_ring")!.ok).toBe(true);
+  });
+
+  it("unmapping from stage 2 memory it does not map fails the step", () => {
+    const text = readFileSync(SAMPLE, "utf8") + "scenario bad {\n  unmap host_buf from vm0\n}\n";
+    const l = lowerWith(text, realPlugins());
+    const r = verify(l.compiled, l.ir, l.plugins);
+    const f = r.failures.find((x) => x.scenario === "bad")!;
+    expect(f.check).toBe("scenario-step-failed");
+    expect(f.message).toContain("host_buf");
   });
 });
