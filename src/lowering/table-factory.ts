@@ -249,9 +249,9 @@ class TableFactory {
   private nestedTable(d: IrDomain): NestedTable | undefined {
     const { parent, pool: poolName } = d.nested!;
     const guest = new GuestAddresses(this.live.ir, parent);
-    const pool = this.live.ir.pools.find((p) => p.name === poolName);
-    if (!pool) return undefined;
-    const ipa = guest.toIpa([{ pa: pool.range.base, size: pool.range.size }]);
+    const declared = this.live.ir.pools.find((p) => p.name === poolName);
+    if (!declared) return undefined;
+    const ipa = guest.toIpa([{ pa: declared.range.base, size: declared.range.size }]);
     if (!ipa || ipa.length !== 1) {
       this.diagnostics.push(
         diagnostic(D.stage1PoolNotGuest, d.nested!.span, {
@@ -262,12 +262,14 @@ class TableFactory {
       );
       return undefined;
     }
-    return {
-      parent,
-      guest,
-      memory: guest.view(this.live.memory),
-      pool: new PoolAllocator(poolName, ipa[0]!.pa, ipa[0]!.size),
-    };
+    // Allocated in IPAs; it stands for the pool in the lowering's accounting (pool usage).
+    const current = this.live.allocators.get(poolName);
+    const pool =
+      current && current.base === Number(ipa[0]!.pa)
+        ? current
+        : new PoolAllocator(poolName, ipa[0]!.pa, ipa[0]!.size);
+    this.live.allocators.set(poolName, pool);
+    return { parent, guest, memory: guest.view(this.live.memory), pool };
   }
 
   /** What no `at auto` mapping of domain `d` may get: reserved ranges, past masks, address 0. */

@@ -10,7 +10,11 @@
  * buffers placed in gram after it are rx_ring at host 0x9010_0000 (IPA 0x4010_0000) and
  * tx_ring at 0x9011_0000.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadCompiled, readManifest } from "../../src/compile/load-compiled.js";
+import { writeCompileOutput } from "../../src/compile/write-output.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { systemState } from "../../src/model/system-state.js";
@@ -108,6 +112,36 @@ describe("vm-nested sample: the bytes", () => {
     const r = verify(l.compiled, l.ir, l.plugins);
     expect(r.failures).toEqual([]);
     expect(r.status).toBe("proved");
+  });
+});
+
+describe("vm-nested sample: compile output", () => {
+  it("records the nesting and its host table pages, and is proved again from the output", () => {
+    const l = lowerFile(SAMPLE);
+    const dir = mkdtempSync(join(tmpdir(), "vcm-nested-"));
+    try {
+      const out = join(dir, "out");
+      writeCompileOutput(l.compiled, out, { format: "default" });
+      const manifest = readManifest(out);
+      const t = manifest.tables.find((x) => x.name === "nic_dom")!;
+      expect(t.stage2).toBe("vm0");
+      expect(t.pool).toBe("guest_tables");
+      expect(t.root).toBe("0x40000000");
+      // The four stage-1 table pages, at the host frames behind IPAs 0x4000_0000 ...
+      expect(t.tablePages.map((p) => [p.pa, p.level])).toEqual([
+        ["0x90000000", 0],
+        ["0x90001000", 1],
+        ["0x90002000", 2],
+        ["0x90003000", 3],
+      ]);
+      expect(manifest.pools.find((p) => p.name === "guest_tables")!.usedBytes).toBeGreaterThan(0);
+      const loaded = loadCompiled(out, l.ir, l.plugins);
+      expect(loaded.tables.find((x) => x.name === "nic_dom")!.stage2).toBe("vm0");
+      const r = verify(loaded, l.ir, l.plugins);
+      expect(r.failures).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
