@@ -306,8 +306,11 @@ export interface IrTopology {
   uses: { specifier: string; fromFile: string; span: Span }[];
   consts: Record<string, bigint>;
   memories: IrMemory[];
-  /** Guest (IPA) memory of stage-2 domains, backed by host memory. */
-  guestMemories: IrGuestMemory[];
+  /**
+   * Guest (IPA) memory of stage-2 domains, backed by host memory. Resolution always fills it;
+   * optional so an IR built by other means (tests, tools) need not name it.
+   */
+  guestMemories?: IrGuestMemory[];
   pools: IrPool[];
   mappers: IrMapper[];
   endpoints: IrEndpoint[];

@@ -24,7 +24,7 @@ export class GuestAddresses {
     /** The stage-2 domain. */
     readonly domain: string,
   ) {
-    for (const g of ir.guestMemories)
+    for (const g of ir.guestMemories ?? [])
       if (g.domain === domain && g.backing)
         this.ranges.push({ name: g.name, ipa: g.ipa.base, pa: g.backing.pa, size: g.ipa.size });
   }

@@ -9,7 +9,7 @@ import type { ResolveContext } from "./context.js";
 
 export function guestMappings(ctx: ResolveContext, takeId: () => number): IrMapping[] {
   const out: IrMapping[] = [];
-  for (const g of ctx.ir.guestMemories) {
+  for (const g of ctx.ir.guestMemories ?? []) {
     if (!g.backing || !ctx.symbols.domains.get(g.domain)?.stage2) continue;
     out.push({
       id: takeId(),

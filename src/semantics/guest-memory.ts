@@ -44,7 +44,7 @@ export function buildGuestMemory(ctx: ResolveContext, s: MemoryDecl): void {
     span: s.span,
   };
   if (s.backing) {
-    const backing = guestBacking(ctx, s, r.size);
+    const backing = guestBacking(ctx, s, r.base, r.size);
     if (!backing) return;
     g.backing = backing;
     // The guest region's name stands for its backing: pools and buffers placed in it are host
@@ -59,13 +59,14 @@ export function buildGuestMemory(ctx: ResolveContext, s: MemoryDecl): void {
     ctx.symbols.guestAliases.add(alias);
   }
   ctx.symbols.guestMemories.set(name, g);
-  ctx.ir.guestMemories.push(g);
+  (ctx.ir.guestMemories ??= []).push(g);
 }
 
 /** The host memory behind a guest region, or undefined after reporting why it cannot be. */
 function guestBacking(
   ctx: ResolveContext,
   s: MemoryDecl,
+  ipaBase: bigint,
   size: bigint,
 ): { memory: string; pa: bigint } | undefined {
   const ref = s.backing!;
@@ -88,6 +89,13 @@ function guestBacking(
       diagnostic(D.guestBackingNotHost, ref.span, {
         name,
         why: `${hex(chunk.pa)} .. +${formatSize(chunk.size)} is outside '${host.name}'`,
+      }),
+    );
+  if (chunk.pa % 4096n !== 0n || ipaBase % 4096n !== 0n || size % 4096n !== 0n)
+    return ctx.report(
+      diagnostic(D.guestBackingNotHost, ref.span, {
+        name,
+        why: `IPA ${hex(ipaBase)}, backing ${hex(chunk.pa)}, ${formatSize(size)}: stage 2 maps whole 4 KiB pages`,
       }),
     );
   if (chunk.size !== size)

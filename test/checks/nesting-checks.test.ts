@@ -63,6 +63,12 @@ const FIRING: [string, string, string, RegExp][] = [
     /error\[VCM0152\].*'gram' is guest memory itself/,
   ],
   [
+    "VCM0152",
+    "backing not on a page boundary",
+    BASE.replace("backed ddr[0x1000_0000 .. +64M]", "backed ddr[0x1000_0800 .. +64M]"),
+    /error\[VCM0152\].*backing 0x90000800, 64M: stage 2 maps whole 4 KiB pages/,
+  ],
+  [
     "VCM0153",
     "nested on a domain that is not stage 2",
     BASE +

@@ -12,7 +12,7 @@ import { allMappings } from "./ir-index.js";
 
 /** The backed guest region of stage-2 domain `parent` holding all of `c`, if any. */
 function guestRegionOf(ir: IrTopology, parent: string, c: IrChunk): IrGuestMemory | undefined {
-  return ir.guestMemories.find(
+  return (ir.guestMemories ?? []).find(
     (g) =>
       g.domain === parent &&
       g.backing !== undefined &&
@@ -23,7 +23,7 @@ function guestRegionOf(ir: IrTopology, parent: string, c: IrChunk): IrGuestMemor
 
 export const guestMemoryUnbacked = defineCheck(D.guestMemoryUnbacked, {
   run({ ir, report }) {
-    for (const g of ir.guestMemories)
+    for (const g of ir.guestMemories ?? [])
       if (!g.backing)
         report(
           D.guestMemoryUnbacked,
@@ -42,7 +42,8 @@ export const nestedPoolOutsideGuest = defineCheck(D.nestedPoolOutsideGuest, {
       if (!pool) continue;
       const { parent } = d.nested;
       if (guestRegionOf(ir, parent, { pa: pool.range.base, size: pool.range.size })) continue;
-      const region = ir.guestMemories.find((g) => g.domain === parent)?.name ?? "GUEST_REGION";
+      const region =
+        (ir.guestMemories ?? []).find((g) => g.domain === parent)?.name ?? "GUEST_REGION";
       report(
         D.nestedPoolOutsideGuest,
         d.nested.span,
@@ -88,7 +89,7 @@ function coveredByGuest(ir: IrTopology, parent: string, c: IrChunk): boolean {
 
 export const guestMemoryOverlap = defineCheck(D.guestMemoryOverlap, {
   run({ ir, report }) {
-    const list = ir.guestMemories;
+    const list = ir.guestMemories ?? [];
     for (let i = 0; i < list.length; i++) {
       const a = list[i]!;
       for (let j = 0; j < i; j++) {
