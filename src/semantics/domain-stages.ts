@@ -113,6 +113,17 @@ function stageTwo(
     );
     return false;
   }
+  // The stage-2 table is the mapper's parameters at stage 2: the plugin must accept them.
+  const problem = info?.plugin?.validate?.({ ...info.ir.params, stage: 2n })[0];
+  if (problem) {
+    ctx.report(
+      diagnostic(D.stageValue, item.span, {
+        name: d.name,
+        why: `'${d.mapper}' at stage 2: ${problem.message}`,
+      }),
+    );
+    return false;
+  }
   d.stage2 = true;
   return true;
 }

@@ -102,6 +102,12 @@ const FIRING: [string, string, string, RegExp][] = [
     /error\[VCM0154\].*format 'intel-vtd' of 'vt' has no stage 2/,
   ],
   [
+    "VCM0154",
+    "stage 2 with an IPA larger than the output",
+    BASE.replace("ias 40; oas 40", "ias 44; oas 40"),
+    /error\[VCM0154\].*'smmu' at stage 2: /,
+  ],
+  [
     "VCM0155",
     "nested without tables",
     BASE.replace("nested vm0; tables guest_tables;", "nested vm0;"),
