@@ -414,3 +414,17 @@ describe("scenarios on a nested device", () => {
     expect(f.message).toContain("host_buf");
   });
 });
+
+describe("a device in the stage-2 domain itself (stage 2 only)", () => {
+  it("sees guest memory at its IPAs, and nothing else", () => {
+    const text = readFileSync(SAMPLE, "utf8")
+      .replace("domain vm0 on smmu { stage 2 }", "domain vm0 on smmu { stage 2; attach gpu }")
+      .replace("device disk", "device gpu behind smmu stream 0x300\ndevice disk")
+      .concat("expect gpu sees rx_ring at 0x4010_0000\nexpect gpu faults at 0x9010_0000\n");
+    const l = lowerWith(text, realPlugins());
+    const r = verify(l.compiled, l.ir, l.plugins);
+    expect(r.failures).toEqual([]);
+    const gpu = r.endpoints.find((e) => e.endpoint === "gpu")!;
+    expect(gpu.pagesReachable).toBe((256 * 1024 + 2 * 1024) / 4);
+  });
+});
