@@ -287,6 +287,7 @@ function tableFromManifest(
     mapper: t.mapper,
     format: t.format,
     domainId: t.domainId,
+    ...(t.stage2 !== undefined ? { stage2: t.stage2 } : {}),
     ...(t.halves
       ? {
           halves: t.halves.map((h) => ({

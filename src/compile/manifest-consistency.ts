@@ -80,6 +80,7 @@ export function manifestProblems(m: Manifest, plugins?: PluginRegistry): Manifes
     refers(mappers, "mapper", t.mapper, ["tables", i, "mapper"]);
     format(t.format, ["tables", i, "format"]);
     refers(pools, "pool", t.pool, ["tables", i, "pool"]);
+    refers(tables, "table", t.stage2, ["tables", i, "stage2"]);
   });
   m.domains.forEach((d, i) => {
     refers(mappers, "mapper", d.mapper, ["domains", i, "mapper"]);

@@ -179,6 +179,7 @@ export const MANIFEST_SCHEMA = {
         root: hex,
         registers: { $ref: "#/$defs/hexRecord" },
         aperture: range,
+        stage2: name,
         window: {
           type: "object",
           required: ["base", "size", "pageSize", "levels"],

@@ -3,6 +3,7 @@
  * is a `0x` hex string. Together with the pool images it is enough to walk every table without
  * VCM: each table carries its format geometry (entry width, endianness, levels, granule).
  */
+import { Stage2Reach } from "../runtime/stage2.js";
 import { createHash } from "node:crypto";
 import { hex as formatHex } from "../diagnostics/format.js";
 import type { IrParamValue, IrRange } from "../ir/types.js";
@@ -49,11 +50,17 @@ function tablePageRuns(
   plugin: VcmPlugin,
   compiled: CompiledTopology,
   context: TableContext,
+  nested?: Stage2Reach,
 ): TablePageRun[] {
   const pas: number[] = [];
   const meta: number[] = [];
-  plugin.tables(compiled.memory, context, (pa, bytes, level) => {
-    pas.push(Number(pa));
+  // A nested table is read through its stage 2; its pages are listed where they sit in host memory.
+  const memory = nested ? nested.view(compiled.memory, new Set()) : compiled.memory;
+  plugin.tables(memory, context, (pa, bytes, level) => {
+    const at = Number(pa);
+    const host = nested?.tableFrame(Math.floor(at / 4096));
+    if (nested && host === undefined) return;
+    pas.push(host === undefined ? at : host * 4096 + (at % 4096));
     meta.push(bytes * 64 + level);
   });
   const order = [...pas.keys()].sort((a, b) => pas[a]! - pas[b]! || meta[a]! - meta[b]!);
@@ -90,6 +97,11 @@ export interface ManifestTable {
   halves?: { half: "lower" | "upper"; base: Hex; size: Hex; input: Hex }[];
   /** The table's own parameters, where they differ from its mapper's (an AArch64 TTBR1 table). */
   params?: Record<string, ManifestParam>;
+  /**
+   * A nested domain's stage-1 table: the stage-2 table its root, table addresses and leaves
+   * (IPAs) go through. `pool` is then its guest pool and `tablePages` are host addresses.
+   */
+  stage2?: string;
   geometry: ManifestGeometry;
   /**
    * Every table page reachable from the root, by address; `count` (absent when 1) adjacent
@@ -362,6 +374,15 @@ export function domainFromManifest(d: Manifest["domains"][number]): CompiledDoma
   return out;
 }
 
+/** The stage 2 a nested table is read through. */
+export function nestedReader(compiled: CompiledTopology, stage2: string): Stage2Reach | undefined {
+  const t = compiled.tables.find((x) => x.name === stage2);
+  const plugin = t && compiled.plugins.get(t.format);
+  if (!t || !plugin) return undefined;
+  const caps = plugin.capabilities(t.context.params);
+  return new Stage2Reach(compiled.memory, { table: t, context: t.context, plugin, caps });
+}
+
 type CompiledMapper = CompiledTopology["mappers"][number];
 type IrMapperParams = Map<string, { params: CompiledTopology["ir"]["mappers"][number]["params"] }>;
 
@@ -376,7 +397,9 @@ function tableToManifest(
   irMapperOf: IrMapperParams,
 ): ManifestTable {
   const plugin = pluginFor(compiled, t.format);
-  const pages = tablePageRuns(plugin, compiled, t.context);
+  const nested = t.stage2 !== undefined ? nestedReader(compiled, t.stage2) : undefined;
+  const pages = tablePageRuns(plugin, compiled, t.context, nested);
+  const guestPool = compiled.ir.domains.find((d) => d.name === t.name)?.nested?.pool;
   const c = t.context;
   const ownParams = c.params !== irMapperOf.get(t.mapper)?.params;
   const params: Record<string, ManifestParam> = {};
@@ -387,7 +410,7 @@ function tableToManifest(
     mapper: t.mapper,
     format: t.format,
     domainId: t.domainId,
-    pool: mapperOf.get(t.mapper)!.pool,
+    pool: guestPool ?? mapperOf.get(t.mapper)!.pool,
     root: hex(c.root),
     registers: hexRecord(c.registers),
     aperture: { base: hex(c.aperture.base), size: hex(c.aperture.size) },
@@ -413,6 +436,7 @@ function tableToManifest(
         }
       : {}),
     ...(ownParams ? { params } : {}),
+    ...(t.stage2 !== undefined ? { stage2: t.stage2 } : {}),
     geometry: geometryToManifest(
       ownParams ? compiledFormat(plugin.capabilities(c.params)) : mapperOf.get(t.mapper)!.geometry,
     ),

@@ -23,7 +23,7 @@ import { firmwareLd } from "./firmware-ld.js";
 import { relocationBytes } from "./firmware-pools.js";
 import { formatSet, type FirmwareOutput, type OutputFormat } from "./firmware.js";
 import { realFsOps, type FsOps } from "./fs-ops.js";
-import { buildManifest, fileStem, pluginFor } from "./manifest.js";
+import { buildManifest, fileStem, nestedReader, pluginFor } from "./manifest.js";
 import {
   checkTarget,
   inspectTarget,
@@ -168,7 +168,10 @@ function* writeAll(
   }
   const written = new Set<string>();
   for (const t of compiled.tables) {
-    const text = pluginFor(compiled, t.format).describe(compiled.memory, t.context);
+    // A nested table is described as the SMMU reads it: its IPAs through its stage 2.
+    const nested = t.stage2 !== undefined ? nestedReader(compiled, t.stage2) : undefined;
+    const memory = nested ? nested.view(compiled.memory, new Set()) : compiled.memory;
+    const text = pluginFor(compiled, t.format).describe(memory, t.context);
     const file = join("domains", `${fileStem(t.name)}.txt`);
     written.add(file);
     fs.writeFile(join(dir, file), text);

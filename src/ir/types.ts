@@ -8,7 +8,8 @@ import type { Span } from "../diagnostics/span.js";
 export const IR_VERSION = 1;
 
 /** Which address space a number lives in; a PA used where an IOVA is meant is a diagnostic. */
-export type AddressSpace = "pa" | "iova" | "va" | "bus";
+/** `ipa`: a guest-physical (intermediate physical) address, what a VM's stage 2 translates. */
+export type AddressSpace = "pa" | "iova" | "va" | "bus" | "ipa";
 
 /** A half-open range [base, base + size). `size` is never 0 in a valid IR. */
 export interface IrRange {
@@ -118,6 +119,31 @@ export interface IrDomain {
   attached: string[];
   /** true for a default domain or a cpu's address space made by VCM, not declared. */
   implicit: boolean;
+  /**
+   * `stage 2`: a VM's stage 2 (IPA -> PA). Its table maps exactly its guest memory
+   * (`IrTopology.guestMemories`), through mappings resolution makes (`IrMapping.guest`).
+   */
+  stage2?: boolean;
+  /**
+   * `nested PARENT`: a stage-1 domain (IOVA -> IPA) whose table addresses and leaves are IPAs of
+   * the stage-2 domain `parent`; its tables come from `pool`, a pool inside guest memory.
+   */
+  nested?: { parent: string; pool: string; span: Span };
+  span: Span;
+}
+
+/**
+ * `memory NAME RANGE KIND guest DOMAIN backed REF`: guest-physical memory of a stage-2 domain,
+ * the IPA range `ipa`, backed by host memory from `backing.pa` (same size). Buffers and pools
+ * placed in it are host memory of `backing.memory`; stage 2 maps it IPA -> PA.
+ */
+export interface IrGuestMemory {
+  name: string;
+  domain: string;
+  ipa: IrRange; // space "ipa"
+  kind: IrMemoryKind;
+  /** Absent when no `backed` clause was written (check VCM0284). */
+  backing?: { memory: string; pa: bigint };
   span: Span;
 }
 
@@ -223,6 +249,8 @@ export interface IrMapping {
   reservation?: string;
   /** Set when the mapping comes from a scenario step rather than the top level. */
   scenario?: string;
+  /** Made by resolution for guest memory: the stage-2 mapping of that guest region. */
+  guest?: string;
   span: Span;
 }
 
@@ -278,6 +306,11 @@ export interface IrTopology {
   uses: { specifier: string; fromFile: string; span: Span }[];
   consts: Record<string, bigint>;
   memories: IrMemory[];
+  /**
+   * Guest (IPA) memory of stage-2 domains, backed by host memory. Resolution always fills it;
+   * optional so an IR built by other means (tests, tools) need not name it.
+   */
+  guestMemories?: IrGuestMemory[];
   pools: IrPool[];
   mappers: IrMapper[];
   endpoints: IrEndpoint[];

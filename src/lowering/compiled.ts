@@ -70,6 +70,11 @@ export interface CompiledTable {
    * `CPU.upper`) the upper. Absent: addresses are table input addresses.
    */
   halves?: CompiledHalf[];
+  /**
+   * A nested domain's stage-1 table: the stage-2 table (the parent domain's) its table addresses
+   * and leaves go through. Its `context.root` and every address in it are then IPAs.
+   */
+  stage2?: string;
 }
 
 /** Virtual addresses [base, base + size) are table input addresses [input, input + size). */

@@ -51,11 +51,19 @@ export function bindDevices(live: LiveTables, diagnostics: Diagnostic[]): void {
         );
         continue;
       }
+      // A nested domain's stream also names its VM's stage 2 (an STE with Config = nested).
+      // A device in a stage-2 domain itself is stage-2 only: its table is the stage 2.
+      const stage2 = domain!.nested
+        ? live.tables.get(domain!.nested.parent)
+        : domain!.stage2
+          ? state
+          : undefined;
       bindings.push({
         device: ep.name,
         stream: ep.stream,
         table: state.handle,
         domainId: state.table.domainId,
+        ...(stage2 ? { stage2: { table: stage2.handle, vmid: stage2.table.domainId } } : {}),
       });
     }
     const pool = live.allocators.get(mapper.ir.pool);

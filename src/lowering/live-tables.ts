@@ -12,6 +12,7 @@ import { PoolAllocator } from "../plugin-api/pool-allocator.js";
 import type { Capabilities, InstanceHandle, TableHandle, VcmPlugin } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import type { CompiledDomain, CompiledHalf, CompiledMapper, CompiledTable } from "./compiled.js";
+import type { GuestAddresses } from "./guest-addresses.js";
 import type { IovaAllocator } from "./iova-allocator.js";
 import type { CallWatch } from "./plugin-guard.js";
 import { Attachments } from "./routes.js";
@@ -34,6 +35,8 @@ export interface TableState {
   pageSizes: readonly bigint[];
   iovas: IovaAllocator;
   span: Span;
+  /** A nested domain's stage 1: the guest memory its IPAs are (host memory -> IPA). */
+  guest?: GuestAddresses;
 }
 
 export class LiveTables {

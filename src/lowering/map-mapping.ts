@@ -14,6 +14,7 @@ import type { IrMapping } from "../ir/types.js";
 import { requestProt } from "../plugin-api/rights.js";
 import { halfAt, halvesText, tableInput } from "./address-halves.js";
 import type { CompiledChunk, CompiledMapping } from "./compiled.js";
+import type { GuestAddresses } from "./guest-addresses.js";
 import { pluginFailure } from "./diagnostics.js";
 import { ADDRESS_LIMIT } from "./iova-allocator.js";
 import { allocateIova } from "./iova-placement.js";
@@ -35,6 +36,18 @@ export function mapMapping(live: LiveTables, m: IrMapping, progress?: ProgressCo
   const found = placeInTable(live, m);
   if (!found.ok) return found;
   const { state, iova } = found;
+  // A nested domain's leaves hold IPAs: the host memory mapped must be guest memory.
+  const chunks = state.guest ? state.guest.toIpa(m.source.chunks) : m.source.chunks;
+  if (!chunks) {
+    if (m.iova === "auto") state.iovas.release(iova, m.source.size);
+    return failed(
+      diagnostic(D.stage1MapNotGuest, m.span, {
+        mapping: mappingLabel(m),
+        parent: state.guest!.domain,
+        domain: state.table.name,
+      }),
+    );
+  }
   // An execute-only request is read+execute on a format that cannot express it.
   const caps = live.mappers.get(state.table.mapper)?.caps;
   const result = mapPages(
@@ -44,7 +57,7 @@ export function mapMapping(live: LiveTables, m: IrMapping, progress?: ProgressCo
       target: m.target,
       iova,
       placement: m.iova === "auto" ? "allocated" : "fixed",
-      chunks: m.source.chunks,
+      chunks,
       prot: caps ? requestProt(prot, caps) : prot,
       attrs,
       ...(m.pageSize !== undefined ? { pageSize: m.pageSize } : {}),
@@ -57,9 +70,18 @@ export function mapMapping(live: LiveTables, m: IrMapping, progress?: ProgressCo
     if (m.iova === "auto") state.iovas.release(iova, m.source.size);
     return result;
   }
+  if (state.guest) hostAddresses(result.record, state.guest);
   result.record.memory = m.source.memory;
   if (m.source.buffer !== undefined) result.record.buffer = m.source.buffer;
   return result;
+}
+
+/** A nested mapping's record in host addresses (its intent), as written in IPAs. */
+function hostAddresses(record: CompiledMapping, guest: GuestAddresses): void {
+  for (const c of record.chunks) {
+    c.pa = guest.toHost(c.pa) ?? c.pa;
+    for (const r of c.runs) r.pa = guest.toHost(r.pa) ?? r.pa;
+  }
 }
 
 /** The table and IOVA a table mapping goes to (an auto IOVA is taken from its allocator). */

@@ -8,7 +8,8 @@ import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import type { IrDomain, IrTopology } from "../ir/types.js";
-import type { PoolAllocator } from "../plugin-api/pool-allocator.js";
+import type { PhysicalMemory } from "../plugin-api/physical-memory.js";
+import { PoolAllocator } from "../plugin-api/pool-allocator.js";
 import type { PluginParams, TableHandle, WindowGeometry } from "../plugin-api/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
 import { MAX_WINDOWS } from "../semantics/spapr.js";
@@ -22,6 +23,7 @@ import {
 } from "./compiled.js";
 import { bindDevices } from "./device-binding.js";
 import { pluginFailure, rangeText } from "./diagnostics.js";
+import { GuestAddresses } from "./guest-addresses.js";
 import { ADDRESS_LIMIT, IovaAllocator } from "./iova-allocator.js";
 import { LiveTables, type MapperState, type TableState } from "./live-tables.js";
 import { PluginThrewError, type CallWatch } from "./plugin-guard.js";
@@ -42,6 +44,8 @@ interface TableRequest {
   params?: PluginParams;
   /** The id of a table programmed with another (an upper half shares its lower's). */
   domainId?: number;
+  /** A nested domain's stage 1: written in guest memory, through its IPA view. */
+  nested?: NestedTable;
 }
 
 /** Every table of `ir`, created and bound; errors are reported and their tables left out. */
@@ -106,7 +110,7 @@ class TableFactory {
       );
       return undefined;
     }
-    const pool = this.live.allocators.get(mapper.ir.pool);
+    const pool = request.nested?.pool ?? this.live.allocators.get(mapper.ir.pool);
     if (!pool) {
       this.diagnostics.push(
         diagnostic(D.tableCreateFailed, mapper.ir.span, {
@@ -136,6 +140,7 @@ class TableFactory {
       },
       leafCounts: {},
     };
+    if (request.nested) table.stage2 = request.nested.parent;
     let iovas = new IovaAllocator(aperture.base, aperture.size);
     if (request.halves) {
       table.halves = request.halves;
@@ -155,6 +160,7 @@ class TableFactory {
       iovas,
       span,
     };
+    if (request.nested) state.guest = request.nested.guest;
     this.live.tables.set(name, state);
     return state;
   }
@@ -169,7 +175,8 @@ class TableFactory {
     const { mapper, name, aperture, span, window } = request;
     this.live.watch?.subject?.(`creating the table of '${name}'`, span);
     try {
-      const handle = mapper.plugin.create(this.live.memory, pool, {
+      const memory = request.nested?.memory ?? this.live.memory;
+      const handle = mapper.plugin.create(memory, pool, {
         params,
         name,
         domainId,
@@ -216,6 +223,8 @@ class TableFactory {
         upper?.root === "shared"
           ? { base: 0n, size: 1n << BigInt(mapper.caps.inputBits) }
           : d.aperture;
+      const nested = d.nested && this.nestedTable(d);
+      if (d.nested && !nested) continue;
       const state = this.createTable({
         mapper,
         name: d.name,
@@ -223,12 +232,44 @@ class TableFactory {
         aperture: tableRange,
         span: d.span,
         ...(halves ? { halves: halves.lower } : {}),
+        ...(d.stage2 ? { params: { ...mapper.ir.params, stage: 2n } } : {}),
+        ...(nested ? { nested } : {}),
       });
       if (!state) continue;
       compiled.table = d.name;
       if (upper?.root === "own" && halves) this.createUpperTable(mapper, d, state, halves.upper);
       this.reserveForbiddenIovas(d, state);
     }
+  }
+
+  /**
+   * Where a nested domain's stage-1 tables go: its `tables` pool, which must lie in guest memory
+   * of its stage-2 parent, allocated in IPAs and written through the guest's IPA view.
+   */
+  private nestedTable(d: IrDomain): NestedTable | undefined {
+    const { parent, pool: poolName } = d.nested!;
+    const guest = new GuestAddresses(this.live.ir, parent);
+    const declared = this.live.ir.pools.find((p) => p.name === poolName);
+    if (!declared) return undefined;
+    const ipa = guest.toIpa([{ pa: declared.range.base, size: declared.range.size }]);
+    if (!ipa || ipa.length !== 1) {
+      this.diagnostics.push(
+        diagnostic(D.stage1PoolNotGuest, d.nested!.span, {
+          domain: d.name,
+          pool: poolName,
+          parent,
+        }),
+      );
+      return undefined;
+    }
+    // Allocated in IPAs; it stands for the pool in the lowering's accounting (pool usage).
+    const current = this.live.allocators.get(poolName);
+    const pool =
+      current && current.base === Number(ipa[0]!.pa)
+        ? current
+        : new PoolAllocator(poolName, ipa[0]!.pa, ipa[0]!.size);
+    this.live.allocators.set(poolName, pool);
+    return { parent, guest, memory: guest.view(this.live.memory), pool };
   }
 
   /** What no `at auto` mapping of domain `d` may get: reserved ranges, past masks, address 0. */
@@ -315,6 +356,16 @@ class TableFactory {
       }
     }
   }
+}
+
+/** A nested domain's stage 1, as `nestedTable` finds it. */
+interface NestedTable {
+  /** The stage-2 domain (and table) its IPAs go through. */
+  parent: string;
+  guest: GuestAddresses;
+  memory: PhysicalMemory;
+  /** Its pool, in IPAs. */
+  pool: PoolAllocator;
 }
 
 /** An allocator over virtual addresses: free are the halves, not the table input range. */

@@ -35,7 +35,17 @@ const STEPS = [
   "detach",
   "power-off",
 ];
-const DOMAIN_ITEMS = ["type", "aperture", "reserve", "msi", "unity", "attach"];
+const DOMAIN_ITEMS = [
+  "type",
+  "aperture",
+  "reserve",
+  "msi",
+  "unity",
+  "attach",
+  "stage",
+  "nested",
+  "tables",
+];
 const CONTAINER_ITEMS = [
   "groups",
   "owner",
@@ -116,9 +126,11 @@ function statementWants(words: string[]): Want {
   }
   if (head === "memory") {
     if (last === "owner") return { names: ["device"] };
+    if (last === "guest") return { names: ["domain"] };
+    if (last === "backed") return { names: MEMORY_REGIONS };
     if (words.length >= 3)
       return {
-        keywords: ["ram", "mmio", "reserved", "owner", "pinnable", "secure"],
+        keywords: ["ram", "mmio", "reserved", "owner", "pinnable", "secure", "guest", "backed"],
         names: VALUES,
       };
     return {};
@@ -207,6 +219,9 @@ function domainItemWants(words: string[]): Want {
   if (head === "type")
     return words.length === 1 ? { keywords: ["dma", "identity", "blocked", "unmanaged"] } : {};
   if (head === "attach") return { names: ["device"] };
+  if (head === "stage") return words.length === 1 ? { keywords: ["1", "2"] } : {};
+  if (head === "nested") return words.length === 1 ? { names: ["domain"] } : {};
+  if (head === "tables") return words.length === 1 ? { names: ["pool"] } : {};
   return { names: VALUES };
 }
 

@@ -250,6 +250,8 @@ class Walker {
         this.declare(s.name, "memory", s);
         this.range(s.range);
         this.ref(s.owner);
+        this.ref(s.guest);
+        if (s.backing) this.memoryRef(s.backing);
         return;
       case "pool":
         this.declare(s.name, "pool", s);
@@ -313,6 +315,9 @@ class Walker {
   private domainItem(item: DomainItem): void {
     if (item.kind === "aperture" || item.kind === "reserve") this.range(item.range);
     else if (item.kind === "attach") for (const d of item.devices) this.ref(d);
+    else if (item.kind === "stage") this.expr(item.stage);
+    else if (item.kind === "nested") this.ref(item.parent);
+    else if (item.kind === "tables") this.ref(item.pool);
   }
 
   private containerItem(container: string, item: ContainerItem): void {

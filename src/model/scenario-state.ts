@@ -25,6 +25,7 @@ import { chunksOf, objectText } from "./object-ref.js";
 import { findPlacement, type PaRange } from "./placement.js";
 import { importerBlocksRevoke, reportNoMmuImporter } from "./revoke.js";
 import { checkWindowMapping, containerOfWindow, SpaprState } from "./spapr-state.js";
+import { clipToStage2, isStage2, nestedOn, unmapFromStage2 } from "./stage2-state.js";
 import type { SystemState } from "./system-state.js";
 
 type Step<K extends IrScenarioStep["kind"]> = Extract<IrScenarioStep, { kind: K }>;
@@ -87,7 +88,13 @@ export class ScenarioState {
 
   /** The state to prove now. */
   view(): SystemState {
-    return { ...this.base, mappings: this.records, endpoints: this.routes, mappers: this.mappers };
+    return {
+      ...this.base,
+      // A nested domain is meant to reach only what its stage 2 still maps.
+      mappings: clipToStage2(this.ir, this.records),
+      endpoints: this.routes,
+      mappers: this.mappers,
+    };
   }
 
   /** Start a step: nothing touched, no notes. */
@@ -121,6 +128,7 @@ export class ScenarioState {
         this.map(step);
         return NOTHING;
       case "unmap":
+        if (isStage2(this.ir, step.target.name)) return this.unmapStage2(step);
         this.unmap(step);
         return NOTHING;
       case "migrate":
@@ -250,6 +258,31 @@ export class ScenarioState {
       return;
     }
     for (const r of matches) this.drop(r, step);
+  }
+
+  /**
+   * The host takes guest memory back from a VM's stage 2 (stage2-state.ts): the guest's stage 1
+   * still maps it, so its devices must now fault there and reach none of those pages.
+   */
+  private unmapStage2(step: Step<"unmap">): StepOutcome {
+    const domain = step.target.name;
+    const result = unmapFromStage2(
+      this.live,
+      this.records,
+      domain,
+      chunksOf(step.object, this.bufferChunks),
+    );
+    if (result.removed.length === 0) {
+      const object = objectText(step.object);
+      this.fail(
+        refusal(D.scenarioStepFailed.messages.nothingMapped, { object, target: domain }),
+        step,
+      );
+      return NOTHING;
+    }
+    this.touchedTables.add(domain);
+    for (const n of nestedOn(this.ir, domain)) this.touchedTables.add(n);
+    return { mustNotReach: result.removed.map((c) => pagesOf(c.pa, c.size)) };
   }
 
   private occupied(): PaRange[] {

@@ -38,7 +38,7 @@ export interface PlacedMapping {
  */
 export type ProgrammedTable = Pick<
   CompiledTable,
-  "name" | "kind" | "mapper" | "format" | "domainId" | "context" | "halves"
+  "name" | "kind" | "mapper" | "format" | "domainId" | "context" | "halves" | "stage2"
 >;
 
 export interface ProgrammedMapper {
@@ -77,7 +77,7 @@ export function systemState(s: SystemState): SystemState {
       pool,
       ...(instance ? { instance } : {}),
     })),
-    tables: s.tables.map(({ name, kind, mapper, format, domainId, context, halves }) => ({
+    tables: s.tables.map(({ name, kind, mapper, format, domainId, context, halves, stage2 }) => ({
       name,
       kind,
       mapper,
@@ -85,6 +85,7 @@ export function systemState(s: SystemState): SystemState {
       domainId,
       context,
       ...(halves ? { halves } : {}),
+      ...(stage2 !== undefined ? { stage2 } : {}),
     })),
     mappings: s.mappings.map(placedMapping),
     endpoints: s.endpoints,

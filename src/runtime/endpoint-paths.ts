@@ -21,6 +21,7 @@ import {
   type WalkResult,
 } from "../plugin-api/types.js";
 import { RunList } from "./run-list.js";
+import type { Stage2Path } from "./stage2.js";
 
 /** Pages in the whole 64-bit space. */
 export const ALL_PFNS = 2 ** 52;
@@ -45,6 +46,11 @@ export interface TablePath {
    * proof reads every writable page as not executable, as the MMU does.
    */
   writeExecNever?: boolean;
+  /**
+   * A nested domain's stage 1: the stage 2 its table addresses and outputs go through. The
+   * path's context then holds IPAs, and what it reaches is read through `stage2.ts`.
+   */
+  stage2?: Stage2Path;
 }
 
 export interface BindingProblem {
@@ -126,14 +132,25 @@ function tablePathOf(
 ): TablePath | undefined {
   const plugin = view.plugins.get(t.format);
   if (!plugin) return undefined;
+  const stage2 = t.stage2 !== undefined ? stage2PathOf(view, t.stage2) : undefined;
   return {
     table: t,
     context: root === undefined ? t.context : { ...t.context, root },
     plugin,
     caps: capabilitiesOf(plugin, t.context.params),
-    reachable: true,
+    // A nested table without its stage 2 translates nothing (its addresses are IPAs).
+    reachable: t.stage2 === undefined || stage2 !== undefined,
     ...(half ? { half } : {}),
+    ...(stage2 ? { stage2 } : {}),
   };
+}
+
+/** The stage-2 table a nested table goes through (its own plugin and capabilities). */
+function stage2PathOf(view: SystemState, name: string): Stage2Path | undefined {
+  const t = view.tables.find((x) => x.name === name);
+  const plugin = t && view.plugins.get(t.format);
+  if (!t || !plugin) return undefined;
+  return { table: t, context: t.context, plugin, caps: capabilitiesOf(plugin, t.context.params) };
 }
 
 /** Fill in the tables and by-design reach of `path` after its route. */
@@ -166,8 +183,12 @@ function followRoute(
       if (!t) break;
       const p = bindThroughInstance(view, route, t, mappers.get(route.mapper), path);
       const tp = tablePathOf(view, t, p.root);
+      if (tp?.stage2) {
+        path.description += ` (nested on ${tp.stage2.table.name})`;
+        nestedBinding(tp, tp.stage2, p.stage2, path);
+      }
       if (tp) {
-        tp.reachable = p.reachable;
+        tp.reachable &&= p.reachable;
         path.tables.push(tp);
         addOutside(tp, path);
       }
@@ -299,7 +320,7 @@ function bindThroughInstance(
   table: ProgrammedTable,
   mapper: ProgrammedMapper | undefined,
   path: EndpointPath,
-): { root?: bigint; reachable: boolean } {
+): { root?: bigint; reachable: boolean; stage2?: { root: bigint; vmid: number } | null } {
   const plugin = view.plugins.get(table.format);
   if (!plugin?.lookupDevice || !mapper?.instance || route.stream === undefined) {
     return { reachable: true };
@@ -336,7 +357,33 @@ function bindThroughInstance(
         `root ${hex(found.root)} id ${found.domainId}` + (other ? ` (table ${other.name})` : ""),
     };
   }
-  return { root: found.root, reachable: true };
+  return { root: found.root, reachable: true, stage2: found.stage2 ?? null };
+}
+
+/**
+ * A nested binding walks the stage-2 root its structures name (an STE's S2TTB), not the one VCM
+ * meant: a binding that names another, or none (stage 1 only: IPAs would be taken for host
+ * addresses), is reported. `found` is undefined when the IOMMU has no structures to read.
+ */
+function nestedBinding(
+  tp: TablePath,
+  s2: Stage2Path,
+  found: { root: bigint; vmid: number } | null | undefined,
+  path: EndpointPath,
+): void {
+  if (found === undefined) return;
+  const expected = `nested on ${s2.table.name} (stage-2 root ${hex(s2.context.root)}, vmid ${s2.table.domainId})`;
+  if (found === null) {
+    path.binding ??= {
+      expected,
+      found: "stage 1 only: its IPAs would be taken for host addresses",
+    };
+    tp.reachable = false;
+    return;
+  }
+  if (found.root !== s2.context.root || found.vmid !== s2.table.domainId)
+    path.binding ??= { expected, found: `stage-2 root ${hex(found.root)}, vmid ${found.vmid}` };
+  s2.context = { ...s2.context, root: found.root };
 }
 
 /** The stream of a device behind `mapper`, read back when the plugin binds untranslated devices. */

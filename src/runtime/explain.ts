@@ -7,6 +7,7 @@ import { hex } from "../diagnostics/format.js";
 import type { SystemState } from "../model/system-state.js";
 import { protText } from "../lowering/protection.js";
 import { foundAttrsLabel, provedAttrsMask } from "./attributes.js";
+import { Stage2Reach, type Stage2Path } from "./stage2.js";
 import type { BindingStep, WalkResult, WalkStep } from "../plugin-api/types.js";
 import { halfAt, halvesText } from "../lowering/address-halves.js";
 import {
@@ -190,6 +191,15 @@ function inside(tp: TablePath, address: bigint): boolean {
       : address >= a.base && address < a.base + a.size;
 }
 
+const stage2Reaches = new WeakMap<Stage2Path, Stage2Reach>();
+
+/** A stage 2 read once per path (an `Explainer` walks many addresses through it). */
+function stage2Of(compiled: SystemState, s2: Stage2Path): Stage2Reach {
+  let r = stage2Reaches.get(s2);
+  if (!r) stage2Reaches.set(s2, (r = new Stage2Reach(compiled.memory, s2)));
+  return r;
+}
+
 /** The walk of `address` through one table path, from bytes, as explain lists it. */
 function walkOne(
   compiled: SystemState,
@@ -197,7 +207,13 @@ function walkOne(
   address: bigint,
 ): { record: ExplainTableWalk; walk: WalkResult; attributes: string | undefined } {
   const input = inputAddress(tp, address);
-  const walk = withWriteExecNever(tp, tp.plugin.walk(compiled.memory, tp.context, input));
+  // Nested: both walks interleaved, each stage-1 table read after its stage-2 walk (stage2.ts).
+  const walk = withWriteExecNever(
+    tp,
+    tp.stage2
+      ? stage2Of(compiled, tp.stage2).walk(compiled.memory, tp, input)
+      : tp.plugin.walk(compiled.memory, tp.context, input),
+  );
   const attributes =
     walk.ok && provedAttrsMask(tp.caps) !== 0 ? foundAttrsLabel(walk.attrs, tp.caps) : undefined;
   const record: ExplainTableWalk = {

@@ -29,6 +29,7 @@ import { tableInput } from "../lowering/address-halves.js";
 import { intentInHalf, reachInHalf } from "./half-runs.js";
 import { ProofFailures } from "./proof-failures.js";
 import { RunList } from "./run-list.js";
+import { Stage2Reach, type Stage2Path } from "./stage2.js";
 import { TablePageCheck, tablePagesOf, type TablePages, type TableRef } from "./table-pages.js";
 
 export interface TableProof {
@@ -40,6 +41,8 @@ export interface TableProof {
   loops?: TableLoop[];
   /** Set when the plugin threw while reading the table. */
   error?: string;
+  /** A nested table: the IPA pages of its table walk that stage 2 does not map for reading. */
+  stage2Faults?: number[];
 }
 
 /** A table entry not followed, as the plugin's `leaves` reports it. */
@@ -85,6 +88,7 @@ export class Prover {
     { reach: RunList; leaves: LeafCounts; loops: TableLoop[]; error?: string }
   >();
   private readonly intents = new Map<string, RunList>();
+  private readonly stage2Reaches = new Map<string, Stage2Reach>();
   private readonly reaches = new Map<string, RunList>();
   /** Ids of the mappings whose memory is an MMIO region (built on first use). */
   private mmioMappingIds?: Set<number>;
@@ -183,7 +187,12 @@ export class Prover {
     const key = proofKey(tp);
     let proof = this.proofs.get(key);
     if (proof) return proof;
-    const { reach, leaves, loops, error } = this.readTable(tp);
+    const { reach, leaves, loops, error, stage2Faults } = this.readTable(tp);
+    if (stage2Faults) {
+      const proof = this.adoptReach(tp, reach, leaves, error, loops);
+      if (stage2Faults.length > 0) proof.stage2Faults = stage2Faults;
+      return proof;
+    }
     if (!tp.half) return this.adoptReach(tp, reach, leaves, error, loops);
     // Leaf counts stay with the lower half: both halves of one root share one footprint.
     // Table loops are reported with the lower half, at table input addresses.
@@ -198,10 +207,12 @@ export class Prover {
     leaves: LeafCounts;
     loops: TableLoop[];
     error?: string;
+    stage2Faults?: number[];
   } {
     const key = `${tp.table.name}@${tp.context.root}:${tp.reachable}:${tp.writeExecNever === true}`;
     const cached = this.tableReaches.get(key);
     if (cached) return cached;
+    if (tp.stage2) return this.readNested(tp, tp.stage2);
     const reach = new RunList();
     const leaves: LeafCounts = {};
     const loops: TableLoop[] = [];
@@ -231,6 +242,57 @@ export class Prover {
     const read = { reach, leaves, loops, ...(error !== undefined ? { error } : {}) };
     if (tp.half) this.tableReaches.set(key, read);
     return read;
+  }
+
+  /** The stage-2 table `s2`, read once per root. */
+  stage2Of(s2: Stage2Path): Stage2Reach {
+    const key = `${s2.table.name}@${s2.context.root}`;
+    let r = this.stage2Reaches.get(key);
+    if (!r) this.stage2Reaches.set(key, (r = new Stage2Reach(this.view.memory, s2)));
+    return r;
+  }
+
+  /**
+   * A nested table: its stage-1 leaves read through stage 2 (table addresses are IPAs), then
+   * each run carried through stage 2 to the host pages the device reaches.
+   */
+  private readNested(
+    tp: TablePath,
+    s2path: Stage2Path,
+  ): {
+    reach: RunList;
+    leaves: LeafCounts;
+    loops: TableLoop[];
+    error?: string;
+    stage2Faults: number[];
+  } {
+    const s2 = this.stage2Of(s2path);
+    const stage1 = new RunList();
+    const leaves: LeafCounts = {};
+    const loops: TableLoop[] = [];
+    const missed = new Set<number>();
+    let error = s2.error;
+    if (tp.reachable && error === undefined) {
+      try {
+        tp.plugin.leaves(
+          s2.view(this.view.memory, missed),
+          tp.context,
+          (iovaPfn, ipaPfn, count, prot, attrs, shift) => {
+            stage1.push(iovaPfn, ipaPfn, count, prot, 0, attrs);
+            const key = (2 ** shift).toString();
+            leaves[key] = (leaves[key] ?? 0) + (shift > 12 ? count / 2 ** (shift - 12) : count);
+          },
+          (iovaPfn, count, entryPa, level, tablePa) => {
+            loops.push({ iovaPfn, count, entryPa, level, tablePa });
+          },
+        );
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+      }
+    }
+    const reach = s2.compose(stage1.sortByIova());
+    const stage2Faults = [...missed].sort((a, b) => a - b);
+    return { reach, leaves, loops, ...(error !== undefined ? { error } : {}), stage2Faults };
   }
 
   /**
@@ -301,9 +363,12 @@ export class Prover {
   /** The walk of one address through a table, from bytes, for failure listings. */
   walkTrace(tp: TablePath, address: bigint): { steps: WalkStep[]; outcome: string } {
     try {
+      const input = inputAddress(tp, address);
       const w = withWriteExecNever(
         tp,
-        tp.plugin.walk(this.view.memory, tp.context, inputAddress(tp, address)),
+        tp.stage2
+          ? this.stage2Of(tp.stage2).walk(this.view.memory, tp, input)
+          : tp.plugin.walk(this.view.memory, tp.context, input),
       );
       if (w.ok) {
         const attrs = provedAttrsMask(tp.caps) ? ` ${foundAttrsLabel(w.attrs, tp.caps)}` : "";
@@ -433,6 +498,7 @@ export class Prover {
         }
       }
       for (const [k, v] of Object.entries(proof.leaves)) leaves[k] = (leaves[k] ?? 0) + v;
+      if (tp.stage2) this.proveStage2(path, tp, tp.stage2, proof);
       for (const loop of proof.loops ?? []) this.failures.loop(path, tp, loop);
       for (const m of proof.compare.mismatches) this.failures.mismatch(path, tp, m);
       if (proof.compare.truncated) this.sink.addUncounted(1);
@@ -453,9 +519,50 @@ export class Prover {
     };
   }
 
+  /**
+   * What a nested path adds: its walk's stage-2 faults, and the stage-2 table itself proved
+   * against its guest memory (exactly the guest regions, at their IPAs, nothing else).
+   */
+  private proveStage2(path: EndpointPath, tp: TablePath, s2: Stage2Path, proof: TableProof): void {
+    const stage2 = s2.table.name;
+    const endpoint = path.endpoint;
+    const error = this.stage2Of(s2).error;
+    if (error !== undefined)
+      this.sink.report(
+        D.stage2Unreadable,
+        { endpoint, table: tp.table.name, stage2, problem: error },
+        { endpoint, table: stage2, expected: "a readable stage-2 table", found: error },
+      );
+    for (const pfn of (proof.stage2Faults ?? []).slice(0, 4)) {
+      const ipa = BigInt(pfn) << 12n;
+      this.sink.report(
+        D.stage2TableFault,
+        { endpoint, table: tp.table.name, ipa: hex(ipa), stage2 },
+        {
+          endpoint,
+          table: tp.table.name,
+          address: ipa,
+          expected: `a stage-1 table page of ${tp.table.name} mapped readable by ${stage2}`,
+          found: `IPA ${hex(ipa)} unmapped or not readable at stage 2`,
+        },
+      );
+    }
+    const s2tp: TablePath = {
+      table: s2.table,
+      context: s2.context,
+      plugin: s2.plugin,
+      caps: s2.caps,
+      reachable: true,
+    };
+    const s2proof = this.proofOf(s2tp);
+    if (s2proof.error === undefined)
+      for (const m of s2proof.compare.mismatches) this.failures.mismatch(path, s2tp, m);
+  }
+
   /** Every table page reachable from a root lies in the mapper's pool and belongs to one table. */
   private checkTablePages(tp: TablePath): void {
     if (!tp.reachable) return;
+    if (tp.stage2) return this.checkNestedTablePages(tp, tp.stage2);
     const ref = { table: tp.table.name, mapper: tp.table.mapper, root: tp.context.root };
     if (this.options.deferTablePages) {
       // The main thread keeps the only record of what was checked.
@@ -464,6 +571,35 @@ export class Prover {
       return;
     }
     this.tablePages.check(ref, () => tablePagesOf(this.view.memory, tp));
+  }
+
+  /**
+   * A nested table's pages, read through stage 2 and checked at the host frames they sit in,
+   * against the pool its domain names (`tables`, in guest memory).
+   */
+  private checkNestedTablePages(tp: TablePath, s2path: Stage2Path): void {
+    const s2 = this.stage2Of(s2path);
+    const pool = this.view.ir.domains.find((d) => d.name === tp.table.name)?.nested?.pool;
+    const ref = {
+      table: tp.table.name,
+      mapper: tp.table.mapper,
+      root: tp.context.root,
+      ...(pool ? { pool } : {}),
+    };
+    this.tablePages.check(ref, () => {
+      const ipaPages = tablePagesOf(s2.view(this.view.memory, new Set()), tp);
+      const pages: TablePages = { pa: [], level: [] };
+      for (let i = 0; i < ipaPages.pa.length; i++) {
+        const ipa = ipaPages.pa[i]!;
+        const pfn = Math.floor(ipa / 4096);
+        const host = s2.tableFrame(pfn);
+        // Unmapped table pages are stage-2 faults, reported with the walk.
+        if (host === undefined) continue;
+        pages.pa.push(host * 4096 + (ipa - pfn * 4096));
+        pages.level.push(ipaPages.level[i]!);
+      }
+      return pages;
+    });
   }
 
   /** Check a table's page list read elsewhere (by a worker thread), once per table and root. */

@@ -14,6 +14,8 @@ export interface TableRef {
   table: string;
   mapper: string;
   root: bigint;
+  /** The pool its pages must lie in, when not its mapper's (a nested domain's `tables`). */
+  pool?: string;
 }
 
 /** Every table page reachable from one root, as the plugin's `tables` pass lists them. */
@@ -107,7 +109,7 @@ export class TablePageCheck {
     const table = ref.table;
     const list = pages();
     const mapper = this.view.mappers.find((m) => m.name === ref.mapper);
-    const pool = this.view.pools.find((p) => p.name === mapper?.pool);
+    const pool = this.view.pools.find((p) => p.name === (ref.pool ?? mapper?.pool));
     const first = pool ? Number(pool.base >> 12n) : -Infinity;
     const end = pool ? Number((pool.base + pool.size) >> 12n) : Infinity;
     let reported = 0;

@@ -62,16 +62,23 @@ export class BufferTable {
       if (d.at || d.chunks) this.elements(d, d.name.span);
       else placed.push(d);
     }
-    const placers = new Map<string, RegionPlacer>();
+    // A guest region (an alias of its backing, guest-memory.ts) has a placer of its own over
+    // its backing, which its host region's placer leaves alone: host buffers never land in a
+    // VM's memory, and the two placers never hand out the same bytes.
+    const placers = new Map<IrMemory | string, RegionPlacer>();
     const placerFor = (memory: IrMemory): RegionPlacer => {
-      let p = placers.get(memory.name);
+      const key = ctx.symbols.guestAliases.has(memory) ? memory : memory.name;
+      let p = placers.get(key);
       if (!p) {
         p = new RegionPlacer(memory.range.base, memory.range.size);
         for (const pool of ctx.ir.pools)
           if (pool.memory === memory.name) p.reserve(pool.range.base, pool.range.size);
         for (const list of this.buffers.values())
           for (const b of list ?? []) for (const c of b.chunks) p.reserve(c.pa, c.size);
-        placers.set(memory.name, p);
+        if (key === memory.name)
+          for (const g of ctx.symbols.guestAliases)
+            if (g.name === memory.name) p.reserve(g.range.base, g.range.size);
+        placers.set(key, p);
       }
       return p;
     };

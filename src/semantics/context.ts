@@ -8,6 +8,7 @@ import type {
   IrContainer,
   IrDomain,
   IrEndpoint,
+  IrGuestMemory,
   IrMapper,
   IrMemory,
   IrReservation,
@@ -53,6 +54,9 @@ export interface SymbolTables {
   readonly reservations: Map<string, IrReservation>;
   /** Device name -> the domains attaching it (explicitly, by group, or by default). */
   readonly deviceDomains: Map<string, string[]>;
+  readonly guestMemories: Map<string, IrGuestMemory>;
+  /** The stand-ins `memories` holds for guest regions (their backing host memory). */
+  readonly guestAliases: Set<IrMemory>;
 }
 
 export interface ResolveContext {
@@ -77,5 +81,7 @@ export function emptySymbols(): SymbolTables {
     containers: new Map(),
     reservations: new Map(),
     deviceDomains: new Map(),
+    guestMemories: new Map(),
+    guestAliases: new Set(),
   };
 }

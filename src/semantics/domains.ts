@@ -9,6 +9,7 @@ import type { IrDomain, IrEndpoint } from "../ir/types.js";
 import type { DomainDecl, DomainItem, Identifier } from "../syntax/ast.js";
 import { sharedTableMismatch } from "../ir/table-sharing.js";
 import type { ResolveContext } from "./context.js";
+import { applyStages } from "./domain-stages.js";
 import { defaultAperture, mapperReserved } from "./mappers.js";
 
 export class DomainBuilder {
@@ -48,6 +49,7 @@ export class DomainBuilder {
           break;
       }
     }
+    applyStages(ctx, s, d);
     for (const r of mapperReserved(info)) d.reserved.push(r);
     ctx.symbols.domains.set(d.name, d);
     ctx.ir.domains.push(d);

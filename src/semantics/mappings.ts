@@ -19,6 +19,11 @@ export class MappingBuilder {
 
   constructor(private readonly ctx: ResolveContext) {}
 
+  /** The id of the next mapping (for mappings other passes make, e.g. `guest-mappings.ts`). */
+  takeId(): number {
+    return this.nextId++;
+  }
+
   /** The mappings one `map` line makes (none when it fails). */
   build(s: MapDecl, scenario?: string): IrMapping[] {
     const target = resolveTarget(this.ctx, s.target);

@@ -46,6 +46,8 @@ import { DomainBuilder } from "./domains.js";
 import { buildEndpoint } from "./endpoints.js";
 import { Evaluator } from "./evaluate.js";
 import { buildExpect } from "./expects.js";
+import { buildGuestMemory, isGuestMemory } from "./guest-memory.js";
+import { guestMappings } from "./guest-mappings.js";
 import { buildMapper } from "./mappers.js";
 import { MappingBuilder } from "./mappings.js";
 import { bindNames, type NameTable } from "./names.js";
@@ -86,7 +88,10 @@ export function resolveDeclarations(files: SourceFile[], plugins: PluginRegistry
   const ctx = new Context(ir, plugins, sink, names);
   const k = statementsByKind(files);
   for (let i = 0; i < k.const.length; i++) ctx.constants.value(k.const[i]!.name.name);
-  for (let i = 0; i < k.memory.length; i++) buildMemory(ctx, k.memory[i]!);
+  for (let i = 0; i < k.memory.length; i++)
+    if (!isGuestMemory(k.memory[i]!)) buildMemory(ctx, k.memory[i]!);
+  for (let i = 0; i < k.memory.length; i++)
+    if (isGuestMemory(k.memory[i]!)) buildGuestMemory(ctx, k.memory[i]!);
   for (let i = 0; i < k.pool.length; i++) buildPool(ctx, k.pool[i]!);
   ctx.buffers.resolveAll(k.buffer);
   for (let i = 0; i < k.mapper.length; i++) buildMapper(ctx, k.mapper[i]!);
@@ -137,6 +142,7 @@ export function resolveUses(
     const fixed = mappings.fixedRanges(maps);
     for (const r of k.reservation) if (!r.at) buildReservation(ctx, r, fixed);
   }
+  for (const m of guestMappings(ctx, () => mappings.takeId())) ir.mappings.push(m);
   for (let i = 0; i < maps.length; i++) {
     const ms = mappings.build(maps[i]!);
     for (let j = 0; j < ms.length; j++) ir.mappings.push(ms[j]!);
@@ -180,6 +186,7 @@ function emptyIr(files: readonly SourceFile[]): IrTopology {
     uses: [],
     consts: {},
     memories: [],
+    guestMemories: [],
     pools: [],
     mappers: [],
     endpoints: [],

@@ -160,6 +160,10 @@ export interface MemoryDecl extends Node {
   pinnable?: Span;
   /** `secure`: the region is in the Secure physical address space only (TrustZone); the word's span. */
   secureSpan?: Span;
+  /** `guest vm0`: the range is guest-physical (IPA) memory of the stage-2 domain `vm0`. */
+  guest?: Identifier;
+  /** `backed ddr[A .. +S]`: the host memory behind a guest region (what stage 2 maps it to). */
+  backing?: MemoryRef;
 }
 
 export interface PoolDecl extends Node {
@@ -204,7 +208,13 @@ export type DomainItem =
   | { kind: "type"; type: DomainType; span: Span }
   | { kind: "aperture"; range: RangeExpr; span: Span }
   | { kind: "reserve"; reserveKind: "reserve" | "msi" | "unity"; range: RangeExpr; span: Span }
-  | { kind: "attach"; devices: Identifier[]; span: Span };
+  | { kind: "attach"; devices: Identifier[]; span: Span }
+  /** `stage 2`: the domain is a VM's stage 2 (IPA -> PA); its contents are its guest memory. */
+  | { kind: "stage"; stage: Expr; span: Span }
+  /** `nested vm0`: a stage-1 domain (IOVA -> IPA) whose output goes through vm0's stage 2. */
+  | { kind: "nested"; parent: Identifier; span: Span }
+  /** `tables POOL`: the pool (in guest memory) a nested domain's stage-1 tables come from. */
+  | { kind: "tables"; pool: Identifier; span: Span };
 
 export interface DomainDecl extends Node {
   kind: "domain";

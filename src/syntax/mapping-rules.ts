@@ -131,6 +131,33 @@ export abstract class MappingRules extends SystemRules {
                 } satisfies DomainItem);
           },
         },
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.Stage);
+            const stage = this.SUBRULE(this.expr);
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({ kind: "stage", stage, span: this.spFrom(kw) } satisfies DomainItem);
+          },
+        },
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.Nested);
+            const parent = this.SUBRULE2(this.ident);
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({ kind: "nested", parent, span: this.spFrom(kw) } satisfies DomainItem);
+          },
+        },
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.Tables);
+            const pool = this.SUBRULE3(this.ident);
+            return this.RECORDING_PHASE
+              ? (undefined as never)
+              : ({ kind: "tables", pool, span: this.spFrom(kw) } satisfies DomainItem);
+          },
+        },
       ]),
     ITEM_RESYNC,
   );

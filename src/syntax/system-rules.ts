@@ -13,6 +13,7 @@ import type {
   MapperDecl,
   MemoryDecl,
   MemoryKind,
+  MemoryRef,
   ParamEntry,
   ParamValue,
   PoolDecl,
@@ -101,6 +102,8 @@ export abstract class SystemRules extends ParserBase {
       let owner: Identifier | undefined;
       let pinnable: Span | undefined;
       let secure: Span | undefined;
+      let guest: Identifier | undefined;
+      let backing: MemoryRef | undefined;
       const seen: string[] = [];
       this.MANY(() => {
         this.OR2([
@@ -132,6 +135,26 @@ export abstract class SystemRules extends ParserBase {
               }
             },
           },
+          {
+            ALT: () => {
+              const c = this.CONSUME(T.Guest);
+              const g = this.SUBRULE3(this.ident);
+              if (!this.RECORDING_PHASE) {
+                this.once(seen, c, "a memory region");
+                guest = g;
+              }
+            },
+          },
+          {
+            ALT: () => {
+              const c = this.CONSUME(T.Backed);
+              const b = this.SUBRULE(this.memoryRef);
+              if (!this.RECORDING_PHASE) {
+                this.once(seen, c, "a memory region");
+                backing = b;
+              }
+            },
+          },
         ]);
       });
       if (this.RECORDING_PHASE) return undefined as never;
@@ -146,6 +169,8 @@ export abstract class SystemRules extends ParserBase {
         if (owner) decl.owner = owner;
         if (pinnable) decl.pinnable = pinnable;
         if (secure) decl.secureSpan = secure;
+        if (guest) decl.guest = guest;
+        if (backing) decl.backing = backing;
         return decl;
       }
     },

@@ -222,6 +222,12 @@ export const Restore = kw("restore");
 export const Pinnable = kw("pinnable");
 export const Secure = kw("secure");
 export const Nonsecure = kw("nonsecure");
+// Nested translation: guest memory and the stages of an SMMU domain.
+export const Guest = kw("guest");
+export const Backed = kw("backed");
+export const Stage = kw("stage");
+export const Nested = kw("nested");
+export const Tables = kw("tables");
 
 /** Permission words (`r`, `rw`, `rwx`, `xr`...): a Name too, so a buffer may be called `r`. */
 export const Perms = createToken({

@@ -28,6 +28,12 @@ function genericRefs(node: unknown, into: Set<string>): void {
 function genericStatementRefs(s: Statement, into: Set<string>): void {
   if (s.kind === "endpoint" && s.mapper) into.add(s.mapper.name);
   if (s.kind === "domain" || s.kind === "container") into.add(s.mapper.name);
+  if (s.kind === "memory" && s.guest) into.add(s.guest.name);
+  if (s.kind === "domain")
+    for (const item of s.items) {
+      if (item.kind === "nested") into.add(item.parent.name);
+      if (item.kind === "tables") into.add(item.pool.name);
+    }
   if (s.kind === "map" || s.kind === "reservation") into.add(s.target.name.name);
   if (s.kind === "scenario")
     for (const step of s.steps) {

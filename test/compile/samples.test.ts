@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCompiled } from "../../src/compile/load-compiled.js";
 import { writeCompileOutput } from "../../src/compile/write-output.js";
-import type { CompiledTopology } from "../../src/lowering/compiled.js";
+import type { CompiledTable, CompiledTopology } from "../../src/lowering/compiled.js";
 import { tableInput } from "../../src/lowering/address-halves.js";
 import { lower } from "../../src/lowering/lower.js";
 import { irFromText, realPlugins } from "../fixtures/lowering/from-text.js";
+import { Stage2Reach } from "../../src/runtime/stage2.js";
 
 const SAMPLES = "samples";
 
@@ -20,6 +21,15 @@ function leafRuns(compiled: CompiledTopology): string[] {
     });
   }
   return out;
+}
+
+/** The stage 2 of a nested table, read from bytes. */
+function nested(compiled: CompiledTopology, table: CompiledTable): Stage2Reach | undefined {
+  const s2 = table.stage2 && compiled.tables.find((t) => t.name === table.stage2);
+  if (!s2) return undefined;
+  const plugin = compiled.plugins.get(s2.format)!;
+  const caps = plugin.capabilities(s2.context.params);
+  return new Stage2Reach(compiled.memory, { table: s2, context: s2.context, plugin, caps });
 }
 
 describe("every sample lowers with the real plugins", () => {
@@ -42,7 +52,14 @@ describe("every sample lowers with the real plugins", () => {
           for (const off of [0n, c.size / 2n, c.size - 1n]) {
             // A cpu's upper half is walked at its table input address (sign extension, TTBR1).
             const input = tableInput(table, c.iova + off);
-            const w = plugin.walk(compiled.memory, table.context, input);
+            // A nested table's IPAs go through its stage 2 (runtime/stage2.ts).
+            const w = nested(compiled, table)
+              ? nested(compiled, table)!.walk(
+                  compiled.memory,
+                  { plugin, context: table.context },
+                  input,
+                )
+              : plugin.walk(compiled.memory, table.context, input);
             expect(w.ok ? w.pa : w.reason, `${m.table} #${m.id} +${off}`).toBe(c.pa + off);
           }
         }

@@ -125,6 +125,17 @@ describe("grammar/vcm.tmLanguage.json", () => {
     ]);
   });
 
+  test("guest memory and nesting words", () => {
+    const words = highlight("memory g 0 .. +4K ram guest vm backed ddr")
+      .filter(([, scope]) => scope === "keyword.other.vcm")
+      .map(([w]) => w);
+    expect(words).toEqual(["ram", "guest", "backed"]);
+    const items = highlight("domain d on s { stage 2; nested vm; tables p }")
+      .filter(([, scope]) => scope === "keyword.other.vcm")
+      .map(([w]) => w);
+    expect(items).toEqual(["on", "stage", "nested", "tables"]);
+  });
+
   test("hyphenated names, strings, block comments and directives", () => {
     expect(highlight('use "p" /* c */ dma-mask my-map')).toEqual([
       ["use", "keyword.control.statement.vcm"],

@@ -34,6 +34,12 @@ import { execImpliesRead, readImpliesWrite, writeImpliesRead } from "./rights.js
 import { mapAfterRevoke, pinRefused, revokeNoMmu, revokeWhilePinned } from "./p2p.js";
 import { regimeRights, secureTablesInNonsecureMemory, securityStateMismatch } from "./regimes.js";
 import { streamIdShared, streamIdTooWide } from "./streams.js";
+import {
+  guestMemoryOverlap,
+  guestMemoryUnbacked,
+  nestedMapOutsideGuest,
+  nestedPoolOutsideGuest,
+} from "./nesting.js";
 import { unusedDeclaration } from "./unused.js";
 
 export const CHECKS: readonly Check[] = [
@@ -63,6 +69,10 @@ export const CHECKS: readonly Check[] = [
   windowPageSize,
   expectContradiction,
   unusedDeclaration,
+  guestMemoryUnbacked,
+  nestedPoolOutsideGuest,
+  nestedMapOutsideGuest,
+  guestMemoryOverlap,
   writeImpliesRead,
   windowBaseAlignment,
   tooManyWindows,

@@ -153,6 +153,8 @@ export function statementRefs(s: Statement, into: Set<string>): void {
       return;
     case "memory":
       rangeRefs(s.range, into);
+      if (s.guest) into.add(s.guest.name);
+      if (s.backing) memoryRefRefs(s.backing, into);
       return;
     case "pool":
       memoryRefRefs(s.source, into);
@@ -171,6 +173,9 @@ export function statementRefs(s: Statement, into: Set<string>): void {
       into.add(s.mapper.name);
       for (const item of s.items)
         if (item.kind === "aperture" || item.kind === "reserve") rangeRefs(item.range, into);
+        else if (item.kind === "stage") exprRefs(item.stage, into);
+        else if (item.kind === "nested") into.add(item.parent.name);
+        else if (item.kind === "tables") into.add(item.pool.name);
       return;
     case "buffer":
       optionalExprRefs(s.count, into);

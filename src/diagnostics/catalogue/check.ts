@@ -433,6 +433,40 @@ export const checkEntries = defineEntries("check", {
       hint: "put the pool in a `secure` region (e.g. `memory sram ... ram secure`)",
     },
   },
+  guestMemoryUnbacked: {
+    code: 284,
+    description:
+      "Guest memory (`memory ... guest DOMAIN`) with no `backed` clause: stage 2 has nothing to map it to, so the VM's accesses there fault.",
+    message: "guest memory '{name}' of '{domain}' is not backed by host memory",
+    messages: {
+      hint: "add `backed REGION[A .. +SIZE]`: the host memory stage 2 maps it to",
+    },
+  },
+  nestedPoolOutsideGuest: {
+    code: 285,
+    description:
+      "The pool a nested domain's stage-1 tables come from (`tables POOL`) is not inside one backed guest region of its stage-2 parent: the guest's tables must be in its own memory, at IPAs.",
+    message:
+      "pool '{pool}' holds the stage-1 tables of '{domain}' but is not in the guest memory of '{parent}'",
+    messages: {
+      hint: "declare the pool in a guest region of '{parent}', e.g. `pool {pool} in {region}[0 .. +1M]`",
+    },
+  },
+  nestedMapOutsideGuest: {
+    code: 286,
+    description:
+      "Memory mapped into a nested domain is not guest memory of its stage-2 parent: stage 2 does not map it, so the device cannot reach it (the guest has no IPA for it).",
+    message: "{what} is mapped into '{domain}', but it is not guest memory of '{parent}'",
+  },
+  guestMemoryOverlap: {
+    code: 287,
+    description:
+      "Two guest regions of one stage-2 domain overlap in guest-physical (IPA) space, or two guest regions share host memory (one VM's memory would be another's).",
+    message: "guest memory '{name}' overlaps '{other}' at IPA {range} in '{domain}'",
+    messages: {
+      backing: "guest memory '{name}' and '{other}' are backed by the same host memory {range}",
+    },
+  },
   pluginFailed: {
     code: 270,
     fixed: true,

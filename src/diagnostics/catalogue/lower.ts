@@ -202,4 +202,18 @@ export const lowerEntries = defineEntries("lower", {
         "--format {output}: pool '{pool}' holds tables of format '{format}' ('{table}'), whose plugin names no architecture; VCM cannot choose an assembler syntax or ELF machine for them",
     },
   },
+  stage1PoolNotGuest: {
+    code: 330,
+    description:
+      "A nested domain's `tables` pool is not inside one backed guest region of its stage-2 parent: its stage-1 tables would have no IPA.",
+    message:
+      "the stage-1 tables of '{domain}' come from pool '{pool}', which is not in the guest memory of '{parent}'",
+  },
+  stage1MapNotGuest: {
+    code: 331,
+    description:
+      "Memory mapped into a nested domain is not guest memory of its stage-2 parent: stage 2 does not map it, so the device cannot reach it.",
+    message:
+      "{mapping} is not guest memory of '{parent}': its stage 2 does not map it, so '{domain}' cannot reach it",
+  },
 });

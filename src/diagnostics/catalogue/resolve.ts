@@ -336,4 +336,40 @@ export const resolveEntries = defineEntries("resolve", {
     description: "A `map` line says both `secure` and `nonsecure`.",
     message: "a mapping is either `secure` or `nonsecure`, not both",
   },
+  guestDomainNotStage2: {
+    code: 150,
+    description:
+      "Guest memory (`memory ... guest DOMAIN`) names a domain that is not a stage-2 domain (`stage 2`).",
+    message: "guest memory '{name}' is in '{domain}', which is not a stage-2 domain",
+  },
+  guestBackingSize: {
+    code: 151,
+    description:
+      "The host memory backing a guest region (`backed REF`) is not the size of the guest region.",
+    message: "guest memory '{name}' is {size}, but its backing is {backing}",
+  },
+  guestBackingNotHost: {
+    code: 152,
+    description:
+      "A guest region is backed by something other than one contiguous piece of host memory inside a host region: another guest region, a scatter-gather buffer, or a range outside its region.",
+    message: "guest memory '{name}' must be backed by one contiguous piece of host memory ({why})",
+  },
+  nestedParentNotStage2: {
+    code: 153,
+    description:
+      "`nested PARENT` names a domain that is not a stage-2 domain of the same IOMMU, or the nested domain is itself `stage 2`.",
+    message: "'{name}' is nested on '{parent}', {why}",
+  },
+  stageValue: {
+    code: 154,
+    description:
+      "`stage` in a domain block is 1 or 2, on an IOMMU whose format has two stages (a `stage` parameter).",
+    message: "domain '{name}': {why}",
+  },
+  nestedNeedsTables: {
+    code: 155,
+    description:
+      "A nested domain names no `tables POOL` (its stage-1 tables live in guest memory), or `tables` is written outside a nested domain.",
+    message: "domain '{name}': {why}",
+  },
 });

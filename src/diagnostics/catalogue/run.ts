@@ -339,4 +339,17 @@ export const runEntries = defineEntries("run", {
       "A device in an identity or blocked domain, or in none, is not bound as one in the IOMMU's own structures (an STE, SMR/S2CR): it translates, bypasses instead of aborting, or aborts instead of bypassing.",
     message: "{endpoint}: the IOMMU's structures give {found}, expected {expected}",
   },
+  stage2TableFault: {
+    code: 475,
+    description:
+      "A nested domain's stage-1 table page lies at an IPA its VM's stage 2 does not map (or maps without read): the SMMU's walk faults there, so nothing below it is reached.",
+    message:
+      "{endpoint}: the stage-1 table of {table} reads IPA {ipa}, which stage 2 ({stage2}) does not map for reading: the walk faults there",
+  },
+  stage2Unreadable: {
+    code: 476,
+    description:
+      "A nested domain's stage-2 table is missing or cannot be read: the device reaches nothing, and nothing it is meant to reach can be proved.",
+    message: "{endpoint}: the stage 2 of {table} ({stage2}) cannot be read: {problem}",
+  },
 });
