@@ -191,109 +191,145 @@ function cString(bytes: Uint8Array, at: number, what: string, where: number): st
   return asciiText(bytes, at, end);
 }
 
+/**
+ * Reads the structure block token by token into a tree, refusing anything malformed or over the
+ * limits with the offset of the token at fault.
+ */
+class StructureReader {
+  private pos = 0;
+  private root: DtNode | undefined;
+  private current: DtNode | undefined;
+  // Child names per open node, so a node with a million children is not checked quadratically.
+  private readonly childNames = new Map<DtNode, Set<string>>();
+  private nodes = 0;
+  private props = 0;
+  private depth = 0;
+
+  constructor(
+    private readonly block: Uint8Array,
+    private readonly base: number,
+    private readonly strings: Uint8Array,
+    private readonly limits: FdtLimits,
+  ) {}
+
+  read(): DtNode {
+    for (;;) {
+      const at = this.pos;
+      const t = this.token();
+      switch (t) {
+        case FDT_NOP:
+          continue;
+        case FDT_BEGIN_NODE:
+          this.beginNode(at);
+          continue;
+        case FDT_END_NODE:
+          this.endNode(at);
+          continue;
+        case FDT_PROP:
+          this.property(at);
+          continue;
+        case FDT_END:
+          return this.end(at);
+        default:
+          throw new Malformed(`unknown structure token ${hex(t)}`, this.base + at);
+      }
+    }
+  }
+
+  private need(n: number, what: string): void {
+    if (this.pos + n > this.block.length) {
+      throw new Malformed(`${what} runs past the end of the structure block`, this.base + this.pos);
+    }
+  }
+
+  private token(): number {
+    this.need(4, "a token");
+    const t = readU32(this.block, this.pos);
+    this.pos += 4;
+    return t;
+  }
+
+  private align(): void {
+    this.pos = (this.pos + 3) & ~3;
+  }
+
+  private beginNode(at: number): void {
+    const { base, limits, current } = this;
+    if (this.root && !current)
+      throw new Malformed("a second root node after the first one ended", base + at);
+    const name = cString(this.block, this.pos, "a node name", base + at);
+    this.pos += name.length + 1;
+    this.align();
+    if (this.pos > this.block.length)
+      throw new Malformed("a node name runs past the structure block", base + at);
+    if (!this.root && name !== "")
+      throw new Malformed(`the root node is named '${name}' (it has no name)`, base + at);
+    if (this.depth >= limits.maxDepth) {
+      throw new Malformed(`nodes nest deeper than ${limits.maxDepth} levels`, base + at);
+    }
+    if (current && name === "")
+      throw new Malformed(`a node under '${current.path}' has an empty name`, base + at);
+    if (++this.nodes > limits.maxNodes) {
+      throw new Malformed(`more than ${limits.maxNodes} nodes`, base + at);
+    }
+    const node = new DtNode(name, current, base + at);
+    if (current) {
+      const names = this.childNames.get(current)!;
+      if (names.has(name)) throw new Malformed(`'${node.path}' appears twice`, base + at);
+      names.add(name);
+      current.children.push(node);
+    } else this.root = node;
+    this.childNames.set(node, new Set());
+    this.current = node;
+    this.depth++;
+  }
+
+  private endNode(at: number): void {
+    if (!this.current) throw new Malformed("FDT_END_NODE with no node open", this.base + at);
+    this.childNames.delete(this.current);
+    this.current = this.current.parent;
+    this.depth--;
+  }
+
+  private property(at: number): void {
+    const { base, limits, current, strings } = this;
+    if (!current) throw new Malformed("FDT_PROP outside any node", base + at);
+    if (++this.props > limits.maxProperties) {
+      throw new Malformed(`more than ${limits.maxProperties} properties`, base + at);
+    }
+    const len = this.token();
+    const nameoff = this.token();
+    if (nameoff >= strings.length) {
+      throw new Malformed(
+        `a property name offset ${hex(nameoff)} lies outside the strings block (${hex(strings.length)} bytes)`,
+        base + at,
+      );
+    }
+    const name = cString(strings, nameoff, "a property name", base + at);
+    if (name === "")
+      throw new Malformed(`a property of '${current.path}' has an empty name`, base + at);
+    this.need(len, `the value of '${current.path}:${name}' (${len} bytes)`);
+    const value = this.block.slice(this.pos, this.pos + len);
+    this.pos += len;
+    this.align();
+    if (current.props.has(name))
+      throw new Malformed(`'${current.path}' has two '${name}' properties`, base + at);
+    current.props.set(name, { name, value, offset: base + at });
+  }
+
+  private end(at: number): DtNode {
+    if (!this.root) throw new Malformed("the structure block ends before any node", this.base + at);
+    if (this.current)
+      throw new Malformed(`FDT_END while '${this.current.path}' is still open`, this.base + at);
+    return this.root;
+  }
+}
+
 function readStructure(
   block: Uint8Array,
   base: number,
   strings: Uint8Array,
   limits: FdtLimits,
 ): DtNode {
-  let pos = 0;
-  const need = (n: number, what: string) => {
-    if (pos + n > block.length) {
-      throw new Malformed(`${what} runs past the end of the structure block`, base + pos);
-    }
-  };
-  const token = () => {
-    need(4, "a token");
-    const t = readU32(block, pos);
-    pos += 4;
-    return t;
-  };
-  const align = () => {
-    pos = (pos + 3) & ~3;
-  };
-
-  let root: DtNode | undefined;
-  let current: DtNode | undefined;
-  // Child names per open node, so a node with a million children is not checked quadratically.
-  const childNames = new Map<DtNode, Set<string>>();
-  let nodes = 0;
-  let props = 0;
-  let depth = 0;
-  for (;;) {
-    const at = pos;
-    const t = token();
-    switch (t) {
-      case FDT_NOP:
-        continue;
-      case FDT_BEGIN_NODE: {
-        if (root && !current)
-          throw new Malformed("a second root node after the first one ended", base + at);
-        const name = cString(block, pos, "a node name", base + at);
-        pos += name.length + 1;
-        align();
-        if (pos > block.length)
-          throw new Malformed("a node name runs past the structure block", base + at);
-        if (!root && name !== "")
-          throw new Malformed(`the root node is named '${name}' (it has no name)`, base + at);
-        if (depth >= limits.maxDepth) {
-          throw new Malformed(`nodes nest deeper than ${limits.maxDepth} levels`, base + at);
-        }
-        if (current && name === "")
-          throw new Malformed(`a node under '${current.path}' has an empty name`, base + at);
-        if (++nodes > limits.maxNodes) {
-          throw new Malformed(`more than ${limits.maxNodes} nodes`, base + at);
-        }
-        const node = new DtNode(name, current, base + at);
-        if (current) {
-          const names = childNames.get(current)!;
-          if (names.has(name)) throw new Malformed(`'${node.path}' appears twice`, base + at);
-          names.add(name);
-          current.children.push(node);
-        } else root = node;
-        childNames.set(node, new Set());
-        current = node;
-        depth++;
-        continue;
-      }
-      case FDT_END_NODE:
-        if (!current) throw new Malformed("FDT_END_NODE with no node open", base + at);
-        childNames.delete(current);
-        current = current.parent;
-        depth--;
-        continue;
-      case FDT_PROP: {
-        if (!current) throw new Malformed("FDT_PROP outside any node", base + at);
-        if (++props > limits.maxProperties) {
-          throw new Malformed(`more than ${limits.maxProperties} properties`, base + at);
-        }
-        const len = token();
-        const nameoff = token();
-        if (nameoff >= strings.length) {
-          throw new Malformed(
-            `a property name offset ${hex(nameoff)} lies outside the strings block (${hex(strings.length)} bytes)`,
-            base + at,
-          );
-        }
-        const name = cString(strings, nameoff, "a property name", base + at);
-        if (name === "")
-          throw new Malformed(`a property of '${current.path}' has an empty name`, base + at);
-        need(len, `the value of '${current.path}:${name}' (${len} bytes)`);
-        const value = block.slice(pos, pos + len);
-        pos += len;
-        align();
-        if (current.props.has(name))
-          throw new Malformed(`'${current.path}' has two '${name}' properties`, base + at);
-        current.props.set(name, { name, value, offset: base + at });
-        continue;
-      }
-      case FDT_END:
-        if (!root) throw new Malformed("the structure block ends before any node", base + at);
-        if (current)
-          throw new Malformed(`FDT_END while '${current.path}' is still open`, base + at);
-        return root;
-      default:
-        throw new Malformed(`unknown structure token ${hex(t)}`, base + at);
-    }
-  }
+  return new StructureReader(block, base, strings, limits).read();
 }

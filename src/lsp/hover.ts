@@ -63,6 +63,80 @@ function mapperLines(ir: IrTopology, registry: PluginRegistry, name: string): st
   return lines;
 }
 
+/** A buffer (or buffer array): size, memory, alignment and the chunks of up to 8 elements. */
+function bufferLines(ir: IrTopology, name: string): string[] {
+  const out: string[] = [];
+  const elements = ir.buffers.filter((b) => b.name === name || b.array?.name === name);
+  const first = elements[0];
+  if (!first) return out;
+  if (first.array)
+    out.push(`array of ${first.array.count} element${first.array.count === 1 ? "" : "s"}`);
+  out.push(
+    `${humanSize(first.size)} each in \`${first.memory}\`, aligned to ${humanSize(first.align)}${first.placed ? " (placed by VCM)" : ""}`,
+  );
+  for (const b of elements.slice(0, 8)) {
+    const chunks = b.chunks.map((c) => rangeText(c.pa, c.size)).join(", ");
+    out.push(`- \`${b.name}\`: ${chunks}`);
+  }
+  if (elements.length > 8) out.push(`- … ${elements.length - 8} more`);
+  return out;
+}
+
+/** An endpoint: what it sits behind, its stream, group, DMA mask, offset and domains. */
+function endpointLines(ir: IrTopology, name: string): string[] {
+  const out: string[] = [];
+  const e = ir.endpoints.find((x) => x.name === name);
+  if (!e) return out;
+  out.push(
+    e.mapper
+      ? `${e.kind === "cpu" ? "via" : "behind"} \`${e.mapper}\``
+      : "no MMU: bus address = physical - offset",
+  );
+  const facts: string[] = [];
+  if (e.stream !== undefined) facts.push(`stream ${hexAddress(e.stream)}`);
+  if (e.group !== undefined) facts.push(`group ${e.group}`);
+  facts.push(`dma mask ${e.dmaMaskBits} bits`);
+  if (e.busOffset !== 0n) facts.push(`offset ${hexAddress(e.busOffset)}`);
+  out.push(facts.join(", "));
+  const domains = ir.domains
+    .filter((x) => x.attached.includes(e.name) && x.name !== e.domain)
+    .map((x) => `\`${x.name}\``);
+  if (e.domain) domains.push(`\`${e.domain}\` (its address space)`);
+  if (domains.length > 0) out.push(`domain: ${domains.join(", ")}`);
+  return out;
+}
+
+/** A domain: type, mapper, aperture, what is attached, reserved ranges, mapping count. */
+function domainLines(ir: IrTopology, name: string): string[] {
+  const out: string[] = [];
+  const dom = ir.domains.find((x) => x.name === name);
+  if (!dom) return out;
+  out.push(
+    `${dom.type} domain on \`${dom.mapper}\`, aperture ${rangeText(dom.aperture.base, dom.aperture.size)}`,
+  );
+  if (dom.attached.length > 0)
+    out.push(`attached: ${dom.attached.map((a) => `\`${a}\``).join(", ")}`);
+  for (const r of dom.reserved) out.push(`- ${r.kind} ${rangeText(r.range.base, r.range.size)}`);
+  const count = ir.mappings.filter(
+    (m) => m.target.kind === "domain" && m.target.name === dom.name && m.scenario === undefined,
+  ).length;
+  out.push(`${count} mapping${count === 1 ? "" : "s"}`);
+  return out;
+}
+
+/** An sPAPR container: model, mapper, owner, groups and its windows. */
+function containerLines(ir: IrTopology, name: string): string[] {
+  const out: string[] = [];
+  const c = ir.containers.find((x) => x.name === name);
+  if (!c) return out;
+  out.push(`${c.model} on \`${c.mapper}\`, owner \`${c.owner}\`, groups ${c.groups.join(" ")}`);
+  for (const w of c.windows)
+    out.push(
+      `- window \`${w.name}\`: ${rangeText(w.range.base, w.range.size)}, ${pageSizeName(w.pageSize)} pages, ${w.levels} level${w.levels === 1 ? "" : "s"}${w.implicit ? " (the platform's)" : ""}`,
+    );
+  return out;
+}
+
 /** Markdown lines describing a declaration, from the IR. */
 function describe(analysis: Analysis, d: Declaration): string[] {
   const { ir, registry } = analysis.checked;
@@ -89,80 +163,29 @@ function describe(analysis: Analysis, d: Declaration): string[] {
       if (p) out.push(`in \`${p.memory}\` at ${rangeText(p.range.base, p.range.size)}`);
       break;
     }
-    case "buffer": {
-      const elements = ir.buffers.filter((b) => b.name === d.name || b.array?.name === d.name);
-      const first = elements[0];
-      if (!first) break;
-      if (first.array)
-        out.push(`array of ${first.array.count} element${first.array.count === 1 ? "" : "s"}`);
-      out.push(
-        `${humanSize(first.size)} each in \`${first.memory}\`, aligned to ${humanSize(first.align)}${first.placed ? " (placed by VCM)" : ""}`,
-      );
-      for (const b of elements.slice(0, 8)) {
-        const chunks = b.chunks.map((c) => rangeText(c.pa, c.size)).join(", ");
-        out.push(`- \`${b.name}\`: ${chunks}`);
-      }
-      if (elements.length > 8) out.push(`- … ${elements.length - 8} more`);
+    case "buffer":
+      out.push(...bufferLines(ir, d.name));
       break;
-    }
     case "mmu":
     case "iommu":
       out.push(...mapperLines(ir, registry, d.name));
       break;
     case "cpu":
     case "device":
-    case "dma": {
-      const e = ir.endpoints.find((x) => x.name === d.name);
-      if (!e) break;
-      out.push(
-        e.mapper
-          ? `${e.kind === "cpu" ? "via" : "behind"} \`${e.mapper}\``
-          : "no MMU: bus address = physical - offset",
-      );
-      const facts: string[] = [];
-      if (e.stream !== undefined) facts.push(`stream ${hexAddress(e.stream)}`);
-      if (e.group !== undefined) facts.push(`group ${e.group}`);
-      facts.push(`dma mask ${e.dmaMaskBits} bits`);
-      if (e.busOffset !== 0n) facts.push(`offset ${hexAddress(e.busOffset)}`);
-      out.push(facts.join(", "));
-      const domains = ir.domains
-        .filter((x) => x.attached.includes(e.name) && x.name !== e.domain)
-        .map((x) => `\`${x.name}\``);
-      if (e.domain) domains.push(`\`${e.domain}\` (its address space)`);
-      if (domains.length > 0) out.push(`domain: ${domains.join(", ")}`);
+    case "dma":
+      out.push(...endpointLines(ir, d.name));
       break;
-    }
-    case "domain": {
-      const dom = ir.domains.find((x) => x.name === d.name);
-      if (!dom) break;
-      out.push(
-        `${dom.type} domain on \`${dom.mapper}\`, aperture ${rangeText(dom.aperture.base, dom.aperture.size)}`,
-      );
-      if (dom.attached.length > 0)
-        out.push(`attached: ${dom.attached.map((a) => `\`${a}\``).join(", ")}`);
-      for (const r of dom.reserved)
-        out.push(`- ${r.kind} ${rangeText(r.range.base, r.range.size)}`);
-      const count = ir.mappings.filter(
-        (m) => m.target.kind === "domain" && m.target.name === dom.name && m.scenario === undefined,
-      ).length;
-      out.push(`${count} mapping${count === 1 ? "" : "s"}`);
+    case "domain":
+      out.push(...domainLines(ir, d.name));
       break;
-    }
     case "reservation": {
       const r = ir.reservations.find((x) => x.name === d.name);
       if (r) out.push(`in \`${r.domain}\` at ${rangeText(r.range.base, r.range.size)}`);
       break;
     }
-    case "container": {
-      const c = ir.containers.find((x) => x.name === d.name);
-      if (!c) break;
-      out.push(`${c.model} on \`${c.mapper}\`, owner \`${c.owner}\`, groups ${c.groups.join(" ")}`);
-      for (const w of c.windows)
-        out.push(
-          `- window \`${w.name}\`: ${rangeText(w.range.base, w.range.size)}, ${pageSizeName(w.pageSize)} pages, ${w.levels} level${w.levels === 1 ? "" : "s"}${w.implicit ? " (the platform's)" : ""}`,
-        );
+    case "container":
+      out.push(...containerLines(ir, d.name));
       break;
-    }
     case "window": {
       const w = ir.containers
         .flatMap((c) => c.windows)

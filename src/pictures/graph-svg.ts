@@ -27,13 +27,10 @@ export interface GraphSvgOptions {
   idPrefix?: string;
 }
 
-export async function graphSvg(
-  graph: TopologyGraph,
-  options: GraphSvgOptions = {},
-): Promise<string> {
-  const prefix = options.idPrefix ?? "g";
+/** The ELK input: nodes sized to their text, kept in their kind's column; labelled edges. */
+function elkGraph(graph: TopologyGraph): ElkNode {
   const nodeIndex = new Map(graph.nodes.map((n, i) => [n.id, i]));
-  const root: ElkNode = {
+  return {
     id: "root",
     layoutOptions: {
       "elk.algorithm": "layered",
@@ -71,21 +68,10 @@ export async function graphSvg(
         : [],
     })),
   };
-  // elkjs is CommonJS: under NodeNext its default import is the constructor itself.
-  const Elk = elkBundled as unknown as new () => ELK;
-  const elk = new Elk();
-  const laid = await elk.layout(root);
-  const width = Math.ceil((laid.width ?? 0) + 40);
-  const height = Math.ceil((laid.height ?? 0) + 60);
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="vcm-graph" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${prefix}-title">`,
-    `<title id="${prefix}-title">Mapping graph of ${esc(graph.name)}</title>`,
-    `<style>${pictureStyle()}</style>`,
-    `<defs><marker id="${prefix}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="arrow" d="M0,0L10,5L0,10z"/></marker></defs>`,
-    `<rect x="0" y="0" width="${width}" height="${height}" fill="var(--bg)"/>`,
-    `<text class="title" x="20" y="24">${esc(graph.name)}: mapping graph</text>`,
-    `<g transform="translate(20,40)">`,
-  ];
+}
+
+/** Edges, then their labels above every edge, then the nodes above both. */
+function drawLaidOut(out: string[], graph: TopologyGraph, laid: ElkNode, prefix: string): void {
   for (const e of (laid.edges ?? []) as ElkExtendedEdge[]) {
     const model = graph.edges[Number(e.id.slice(1))]!;
     const d: string[] = [];
@@ -120,6 +106,29 @@ export async function graphSvg(
       `</g>`,
     );
   }
+}
+
+export async function graphSvg(
+  graph: TopologyGraph,
+  options: GraphSvgOptions = {},
+): Promise<string> {
+  const prefix = options.idPrefix ?? "g";
+  // elkjs is CommonJS: under NodeNext its default import is the constructor itself.
+  const Elk = elkBundled as unknown as new () => ELK;
+  const elk = new Elk();
+  const laid = await elk.layout(elkGraph(graph));
+  const width = Math.ceil((laid.width ?? 0) + 40);
+  const height = Math.ceil((laid.height ?? 0) + 60);
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="vcm-graph" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${prefix}-title">`,
+    `<title id="${prefix}-title">Mapping graph of ${esc(graph.name)}</title>`,
+    `<style>${pictureStyle()}</style>`,
+    `<defs><marker id="${prefix}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="arrow" d="M0,0L10,5L0,10z"/></marker></defs>`,
+    `<rect x="0" y="0" width="${width}" height="${height}" fill="var(--bg)"/>`,
+    `<text class="title" x="20" y="24">${esc(graph.name)}: mapping graph</text>`,
+    `<g transform="translate(20,40)">`,
+  ];
+  drawLaidOut(out, graph, laid, prefix);
   out.push("</g>", "</svg>");
   return out.join("\n") + "\n";
 }

@@ -7,7 +7,7 @@
 import type { CompiledMapping, CompiledTopology } from "../lowering/compiled.js";
 import { protText } from "../lowering/protection.js";
 import { addressScale, xOf, type AddressScale, type Interval } from "./address-scale.js";
-import { reachRows, tableUsers } from "./reach.js";
+import { reachRows, tableUsers, type ReachRow } from "./reach.js";
 import { pageSizeClass, pictureStyle } from "./theme.js";
 import { esc, hexAddr, num, sizeText, textWidth } from "./xml.js";
 
@@ -194,6 +194,115 @@ function drawLegend(out: string[], compiled: CompiledTopology, y: number): numbe
   return y + 24;
 }
 
+type Memory = CompiledTopology["ir"]["memories"][number];
+interface Piece {
+  pa: bigint;
+  size: bigint;
+  label: string;
+  what: string;
+}
+
+/** The pieces drawn on a region's bar: its buffers' chunks, and slices mapped without a buffer
+ * (drawn from what the tables reach). */
+function piecesOf(compiled: CompiledTopology, mem: Memory, rows: ReachRow[]): Piece[] {
+  const buffers = compiled.ir.buffers.filter((b) => b.memory === mem.name);
+  const slices = rows.filter(
+    (r) => r.memory === mem.name && r.via === "table" && r.buffer === undefined,
+  );
+  return [
+    ...buffers.flatMap((b) =>
+      b.chunks.map((c, i) => ({
+        pa: c.pa,
+        size: c.size,
+        label: i === 0 ? b.name : "",
+        what: b.name,
+      })),
+    ),
+    ...slices.map((r) => ({
+      pa: r.pa,
+      size: r.size,
+      label: `${r.endpoint} ${r.rights}`,
+      what: `${r.endpoint} via ${r.table} at ${hexAddr(r.address)}, ${r.rights}`,
+    })),
+  ];
+}
+
+/** A region's title and bar with its pieces and their labels; returns the y below the labels. */
+function drawRegionBar(out: string[], mem: Memory, pieces: Piece[], y: number): number {
+  const scale = addressScale(
+    mem.range,
+    pieces.map((p) => ({ base: p.pa, size: p.size })),
+    BAR_WIDTH,
+  );
+  out.push(
+    `<text class="bold" x="${LEFT}" y="${y + 12}">${esc(mem.name)}</text>`,
+    `<text class="small muted" x="${LEFT + textWidth(mem.name) + 12}" y="${y + 12}">${esc(`${mem.kind}, pa ${hexAddr(mem.range.base)}..${hexAddr(mem.range.base + mem.range.size)} (${sizeText(mem.range.size)})${scale.toScale ? "" : ", not to scale"}`)}</text>`,
+    `<rect class="bar" x="${LEFT}" y="${y + 20}" width="${num(scale.width)}" height="${BAR_HEIGHT}"/>`,
+  );
+  drawGaps(out, scale, y + 20);
+  const labels = new LabelRows();
+  for (const p of pieces) {
+    const x0 = LEFT + xOf(scale, p.pa);
+    const w = Math.max(LEFT + xOf(scale, p.pa + p.size) - x0, 1.5);
+    out.push(
+      `<rect class="node k-memory" x="${num(x0)}" y="${y + 20}" width="${num(w)}" height="${BAR_HEIGHT}"><title>${esc(`${p.what}: pa ${hexAddr(p.pa)}..${hexAddr(p.pa + p.size)} (${sizeText(p.size)})`)}</title></rect>`,
+    );
+    if (!p.label) continue;
+    const row = labels.place(x0, textWidth(p.label, 10));
+    if (row >= 0) {
+      out.push(
+        `<text class="small" x="${num(x0 + 2)}" y="${y + 20 + BAR_HEIGHT + 12 + row * ROW_STEP}">${esc(p.label)}</text>`,
+      );
+    }
+  }
+  return y + 20 + BAR_HEIGHT + 12 + LABEL_ROWS * ROW_STEP + 4;
+}
+
+/** Who reaches a region: per endpoint, its rights, bytes, ways in and buffers. */
+function drawRegionReach(out: string[], mem: Memory, rows: ReachRow[], y: number): number {
+  let ly = y;
+  const reach = new Map<
+    string,
+    { rights: Set<string>; bytes: bigint; via: Set<string>; buffers: Set<string> }
+  >();
+  for (const r of rows) {
+    if (r.memory !== mem.name) continue;
+    const e = reach.get(r.endpoint) ?? {
+      rights: new Set(),
+      bytes: 0n,
+      via: new Set(),
+      buffers: new Set(),
+    };
+    e.rights.add(r.rights);
+    e.bytes += r.size;
+    e.via.add(
+      r.via === "table"
+        ? `table ${r.table}`
+        : r.via === "identity"
+          ? `identity ${r.table}`
+          : "direct, no MMU",
+    );
+    if (r.buffer) e.buffers.add(r.buffer);
+    reach.set(r.endpoint, e);
+  }
+  if (reach.size === 0) {
+    out.push(`<text class="small muted" x="${LEFT}" y="${ly}">reached by no endpoint</text>`);
+    ly += ROW_STEP;
+  }
+  for (const [endpoint, e] of reach) {
+    const bufs = [...e.buffers];
+    const what =
+      bufs.length === 0
+        ? ""
+        : ` (${bufs.slice(0, 6).join(", ")}${bufs.length > 6 ? `, +${bufs.length - 6}` : ""})`;
+    out.push(
+      `<text class="small" x="${LEFT}" y="${ly}"><tspan class="bold">${esc(endpoint)}</tspan> ${esc(`${[...e.rights].sort().join("/")} ${sizeText(e.bytes)} via ${[...e.via].join(", ")}${what}`)}</text>`,
+    );
+    ly += ROW_STEP;
+  }
+  return ly;
+}
+
 function drawPhysicalMap(out: string[], compiled: CompiledTopology, y: number): number {
   const rows = reachRows(compiled);
   out.push(
@@ -201,94 +310,9 @@ function drawPhysicalMap(out: string[], compiled: CompiledTopology, y: number): 
   );
   y += 28;
   for (const mem of compiled.ir.memories) {
-    const buffers = compiled.ir.buffers.filter((b) => b.memory === mem.name);
-    // Slices mapped without a buffer are drawn from what the tables reach.
-    const slices = rows.filter(
-      (r) => r.memory === mem.name && r.via === "table" && r.buffer === undefined,
-    );
-    const pieces = [
-      ...buffers.flatMap((b) =>
-        b.chunks.map((c, i) => ({
-          pa: c.pa,
-          size: c.size,
-          label: i === 0 ? b.name : "",
-          what: b.name,
-        })),
-      ),
-      ...slices.map((r) => ({
-        pa: r.pa,
-        size: r.size,
-        label: `${r.endpoint} ${r.rights}`,
-        what: `${r.endpoint} via ${r.table} at ${hexAddr(r.address)}, ${r.rights}`,
-      })),
-    ];
-    const scale = addressScale(
-      mem.range,
-      pieces.map((p) => ({ base: p.pa, size: p.size })),
-      BAR_WIDTH,
-    );
-    out.push(
-      `<g class="region" data-region="${esc(mem.name)}">`,
-      `<text class="bold" x="${LEFT}" y="${y + 12}">${esc(mem.name)}</text>`,
-      `<text class="small muted" x="${LEFT + textWidth(mem.name) + 12}" y="${y + 12}">${esc(`${mem.kind}, pa ${hexAddr(mem.range.base)}..${hexAddr(mem.range.base + mem.range.size)} (${sizeText(mem.range.size)})${scale.toScale ? "" : ", not to scale"}`)}</text>`,
-      `<rect class="bar" x="${LEFT}" y="${y + 20}" width="${num(scale.width)}" height="${BAR_HEIGHT}"/>`,
-    );
-    drawGaps(out, scale, y + 20);
-    const labels = new LabelRows();
-    for (const p of pieces) {
-      const x0 = LEFT + xOf(scale, p.pa);
-      const w = Math.max(LEFT + xOf(scale, p.pa + p.size) - x0, 1.5);
-      out.push(
-        `<rect class="node k-memory" x="${num(x0)}" y="${y + 20}" width="${num(w)}" height="${BAR_HEIGHT}"><title>${esc(`${p.what}: pa ${hexAddr(p.pa)}..${hexAddr(p.pa + p.size)} (${sizeText(p.size)})`)}</title></rect>`,
-      );
-      if (!p.label) continue;
-      const row = labels.place(x0, textWidth(p.label, 10));
-      if (row >= 0) {
-        out.push(
-          `<text class="small" x="${num(x0 + 2)}" y="${y + 20 + BAR_HEIGHT + 12 + row * ROW_STEP}">${esc(p.label)}</text>`,
-        );
-      }
-    }
-    let ly = y + 20 + BAR_HEIGHT + 12 + LABEL_ROWS * ROW_STEP + 4;
-    const reach = new Map<
-      string,
-      { rights: Set<string>; bytes: bigint; via: Set<string>; buffers: Set<string> }
-    >();
-    for (const r of rows) {
-      if (r.memory !== mem.name) continue;
-      const e = reach.get(r.endpoint) ?? {
-        rights: new Set(),
-        bytes: 0n,
-        via: new Set(),
-        buffers: new Set(),
-      };
-      e.rights.add(r.rights);
-      e.bytes += r.size;
-      e.via.add(
-        r.via === "table"
-          ? `table ${r.table}`
-          : r.via === "identity"
-            ? `identity ${r.table}`
-            : "direct, no MMU",
-      );
-      if (r.buffer) e.buffers.add(r.buffer);
-      reach.set(r.endpoint, e);
-    }
-    if (reach.size === 0) {
-      out.push(`<text class="small muted" x="${LEFT}" y="${ly}">reached by no endpoint</text>`);
-      ly += ROW_STEP;
-    }
-    for (const [endpoint, e] of reach) {
-      const bufs = [...e.buffers];
-      const what =
-        bufs.length === 0
-          ? ""
-          : ` (${bufs.slice(0, 6).join(", ")}${bufs.length > 6 ? `, +${bufs.length - 6}` : ""})`;
-      out.push(
-        `<text class="small" x="${LEFT}" y="${ly}"><tspan class="bold">${esc(endpoint)}</tspan> ${esc(`${[...e.rights].sort().join("/")} ${sizeText(e.bytes)} via ${[...e.via].join(", ")}${what}`)}</text>`,
-      );
-      ly += ROW_STEP;
-    }
+    out.push(`<g class="region" data-region="${esc(mem.name)}">`);
+    const below = drawRegionBar(out, mem, piecesOf(compiled, mem, rows), y);
+    const ly = drawRegionReach(out, mem, rows, below);
     out.push("</g>");
     y = ly + 14;
   }

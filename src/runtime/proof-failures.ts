@@ -110,7 +110,7 @@ export class ProofFailures {
   /** One mismatch, worded after its kind. */
   private byKind(c: MismatchContext): void {
     const { path, tp, m, count, range, trace, mapping, expectedText, foundText, common } = c;
-    const { address, size } = common;
+    const { address } = common;
     const ep = path.endpoint;
     switch (m.kind) {
       case "missing":
@@ -127,40 +127,12 @@ export class ProofFailures {
           common,
         );
         break;
-      case "wrong-prot": {
-        // Narrowed by table entries above the leaves: each such entry is named for its range.
-        const rest = this.tableRights(path, tp, m, count, common);
-        if (rest === null) break;
-        const restRange = `${hexOf(rest.address)}..${hexOf(address + size)}`;
-        const granted = protText(m.foundProt ?? 0);
-        const declared = protText(m.expectedProt ?? 0);
-        this.sink.report(
-          D.permissionMismatch,
-          { endpoint: ep, range: restRange, mapping, granted, declared },
-          {
-            ...common,
-            address: rest.address,
-            size: address + size - rest.address,
-            trace: rest.trace.steps,
-          },
-        );
+      case "wrong-prot":
+        this.wrongRights(c);
         break;
-      }
-      case "wrong-attrs": {
-        const want = expectedAttrsLabel(m.expectedAttrs ?? 0, tp.caps);
-        const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
-        const fields = {
-          ...common,
-          expected: `${want} (${expectedText})`,
-          found: `${got}: ${trace.outcome}`,
-        };
-        const args = { endpoint: ep, range, mapping, found: got, declared: want };
-        const region = this.regionKind(m.tag);
-        if (region)
-          this.sink.report(D.attributeMismatch.messages.regionDefault, { ...args, region }, fields);
-        else this.sink.report(D.attributeMismatch, args, fields);
+      case "wrong-attrs":
+        this.wrongAttributes(c);
         break;
-      }
       case "forbidden-attrs": {
         const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
         const memory = this.names.nameOf(m.expectedPa!);
@@ -189,6 +161,46 @@ export class ProofFailures {
         break;
       }
     }
+  }
+
+  /** Rights narrowed by table entries above the leaves: each such entry is named for its range. */
+  private wrongRights(c: MismatchContext): void {
+    const { path, tp, m, count, mapping, common } = c;
+    const { address, size } = common;
+    const ep = path.endpoint;
+    const rest = this.tableRights(path, tp, m, count, common);
+    if (rest === null) return;
+    const restRange = `${hexOf(rest.address)}..${hexOf(address + size)}`;
+    const granted = protText(m.foundProt ?? 0);
+    const declared = protText(m.expectedProt ?? 0);
+    this.sink.report(
+      D.permissionMismatch,
+      { endpoint: ep, range: restRange, mapping, granted, declared },
+      {
+        ...common,
+        address: rest.address,
+        size: address + size - rest.address,
+        trace: rest.trace.steps,
+      },
+    );
+  }
+
+  /** Attributes other than the map line's (or, when it names none, its region's default). */
+  private wrongAttributes(c: MismatchContext): void {
+    const { path, tp, m, range, trace, mapping, expectedText, common } = c;
+    const ep = path.endpoint;
+    const want = expectedAttrsLabel(m.expectedAttrs ?? 0, tp.caps);
+    const got = foundAttrsLabel(m.foundAttrs ?? 0, tp.caps);
+    const fields = {
+      ...common,
+      expected: `${want} (${expectedText})`,
+      found: `${got}: ${trace.outcome}`,
+    };
+    const args = { endpoint: ep, range, mapping, found: got, declared: want };
+    const region = this.regionKind(m.tag);
+    if (region)
+      this.sink.report(D.attributeMismatch.messages.regionDefault, { ...args, region }, fields);
+    else this.sink.report(D.attributeMismatch, args, fields);
   }
 
   /** The mapped region's type, which gives the attributes when the `map` line names none. */

@@ -105,7 +105,7 @@ export const expectContradiction = defineCheck(D.expectContradiction, {
 });
 
 /**
- * One expect against the declared mappings. Over 80 lines: each kind of expectation (a fault,
+ * One expect against the declared mappings. Long on purpose: each kind of expectation (a fault,
  * a no-MMU endpoint, a unity range, a negated or a plain access) is one short branch over the
  * same locals; split apart, each piece would take the same eight arguments.
  */
