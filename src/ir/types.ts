@@ -41,6 +41,11 @@ export interface IrPool {
 }
 
 /** A mapper parameter after schema validation: numbers are BigInt, words strings. */
+/**
+ * A mapper parameter's value. The plugin API declares the same type (`PluginParamValue`) on its
+ * own, since it must not import the IR; test/architecture/param-values.test.ts keeps the two
+ * identical.
+ */
 export type IrParamValue = bigint | string | boolean | IrRange | (bigint | string)[];
 
 export interface IrMapper {

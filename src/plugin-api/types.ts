@@ -6,7 +6,6 @@
  * Hot paths work in 4 KiB page-frame numbers (plain numbers: 2^64 / 4K = 2^52 fits a double
  * exactly) and typed arrays; BigInt appears only at the API boundary, once per call.
  */
-import type { IrParamValue } from "../ir/types.js";
 import type { PhysicalMemory } from "./physical-memory.js";
 import type { PoolAllocator } from "./pool-allocator.js";
 
@@ -54,10 +53,24 @@ export type ParamType =
   /** A bare key with no value (e.g. `coherent`). */
   | "flag";
 
+/** A range parameter's value (e.g. `aperture`): [base, base + size) in one address space. */
+export interface PluginParamRange {
+  base: bigint;
+  size: bigint;
+  space: "pa" | "iova" | "va" | "bus";
+}
+
+/**
+ * A parameter's value as a plugin gets it. The IR declares the same type (`IrParamValue`) on its
+ * own, since plugins never see the IR and the IR sits below this API;
+ * test/architecture/param-values.test.ts keeps the two identical.
+ */
+export type PluginParamValue = bigint | string | boolean | PluginParamRange | (bigint | string)[];
+
 export interface ParamSpec {
   type: ParamType;
   description: string;
-  default?: IrParamValue;
+  default?: PluginParamValue;
   /** Allowed values: words for `word`; numbers (as bigint) for `int`/`size`/`size-list`. */
   values?: readonly (string | bigint)[];
   min?: bigint;
@@ -68,7 +81,7 @@ export interface ParamSpec {
 export type ParamSchema = Readonly<Record<string, ParamSpec>>;
 
 /** Validated parameters: every schema key present (defaults filled in). */
-export type PluginParams = Readonly<Record<string, IrParamValue>>;
+export type PluginParams = Readonly<Record<string, PluginParamValue>>;
 
 /** A problem a plugin finds in its parameters beyond the schema (e.g. `ias` > `oas`). */
 export interface ParamProblem {
