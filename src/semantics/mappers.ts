@@ -34,8 +34,9 @@ export function buildMapper(ctx: ResolveContext, s: MapperDecl): void {
       caps = plugin.capabilities(v.params);
     } catch (error) {
       ctx.report(
-        diagnostic(D.pluginFailed, s.format.span, {
-          message: `plugin '${plugin.name}' failed computing capabilities: ${error instanceof Error ? error.message : String(error)}`,
+        diagnostic(D.pluginFailed.messages.capabilities, s.format.span, {
+          plugin: plugin.name,
+          error: error instanceof Error ? error.message : String(error),
         }),
       );
     }

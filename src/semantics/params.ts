@@ -121,13 +121,19 @@ function pluginValidate(
   } catch (error) {
     problems.add(
       diagnostic(D.pluginFailed, decl.format.span, {
-        message: `plugin '${plugin.name}' failed validating parameters: ${error instanceof Error ? error.message : String(error)}`,
+        plugin: plugin.name,
+        error: error instanceof Error ? error.message : String(error),
       }),
     );
   }
   for (const p of found) {
     const at = p.key ? decl.params.find((e) => e.key.name === p.key)?.span : undefined;
-    problems.add(diagnostic(D.pluginParamProblem, at ?? decl.format.span, { message: p.message }));
+    problems.add(
+      diagnostic(D.pluginParamProblem, at ?? decl.format.span, {
+        format: plugin.name,
+        problem: p.message,
+      }),
+    );
   }
 }
 

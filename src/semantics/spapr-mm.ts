@@ -32,8 +32,21 @@ export type MmProblem =
   | "not-found" // -ENOENT
   | "mapped"; // -EBUSY: mm_iommu_put while TCEs still use the region
 
+/**
+ * What a refused `register` was about, for the check phase's own templates (VCM0254, VCM0255):
+ * the container, the range, and the host page or the registration it collides with.
+ */
+export interface RegisterFacts {
+  container: string;
+  range: string;
+  hostPage?: string;
+  other?: string;
+  holders?: string;
+}
+
 export type MmResult =
-  { ok: true; note: string } | { ok: false; problem: MmProblem; message: string };
+  | { ok: true; note: string }
+  | { ok: false; problem: MmProblem; message: string; register?: RegisterFacts };
 
 const ERRNO: Record<MmProblem, string> = {
   unaligned: "-EINVAL",
@@ -88,8 +101,13 @@ export class SpaprMm {
     readonly limit: bigint,
   ) {}
 
-  private refuse(problem: MmProblem, message: string): MmResult {
-    return { ok: false, problem, message: `${message} (${ERRNO[problem]})` };
+  private refuse(problem: MmProblem, message: string, register?: RegisterFacts): MmResult {
+    return {
+      ok: false,
+      problem,
+      message: `${message} (${ERRNO[problem]})`,
+      ...(register ? { register } : {}),
+    };
   }
 
   /** account_locked_vm(mm, bytes, true); refused over the limit with nothing charged. */
@@ -105,16 +123,19 @@ export class SpaprMm {
 
   /** tce_iommu_register_pages(): the exact range, or a reference to the identical one. */
   register(c: IrContainer, base: bigint, size: bigint): MmResult {
-    const what = `${c.name}: register ${rangeText(base, size)}`;
-    if (!hostPageAligned(base, size, c.hostPageSize) || base + size > 1n << 64n)
-      return this.refuse(
-        "unaligned",
-        `${what} is not aligned to the ${hex(c.hostPageSize)}-byte host page`,
-      );
+    const facts = { container: c.name, range: rangeText(base, size) };
+    const what = `${c.name}: register ${facts.range}`;
+    if (!hostPageAligned(base, size, c.hostPageSize) || base + size > 1n << 64n) {
+      const hostPage = hex(c.hostPageSize);
+      return this.refuse("unaligned", `${what} is not aligned to the ${hostPage}-byte host page`, {
+        ...facts,
+        hostPage,
+      });
+    }
     const same = this.regions.find((r) => r.base === base && r.size === size);
     if (same) {
       if (same.holders.has(c.name))
-        return this.refuse("busy", `${what}: container ${c.name} already holds this region`);
+        return this.refuse("busy", `${what}: container ${c.name} already holds this region`, facts);
       same.used++;
       same.holders.add(c.name);
       return {
@@ -128,10 +149,13 @@ export class SpaprMm {
     const overlap = this.regions.find((r) => r.base < base + size && base < r.base + r.size);
     if (overlap) {
       this.locked -= size;
-      return this.refuse(
-        "overlap",
-        `${what} overlaps ${rangeText(overlap.base, overlap.size)}, registered by ${[...overlap.holders].join(", ")}`,
-      );
+      const other = rangeText(overlap.base, overlap.size);
+      const holders = [...overlap.holders].join(", ");
+      return this.refuse("overlap", `${what} overlaps ${other}, registered by ${holders}`, {
+        ...facts,
+        other,
+        holders,
+      });
     }
     this.regions.push({
       base,

@@ -320,6 +320,10 @@ describe("runner", () => {
       "memory m 0 .. +1M ram\npool p in m\niommu s : broken { }\ndevice d behind s\nmap m[0 .. +4K] -> d at 0x1000 r\n",
     ).diagnostics;
     expect(checksOf(ds)).toContain("plugin-failed");
+    // The catalogue's template names the plugin and the call that failed.
+    expect(ds.find((d) => d.check === "plugin-failed")?.message).toMatch(
+      /^plugin 'broken' failed computing capabilities: /,
+    );
   });
   test("a mapper whose params failed validation is never asked for capabilities", () => {
     const ds = check(

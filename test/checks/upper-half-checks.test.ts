@@ -102,6 +102,7 @@ device d behind s stream 1
   test("stage 2 refuses va-bits-upper (plugin-param-problem)", () => {
     const r = run(ARM.replace("va-bits 48;", "stage 2; va-bits 40;"));
     expect(r.checks).toContain("plugin-param-problem");
+    expect(r.text).toContain("arm-lpae refuses these parameters: ");
     expect(r.text).toContain("stage 2 has no upper half");
   });
 });

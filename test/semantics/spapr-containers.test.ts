@@ -194,6 +194,13 @@ describe("topology registrations, checked in declaration order", () => {
     expect(found(TWO("register guest[0 .. +1G]", "register guest[0 .. +1G]"))).toEqual([]);
   });
 
+  it("a range not aligned to the host page is -EINVAL, named with the container and the page", () => {
+    const unaligned = found(TWO("register guest[0x1000 .. +1G]", "groups 2"));
+    expect(unaligned).toEqual([
+      "VCM0254 c0: register 0x1000..0x40001000 is not aligned to the 0x10000-byte host page (-EINVAL)",
+    ]);
+  });
+
   it("an overlapping different range of the same owner is -EINVAL; of another owner it is not", () => {
     const overlap = found(TWO("register guest[0 .. +1G]", "register guest[512M .. +1G]"));
     expect(overlap).toHaveLength(1);

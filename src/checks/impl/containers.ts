@@ -16,6 +16,7 @@ import {
   tceProblem,
   tceProblemText,
   type MmProblem,
+  type RegisterFacts,
 } from "../../semantics/spapr-mm.js";
 import { DEFAULT_WINDOW, MAX_WINDOWS } from "../../semantics/spapr.js";
 import { defineCheck, type CheckContext } from "../check.js";
@@ -25,7 +26,7 @@ import { indexIr, sweepOverlaps } from "./ir-index.js";
 interface OwnerState {
   mm: SpaprMm;
   /** Registration refusals, in declaration order. */
-  refusals: { container: IrContainer; index: number; problem: MmProblem; message: string }[];
+  refusals: { container: IrContainer; index: number; problem: MmProblem; facts: RegisterFacts }[];
 }
 
 const ownerStates = new WeakMap<IrTopology, Map<string, OwnerState>>();
@@ -49,7 +50,8 @@ function ownerMms(ir: IrTopology): Map<string, OwnerState> {
             container: c,
             index,
             problem: result.problem,
-            message: result.message,
+            // A refused `register` always says what it was about.
+            facts: result.register!,
           });
       });
     }
@@ -176,25 +178,34 @@ export const ownerLimitConflict = defineCheck(D.ownerLimitConflict, {
   },
 });
 
-/** The registrations the kernel model refuses; its message says why (src/semantics/spapr-mm.ts). */
-function registrationCheck(
-  entry: typeof D.registerUnaligned | typeof D.registerConflict,
-  problems: readonly MmProblem[],
-): (context: CheckContext) => void {
-  return ({ ir, report }) => {
+/** The registrations the kernel model refuses (src/semantics/spapr-mm.ts), each as its check says it. */
+export const registerUnaligned = defineCheck(D.registerUnaligned, {
+  run: ({ ir, report }) => {
     for (const state of ownerMms(ir).values())
       for (const r of state.refusals)
-        if (problems.includes(r.problem))
-          report(entry, r.container.registered[r.index]!.span, { message: r.message });
-  };
-}
-
-export const registerUnaligned = defineCheck(D.registerUnaligned, {
-  run: registrationCheck(D.registerUnaligned, ["unaligned"]),
+        if (r.problem === "unaligned") {
+          const { container, range, hostPage = "" } = r.facts;
+          report(D.registerUnaligned, r.container.registered[r.index]!.span, {
+            container,
+            range,
+            hostPage,
+          });
+        }
+  },
 });
 
 export const registerConflict = defineCheck(D.registerConflict, {
-  run: registrationCheck(D.registerConflict, ["busy", "overlap"]),
+  run: ({ ir, report }) => {
+    for (const state of ownerMms(ir).values())
+      for (const r of state.refusals) {
+        const span = r.container.registered[r.index]!.span;
+        const { container, range, other = "", holders = "" } = r.facts;
+        if (r.problem === "busy")
+          report(D.registerConflict.messages.busy, span, { container, range });
+        else if (r.problem === "overlap")
+          report(D.registerConflict, span, { container, range, other, holders });
+      }
+  },
 });
 
 export const windowBaseAlignment = defineCheck(D.windowBaseAlignment, {

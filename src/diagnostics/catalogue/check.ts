@@ -327,13 +327,17 @@ export const checkEntries = defineEntries("check", {
   registerUnaligned: {
     code: 254,
     description: "A `register` range is not aligned to the host page (-EINVAL); it is not rounded.",
-    message: "{message}",
+    message:
+      "{container}: register {range} is not aligned to the {hostPage}-byte host page (-EINVAL)",
   },
   registerConflict: {
     code: 255,
     description:
       "A `register` overlaps a different registration of the same owner (-EINVAL), or repeats one in the same container (-EBUSY).",
-    message: "{message}",
+    message: "{container}: register {range} overlaps {other}, registered by {holders} (-EINVAL)",
+    messages: {
+      busy: "{container}: register {range}: container {container} already holds this region (-EBUSY)",
+    },
   },
   tceNotInOneRegion: {
     code: 256,
@@ -472,7 +476,10 @@ export const checkEntries = defineEntries("check", {
     fixed: true,
     description:
       "A plugin threw, or returned a value the plugin API does not allow, while the topology was checked (`validate`, `capabilities`).",
-    message: "{message}",
+    message: "plugin '{plugin}' failed validating parameters: {error}",
+    messages: {
+      capabilities: "plugin '{plugin}' failed computing capabilities: {error}",
+    },
   },
   streamIdTooWide: {
     code: 280,

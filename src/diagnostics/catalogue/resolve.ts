@@ -92,8 +92,9 @@ export const resolveEntries = defineEntries("resolve", {
   },
   pluginParamProblem: {
     code: 109,
-    description: "The plugin rejects a combination of parameters.",
-    message: "{message}",
+    description:
+      "The plugin rejects a combination of parameters (its `validate`); the plugin's reason is given.",
+    message: "{format} refuses these parameters: {problem}",
   },
   noPool: {
     code: 110,
