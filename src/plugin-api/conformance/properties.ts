@@ -39,11 +39,182 @@ function describeRanges(ranges: readonly ReferenceRange[]): string {
     .join(" ");
 }
 
+/** The tested region and what the checks compare with, worked out once per plugin and options. */
+interface SequenceGeometry {
+  caps: Fixture["caps"];
+  /** The page sizes that fit the aperture, smallest first. */
+  sizes: bigint[];
+  /** The smallest page, in 4K pages: nothing can split it. */
+  minPages: number;
+  /** The tested region (the aperture's first four largest pages), in 4K pages. */
+  regionPages: number;
+  basePfn: number;
+  paLimitPages: number;
+  /** The rights bits the format can express. */
+  mask: number;
+}
+
 /**
- * The sequence checker for a plugin and options, or a failure when nothing can be tested.
- * Long on purpose: the checks after each step share the fixture and the reference, and are
- * listed in the order the README gives them.
+ * One command sequence on a fresh fixture, against the interval reference: each step is applied
+ * to both and leaves() compared; `finish` then checks walks, leaves against walks, where the
+ * tables are, and that unmapping everything frees every table.
  */
+class SequenceRun {
+  private readonly f: Fixture;
+  private readonly usedAtCreate: number;
+  private readonly ref = new IntervalReference();
+
+  constructor(
+    private readonly plugin: VcmPlugin,
+    options: ConformanceOptions,
+    private readonly g: SequenceGeometry,
+  ) {
+    this.f = new Fixture(plugin, options);
+    this.usedAtCreate = this.f.pool.usedBytes;
+  }
+
+  private fail(msg: string): never {
+    throw new Error(`${msg}\n  reference: ${describeRanges(this.ref.ranges)}`);
+  }
+
+  step(c: ConformanceCommand, step: number): void {
+    if (c.kind === "map") {
+      if (!this.map(c, step)) return;
+    } else this.unmap(c, step);
+    this.compareLeaves(step);
+  }
+
+  finish(): void {
+    this.checkWalks();
+    this.checkLeavesAgainstWalks();
+    this.checkTablesInPool();
+    this.checkUnmapAll();
+  }
+
+  /** A map, accepted exactly when the reference has nothing there; false if it cannot be placed. */
+  private map(c: Extract<ConformanceCommand, { kind: "map" }>, step: number): boolean {
+    const { sizes, regionPages, paLimitPages, basePfn, caps } = this.g;
+    const size = sizes[c.sizeIndex % sizes.length]!;
+    const pages = Number(size >> 12n);
+    const slots = Math.floor(regionPages / pages);
+    const count = Math.min(c.count, slots);
+    const start = (c.slot % (slots - count + 1)) * pages;
+    const paSlots = Math.floor(paLimitPages / pages) - count + 1;
+    if (paSlots < 1) return false;
+    const pa = ((c.paSlot ?? 0) % paSlots) * pages;
+    const prot = c.write === true ? PROT_READ | PROT_WRITE : PROT_READ;
+    const iova = (BigInt(basePfn + start) << 12n) as bigint;
+    const accepted = !this.ref.overlaps(start, start + count * pages);
+    try {
+      this.plugin.map(this.f.handle, iova, BigInt(pa) << 12n, size, count, prot, 0);
+      if (!accepted)
+        this.fail(
+          `step ${step}: map ${hex(iova)} x${count} ${hex(size)} overlaps but was accepted`,
+        );
+      this.ref.map(start, start + count * pages, pa, expectedRights(caps, prot), 0);
+    } catch (e) {
+      if (!isMappingError(e)) throw e;
+      if (accepted)
+        this.fail(`step ${step}: map ${hex(iova)} x${count} ${hex(size)} refused: ${e.message}`);
+      if (e.code !== "exists")
+        this.fail(`step ${step}: overlapping map refused as '${e.code}', not 'exists'`);
+    }
+    return true;
+  }
+
+  /** Unmaps are whole smallest pages: nothing can split the smallest page. */
+  private unmap(c: Extract<ConformanceCommand, { kind: "unmap" }>, step: number): void {
+    const { regionPages, minPages, basePfn } = this.g;
+    const first = c.start % regionPages;
+    const start = first - (first % minPages);
+    const end = Math.min(regionPages, start + Math.ceil(c.length / minPages) * minPages);
+    const expected = this.ref.unmap(start, end);
+    const iova = BigInt(basePfn + start) << 12n;
+    const got = this.plugin.unmap(this.f.handle, iova, BigInt(end - start) << 12n);
+    if (got !== BigInt(expected) << 12n) {
+      this.fail(
+        `step ${step}: unmap ${hex(iova)}..+${hex((end - start) * 4096)} returned ${hex(got)}, expected ${hex(expected * 4096)}`,
+      );
+    }
+  }
+
+  private compareLeaves(step: number): void {
+    const { basePfn, mask } = this.g;
+    const want = coalesce(
+      this.ref.ranges.map((r) => ({ ...r, start: r.start + basePfn, end: r.end + basePfn })),
+    );
+    const have = coalesce(this.f.leaves().map((r) => ({ ...r, prot: r.prot & mask, attrs: 0 })));
+    if (JSON.stringify(want) !== JSON.stringify(have)) {
+      this.fail(
+        `step ${step}: leaves() = ${describeRanges(have)}, expected ${describeRanges(want)}`,
+      );
+    }
+  }
+
+  /** Walks agree with the intent at the edges of every range, and fault just outside. */
+  private checkWalks(): void {
+    const { basePfn, mask, regionPages } = this.g;
+    for (const r of this.ref.ranges) {
+      for (const [pfn, paPfn] of [
+        [r.start, r.pa],
+        [r.end - 1, r.pa + (r.end - 1 - r.start)],
+      ] as const) {
+        const iova = (BigInt(basePfn + pfn) << 12n) + 42n;
+        const w = this.f.walk(iova);
+        if (!w.ok) this.fail(`walk ${hex(iova)} faulted: ${w.reason}`);
+        else if (w.pa !== (BigInt(paPfn) << 12n) + 42n || (w.prot & mask) !== r.prot) {
+          this.fail(
+            `walk ${hex(iova)} gave ${hex(w.pa)} ${rightsText(w.prot)}, expected ${hex(paPfn * 4096 + 42)} ${rightsText(r.prot)}`,
+          );
+        }
+      }
+      for (const pfn of [r.start - 1, r.end]) {
+        if (pfn < 0 || pfn >= regionPages || this.ref.find(pfn)) continue;
+        const iova = BigInt(basePfn + pfn) << 12n;
+        const w = this.f.walk(iova);
+        if (w.ok) this.fail(`walk ${hex(iova)} (unmapped) translated to ${hex(w.pa)}`);
+      }
+    }
+  }
+
+  private checkLeavesAgainstWalks(): void {
+    for (const run of this.f.leaves()) {
+      const iova = BigInt(run.start) << 12n;
+      const w = this.f.walk(iova);
+      if (!w.ok || w.pa !== BigInt(run.pa) << 12n || w.prot !== run.prot) {
+        this.fail(
+          `leaves() reports ${hex(iova)}->${hex(run.pa * 4096)} but walk() ${w.ok ? `gives ${hex(w.pa)} ${rightsText(w.prot)}` : "faults"}`,
+        );
+      }
+    }
+  }
+
+  private checkTablesInPool(): void {
+    for (const t of this.f.tables()) {
+      if (!this.f.pool.contains(Number(t.pa), t.bytes))
+        this.fail(`table ${hex(t.pa)} (+${t.bytes}) lies outside the pool`);
+    }
+  }
+
+  /** Unmapping everything frees every table allocated since create(). */
+  private checkUnmapAll(): void {
+    const f = this.f;
+    this.plugin.unmap(f.handle, f.aperture.base, f.aperture.size);
+    if (f.leaves().length !== 0) this.fail("leaves remain after unmapping everything");
+    if (f.pool.usedBytes !== this.usedAtCreate) {
+      this.fail(
+        `after unmapping everything the pool holds ${f.pool.usedBytes} bytes, ${this.usedAtCreate} right after create`,
+      );
+    }
+    const tables = f.tables();
+    if (tables.length !== 1)
+      this.fail(
+        `after unmapping everything ${tables.length} tables are reachable, expected the root only`,
+      );
+  }
+}
+
+/** The sequence checker for a plugin and options, or a failure when nothing can be tested. */
 function sequenceChecker(
   plugin: VcmPlugin,
   options: ConformanceOptions,
@@ -55,14 +226,19 @@ function sequenceChecker(
   const sizes = probe.pageSizes.filter((s) => s <= probe.aperture.size);
   if (sizes.length === 0) return "properties: the plugin lists no usable page size";
   const largest = sizes.at(-1)!;
-  const minPages = Number(sizes[0]! >> 12n);
   const regionBytes = probe.aperture.size < 4n * largest ? probe.aperture.size : 4n * largest;
   const regionPages = Number(regionBytes >> 12n);
   if (regionPages > MAX_REGION_PAGES)
     return `properties: region of ${hex(regionBytes)} is too large`;
-  const basePfn = Number(probe.aperture.base >> 12n);
-  const paLimitPages = Math.min(2 ** (caps.outputBits - 12), 2 ** 40);
-  const mask = rightsMask(caps);
+  const geometry: SequenceGeometry = {
+    caps,
+    sizes,
+    minPages: Number(sizes[0]! >> 12n),
+    regionPages,
+    basePfn: Number(probe.aperture.base >> 12n),
+    paLimitPages: Math.min(2 ** (caps.outputBits - 12), 2 ** 40),
+    mask: rightsMask(caps),
+  };
 
   const command: fc.Arbitrary<ConformanceCommand> = fc.oneof(
     fc.record({
@@ -81,112 +257,10 @@ function sequenceChecker(
   );
 
   const check = (cmds: ConformanceCommand[]): void => {
-    const f = new Fixture(plugin, options);
-    const usedAtCreate = f.pool.usedBytes;
-    const ref = new IntervalReference();
-    const fail = (msg: string): never => {
-      throw new Error(`${msg}\n  reference: ${describeRanges(ref.ranges)}`);
-    };
-    cmds.forEach((c, step) => {
-      if (c.kind === "map") {
-        const size = sizes[c.sizeIndex % sizes.length]!;
-        const pages = Number(size >> 12n);
-        const slots = Math.floor(regionPages / pages);
-        const count = Math.min(c.count, slots);
-        const start = (c.slot % (slots - count + 1)) * pages;
-        const paSlots = Math.floor(paLimitPages / pages) - count + 1;
-        if (paSlots < 1) return;
-        const pa = ((c.paSlot ?? 0) % paSlots) * pages;
-        const prot = c.write === true ? PROT_READ | PROT_WRITE : PROT_READ;
-        const iova = (BigInt(basePfn + start) << 12n) as bigint;
-        const accepted = !ref.overlaps(start, start + count * pages);
-        try {
-          plugin.map(f.handle, iova, BigInt(pa) << 12n, size, count, prot, 0);
-          if (!accepted)
-            fail(`step ${step}: map ${hex(iova)} x${count} ${hex(size)} overlaps but was accepted`);
-          ref.map(start, start + count * pages, pa, expectedRights(caps, prot), 0);
-        } catch (e) {
-          if (!isMappingError(e)) throw e;
-          if (accepted)
-            fail(`step ${step}: map ${hex(iova)} x${count} ${hex(size)} refused: ${e.message}`);
-          if (e.code !== "exists")
-            fail(`step ${step}: overlapping map refused as '${e.code}', not 'exists'`);
-        }
-      } else {
-        // Unmaps are whole smallest pages: nothing can split the smallest page.
-        const first = c.start % regionPages;
-        const start = first - (first % minPages);
-        const end = Math.min(regionPages, start + Math.ceil(c.length / minPages) * minPages);
-        const expected = ref.unmap(start, end);
-        const iova = BigInt(basePfn + start) << 12n;
-        const got = plugin.unmap(f.handle, iova, BigInt(end - start) << 12n);
-        if (got !== BigInt(expected) << 12n) {
-          fail(
-            `step ${step}: unmap ${hex(iova)}..+${hex((end - start) * 4096)} returned ${hex(got)}, expected ${hex(expected * 4096)}`,
-          );
-        }
-      }
-      const want = coalesce(
-        ref.ranges.map((r) => ({ ...r, start: r.start + basePfn, end: r.end + basePfn })),
-      );
-      const have = coalesce(f.leaves().map((r) => ({ ...r, prot: r.prot & mask, attrs: 0 })));
-      if (JSON.stringify(want) !== JSON.stringify(have)) {
-        fail(`step ${step}: leaves() = ${describeRanges(have)}, expected ${describeRanges(want)}`);
-      }
-    });
-
-    // Walks agree with the intent at the edges of every range, and fault just outside.
-    for (const r of ref.ranges) {
-      for (const [pfn, paPfn] of [
-        [r.start, r.pa],
-        [r.end - 1, r.pa + (r.end - 1 - r.start)],
-      ] as const) {
-        const iova = (BigInt(basePfn + pfn) << 12n) + 42n;
-        const w = f.walk(iova);
-        if (!w.ok) fail(`walk ${hex(iova)} faulted: ${w.reason}`);
-        else if (w.pa !== (BigInt(paPfn) << 12n) + 42n || (w.prot & mask) !== r.prot) {
-          fail(
-            `walk ${hex(iova)} gave ${hex(w.pa)} ${rightsText(w.prot)}, expected ${hex(paPfn * 4096 + 42)} ${rightsText(r.prot)}`,
-          );
-        }
-      }
-      for (const pfn of [r.start - 1, r.end]) {
-        if (pfn < 0 || pfn >= regionPages || ref.find(pfn)) continue;
-        const iova = BigInt(basePfn + pfn) << 12n;
-        const w = f.walk(iova);
-        if (w.ok) fail(`walk ${hex(iova)} (unmapped) translated to ${hex(w.pa)}`);
-      }
-    }
-    // leaves() agrees with walk().
-    for (const run of f.leaves()) {
-      const iova = BigInt(run.start) << 12n;
-      const w = f.walk(iova);
-      if (!w.ok || w.pa !== BigInt(run.pa) << 12n || w.prot !== run.prot) {
-        fail(
-          `leaves() reports ${hex(iova)}->${hex(run.pa * 4096)} but walk() ${w.ok ? `gives ${hex(w.pa)} ${rightsText(w.prot)}` : "faults"}`,
-        );
-      }
-    }
-    // Every table stays inside the pool.
-    for (const t of f.tables()) {
-      if (!f.pool.contains(Number(t.pa), t.bytes))
-        fail(`table ${hex(t.pa)} (+${t.bytes}) lies outside the pool`);
-    }
-    // Unmapping everything frees every table allocated since create().
-    plugin.unmap(f.handle, f.aperture.base, f.aperture.size);
-    if (f.leaves().length !== 0) fail("leaves remain after unmapping everything");
-    if (f.pool.usedBytes !== usedAtCreate) {
-      fail(
-        `after unmapping everything the pool holds ${f.pool.usedBytes} bytes, ${usedAtCreate} right after create`,
-      );
-    }
-    const tables = f.tables();
-    if (tables.length !== 1)
-      fail(
-        `after unmapping everything ${tables.length} tables are reachable, expected the root only`,
-      );
+    const run = new SequenceRun(plugin, options, geometry);
+    cmds.forEach((c, step) => run.step(c, step));
+    run.finish();
   };
-
   return { check, command };
 }
 

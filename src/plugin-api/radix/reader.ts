@@ -149,111 +149,153 @@ function rightsLetters(rights: number): string {
 /** Lines listed per level in a dump; the rest are counted, not listed. */
 export const DESCRIBE_LINES_PER_LEVEL = 4096;
 
+/** One level's part of the dump: its tables, and its first lines (the rest only counted). */
+interface LevelLines {
+  tables: number;
+  lines: string[];
+  omitted: number;
+}
+
+/** A run of contiguous compatible leaves, printed as one line (its first descriptor shown). */
+interface LeafRun {
+  first: number;
+  last: number;
+  text: string;
+  desc: bigint;
+  paPfn: number;
+  key: string;
+}
+
 /**
- * A level-by-level text dump: each table with its IOVA span, then its valid entries; runs of
- * contiguous compatible leaves print as one line (first descriptor shown). A table under entries
- * that narrow rights says what the levels above it allow.
- *
- * Long on purpose: one pass over the tables writes the dump line by line; its run merging
- * keeps its state in locals.
+ * The lines of one table page: its IOVA span, then its valid entries, leaves merged into runs;
+ * a table entry is descended into (through the iterator) where it is listed.
  */
-export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootPa: number): string {
-  const g = format.geometry;
-  const width = g.entryBytes * 2;
+class TableLines {
+  private readonly lvl: RadixFormat["geometry"]["levels"][number];
+  private readonly unit: number;
+  private readonly width: number;
+  private run: LeafRun | null = null;
+
+  constructor(
+    private readonly it: LevelIterator,
+    private readonly format: RadixFormat,
+    private readonly out: LevelLines,
+    private readonly tablePa: number,
+    private readonly l: number,
+    private readonly basePfn: number,
+    private readonly rights: number,
+  ) {
+    this.lvl = format.geometry.levels[l]!;
+    this.unit = levelUnit(this.lvl);
+    this.width = format.geometry.entryBytes * 2;
+  }
+
   // Past the first lines of a level only the walk goes on: the dump stays readable and its size
   // bounded however many leaves there are (the pool image holds every byte).
-  const byLevel = g.levels.map(() => ({ tables: 0, lines: [] as string[], omitted: 0 }));
-  const it: LevelIterator = new LevelIterator(memory, format, (tablePa, l, basePfn, rights) => {
-    const lvl = g.levels[l]!;
-    const unit = levelUnit(lvl);
-    const out = byLevel[l]!;
-    out.tables++;
-    const lines = out.lines;
-    const emit = (line: string): void => {
-      if (lines.length < DESCRIBE_LINES_PER_LEVEL) lines.push(line);
-      else out.omitted++;
-    };
-    const span = BigInt(2 ** lvl.bits * unit) << 12n;
+  private emit(line: string): void {
+    if (this.out.lines.length < DESCRIBE_LINES_PER_LEVEL) this.out.lines.push(line);
+    else this.out.omitted++;
+  }
+
+  write(): void {
+    const { it, tablePa, lvl, basePfn, rights } = this;
+    this.out.tables++;
+    const span = BigInt(2 ** lvl.bits * this.unit) << 12n;
     const base = BigInt(basePfn) << 12n;
-    emit(
+    this.emit(
       `  table ${hex(tablePa)} iova ${hex(base)}..${hex(base + span - 1n)}` +
         (rights !== TABLE_ALLOWS_ALL ? ` (levels above allow ${rightsLetters(rights)})` : ""),
     );
-    let run: {
-      first: number;
-      last: number;
-      text: string;
-      desc: bigint;
-      paPfn: number;
-      key: string;
-    } | null = null;
-    const flush = (): void => {
-      if (run === null) return;
-      const iova = BigInt(basePfn + run.first * unit) << 12n;
-      const n = run.last - run.first + 1;
-      const idx = n === 1 ? `[${run.first}]` : `[${run.first}..${run.last}]`;
-      emit(
-        `    ${idx} iova ${hex(iova)}: ${run.desc.toString(16).padStart(width, "0")} ${run.text}` +
-          (n > 1 ? ` (x${n}, contiguous)` : ""),
-      );
-      run = null;
-    };
     const entries = 2 ** lvl.bits;
     for (let i = 0; i < entries;) {
       const n = it.frameRun(tablePa, i, entries);
       const end = i + Math.abs(n);
       if (n < 0) {
-        flush();
+        this.flush();
         i = end;
         continue;
       }
       for (; i < end; i++) {
-        if (!it.load(tablePa, l, i)) {
-          flush();
-          continue;
-        }
-        const w = it.words;
-        const d = it.decoded;
-        if (d.kind === DESC_LEAF) {
-          const key = `${d.prot}/${d.attrs}/${d.pageShift}`;
-          const rep = 2 ** (d.pageShift - lvl.shift);
-          const paPfn = d.paPfn + (i % rep) * unit;
-          if (
-            run !== null &&
-            run.key === key &&
-            i === run.last + 1 &&
-            paPfn === run.paPfn + (i - run.first) * unit
-          ) {
-            run.last = i;
-            continue;
-          }
-          flush();
-          run = {
-            first: i,
-            last: i,
-            text: format.describeDescriptor(l, w.lo, w.hi),
-            desc: descriptorBigInt(w.lo, w.hi, g.entryBytes),
-            paPfn,
-            key,
-          };
-          continue;
-        }
-        flush();
-        const iova = BigInt(basePfn + i * unit) << 12n;
-        emit(
-          `    [${i}] iova ${hex(iova)}: ${descriptorBigInt(w.lo, w.hi, g.entryBytes).toString(16).padStart(width, "0")} ` +
-            format.describeDescriptor(l, w.lo, w.hi),
-        );
-        if (d.kind === DESC_TABLE && it.canDescend(l)) {
-          const at = out.omitted === 0 ? lines.length - 1 : -1;
-          if (!it.descend(d, tablePa, l, i, basePfn, rights)) {
-            if (at >= 0) lines[at] += " (table already listed: not followed again)";
-          }
-        }
+        if (!it.load(tablePa, this.l, i)) this.flush();
+        else if (it.decoded.kind === DESC_LEAF) this.leaf(i);
+        else this.entry(i);
       }
     }
-    flush();
-  });
+    this.flush();
+  }
+
+  /** A leaf: it extends the current run when it continues it, else starts a new one. */
+  private leaf(i: number): void {
+    const { it, lvl, unit, run } = this;
+    const w = it.words;
+    const d = it.decoded;
+    const key = `${d.prot}/${d.attrs}/${d.pageShift}`;
+    const rep = 2 ** (d.pageShift - lvl.shift);
+    const paPfn = d.paPfn + (i % rep) * unit;
+    if (
+      run !== null &&
+      run.key === key &&
+      i === run.last + 1 &&
+      paPfn === run.paPfn + (i - run.first) * unit
+    ) {
+      run.last = i;
+      return;
+    }
+    this.flush();
+    this.run = {
+      first: i,
+      last: i,
+      text: this.format.describeDescriptor(this.l, w.lo, w.hi),
+      desc: descriptorBigInt(w.lo, w.hi, this.format.geometry.entryBytes),
+      paPfn,
+      key,
+    };
+  }
+
+  /** Any other valid entry on a line of its own; a table entry is descended into. */
+  private entry(i: number): void {
+    const { it, l, out, tablePa, basePfn, rights } = this;
+    const w = it.words;
+    const d = it.decoded;
+    this.flush();
+    const iova = BigInt(basePfn + i * this.unit) << 12n;
+    this.emit(
+      `    [${i}] iova ${hex(iova)}: ${descriptorBigInt(w.lo, w.hi, this.format.geometry.entryBytes).toString(16).padStart(this.width, "0")} ` +
+        this.format.describeDescriptor(l, w.lo, w.hi),
+    );
+    if (d.kind === DESC_TABLE && it.canDescend(l)) {
+      const at = out.omitted === 0 ? out.lines.length - 1 : -1;
+      if (!it.descend(d, tablePa, l, i, basePfn, rights)) {
+        if (at >= 0) out.lines[at] += " (table already listed: not followed again)";
+      }
+    }
+  }
+
+  private flush(): void {
+    const run = this.run;
+    if (run === null) return;
+    const iova = BigInt(this.basePfn + run.first * this.unit) << 12n;
+    const n = run.last - run.first + 1;
+    const idx = n === 1 ? `[${run.first}]` : `[${run.first}..${run.last}]`;
+    this.emit(
+      `    ${idx} iova ${hex(iova)}: ${run.desc.toString(16).padStart(this.width, "0")} ${run.text}` +
+        (n > 1 ? ` (x${n}, contiguous)` : ""),
+    );
+    this.run = null;
+  }
+}
+
+/**
+ * A level-by-level text dump: each table with its IOVA span, then its valid entries; runs of
+ * contiguous compatible leaves print as one line (first descriptor shown). A table under entries
+ * that narrow rights says what the levels above it allow.
+ */
+export function radixDescribe(memory: PhysicalMemory, format: RadixFormat, rootPa: number): string {
+  const g = format.geometry;
+  const byLevel: LevelLines[] = g.levels.map(() => ({ tables: 0, lines: [], omitted: 0 }));
+  const it: LevelIterator = new LevelIterator(memory, format, (tablePa, l, basePfn, rights) =>
+    new TableLines(it, format, byLevel[l]!, tablePa, l, basePfn, rights).write(),
+  );
   it.run(rootPa);
   const out = [
     `radix table: ${g.levels.length} level(s), ${g.entryBytes}-byte ${g.bigEndian ? "big" : "little"}-endian ` +
