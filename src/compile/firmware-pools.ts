@@ -143,6 +143,66 @@ function poolArchitecture(
   return first.architecture as ObjectArchitecture;
 }
 
+/** A table's root (pool-relative) and its registers (relative where a relocation moves them). */
+function tableSymbols(
+  pool: CompiledPool,
+  t: CompiledTable,
+  relocation: PoolRelocation | undefined,
+): FirmwareSymbol[] {
+  const symbols: FirmwareSymbol[] = [];
+  const tn = symbolPart(t.name);
+  symbols.push({
+    name: `vcm_${tn}_root`,
+    where: "pool",
+    value: t.context.root - pool.base,
+    size: 0,
+    what: `root of table '${t.name}' (${t.format})`,
+  });
+  const registers = relocation ? relativeRegisters(t, relocation) : t.context.registers;
+  const moved = new Set(relocation?.registers.get(t.name) ?? []);
+  for (const [reg, value] of Object.entries(registers)) {
+    symbols.push({
+      name: `vcm_${tn}_${symbolPart(reg).toLowerCase()}`,
+      where: "absolute",
+      value,
+      size: 0,
+      what:
+        `${reg} of table '${t.name}'` + (moved.has(reg) ? " (relative: add the load address)" : ""),
+    });
+  }
+  return symbols;
+}
+
+/** The relocation list of a pool and how to apply it: its offsets, their count and width. */
+function relocationSymbols(pool: CompiledPool, relocation: PoolRelocation): FirmwareSymbol[] {
+  const p = symbolPart(pool.name);
+  const symbols: FirmwareSymbol[] = [];
+  symbols.push(
+    {
+      name: `vcm_pool_${p}_relocs`,
+      where: "relocs",
+      value: 0n,
+      size: relocation.offsets.length * 8,
+      what: `offsets in pool '${pool.name}' of the words holding a table address`,
+    },
+    {
+      name: `vcm_pool_${p}_reloc_count`,
+      where: "absolute",
+      value: BigInt(relocation.offsets.length),
+      size: 0,
+      what: "how many offsets",
+    },
+    {
+      name: `vcm_pool_${p}_reloc_width`,
+      where: "absolute",
+      value: BigInt(relocation.entryBytes),
+      size: 0,
+      what: "bytes per word to add to",
+    },
+  );
+  return symbols;
+}
+
 /** The symbols of one pool: its bounds, each table's root and registers, the relocation list. */
 function poolSymbols(
   pool: CompiledPool,
@@ -168,29 +228,7 @@ function poolSymbols(
       what: `end of pool '${pool.name}'s tables`,
     },
   ];
-  for (const t of tables) {
-    const tn = symbolPart(t.name);
-    symbols.push({
-      name: `vcm_${tn}_root`,
-      where: "pool",
-      value: t.context.root - pool.base,
-      size: 0,
-      what: `root of table '${t.name}' (${t.format})`,
-    });
-    const registers = relocation ? relativeRegisters(t, relocation) : t.context.registers;
-    const moved = new Set(relocation?.registers.get(t.name) ?? []);
-    for (const [reg, value] of Object.entries(registers)) {
-      symbols.push({
-        name: `vcm_${tn}_${symbolPart(reg).toLowerCase()}`,
-        where: "absolute",
-        value,
-        size: 0,
-        what:
-          `${reg} of table '${t.name}'` +
-          (moved.has(reg) ? " (relative: add the load address)" : ""),
-      });
-    }
-  }
+  for (const t of tables) symbols.push(...tableSymbols(pool, t, relocation));
   for (const m of instances) {
     for (const [reg, value] of Object.entries(m.instance!.registers)) {
       symbols.push({
@@ -202,31 +240,7 @@ function poolSymbols(
       });
     }
   }
-  if (relocation) {
-    symbols.push(
-      {
-        name: `vcm_pool_${p}_relocs`,
-        where: "relocs",
-        value: 0n,
-        size: relocation.offsets.length * 8,
-        what: `offsets in pool '${pool.name}' of the words holding a table address`,
-      },
-      {
-        name: `vcm_pool_${p}_reloc_count`,
-        where: "absolute",
-        value: BigInt(relocation.offsets.length),
-        size: 0,
-        what: "how many offsets",
-      },
-      {
-        name: `vcm_pool_${p}_reloc_width`,
-        where: "absolute",
-        value: BigInt(relocation.entryBytes),
-        size: 0,
-        what: "bytes per word to add to",
-      },
-    );
-  }
+  if (relocation) symbols.push(...relocationSymbols(pool, relocation));
   return symbols;
 }
 

@@ -86,6 +86,123 @@ function rootRegisters(
   return { names };
 }
 
+/** What the tables of one pool say about relocating it, gathered table by table. */
+interface PoolScan {
+  offsets: Set<number>;
+  registers: Map<string, string[]>;
+  width: { bytes: 4 | 8; table: string } | undefined;
+  align: bigint;
+  outputBits: number;
+  narrowestFormat: string;
+}
+
+/**
+ * One table of `pool`: the words its plugin says hold pool addresses, the registers holding its
+ * root, its table sizes (the alignment a move must keep) and its output bits; what stands in the
+ * way goes to `fail`.
+ */
+function scanTable(
+  compiled: CompiledTopology,
+  pool: CompiledPool,
+  t: CompiledTable,
+  span: Span | undefined,
+  scan: PoolScan,
+  fail: (d: Diagnostic) => void,
+): void {
+  const p = plugin(compiled, t.format);
+  const args = { pool: pool.name, table: t.name, format: t.format };
+  if (!p?.relocations) {
+    fail(diagnostic(D.poolNotRelocatable.messages.noHook, span, args));
+    return;
+  }
+  const reason = p.relocations(compiled.memory, t.context, (pa, bytes) => {
+    scan.offsets.add(Number(pa - pool.base));
+    if (scan.width && scan.width.bytes !== bytes) {
+      fail(
+        diagnostic(D.poolNotRelocatable.messages.widths, span, {
+          pool: pool.name,
+          first: scan.width.bytes,
+          second: bytes,
+        }),
+      );
+    }
+    scan.width ??= { bytes, table: t.name };
+  });
+  if (reason !== undefined) {
+    fail(diagnostic(D.poolNotRelocatable, span, { ...args, reason }));
+    return;
+  }
+  const held = rootRegisters(p, t);
+  if (held === undefined)
+    fail(diagnostic(D.poolNotRelocatable.messages.registersUnknown, span, args));
+  else if ("notAdditive" in held) {
+    fail(
+      diagnostic(D.poolNotRelocatable.messages.registerNotAdditive, span, {
+        ...args,
+        register: held.notAdditive,
+      }),
+    );
+  } else scan.registers.set(t.name, held.names);
+  p.tables(compiled.memory, t.context, (_pa, bytes) => {
+    let a = BigInt(FRAME_BYTES);
+    while (a < BigInt(bytes)) a <<= 1n;
+    if (a > scan.align) scan.align = a;
+  });
+  const bits = p.capabilities(t.context.params).outputBits;
+  if (bits < scan.outputBits) {
+    scan.outputBits = bits;
+    scan.narrowestFormat = t.format;
+  }
+}
+
+/** The relocation of one pool, or undefined when `fail` was given a reason it cannot move. */
+function poolRelocation(
+  compiled: CompiledTopology,
+  pool: CompiledPool,
+  mapperPool: Map<string, string>,
+  fail: (d: Diagnostic) => void,
+): PoolRelocation | undefined {
+  const span = poolSpan(compiled, pool.name);
+  let failed = false;
+  const failHere = (d: Diagnostic) => {
+    failed = true;
+    fail(d);
+  };
+  for (const m of compiled.mappers) {
+    if (m.pool === pool.name && m.instance) {
+      failHere(
+        diagnostic(D.poolNotRelocatable.messages.instance, span, {
+          pool: pool.name,
+          mapper: m.name,
+          format: m.format,
+        }),
+      );
+    }
+  }
+  const scan: PoolScan = {
+    offsets: new Set(),
+    registers: new Map(),
+    width: undefined,
+    align: BigInt(FRAME_BYTES),
+    outputBits: 64,
+    narrowestFormat: "",
+  };
+  for (const t of compiled.tables) {
+    if (mapperPool.get(t.mapper) === pool.name) scanTable(compiled, pool, t, span, scan, failHere);
+  }
+  if (failed) return undefined;
+  return {
+    pool: pool.name,
+    base: pool.base,
+    offsets: [...scan.offsets].sort((a, b) => a - b),
+    entryBytes: scan.width?.bytes ?? 8,
+    registers: scan.registers,
+    align: scan.align,
+    outputBits: scan.outputBits,
+    narrowestFormat: scan.narrowestFormat,
+  };
+}
+
 /**
  * The relocation of every pool that holds tables (of pool `only`, when given), or the
  * diagnostics saying why not.
@@ -102,84 +219,8 @@ export function poolRelocations(
   const mapperPool = new Map(compiled.mappers.map((m) => [m.name, m.pool]));
   for (const pool of compiled.pools) {
     if (only !== undefined && pool.name !== only) continue;
-    const span = poolSpan(compiled, pool.name);
-    const fail = (d: Diagnostic) => diagnostics.push(d);
-    const before = diagnostics.length;
-    for (const m of compiled.mappers) {
-      if (m.pool === pool.name && m.instance) {
-        fail(
-          diagnostic(D.poolNotRelocatable.messages.instance, span, {
-            pool: pool.name,
-            mapper: m.name,
-            format: m.format,
-          }),
-        );
-      }
-    }
-    const tables = compiled.tables.filter((t) => mapperPool.get(t.mapper) === pool.name);
-    const offsets = new Set<number>();
-    const registers = new Map<string, string[]>();
-    let width: { bytes: 4 | 8; table: string } | undefined;
-    let align = BigInt(FRAME_BYTES);
-    let outputBits = 64;
-    let narrowestFormat = "";
-    for (const t of tables) {
-      const p = plugin(compiled, t.format);
-      const args = { pool: pool.name, table: t.name, format: t.format };
-      if (!p?.relocations) {
-        fail(diagnostic(D.poolNotRelocatable.messages.noHook, span, args));
-        continue;
-      }
-      const reason = p.relocations(compiled.memory, t.context, (pa, bytes) => {
-        offsets.add(Number(pa - pool.base));
-        if (width && width.bytes !== bytes) {
-          fail(
-            diagnostic(D.poolNotRelocatable.messages.widths, span, {
-              pool: pool.name,
-              first: width.bytes,
-              second: bytes,
-            }),
-          );
-        }
-        width ??= { bytes, table: t.name };
-      });
-      if (reason !== undefined) {
-        fail(diagnostic(D.poolNotRelocatable, span, { ...args, reason }));
-        continue;
-      }
-      const held = rootRegisters(p, t);
-      if (held === undefined)
-        fail(diagnostic(D.poolNotRelocatable.messages.registersUnknown, span, args));
-      else if ("notAdditive" in held) {
-        fail(
-          diagnostic(D.poolNotRelocatable.messages.registerNotAdditive, span, {
-            ...args,
-            register: held.notAdditive,
-          }),
-        );
-      } else registers.set(t.name, held.names);
-      p.tables(compiled.memory, t.context, (_pa, bytes) => {
-        let a = BigInt(FRAME_BYTES);
-        while (a < BigInt(bytes)) a <<= 1n;
-        if (a > align) align = a;
-      });
-      const bits = p.capabilities(t.context.params).outputBits;
-      if (bits < outputBits) {
-        outputBits = bits;
-        narrowestFormat = t.format;
-      }
-    }
-    if (diagnostics.length > before) continue;
-    relocations.push({
-      pool: pool.name,
-      base: pool.base,
-      offsets: [...offsets].sort((a, b) => a - b),
-      entryBytes: width?.bytes ?? 8,
-      registers,
-      align,
-      outputBits,
-      narrowestFormat,
-    });
+    const r = poolRelocation(compiled, pool, mapperPool, (d) => diagnostics.push(d));
+    if (r) relocations.push(r);
   }
   return { relocations, diagnostics };
 }
