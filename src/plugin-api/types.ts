@@ -57,7 +57,7 @@ export type ParamType =
 export interface PluginParamRange {
   base: bigint;
   size: bigint;
-  space: "pa" | "iova" | "va" | "bus";
+  space: "pa" | "iova" | "va" | "bus" | "ipa";
 }
 
 /**
