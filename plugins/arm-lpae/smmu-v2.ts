@@ -123,32 +123,19 @@ export function lookupSmmuV2(
   regs: Readonly<Record<string, bigint>>,
   id: bigint,
 ): DeviceLookup {
-  const steps: BindingStep[] = [];
-  const done = <T extends object>(r: T): T & { steps: BindingStep[] } => ({ ...r, steps });
   const scr0 = regs["SCR0"];
   if (scr0 === undefined) return { fault: "sCR0 is not programmed" };
   if ((scr0 & SCR0_CLIENTPD) !== 0n)
     return { bypass: "sCR0.CLIENTPD=1: the SMMU is disabled, client transactions bypass it" };
-  const matches: number[] = [];
-  for (let i = 0; i < MMU500_MAX_SMRS; i++) {
-    const r = regs[`SMR${i}`];
-    if (r === undefined || (r & SMR_VALID) === 0n) continue;
-    const mask = (r >> SMR_MASK_SHIFT) & SMR_ID_MASK;
-    if (((r ^ id) & SMR_ID_MASK & ~mask) === 0n) matches.push(i);
-  }
+  const matches = matchingSmrs(regs, id);
   const sid = `StreamID ${hex(id)}`;
   if (matches.length === 0) {
     return (scr0 & SCR0_USFCFG) !== 0n
       ? { abort: `${sid} matches no SMR; sCR0.USFCFG=1 faults it` }
       : { bypass: `${sid} matches no SMR; sCR0.USFCFG=0 lets it bypass` };
   }
-  for (const i of matches)
-    steps.push({
-      structure: `SMR${i}`,
-      address: 0x800n + BigInt(i) * 4n,
-      value: regs[`SMR${i}`]!,
-      decoded: `VALID ID=${hex(regs[`SMR${i}`]! & SMR_ID_MASK)} MASK=${hex((regs[`SMR${i}`]! >> SMR_MASK_SHIFT) & SMR_ID_MASK)}`,
-    });
+  const steps: BindingStep[] = matches.map((i) => smrStep(regs, i));
+  const done = withSteps(steps);
   if (matches.length > 1)
     return done({ fault: `${sid} matches SMR${matches.join(" and SMR")} (stream match conflict)` });
   const n = matches[0]!;
@@ -165,6 +152,44 @@ export function lookupSmmuV2(
   if (type === S2CR_TYPE_BYPASS) return done({ bypass: `S2CR${n}: TYPE=bypass` });
   if (type === S2CR_TYPE_FAULT) return done({ abort: `S2CR${n}: TYPE=fault` });
   if (type !== S2CR_TYPE_TRANS) return done({ fault: `S2CR${n}: TYPE=0b11 is reserved` });
+  return lookupContextBank(params, regs, n, cb, steps);
+}
+
+/** A lookup result that carries the register steps read so far. */
+function withSteps(steps: BindingStep[]) {
+  return <T extends object>(r: T): T & { steps: BindingStep[] } => ({ ...r, steps });
+}
+
+/** The valid SMRs whose ID, under their MASK, matches the StreamID. */
+function matchingSmrs(regs: Readonly<Record<string, bigint>>, id: bigint): number[] {
+  const matches: number[] = [];
+  for (let i = 0; i < MMU500_MAX_SMRS; i++) {
+    const r = regs[`SMR${i}`];
+    if (r === undefined || (r & SMR_VALID) === 0n) continue;
+    const mask = (r >> SMR_MASK_SHIFT) & SMR_ID_MASK;
+    if (((r ^ id) & SMR_ID_MASK & ~mask) === 0n) matches.push(i);
+  }
+  return matches;
+}
+
+function smrStep(regs: Readonly<Record<string, bigint>>, i: number): BindingStep {
+  return {
+    structure: `SMR${i}`,
+    address: 0x800n + BigInt(i) * 4n,
+    value: regs[`SMR${i}`]!,
+    decoded: `VALID ID=${hex(regs[`SMR${i}`]! & SMR_ID_MASK)} MASK=${hex((regs[`SMR${i}`]! >> SMR_MASK_SHIFT) & SMR_ID_MASK)}`,
+  };
+}
+
+/** The context bank S2CRn names: programmed, stage 1, AArch64, enabled, and set up for the tables. */
+function lookupContextBank(
+  params: PluginParams,
+  regs: Readonly<Record<string, bigint>>,
+  n: number,
+  cb: number,
+  steps: BindingStep[],
+): DeviceLookup {
+  const done = withSteps(steps);
   const bank = `context bank ${cb}`;
   const cbar = regs[`CBAR${cb}`];
   const ttbr0 = regs[`CB${cb}_TTBR0`];
@@ -188,6 +213,18 @@ export function lookupSmmuV2(
     return done({ bypass: `CB${cb}_SCTLR: M=0, the ${bank} does not translate` });
   if ((tcr & TCR_EPD0) !== 0n)
     return done({ fault: `CB${cb}_TCR: EPD0=1, TTBR0 walks are disabled` });
+  const wrong = contextBankMismatches(params, regs, cb, tcr);
+  if (wrong.length > 0) return done({ fault: `${bank}: ${wrong.join(", ")}` });
+  return done({ root, domainId: asid });
+}
+
+/** How the bank's TCR, TCR2 and MAIR differ from what the tables were built for. */
+function contextBankMismatches(
+  params: PluginParams,
+  regs: Readonly<Record<string, bigint>>,
+  cb: number,
+  tcr: bigint,
+): string[] {
   const expect = stage1Expectation(params);
   const wrong: string[] = [];
   const t0sz = Number(tcr & 63n);
@@ -198,6 +235,5 @@ export function lookupSmmuV2(
   if (tg0 !== expect.tg0) wrong.push(`TG0 ${tg0} (the tables' granule is TG0 ${expect.tg0})`);
   if (pasize !== expect.ips) wrong.push(`TCR2.PASIZE ${pasize} (expected ${expect.ips})`);
   if (mair !== expect.mair) wrong.push(`MAIR ${hex(mair)} (expected ${hex(expect.mair)})`);
-  if (wrong.length > 0) return done({ fault: `${bank}: ${wrong.join(", ")}` });
-  return done({ root, domainId: asid });
+  return wrong;
 }

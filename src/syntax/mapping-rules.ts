@@ -66,101 +66,89 @@ export abstract class MappingRules extends SystemRules {
     "domainItem",
     (): DomainItem | undefined =>
       this.OR([
-        {
-          ALT: () => {
-            const kw = this.CONSUME(T.Type);
-            const t = this.CONSUME(T.Name);
-            if (this.RECORDING_PHASE) return undefined as never;
-            {
-              if (!DOMAIN_TYPES.has(t.image)) {
-                this.report(
-                  diagnostic(D.syntaxError.messages.domainType, this.sp(t), { found: t.image }),
-                );
-              }
-              return { kind: "type", type: t.image as DomainType, span: this.spFrom(kw) };
-            }
-          },
-        },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(T.Aperture);
-            const range = this.SUBRULE(this.range);
-            return this.RECORDING_PHASE
-              ? (undefined as never)
-              : ({
-                  kind: "aperture",
-                  range,
-                  span: this.spFrom(kw),
-                } satisfies DomainItem);
-          },
-        },
-        {
-          ALT: () => {
-            const kw = this.OR2([
-              { ALT: () => this.CONSUME(T.Reserve) },
-              { ALT: () => this.CONSUME(T.Msi) },
-              { ALT: () => this.CONSUME(T.Unity) },
-            ]);
-            const range = this.SUBRULE2(this.range);
-            return this.RECORDING_PHASE
-              ? (undefined as never)
-              : ({
-                  kind: "reserve",
-                  reserveKind: kw.image as "reserve" | "msi" | "unity",
-                  range,
-                  span: this.spFrom(kw),
-                } satisfies DomainItem);
-          },
-        },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(T.Attach);
-            const devices: Identifier[] = [];
-            this.AT_LEAST_ONE({
-              DEF: () => {
-                devices.push(this.SUBRULE(this.ident));
-              },
-              ERR_MSG: "device name",
-            });
-            return this.RECORDING_PHASE
-              ? (undefined as never)
-              : ({
-                  kind: "attach",
-                  devices,
-                  span: this.spFrom(kw),
-                } satisfies DomainItem);
-          },
-        },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(T.Stage);
-            const stage = this.SUBRULE(this.expr);
-            return this.RECORDING_PHASE
-              ? (undefined as never)
-              : ({ kind: "stage", stage, span: this.spFrom(kw) } satisfies DomainItem);
-          },
-        },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(T.Nested);
-            const parent = this.SUBRULE2(this.ident);
-            return this.RECORDING_PHASE
-              ? (undefined as never)
-              : ({ kind: "nested", parent, span: this.spFrom(kw) } satisfies DomainItem);
-          },
-        },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(T.Tables);
-            const pool = this.SUBRULE3(this.ident);
-            return this.RECORDING_PHASE
-              ? (undefined as never)
-              : ({ kind: "tables", pool, span: this.spFrom(kw) } satisfies DomainItem);
-          },
-        },
+        { ALT: () => this.domainTypeItem() },
+        { ALT: () => this.apertureItem() },
+        { ALT: () => this.reserveItem() },
+        { ALT: () => this.attachItem() },
+        { ALT: () => this.stageItem() },
+        { ALT: () => this.nestedItem() },
+        { ALT: () => this.tablesItem() },
       ]),
     ITEM_RESYNC,
   );
+
+  private domainTypeItem(): DomainItem {
+    const kw = this.CONSUME(T.Type);
+    const t = this.CONSUME(T.Name);
+    if (this.RECORDING_PHASE) return undefined as never;
+    if (!DOMAIN_TYPES.has(t.image)) {
+      this.report(diagnostic(D.syntaxError.messages.domainType, this.sp(t), { found: t.image }));
+    }
+    return { kind: "type", type: t.image as DomainType, span: this.spFrom(kw) };
+  }
+
+  private apertureItem(): DomainItem {
+    const kw = this.CONSUME(T.Aperture);
+    const range = this.SUBRULE(this.range);
+    return this.RECORDING_PHASE
+      ? (undefined as never)
+      : { kind: "aperture", range, span: this.spFrom(kw) };
+  }
+
+  private reserveItem(): DomainItem {
+    const kw = this.OR2([
+      { ALT: () => this.CONSUME(T.Reserve) },
+      { ALT: () => this.CONSUME(T.Msi) },
+      { ALT: () => this.CONSUME(T.Unity) },
+    ]);
+    const range = this.SUBRULE2(this.range);
+    return this.RECORDING_PHASE
+      ? (undefined as never)
+      : {
+          kind: "reserve",
+          reserveKind: kw.image as "reserve" | "msi" | "unity",
+          range,
+          span: this.spFrom(kw),
+        };
+  }
+
+  private attachItem(): DomainItem {
+    const kw = this.CONSUME(T.Attach);
+    const devices: Identifier[] = [];
+    this.AT_LEAST_ONE({
+      DEF: () => {
+        devices.push(this.SUBRULE(this.ident));
+      },
+      ERR_MSG: "device name",
+    });
+    return this.RECORDING_PHASE
+      ? (undefined as never)
+      : { kind: "attach", devices, span: this.spFrom(kw) };
+  }
+
+  private stageItem(): DomainItem {
+    const kw = this.CONSUME(T.Stage);
+    const stage = this.SUBRULE(this.expr);
+    return this.RECORDING_PHASE
+      ? (undefined as never)
+      : { kind: "stage", stage, span: this.spFrom(kw) };
+  }
+
+  private nestedItem(): DomainItem {
+    const kw = this.CONSUME(T.Nested);
+    const parent = this.SUBRULE2(this.ident);
+    return this.RECORDING_PHASE
+      ? (undefined as never)
+      : { kind: "nested", parent, span: this.spFrom(kw) };
+  }
+
+  private tablesItem(): DomainItem {
+    const kw = this.CONSUME(T.Tables);
+    const pool = this.SUBRULE3(this.ident);
+    return this.RECORDING_PHASE
+      ? (undefined as never)
+      : { kind: "tables", pool, span: this.spFrom(kw) };
+  }
 
   /** The clauses of a buffer, in any order; each returns its value (see `clauseKeyword`). */
   private bufferClauses?: IOrAlt<Identifier | Expr | SliceRef[]>[];

@@ -27,6 +27,15 @@ import { ITEM_RESYNC, NO_RESYNC, ParserBase } from "./parser-base.js";
 import { spanToToken } from "./spans.js";
 import * as T from "./tokens.js";
 
+/** The optional clauses of a memory region, gathered before the declaration is built. */
+interface MemoryClauses {
+  owner?: Identifier;
+  pinnable?: Span;
+  secure?: Span;
+  guest?: Identifier;
+  backing?: MemoryRef;
+}
+
 export abstract class SystemRules extends ParserBase {
   topologyDecl = this.RULE(
     "topologyDecl",
@@ -99,83 +108,80 @@ export abstract class SystemRules extends ParserBase {
         { ALT: () => this.CONSUME(T.Mmio) },
         { ALT: () => this.CONSUME(T.Reserved) },
       ]);
-      let owner: Identifier | undefined;
-      let pinnable: Span | undefined;
-      let secure: Span | undefined;
-      let guest: Identifier | undefined;
-      let backing: MemoryRef | undefined;
+      const clauses: MemoryClauses = {};
       const seen: string[] = [];
-      this.MANY(() => {
-        this.OR2([
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Owner);
-              const o = this.SUBRULE2(this.ident);
-              if (!this.RECORDING_PHASE) {
-                this.once(seen, c, "a memory region");
-                owner = o;
-              }
-            },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Pinnable);
-              if (!this.RECORDING_PHASE) {
-                this.once(seen, c, "a memory region");
-                pinnable = this.sp(c);
-              }
-            },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Secure);
-              if (!this.RECORDING_PHASE) {
-                this.once(seen, c, "a memory region");
-                secure = this.sp(c);
-              }
-            },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Guest);
-              const g = this.SUBRULE3(this.ident);
-              if (!this.RECORDING_PHASE) {
-                this.once(seen, c, "a memory region");
-                guest = g;
-              }
-            },
-          },
-          {
-            ALT: () => {
-              const c = this.CONSUME(T.Backed);
-              const b = this.SUBRULE(this.memoryRef);
-              if (!this.RECORDING_PHASE) {
-                this.once(seen, c, "a memory region");
-                backing = b;
-              }
-            },
-          },
-        ]);
-      });
+      this.MANY(() => this.memoryClause(clauses, seen));
       if (this.RECORDING_PHASE) return undefined as never;
-      {
-        const decl: MemoryDecl = {
-          kind: "memory",
-          name,
-          range,
-          memoryKind: kind.image as MemoryKind,
-          span: this.spFrom(kw),
-        };
-        if (owner) decl.owner = owner;
-        if (pinnable) decl.pinnable = pinnable;
-        if (secure) decl.secureSpan = secure;
-        if (guest) decl.guest = guest;
-        if (backing) decl.backing = backing;
-        return decl;
-      }
+      const decl: MemoryDecl = {
+        kind: "memory",
+        name,
+        range,
+        memoryKind: kind.image as MemoryKind,
+        span: this.spFrom(kw),
+      };
+      if (clauses.owner) decl.owner = clauses.owner;
+      if (clauses.pinnable) decl.pinnable = clauses.pinnable;
+      if (clauses.secure) decl.secureSpan = clauses.secure;
+      if (clauses.guest) decl.guest = clauses.guest;
+      if (clauses.backing) decl.backing = clauses.backing;
+      return decl;
     },
     NO_RESYNC,
   );
+
+  /** One clause of a memory region (owner, pinnable, secure, guest, backed), each at most once. */
+  private memoryClause(clauses: MemoryClauses, seen: string[]): void {
+    this.OR2([
+      {
+        ALT: () => {
+          const c = this.CONSUME(T.Owner);
+          const o = this.SUBRULE2(this.ident);
+          if (!this.RECORDING_PHASE) {
+            this.once(seen, c, "a memory region");
+            clauses.owner = o;
+          }
+        },
+      },
+      {
+        ALT: () => {
+          const c = this.CONSUME(T.Pinnable);
+          if (!this.RECORDING_PHASE) {
+            this.once(seen, c, "a memory region");
+            clauses.pinnable = this.sp(c);
+          }
+        },
+      },
+      {
+        ALT: () => {
+          const c = this.CONSUME(T.Secure);
+          if (!this.RECORDING_PHASE) {
+            this.once(seen, c, "a memory region");
+            clauses.secure = this.sp(c);
+          }
+        },
+      },
+      {
+        ALT: () => {
+          const c = this.CONSUME(T.Guest);
+          const g = this.SUBRULE3(this.ident);
+          if (!this.RECORDING_PHASE) {
+            this.once(seen, c, "a memory region");
+            clauses.guest = g;
+          }
+        },
+      },
+      {
+        ALT: () => {
+          const c = this.CONSUME(T.Backed);
+          const b = this.SUBRULE(this.memoryRef);
+          if (!this.RECORDING_PHASE) {
+            this.once(seen, c, "a memory region");
+            clauses.backing = b;
+          }
+        },
+      },
+    ]);
+  }
 
   poolDecl = this.RULE(
     "poolDecl",

@@ -19,13 +19,7 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const PENDING: Record<string, string> = {
   // Landed on main with the branches merged while i10-finish was finishing (i16-nested, i16-ste,
   // i18-regimes); each is to be split into named steps as the ones before them were.
-  "src/syntax/mapping-rules.ts domainItem":
-    "merged into main after the review of i10-finish; not yet split",
-  "src/syntax/system-rules.ts memoryDecl":
-    "merged into main after the review of i10-finish; not yet split",
   "plugins/arm-lpae/stream-table.ts lookupStream":
-    "merged into main after the review of i10-finish; not yet split",
-  "plugins/arm-lpae/smmu-v2.ts lookupSmmuV2":
     "merged into main after the review of i10-finish; not yet split",
   "src/runtime/explain.ts explainOne":
     "merged into main after the review of i10-finish; not yet split",
