@@ -2,9 +2,8 @@
  * `vcm diff OLD.vcm NEW.vcm`: per endpoint, the physical memory gained or lost (with rights) and
  * the mappings whose page sizes changed, proven from the table bytes of both compilations.
  */
-import { D } from "../diagnostics/catalogue.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { Command, Option } from "commander";
-import { diagnosticOf } from "../checks/registry.js";
 import { fileSpan } from "../diagnostics/span.js";
 import { diffCompiled } from "../diff/reach-diff.js";
 import { diffJson, diffText } from "../diff/report.js";
@@ -55,11 +54,7 @@ export function registerDiffCommand(program: Command): void {
         const c = await compileTopology(file, { severity, ...project });
         printDiagnostics(c.diagnostics, c.checked.sources);
         if (!c.ok || !c.compiled) {
-          const d = diagnosticOf(
-            D.diffInputFailed.name,
-            fileSpan(file),
-            `'${file}' does not compile, so nothing is compared`,
-          );
+          const d = diagnostic(D.diffInputFailed, fileSpan(file), { file });
           printDiagnostics([d], c.checked.sources);
           process.exitCode = exitCodeOf(c.diagnostics) || EXIT_FAILED;
           return;

@@ -9,8 +9,9 @@ import { FDT_LIMITS } from "./fdt-format.js";
 
 export type DtcResult =
   | { ok: true; blob: Uint8Array }
-  | { ok: false; missing: true; message: string }
-  | { ok: false; missing: false; message: string; line?: number; column?: number };
+  | { ok: false; problem: "missing" }
+  | { ok: false; problem: "could-not-run"; why: string }
+  | { ok: false; problem: "refused"; dtcError: string; line?: number; column?: number };
 
 /** The `dtc` to run (VCM_DTC overrides it: tests point it at a missing program). */
 export function dtcProgram(): string {
@@ -43,15 +44,9 @@ export function runDtc(path: string, extraArgs: readonly string[] = ["-@"]): Dtc
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
-      return {
-        ok: false,
-        missing: true,
-        message:
-          "a .dts source needs the device-tree compiler `dtc`, which is not installed " +
-          "(Debian/Ubuntu: apt-get install device-tree-compiler); or give the compiled .dtb",
-      };
+      return { ok: false, problem: "missing" };
     }
-    return { ok: false, missing: false, message: `dtc could not run: ${r.error.message}` };
+    return { ok: false, problem: "could-not-run", why: r.error.message };
   }
   const stderr = r.stderr.toString("utf8").trim();
   if (r.status !== 0) {
@@ -61,12 +56,12 @@ export function runDtc(path: string, extraArgs: readonly string[] = ["-@"]): Dtc
     return m
       ? {
           ok: false,
-          missing: false,
-          message: `dtc: ${m[3]}`,
+          problem: "refused",
+          dtcError: m[3]!,
           line: Number(m[1]),
           column: Number(m[2]),
         }
-      : { ok: false, missing: false, message: `dtc: ${first}` };
+      : { ok: false, problem: "refused", dtcError: first };
   }
   return { ok: true, blob: new Uint8Array(r.stdout) };
 }

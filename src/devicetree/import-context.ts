@@ -3,7 +3,8 @@
  * nodes already declared or described (and why others were not), the regions found, the IOMMUs
  * declared, the counts for the summary, and the diagnostics.
  */
-import { diagnosticOf } from "../checks/registry.js";
+import { makeDiagnostic, text, type Message, type TextArgs } from "../diagnostics/catalogue.js";
+import { hex } from "../diagnostics/format.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { fileSpan } from "../diagnostics/span.js";
 import type { AddressRange } from "./addresses.js";
@@ -60,11 +61,20 @@ export class ImportContext {
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
   }
 
-  warn(check: string, node: DtNode | undefined, message: string): void {
+  /** A warning of `message`'s entry, about `node` (named by its path and byte offset). */
+  warn<M extends string>(
+    message: Message<M>,
+    node: DtNode | undefined,
+    ...args: TextArgs<M>
+  ): void {
     const where = node ? `${node.path}: ` : "";
-    const at = node ? ` (node at byte 0x${node.offset.toString(16)})` : "";
+    const at = node ? ` (node at byte ${hex(node.offset)})` : "";
     this.diagnostics.push(
-      diagnosticOf(check, fileSpan(this.options.file), `${where}${message}${at}`),
+      makeDiagnostic(
+        message.entry,
+        fileSpan(this.options.file),
+        `${where}${text(message, ...args)}${at}`,
+      ),
     );
   }
 

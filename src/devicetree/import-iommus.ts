@@ -7,6 +7,7 @@ import { D } from "../diagnostics/catalogue.js";
 import { coherenceText, isOkay, type ImportContext } from "./import-context.js";
 import { iommuFormatFor } from "./iommu-formats.js";
 import type { DtNode } from "./tree.js";
+import { hex } from "../diagnostics/format.js";
 import { vcmHex, vcmSize } from "./vcm-text.js";
 
 /** Linux's software MSI window of arm-smmu, arm-smmu-v3 and virtio-iommu (MSI_IOVA_BASE/LENGTH). */
@@ -63,27 +64,19 @@ export function iommuNodes(ctx: ImportContext): string[] {
 function iommusOf(ctx: ImportContext, n: DtNode): IommuRef[] | undefined {
   const cells = n.cells("iommus");
   if (!cells) {
-    ctx.warn(D.dtPropertyMalformed.name, n, "iommus is not a list of 32-bit cells");
+    ctx.warn(D.dtPropertyMalformed.messages.iommusCells, n);
     return undefined;
   }
   const out: IommuRef[] = [];
   for (let i = 0; i < cells.length;) {
     const target = ctx.phandles.get(cells[i]!);
     if (!target) {
-      ctx.warn(
-        D.dtPhandleUnresolved.name,
-        n,
-        `iommus names phandle 0x${cells[i]!.toString(16)}, which no node has`,
-      );
+      ctx.warn(D.dtPhandleUnresolved, n, { property: "iommus", phandle: hex(cells[i]!) });
       return undefined;
     }
     const argc = target.u32("#iommu-cells");
     if (argc === undefined || argc > 4 || i + 1 + argc > cells.length) {
-      ctx.warn(
-        D.dtPropertyMalformed.name,
-        n,
-        `iommus: ${target.path} has no usable #iommu-cells for the cells left`,
-      );
+      ctx.warn(D.dtPropertyMalformed.messages.iommuCells, n, { target: target.path });
       return undefined;
     }
     // arm-smmu's second cell is the SMR mask (arm,smmu.yaml); the stream is the first.
@@ -104,11 +97,7 @@ function memoryRegionsOf(ctx: ImportContext, n: DtNode): string {
   for (const p of cells) {
     const target = ctx.phandles.get(p);
     if (!target) {
-      ctx.warn(
-        D.dtPhandleUnresolved.name,
-        n,
-        `memory-region names phandle 0x${p.toString(16)}, which no node has`,
-      );
+      ctx.warn(D.dtPhandleUnresolved, n, { property: "memory-region", phandle: hex(p) });
       continue;
     }
     names.push(ctx.namer.of(target));

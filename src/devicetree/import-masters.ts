@@ -63,11 +63,11 @@ export function dmaMasters(ctx: ImportContext): string[] {
     }
     const win = dmaWindow(n);
     if (!win.ok) {
-      ctx.warn(D.dtPropertyMalformed.name, n, win.why);
+      ctx.warn(D.dtPropertyMalformed, n, { problem: win.why });
       ctx.skip(n, `dma-ranges unreadable: ${win.why}`);
       continue;
     }
-    for (const note of win.value.notes) ctx.warn(D.dtPropertyMalformed.name, n, note);
+    for (const note of win.value.notes) ctx.warn(D.dtPropertyMalformed, n, { problem: note });
     const why = [
       n.has("#dma-cells") ? "DMA controller" : (compat[0] ?? "DMA master"),
       coherenceText(n),

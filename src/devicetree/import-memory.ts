@@ -39,7 +39,7 @@ export function msiDoorbells(ctx: ImportContext): Region[] {
     }
     const regs = physicalRegs(n);
     if (!regs.ok) {
-      ctx.warn(D.dtPropertyMalformed.name, n, regs.why);
+      ctx.warn(D.dtPropertyMalformed, n, { problem: regs.why });
       ctx.skip(n, `reg unreadable: ${regs.why}`);
       continue;
     }
@@ -70,7 +70,7 @@ function ramBanks(ctx: ImportContext): RamBank[] {
     }
     const regs = physicalRegs(n);
     if (!regs.ok) {
-      ctx.warn(D.dtPropertyMalformed.name, n, regs.why);
+      ctx.warn(D.dtPropertyMalformed, n, { problem: regs.why });
       ctx.skip(n, `reg unreadable: ${regs.why}`);
       continue;
     }
@@ -87,11 +87,7 @@ function allocRanges(ctx: ImportContext, c: DtNode, resv: DtNode): AddressRange[
   const ac = resv.addressCells;
   const sc = resv.sizeCells;
   if (ac < 1 || ac > 2 || sc < 1 || sc > 2 || cells.length % (ac + sc) !== 0) {
-    ctx.warn(
-      D.dtPropertyMalformed.name,
-      c,
-      `alloc-ranges is not a list of ${ac}+${sc}-cell entries`,
-    );
+    ctx.warn(D.dtPropertyMalformed.messages.allocRanges, c, { addressCells: ac, sizeCells: sc });
     return [];
   }
   const out: AddressRange[] = [];
@@ -105,7 +101,7 @@ function allocRanges(ctx: ImportContext, c: DtNode, resv: DtNode): AddressRange[
 function staticReservation(ctx: ImportContext, c: DtNode, flagText: string, carve: Region[]): void {
   const regs = physicalRegs(c);
   if (!regs.ok) {
-    ctx.warn(D.dtPropertyMalformed.name, c, regs.why);
+    ctx.warn(D.dtPropertyMalformed, c, { problem: regs.why });
     ctx.skip(c, `reg unreadable: ${regs.why}`);
     return;
   }
@@ -132,11 +128,7 @@ function dynamicReservation(
 ): void {
   const size = c.cells("size");
   if (!size || (size.length !== 1 && size.length !== 2)) {
-    ctx.warn(
-      D.dtPropertyMalformed.name,
-      c,
-      "a reserved-memory child with neither reg nor a size of 1-2 cells",
-    );
+    ctx.warn(D.dtPropertyMalformed.messages.noSize, c);
     ctx.skip(c, "neither reg nor size");
     return;
   }
@@ -200,13 +192,11 @@ function withoutOverlaps(ctx: ImportContext, regions: Region[], what: string): R
   for (const r of regions) {
     const prev = kept[kept.length - 1];
     if (prev && r.range.base < prev.range.base + prev.range.size) {
-      ctx.warn(
-        D.dtPropertyMalformed.name,
-        undefined,
+      const overlap =
         what === "reservation"
-          ? `reservation '${r.name}' overlaps '${prev.name}'; only '${prev.name}' is imported`
-          : `region '${r.name}' overlaps '${prev.name}'; it is left out`,
-      );
+          ? D.dtPropertyMalformed.messages.reservationOverlap
+          : D.dtPropertyMalformed.messages.regionOverlap;
+      ctx.warn(overlap, undefined, { name: r.name, previous: prev.name });
       continue;
     }
     kept.push(r);
@@ -274,11 +264,7 @@ export function memoryAndReservations(ctx: ImportContext): string[] {
   ctx.regions.length = 0;
   for (const r of clean) ctx.regions.push(r);
   if (ram.length === 0) {
-    ctx.warn(
-      D.dtNoMemory.name,
-      undefined,
-      "no memory node: no RAM and no page-table pool imported",
-    );
+    ctx.warn(D.dtNoMemory, undefined);
   }
   return dynamic;
 }

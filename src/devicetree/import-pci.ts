@@ -7,6 +7,7 @@ import { D } from "../diagnostics/catalogue.js";
 import { physicalRegs } from "./addresses.js";
 import { coherenceText, isOkay, type ImportContext } from "./import-context.js";
 import type { DtNode } from "./tree.js";
+import { hex } from "../diagnostics/format.js";
 import { vcmHex, vcmSize } from "./vcm-text.js";
 
 interface IdMapEntry {
@@ -28,22 +29,14 @@ function idMap(
   if (!n.has(prop)) return undefined;
   const cells = n.cells(prop);
   if (!cells || cells.length % 4 !== 0) {
-    ctx.warn(
-      D.dtPropertyMalformed.name,
-      n,
-      `${prop} is not a list of 4-cell entries (rid-base, phandle, base, length)`,
-    );
+    ctx.warn(D.dtPropertyMalformed.messages.idMapCells, n, { property: prop });
     return undefined;
   }
   const out = [];
   for (let i = 0; i < cells.length; i += 4) {
     const target = ctx.phandles.get(cells[i + 1]!);
     if (!target) {
-      ctx.warn(
-        D.dtPhandleUnresolved.name,
-        n,
-        `${prop} names phandle 0x${cells[i + 1]!.toString(16)}, which no node has`,
-      );
+      ctx.warn(D.dtPhandleUnresolved, n, { property: prop, phandle: hex(cells[i + 1]!) });
       return undefined;
     }
     out.push({ ridBase: cells[i]!, target, outBase: cells[i + 2]!, length: cells[i + 3]! });
@@ -114,7 +107,7 @@ function functionDevices(
   for (const c of n.children.filter((c) => c.has("reg"))) {
     const reg = c.cells("reg");
     if (!reg || reg.length < 3) {
-      ctx.warn(D.dtPropertyMalformed.name, c, "a PCI function's reg is not a 3-cell PCI address");
+      ctx.warn(D.dtPropertyMalformed.messages.pciReg, c);
       continue;
     }
     const rid = (reg[0]! >> 8) & 0xffff;

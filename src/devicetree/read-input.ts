@@ -2,12 +2,12 @@
  * Reading the input of `vcm import-dt`: a .dtb blob (by its magic, whatever its name) or a .dts
  * source (compiled with dtc). Every failure is a diagnostic (VCM0030-0033), never a throw.
  */
-import { D } from "../diagnostics/catalogue.js";
 import { readFileSync, statSync } from "node:fs";
-import { diagnosticOf } from "../checks/registry.js";
+import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { fileSpan, type Span } from "../diagnostics/span.js";
-import { runDtc } from "./dtc.js";
+import { hex } from "../diagnostics/format.js";
+import { runDtc, type DtcResult } from "./dtc.js";
 import { FDT_LIMITS, FDT_MAGIC } from "./fdt-format.js";
 import { readFdt } from "./fdt-reader.js";
 import { readU32, type DeviceTree } from "./tree.js";
@@ -24,57 +24,62 @@ function pointSpan(file: string, line: number, column: number): Span {
 }
 
 export function readDeviceTreeFile(path: string): DeviceTreeInput {
-  const fail = (check: string, message: string, span: Span = fileSpan(path)): DeviceTreeInput => ({
-    diagnostics: [diagnosticOf(check, span, message)],
-  });
+  const fail = (d: Diagnostic): DeviceTreeInput => ({ diagnostics: [d] });
+  const at = fileSpan(path);
   let bytes: Uint8Array;
   try {
     const st = statSync(path);
-    if (!st.isFile()) return fail(D.dtUnreadable.name, `'${path}' is not a regular file`);
+    if (!st.isFile()) return fail(diagnostic(D.dtUnreadable.messages.notFile, at, { path }));
     if (st.size > FDT_LIMITS.maxBytes) {
-      return fail(
-        D.dtUnreadable.name,
-        `'${path}' is ${st.size} bytes; a device tree may be at most 64 MiB`,
-      );
+      return fail(diagnostic(D.dtUnreadable.messages.tooLarge, at, { path, bytes: st.size }));
     }
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return fail(D.dtUnreadable.name, `cannot read '${path}'${code ? ` (${code})` : ""}`);
+    const errno = (e as NodeJS.ErrnoException).code;
+    return fail(
+      errno
+        ? diagnostic(D.dtUnreadable, at, { path, errno })
+        : diagnostic(D.dtUnreadable.messages.noErrno, at, { path }),
+    );
   }
   const isBlob = bytes.length >= 4 && readU32(bytes, 0) === FDT_MAGIC;
   if (isBlob) {
     const r = readFdt(bytes);
     if (!r.ok) {
-      return fail(
-        D.fdtMalformed.name,
-        `${r.problem.message} (at byte 0x${r.problem.offset.toString(16)})`,
-      );
+      const { message: problem, offset } = r.problem;
+      return fail(diagnostic(D.fdtMalformed, at, { problem, offset: hex(offset) }));
     }
     return { tree: r.tree, diagnostics: [], kind: "dtb" };
   }
   if (path.endsWith(".dtb") || path.endsWith(".dtbo") || bytes.includes(0)) {
-    return fail(
-      D.fdtMalformed.name,
-      `'${path}' is not a flattened device tree: it does not start with the magic 0xd00dfeed`,
-    );
+    return fail(diagnostic(D.fdtMalformed.messages.noMagic, at, { path }));
   }
   const compiled = runDtc(path);
-  if (!compiled.ok) {
-    if (compiled.missing) return fail(D.dtcMissing.name, compiled.message);
-    const span =
-      compiled.line !== undefined
-        ? pointSpan(path, compiled.line, compiled.column ?? 1)
-        : fileSpan(path);
-    const d = diagnosticOf(D.dtcFailed.name, span, compiled.message);
-    // dtc does not expand C macros: Linux sources need the preprocessor first.
-    if (/^\s*#(include|define)\b/m.test(Buffer.from(bytes).toString("latin1"))) {
-      d.hint =
-        "the source uses the C preprocessor: run `cpp -nostdinc -undef -x assembler-with-cpp` on it first, as Linux's build does";
-    }
-    return { diagnostics: [d] };
-  }
+  if (!compiled.ok) return fail(dtcDiagnostic(compiled, path, bytes));
   const r = readFdt(compiled.blob);
-  if (!r.ok) return fail(D.fdtMalformed.name, `dtc's output: ${r.problem.message}`);
+  if (!r.ok) {
+    return fail(diagnostic(D.fdtMalformed.messages.dtcOutput, at, { problem: r.problem.message }));
+  }
   return { tree: r.tree, diagnostics: [], kind: "dts" };
+}
+
+/** Why `dtc` gave no blob: not installed, could not run, or refused the source (at its place). */
+function dtcDiagnostic(
+  failed: Exclude<DtcResult, { ok: true }>,
+  path: string,
+  bytes: Uint8Array,
+): Diagnostic {
+  if (failed.problem === "missing") return diagnostic(D.dtcMissing, fileSpan(path));
+  if (failed.problem === "could-not-run") {
+    return diagnostic(D.dtcFailed.messages.couldNotRun, fileSpan(path), { why: failed.why });
+  }
+  const span =
+    failed.line !== undefined ? pointSpan(path, failed.line, failed.column ?? 1) : fileSpan(path);
+  const d = diagnostic(D.dtcFailed, span, { dtcError: failed.dtcError });
+  // dtc does not expand C macros: Linux sources need the preprocessor first.
+  if (/^\s*#(include|define)\b/m.test(Buffer.from(bytes).toString("latin1"))) {
+    d.hint =
+      "the source uses the C preprocessor: run `cpp -nostdinc -undef -x assembler-with-cpp` on it first, as Linux's build does";
+  }
+  return d;
 }

@@ -1,6 +1,6 @@
 /** Printing a reachability diff: text for people, JSON (stable field names) for CI. */
-import { D } from "../diagnostics/catalogue.js";
-import type { ReachDiff } from "./reach-diff.js";
+import { D, text, type CatalogueEntry } from "../diagnostics/catalogue.js";
+import type { RangeChange, ReachDiff } from "./reach-diff.js";
 
 const hex = (v: bigint) => "0x" + v.toString(16);
 
@@ -20,34 +20,39 @@ const sizes = (s: Record<string, number>) =>
     .map(([k, n]) => `${k} x ${n}`)
     .join(", ") || "none";
 
+/** A range of a report line: rights padded to a column, base and size as VCM writes them. */
+const rangeArgs = (r: RangeChange) => ({
+  rights: r.rights.padEnd(3),
+  base: hex(r.base),
+  size: sizeText(r.size),
+  memory: r.memory,
+});
+
+/** `[VCM0464 reach-gained]`: which entry a report line is. */
+const tag = (entry: CatalogueEntry) => `[${entry.code} ${entry.name}]`;
+
 export function diffText(diff: ReachDiff, oldFile: string, newFile: string): string {
   const lines: string[] = [];
   if (diff.endpoints.length === 0 && diff.pageSizes.length === 0) {
     return `no change in reach: every endpoint reaches the same memory with the same rights and page sizes (${oldFile} -> ${newFile})\n`;
   }
   for (const e of diff.endpoints) {
-    const tag =
+    const { endpoint } = e;
+    const code = D.endpointAddedOrRemoved.code;
+    lines.push(
       e.status === "added"
-        ? ` (new endpoint, ${D.endpointAddedOrRemoved.code})`
+        ? text(D.endpointAddedOrRemoved, { endpoint, code })
         : e.status === "removed"
-          ? ` (removed, ${D.endpointAddedOrRemoved.code})`
-          : "";
-    lines.push(`${e.endpoint}${tag}`);
-    for (const g of e.gained) {
-      lines.push(
-        `  + ${g.rights.padEnd(3)} ${hex(g.base)} .. +${sizeText(g.size)}  ${g.memory}  [${D.reachGained.code} ${D.reachGained.name}]`,
-      );
-    }
-    for (const l of e.lost) {
-      lines.push(
-        `  - ${l.rights.padEnd(3)} ${hex(l.base)} .. +${sizeText(l.size)}  ${l.memory}  [${D.reachLost.code} ${D.reachLost.name}]`,
-      );
-    }
+          ? text(D.endpointAddedOrRemoved.messages.removed, { endpoint, code })
+          : endpoint,
+    );
+    for (const g of e.gained)
+      lines.push(`  ${text(D.reachGained, rangeArgs(g))}  ${tag(D.reachGained)}`);
+    for (const l of e.lost) lines.push(`  ${text(D.reachLost, rangeArgs(l))}  ${tag(D.reachLost)}`);
   }
   for (const p of diff.pageSizes) {
-    lines.push(
-      `pages ${p.mapping}: ${sizes(p.old)} -> ${sizes(p.new)}  [${D.pageSizeChanged.code} ${D.pageSizeChanged.name}]`,
-    );
+    const args = { mapping: p.mapping, old: sizes(p.old), new: sizes(p.new) };
+    lines.push(`${text(D.pageSizeChanged, args)}  ${tag(D.pageSizeChanged)}`);
   }
   const gained = diff.endpoints.filter((e) => e.gained.length > 0).length;
   const lost = diff.endpoints.filter((e) => e.lost.length > 0).length;

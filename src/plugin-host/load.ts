@@ -13,7 +13,7 @@ import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { PLUGIN_API_VERSION, type VcmPlugin } from "../plugin-api/types.js";
-import { PluginConflictError, type PluginRegistry } from "./registry.js";
+import { PluginApiVersionError, PluginConflictError, type PluginRegistry } from "./registry.js";
 
 const REQUIRED_FUNCTIONS = [
   "capabilities",
@@ -112,9 +112,18 @@ export async function loadPlugins(
       if (e instanceof PluginConflictError) {
         const { pluginName: plugin, firstOrigin: first, secondOrigin: second } = e;
         fail(diagnostic(D.pluginConflict, req.span, { plugin, first, second }));
+      } else if (e instanceof PluginApiVersionError) {
+        const { pluginName: plugin, origin, targeted, provided } = e;
+        fail(
+          diagnostic(D.pluginInvalid.messages.apiVersion, req.span, {
+            plugin,
+            origin,
+            targeted,
+            provided,
+          }),
+        );
       } else {
-        const message = e instanceof Error ? e.message : String(e);
-        fail(diagnostic(D.pluginInvalid.messages.rejected, req.span, { message }));
+        throw e;
       }
     }
   }

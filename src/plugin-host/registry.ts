@@ -23,6 +23,22 @@ export class PluginConflictError extends Error {
   }
 }
 
+/** A plugin written for another version of the plugin API than this VCM provides. */
+export class PluginApiVersionError extends Error {
+  constructor(
+    readonly pluginName: string,
+    readonly origin: string,
+    readonly targeted: number,
+    readonly provided: number,
+  ) {
+    super(
+      `plugin '${pluginName}' from ${origin} targets plugin API ${targeted}, ` +
+        `this VCM provides API ${provided}`,
+    );
+    this.name = "PluginApiVersionError";
+  }
+}
+
 export class PluginRegistry {
   private readonly entries = new Map<string, PluginEntry>();
 
@@ -35,10 +51,7 @@ export class PluginRegistry {
     if (existing && (existing.plugin === plugin || existing.origin === origin)) return;
     if (existing) throw new PluginConflictError(plugin.name, existing.origin, origin);
     if (plugin.apiVersion !== PLUGIN_API_VERSION) {
-      throw new Error(
-        `plugin '${plugin.name}' from ${origin} targets plugin API ${plugin.apiVersion}, ` +
-          `this VCM provides API ${PLUGIN_API_VERSION}`,
-      );
+      throw new PluginApiVersionError(plugin.name, origin, plugin.apiVersion, PLUGIN_API_VERSION);
     }
     this.entries.set(plugin.name, { plugin, origin });
   }

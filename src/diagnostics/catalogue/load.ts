@@ -68,7 +68,8 @@ export const loadEntries = defineEntries("load", {
     description: "A module loaded as a plugin does not export a valid VcmPlugin.",
     message: "'{specifier}' is not a VCM plugin: {problem}",
     messages: {
-      rejected: "{message}",
+      apiVersion:
+        "plugin '{plugin}' from {origin} targets plugin API {targeted}, this VCM provides API {provided}",
     },
   },
   pluginNotAllowed: {
@@ -118,47 +119,72 @@ export const loadEntries = defineEntries("load", {
     fixed: true,
     description:
       "A device-tree input cannot be read: missing, not a regular file, or larger than 64 MiB.",
-    message: "{message}",
+    message: "cannot read '{path}' ({errno})",
+    messages: {
+      noErrno: "cannot read '{path}'",
+      notFile: "'{path}' is not a regular file",
+      tooLarge: "'{path}' is {bytes} bytes; a device tree may be at most 64 MiB",
+    },
   },
   dtcMissing: {
     code: 31,
     fixed: true,
     description:
       "A .dts source needs the device-tree compiler `dtc` (Debian: device-tree-compiler), which is not installed.",
-    message: "{message}",
+    message:
+      "a .dts source needs the device-tree compiler `dtc`, which is not installed (Debian/Ubuntu: apt-get install device-tree-compiler); or give the compiled .dtb",
   },
   dtcFailed: {
     code: 32,
     fixed: true,
     description: "`dtc` refused the .dts source (its message is given, at its file:line:col).",
-    message: "{message}",
+    message: "dtc: {dtcError}",
+    messages: {
+      couldNotRun: "dtc could not run: {why}",
+    },
   },
   fdtMalformed: {
     code: 33,
     fixed: true,
     description:
       "The flattened device tree is malformed: bad magic or version, a header offset or size outside the blob, overlapping blocks, an unknown structure token, an unterminated name, a property past its block, too many nodes (with the byte offset).",
-    message: "{message}",
+    message: "{problem} (at byte {offset})",
+    messages: {
+      noMagic:
+        "'{path}' is not a flattened device tree: it does not start with the magic 0xd00dfeed",
+      dtcOutput: "dtc's output: {problem}",
+    },
   },
   dtPropertyMalformed: {
     code: 34,
     severity: "warning",
     description:
-      "A property the importer reads (reg, ranges, dma-ranges, iommus, iommu-map, msi-map, size, alloc-ranges) has the wrong shape or does not translate; the node is listed as not mapped.",
-    message: "{message}",
+      "A property the importer reads (reg, ranges, dma-ranges, iommus, iommu-map, msi-map, size, alloc-ranges) has the wrong shape or does not translate; the node is listed as not mapped. The main template's problem is the one the reader of reg, ranges and dma-ranges found (src/devicetree/addresses.ts).",
+    message: "{problem}",
+    messages: {
+      iommusCells: "iommus is not a list of 32-bit cells",
+      iommuCells: "iommus: {target} has no usable #iommu-cells for the cells left",
+      idMapCells: "{property} is not a list of 4-cell entries (rid-base, phandle, base, length)",
+      pciReg: "a PCI function's reg is not a 3-cell PCI address",
+      allocRanges: "alloc-ranges is not a list of {addressCells}+{sizeCells}-cell entries",
+      noSize: "a reserved-memory child with neither reg nor a size of 1-2 cells",
+      reservationOverlap:
+        "reservation '{name}' overlaps '{previous}'; only '{previous}' is imported",
+      regionOverlap: "region '{name}' overlaps '{previous}'; it is left out",
+    },
   },
   dtPhandleUnresolved: {
     code: 35,
     severity: "warning",
     description:
       "A phandle (in iommus, iommu-map, msi-map, memory-region) names no node of the tree; the reference is skipped.",
-    message: "{message}",
+    message: "{property} names phandle {phandle}, which no node has",
   },
   dtNoMemory: {
     code: 36,
     severity: "warning",
     description:
       "The tree declares no memory node: the skeleton has no RAM and no page-table pool, so nothing can be mapped until memory is added.",
-    message: "{message}",
+    message: "no memory node: no RAM and no page-table pool imported",
   },
 });

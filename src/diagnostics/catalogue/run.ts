@@ -282,41 +282,45 @@ export const runEntries = defineEntries("run", {
       "A cpu's translation registers break the architecture's rules for its regime (a RES1 bit of TCR_ELx or SCTLR_ELx clear): the hardware need not walk the tables as proved.",
     message: "{endpoint}: {problem}",
   },
-  // `vcm diff` (VCM0463-0467; docs/DEVICETREE.md): reach compared from the table bytes.
+  // `vcm diff` (VCM0463-0467; docs/DEVICETREE.md): reach compared from the table bytes. 0464-0467
+  // are the lines of its report (src/diff/report.ts), each tagged with its code and name.
   diffInputFailed: {
     code: 463,
     fixed: true,
     description:
       "One side of `vcm diff` does not check or compile: its diagnostics are shown and nothing is compared.",
-    message: "{message}",
+    message: "'{file}' does not compile, so nothing is compared",
   },
   reachGained: {
     code: 464,
     severity: "warning",
     description:
       "An endpoint reaches physical memory, or a right on it, that it did not reach before (an error with --fail-on-gain).",
-    message: "{message}",
+    message: "+ {rights} {base} .. +{size}  {memory}",
   },
   reachLost: {
     code: 465,
     severity: "note",
     description:
       "An endpoint no longer reaches physical memory, or a right on it, that it reached before.",
-    message: "{message}",
+    message: "- {rights} {base} .. +{size}  {memory}",
   },
   pageSizeChanged: {
     code: 466,
     severity: "note",
     description:
       "A mapping (same buffer or range, same target) is mapped with other page sizes in the new tables.",
-    message: "{message}",
+    message: "pages {mapping}: {old} -> {new}",
   },
   endpointAddedOrRemoved: {
     code: 467,
     severity: "note",
     description:
       "An endpoint exists in one topology only; its whole reach counts as gained or lost.",
-    message: "{message}",
+    message: "{endpoint} (new endpoint, {code})",
+    messages: {
+      removed: "{endpoint} (removed, {code})",
+    },
   },
   relocationBaseInvalid: {
     code: 485,

@@ -5,7 +5,8 @@ export const syntaxEntries = defineEntries("syntax", {
   syntaxError: {
     code: 1,
     fixed: true,
-    description: "The text does not follow the VCM grammar.",
+    description:
+      "The text does not follow the VCM grammar. The `parser` message passes through Chevrotain's recognition error, whose text the parser's error-message provider (src/syntax/error-messages.ts) already wrote from this entry's other templates.",
     message: "expected {expected} but found {found}",
     messages: {
       parser: "{message}",
