@@ -159,7 +159,7 @@ export const loadEntries = defineEntries("load", {
     code: 34,
     severity: "warning",
     description:
-      "A property the importer reads (reg, ranges, dma-ranges, iommus, iommu-map, msi-map, size, alloc-ranges) has the wrong shape or does not translate; the node is listed as not mapped. The main template's problem is the one the reader of reg, ranges and dma-ranges found (src/devicetree/addresses.ts).",
+      "A property the importer reads (reg, ranges, dma-ranges, iommus, iommu-map, msi-map, size, alloc-ranges) has the wrong shape or does not translate; the node is listed as not mapped. The main template's problem is what the reader of reg, ranges and dma-ranges found (src/devicetree/addresses.ts). Each message is prefixed with the node's path and followed by its byte offset in the blob.",
     message: "{problem}",
     messages: {
       iommusCells: "iommus is not a list of 32-bit cells",
@@ -177,7 +177,7 @@ export const loadEntries = defineEntries("load", {
     code: 35,
     severity: "warning",
     description:
-      "A phandle (in iommus, iommu-map, msi-map, memory-region) names no node of the tree; the reference is skipped.",
+      "A phandle (in iommus, iommu-map, msi-map, memory-region) names no node of the tree; the reference is skipped. The message is prefixed with the referring node's path and followed by its byte offset in the blob.",
     message: "{property} names phandle {phandle}, which no node has",
   },
   dtNoMemory: {
