@@ -12,6 +12,7 @@ import {
   defineRadixPlugin,
   type Capabilities,
   type ParamProblem,
+  type PhysicalMemory,
   type PluginParams,
   type VcmPlugin,
 } from "../../src/plugin-api/index.js";
@@ -115,11 +116,17 @@ const plugin: VcmPlugin = {
   lookupDevice(memory, params, registers, stream) {
     return smmuOptions(params).model === "mmu-500"
       ? lookupSmmuV2(params, registers, stream)
-      : lookupSmmuV3(memory, params, registers, stream);
+      : lookupSmmuV3(memory, params, registers, stream, walkStage2);
   },
 };
 
 export default plugin;
+
+/** A nested STE's stage 2, walked from bytes with the geometry its fields give. */
+function walkStage2(memory: PhysicalMemory, params: PluginParams, root: bigint, ipa: bigint) {
+  const size = 1n << (typeof params["ias"] === "bigint" ? params["ias"] : 48n);
+  return radix.walk(memory, { params, root, registers: {}, aperture: { base: 0n, size } }, ipa);
+}
 
 function bits(params: PluginParams, key: string, alias: string): bigint | undefined {
   const a = params[key];

@@ -28,6 +28,8 @@ import {
   writeEntry,
   type SteContent,
   type Stage1Expectation,
+  type Stage2Fields,
+  type Stage2Walker,
 } from "./stream-table.js";
 import { smmuOptions } from "./smmu-params.js";
 
@@ -61,15 +63,19 @@ function contents(
     const table = asRadixTable(b.table, "arm-lpae");
     const cfg = armLpaeConfig(table.options.params);
     if (b.stage2 && b.stage2.table !== b.table) {
-      throw new MappingError(
-        "invalid",
-        `device '${b.device}': nested binding (STE Config=nested) needs the CD's IPA, which this plugin does not place yet`,
-      );
+      // Nested: S1ContextPtr is an IPA (the CD sits in guest memory), S2* describe the VM's table.
+      if (!b.stage2.memory || !b.stage2.pool) {
+        throw new MappingError(
+          "invalid",
+          `device '${b.device}': a nested binding (STE Config=nested) needs guest memory for its CD (DeviceBinding.stage2.memory and pool)`,
+        );
+      }
+      const s2 = stage2Fields(b.stage2.table, b.stage2.vmid);
+      add(b.device, b.stream, (cd) => ({ config: "nested", cdPtr: cd(), s2 }));
+      continue;
     }
     if (b.stage2 || cfg.stage === 2) {
-      const vmid = b.stage2?.vmid ?? b.domainId;
-      const regs = armLpaeRegisters(cfg, table.rootPa, vmid);
-      const s2 = { vmid, vttbr: BigInt(table.rootPa), vtcr: regs["VTCR"]! };
+      const s2 = stage2Fields(b.table, b.stage2?.vmid ?? b.domainId);
       add(b.device, b.stream, () => ({ config: "s2", s2 }));
       continue;
     }
@@ -77,6 +83,13 @@ function contents(
   }
   for (const u of untranslated) add(u.device, u.stream, () => ({ config: u.mode }));
   return out;
+}
+
+/** An STE's S2TTB, VTCR fields and VMID for a stage-2 table (arm_smmu_make_s2_domain_ste). */
+function stage2Fields(handle: DeviceBinding["table"], vmid: number): Stage2Fields {
+  const table = asRadixTable(handle, "arm-lpae");
+  const regs = armLpaeRegisters(armLpaeConfig(table.options.params), table.rootPa, vmid);
+  return { vmid, vttbr: BigInt(table.rootPa), vtcr: regs["VTCR"]! };
 }
 
 /** Build the stream table in `pool`; returns its base and the register values. */
@@ -125,14 +138,18 @@ export function buildSmmuV3(
       const b = byDevice.get(device)!;
       const table = asRadixTable(b.table, "arm-lpae");
       const regs = armLpaeRegisters(armLpaeConfig(table.options.params), table.rootPa, 0);
-      const cd = BigInt(pool.alloc(Number(CD_BYTES), Number(CD_BYTES)));
+      // Nested: the CD is the guest's, at an IPA of its memory, as are TTB0 and the tables.
+      const nested = b.stage2 && b.stage2.table !== b.table ? b.stage2 : undefined;
+      const cdPool = nested?.pool ?? pool;
+      const cdMemory = nested?.memory ?? memory;
+      const cd = BigInt(cdPool.alloc(Number(CD_BYTES), Number(CD_BYTES)));
       const fields = encodeCd({
         tcr: regs["TCR"]!,
         ttb0: BigInt(table.rootPa),
         mair: regs["MAIR"]!,
         asid: b.domainId,
       });
-      writeEntry(memory, cd, fields);
+      writeEntry(cdMemory, cd, fields);
       return cd;
     });
     writeEntry(memory, steAt.get(stream)!, encodeSte(content));
@@ -157,6 +174,7 @@ export function lookupSmmuV3(
   params: PluginParams,
   registers: Readonly<Record<string, bigint>>,
   stream: bigint,
+  walkStage2: Stage2Walker,
 ): DeviceLookup {
-  return lookupStream(memory, registers, stream, stage1Expectation(params));
+  return lookupStream(memory, registers, stream, stage1Expectation(params), walkStage2);
 }

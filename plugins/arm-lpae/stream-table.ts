@@ -8,7 +8,17 @@
  * Encoders build the bytes; `lookupStream` reads them back the way the SMMU does, from
  * STRTAB_BASE through the L1 descriptor, the STE and the CD, without any bookkeeping.
  */
-import type { BindingStep, DeviceLookup, PhysicalMemory } from "../../src/plugin-api/index.js";
+import {
+  FRAME_BYTES,
+  PROT_READ,
+  TranslatedMemory,
+  type BindingStep,
+  type DeviceLookup,
+  type PhysicalMemory,
+  type PluginParams,
+  type WalkResult,
+} from "../../src/plugin-api/index.js";
+import { armLpaeConfig } from "./config.js";
 
 export const STE_BYTES = 64n;
 export const CD_BYTES = 64n;
@@ -224,6 +234,7 @@ export function lookupStream(
   registers: Readonly<Record<string, bigint>>,
   stream: bigint,
   expect: Stage1Expectation,
+  walkStage2: Stage2Walker,
 ): DeviceLookup {
   const steps: BindingStep[] = [];
   const done = <T extends object>(r: T): T & { steps: BindingStep[] } => ({ ...r, steps });
@@ -298,11 +309,7 @@ export function lookupStream(
       const s2 = stage2Of(ste);
       if ("fault" in s2) return done({ fault: `${steName}: ${s2.fault}` });
       if (config === CFG_S2) return done({ root: s2.root, domainId: s2.vmid, stage2: s2 });
-      // Nested: the CD pointer is an IPA, which a stage-2 walk resolves (the nested prover's).
-      const cdPtr = ste[0] & ADDR_51_6;
-      return done({
-        fault: `${steName}: Config=nested, S1ContextPtr ${hex(cdPtr)} is an IPA (VMID ${s2.vmid}); this lookup reads host PAs only`,
-      });
+      return done(readNestedCd(memory, ste, steName, steps, expect, s2, walkStage2));
     }
     default:
       return done({ fault: `${steName}: Config=${configName(config)} is reserved (C_BAD_STE)` });
@@ -338,6 +345,112 @@ function stage2Of(ste: readonly bigint[]): { root: bigint; vmid: number } | { fa
   return { root: ste[3]! & ADDR_51_4, vmid: field(ste[2]!, 0n, 16n) };
 }
 
+/**
+ * A walk of the stage-2 table at `root` (the plugin's own, from bytes) with the geometry `params`
+ * (stage 2, granule, ias, oas) the STE's S2T0SZ/S2TG/S2PS describe.
+ */
+export type Stage2Walker = (
+  memory: PhysicalMemory,
+  params: PluginParams,
+  root: bigint,
+  ipa: bigint,
+) => WalkResult;
+
+const FRAME_BYTES_N = BigInt(FRAME_BYTES);
+const S2TG_GRANULE: Record<number, bigint> = { 0: 4096n, 1: 65536n, 2: 16384n };
+const PS_BITS = [32, 36, 40, 42, 44, 48, 52];
+
+/**
+ * The stage-2 geometry an STE describes (VTCR in dword 2: S2T0SZ [37:32], S2SL0 [39:38], S2TG
+ * [47:46], S2PS [50:48]), as arm-lpae parameters; a fault when the fields are reserved or SL0
+ * does not start the walk where tables of that size start (io-pgtable-arm's choice, which is
+ * what arm-lpae builds and walks).
+ */
+function stage2Geometry(ste: readonly bigint[]): { params: PluginParams } | { fault: string } {
+  const t0sz = field(ste[2]!, 32n, 6n);
+  const sl0 = field(ste[2]!, 38n, 2n);
+  const tg = field(ste[2]!, 46n, 2n);
+  const ps = field(ste[2]!, 48n, 3n);
+  const granule = S2TG_GRANULE[tg];
+  if (granule === undefined) return { fault: `S2TG=${tg} is reserved` };
+  const oas = PS_BITS[ps];
+  if (oas === undefined) return { fault: `S2PS=${ps} is reserved` };
+  const ias = 64 - t0sz;
+  if (ias < 32 || ias > 48)
+    return { fault: `S2T0SZ=${t0sz} (a ${ias}-bit IPA space) is outside 32..48 bits` };
+  const params: PluginParams = { stage: 2n, granule, ias: BigInt(ias), oas: BigInt(oas) };
+  const cfg = armLpaeConfig(params);
+  // SL0 counts from level 0 for the 4K granule (0b10 = level 0) and from level 1 otherwise.
+  const want = (~(cfg.startLevel + (cfg.granuleShift === 12 ? 1 : 0)) & 3) >>> 0;
+  if (sl0 !== want) {
+    const level = (granule === 4096n ? 2 : 3) - sl0;
+    return {
+      fault: `S2SL0=${sl0} starts the stage-2 walk at level ${level}, but a ${ias}-bit IPA space with the ${granule / 1024n}K granule starts at level ${cfg.startLevel} (S2SL0=${want})`,
+    };
+  }
+  return { params };
+}
+
+/**
+ * Nested (Config = 0b111): S1ContextPtr is an IPA, fetched through the stage 2 the STE names
+ * (Arm IHI 0070, 3.3.2 / 5.2: "S1ContextPtr ... is an IPA when stage 2 is enabled"). The CD is
+ * read through that translation, and its TTB0 is an IPA too (the runtime walks it through the
+ * same stage 2, with the root returned here).
+ */
+function readNestedCd(
+  memory: PhysicalMemory,
+  ste: readonly bigint[],
+  steName: string,
+  steps: BindingStep[],
+  expect: Stage1Expectation,
+  s2: { root: bigint; vmid: number },
+  walkStage2: Stage2Walker,
+): DeviceLookup {
+  const geometry = stage2Geometry(ste);
+  if ("fault" in geometry) return { fault: `${steName}: ${geometry.fault}` };
+  const cdPtr = ste[0]! & ADDR_51_6;
+  const s2Name = `stage 2 (S2TTB ${hex(s2.root)}, VMID ${s2.vmid})`;
+  const translate = (ipa: bigint, what: string): bigint | { fault: string } => {
+    const walk = walkStage2(memory, geometry.params, s2.root, ipa);
+    for (const w of walk.steps) {
+      steps.push({
+        structure: `S2 L${w.level}[${w.index}] for ${what} IPA ${hex(ipa)}`,
+        address: w.descriptorAddress,
+        value: w.descriptor,
+        decoded: w.decoded,
+      });
+    }
+    if (!walk.ok)
+      return {
+        fault: `${steName}: ${what} IPA ${hex(ipa)} is not mapped by the ${s2Name}: ${walk.reason}`,
+      };
+    if ((walk.prot & PROT_READ) === 0)
+      return {
+        fault: `${steName}: the ${s2Name} does not let the SMMU read the ${what} at IPA ${hex(ipa)} (S2AP)`,
+      };
+    return walk.pa;
+  };
+  const cdPa = translate(cdPtr, "S1ContextPtr");
+  if (typeof cdPa !== "bigint") return cdPa;
+  // Everything the CD fetch reads (an L1CD's L2Ptr too) is an IPA: read through stage 2.
+  // Each page is walked (and its steps shown) once; the CD's own page is already known.
+  const frames = new Map<number, number | undefined>([
+    [Number(cdPtr / FRAME_BYTES_N), Number(cdPa / FRAME_BYTES_N)],
+  ]);
+  let missed: string | undefined;
+  const guest = new TranslatedMemory(memory, (pfn) => {
+    if (frames.has(pfn)) return frames.get(pfn);
+    const pa = translate(BigInt(pfn) * FRAME_BYTES_N, "CD table page");
+    const frame = typeof pa === "bigint" ? Number(pa / FRAME_BYTES_N) : undefined;
+    if (typeof pa !== "bigint") missed ??= pa.fault;
+    frames.set(pfn, frame);
+    return frame;
+  });
+  const found = readCd(guest, ste, steName, steps, expect, " (IPA)");
+  if ("fault" in found && missed) return { fault: missed };
+  return "root" in found ? { ...found, stage2: s2 } : found;
+}
+
 /** Stage 1: the CD for traffic without a SubstreamID (S1DSS), then its TTB0 and ASID. */
 function readCd(
   memory: PhysicalMemory,
@@ -345,6 +458,8 @@ function readCd(
   steName: string,
   steps: BindingStep[],
   expect: Stage1Expectation,
+  /** Said after the CD's name when its addresses are IPAs (nested). */
+  space = "",
 ): DeviceLookup {
   const s1cdmax = field(ste[0]!, STE_0_S1CDMAX_SHIFT, 5n);
   const s1fmt = field(ste[0]!, STE_0_S1FMT_SHIFT, 2n);
@@ -376,7 +491,7 @@ function readCd(
   const t0sz = field(q0, 0n, 6n);
   const tg0 = field(q0, 6n, 2n);
   const ips = field(q0, 32n, 3n);
-  const cdName = `CD[0] of ${steName}`;
+  const cdName = `CD[0] of ${steName}${space}`;
   steps.push({
     structure: cdName,
     address: cdAt,

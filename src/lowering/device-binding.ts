@@ -58,12 +58,19 @@ export function bindDevices(live: LiveTables, diagnostics: Diagnostic[]): void {
         : domain!.stage2
           ? state
           : undefined;
+      // Nested: what the IOMMU fetches by IPA (an SMMUv3 CD) goes where the stage-1 table went,
+      // the guest's tables pool, written through the guest's IPA view.
+      const guestPool = domain!.nested && live.allocators.get(domain!.nested.pool);
+      const inGuest =
+        state.guest && guestPool ? { memory: state.guest.view(live.memory), pool: guestPool } : {};
       bindings.push({
         device: ep.name,
         stream: ep.stream,
         table: state.handle,
         domainId: state.table.domainId,
-        ...(stage2 ? { stage2: { table: stage2.handle, vmid: stage2.table.domainId } } : {}),
+        ...(stage2
+          ? { stage2: { table: stage2.handle, vmid: stage2.table.domainId, ...inGuest } }
+          : {}),
       });
     }
     const pool = live.allocators.get(mapper.ir.pool);

@@ -4,4 +4,5 @@ export * from "./rights.js";
 export * from "./level-rights.js";
 export * from "./physical-memory.js";
 export * from "./pool-allocator.js";
+export * from "./translated-memory.js";
 export * from "./radix/index.js";

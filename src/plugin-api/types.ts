@@ -339,7 +339,25 @@ export interface DeviceBinding {
    * says Config = nested, or stage-2 only when `table` is `stage2.table`, with S2TTB/S2T0SZ/S2SL0
    * and the VTCR fields from that table and the CD pointer an IPA). `vmid` tags its TLB entries.
    */
-  stage2?: { table: TableHandle; vmid: number };
+  stage2?: Stage2Binding;
+}
+
+/** The stage 2 of a nested or stage-2-only binding (`DeviceBinding.stage2`). */
+export interface Stage2Binding {
+  table: TableHandle;
+  vmid: number;
+  /**
+   * Nested bindings only (optional): guest memory as the IOMMU reads it through this stage 2,
+   * IPA frames over host frames (the view the stage-1 table was written through). Structures the
+   * hardware fetches by IPA (an SMMUv3 CD: STE.S1ContextPtr is an IPA when Config = nested) are
+   * written here, so the bytes land in the host pages stage 2 maps them to.
+   */
+  memory?: PhysicalMemory;
+  /**
+   * Nested bindings only (optional): an allocator of IPAs in guest memory, the pool the stage-1
+   * table was allocated from (its `tables` pool). Given together with `memory`.
+   */
+  pool?: PoolAllocator;
 }
 
 /**

@@ -48,9 +48,11 @@ export function radixWalk(
     it.bounds(l, basePfn);
     const index = it.first;
     const addr = tablePa + index * g.entryBytes;
-    it.load(tablePa, l, index);
+    // A zero descriptor is not decoded (`decoded` still holds the level above's): invalid.
+    const loaded = it.load(tablePa, l, index);
     const w = it.words;
     const d = it.decoded;
+    const kind = loaded ? d.kind : DESC_INVALID;
     steps.push({
       level: lvl.number,
       tableBase: BigInt(tablePa),
@@ -58,14 +60,15 @@ export function radixWalk(
       descriptorAddress: BigInt(addr),
       descriptor: descriptorBigInt(w.lo, w.hi, g.entryBytes),
       decoded: format.describeDescriptor(l, w.lo, w.hi),
-      ...(d.kind !== DESC_INVALID ? { allows: d.prot } : {}),
+      ...(kind !== DESC_INVALID ? { allows: d.prot } : {}),
       coversFrom: BigInt(basePfn + index * levelUnit(lvl)) << 12n,
       covers: 1n << BigInt(lvl.shift),
     });
-    if (d.kind === DESC_INVALID) {
-      return fail(lvl.number, d.fault ?? `invalid descriptor at level ${lvl.number}`);
+    if (kind === DESC_INVALID) {
+      const why = loaded ? d.fault : undefined;
+      return fail(lvl.number, why ?? `invalid descriptor at level ${lvl.number}`);
     }
-    if (d.kind === DESC_TABLE) {
+    if (kind === DESC_TABLE) {
       if (!it.canDescend(l)) {
         return fail(
           lvl.number,
