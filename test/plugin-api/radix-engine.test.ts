@@ -49,6 +49,13 @@ describe("radix engine on a 4-byte big-endian format with replicated leaves", ()
     expect(w.ok && w.pa).toBe(0x4567_4042n);
     expect(w.ok && w.pageSize).toBe(4096n);
     expect(toy.walk(memory, ctx, 0x10_3000n).ok).toBe(false);
+    // A zero entry below the root is an invalid descriptor there (the descriptor decoded at the
+    // level above, a table pointer, must not be taken for it: that read as a loop).
+    expect(toy.walk(memory, ctx, 0x20_1000n)).toMatchObject({
+      ok: false,
+      level: 2,
+      reason: "invalid descriptor at level 2",
+    });
     expect(h.validEntries()).toBe(2 + 15 + 1);
   });
 
