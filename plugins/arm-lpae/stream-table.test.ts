@@ -235,12 +235,7 @@ describe("SMMUv3 nested STE (Config 0b111): the CD in guest memory, at an IPA", 
     // [5:4] = 1, S1CSH ISH [7:6] = 3. Dword 2: S2VMID 3 [15:0], VTCR [50:32] of a 40-bit 4K
     // stage 2 (T0SZ 24, SL0 1, IRGN0 1, ORGN0 1, SH0 3, TG0 0, PS 2 = 0x23558), S2AA64 [51],
     // S2PTW [54], S2R [58]. Dword 3: S2TTB [51:4], the stage-2 root (a host PA).
-    expect(ste(f, 0x40_0040n)).toEqual([
-      0x4000_100fn,
-      0xd6n,
-      0x044a_3558_0000_0003n,
-      s2.root,
-    ]);
+    expect(ste(f, 0x40_0040n)).toEqual([0x4000_100fn, 0xd6n, 0x044a_3558_0000_0003n, s2.root]);
     // After the fixture's own 4K table at 0x10_0000: the 8K root of two concatenated tables.
     expect(s2.root).toBe(0x10_2000n);
     // The CD at IPA 0x4000_1000 is in host memory at 0x1F_1000: TTB0 the root's IPA.

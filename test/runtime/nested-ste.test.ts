@@ -154,6 +154,15 @@ describe("vm-nested sample: corrupted nested STE and guest CD", () => {
     );
   });
 
+  it("stage 2 no longer mapping the CD's page: the SMMU cannot fetch the CD", () => {
+    const l = lowerFile(SAMPLE);
+    const plugin = l.plugins.get("arm-lpae")!;
+    plugin.unmap(l.compiled.live!.handles.get("vm0")!, GRAM_IPA, 0x1000n);
+    expect(nicBinding(run(l))).toEqual([
+      "fault: STE[0x100]: S1ContextPtr IPA 0x40000040 is not mapped by the stage 2 (S2TTB 0x80000000, VMID 1): invalid descriptor at level 3",
+    ]);
+  });
+
   it("the guest CD invalid (V=0): C_BAD_CD, named with its IPA", () => {
     const l = lowerFile(SAMPLE);
     setField(l, GRAM_HOST + 0x40n, 31n, 1n, 0n);
