@@ -122,9 +122,9 @@ const plugin: VcmPlugin = {
 
 export default plugin;
 
-/** A nested STE's stage 2, walked from bytes with the geometry its fields give. */
+/** A nested STE's stage 2 (the mapper's stage-2 tables at S2TTB), walked from bytes. */
 function walkStage2(memory: PhysicalMemory, params: PluginParams, root: bigint, ipa: bigint) {
-  const size = 1n << (typeof params["ias"] === "bigint" ? params["ias"] : 48n);
+  const size = 1n << BigInt(armLpaeConfig(params).ias);
   return radix.walk(memory, { params, root, registers: {}, aperture: { base: 0n, size } }, ipa);
 }
 

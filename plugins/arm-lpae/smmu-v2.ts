@@ -16,7 +16,7 @@ import {
 } from "../../src/plugin-api/index.js";
 import { armLpaeConfig } from "./config.js";
 import { armLpaeRegisters } from "./registers.js";
-import { stage1Expectation } from "./smmu-v3.js";
+import { tablesExpectation } from "./smmu-v3.js";
 
 /** MMU-500 implements up to 128 SMRs and 128 context banks (IDR0.NUMSMRG, IDR1.NUMCB). */
 export const MMU500_MAX_SMRS = 128;
@@ -225,7 +225,7 @@ function contextBankMismatches(
   cb: number,
   tcr: bigint,
 ): string[] {
-  const expect = stage1Expectation(params);
+  const expect = tablesExpectation(params);
   const wrong: string[] = [];
   const t0sz = Number(tcr & 63n);
   const tg0 = Number((tcr >> 14n) & 3n);

@@ -18,6 +18,7 @@ import { armLpaeRegisters } from "./registers.js";
 import {
   CD_BYTES,
   STE_BYTES,
+  STE_2_VTCR_MASK,
   STRTAB_SPLIT,
   encodeCd,
   encodeSte,
@@ -27,7 +28,7 @@ import {
   strtabLayout,
   writeEntry,
   type SteContent,
-  type Stage1Expectation,
+  type TablesExpectation,
   type Stage2Fields,
   type Stage2Walker,
 } from "./stream-table.js";
@@ -158,14 +159,19 @@ export function buildSmmuV3(
 }
 
 /** The CD fields the mapper's tables need (T0SZ, TG0, IPS, MAIR), from its parameters. */
-export function stage1Expectation(params: PluginParams): Stage1Expectation {
+export function tablesExpectation(params: PluginParams): TablesExpectation {
   const regs = armLpaeRegisters(armLpaeConfig(params), 0, 0);
   const tcr = regs["TCR"] ?? 0n;
+  // Stage 2 shares the mapper's parameters (the table factory adds `stage 2`).
+  const stage2Params = { ...params, stage: 2n };
+  const s2 = armLpaeRegisters(armLpaeConfig(stage2Params), 0, 0);
   return {
     t0sz: Number(tcr & 63n),
     tg0: Number((tcr >> 14n) & 3n),
     ips: Number((tcr >> 32n) & 7n),
     mair: regs["MAIR"] ?? 0n,
+    vtcr: s2["VTCR"]! & STE_2_VTCR_MASK,
+    stage2Params,
   };
 }
 
@@ -176,5 +182,5 @@ export function lookupSmmuV3(
   stream: bigint,
   walkStage2: Stage2Walker,
 ): DeviceLookup {
-  return lookupStream(memory, registers, stream, stage1Expectation(params), walkStage2);
+  return lookupStream(memory, registers, stream, tablesExpectation(params), walkStage2);
 }

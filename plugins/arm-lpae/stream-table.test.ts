@@ -194,9 +194,10 @@ describe("SMMUv3 golden stream table entries and context descriptors", () => {
 describe("SMMUv3 nested STE (Config 0b111): the CD in guest memory, at an IPA", () => {
   // Guest memory: IPA 0x4000_0000 .. +64K is host 0x1F_0000 (the top of the table pool; the stage
   // 2 maps it with 16 pages); the guest's tables and CD come from an IPA pool at 0x4000_0000.
+  // The mapper: 40-bit IPA and PA, 4K, as samples/vm-nested.vcm; stage 2 shares its parameters.
   function nested() {
-    const f = setup({ "sid-bits": 4n, "stream-table": "linear" });
-    const s2Params = { ...f.params, stage: 2n, ias: 40n, oas: 40n };
+    const f = setup({ "sid-bits": 4n, "stream-table": "linear", ias: 40n, oas: 40n });
+    const s2Params = { ...f.params, stage: 2n };
     const s2 = lpae.create(f.memory, f.pool, {
       params: s2Params,
       name: "vm",
@@ -229,18 +230,22 @@ describe("SMMUv3 nested STE (Config 0b111): the CD in guest memory, at an IPA", 
 
   it("golden: S1ContextPtr the CD's IPA, S2 fields of the VM's table, CD written at the host page", () => {
     const { f, s1, s2 } = nested();
-    expect(s1.root).toBe(0x4000_0000n); // the stage-1 root: the first 4K of the guest pool
-    // STE dword 0: V [0] | Config 0b111 [3:1] | S1ContextPtr [51:6] = the CD's IPA 0x4000_1000
-    // (after the 4K root). Dword 1: S1DSS SSID0 [1:0] = 2, S1CIR WBRA [3:2] = 1, S1COR WBRA
+    // The stage-1 root: 16 bytes at the pool's start (a 40-bit, 4K table has a 2-entry level 0).
+    expect(s1.root).toBe(0x4000_0000n);
+    // STE dword 0: V [0] | Config 0b111 [3:1] | S1ContextPtr [51:6] = the CD's IPA 0x4000_0040
+    // (64-byte aligned after the root). Dword 1: S1DSS SSID0 [1:0] = 2, S1CIR WBRA [3:2] = 1, S1COR WBRA
     // [5:4] = 1, S1CSH ISH [7:6] = 3. Dword 2: S2VMID 3 [15:0], VTCR [50:32] of a 40-bit 4K
     // stage 2 (T0SZ 24, SL0 1, IRGN0 1, ORGN0 1, SH0 3, TG0 0, PS 2 = 0x23558), S2AA64 [51],
     // S2PTW [54], S2R [58]. Dword 3: S2TTB [51:4], the stage-2 root (a host PA).
-    expect(ste(f, 0x40_0040n)).toEqual([0x4000_100fn, 0xd6n, 0x044a_3558_0000_0003n, s2.root]);
-    // After the fixture's own 4K table at 0x10_0000: the 8K root of two concatenated tables.
+    expect(ste(f, 0x40_0040n)).toEqual([0x4000_004fn, 0xd6n, 0x044a_3558_0000_0003n, s2.root]);
+    // After the fixture's own table at 0x10_0000: the 8K root of two concatenated tables.
     expect(s2.root).toBe(0x10_2000n);
-    // The CD at IPA 0x4000_1000 is in host memory at 0x1F_1000: TTB0 the root's IPA.
-    expect(ste(f, 0x1f_1000n)).toEqual([CD0_48BIT_ASID5, 0x4000_0000n, 0n, MAIR]);
-    expect(f.memory.read64(0x4000_1000n)).toBe(0n); // nothing at the IPA taken as a PA
+    // The CD at IPA 0x4000_0040 is in host memory at 0x1F_0040: TTB0 the root's IPA. Dword 0 as
+    // CD0_48BIT_ASID5 but for a 40-bit table: T0SZ 24 and IPS 2 (40 bits).
+    const cd0 = 0x18n | (CD0_48BIT_ASID5 & ~0x3fn & ~(7n << 32n)) | (2n << 32n);
+    expect(cd0).toBe(0x0005_e202_c000_3518n);
+    expect(ste(f, 0x1f_0040n)).toEqual([cd0, 0x4000_0000n, 0n, MAIR]);
+    expect(f.memory.has(0x4_0000)).toBe(false); // nothing at the IPA taken as a PA
   });
 
   it("lookup translates S1ContextPtr through the stage 2 and returns both roots", () => {
@@ -253,24 +258,24 @@ describe("SMMUv3 nested STE (Config 0b111): the CD in guest memory, at an IPA", 
     });
     expect(found.steps!.map((s) => s.structure)).toEqual([
       "STE[0x1]",
-      "S2 L1[1] for S1ContextPtr IPA 0x40001000",
-      "S2 L2[0] for S1ContextPtr IPA 0x40001000",
-      "S2 L3[1] for S1ContextPtr IPA 0x40001000",
+      "S2 L1[1] for S1ContextPtr IPA 0x40000040",
+      "S2 L2[0] for S1ContextPtr IPA 0x40000040",
+      "S2 L3[0] for S1ContextPtr IPA 0x40000040",
       "CD[0] of STE[0x1] (IPA)",
     ]);
-    expect(found.steps![0]!.decoded).toMatch(/Config=nested S1ContextPtr=0x40001000 .* S2VMID=3 /);
+    expect(found.steps![0]!.decoded).toMatch(/Config=nested S1ContextPtr=0x40000040 .* S2VMID=3 /);
     // The 40-bit stage 2 starts at level 1 (entry 1: IPA 1G..2G); its level-2 table took the
     // page the 8K-aligned root left free (0x10_1000), its level-3 table the next (0x10_4000).
     expect(found.steps!.slice(1, 4).map((s) => s.address)).toEqual([
       s2.root + 8n,
       0x10_1000n,
-      0x10_4008n,
+      0x10_4000n,
     ]);
-    expect(found.steps![3]!.value & 0xffff_ffff_f000n).toBe(0x1f_1000n);
+    expect(found.steps![3]!.value & 0xffff_ffff_f000n).toBe(0x1f_0000n);
     void f;
   });
 
-  it("faults: S1ContextPtr outside stage 2, S2SL0 and S2TG reserved or inconsistent, CD invalid", () => {
+  it("faults: S1ContextPtr outside stage 2, S2 fields other than the tables', CD invalid", () => {
     const at = 0x40_0040n;
     const set = (f: Fixture, a: bigint, lsb: bigint, width: bigint, v: bigint) => {
       const mask = ((1n << width) - 1n) << lsb;
@@ -285,14 +290,15 @@ describe("SMMUv3 nested STE (Config 0b111): the CD in guest memory, at an IPA", 
     });
     n = nested();
     set(n.f, at + 16n, 38n, 2n, 2n); // S2SL0 0b10: level 0 with 4K, but 40 bits start at level 1
+    expect(n.look()).toMatchObject({ fault: "STE[0x1]: S2SL0=2 (the stage-2 tables need 1)" });
+    n = nested();
+    set(n.f, at + 16n, 32n, 6n, 25n); // S2T0SZ: a 39-bit IPA space
+    set(n.f, at + 16n, 46n, 2n, 2n); // S2TG: 16K
     expect(n.look()).toMatchObject({
-      fault: expect.stringMatching(/^STE\[0x1\]: S2SL0=2 starts the stage-2 walk at level 0/),
+      fault: "STE[0x1]: S2T0SZ=25 (the stage-2 tables need 24), S2TG=2 (the stage-2 tables need 0)",
     });
     n = nested();
-    set(n.f, at + 16n, 46n, 2n, 3n);
-    expect(n.look()).toMatchObject({ fault: "STE[0x1]: S2TG=3 is reserved" });
-    n = nested();
-    set(n.f, 0x1f_1000n, 31n, 1n, 0n); // CD.V
+    set(n.f, 0x1f_0040n, 31n, 1n, 0n); // CD.V
     expect(n.look()).toMatchObject({ fault: "CD[0] of STE[0x1] (IPA): V=0 (C_BAD_CD)" });
   });
 });

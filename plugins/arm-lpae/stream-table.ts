@@ -18,7 +18,6 @@ import {
   type PluginParams,
   type WalkResult,
 } from "../../src/plugin-api/index.js";
-import { armLpaeConfig } from "./config.js";
 
 export const STE_BYTES = 64n;
 export const CD_BYTES = 64n;
@@ -50,7 +49,7 @@ const STE_1_S1COR_SHIFT = 4n;
 const STE_1_S1CSH_SHIFT = 6n;
 // STE dword 2: S2VMID [15:0], VTCR [50:32], S2AA64 51, S2ENDI 52, S2PTW 54, S2R 58.
 const STE_2_VTCR_SHIFT = 32n;
-const STE_2_VTCR_MASK = 0x7ffffn;
+export const STE_2_VTCR_MASK = 0x7ffffn;
 export const STE_2_S2AA64 = 1n << 51n;
 export const STE_2_S2ENDI = 1n << 52n;
 const STE_2_S2PTW = 1n << 54n;
@@ -212,7 +211,7 @@ const hex = (v: bigint) => `0x${v.toString(16)}`;
 const field = (v: bigint, lsb: bigint, width: bigint) => Number((v >> lsb) & ((1n << width) - 1n));
 
 /** What the tables behind a CD must look like for a walk of them to be the one VCM built. */
-export interface Stage1Expectation {
+export interface TablesExpectation {
   /** 64 - ias. */
   t0sz: number;
   /** TCR TG0 encoding of the granule. */
@@ -220,6 +219,13 @@ export interface Stage1Expectation {
   /** IPS encoding of the output size. */
   ips: number;
   mair: bigint;
+  /**
+   * VTCR [18:0] of the mapper's stage-2 tables (T0SZ, SL0, TG0, PS are compared): an STE whose
+   * S2T0SZ/S2SL0/S2TG/S2PS differ would make the SMMU walk them with other indexes.
+   */
+  vtcr: bigint;
+  /** The parameters of those stage-2 tables: what a nested STE's CD fetch is walked with. */
+  stage2Params: PluginParams;
 }
 
 /**
@@ -233,7 +239,7 @@ export function lookupStream(
   memory: PhysicalMemory,
   registers: Readonly<Record<string, bigint>>,
   stream: bigint,
-  expect: Stage1Expectation,
+  expect: TablesExpectation,
   walkStage2: Stage2Walker,
 ): DeviceLookup {
   const steps: BindingStep[] = [];
@@ -306,7 +312,7 @@ export function lookupStream(
       return done(readCd(memory, ste, steName, steps, expect));
     case CFG_S2:
     case CFG_NESTED: {
-      const s2 = stage2Of(ste);
+      const s2 = stage2Of(ste, expect.vtcr);
       if ("fault" in s2) return done({ fault: `${steName}: ${s2.fault}` });
       if (config === CFG_S2) return done({ root: s2.root, domainId: s2.vmid, stage2: s2 });
       return done(readNestedCd(memory, ste, steName, steps, expect, s2, walkStage2));
@@ -339,16 +345,29 @@ function steDetail(ste: readonly bigint[], config: bigint): string {
   return s1 + s2;
 }
 
-function stage2Of(ste: readonly bigint[]): { root: bigint; vmid: number } | { fault: string } {
+function stage2Of(
+  ste: readonly bigint[],
+  vtcr: bigint,
+): { root: bigint; vmid: number } | { fault: string } {
   if ((ste[2]! & STE_2_S2AA64) === 0n) return { fault: "S2AA64=0 (VMSAv8-32 stage 2 tables)" };
   if ((ste[2]! & STE_2_S2ENDI) !== 0n) return { fault: "S2ENDI=1 (big-endian stage 2 tables)" };
+  const wrong: string[] = [];
+  const fields = [
+    ["S2T0SZ", 0n, 6n],
+    ["S2SL0", 6n, 2n],
+    ["S2TG", 14n, 2n],
+    ["S2PS", 16n, 3n],
+  ] as const;
+  for (const [name, lsb, width] of fields) {
+    const found = field(ste[2]!, 32n + lsb, width);
+    const want = field(vtcr, lsb, width);
+    if (found !== want) wrong.push(`${name}=${found} (the stage-2 tables need ${want})`);
+  }
+  if (wrong.length > 0) return { fault: wrong.join(", ") };
   return { root: ste[3]! & ADDR_51_4, vmid: field(ste[2]!, 0n, 16n) };
 }
 
-/**
- * A walk of the stage-2 table at `root` (the plugin's own, from bytes) with the geometry `params`
- * (stage 2, granule, ias, oas) the STE's S2T0SZ/S2TG/S2PS describe.
- */
+/** A walk of the stage-2 table at `root` (the plugin's own format, from bytes) with `params`. */
 export type Stage2Walker = (
   memory: PhysicalMemory,
   params: PluginParams,
@@ -357,39 +376,6 @@ export type Stage2Walker = (
 ) => WalkResult;
 
 const FRAME_BYTES_N = BigInt(FRAME_BYTES);
-const S2TG_GRANULE: Record<number, bigint> = { 0: 4096n, 1: 65536n, 2: 16384n };
-const PS_BITS = [32, 36, 40, 42, 44, 48, 52];
-
-/**
- * The stage-2 geometry an STE describes (VTCR in dword 2: S2T0SZ [37:32], S2SL0 [39:38], S2TG
- * [47:46], S2PS [50:48]), as arm-lpae parameters; a fault when the fields are reserved or SL0
- * does not start the walk where tables of that size start (io-pgtable-arm's choice, which is
- * what arm-lpae builds and walks).
- */
-function stage2Geometry(ste: readonly bigint[]): { params: PluginParams } | { fault: string } {
-  const t0sz = field(ste[2]!, 32n, 6n);
-  const sl0 = field(ste[2]!, 38n, 2n);
-  const tg = field(ste[2]!, 46n, 2n);
-  const ps = field(ste[2]!, 48n, 3n);
-  const granule = S2TG_GRANULE[tg];
-  if (granule === undefined) return { fault: `S2TG=${tg} is reserved` };
-  const oas = PS_BITS[ps];
-  if (oas === undefined) return { fault: `S2PS=${ps} is reserved` };
-  const ias = 64 - t0sz;
-  if (ias < 32 || ias > 48)
-    return { fault: `S2T0SZ=${t0sz} (a ${ias}-bit IPA space) is outside 32..48 bits` };
-  const params: PluginParams = { stage: 2n, granule, ias: BigInt(ias), oas: BigInt(oas) };
-  const cfg = armLpaeConfig(params);
-  // SL0 counts from level 0 for the 4K granule (0b10 = level 0) and from level 1 otherwise.
-  const want = (~(cfg.startLevel + (cfg.granuleShift === 12 ? 1 : 0)) & 3) >>> 0;
-  if (sl0 !== want) {
-    const level = (granule === 4096n ? 2 : 3) - sl0;
-    return {
-      fault: `S2SL0=${sl0} starts the stage-2 walk at level ${level}, but a ${ias}-bit IPA space with the ${granule / 1024n}K granule starts at level ${cfg.startLevel} (S2SL0=${want})`,
-    };
-  }
-  return { params };
-}
 
 /**
  * Nested (Config = 0b111): S1ContextPtr is an IPA, fetched through the stage 2 the STE names
@@ -402,16 +388,15 @@ function readNestedCd(
   ste: readonly bigint[],
   steName: string,
   steps: BindingStep[],
-  expect: Stage1Expectation,
+  expect: TablesExpectation,
   s2: { root: bigint; vmid: number },
   walkStage2: Stage2Walker,
 ): DeviceLookup {
-  const geometry = stage2Geometry(ste);
-  if ("fault" in geometry) return { fault: `${steName}: ${geometry.fault}` };
   const cdPtr = ste[0]! & ADDR_51_6;
   const s2Name = `stage 2 (S2TTB ${hex(s2.root)}, VMID ${s2.vmid})`;
   const translate = (ipa: bigint, what: string): bigint | { fault: string } => {
-    const walk = walkStage2(memory, geometry.params, s2.root, ipa);
+    // stage2Of checked S2T0SZ/S2SL0/S2TG/S2PS against these tables' parameters.
+    const walk = walkStage2(memory, expect.stage2Params, s2.root, ipa);
     for (const w of walk.steps) {
       steps.push({
         structure: `S2 L${w.level}[${w.index}] for ${what} IPA ${hex(ipa)}`,
@@ -457,7 +442,7 @@ function readCd(
   ste: readonly bigint[],
   steName: string,
   steps: BindingStep[],
-  expect: Stage1Expectation,
+  expect: TablesExpectation,
   /** Said after the CD's name when its addresses are IPAs (nested). */
   space = "",
 ): DeviceLookup {

@@ -135,12 +135,15 @@ describe("vm-nested sample: corrupted nested STE and guest CD", () => {
     );
   });
 
-  it("S2SL0 changed: the stage-2 walk would start at another level", () => {
+  it("S2SL0 or S2T0SZ changed: the SMMU would walk the VM's tables with other indexes", () => {
     const l = lowerFile(SAMPLE);
-    setField(l, nicSte(l) + 16n, 38n, 2n, 2n);
-    expect(nicBinding(run(l))[0]).toMatch(
-      /^fault: STE\[0x100\]: S2SL0=2 starts the stage-2 walk at level 0/,
-    );
+    setField(l, nicSte(l) + 16n, 38n, 2n, 2n); // start at level 0, the tables start at 1
+    expect(nicBinding(run(l))).toEqual(["fault: STE[0x100]: S2SL0=2 (the stage-2 tables need 1)"]);
+    const m = lowerFile(SAMPLE);
+    setField(m, nicSte(m) + 16n, 32n, 6n, 25n); // a 39-bit IPA space: the same walk for gram
+    expect(nicBinding(run(m))).toEqual([
+      "fault: STE[0x100]: S2T0SZ=25 (the stage-2 tables need 24)",
+    ]);
   });
 
   it("the guest CD's TTB0 holding the root's host address: another stage-1 root", () => {
