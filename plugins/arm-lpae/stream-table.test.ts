@@ -298,6 +298,23 @@ describe("SMMUv3 nested STE (Config 0b111): the CD in guest memory, at an IPA", 
       fault: "STE[0x1]: S2T0SZ=25 (the stage-2 tables need 24), S2TG=2 (the stage-2 tables need 0)",
     });
     n = nested();
+    set(n.f, 0x10_4000n, 6n, 1n, 0n); // S2AP[0] (read) of the stage-2 page holding the CD
+    expect(n.look()).toMatchObject({
+      fault:
+        "STE[0x1]: the stage 2 (S2TTB 0x102000, VMID 3) does not let the SMMU read the S1ContextPtr at IPA 0x40000040 (S2AP)",
+    });
+    n = nested();
+    // A 2-level CD table (S1Fmt 1, S1CDMax 1): L1CD[0] at S1ContextPtr, its L2Ptr an IPA too.
+    set(n.f, at, 4n, 2n, 1n);
+    set(n.f, at, 59n, 5n, 1n);
+    n.f.memory.write64(0x1f_0040n, 0x5000_0000n | 1n);
+    const viaL1 = n.look();
+    expect(viaL1).toMatchObject({
+      fault:
+        "STE[0x1]: CD table page IPA 0x50000000 is not mapped by the stage 2 (S2TTB 0x102000, VMID 3): invalid descriptor at level 2",
+    });
+    expect(viaL1.steps!.map((x) => x.structure)).toContain("L1CD[0]");
+    n = nested();
     set(n.f, 0x1f_0040n, 31n, 1n, 0n); // CD.V
     expect(n.look()).toMatchObject({ fault: "CD[0] of STE[0x1] (IPA): V=0 (C_BAD_CD)" });
   });

@@ -6,7 +6,9 @@
  * arm_smmu_make_s1_cd, arm_smmu_device_reset (CR0/CR1/CR2). Field positions: arm-smmu-v3.h.
  *
  * Encoders build the bytes; `lookupStream` reads them back the way the SMMU does, from
- * STRTAB_BASE through the L1 descriptor, the STE and the CD, without any bookkeeping.
+ * STRTAB_BASE through the L1 descriptor, the STE and the CD, without any bookkeeping; a nested
+ * STE's CD through the stage 2 the STE names (Linux arm-smmu-v3-iommufd.c
+ * arm_smmu_make_nested_cd_table_ste: S1ContextPtr is then the guest's IPA).
  */
 import {
   FRAME_BYTES,

@@ -373,7 +373,8 @@ export interface UntranslatedBinding {
 
 /**
  * What the instance structures say about a stream, read from bytes: a table root (with the
- * stage-2 root when the binding is nested / stage-2 only: `root === stage2.root` means no stage 1),
+ * stage-2 root when the binding is nested / stage-2 only: `root === stage2.root` means no stage 1;
+ * nested, `root` is an IPA, read from structures the plugin fetched through that stage 2),
  * bypass, a valid entry that aborts, or a fault (no valid entry, reserved encodings...).
  */
 export type DeviceLookup = (
