@@ -245,7 +245,26 @@ export function lookupStream(
   walkStage2: Stage2Walker,
 ): DeviceLookup {
   const steps: BindingStep[] = [];
-  const done = <T extends object>(r: T): T & { steps: BindingStep[] } => ({ ...r, steps });
+  const located = locateSte(memory, registers, stream, steps);
+  if (!("steAt" in located)) return located;
+  return withSteps(steps, readSte(memory, located.steAt, stream, steps, expect, walkStage2));
+}
+
+/** A lookup result with the structures read on the way, for `vcm explain`. */
+function withSteps<T extends object>(steps: BindingStep[], r: T): T & { steps: BindingStep[] } {
+  return { ...r, steps };
+}
+
+/**
+ * The address of the stream's STE, from the registers and, for a 2-level table, its L1
+ * descriptor; or the lookup's end when the registers or the L1 descriptor stop it.
+ */
+function locateSte(
+  memory: PhysicalMemory,
+  registers: Readonly<Record<string, bigint>>,
+  stream: bigint,
+  steps: BindingStep[],
+): { steAt: bigint } | DeviceLookup {
   const cr0 = registers["CR0"];
   const base = registers["STRTAB_BASE"];
   const cfg = registers["STRTAB_BASE_CFG"];
@@ -260,35 +279,41 @@ export function lookupStream(
   if (stream >= 1n << BigInt(log2size))
     return { fault: `${sid} is beyond STRTAB_BASE_CFG.LOG2SIZE ${log2size} (C_BAD_STREAMID)` };
   const table = base & ADDR_51_6;
-  let steAt: bigint;
-  if (fmt === 0) {
-    steAt = table + stream * STE_BYTES;
-  } else if (fmt === 1) {
-    if (split !== 6 && split !== 8 && split !== 10)
-      return { fault: `STRTAB_BASE_CFG.SPLIT ${split} is reserved` };
-    const l1At = table + (stream >> BigInt(split)) * 8n;
-    const l1 = memory.read64(l1At);
-    const span = field(l1, 0n, 5n);
-    const l2 = l1 & ADDR_51_6;
-    steps.push({
-      structure: `L1STD[${hex(stream >> BigInt(split))}]`,
-      address: l1At,
-      value: l1,
-      decoded: span === 0 ? "Span=0 (invalid)" : `Span=${span} L2Ptr=${hex(l2)}`,
+  if (fmt === 0) return { steAt: table + stream * STE_BYTES };
+  if (fmt !== 1) return { fault: `STRTAB_BASE_CFG.FMT ${fmt} is reserved` };
+  if (split !== 6 && split !== 8 && split !== 10)
+    return { fault: `STRTAB_BASE_CFG.SPLIT ${split} is reserved` };
+  const l1At = table + (stream >> BigInt(split)) * 8n;
+  const l1 = memory.read64(l1At);
+  const span = field(l1, 0n, 5n);
+  const l2 = l1 & ADDR_51_6;
+  steps.push({
+    structure: `L1STD[${hex(stream >> BigInt(split))}]`,
+    address: l1At,
+    value: l1,
+    decoded: span === 0 ? "Span=0 (invalid)" : `Span=${span} L2Ptr=${hex(l2)}`,
+  });
+  if (span === 0)
+    return withSteps(steps, { fault: `${sid}: L1STD Span=0, no level-2 table (C_BAD_STREAMID)` });
+  if (span > split + 1)
+    return withSteps(steps, { fault: `${sid}: L1STD Span=${span} is ILLEGAL (> SPLIT+1)` });
+  const index = stream & ((1n << BigInt(split)) - 1n);
+  if (index >= 1n << BigInt(span - 1))
+    return withSteps(steps, {
+      fault: `${sid}: beyond the level-2 table's ${2 ** (span - 1)} STEs (Span=${span})`,
     });
-    if (span === 0)
-      return done({ fault: `${sid}: L1STD Span=0, no level-2 table (C_BAD_STREAMID)` });
-    if (span > split + 1)
-      return done({ fault: `${sid}: L1STD Span=${span} is ILLEGAL (> SPLIT+1)` });
-    const index = stream & ((1n << BigInt(split)) - 1n);
-    if (index >= 1n << BigInt(span - 1))
-      return done({
-        fault: `${sid}: beyond the level-2 table's ${2 ** (span - 1)} STEs (Span=${span})`,
-      });
-    steAt = l2 + index * STE_BYTES;
-  } else {
-    return { fault: `STRTAB_BASE_CFG.FMT ${fmt} is reserved` };
-  }
+  return { steAt: l2 + index * STE_BYTES };
+}
+
+/** The STE at `steAt` decoded by its Config: abort, bypass, or the tables it names. */
+function readSte(
+  memory: PhysicalMemory,
+  steAt: bigint,
+  stream: bigint,
+  steps: BindingStep[],
+  expect: TablesExpectation,
+  walkStage2: Stage2Walker,
+): DeviceLookup {
   const ste = [0n, 1n, 2n, 3n].map((i) => memory.read64(steAt + i * 8n)) as [
     bigint,
     bigint,
@@ -304,23 +329,23 @@ export function lookupStream(
     value: ste[0],
     decoded: valid ? `V=1 Config=${configName(config)}${steDetail(ste, config)}` : "V=0 (invalid)",
   });
-  if (!valid) return done({ fault: `${steName}: V=0 (C_BAD_STE)` });
+  if (!valid) return { fault: `${steName}: V=0 (C_BAD_STE)` };
   switch (config) {
     case CFG_ABORT:
-      return done({ abort: `${steName}: Config=abort` });
+      return { abort: `${steName}: Config=abort` };
     case CFG_BYPASS:
-      return done({ bypass: `${steName}: Config=bypass` });
+      return { bypass: `${steName}: Config=bypass` };
     case CFG_S1:
-      return done(readCd(memory, ste, steName, steps, expect));
+      return readCd(memory, ste, steName, steps, expect);
     case CFG_S2:
     case CFG_NESTED: {
       const s2 = stage2Of(ste, expect.vtcr);
-      if ("fault" in s2) return done({ fault: `${steName}: ${s2.fault}` });
-      if (config === CFG_S2) return done({ root: s2.root, domainId: s2.vmid, stage2: s2 });
-      return done(readNestedCd(memory, ste, steName, steps, expect, s2, walkStage2));
+      if ("fault" in s2) return { fault: `${steName}: ${s2.fault}` };
+      if (config === CFG_S2) return { root: s2.root, domainId: s2.vmid, stage2: s2 };
+      return readNestedCd(memory, ste, steName, steps, expect, s2, walkStage2);
     }
     default:
-      return done({ fault: `${steName}: Config=${configName(config)} is reserved (C_BAD_STE)` });
+      return { fault: `${steName}: Config=${configName(config)} is reserved (C_BAD_STE)` };
   }
 }
 

@@ -104,6 +104,32 @@ function explainOne(
       outcome: { ok: false, reason: `no endpoint named ${endpoint}` },
     };
   }
+  const result = pathFindings(path, endpoint, address);
+  const refused = refusal(path, endpoint, address);
+  if (refused !== undefined) {
+    result.outcome = { ok: false, reason: refused };
+    return result;
+  }
+  const land = (pa: bigint, prot: string, via: string, attributes?: string) => {
+    result.outcome = landed(names, pa, prot, via, attributes);
+  };
+  for (const tp of path.tables) {
+    if (!tp.reachable) continue;
+    if (!inside(tp, address) && path.tables.length > 1) continue;
+    const { record, walk, attributes } = walkOne(compiled, tp, address);
+    result.walks.push(record);
+    if (walk.ok) {
+      land(walk.pa, protText(walk.prot), `table ${tp.table.name}`, attributes);
+      return result;
+    }
+    result.outcome = { ok: false, reason: faultReason(compiled, tp, address, walk.reason) };
+  }
+  untranslatedOutcome(path, names, address, result);
+  return result;
+}
+
+/** What the path itself says before any walk: its binding and register findings. */
+function pathFindings(path: EndpointPath, endpoint: string, address: bigint): ExplainResult {
   const result: ExplainResult = {
     endpoint,
     address,
@@ -118,56 +144,55 @@ function explainOne(
     result.registers = path.registers.map((r) => `expected ${r.expected}, found ${r.found}`);
   if (path.control && !path.control.translation)
     (result.registers ??= []).push(`${path.control.register}.M = 0: the MMU is off`);
-  const land = (pa: bigint, prot: string, via: string, attributes?: string) => {
-    const pfn = Number(pa >> 12n);
-    result.outcome = {
-      ok: true,
-      pa,
-      token: frameToken(pfn),
-      memory: names.nameOf(pfn),
-      prot,
-      ...(attributes !== undefined ? { attributes } : {}),
-      via,
-    };
+  return result;
+}
+
+/** A successful outcome at `pa`, named by the memory and frame it lands in. */
+function landed(
+  names: MemoryNames,
+  pa: bigint,
+  prot: string,
+  via: string,
+  attributes?: string,
+): ExplainResult["outcome"] {
+  const pfn = Number(pa >> 12n);
+  return {
+    ok: true,
+    pa,
+    token: frameToken(pfn),
+    memory: names.nameOf(pfn),
+    prot,
+    ...(attributes !== undefined ? { attributes } : {}),
+    via,
   };
-  const refused = refusal(path, endpoint, address);
-  if (refused !== undefined) {
-    result.outcome = { ok: false, reason: refused };
-    return result;
-  }
+}
+
+/** Where no table translated: reach by design (bus window, identity, passthrough) or none. */
+function untranslatedOutcome(
+  path: EndpointPath,
+  names: MemoryNames,
+  address: bigint,
+  result: ExplainResult,
+): void {
   const pfn = Number(address >> 12n);
   const byDesign = path.byDesign.find(pfn);
-  for (const tp of path.tables) {
-    if (!tp.reachable) continue;
-    if (!inside(tp, address) && path.tables.length > 1) continue;
-    const { record, walk, attributes } = walkOne(compiled, tp, address);
-    result.walks.push(record);
-    if (walk.ok) {
-      land(walk.pa, protText(walk.prot), `table ${tp.table.name}`, attributes);
-      return result;
-    }
-    result.outcome = { ok: false, reason: faultReason(compiled, tp, address, walk.reason) };
-  }
   if (byDesign >= 0) {
     const pa =
       (BigInt(path.byDesign.pa[byDesign]! + (pfn - path.byDesign.iova[byDesign]!)) << 12n) |
       (address & 0xfffn);
-    land(
-      pa,
-      "rwx",
+    const via =
       path.route.kind === "direct"
         ? "bus window"
         : path.route.kind === "identity"
           ? "identity domain"
-          : "passthrough outside the aperture",
-    );
+          : "passthrough outside the aperture";
+    result.outcome = landed(names, pa, "rwx", via);
   } else if (path.tables.length === 0) {
     result.outcome = {
       ok: false,
       reason: path.route.kind === "blocked" ? "blocked domain" : "no translation for this endpoint",
     };
   }
-  return result;
 }
 
 /** Why the endpoint cannot put `address` on the bus at all (its DMA mask, no half holds it). */

@@ -16,14 +16,7 @@ const REASON = /Long on purpose:/;
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** `file name`: why it is still long. */
-const PENDING: Record<string, string> = {
-  // Landed on main with the branches merged while i10-finish was finishing (i16-nested, i16-ste,
-  // i18-regimes); each is to be split into named steps as the ones before them were.
-  "plugins/arm-lpae/stream-table.ts lookupStream":
-    "merged into main after the review of i10-finish; not yet split",
-  "src/runtime/explain.ts explainOne":
-    "merged into main after the review of i10-finish; not yet split",
-};
+const PENDING: Record<string, string> = {};
 
 interface LongFunction {
   where: string;
