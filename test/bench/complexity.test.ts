@@ -70,17 +70,21 @@ test("broken input grown 8x (syntax errors, unresolved names, comments) costs at
 test("expects on scatter-gather buffers grown 8x in chunks cost at most 24x", async () => {
   // Timed alone: the table walk is linear and would hide an n^2 here until n is large. Each chunk
   // against every reachable run was 64x for 8x the chunks, now about 8x.
+  // Fastest of three: one run of a few ms is easily doubled by a collection or a busy core.
   const best = async (n: number) => {
     const topology = writeTopology(chunkedTopology(n));
     try {
-      return await measureExpects(topology.root, cpuClock);
+      let fastest = Infinity;
+      for (let i = 0; i < 3; i++)
+        fastest = Math.min(fastest, await measureExpects(topology.root, cpuClock));
+      return fastest;
     } finally {
       topology.remove();
     }
   };
   // The large size first, so the small one runs on compiled code (a few ms, mostly JIT, otherwise).
-  const large = await best(1000 * GROWTH);
-  const small = await best(1000);
+  const large = await best(2000 * GROWTH);
+  const small = await best(2000);
   const seen = `${(small * 1000).toFixed(1)} ms at n, ${(large * 1000).toFixed(1)} ms at ${GROWTH}n`;
   expect(large / Math.max(small, 1e-3), seen).toBeLessThanOrEqual(BOUND);
 }, 60_000);
