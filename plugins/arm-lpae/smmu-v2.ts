@@ -15,6 +15,7 @@ import {
   type UntranslatedBinding,
 } from "../../src/plugin-api/index.js";
 import { armLpaeConfig } from "./config.js";
+import { hex } from "./hex.js";
 import { armLpaeRegisters } from "./registers.js";
 import { tablesExpectation } from "./smmu-v3.js";
 
@@ -44,8 +45,6 @@ export const SCR0_USFCFG = 1n << 10n;
 const SCR0_VALUE =
   (1n << 1n) | (1n << 2n) | (1n << 4n) | (1n << 5n) | SCR0_USFCFG | (1n << 11n) | (1n << 12n);
 const TCR_EPD0 = 1n << 7n;
-
-const hex = (v: bigint) => `0x${v.toString(16)}`;
 
 /** Register values for the bindings: SMRn, S2CRn, CBARn, CBA2Rn, CBn_*, SCR0. */
 export function buildSmmuV2(

@@ -20,6 +20,7 @@ import {
   type PluginParams,
   type WalkResult,
 } from "../../src/plugin-api/index.js";
+import { hex } from "./hex.js";
 
 export const STE_BYTES = 64n;
 export const CD_BYTES = 64n;
@@ -209,7 +210,6 @@ export function l1Descriptor(l2: bigint): bigint {
   return BigInt(STRTAB_SPLIT + 1) | (l2 & ADDR_51_6);
 }
 
-const hex = (v: bigint) => `0x${v.toString(16)}`;
 const field = (v: bigint, lsb: bigint, width: bigint) => Number((v >> lsb) & ((1n << width) - 1n));
 
 /** What the tables behind a CD must look like for a walk of them to be the one VCM built. */
