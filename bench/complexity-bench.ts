@@ -5,6 +5,10 @@
  * Time is this process's CPU time: on a shared machine, waiting for a core is not work. It runs
  * in a child process with the garbage collector on the main thread (see CHILD_FLAGS).
  *
+ * A phase that looks superlinear at n -> 4n, or is too short at n to judge, is measured again
+ * at 4n -> 16n, and that ratio is the verdict: growth that is really superlinear grows worse
+ * with n, while a few milliseconds of noise or warm-up at n do not repeat at 16n.
+ *
  * Run alone: `npm run bench -- complexity`; `COMPLEXITY_AXES=names,buffers` picks axes.
  */
 import { spawnSync } from "node:child_process";
@@ -24,7 +28,7 @@ const RUNS = Number(process.env["COMPLEXITY_RUNS"] ?? 3);
 const SUPERLINEAR = 6;
 /** Phases under this many CPU seconds at n are too short to judge (GC noise). */
 const TOO_SHORT = 0.002;
-const CELL = 28;
+const CELL = 34;
 
 async function fastest(axis: Axis, n: number): Promise<PhaseTimes> {
   const topology = writeTopology(axis.files(n));
@@ -74,16 +78,32 @@ export async function complexityBench(): Promise<void> {
     "  " + "axis".padEnd(18) + "n".padStart(8) + phases.map((p) => p.padStart(CELL)).join(""),
   );
   const flagged: string[] = [];
+  const confirmations: string[] = [];
   for (const axis of axes) {
     const small = await fastest(axis, axis.n);
     const large = await fastest(axis, axis.n * 4);
+    const doubtful = axis.phases.filter(
+      (p) => !judged(small[p]) || large[p] / small[p] > SUPERLINEAR,
+    );
+    const larger = doubtful.length > 0 ? await fastest(axis, axis.n * 16) : undefined;
     const cells = phases.map((p) => {
       if (!axis.phases.includes(p)) return "-";
-      const ratio = large[p] / small[p];
-      const judged = small[p] >= TOO_SHORT;
-      if (judged && ratio > SUPERLINEAR) flagged.push(`${axis.name}/${p}`);
-      const mark = !judged ? " (short)" : ratio > SUPERLINEAR ? " SUPERLINEAR" : "";
-      return `${fmt(small[p] * 1000, 0)}->${fmt(large[p] * 1000, 0)} ms x${fmt(ratio, 1)}${mark}`;
+      const cell = `${fmt(small[p] * 1000, 0)}->${fmt(large[p] * 1000, 0)} ms x${fmt(large[p] / small[p], 1)}`;
+      if (!larger || !doubtful.includes(p)) return cell;
+      // The verdict is the ratio at 4n -> 16n; the first one is shown beside it.
+      const ratio = larger[p] / large[p];
+      const verdict = !judged(large[p])
+        ? "short"
+        : ratio > SUPERLINEAR
+          ? "SUPERLINEAR"
+          : `x${fmt(ratio, 1)} at 16n`;
+      if (verdict === "SUPERLINEAR") flagged.push(`${axis.name}/${p}`);
+      confirmations.push(
+        `${axis.name}/${p}: ${fmt(large[p] * 1000, 1)} -> ${fmt(larger[p] * 1000, 1)} ms at ` +
+          `${(axis.n * 4).toLocaleString()} -> ${(axis.n * 16).toLocaleString()}, x${fmt(ratio, 1)}` +
+          (judged(large[p]) ? "" : " (under 2 ms at 4n: constant or too short to judge)"),
+      );
+      return `${cell} (${verdict})`;
     });
     console.log(
       "  " +
@@ -92,11 +112,20 @@ export async function complexityBench(): Promise<void> {
         cells.map((c) => c.padStart(CELL)).join(""),
     );
   }
+  if (confirmations.length > 0) {
+    console.log("  measured again at 4n -> 16n (superlinear or under 2 ms at n):");
+    for (const c of confirmations) console.log(`    ${c}`);
+  }
   console.log(
     flagged.length === 0
       ? "  every phase on every axis grows linearly (ratio <= 6)"
       : `  SUPERLINEAR: ${flagged.join(", ")}`,
   );
+}
+
+/** Long enough to judge: shorter phases are dominated by timer and collector noise. */
+function judged(seconds: number): boolean {
+  return seconds >= TOO_SHORT;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await complexityBench();
