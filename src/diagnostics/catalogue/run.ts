@@ -30,7 +30,8 @@ export const runEntries = defineEntries("run", {
     code: 404,
     description:
       "A device's stream id resolves, from the IOMMU's own structures, to no table or to another domain's table.",
-    message: "{endpoint}: its context entry selects {found}, expected {expected}",
+    message:
+      "{endpoint}: the IOMMU's entry for its stream (context, device-table or stream-table entry) selects {found}, expected {expected}",
   },
   beyondDmaMask: {
     code: 405,
