@@ -145,7 +145,7 @@ export async function runRunJob(job: RunJob, hooks: JobHooks = {}): Promise<Comm
     {
       diagnostics,
       sources: checked.sources,
-      stdout: job.json ? runReportJson(report) : moved + runReportText(report, print),
+      stdout: job.json ? runReportJson(report, relocated) : moved + runReportText(report, print),
     },
   );
   if (job.html !== undefined) {

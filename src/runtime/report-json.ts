@@ -9,8 +9,18 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-export function runReportJson(report: RunReport): string {
-  return JSON.stringify({ runReportVersion: RUN_REPORT_VERSION, ...report }, replacer, 2);
+/** What was moved before the proof (`vcm run --relocate-to`): the JSON says it, as the text does. */
+export interface RelocatedJson {
+  pool: string;
+  from: bigint;
+  to: bigint;
+  entries: number;
+  registers: number;
+}
+
+export function runReportJson(report: RunReport, relocated?: RelocatedJson): string {
+  const head = { runReportVersion: RUN_REPORT_VERSION, ...(relocated ? { relocated } : {}) };
+  return JSON.stringify({ ...head, ...report }, replacer, 2);
 }
 
 export function explainJson(result: ExplainResult): string {

@@ -127,6 +127,17 @@ describe("vcm run", () => {
       /^relocated pool 'tables' from 0x41000000 to 0x43000000: 5 table pointer\(s\) and 1 register\(s\) moved/,
     );
     expect(ok.stdout).toContain("proved: 514 pages");
+    const json = JSON.parse(
+      vcm(["run", "samples/boot-el1.vcm", "--relocate-to", "tables=0x4300_0000", "--json"]).stdout,
+    );
+    expect(json.relocated).toEqual({
+      pool: "tables",
+      from: "0x41000000",
+      to: "0x43000000",
+      entries: 5,
+      registers: 1,
+    });
+    expect(json.status).toBe("proved");
     const unaligned = vcm(["run", "samples/boot-el1.vcm", "--relocate-to", "0x4300_0800"]);
     expect(unaligned.code).toBe(1);
     expect(unaligned.stderr).toContain("error[VCM0485]");
