@@ -4,7 +4,7 @@ import { formatSize, hex } from "../../diagnostics/format.js";
 import type { IrChunk, IrMemory } from "../../ir/types.js";
 import { defineCheck } from "../check.js";
 import { PLUGINS_USABLE } from "./needs.js";
-import { indexIr, mapperOfTarget, sweepOverlaps } from "./ir-index.js";
+import { indexIr, sweepOverlaps } from "./ir-index.js";
 
 export const regionOverlap = defineCheck(D.regionOverlap, {
   run({ ir, report }) {
@@ -99,8 +99,10 @@ export const poolTooSmall = defineCheck(D.poolTooSmall, {
       const pool = poolOf.get(d.mapper);
       if (caps && pool && caps.levels > 0) add(pool, caps.granule);
     }
-    for (const m of ir.mappings) {
-      const mapper = mapperOfTarget(index, m);
+    // The top-level mappings come first in `index.all`, with their mappers.
+    for (let i = 0; i < ir.mappings.length; i++) {
+      const m = ir.mappings[i]!;
+      const mapper = index.mapperOf[i];
       const caps = mapper ? capabilities(mapper) : undefined;
       const pool = mapper ? poolOf.get(mapper) : undefined;
       if (!caps || !pool || caps.levels === 0) continue;
