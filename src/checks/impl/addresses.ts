@@ -2,7 +2,7 @@
 import { D, text } from "../../diagnostics/catalogue.js";
 import { formatSize, hex } from "../../diagnostics/format.js";
 import type { Span } from "../../diagnostics/span.js";
-import type { IrDomain, IrMapping } from "../../ir/types.js";
+import type { IrChunk, IrDomain, IrMapping } from "../../ir/types.js";
 import { defineCheck } from "../check.js";
 import { PLUGINS_USABLE } from "./needs.js";
 import { indexIr, rangesOverlap, sweepOverlaps } from "./ir-index.js";
@@ -98,6 +98,20 @@ export const reservedOverlap = defineCheck(D.reservedOverlap, {
   },
 });
 
+/**
+ * Where a mapping's page size comes from: `pages`, the window, or the mapper's smallest. Built
+ * only for a report: formatting it for every mapping was most of misaligned-address's time.
+ */
+function pageText(m: IrMapping, page: bigint, windowPage: bigint | undefined, mapper: string) {
+  const said = D.misalignedAddress.messages;
+  const size = formatSize(page);
+  return m.pageSize !== undefined
+    ? text(said.pageAsked, { size })
+    : windowPage !== undefined
+      ? text(said.pageOfWindow, { size, window: m.target.name })
+      : text(said.smallestPage, { size, mapper });
+}
+
 export const misalignedAddress = defineCheck(D.misalignedAddress, {
   cost: "needs-plugins",
   needs: PLUGINS_USABLE,
@@ -112,30 +126,27 @@ export const misalignedAddress = defineCheck(D.misalignedAddress, {
         m.target.kind === "window" ? index.windows.get(m.target.name)?.window.pageSize : undefined;
       const page = m.pageSize ?? windowPage ?? caps.pageSizes[0];
       if (!page) continue;
-      const bad = (v: bigint) => v % page !== 0n;
-      // Built only for a report: formatting it for every mapping was most of this check's time.
-      // Say where the page size comes from: `pages`, the window, or the mapper's smallest.
-      const said = D.misalignedAddress.messages;
-      const pageText = () => {
-        const size = formatSize(page);
-        return m.pageSize !== undefined
-          ? text(said.pageAsked, { size })
-          : windowPage !== undefined
-            ? text(said.pageOfWindow, { size, window: m.target.name })
-            : text(said.smallestPage, { size, mapper: mapper! });
-      };
-      if (m.iova !== "auto" && bad(m.iova)) {
-        report(D.misalignedAddress, m.span, { address: hex(m.iova), page: pageText() });
+      if (m.iova !== "auto" && m.iova % page !== 0n) {
+        const args = { address: hex(m.iova), page: pageText(m, page, windowPage, mapper!) };
+        report(D.misalignedAddress, m.span, args);
         continue;
       }
-      const chunk = m.source.chunks.find((c) => bad(c.pa) || bad(c.size));
-      if (chunk && bad(chunk.pa))
-        report(said.physical, m.span, { address: hex(chunk.pa), page: pageText() });
-      else if (chunk)
+      let chunk: IrChunk | undefined;
+      for (const c of m.source.chunks)
+        if (c.pa % page !== 0n || c.size % page !== 0n) {
+          chunk = c;
+          break;
+        }
+      if (!chunk) continue;
+      const said = D.misalignedAddress.messages;
+      const where = pageText(m, page, windowPage, mapper!);
+      if (chunk.pa % page !== 0n)
+        report(said.physical, m.span, { address: hex(chunk.pa), page: where });
+      else
         report(said.size, m.span, {
           size: formatSize(chunk.size),
           address: hex(chunk.pa),
-          page: pageText(),
+          page: where,
         });
     }
   },

@@ -79,14 +79,14 @@ const minBig = (a: bigint, b: bigint) => (a < b ? a : b);
 /** The mappings of `mappings` that touch any of `chunks`. */
 function touching(mappings: readonly IrMapping[], chunks: readonly IrChunk[]): IrMapping[] {
   const out: IrMapping[] = [];
-  // A few chunks (the usual object: one buffer) are compared directly; many through a ChunkSet.
-  if (chunks.length <= 4) {
+  // One chunk (the usual object: one buffer) is compared directly; more through a ChunkSet.
+  if (chunks.length === 1) {
+    const { pa, size } = chunks[0]!;
+    if (size <= 0n) return out;
+    const end = pa + size;
     for (const m of mappings)
       for (const a of m.source.chunks)
-        if (
-          a.size > 0n &&
-          chunks.some((c) => c.size > 0n && rangesOverlap(a.pa, a.size, c.pa, c.size))
-        ) {
+        if (a.size > 0n && a.pa < end && pa < a.pa + a.size) {
           out.push(m);
           break;
         }
@@ -132,15 +132,18 @@ export const expectContradiction = defineCheck(D.expectContradiction, {
   run(ctx) {
     const { ir, report } = ctx;
     const index = indexIr(ir);
-    const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
     const memories = ir.memories;
     const rights = mappingRights(ctx, index);
-    const views = new Map<IrEndpoint, EndpointView | undefined>();
+    // Endpoint name -> the endpoint and its view, worked out at its first expect: one lookup
+    // per expect (looking names up was most of this check's time).
+    const slots = new Map<string, { endpoint: IrEndpoint; view?: EndpointView | null }>();
+    for (const e of ir.endpoints) slots.set(e.name, { endpoint: e });
     for (const x of ir.expects) {
-      const e = endpoints.get(x.endpoint);
-      if (!e) continue;
-      let view = views.get(e);
-      if (!views.has(e)) views.set(e, (view = endpointView(ctx, index, e)));
+      const slot = slots.get(x.endpoint);
+      if (!slot) continue;
+      const e = slot.endpoint;
+      if (slot.view === undefined) slot.view = endpointView(ctx, index, e) ?? null;
+      const view = slot.view;
       if (!view) continue;
       const { passthrough } = view;
       if (passthrough.length > 0 && passthroughContradiction(x, e, passthrough, memories, report))
