@@ -208,9 +208,17 @@ function capabilityCache(
   ir: IrTopology,
   plugins: PluginRegistry,
 ): (mapper: string) => Capabilities | undefined {
-  const cache = new Map<string, Capabilities | undefined>();
+  // null: asked, none. Checks ask once per mapping, mostly for the mapper they asked last.
+  const cache = new Map<string, Capabilities | null>();
+  let lastName: string | undefined;
+  let last: Capabilities | undefined;
   return (mapperName) => {
-    if (cache.has(mapperName)) return cache.get(mapperName);
+    if (mapperName === lastName) return last;
+    const hit = cache.get(mapperName);
+    if (hit !== undefined) {
+      lastName = mapperName;
+      return (last = hit ?? undefined);
+    }
     let caps: Capabilities | undefined;
     const mapper = ir.mappers.find((m) => m.name === mapperName);
     const plugin = mapper ? plugins.get(mapper.format) : undefined;
@@ -222,8 +230,9 @@ function capabilityCache(
         caps = undefined;
       }
     }
-    cache.set(mapperName, caps);
-    return caps;
+    cache.set(mapperName, caps ?? null);
+    lastName = mapperName;
+    return (last = caps);
   };
 }
 

@@ -2,10 +2,10 @@
 import { D, text } from "../../diagnostics/catalogue.js";
 import { formatSize, hex } from "../../diagnostics/format.js";
 import type { Span } from "../../diagnostics/span.js";
-import type { IrDomain, IrMapping } from "../../ir/types.js";
+import type { IrChunk, IrDomain, IrMapping } from "../../ir/types.js";
 import { defineCheck } from "../check.js";
 import { PLUGINS_USABLE } from "./needs.js";
-import { indexIr, mapperOfTarget, rangesOverlap, sweepOverlaps } from "./ir-index.js";
+import { indexIr, rangesOverlap, sweepOverlaps } from "./ir-index.js";
 
 type Fixed = IrMapping & { iova: bigint };
 
@@ -98,42 +98,55 @@ export const reservedOverlap = defineCheck(D.reservedOverlap, {
   },
 });
 
+/**
+ * Where a mapping's page size comes from: `pages`, the window, or the mapper's smallest. Built
+ * only for a report: formatting it for every mapping was most of misaligned-address's time.
+ */
+function pageText(m: IrMapping, page: bigint, windowPage: bigint | undefined, mapper: string) {
+  const said = D.misalignedAddress.messages;
+  const size = formatSize(page);
+  return m.pageSize !== undefined
+    ? text(said.pageAsked, { size })
+    : windowPage !== undefined
+      ? text(said.pageOfWindow, { size, window: m.target.name })
+      : text(said.smallestPage, { size, mapper });
+}
+
 export const misalignedAddress = defineCheck(D.misalignedAddress, {
   cost: "needs-plugins",
   needs: PLUGINS_USABLE,
   run({ ir, report, capabilities }) {
     const index = indexIr(ir);
-    for (const m of ir.mappings) {
-      const mapper = mapperOfTarget(index, m);
+    for (let i = 0; i < ir.mappings.length; i++) {
+      const m = ir.mappings[i]!;
+      const mapper = index.mapperOf[i]; // the top-level mappings come first in `all`
       const caps = mapper ? capabilities(mapper) : undefined;
       if (!caps) continue;
       const windowPage =
         m.target.kind === "window" ? index.windows.get(m.target.name)?.window.pageSize : undefined;
       const page = m.pageSize ?? windowPage ?? caps.pageSizes[0];
       if (!page) continue;
-      const bad = (v: bigint) => v % page !== 0n;
-      // Built only for a report: formatting it for every mapping was most of this check's time.
-      // Say where the page size comes from: `pages`, the window, or the mapper's smallest.
-      const size = formatSize(page);
-      const said = D.misalignedAddress.messages;
-      const pageText = () =>
-        m.pageSize !== undefined
-          ? text(said.pageAsked, { size })
-          : windowPage !== undefined
-            ? text(said.pageOfWindow, { size, window: m.target.name })
-            : text(said.smallestPage, { size, mapper: mapper! });
-      if (m.iova !== "auto" && bad(m.iova)) {
-        report(D.misalignedAddress, m.span, { address: hex(m.iova), page: pageText() });
+      if (m.iova !== "auto" && m.iova % page !== 0n) {
+        const args = { address: hex(m.iova), page: pageText(m, page, windowPage, mapper!) };
+        report(D.misalignedAddress, m.span, args);
         continue;
       }
-      const chunk = m.source.chunks.find((c) => bad(c.pa) || bad(c.size));
-      if (chunk && bad(chunk.pa))
-        report(said.physical, m.span, { address: hex(chunk.pa), page: pageText() });
-      else if (chunk)
+      let chunk: IrChunk | undefined;
+      for (const c of m.source.chunks)
+        if (c.pa % page !== 0n || c.size % page !== 0n) {
+          chunk = c;
+          break;
+        }
+      if (!chunk) continue;
+      const said = D.misalignedAddress.messages;
+      const where = pageText(m, page, windowPage, mapper!);
+      if (chunk.pa % page !== 0n)
+        report(said.physical, m.span, { address: hex(chunk.pa), page: where });
+      else
         report(said.size, m.span, {
           size: formatSize(chunk.size),
           address: hex(chunk.pa),
-          page: pageText(),
+          page: where,
         });
     }
   },
@@ -144,9 +157,10 @@ export const unsupportedPageSize = defineCheck(D.unsupportedPageSize, {
   needs: PLUGINS_USABLE,
   run({ ir, report, capabilities }) {
     const index = indexIr(ir);
-    for (const m of ir.mappings) {
+    for (let i = 0; i < ir.mappings.length; i++) {
+      const m = ir.mappings[i]!;
       if (m.pageSize === undefined) continue;
-      const mapper = mapperOfTarget(index, m);
+      const mapper = index.mapperOf[i];
       const caps = mapper ? capabilities(mapper) : undefined;
       if (caps && !caps.pageSizes.includes(m.pageSize))
         report(D.unsupportedPageSize, m.span, {
@@ -219,16 +233,23 @@ export const nonCanonicalAddress = defineCheck(D.nonCanonicalAddress, {
       d.aperture.size === d.upper!.size
         ? text(said.canonical, { bit: log2(d.upper!.size) })
         : text(said.widths);
-    const check = (d: IrDomain | undefined, at: bigint, size: bigint, span: Span, what: string) => {
+    // `what` is a function: the text is needed only for a report.
+    const check = (
+      d: IrDomain | undefined,
+      at: bigint,
+      size: bigint,
+      span: Span,
+      what: () => string,
+    ) => {
       if (!d?.upper || inRange(at, size, d.aperture) || inRange(at, size, d.upper)) return;
       const lower = `${hex(d.aperture.base)} .. +${formatSize(d.aperture.size)}`;
       const upper = `${hex(d.upper.base)} .. +${formatSize(d.upper.size)}`;
-      const args = { what, domain: d.name, lower, upper };
+      const args = { what: what(), domain: d.name, lower, upper };
       report(D.nonCanonicalAddress, span, args, { hint: hintOf(d) });
     };
     for (const m of fixedMappings(ir.mappings)) {
       if (m.target.kind !== "domain") continue;
-      check(index.domains.get(m.target.name), m.iova, m.source.size, m.span, where(m));
+      check(index.domains.get(m.target.name), m.iova, m.source.size, m.span, () => where(m));
     }
     const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
     for (const x of ir.expects) {
@@ -237,7 +258,8 @@ export const nonCanonicalAddress = defineCheck(D.nonCanonicalAddress, {
       if (domain === undefined) continue;
       let size = 0n;
       for (const c of x.expectation.object.chunks) size += c.size;
-      check(index.domains.get(domain), x.expectation.at, size, x.span, hex(x.expectation.at));
+      const at = x.expectation.at;
+      check(index.domains.get(domain), at, size, x.span, () => hex(at));
     }
   },
 });

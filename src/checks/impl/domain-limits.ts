@@ -6,23 +6,21 @@
  */
 import { D, text } from "../../diagnostics/catalogue.js";
 import { hex } from "../../diagnostics/format.js";
-import type { Span } from "../../diagnostics/span.js";
 import { defineCheck } from "../check.js";
 import { PLUGINS_USABLE } from "./needs.js";
-import { allMappings, indexIr, mapperOfTarget } from "./ir-index.js";
-
-const spanKey = (span: Span) => `${span.file}\u0000${span.offset}`;
+import { indexIr } from "./ir-index.js";
 
 export const mapIntoIdentityOrBlocked = defineCheck(D.mapIntoIdentityOrBlocked, {
   run({ ir, report }) {
-    const index = indexIr(ir);
-    const seen = new Set<string>();
-    for (const m of allMappings(ir)) {
+    const { all, domains, lineOf, lineCount } = indexIr(ir);
+    const seen = new Uint8Array(lineCount);
+    for (let i = 0; i < all.length; i++) {
+      const m = all[i]!;
       if (m.target.kind !== "domain") continue;
-      const d = index.domains.get(m.target.name);
+      const d = domains.get(m.target.name);
       if (!d || (d.type !== "identity" && d.type !== "blocked")) continue;
-      if (seen.has(spanKey(m.span))) continue;
-      seen.add(spanKey(m.span));
+      if (seen[lineOf[i]!]) continue;
+      seen[lineOf[i]!] = 1;
       const said = D.mapIntoIdentityOrBlocked.messages;
       const identity = d.type === "identity";
       report(
@@ -70,17 +68,26 @@ export const paBeyondOutput = defineCheck(D.paBeyondOutput, {
   cost: "needs-plugins",
   needs: PLUGINS_USABLE,
   run({ ir, report, capabilities }) {
-    const index = indexIr(ir);
+    const { all, mapperOf, lineOf, lineCount } = indexIr(ir);
     const formats = new Map(ir.mappers.map((m) => [m.name, m.format]));
-    const seen = new Set<string>();
-    for (const m of allMappings(ir)) {
-      const mapper = mapperOfTarget(index, m);
-      const caps = mapper ? capabilities(mapper) : undefined;
-      if (!mapper || !caps || caps.outputBits >= 64) continue;
-      const limit = 1n << BigInt(caps.outputBits);
+    const seen = new Uint8Array(lineCount);
+    // The limit per mapper, computed once (not a BigInt shift per mapping).
+    const limits = new Map<string, bigint | undefined>();
+    for (let i = 0; i < all.length; i++) {
+      const mapper = mapperOf[i];
+      if (!mapper) continue;
+      let limit = limits.get(mapper);
+      if (!limits.has(mapper)) {
+        const caps = capabilities(mapper);
+        limit = caps && caps.outputBits < 64 ? 1n << BigInt(caps.outputBits) : undefined;
+        limits.set(mapper, limit);
+      }
+      if (limit === undefined) continue;
+      const m = all[i]!;
       const beyond = m.source.chunks.find((c) => c.pa + c.size > limit);
-      if (!beyond || seen.has(spanKey(m.span))) continue;
-      seen.add(spanKey(m.span));
+      if (!beyond || seen[lineOf[i]!]) continue;
+      seen[lineOf[i]!] = 1;
+      const caps = capabilities(mapper)!;
       const what = m.source.buffer ? `'${m.source.buffer}'` : `'${m.source.memory}'`;
       report(D.paBeyondOutput, m.span, {
         what,

@@ -76,8 +76,52 @@ function passthroughChunks(
 
 const minBig = (a: bigint, b: bigint) => (a < b ? a : b);
 
-function touches(m: IrMapping, chunks: ChunkSet): boolean {
-  return m.source.chunks.some((a) => chunks.overlaps(a.pa, a.size));
+/** The mappings of `mappings` that touch any of `chunks`. */
+function touching(mappings: readonly IrMapping[], chunks: readonly IrChunk[]): IrMapping[] {
+  const out: IrMapping[] = [];
+  // One chunk (the usual object: one buffer) is compared directly; more through a ChunkSet.
+  if (chunks.length === 1) {
+    const { pa, size } = chunks[0]!;
+    if (size <= 0n) return out;
+    const end = pa + size;
+    for (const m of mappings)
+      for (const a of m.source.chunks)
+        if (a.size > 0n && a.pa < end && pa < a.pa + a.size) {
+          out.push(m);
+          break;
+        }
+    return out;
+  }
+  const set = new ChunkSet(chunks);
+  for (const m of mappings)
+    if (m.source.chunks.some((a) => set.overlaps(a.pa, a.size))) out.push(m);
+  return out;
+}
+
+/** What every expect of one endpoint is checked against, worked out once per endpoint. */
+interface EndpointView {
+  spaces: string[] | "direct";
+  passthrough: IrChunk[];
+  unity: IrChunk[];
+  /** The top-level mappings of its address spaces. */
+  mappings: readonly IrMapping[];
+}
+
+function endpointView(ctx: CheckContext, index: IrIndex, e: IrEndpoint): EndpointView | undefined {
+  const spaces = spacesOf(ctx, index, e);
+  if (spaces === "unknown") return undefined;
+  const mappings =
+    spaces === "direct"
+      ? []
+      : spaces.length === 1
+        ? (index.mappingsByTarget.get(spaces[0]!) ?? [])
+        : spaces.flatMap((s) => index.mappingsByTarget.get(s) ?? []);
+  return {
+    spaces,
+    passthrough: passthroughChunks(ctx, index, spaces, e),
+    unity: unityChunks(index, spaces),
+    mappings,
+  };
 }
 
 const said = D.expectContradiction.messages;
@@ -88,18 +132,23 @@ export const expectContradiction = defineCheck(D.expectContradiction, {
   run(ctx) {
     const { ir, report } = ctx;
     const index = indexIr(ir);
-    const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
     const memories = ir.memories;
     const rights = mappingRights(ctx, index);
+    // Endpoint name -> the endpoint and its view, worked out at its first expect: one lookup
+    // per expect (looking names up was most of this check's time).
+    const slots = new Map<string, { endpoint: IrEndpoint; view?: EndpointView | null }>();
+    for (const e of ir.endpoints) slots.set(e.name, { endpoint: e });
     for (const x of ir.expects) {
-      const e = endpoints.get(x.endpoint);
-      if (!e) continue;
-      const spaces = spacesOf(ctx, index, e);
-      if (spaces === "unknown") continue;
-      const passthrough = passthroughChunks(ctx, index, spaces, e);
+      const slot = slots.get(x.endpoint);
+      if (!slot) continue;
+      const e = slot.endpoint;
+      if (slot.view === undefined) slot.view = endpointView(ctx, index, e) ?? null;
+      const view = slot.view;
+      if (!view) continue;
+      const { passthrough } = view;
       if (passthrough.length > 0 && passthroughContradiction(x, e, passthrough, memories, report))
         continue;
-      checkOne(x, e, spaces, index, memories, report, unityChunks(index, spaces), rights);
+      checkOne(x, e, view, memories, report, rights);
     }
   },
 });
@@ -112,11 +161,9 @@ export const expectContradiction = defineCheck(D.expectContradiction, {
 function checkOne(
   x: IrExpect,
   e: IrEndpoint,
-  spaces: string[] | "direct",
-  index: IrIndex,
+  { spaces, unity, mappings }: EndpointView,
   memories: CheckContext["ir"]["memories"],
   report: CheckContext["report"],
-  unity: readonly IrChunk[],
   rights: (m: IrMapping) => number,
 ): void {
   const ex = x.expectation;
@@ -141,7 +188,6 @@ function checkOne(
     }
     return;
   }
-  const mappings = spaces.flatMap((s) => index.mappingsByTarget.get(s) ?? []);
   if (ex.kind === "faults") {
     const hit = mappings.find(
       (m) => m.iova !== "auto" && ex.at >= m.iova && ex.at < m.iova + m.source.size,
@@ -155,12 +201,11 @@ function checkOne(
       );
     return;
   }
-  const objectChunks = new ChunkSet(ex.object.chunks);
-  const relevant = mappings.filter((m) => touches(m, objectChunks));
+  const relevant = touching(mappings, ex.object.chunks);
   const perm = PERM[ex.verb];
-  const inUnity = ex.object.chunks.some((c) =>
-    unity.some((u) => rangesOverlap(c.pa, c.size, u.pa, u.size)),
-  );
+  const inUnity =
+    unity.length > 0 &&
+    ex.object.chunks.some((c) => unity.some((u) => rangesOverlap(c.pa, c.size, u.pa, u.size)));
   if (inUnity && perm !== "x") {
     if (ex.negated) report(said.unity, x.span, { endpoint: e.name });
     return;

@@ -1,8 +1,7 @@
 /** What kind of memory is mapped how: MMIO attributes, peer-to-peer, permissions. */
 import { D, text } from "../../diagnostics/catalogue.js";
 import { defineCheck } from "../check.js";
-import { indexIr, mapperOfTarget } from "./ir-index.js";
-import { everyMapping } from "./p2p.js";
+import { indexIr } from "./ir-index.js";
 
 export const mmioCacheable = defineCheck(D.mmioCacheable, {
   run({ ir, report }) {
@@ -33,7 +32,8 @@ export const p2pMissing = defineCheck(D.p2pMissing, {
     const index = indexIr(ir);
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
     const roles = new Map(ir.mappers.map((m) => [m.name, m.role]));
-    for (const m of everyMapping(ir)) {
+    for (let i = 0; i < index.all.length; i++) {
+      const m = index.all[i]!;
       const mem = memories.get(m.source.memory);
       if (m.p2p || !mem || mem.kind !== "mmio" || !mem.owner) continue;
       if (m.target.kind === "direct") {
@@ -47,7 +47,7 @@ export const p2pMissing = defineCheck(D.p2pMissing, {
           );
         continue;
       }
-      const mapper = mapperOfTarget(index, m);
+      const mapper = index.mapperOf[i];
       if (!mapper || roles.get(mapper) !== "iommu") continue;
       const attached =
         m.target.kind === "domain" ? (index.domains.get(m.target.name)?.attached ?? []) : [];

@@ -2,9 +2,10 @@
 import { D, text } from "../../diagnostics/catalogue.js";
 import { formatSize, hex } from "../../diagnostics/format.js";
 import type { IrChunk, IrMemory } from "../../ir/types.js";
+import type { Capabilities } from "../../plugin-api/types.js";
 import { defineCheck } from "../check.js";
 import { PLUGINS_USABLE } from "./needs.js";
-import { indexIr, mapperOfTarget, sweepOverlaps } from "./ir-index.js";
+import { indexIr, sweepOverlaps } from "./ir-index.js";
 
 export const regionOverlap = defineCheck(D.regionOverlap, {
   run({ ir, report }) {
@@ -34,6 +35,14 @@ function inside(c: IrChunk, m: IrMemory): boolean {
   return c.pa >= m.range.base && c.pa + c.size <= m.range.base + m.range.size;
 }
 
+/** The first chunk not inside `m` (its end computed once, not per chunk). */
+function firstOutside(chunks: readonly IrChunk[], m: IrMemory): IrChunk | undefined {
+  const base = m.range.base;
+  const end = base + m.range.size;
+  for (const c of chunks) if (c.pa < base || c.pa + c.size > end) return c;
+  return undefined;
+}
+
 export const outsideRegion = defineCheck(D.outsideRegion, {
   run({ ir, report }) {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
@@ -46,7 +55,7 @@ export const outsideRegion = defineCheck(D.outsideRegion, {
           report(said.bufferInNoRegion, b.span, { name: b.name, range: describe(b.chunks[0]) });
         continue;
       }
-      const bad = b.chunks.find((c) => !inside(c, m));
+      const bad = firstOutside(b.chunks, m);
       if (bad)
         report(D.outsideRegion, b.span, { name: b.name, range: describe(bad), memory: m.name });
     }
@@ -59,7 +68,7 @@ export const outsideRegion = defineCheck(D.outsideRegion, {
     for (const m of ir.mappings) {
       if (m.source.buffer) continue; // buffers are checked once above
       const mem = memories.get(m.source.memory);
-      const bad = mem ? m.source.chunks.find((c) => !inside(c, mem)) : undefined;
+      const bad = mem ? firstOutside(m.source.chunks, mem) : undefined;
       if (mem && bad) report(said.slice, m.span, { range: describe(bad), memory: mem.name });
     }
     for (const c of ir.containers)
@@ -82,6 +91,36 @@ export const poolOutsideRam = defineCheck(D.poolOutsideRam, {
   },
 });
 
+/** A mapper's table geometry, and the tables its mappings need so far. */
+interface MapperTables {
+  pool: string;
+  granule: bigint;
+  /** Entries per table. */
+  entries: bigint;
+  /** Bytes one leaf table covers at the smallest page. */
+  span: bigint;
+  /** Tables a mapping needs besides its leaves: 1 (straddling) + the levels above the leaf. */
+  upper: bigint;
+  tables: bigint;
+}
+
+function mapperTables(
+  caps: Capabilities | undefined,
+  pool: string | undefined,
+): MapperTables | null {
+  if (!caps || !pool || caps.levels === 0) return null;
+  const entries = caps.granule / BigInt(caps.entryBytes);
+  const upper = 1n + BigInt(Math.max(0, caps.levels - 2));
+  return {
+    pool,
+    granule: caps.granule,
+    entries,
+    span: entries * (caps.pageSizes[0] ?? 4096n),
+    upper,
+    tables: 0n,
+  };
+}
+
 /**
  * An upper-bound estimate of table pages: per mapping, the leaf tables its size needs at the
  * smallest page plus one table per upper level; per address space, one root.
@@ -99,20 +138,33 @@ export const poolTooSmall = defineCheck(D.poolTooSmall, {
       const pool = poolOf.get(d.mapper);
       if (caps && pool && caps.levels > 0) add(pool, caps.granule);
     }
-    for (const m of ir.mappings) {
-      const mapper = mapperOfTarget(index, m);
-      const caps = mapper ? capabilities(mapper) : undefined;
-      const pool = mapper ? poolOf.get(mapper) : undefined;
-      if (!caps || !pool || caps.levels === 0) continue;
+    // What depends on the mapper only, worked out once per mapper; per mapping, the table
+    // count is summed per mapper and turned into bytes of its pool at the end.
+    const perMapper = new Map<string, MapperTables | null>();
+    let lastName: string | undefined;
+    let last: MapperTables | null = null;
+    // The top-level mappings come first in `index.all`, with their mappers.
+    for (let i = 0; i < ir.mappings.length; i++) {
+      const mapper = index.mapperOf[i];
+      if (!mapper) continue;
+      if (mapper !== lastName) {
+        let t = perMapper.get(mapper);
+        if (t === undefined)
+          perMapper.set(mapper, (t = mapperTables(capabilities(mapper), poolOf.get(mapper))));
+        lastName = mapper;
+        last = t;
+      }
+      if (!last) continue;
+      const m = ir.mappings[i]!;
       const windowPage =
         m.target.kind === "window" ? index.windows.get(m.target.name)?.window.pageSize : undefined;
-      const page = m.pageSize ?? windowPage ?? caps.pageSizes[0] ?? 4096n;
-      const entries = caps.granule / BigInt(caps.entryBytes);
-      const span = entries * page;
+      const page = m.pageSize ?? windowPage;
+      const span = page === undefined ? last.span : last.entries * page;
       if (span === 0n) continue;
-      const leaves = (m.source.size + span - 1n) / span + 1n; // +1: an unaligned IOVA can straddle
-      add(pool, (leaves + BigInt(Math.max(0, caps.levels - 2))) * caps.granule);
+      // +1: an unaligned IOVA can straddle; + the upper levels.
+      last.tables += (m.source.size + span - 1n) / span + last.upper;
     }
+    for (const t of perMapper.values()) if (t && t.tables > 0n) add(t.pool, t.tables * t.granule);
     for (const p of ir.pools) {
       const bytes = need.get(p.name);
       if (bytes !== undefined && bytes > p.range.size)

@@ -8,7 +8,7 @@ import { formatSize, hex } from "../../diagnostics/format.js";
 import type { IrChunk, IrGuestMemory, IrTopology } from "../../ir/types.js";
 import { mappingSource } from "../../ir/mapping-text.js";
 import { defineCheck } from "../check.js";
-import { allMappings } from "./ir-index.js";
+import { indexIr } from "./ir-index.js";
 
 /** The backed guest region of stage-2 domain `parent` holding all of `c`, if any. */
 function guestRegionOf(ir: IrTopology, parent: string, c: IrChunk): IrGuestMemory | undefined {
@@ -61,7 +61,7 @@ export const nestedMapOutsideGuest = defineCheck(D.nestedMapOutsideGuest, {
   run({ ir, report }) {
     const nested = new Map(ir.domains.filter((d) => d.nested).map((d) => [d.name, d.nested!]));
     if (nested.size === 0) return;
-    for (const m of allMappings(ir)) {
+    for (const m of indexIr(ir).all) {
       const n = m.target.kind === "domain" ? nested.get(m.target.name) : undefined;
       if (!n) continue;
       // A chunk may span two guest regions that are adjacent in host memory: split by page.

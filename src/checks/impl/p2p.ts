@@ -9,19 +9,12 @@ import type { Span } from "../../diagnostics/span.js";
 import type { IrMapping, IrMemory, IrTopology } from "../../ir/types.js";
 import { mappingLabel } from "../../ir/mapping-text.js";
 import { defineCheck } from "../check.js";
-
-/** Top-level mappings and every scenario's `map` steps. */
-export function everyMapping(ir: IrTopology): IrMapping[] {
-  const out = [...ir.mappings];
-  for (const s of ir.scenarios)
-    for (const step of s.steps) if (step.kind === "map") out.push(step.mapping);
-  return out;
-}
+import { indexIr } from "./ir-index.js";
 
 export const pinRefused = defineCheck(D.pinRefused, {
   run({ ir, report }) {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
-    for (const m of everyMapping(ir)) {
+    for (const m of indexIr(ir).all) {
       const mem = memories.get(m.source.memory);
       if (!m.pin || mem?.kind !== "mmio" || mem.pinnable) continue;
       const memory = { memory: mem.name };

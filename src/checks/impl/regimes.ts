@@ -5,32 +5,26 @@
  * and a Secure context's tables in `secure` memory. Each is given once per `map` line.
  */
 import { D, text } from "../../diagnostics/catalogue.js";
-import type { Span } from "../../diagnostics/span.js";
 import type { IrMapping } from "../../ir/types.js";
 import { ATTR_SECURE, type Capabilities } from "../../plugin-api/types.js";
 import { defineCheck, type CheckContext } from "../check.js";
-import { indexIr, mapperOfTarget } from "./ir-index.js";
+import { indexIr } from "./ir-index.js";
 import { PLUGINS_USABLE } from "./needs.js";
-import { everyMapping } from "./p2p.js";
 
 /** Every mapping with its mapper and capabilities (none for a no-MMU target), once per line. */
 function eachLine(
   ctx: CheckContext,
   visit: (m: IrMapping, mapper: string | undefined, caps: Capabilities | undefined) => void,
 ): void {
-  const index = indexIr(ctx.ir);
-  const seen = new Set<string>();
-  for (const m of everyMapping(ctx.ir)) {
-    const key = spanKey(m.span);
-    if (seen.has(key)) continue; // the elements of `buf[*]` share one line
-    seen.add(key);
-    const mapper = mapperOfTarget(index, m);
-    visit(m, mapper, mapper ? ctx.capabilities(mapper) : undefined);
+  const { all, mapperOf, lineOf, lineCount } = indexIr(ctx.ir);
+  const seen = new Uint8Array(lineCount);
+  for (let i = 0; i < all.length; i++) {
+    const line = lineOf[i]!;
+    if (seen[line]) continue; // the elements of `buf[*]` share one line
+    seen[line] = 1;
+    const mapper = mapperOf[i];
+    visit(all[i]!, mapper, mapper ? ctx.capabilities(mapper) : undefined);
   }
-}
-
-function spanKey(span: Span): string {
-  return `${span.file}\u0000${span.offset}`;
 }
 
 function permsText(m: IrMapping): string {
@@ -73,6 +67,7 @@ export const securityStateMismatch = defineCheck(D.securityStateMismatch, {
     const memories = new Map(ctx.ir.memories.map((x) => [x.name, x]));
     eachLine(ctx, (m, _mapper, caps) => {
       const memory = memories.get(m.source.memory);
+      if (!m.attrs.secure && !memory?.secure) return; // the common case: nothing secure
       const secureContext = caps !== undefined && ((caps.attrs ?? 0) & ATTR_SECURE) !== 0;
       const target = `'${m.target.name}'`;
       const related = memory?.secure

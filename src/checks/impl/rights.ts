@@ -5,14 +5,13 @@
  * eight elements gives one, not eight.
  */
 import { D } from "../../diagnostics/catalogue.js";
-import type { Span } from "../../diagnostics/span.js";
 import type { IrMapping } from "../../ir/types.js";
 import { protOf } from "../../lowering/protection.js";
 import { grantedProt } from "../../plugin-api/rights.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../plugin-api/types.js";
 import { defineCheck, type CheckContext } from "../check.js";
 import { PLUGINS_USABLE } from "./needs.js";
-import { allMappings, indexIr, mapperOfTarget, type IrIndex } from "./ir-index.js";
+import { indexIr, mapperOfTarget, type IrIndex } from "./ir-index.js";
 
 /** The rights a mapping grants in effect on its target's format (declared, without a mapper). */
 export function mappingRights(ctx: CheckContext, index: IrIndex): (m: IrMapping) => number {
@@ -32,24 +31,21 @@ function widened(
   added: number,
   message: typeof D.writeImpliesRead | typeof D.readImpliesWrite | typeof D.execImpliesRead,
 ): void {
-  const index = indexIr(ctx.ir);
+  const { all, mapperOf, lineOf, lineCount } = indexIr(ctx.ir);
   const formats = new Map(ctx.ir.mappers.map((m) => [m.name, m.format]));
-  const seen = new Set<string>();
-  for (const m of allMappings(ctx.ir)) {
+  const seen = new Uint8Array(lineCount);
+  for (let i = 0; i < all.length; i++) {
+    const m = all[i]!;
     const declared = protOf(m.perms);
     if ((declared & having) !== having || declared & absent) continue;
-    const mapper = mapperOfTarget(index, m);
+    const mapper = mapperOf[i];
     const caps = mapper ? ctx.capabilities(mapper) : undefined;
     if (!mapper || !caps || !(grantedProt(declared, caps) & added)) continue;
-    const key = spanKey(m.span);
-    if (seen.has(key)) continue; // one per `map` line: the elements of `buf[*]` share it
-    seen.add(key);
+    const line = lineOf[i]!;
+    if (seen[line]) continue; // one per `map` line: the elements of `buf[*]` share it
+    seen[line] = 1;
     ctx.report(message, m.span, { mapper, format: formats.get(mapper) ?? "?" });
   }
-}
-
-function spanKey(span: Span): string {
-  return `${span.file}\u0000${span.offset}`;
 }
 
 export const writeImpliesRead = defineCheck(D.writeImpliesRead, {

@@ -1,5 +1,4 @@
 /** Declarations nothing refers to: consts, buffers, pools, domains and mappers. */
-import type { Span } from "../../diagnostics/span.js";
 import type {
   ContainerItem,
   ExpectDecl,
@@ -14,8 +13,6 @@ import type {
 } from "../../syntax/ast.js";
 import { D } from "../../diagnostics/catalogue.js";
 import { defineCheck } from "../check.js";
-
-type Kind = "const" | "buffer" | "pool" | "domain" | "mapper";
 
 /*
  * Names an AST subtree refers to through expressions or memory references, walked by node
@@ -212,19 +209,17 @@ export const unusedDeclaration = defineCheck(D.unusedDeclaration, {
     for (const f of files as SourceFile[]) for (const s of f.statements) statementRefs(s, used);
     for (const m of ir.mappers) if (m.pool) used.add(m.pool);
     for (const d of ir.domains) if (d.attached.length > 0) used.add(d.name);
-    const declared: { kind: Kind; name: string; span: Span }[] = [];
+    // A second pass over the statements rather than a list of every declaration (garbage).
     for (const f of files)
-      for (const s of f.statements) {
+      for (const s of f.statements)
         if (
-          s.kind === "const" ||
-          s.kind === "buffer" ||
-          s.kind === "pool" ||
-          s.kind === "domain" ||
-          s.kind === "mapper"
+          (s.kind === "const" ||
+            s.kind === "buffer" ||
+            s.kind === "pool" ||
+            s.kind === "domain" ||
+            s.kind === "mapper") &&
+          !used.has(s.name.name)
         )
-          declared.push({ kind: s.kind, name: s.name.name, span: s.name.span });
-      }
-    for (const d of declared)
-      if (!used.has(d.name)) report(D.unusedDeclaration, d.span, { kind: d.kind, name: d.name });
+          report(D.unusedDeclaration, s.name.span, { kind: s.kind, name: s.name.name });
   },
 });
