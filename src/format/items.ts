@@ -40,7 +40,6 @@ export function lexItems(text: string): Item[] {
   lexChunks(text, (chunk) => {
     for (const t of chunk.tokens) {
       comments(text, end, t.startOffset, items);
-      if (t.tokenType === T.Identifier) T.retypeKeyword(t);
       if (t.tokenType === T.Newline) {
         items.push({ kind: "newline", offset: t.startOffset, blank: lineBreaks(t.image) > 1 });
       } else {

@@ -14,7 +14,7 @@ import type {
   RangeExpr,
   TargetRef,
 } from "./ast.js";
-import type { LineTable } from "../diagnostics/span.js";
+import type { LineTable, Span } from "../diagnostics/span.js";
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { parseNumber } from "./numbers.js";
 import { NO_RESYNC } from "./parser-base.js";
@@ -94,7 +94,7 @@ export abstract class ExpressionRules extends ScenarioRules {
       });
       if (this.RECORDING_PHASE) return undefined as never;
       {
-        const span = spanToToken(this.lines, name.span, this.LA(0));
+        const span = this.spanFromName(name);
         if (range) return { kind: "slice", target: name, range, span };
         const ref: BufferRef = { kind: "buffer-ref", name, span };
         if (index !== undefined) ref.index = index;
@@ -116,7 +116,7 @@ export abstract class ExpressionRules extends ScenarioRules {
       });
       if (this.RECORDING_PHASE) return undefined as never;
       {
-        const ref: TargetRef = { name, span: spanToToken(this.lines, name.span, this.LA(0)) };
+        const ref: TargetRef = { name, span: this.spanFromName(name) };
         if (member) ref.member = member;
         return ref;
       }
@@ -248,16 +248,27 @@ export abstract class ExpressionRules extends ScenarioRules {
     const ref: Expr = {
       kind: "name",
       name: name.name,
-      span: spanToToken(this.lines, name.span, this.LA(0)),
+      span: this.spanFromName(name),
     };
     if (index) ref.index = index;
     return ref;
   }
 
+  /**
+   * From the start of `name` to the last token consumed: `name` itself when nothing followed it
+   * (most references are a bare name; sharing its span saves an object per reference).
+   */
+  private spanFromName(name: Identifier): Span {
+    const last = this.LA(0);
+    return last.startOffset === name.span.offset
+      ? name.span
+      : spanToToken(this.lines, name.span, last);
+  }
+
   private numberLiteral(t: IToken): Expr {
-    const span = this.sp(t);
     const parsed = parseNumber(t.image);
     if (!parsed.ok) {
+      const span = this.sp(t);
       this.report(
         parsed.reason === "overflow"
           ? diagnostic(D.numberOverflow, span, { text: t.image })
@@ -265,7 +276,7 @@ export abstract class ExpressionRules extends ScenarioRules {
       );
       return { kind: "number", value: 0n, text: this.image(t), span };
     }
-    return { kind: "number", value: parsed.value, text: this.image(t), span };
+    return { kind: "number", value: parsed.value, text: this.image(t), span: this.sp(t) };
   }
 }
 

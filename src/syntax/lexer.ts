@@ -1,80 +1,46 @@
 /**
- * The one VCM lexer instance, reused for every file (building a Chevrotain lexer is costly).
- * Big files are lexed in chunks of whole lines so tokens die young: holding millions of tokens
- * at once made garbage collection cost more than lexing and parsing together.
+ * Lexing a file: the hand-written scanner (`scanner.ts`) in chunks, so tokens die young (holding
+ * millions of tokens at once made garbage collection cost more than lexing and parsing
+ * together). The Chevrotain lexer built from the same token definitions is the reference the
+ * scanner is tested against (`createLexer`).
  */
-import { Lexer, type ILexerConfig, type ILexingError, type IToken } from "chevrotain";
+import { Lexer, type ILexerConfig } from "chevrotain";
+import { Scanner, type ScanOutput } from "./scanner.js";
 import { lexedTokens } from "./tokens.js";
 
 export const LEXER_CONFIG: ILexerConfig = {
-  // Lines and columns come from the file's line table when a span is read, not from the lexer.
   positionTracking: "onlyOffset",
   ensureOptimizations: false,
-  // The token definitions are fixed: validating them costs ~15 ms of every command's start-up
-  // (issue 14). A test builds the lexer with validations on, so a broken definition still fails.
   skipValidations: true,
 };
 
 /**
- * Build a lexer; tests pass `ensureOptimizations: true, skipValidations: false` so a broken
- * token definition or a lost optimisation fails loudly.
+ * The Chevrotain lexer of `tokens.ts` (the scanner's reference); tests pass
+ * `ensureOptimizations: true, skipValidations: false` so a broken token definition fails loudly.
  */
 export function createLexer(overrides: Partial<ILexerConfig> = {}): Lexer {
   return new Lexer(lexedTokens, { ...LEXER_CONFIG, ...overrides });
 }
 
-const lexer = createLexer();
+const scanner = new Scanner();
 
-/** Characters per chunk (rounded up to the end of a line). */
+/** Characters per chunk (the last token of a chunk may run past it). */
 export const CHUNK_SIZE = 1 << 16;
 
-export interface LexedChunk {
-  /** Tokens with file-wide offsets. */
-  tokens: IToken[];
-  errors: ILexingError[];
-  directives: IToken[];
-  unterminated: IToken[];
-}
+/** Tokens with file-wide offsets, keywords typed, names and numbers interned per file. */
+export type LexedChunk = ScanOutput;
 
 /** Lex `text` chunk by chunk, calling `each` in order. */
 export function lexChunks(text: string, each: (chunk: LexedChunk) => void): void {
-  let start = 0;
-  while (start < text.length) {
-    let end = chunkEnd(text, start + CHUNK_SIZE);
-    let result = lexer.tokenize(start === 0 && end === text.length ? text : text.slice(start, end));
-    // A block comment cut by the chunk boundary: extend the chunk past its end and lex again.
-    while (end < text.length && (result.groups["unterminated"]?.length ?? 0) > 0) {
-      const close = text.indexOf("*/", end);
-      end = close < 0 ? text.length : chunkEnd(text, close + 2);
-      result = lexer.tokenize(text.slice(start, end));
+  scanner.reset();
+  try {
+    let start = 0;
+    while (start < text.length) {
+      const chunk: LexedChunk = { tokens: [], errors: [], directives: [], unterminated: [] };
+      start = scanner.scan(text, start, start + CHUNK_SIZE, chunk);
+      each(chunk);
     }
-    const chunk: LexedChunk = {
-      tokens: result.tokens,
-      errors: result.errors,
-      directives: result.groups["directives"] ?? [],
-      unterminated: result.groups["unterminated"] ?? [],
-    };
-    if (start > 0) shift(chunk, start);
-    each(chunk);
-    start = end;
-  }
-}
-
-/** The end of the line containing `at` (after its `\n`), or the end of the text. */
-function chunkEnd(text: string, at: number): number {
-  if (at >= text.length) return text.length;
-  const nl = text.indexOf("\n", at);
-  return nl < 0 ? text.length : nl + 1;
-}
-
-function shift(chunk: LexedChunk, offset: number): void {
-  const fix = (t: IToken): void => {
-    t.startOffset += offset;
-  };
-  chunk.tokens.forEach(fix);
-  chunk.directives.forEach(fix);
-  chunk.unterminated.forEach(fix);
-  for (const e of chunk.errors) {
-    e.offset += offset;
+  } finally {
+    scanner.reset(); // the AST holds the strings it needs
   }
 }

@@ -35,6 +35,27 @@ const ATTRIBUTES: ReadonlyMap<TokenType, MemoryAttribute> = new Map([
 
 const DOMAIN_TYPES: ReadonlySet<string> = new Set(["dma", "identity", "blocked", "unmanaged"]);
 
+/** No attributes: one frozen array shared by every map that names none. */
+const NO_ATTRIBUTES: MemoryAttribute[] = Object.freeze([]) as unknown as MemoryAttribute[];
+
+/**
+ * One frozen array per distinct permission list, by the list joined with `,` and, for a word
+ * without a repeated letter, by the word: every map line holds one, and a few lists (`r`, `rw`)
+ * cover nearly all of them.
+ */
+const PERMS = new Map<string, Permission[]>();
+
+function sharedPerms(perms: Permission[]): Permission[] {
+  const key = perms.join(",");
+  let kept = PERMS.get(key);
+  if (kept === undefined) {
+    kept = Object.freeze(perms.slice()) as Permission[];
+    PERMS.set(key, kept);
+    if (!perms.includes("priv")) PERMS.set(perms.join(""), kept);
+  }
+  return kept;
+}
+
 export abstract class MappingRules extends SystemRules {
   domainDecl = this.RULE(
     "domainDecl",
@@ -301,7 +322,7 @@ export abstract class MappingRules extends SystemRules {
             at,
             perms: this.permissions(permsTok),
             permsSpan: this.sp(permsTok),
-            attributes: [],
+            attributes: NO_ATTRIBUTES,
             p2p: false,
             pin: false,
             span: this.sp(kw),
@@ -356,7 +377,7 @@ export abstract class MappingRules extends SystemRules {
     this.once(seen, c, "a mapping");
     switch (c.tokenType) {
       case T.Priv:
-        decl.perms.push("priv");
+        decl.perms = sharedPerms([...decl.perms, "priv"]);
         decl.permsSpan = tokensSpan(this.lines, permsTok, c);
         break;
       case T.P2p:
@@ -369,12 +390,15 @@ export abstract class MappingRules extends SystemRules {
         decl.pages = value!;
         break;
       default:
-        decl.attributes.push(ATTRIBUTES.get(c.tokenType)!);
+        // A fresh array (the empty one is shared); few maps name attributes.
+        decl.attributes = [...decl.attributes, ATTRIBUTES.get(c.tokenType)!];
     }
   }
 
   /** `rw`, `rx`...: letters r, w, x in any order, each at most once. */
   private permissions(t: IToken): Permission[] {
+    const known = PERMS.get(t.image);
+    if (known !== undefined) return known;
     const perms: Permission[] = [];
     for (const ch of t.image) {
       const p = ch as Permission;
@@ -387,9 +411,7 @@ export abstract class MappingRules extends SystemRules {
         );
       } else perms.push(p);
     }
-    // A copy of the right size: an array grown by push keeps room for 17 (every map line's AST
-    // holds one).
-    return perms.slice();
+    return perms.length === t.image.length ? sharedPerms(perms) : perms;
   }
 
   /** The clauses of a reservation, in any order; each returns its value. */

@@ -1,7 +1,7 @@
 /**
  * The syntax layer's entry point: text in, AST and diagnostics out. Never throws.
  */
-import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
+import type { IRecognitionException, IToken } from "chevrotain";
 import type { SourceFile, Statement } from "./ast.js";
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -9,6 +9,7 @@ import { LineTable, TextSpan, type Span } from "../diagnostics/span.js";
 
 import { readDirectives } from "./directives.js";
 import { lexChunks } from "./lexer.js";
+import type { LexError } from "./scanner.js";
 import { parser } from "./parser.js";
 import { afterToken, tokenEnd, tokenSpan } from "./spans.js";
 import { MAX_NESTING, StatementSplitter } from "./statements.js";
@@ -29,8 +30,6 @@ export function parseSource(text: string, file: string): ParseResult {
     diagnostics.push(
       diagnostic(D.syntaxError.messages.internal, startSpan(file), { error: String(e) }),
     );
-  } finally {
-    parser.images.clear(); // the AST holds the strings it needs
   }
   return { ast, diagnostics };
 }
@@ -39,7 +38,6 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
   const { file } = ast;
   const lines = LineTable.of(file, ast.text);
   parser.lines = lines;
-  parser.images.clear();
   // Offsets of lexical mistakes in the current chunk: a statement holding one is reported already.
   let lexicalErrors: number[] = [];
   let nextLexical = 0;
@@ -91,7 +89,7 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
   parser.extraDiagnostics = [];
 }
 
-function invalidCharacter(text: string, lines: LineTable, err: ILexingError): Diagnostic {
+function invalidCharacter(text: string, lines: LineTable, err: LexError): Diagnostic {
   const ch = text.slice(err.offset, err.offset + err.length);
   const shown = ch.length > 20 ? ch.slice(0, 17) + "..." : ch;
   const span = new TextSpan(lines, err.offset, err.offset + err.length);

@@ -71,12 +71,6 @@ export abstract class ParserBase extends EmbeddedActionsParser {
   lines: LineTable = LineTable.of("", "");
   /** Diagnostics found while building the AST (numbers, duplicates), beside Chevrotain's errors. */
   extraDiagnostics: Diagnostic[] = [];
-  /**
-   * One string per distinct name and number text of the file being parsed: each token's image
-   * is a fresh copy, and a name is used many times (a memory named on every buffer line). A
-   * million-statement file keeps every AST node, so the copies add up (cleared per file).
-   */
-  readonly images = new Map<string, string>();
 
   abstract topologyDecl: Rule<TopologyDecl>;
   abstract importDecl: Rule<ImportDecl>;
@@ -133,13 +127,12 @@ export abstract class ParserBase extends EmbeddedActionsParser {
     this.extraDiagnostics.push(d);
   }
 
-  /** `t`'s image, the one copy kept for this file. */
+  /**
+   * `t`'s image: for names and numbers, the one copy kept for the file (the scanner interns
+   * them; a name is used many times and a million-statement file keeps every AST node).
+   */
   protected image(t: IToken): string {
-    const image = t.image;
-    const kept = this.images.get(image);
-    if (kept !== undefined) return kept;
-    this.images.set(image, image);
-    return image;
+    return t.image;
   }
 
   protected sp(t: IToken): Span {

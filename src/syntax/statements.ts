@@ -1,7 +1,7 @@
 /**
  * Splits the token stream into statements before parsing, so a mistake costs one statement: the
  * parser sees each statement alone and cannot run past its end. Also where newlines inside
- * `(...)`/`[...]` are dropped, blank items inside `{...}` collapsed, keywords typed, and nesting
+ * `(...)`/`[...]` are dropped, blank items inside `{...}` collapsed, and nesting
  * depth bounded (deep nesting would recurse in the parser until the stack overflows).
  */
 import type { IToken, TokenType } from "chevrotain";
@@ -35,11 +35,7 @@ export class StatementSplitter {
   push(tokens: readonly IToken[]): void {
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
-      let type = t.tokenType;
-      if (type === T.Identifier) {
-        T.retypeKeyword(t);
-        type = t.tokenType;
-      }
+      const type = t.tokenType;
       if (type === T.Newline || type === T.Semicolon) {
         this.separator(t, type);
         continue;
