@@ -30,12 +30,16 @@ export const CHUNK_SIZE = 1 << 16;
 /** Tokens with file-wide offsets, keywords typed, names and numbers interned per file. */
 export type LexedChunk = ScanOutput;
 
-/** Lex `text` chunk by chunk, calling `each` in order. */
+/**
+ * Lex `text` chunk by chunk, calling `each` in order. The token objects of a chunk are reused
+ * for the next one: copy any that must outlive the call (`StatementSplitter.keepPending`).
+ */
 export function lexChunks(text: string, each: (chunk: LexedChunk) => void): void {
-  scanner.reset();
+  scanner.reset(text);
   try {
     let start = 0;
     while (start < text.length) {
+      scanner.recycle();
       const chunk: LexedChunk = { tokens: [], errors: [], directives: [], unterminated: [] };
       start = scanner.scan(text, start, start + CHUNK_SIZE, chunk);
       each(chunk);

@@ -41,13 +41,15 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
   // Offsets of lexical mistakes in the current chunk: a statement holding one is reported already.
   let lexicalErrors: number[] = [];
   let nextLexical = 0;
+  // Whether the statements being split may hold an unterminated string (to report).
+  let openStrings = false;
 
   const splitter = new StatementSplitter((tokens, tooDeep) => {
     const start = tokens[0]!.startOffset;
     const end = tokenEnd(tokens[tokens.length - 1]!);
     while (nextLexical < lexicalErrors.length && lexicalErrors[nextLexical]! < start) nextLexical++;
     let alreadyReported = nextLexical < lexicalErrors.length && lexicalErrors[nextLexical]! < end;
-    for (let i = 0; i < tokens.length; i++) {
+    for (let i = 0; openStrings && i < tokens.length; i++) {
       const t = tokens[i]!;
       if (t.tokenType === UnterminatedString) {
         diagnostics.push(diagnostic(D.unterminatedString, tokenSpan(lines, t)));
@@ -82,7 +84,9 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
     // Statements still open from the last chunk may hold earlier errors: keep those offsets.
     lexicalErrors = lexicalErrors.slice(nextLexical).concat(chunk.errors.map((e) => e.offset));
     nextLexical = 0;
+    if (chunk.openString) openStrings = true;
     splitter.push(chunk.tokens);
+    splitter.keepPending();
   });
   splitter.finish();
   parser.input = [];

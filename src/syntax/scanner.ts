@@ -23,6 +23,8 @@ export interface ScanOutput {
   errors: LexError[];
   directives: IToken[];
   unterminated: IToken[];
+  /** Whether `tokens` holds an UnterminatedString (most files have none: no need to look). */
+  openString?: boolean;
 }
 
 // Character classes (ASCII; everything else starts no token).
@@ -93,10 +95,15 @@ class ImageTable {
     this.reset();
   }
 
-  /** Back to the seeds only (a file's names are not kept past its parse). */
-  reset(): void {
-    if (this.size === this.seeds.length && this.size > 0) return;
-    this.allocate(512);
+  /**
+   * Back to the seeds only (a file's names are not kept past its parse), with room for about
+   * `expected` images (growing costs a rehash of every name).
+   */
+  reset(expected = 0): void {
+    let capacity = 512;
+    while (capacity < 2 * (expected + this.seeds.length)) capacity *= 2;
+    if (this.size === this.seeds.length && this.hashes.length === capacity) return;
+    this.allocate(capacity);
     for (const [image, type] of this.seeds)
       this.insert(hashOf(image, 0, image.length), image, type);
   }
@@ -177,9 +184,30 @@ export class Scanner {
     ...permissionWords().map((w): [string, TokenType] => [w, T.Perms]),
   ]);
 
-  /** Forget the names of the previous file. */
-  reset(): void {
-    this.images.reset();
+  /**
+   * Token objects handed out since the last `recycle`: a file is lexed in chunks, and reusing
+   * one chunk's token objects for the next spares the collector most of the garbage of parsing.
+   */
+  private readonly pool: IToken[] = [];
+  private used = 0;
+
+  /**
+   * Forget the names of the previous file (and the token pool); `text`, the next file, sizes the
+   * image table.
+   */
+  reset(text = ""): void {
+    // About one distinct name or number per 64 characters in generated topologies.
+    this.images.reset(text.length >> 6);
+    this.pool.length = 0;
+    this.used = 0;
+  }
+
+  /**
+   * Let the next `scan` overwrite the tokens handed out so far: call only once nothing holds
+   * them (directive and comment tokens are never reused).
+   */
+  recycle(): void {
+    this.used = 0;
   }
 
   /**
@@ -209,7 +237,7 @@ export class Scanner {
             else break;
           }
           const image = i - start === 1 ? (c === 10 ? "\n" : "\r") : text.slice(start, i);
-          tokens.push(token(image, start, T.Newline));
+          this.emit(tokens, image, start, T.Newline);
           break;
         }
         case LETTER: {
@@ -228,7 +256,7 @@ export class Scanner {
               i++;
             } else break;
           }
-          tokens.push(this.word(text, start, i, h, T.Identifier));
+          this.word(tokens, text, start, i, h, T.Identifier);
           break;
         }
         case DIGIT: {
@@ -240,11 +268,11 @@ export class Scanner {
             h = (Math.imul(h, 31) + d) | 0;
             d = ++i < n ? text.charCodeAt(i) : 0;
           }
-          tokens.push(this.word(text, start, i, h, T.NumberLiteral));
+          this.word(tokens, text, start, i, h, T.NumberLiteral);
           break;
         }
         case PUNCT:
-          tokens.push(token(punctImage[c]!, i, punctType[c]!));
+          this.emit(tokens, punctImage[c]!, i, punctType[c]!);
           i++;
           break;
         case SPECIAL:
@@ -258,13 +286,36 @@ export class Scanner {
   }
 
   /** A name or number: its interned image and (for names) keyword or permissions type. */
-  private word(text: string, start: number, end: number, h: number, type: TokenType): IToken {
+  private word(
+    tokens: IToken[],
+    text: string,
+    start: number,
+    end: number,
+    h: number,
+    type: TokenType,
+  ): void {
     const slot = this.images.find(h, text, start, end);
     const kept = this.images.imageAt(slot);
-    if (kept !== undefined) return token(kept, start, this.images.typeAt(slot));
+    if (kept !== undefined) return this.emit(tokens, kept, start, this.images.typeAt(slot));
     const image = text.slice(start, end);
     this.images.fill(slot, h, image, type);
-    return token(image, start, type);
+    this.emit(tokens, image, start, type);
+  }
+
+  /** Append a token, reusing one handed out before the last `recycle`. */
+  private emit(tokens: IToken[], image: string, startOffset: number, type: TokenType): void {
+    let t = this.pool[this.used];
+    if (t === undefined) {
+      t = token(image, startOffset, type);
+      this.pool.push(t);
+    } else {
+      t.image = image;
+      t.startOffset = startOffset;
+      t.tokenTypeIdx = type.tokenTypeIdx!;
+      t.tokenType = type;
+    }
+    this.used++;
+    tokens.push(t);
   }
 
   /** Tokens starting with `/ " - . < >`; returns the offset after the token. */
@@ -287,33 +338,33 @@ export class Scanner {
           out.unterminated.push(token(text.slice(i), i, T.UnterminatedComment));
           return n;
         }
-        out.tokens.push(token("/", i, T.Slash));
+        this.emit(out.tokens, "/", i, T.Slash);
         return i + 1;
       case 34: // '"'
         return this.string(text, i, out);
       case 45: // '-'
         if (next === 62) {
-          out.tokens.push(token("->", i, T.Arrow));
+          this.emit(out.tokens, "->", i, T.Arrow);
           return i + 2;
         }
-        out.tokens.push(token("-", i, T.Minus));
+        this.emit(out.tokens, "-", i, T.Minus);
         return i + 1;
       case 46: // '.'
         if (next === 46) {
-          out.tokens.push(token("..", i, T.DotDot));
+          this.emit(out.tokens, "..", i, T.DotDot);
           return i + 2;
         }
-        out.tokens.push(token(".", i, T.Dot));
+        this.emit(out.tokens, ".", i, T.Dot);
         return i + 1;
       case 60: // '<'
         if (next === 60) {
-          out.tokens.push(token("<<", i, T.ShiftLeft));
+          this.emit(out.tokens, "<<", i, T.ShiftLeft);
           return i + 2;
         }
         return this.error(text, i, out);
       default: // '>'
         if (next === 62) {
-          out.tokens.push(token(">>", i, T.ShiftRight));
+          this.emit(out.tokens, ">>", i, T.ShiftRight);
           return i + 2;
         }
         return this.error(text, i, out);
@@ -327,7 +378,7 @@ export class Scanner {
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === 34) {
-        out.tokens.push(token(text.slice(start, i + 1), start, T.StringLiteral));
+        this.emit(out.tokens, text.slice(start, i + 1), start, T.StringLiteral);
         return i + 1;
       }
       if (c === 10 || c === 13) break;
@@ -337,7 +388,8 @@ export class Scanner {
         i += 2;
       } else i++;
     }
-    out.tokens.push(token(text.slice(start, i), start, T.UnterminatedString));
+    this.emit(out.tokens, text.slice(start, i), start, T.UnterminatedString);
+    out.openString = true;
     return i;
   }
 

@@ -61,6 +61,20 @@ export class StatementSplitter {
     }
   }
 
+  /**
+   * Copy the tokens of the statement in progress, which the lexer will reuse for its next chunk
+   * (call after each chunk).
+   */
+  keepPending(): void {
+    const current = this.current;
+    for (let i = 0; i < current.length; i++) {
+      const t = current[i]!;
+      const copy = { ...t };
+      if (t === this.tooDeep) this.tooDeep = copy;
+      current[i] = copy;
+    }
+  }
+
   /** Hand over the statement in progress (call at the end of the file). */
   finish(): void {
     // A block cut short by a missing `}` must not end in a separator, so the error names the `}`.

@@ -11,6 +11,7 @@ import type { IToken } from "chevrotain";
 import { CHUNK_SIZE, createLexer, lexChunks } from "../../src/syntax/lexer.js";
 import { Scanner, type ScanOutput } from "../../src/syntax/scanner.js";
 import * as T from "../../src/syntax/tokens.js";
+import { parseSource } from "../../src/syntax/parse.js";
 
 const FUZZ_RUNS = Number(process.env["FUZZ_RUNS"] ?? 300);
 const reference = createLexer();
@@ -144,5 +145,29 @@ describe("scanner = Chevrotain lexer", () => {
       for (const t of chunk.tokens) tokens.push(row(t));
     });
     expect(tokens).toEqual(byChevrotain(text).tokens);
+  });
+});
+
+describe("token reuse between chunks", () => {
+  test("a statement spanning chunks keeps its own tokens", () => {
+    // The lexer reuses one chunk's token objects for the next: a statement still open at the
+    // end of a chunk must not see them overwritten.
+    const names = Array.from({ length: 30_000 }, (_, i) => `dev${i}`);
+    const lines: string[] = [];
+    for (let i = 0; i < names.length; i += 10)
+      lines.push(`  attach ${names.slice(i, i + 10).join(" ")}`);
+    const text = `cpu c0\ndomain d on m {\n${lines.join("\n")}\n}\ncpu c1\n`;
+    expect(text.length).toBeGreaterThan(3 * CHUNK_SIZE);
+    const r = parseSource(text, "t.vcm");
+    expect(r.diagnostics).toEqual([]);
+    const [c0, d, c1] = r.ast.statements;
+    expect(c0?.kind === "endpoint" && c0.name.name).toBe("c0");
+    expect(c1?.kind === "endpoint" && c1.name.name).toBe("c1");
+    if (d?.kind !== "domain") throw new Error(`not a domain: ${d?.kind}`);
+    const attached = d.items.flatMap((item) => (item.kind === "attach" ? item.devices : []));
+    expect(attached.map((x) => x.name)).toEqual(names);
+    expect(attached.every((x, i) => text.slice(x.span.offset, x.span.endOffset) === names[i])).toBe(
+      true,
+    );
   });
 });
