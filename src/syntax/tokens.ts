@@ -1,8 +1,10 @@
 /**
- * Token types of the VCM language. Keywords are not lexed by their own patterns: the lexer
- * produces one `Identifier` token per word and `retypeKeyword` swaps in the keyword type by a
- * map lookup. That keeps the lexer to a handful of patterns (fast, optimisable) and makes every
+ * Token types of the VCM language. Keywords are not lexed by their own patterns: a word is one
+ * `Identifier` token that then takes its keyword type (the scanner, `scanner.ts`, does so while
+ * reading the word; `retypeKeyword` does it for the Chevrotain lexer built from these patterns,
+ * the scanner's reference). That keeps the lexer to a handful of patterns and makes every
  * keyword also a `Name`, so keywords are not reserved: a buffer may be called `window` or `size`.
+ * The patterns below are the definition of the tokens: the scanner must match them exactly.
  */
 import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 
@@ -239,8 +241,8 @@ export const Perms = createToken({
 const PERMS_RE = /^[rwx]{1,3}$/;
 
 /**
- * Give an identifier token its keyword (or permissions) type. Runs once per identifier after
- * lexing; mutating the token avoids allocating a new one.
+ * Give an identifier token of the Chevrotain lexer its keyword (or permissions) type, as the
+ * scanner does while scanning; mutating the token avoids allocating a new one.
  */
 export function retypeKeyword(tok: IToken): void {
   const image = tok.image;
