@@ -45,6 +45,7 @@ export function lexChunks(text: string, each: (chunk: LexedChunk) => void): void
       each(chunk);
     }
   } finally {
-    scanner.reset(); // the AST holds the strings it needs
+    // The AST holds the strings it needs; a table sized for a large file is not kept.
+    scanner.reset(text.length <= 1 << 22 ? text : "");
   }
 }

@@ -103,7 +103,12 @@ class ImageTable {
     let capacity = 512;
     while (capacity < 2 * (expected + this.seeds.length)) capacity *= 2;
     if (this.size === this.seeds.length && this.hashes.length === capacity) return;
-    this.allocate(capacity);
+    if (this.hashes.length === capacity) {
+      // Same size: empty it in place (allocating a large table is slower than clearing it).
+      this.strings.fill(undefined);
+      this.hashes.fill(0);
+      this.size = 0;
+    } else this.allocate(capacity);
     for (const [image, type] of this.seeds)
       this.insert(hashOf(image, 0, image.length), image, type);
   }
@@ -139,9 +144,16 @@ class ImageTable {
   }
 
   private allocate(capacity: number): void {
-    this.strings = new Array<string | undefined>(capacity).fill(undefined);
+    // Filled by push: `new Array(n)` of a large n is a dictionary, slow to store into.
+    const strings: (string | undefined)[] = [];
+    const types: TokenType[] = [];
+    for (let i = 0; i < capacity; i++) {
+      strings.push(undefined);
+      types.push(T.Identifier);
+    }
+    this.strings = strings;
+    this.types = types;
     this.hashes = new Int32Array(capacity);
-    this.types = new Array<TokenType>(capacity);
     this.size = 0;
   }
 
