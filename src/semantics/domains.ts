@@ -49,6 +49,8 @@ export class DomainBuilder {
           break;
       }
     }
+    // An exact-size copy: a list grown by `push` keeps room for 17 names (domains are many).
+    if (d.attached.length > 0) d.attached = d.attached.slice();
     applyStages(ctx, s, d);
     for (const r of mapperReserved(info)) d.reserved.push(r);
     ctx.symbols.domains.set(d.name, d);

@@ -16,6 +16,12 @@ import { resolveTarget, type ResolvedTarget } from "./targets.js";
 
 export class MappingBuilder {
   private nextId = 0;
+  /**
+   * The last target a mapping was made for, shared by the mappings after it with the same one
+   * (consecutive lines usually map into one domain): a million mappings would otherwise hold a
+   * million copies of a few thousand objects.
+   */
+  private lastTarget: IrMapping["target"] = { kind: "domain", name: "" };
 
   constructor(private readonly ctx: ResolveContext) {}
 
@@ -194,28 +200,32 @@ export class MappingBuilder {
     pageSize: bigint | undefined,
     scenario: string | undefined,
   ): IrMapping {
+    let t = this.lastTarget;
+    if (t.kind !== target.kind || t.name !== target.name)
+      t = this.lastTarget = { kind: target.kind, name: target.name };
     const m: IrMapping = {
       id: this.nextId++,
-      source: { memory: p.memory, chunks: p.chunks, size: p.size },
-      target: { kind: target.kind, name: target.name },
+      source: (p.source ??= sourceOf(p)),
+      target: t,
       iova,
-      perms: permissions(
-        s.perms.includes("r"),
-        s.perms.includes("w"),
-        s.perms.includes("x"),
-        s.perms.includes("priv"),
-      ),
+      perms: permissionsOf(s.perms),
       attrs: mappingAttributes(s.attributes, this.ctx.symbols.memories.get(p.memory)),
       p2p: s.p2p,
       pin: s.pin,
       span: s.span,
     };
-    if (p.buffer) m.source.buffer = p.buffer;
     if (target.reservation) m.reservation = target.reservation.name;
     if (pageSize !== undefined) m.pageSize = pageSize;
     if (scenario !== undefined) m.scenario = scenario;
     return m;
   }
+}
+
+/** What a mapping of `p` maps: made once per piece and shared (a buffer's pieces are shared). */
+function sourceOf(p: MemoryPiece): IrMapping["source"] {
+  return p.buffer
+    ? { memory: p.memory, chunks: p.chunks, size: p.size, buffer: p.buffer }
+    : { memory: p.memory, chunks: p.chunks, size: p.size };
 }
 
 /**
@@ -226,6 +236,12 @@ const PERMISSIONS: readonly IrPermissions[] = Array.from({ length: 16 }, (_, i) 
   Object.freeze({ r: (i & 1) !== 0, w: (i & 2) !== 0, x: (i & 4) !== 0, priv: (i & 8) !== 0 }),
 );
 
-function permissions(r: boolean, w: boolean, x: boolean, priv: boolean): IrPermissions {
-  return PERMISSIONS[(r ? 1 : 0) | (w ? 2 : 0) | (x ? 4 : 0) | (priv ? 8 : 0)]!;
+/** The rights a line's permission words give, in one pass over them. */
+function permissionsOf(words: MapDecl["perms"]): IrPermissions {
+  let bits = 0;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    bits |= w === "r" ? 1 : w === "w" ? 2 : w === "x" ? 4 : w === "priv" ? 8 : 0;
+  }
+  return PERMISSIONS[bits]!;
 }

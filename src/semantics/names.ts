@@ -5,23 +5,43 @@
  */
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import type { Span } from "../diagnostics/span.js";
-import type { IrTopology } from "../ir/types.js";
+import type { IrBuffer, IrTopology } from "../ir/types.js";
 import type {
   BufferDecl,
   ConstDecl,
   ContainerDecl,
   DomainDecl,
   EndpointDecl,
+  ExpectDecl,
   Identifier,
+  MapDecl,
   MapperDecl,
   MemoryDecl,
   PoolDecl,
   ReservationDecl,
+  ScenarioDecl,
   SourceFile,
   Statement,
 } from "../syntax/ast.js";
 import type { Report } from "./context.js";
+import type { MemoryPiece } from "./memory-refs.js";
 import { didYouMean, MAX_SUGGESTIONS } from "../diagnostics/suggest.js";
+
+/**
+ * A buffer's entry also holds what resolving it made, so a reference to it costs the one lookup
+ * `bind` makes (a table per kind keyed by name cost a second lookup of every name used; with
+ * 100,000 names, hash lookups are most of resolution's time).
+ */
+export interface BufferEntry {
+  kind: "buffer";
+  node: BufferDecl;
+  /** Its elements, once resolved (`buffers.ts`); null: failed (reported) or not placed. */
+  elements?: IrBuffer[] | null;
+  /** While its own address is being resolved (a buffer placed at its own address is a cycle). */
+  resolving?: boolean;
+  /** One piece per element, made on first reference (`memory-refs.ts`); shared, never changed. */
+  pieces?: MemoryPiece[];
+}
 
 export type Decl =
   | { kind: "const"; node: ConstDecl }
@@ -30,7 +50,7 @@ export type Decl =
   | { kind: "mapper"; node: MapperDecl }
   | { kind: "endpoint"; node: EndpointDecl }
   | { kind: "domain"; node: DomainDecl }
-  | { kind: "buffer"; node: BufferDecl }
+  | BufferEntry
   | { kind: "container"; node: ContainerDecl }
   | { kind: "reservation"; node: ReservationDecl };
 
@@ -53,6 +73,8 @@ export class NameTable {
   private suggestionsLeft = MAX_SUGGESTIONS;
   /** Second and later declarations of a name: reported once, otherwise ignored. */
   private readonly shadowed = new Set<Statement>();
+  /** The buffers declared, first declarations only, in source order. */
+  readonly buffers: BufferEntry[] = [];
 
   constructor(private readonly report: Report) {}
 
@@ -74,6 +96,10 @@ export class NameTable {
     if (prev) {
       this.duplicate(s.name, prev.node.name.span);
       this.shadowed.add(s);
+    } else if (kind === "buffer") {
+      const entry: BufferEntry = { kind, node: s as BufferDecl };
+      this.buffers.push(entry);
+      this.decls.set(s.name.name, entry);
     } else this.decls.set(s.name.name, { kind, node: s } as Decl);
   }
 
@@ -146,32 +172,80 @@ export class NameTable {
   }
 }
 
+export interface StatementsByKind {
+  const: ConstDecl[];
+  memory: MemoryDecl[];
+  pool: PoolDecl[];
+  buffer: BufferDecl[];
+  mapper: MapperDecl[];
+  endpoint: EndpointDecl[];
+  container: ContainerDecl[];
+  domain: DomainDecl[];
+  reservation: ReservationDecl[];
+  map: MapDecl[];
+  expect: ExpectDecl[];
+  scenario: ScenarioDecl[];
+}
+
 /**
- * Declares every named statement of `files` and records the topology's name and its `use`
- * lines in `ir`.
+ * Declares every named statement of `files`, records the topology's name and its `use` lines in
+ * `ir`, and sorts the statements by kind (in source order within a kind) for the passes after
+ * it: one pass over the statements, as reading 100,000 of them is itself a cost.
  */
-export function bindNames(files: readonly SourceFile[], ir: IrTopology, report: Report): NameTable {
+export function bindNames(
+  files: readonly SourceFile[],
+  ir: IrTopology,
+  report: Report,
+): { names: NameTable; k: StatementsByKind } {
   const names = new NameTable(report);
-  files.forEach((file, i) => {
+  const k: StatementsByKind = {
+    const: [],
+    memory: [],
+    pool: [],
+    buffer: [],
+    mapper: [],
+    endpoint: [],
+    container: [],
+    domain: [],
+    reservation: [],
+    map: [],
+    expect: [],
+    scenario: [],
+  };
+  // Indexed loops: a for-of over 100,000 statements allocates an iterator result per statement
+  // until the optimiser catches up.
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i]!;
     const statements = file.statements;
     for (let j = 0; j < statements.length; j++) {
       const s = statements[j]!;
-      if (s.kind === "topology") {
-        if (i === 0 && ir.name === "") ir.name = s.name.name;
-        continue;
+      switch (s.kind) {
+        case "topology":
+          if (i === 0 && ir.name === "") ir.name = s.name.name;
+          break;
+        case "use":
+          ir.uses.push({ specifier: s.specifier, fromFile: file.file, span: s.span });
+          break;
+        case "import":
+          break;
+        case "map":
+          k.map.push(s);
+          break;
+        case "expect":
+          k.expect.push(s);
+          break;
+        case "scenario":
+          k.scenario.push(s);
+          break;
+        default:
+          (k[s.kind] as (typeof s)[]).push(s);
+          names.declare(s, s.kind);
       }
-      if (s.kind === "use") {
-        ir.uses.push({ specifier: s.specifier, fromFile: file.file, span: s.span });
-        continue;
-      }
-      if (s.kind === "import" || s.kind === "map" || s.kind === "expect" || s.kind === "scenario")
-        continue;
-      names.declare(s, s.kind);
     }
-  });
+  }
   if (ir.name === "" && files[0]) {
     const base = files[0].file.replace(/^.*[\\/]/, "").replace(/\.vcm$/, "");
     ir.name = base || "topology";
   }
-  return names;
+  return { names, k };
 }
