@@ -171,7 +171,7 @@ export class BufferTable {
       out.push(element(d, i, shape.count, memory, shape.size, shape.align, chunks, false));
       next = pa + shape.size;
     }
-    return out;
+    return atSize(out);
   }
 
   private chunkedBuffer(d: BufferDecl, shape: BufferShape): IrBuffer[] | undefined {
@@ -259,8 +259,16 @@ export class BufferTable {
       const chunks = [{ pa, size: shape.size }];
       out.push(element(d, i, shape.count, memory.name, shape.size, shape.align, chunks, true));
     }
-    this.settle(b, out);
+    this.settle(b, atSize(out));
   }
+}
+
+/**
+ * `list` in an array of its own size, to keep: one grown by `push` keeps room for 17 elements
+ * (the one-element list of each of 100,000 buffers took as much memory as the buffer).
+ */
+function atSize<T>(list: T[]): T[] {
+  return list.length === 1 ? [list[0]!] : list.slice();
 }
 
 function element(

@@ -32,26 +32,37 @@ export class MappingBuilder {
 
   /** The mappings one `map` line makes (none when it fails). */
   build(s: MapDecl, scenario?: string): IrMapping[] {
+    const out: IrMapping[] = [];
+    this.buildInto(s, out, scenario);
+    return out;
+  }
+
+  /**
+   * `build`, appending to `out` (the top-level lines append to the IR's list: an array per line
+   * was most of what resolving a `map` line allocated).
+   */
+  buildInto(s: MapDecl, out: IrMapping[], scenario?: string): void {
     const target = resolveTarget(this.ctx, s.target);
     const pieces = memoryRef(this.ctx, s.source);
     const written = this.start(s, target);
-    if (written === undefined || !target || !pieces) return [];
+    if (written === undefined || !target || !pieces) return;
     const at = target.reservation ? this.reservationStart(s, target.reservation, written) : written;
-    if (at === undefined) return [];
+    if (at === undefined) return;
     let pageSize: bigint | undefined;
     if (s.pages) pageSize = num(this.ctx, s.pages);
     if (s.attributes.includes("secure") && s.attributes.includes("nonsecure"))
       this.ctx.report(diagnostic(D.securityWordsConflict, s.span));
-    const out: IrMapping[] = [];
+    let made = 0;
     let next = at;
-    for (const p of pieces) {
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i]!;
       let iova: bigint | "auto" = "auto";
       if (target.kind === "direct") {
         const bus = this.directAddress(s, target, p, next);
         if (bus === undefined) continue;
         iova = bus;
       } else if (next !== "auto") {
-        iova = out.length === 0 ? next : alignUp(next, p.align);
+        iova = made === 0 ? next : alignUp(next, p.align);
         next = iova + p.size;
         if (iova + p.size - 1n > U64_MAX) {
           this.ctx.report(diagnostic(D.arithmeticOverflow.messages.mappingEnd, s.span));
@@ -61,8 +72,8 @@ export class MappingBuilder {
       const r = target.reservation;
       if (r && iova !== "auto" && !this.fitsReservation(s, r, p, iova)) continue;
       out.push(this.mapping(s, target, p, iova, pageSize, scenario));
+      made++;
     }
-    return out;
   }
 
   /**

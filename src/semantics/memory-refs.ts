@@ -23,6 +23,9 @@ export interface MemoryPiece {
   object?: IrObjectRef;
 }
 
+/** The default options, one object (a default `{}` is a new object per call). */
+const ANY_MEMORY: { memoryOnly?: boolean } = {};
+
 /**
  * One piece per buffer element (`frame[*]`, or an array named alone), one for a single buffer,
  * region or slice.
@@ -30,7 +33,7 @@ export interface MemoryPiece {
 export function memoryRef(
   ctx: ResolveContext,
   ref: MemoryRef,
-  opts: { memoryOnly?: boolean } = {},
+  opts: { memoryOnly?: boolean } = ANY_MEMORY,
 ): MemoryPiece[] | undefined {
   return ref.kind === "buffer-ref" ? namedRef(ctx, ref, opts) : sliceRef(ctx, ref, opts);
 }

@@ -128,10 +128,7 @@ export function resolveUses(
     for (const r of k.reservation) if (!r.at) buildReservation(ctx, r, fixed);
   }
   for (const m of guestMappings(ctx, () => mappings.takeId())) ir.mappings.push(m);
-  for (let i = 0; i < maps.length; i++) {
-    const ms = mappings.build(maps[i]!);
-    for (let j = 0; j < ms.length; j++) ir.mappings.push(ms[j]!);
-  }
+  for (let i = 0; i < maps.length; i++) mappings.buildInto(maps[i]!, ir.mappings);
   for (let i = 0; i < expects.length; i++) {
     const e = buildExpect(ctx, expects[i]!);
     if (e !== undefined) ir.expects.push(e);
