@@ -18,6 +18,7 @@ import { RegionPlacer } from "./placement.js";
 
 export const DEFAULT_ALIGN = 4096n;
 const MAX_ARRAY = 1_000_000n;
+const MEMORY = ["memory"] as const;
 
 interface BufferShape {
   count: number;
@@ -154,7 +155,7 @@ export class BufferTable {
     if (at === undefined) return undefined;
     let memory = "";
     if (d.region) {
-      if (ctx.names.bind(d.region, ["memory"])) memory = d.region.name;
+      if (ctx.names.bind(d.region, MEMORY)) memory = d.region.name;
     } else {
       for (const m of ctx.symbols.memories.values())
         if (at >= m.range.base && at < m.range.base + m.range.size) memory = m.name;
@@ -219,7 +220,7 @@ export class BufferTable {
       ctx.report(diagnostic(D.invalidValue.messages.bufferNeedsSize, d.name.span, { name }));
       return;
     }
-    if (!ctx.names.bind(d.region, ["memory"])) return;
+    if (!ctx.names.bind(d.region, MEMORY)) return;
     const memory = ctx.symbols.memories.get(d.region.name);
     if (!memory) return;
     // An array the whole region could never hold is refused before placing any element (no

@@ -6,7 +6,7 @@
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { formatSize, hex } from "../diagnostics/format.js";
 import type { IrMapping, IrPermissions, IrRange, IrReservation } from "../ir/types.js";
-import type { MapDecl } from "../syntax/ast.js";
+import type { MapDecl, TargetRef } from "../syntax/ast.js";
 import { num } from "./constants.js";
 import type { ResolveContext } from "./context.js";
 import { alignUp, U64_MAX } from "./evaluate.js";
@@ -22,6 +22,9 @@ export class MappingBuilder {
    * million copies of a few thousand objects.
    */
   private lastTarget: IrMapping["target"] = { kind: "domain", name: "" };
+  /** The name `target` resolved last, and to what. */
+  private lastTargetName = "";
+  private lastResolved: ResolvedTarget | undefined;
 
   constructor(private readonly ctx: ResolveContext) {}
 
@@ -42,7 +45,8 @@ export class MappingBuilder {
    * was most of what resolving a `map` line allocated).
    */
   buildInto(s: MapDecl, out: IrMapping[], scenario?: string): void {
-    const target = resolveTarget(this.ctx, s.target);
+    const target =
+      scenario === undefined ? this.target(s.target) : resolveTarget(this.ctx, s.target);
     const pieces = memoryRef(this.ctx, s.source);
     const written = this.start(s, target);
     if (written === undefined || !target || !pieces) return;
@@ -77,6 +81,20 @@ export class MappingBuilder {
   }
 
   /**
+   * `resolveTarget`, remembering the last target named alone: top-level lines in a row usually
+   * map into one domain, and what a name denotes does not change while they are resolved.
+   */
+  private target(t: TargetRef): ResolvedTarget | undefined {
+    if (t.member === undefined && t.name.name === this.lastTargetName) return this.lastResolved;
+    const r = resolveTarget(this.ctx, t);
+    if (r && t.member === undefined) {
+      this.lastTargetName = t.name.name;
+      this.lastResolved = r;
+    }
+    return r;
+  }
+
+  /**
    * The device ranges top-level `map ... at ADDRESS` lines take, per domain, so placed
    * reservations go around them. A dry run of the mappings: its diagnostics are dropped, the
    * real resolution after the reservations reports them once.
@@ -99,6 +117,8 @@ export class MappingBuilder {
     }
     diagnostics.length = mark;
     this.nextId = ids;
+    // Reservations are placed after this dry run: nothing it resolved is remembered.
+    this.lastTargetName = "";
     return out;
   }
 

@@ -73,8 +73,20 @@ export class NameTable {
   private suggestionsLeft = MAX_SUGGESTIONS;
   /** Second and later declarations of a name: reported once, otherwise ignored. */
   private readonly shadowed = new Set<Statement>();
+  /** The declarations, first declarations only, in source order. */
+  private readonly ordered: Decl[] = [];
   /** The buffers declared, first declarations only, in source order. */
   readonly buffers: BufferEntry[] = [];
+  /**
+   * The two names bound last and what they bound (the later first): lines in a row name the
+   * same region, domain or device, and comparing a short string costs less than a lookup in a
+   * table of every name (their cost was most of resolution's). Names found only: the table does
+   * not change after binding, so a name binds what it bound before.
+   */
+  private recentName = "";
+  private recentDecl: Decl | undefined;
+  private olderName = "";
+  private olderDecl: Decl | undefined;
 
   constructor(private readonly report: Report) {}
 
@@ -91,16 +103,33 @@ export class NameTable {
     return this.decls.get(name);
   }
 
-  declare(s: Decl["node"], kind: DeclKind): void {
-    const prev = this.decls.get(s.name.name);
-    if (prev) {
-      this.duplicate(s.name, prev.node.name.span);
-      this.shadowed.add(s);
-    } else if (kind === "buffer") {
-      const entry: BufferEntry = { kind, node: s as BufferDecl };
-      this.buffers.push(entry);
-      this.decls.set(s.name.name, entry);
-    } else this.decls.set(s.name.name, { kind, node: s } as Decl);
+  /**
+   * Declares `entries` (every named statement, in source order; `names[i]` is `entries[i]`'s
+   * name). The first declaration of a name wins; later ones are reported once, at each, and
+   * otherwise ignored. Set in reverse order, so the first declaration is set last and stays:
+   * one lookup a name instead of a lookup and a set, and duplicates (rare) cost a second pass.
+   */
+  declareAll(entries: readonly Decl[], names: readonly string[]): void {
+    const decls = this.decls;
+    for (let i = entries.length - 1; i >= 0; i--) decls.set(names[i]!, entries[i]!);
+    if (decls.size === entries.length) {
+      for (let i = 0; i < entries.length; i++) this.keep(entries[i]!);
+      return;
+    }
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const first = decls.get(names[i]!)!;
+      if (first === entry) this.keep(entry);
+      else {
+        this.duplicate(entry.node.name, first.node.name.span);
+        this.shadowed.add(entry.node);
+      }
+    }
+  }
+
+  private keep(entry: Decl): void {
+    this.ordered.push(entry);
+    if (entry.kind === "buffer") this.buffers.push(entry);
   }
 
   /** Cheaper than looking the name up again: there are usually no duplicates at all. */
@@ -124,16 +153,16 @@ export class NameTable {
     name: Identifier,
     kinds: readonly K[],
   ): Extract<Decl, { kind: K }> | undefined {
-    const decl = this.decls.get(name.name);
+    const decl = this.lookup(name.name);
     if (!decl) {
       const wanted = kinds.map((k) => KIND_LABEL[k]).join(" or ");
       // Suggestions cost a pass over every name: only the first MAX_SUGGESTIONS get one, so
       // thousands of unknown names cost linear time (as clang's -fspell-checking-limit).
       const candidates =
         this.suggestionsLeft-- > 0
-          ? [...this.decls.entries()]
-              .filter(([, d]) => (kinds as readonly DeclKind[]).includes(d.kind))
-              .map(([n]) => n)
+          ? this.ordered
+              .filter((d) => (kinds as readonly DeclKind[]).includes(d.kind))
+              .map((d) => d.node.name.name)
           : [];
       return this.report(
         diagnostic(
@@ -156,6 +185,26 @@ export class NameTable {
       );
     }
     return decl as Extract<Decl, { kind: K }>;
+  }
+
+  private lookup(name: string): Decl | undefined {
+    if (name === this.recentName) return this.recentDecl;
+    if (name === this.olderName) {
+      const decl = this.olderDecl;
+      this.olderName = this.recentName;
+      this.olderDecl = this.recentDecl;
+      this.recentName = name;
+      this.recentDecl = decl;
+      return decl;
+    }
+    const decl = this.decls.get(name);
+    if (decl) {
+      this.olderName = this.recentName;
+      this.olderDecl = this.recentDecl;
+      this.recentName = name;
+      this.recentDecl = decl;
+    }
+    return decl;
   }
 
   private unresolvedHint(name: string, candidates: string[]): { hint?: string } {
@@ -198,6 +247,8 @@ export function bindNames(
   report: Report,
 ): { names: NameTable; k: StatementsByKind } {
   const names = new NameTable(report);
+  const entries: Decl[] = [];
+  const keys: string[] = [];
   const k: StatementsByKind = {
     const: [],
     memory: [],
@@ -239,10 +290,12 @@ export function bindNames(
           break;
         default:
           (k[s.kind] as (typeof s)[]).push(s);
-          names.declare(s, s.kind);
+          entries.push({ kind: s.kind, node: s } as Decl);
+          keys.push(s.name.name);
       }
     }
   }
+  names.declareAll(entries, keys);
   if (ir.name === "" && files[0]) {
     const base = files[0].file.replace(/^.*[\\/]/, "").replace(/\.vcm$/, "");
     ir.name = base || "topology";
