@@ -13,10 +13,12 @@ import { num } from "./constants.js";
 import type { ResolveContext } from "./context.js";
 import { alignUp, isPowerOfTwo, U64_MAX } from "./evaluate.js";
 import { memoryRef } from "./memory-refs.js";
+import type { BufferEntry } from "./names.js";
 import { RegionPlacer } from "./placement.js";
 
 export const DEFAULT_ALIGN = 4096n;
 const MAX_ARRAY = 1_000_000n;
+const MEMORY = ["memory"] as const;
 
 interface BufferShape {
   count: number;
@@ -25,42 +27,50 @@ interface BufferShape {
 }
 
 export class BufferTable {
-  /** null: failed (reported) or not placed. */
-  private readonly buffers = new Map<string, IrBuffer[] | null>();
-  private readonly inProgress = new Set<string>();
+  /** Every list of elements resolved so far, in the order resolved (placers go around them). */
+  private readonly resolved: IrBuffer[][] = [];
   private placementStarted = false;
 
   constructor(private readonly ctx: ResolveContext) {}
 
-  /** The elements of buffer `d`, resolving a fixed or chunked one now if needed. */
-  elements(d: BufferDecl, usedAt: Span): IrBuffer[] | undefined {
-    const name = d.name.name;
-    const known = this.buffers.get(name);
+  /** The elements of buffer `b`, resolving a fixed or chunked one now if needed. */
+  elements(b: BufferEntry, usedAt: Span): IrBuffer[] | undefined {
+    const known = b.elements;
     if (known !== undefined) return known ?? undefined;
+    const d = b.node;
+    const name = d.name.name;
     if (!d.at && !d.chunks) {
       if (!this.placementStarted)
         return this.ctx.report(diagnostic(D.invalidValue, usedAt, { name }));
       return undefined;
     }
-    if (this.inProgress.has(name)) {
-      this.buffers.set(name, null);
+    if (b.resolving) {
+      b.elements = null;
       return this.ctx.report(diagnostic(D.invalidValue.messages.ownAddress, d.name.span, { name }));
     }
-    this.inProgress.add(name);
+    b.resolving = true;
     const result = this.fixedBuffer(d);
-    this.inProgress.delete(name);
-    this.buffers.set(name, result ?? null);
+    b.resolving = false;
+    this.settle(b, result);
     return result;
   }
 
-  /** Resolves every buffer: the fixed ones first, then places the others; fills `ir.buffers`. */
-  resolveAll(decls: readonly BufferDecl[]): void {
+  private settle(b: BufferEntry, elements: IrBuffer[] | undefined): void {
+    b.elements = elements ?? null;
+    if (elements) this.resolved.push(elements);
+  }
+
+  /**
+   * Resolves every buffer (`buffers`: the first declaration of each name): the fixed ones
+   * first, then places the others; fills `ir.buffers`.
+   */
+  resolveAll(buffers: readonly BufferEntry[]): void {
     const { ctx } = this;
-    const own = decls.filter((d) => !ctx.names.isShadowed(d));
-    const placed: BufferDecl[] = [];
-    for (const d of own) {
-      if (d.at || d.chunks) this.elements(d, d.name.span);
-      else placed.push(d);
+    const placed: BufferEntry[] = [];
+    for (let i = 0; i < buffers.length; i++) {
+      const b = buffers[i]!;
+      if (b.node.at || b.node.chunks) this.elements(b, b.node.name.span);
+      else placed.push(b);
     }
     // A guest region (an alias of its backing, guest-memory.ts) has a placer of its own over
     // its backing, which its host region's placer leaves alone: host buffers never land in a
@@ -73,8 +83,8 @@ export class BufferTable {
         p = new RegionPlacer(memory.range.base, memory.range.size);
         for (const pool of ctx.ir.pools)
           if (pool.memory === memory.name) p.reserve(pool.range.base, pool.range.size);
-        for (const list of this.buffers.values())
-          for (const b of list ?? []) for (const c of b.chunks) p.reserve(c.pa, c.size);
+        for (const list of this.resolved)
+          for (const b of list) for (const c of b.chunks) p.reserve(c.pa, c.size);
         if (key === memory.name)
           for (const g of ctx.symbols.guestAliases)
             if (g.name === memory.name) p.reserve(g.range.base, g.range.size);
@@ -83,9 +93,18 @@ export class BufferTable {
       return p;
     };
     this.placementStarted = true;
-    for (const d of placed) this.placeBuffer(d, placerFor);
-    for (const d of own)
-      for (const b of this.buffers.get(d.name.name) ?? []) ctx.ir.buffers.push(b);
+    // The placer of the last region placed into: consecutive buffers usually share a region.
+    let lastMemory: IrMemory | undefined;
+    let lastPlacer: RegionPlacer | undefined;
+    const placerOf = (memory: IrMemory): RegionPlacer => {
+      if (memory !== lastMemory) lastPlacer = placerFor((lastMemory = memory));
+      return lastPlacer!;
+    };
+    for (let i = 0; i < placed.length; i++) this.placeBuffer(placed[i]!, placerOf);
+    for (let i = 0; i < buffers.length; i++) {
+      const list = buffers[i]!.elements;
+      if (list) for (let j = 0; j < list.length; j++) ctx.ir.buffers.push(list[j]!);
+    }
   }
 
   private shape(d: BufferDecl): BufferShape | undefined {
@@ -136,7 +155,7 @@ export class BufferTable {
     if (at === undefined) return undefined;
     let memory = "";
     if (d.region) {
-      if (ctx.names.bind(d.region, ["memory"])) memory = d.region.name;
+      if (ctx.names.bind(d.region, MEMORY)) memory = d.region.name;
     } else {
       for (const m of ctx.symbols.memories.values())
         if (at >= m.range.base && at < m.range.base + m.range.size) memory = m.name;
@@ -153,7 +172,7 @@ export class BufferTable {
       out.push(element(d, i, shape.count, memory, shape.size, shape.align, chunks, false));
       next = pa + shape.size;
     }
-    return out;
+    return atSize(out);
   }
 
   private chunkedBuffer(d: BufferDecl, shape: BufferShape): IrBuffer[] | undefined {
@@ -186,10 +205,11 @@ export class BufferTable {
     return [element(d, 0, 1, memory ?? "", size, shape.align, chunks, false)];
   }
 
-  private placeBuffer(d: BufferDecl, placerFor: (m: IrMemory) => RegionPlacer): void {
+  private placeBuffer(b: BufferEntry, placerFor: (m: IrMemory) => RegionPlacer): void {
     const { ctx } = this;
+    const d = b.node;
     const name = d.name.name;
-    this.buffers.set(name, null);
+    b.elements = null;
     const shape = this.shape(d);
     if (!shape) return;
     if (!d.region) {
@@ -200,7 +220,7 @@ export class BufferTable {
       ctx.report(diagnostic(D.invalidValue.messages.bufferNeedsSize, d.name.span, { name }));
       return;
     }
-    if (!ctx.names.bind(d.region, ["memory"])) return;
+    if (!ctx.names.bind(d.region, MEMORY)) return;
     const memory = ctx.symbols.memories.get(d.region.name);
     if (!memory) return;
     // An array the whole region could never hold is refused before placing any element (no
@@ -240,8 +260,16 @@ export class BufferTable {
       const chunks = [{ pa, size: shape.size }];
       out.push(element(d, i, shape.count, memory.name, shape.size, shape.align, chunks, true));
     }
-    this.buffers.set(name, out);
+    this.settle(b, atSize(out));
   }
+}
+
+/**
+ * `list` in an array of its own size, to keep: one grown by `push` keeps room for 17 elements
+ * (the one-element list of each of 100,000 buffers took as much memory as the buffer).
+ */
+function atSize<T>(list: T[]): T[] {
+  return list.length === 1 ? [list[0]!] : list.slice();
 }
 
 function element(

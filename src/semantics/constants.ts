@@ -118,7 +118,7 @@ export class ConstantTable {
       const m = ctx.symbols.memories.get(ref.name);
       return m ? { value: m.range.base, pa: true } : undefined;
     }
-    const elems = ctx.buffers.elements(decl.node, ref.span);
+    const elems = ctx.buffers.elements(decl, ref.span);
     if (!elems) return undefined;
     let index = 0;
     if (ref.index) {
@@ -137,6 +137,8 @@ export class ConstantTable {
 /** The value of an optional expression, without its address space. */
 export function num(ctx: ResolveContext, e: Expr | undefined): bigint | undefined {
   if (!e) return undefined;
+  // A literal (most sizes and counts) needs no evaluation, nor a Value made for it.
+  if (e.kind === "number") return e.value;
   return ctx.evaluator.eval(e)?.value;
 }
 

@@ -11,6 +11,7 @@ import type {
   IrGuestMemory,
   IrMapper,
   IrMemory,
+  IrRange,
   IrReservation,
   IrTopology,
 } from "../ir/types.js";
@@ -42,6 +43,8 @@ export interface MapperInfo {
   ir: IrMapper;
   plugin?: VcmPlugin;
   caps?: Capabilities;
+  /** Its domains' aperture unless they say otherwise (`mappers.ts`), made once. */
+  defaultAperture?: IrRange;
 }
 
 /** What the builders have made so far, by name; later builders read what earlier ones wrote. */

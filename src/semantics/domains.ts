@@ -12,6 +12,8 @@ import type { ResolveContext } from "./context.js";
 import { applyStages } from "./domain-stages.js";
 import { defaultAperture, mapperReserved } from "./mappers.js";
 
+const MAPPER = ["mapper"] as const;
+
 export class DomainBuilder {
   /** Device name -> where a domain's `attach` names it first. */
   readonly attachSpans = new Map<string, Span>();
@@ -21,7 +23,7 @@ export class DomainBuilder {
   build(s: DomainDecl): void {
     const { ctx } = this;
     if (ctx.names.isShadowed(s)) return;
-    const mapperOk = ctx.names.bind(s.mapper, ["mapper"]) !== undefined;
+    const mapperOk = ctx.names.bind(s.mapper, MAPPER) !== undefined;
     const info = ctx.symbols.mappers.get(s.mapper.name);
     const d: IrDomain = {
       name: s.name.name,
@@ -95,11 +97,15 @@ export class DomainBuilder {
       return;
     }
     if (mapperOk && ep.mapper !== d.mapper && !this.sharesTable(d, ep, dev)) return;
-    d.attached.push(dev.name);
-    if (!this.attachSpans.has(dev.name)) this.attachSpans.set(dev.name, dev.span);
-    const list = ctx.symbols.deviceDomains.get(dev.name) ?? [];
-    list.push(d.name);
-    ctx.symbols.deviceDomains.set(dev.name, list);
+    // A list's first entry makes it at its size: one grown by `push` keeps room for 17.
+    if (d.attached.length === 0) d.attached = [dev.name];
+    else d.attached.push(dev.name);
+    const list = ctx.symbols.deviceDomains.get(dev.name);
+    if (list) list.push(d.name);
+    else {
+      ctx.symbols.deviceDomains.set(dev.name, [d.name]);
+      this.attachSpans.set(dev.name, dev.span);
+    }
   }
 
   /**

@@ -125,6 +125,12 @@ function reportNoPool(ctx: ResolveContext, s: MapperDecl): void {
 
 /** The aperture a domain on this mapper has unless it says otherwise. */
 export function defaultAperture(info: MapperInfo | undefined): IrRange {
+  // One per mapper, shared by its domains (ranges in the IR are never changed in place).
+  if (info) return (info.defaultAperture ??= apertureOf(info));
+  return apertureOf(info);
+}
+
+function apertureOf(info: MapperInfo | undefined): IrRange {
   const a = info?.ir.params["aperture"];
   if (a && typeof a === "object" && !Array.isArray(a))
     return { base: a.base, size: a.size, space: "iova" };

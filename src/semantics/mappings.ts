@@ -6,7 +6,7 @@
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { formatSize, hex } from "../diagnostics/format.js";
 import type { IrMapping, IrPermissions, IrRange, IrReservation } from "../ir/types.js";
-import type { MapDecl } from "../syntax/ast.js";
+import type { MapDecl, TargetRef } from "../syntax/ast.js";
 import { num } from "./constants.js";
 import type { ResolveContext } from "./context.js";
 import { alignUp, U64_MAX } from "./evaluate.js";
@@ -16,6 +16,15 @@ import { resolveTarget, type ResolvedTarget } from "./targets.js";
 
 export class MappingBuilder {
   private nextId = 0;
+  /**
+   * The last target a mapping was made for, shared by the mappings after it with the same one
+   * (consecutive lines usually map into one domain): a million mappings would otherwise hold a
+   * million copies of a few thousand objects.
+   */
+  private lastTarget: IrMapping["target"] = { kind: "domain", name: "" };
+  /** The name `target` resolved last, and to what. */
+  private lastTargetName = "";
+  private lastResolved: ResolvedTarget | undefined;
 
   constructor(private readonly ctx: ResolveContext) {}
 
@@ -26,26 +35,38 @@ export class MappingBuilder {
 
   /** The mappings one `map` line makes (none when it fails). */
   build(s: MapDecl, scenario?: string): IrMapping[] {
-    const target = resolveTarget(this.ctx, s.target);
+    const out: IrMapping[] = [];
+    this.buildInto(s, out, scenario);
+    return out;
+  }
+
+  /**
+   * `build`, appending to `out` (the top-level lines append to the IR's list: an array per line
+   * was most of what resolving a `map` line allocated).
+   */
+  buildInto(s: MapDecl, out: IrMapping[], scenario?: string): void {
+    const target =
+      scenario === undefined ? this.target(s.target) : resolveTarget(this.ctx, s.target);
     const pieces = memoryRef(this.ctx, s.source);
     const written = this.start(s, target);
-    if (written === undefined || !target || !pieces) return [];
+    if (written === undefined || !target || !pieces) return;
     const at = target.reservation ? this.reservationStart(s, target.reservation, written) : written;
-    if (at === undefined) return [];
+    if (at === undefined) return;
     let pageSize: bigint | undefined;
     if (s.pages) pageSize = num(this.ctx, s.pages);
     if (s.attributes.includes("secure") && s.attributes.includes("nonsecure"))
       this.ctx.report(diagnostic(D.securityWordsConflict, s.span));
-    const out: IrMapping[] = [];
+    let made = 0;
     let next = at;
-    for (const p of pieces) {
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i]!;
       let iova: bigint | "auto" = "auto";
       if (target.kind === "direct") {
         const bus = this.directAddress(s, target, p, next);
         if (bus === undefined) continue;
         iova = bus;
       } else if (next !== "auto") {
-        iova = out.length === 0 ? next : alignUp(next, p.align);
+        iova = made === 0 ? next : alignUp(next, p.align);
         next = iova + p.size;
         if (iova + p.size - 1n > U64_MAX) {
           this.ctx.report(diagnostic(D.arithmeticOverflow.messages.mappingEnd, s.span));
@@ -55,8 +76,22 @@ export class MappingBuilder {
       const r = target.reservation;
       if (r && iova !== "auto" && !this.fitsReservation(s, r, p, iova)) continue;
       out.push(this.mapping(s, target, p, iova, pageSize, scenario));
+      made++;
     }
-    return out;
+  }
+
+  /**
+   * `resolveTarget`, remembering the last target named alone: top-level lines in a row usually
+   * map into one domain, and what a name denotes does not change while they are resolved.
+   */
+  private target(t: TargetRef): ResolvedTarget | undefined {
+    if (t.member === undefined && t.name.name === this.lastTargetName) return this.lastResolved;
+    const r = resolveTarget(this.ctx, t);
+    if (r && t.member === undefined) {
+      this.lastTargetName = t.name.name;
+      this.lastResolved = r;
+    }
+    return r;
   }
 
   /**
@@ -82,6 +117,8 @@ export class MappingBuilder {
     }
     diagnostics.length = mark;
     this.nextId = ids;
+    // Reservations are placed after this dry run: nothing it resolved is remembered.
+    this.lastTargetName = "";
     return out;
   }
 
@@ -194,28 +231,32 @@ export class MappingBuilder {
     pageSize: bigint | undefined,
     scenario: string | undefined,
   ): IrMapping {
+    let t = this.lastTarget;
+    if (t.kind !== target.kind || t.name !== target.name)
+      t = this.lastTarget = { kind: target.kind, name: target.name };
     const m: IrMapping = {
       id: this.nextId++,
-      source: { memory: p.memory, chunks: p.chunks, size: p.size },
-      target: { kind: target.kind, name: target.name },
+      source: (p.source ??= sourceOf(p)),
+      target: t,
       iova,
-      perms: permissions(
-        s.perms.includes("r"),
-        s.perms.includes("w"),
-        s.perms.includes("x"),
-        s.perms.includes("priv"),
-      ),
+      perms: permissionsOf(s.perms),
       attrs: mappingAttributes(s.attributes, this.ctx.symbols.memories.get(p.memory)),
       p2p: s.p2p,
       pin: s.pin,
       span: s.span,
     };
-    if (p.buffer) m.source.buffer = p.buffer;
     if (target.reservation) m.reservation = target.reservation.name;
     if (pageSize !== undefined) m.pageSize = pageSize;
     if (scenario !== undefined) m.scenario = scenario;
     return m;
   }
+}
+
+/** What a mapping of `p` maps: made once per piece and shared (a buffer's pieces are shared). */
+function sourceOf(p: MemoryPiece): IrMapping["source"] {
+  return p.buffer
+    ? { memory: p.memory, chunks: p.chunks, size: p.size, buffer: p.buffer }
+    : { memory: p.memory, chunks: p.chunks, size: p.size };
 }
 
 /**
@@ -226,6 +267,12 @@ const PERMISSIONS: readonly IrPermissions[] = Array.from({ length: 16 }, (_, i) 
   Object.freeze({ r: (i & 1) !== 0, w: (i & 2) !== 0, x: (i & 4) !== 0, priv: (i & 8) !== 0 }),
 );
 
-function permissions(r: boolean, w: boolean, x: boolean, priv: boolean): IrPermissions {
-  return PERMISSIONS[(r ? 1 : 0) | (w ? 2 : 0) | (x ? 4 : 0) | (priv ? 8 : 0)]!;
+/** The rights a line's permission words give, in one pass over them. */
+function permissionsOf(words: MapDecl["perms"]): IrPermissions {
+  let bits = 0;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    bits |= w === "r" ? 1 : w === "w" ? 2 : w === "x" ? 4 : w === "priv" ? 8 : 0;
+  }
+  return PERMISSIONS[bits]!;
 }

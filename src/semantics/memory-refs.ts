@@ -4,7 +4,7 @@
  */
 import { D, diagnostic } from "../diagnostics/catalogue.js";
 import { formatSize, hex } from "../diagnostics/format.js";
-import type { IrChunk, IrObjectRef } from "../ir/types.js";
+import type { IrBuffer, IrChunk, IrMapping, IrObjectRef } from "../ir/types.js";
 import type { BufferRef, MemoryRef, SliceRef } from "../syntax/ast.js";
 import { arrayIndex } from "./constants.js";
 import type { ResolveContext } from "./context.js";
@@ -17,7 +17,14 @@ export interface MemoryPiece {
   chunks: IrChunk[];
   size: bigint;
   align: bigint;
+  /** What a mapping of this piece maps (`mappings.ts`): made once, shared, never changed. */
+  source?: IrMapping["source"];
+  /** What an `expect` naming this piece alone names: made once, shared, never changed. */
+  object?: IrObjectRef;
 }
+
+/** The default options, one object (a default `{}` is a new object per call). */
+const ANY_MEMORY: { memoryOnly?: boolean } = {};
 
 /**
  * One piece per buffer element (`frame[*]`, or an array named alone), one for a single buffer,
@@ -26,7 +33,7 @@ export interface MemoryPiece {
 export function memoryRef(
   ctx: ResolveContext,
   ref: MemoryRef,
-  opts: { memoryOnly?: boolean } = {},
+  opts: { memoryOnly?: boolean } = ANY_MEMORY,
 ): MemoryPiece[] | undefined {
   return ref.kind === "buffer-ref" ? namedRef(ctx, ref, opts) : sliceRef(ctx, ref, opts);
 }
@@ -35,12 +42,29 @@ export function memoryRef(
 export function objectRef(ctx: ResolveContext, ref: MemoryRef): IrObjectRef | undefined {
   const pieces = memoryRef(ctx, ref);
   if (!pieces || pieces.length === 0) return undefined;
-  const buffers = pieces.flatMap((p) => (p.buffer ? [p.buffer] : []));
-  return { buffers, memory: pieces[0]!.memory, chunks: pieces.flatMap((p) => p.chunks) };
+  if (pieces.length === 1) {
+    // A buffer's pieces are made once (`namedRef`), so every `expect` naming it shares one.
+    const p = pieces[0]!;
+    return (p.object ??= {
+      buffers: p.buffer !== undefined ? [p.buffer] : [],
+      memory: p.memory,
+      chunks: p.chunks,
+    });
+  }
+  const buffers: string[] = [];
+  const chunks: IrChunk[] = [];
+  for (const p of pieces) {
+    if (p.buffer) buffers.push(p.buffer);
+    for (const c of p.chunks) chunks.push(c);
+  }
+  return { buffers, memory: pieces[0]!.memory, chunks };
 }
 
+const MEMORY = ["memory"] as const;
+const MEMORY_OR_BUFFER = ["memory", "buffer"] as const;
+
 function refKinds(opts: { memoryOnly?: boolean }) {
-  return opts.memoryOnly ? (["memory"] as const) : (["memory", "buffer"] as const);
+  return opts.memoryOnly ? MEMORY : MEMORY_OR_BUFFER;
 }
 
 /** `ddr`, `buf`, `frame[3]` or `frame[*]`. */
@@ -67,27 +91,26 @@ function namedRef(
       },
     ];
   }
-  const elems = ctx.buffers.elements(decl.node, ref.span);
+  const elems = ctx.buffers.elements(decl, ref.span);
   if (!elems) return undefined;
-  let chosen = elems;
+  // Made once per buffer and shared by every reference (callers never change them).
+  const pieces = (decl.pieces ??= elems.map(bufferPiece));
   if (ref.index !== undefined && ref.index !== "*") {
     if (!decl.node.count)
       return ctx.report(diagnostic(D.invalidIndex, ref.index.span, { name: ref.name.name }));
     const i = arrayIndex(ctx, ref.index, elems.length, ref.name.name);
     if (i === undefined) return undefined;
-    chosen = [elems[i]!];
+    return [pieces[i]!];
   } else if (ref.index === "*" && !decl.node.count) {
     return ctx.report(
       diagnostic(D.invalidIndex.messages.notArrayWrite, ref.span, { name: ref.name.name }),
     );
   }
-  return chosen.map((b) => ({
-    buffer: b.name,
-    memory: b.memory,
-    chunks: b.chunks,
-    size: b.size,
-    align: b.align,
-  }));
+  return pieces;
+}
+
+function bufferPiece(b: IrBuffer): MemoryPiece {
+  return { buffer: b.name, memory: b.memory, chunks: b.chunks, size: b.size, align: b.align };
 }
 
 /** `ddr[A .. +S]` (a slice of a region) or `buf[A .. B]` (of a buffer). */
@@ -108,7 +131,7 @@ function sliceRef(
       return ctx.report(diagnostic(D.arithmeticOverflow.messages.sliceEnd, ref.span));
     return [{ memory: m.name, chunks: [{ pa, size: r.size }], size: r.size, align: 1n }];
   }
-  const elems = ctx.buffers.elements(decl.node, ref.span);
+  const elems = ctx.buffers.elements(decl, ref.span);
   if (!elems) return undefined;
   if (elems.length !== 1)
     return ctx.report(

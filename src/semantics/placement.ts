@@ -11,15 +11,23 @@ interface Hole {
   end: bigint;
 }
 
+/** Where requests of one size and alignment start looking. */
+interface Candidate {
+  /** The index of the first hole that may still fit such a request. */
+  index: number;
+}
+
 export class RegionPlacer {
   private readonly occupied: Hole[] = [];
   private holes: Hole[] | undefined;
   /**
-   * Per (size, align): the index of the first hole that may still fit such a request. Holes only
-   * shrink or split once placing starts, so holes found too small stay too small; without this,
-   * thousands of padding holes made every large placement rescan them all.
+   * Per (size, align): the first hole that may still fit such a request. Holes only shrink or
+   * split once placing starts, so holes found too small stay too small; without this, thousands
+   * of padding holes made every large placement rescan them all.
    */
-  private readonly firstCandidate = new Map<bigint, Map<bigint, number>>();
+  private readonly firstCandidate = new Map<bigint, Map<bigint, Candidate>>();
+  /** The same candidates as a list, to move them all when a hole splits or goes. */
+  private readonly candidates: Candidate[] = [];
 
   constructor(
     readonly base: bigint,
@@ -34,15 +42,12 @@ export class RegionPlacer {
   /** First fit; undefined when nothing fits. */
   place(size: bigint, align: bigint): bigint | undefined {
     const holes = (this.holes ??= this.computeHoles());
-    // Keyed by size, then align: formatting the two BigInts into one key per placement cost more
-    // than placing.
-    let byAlign = this.firstCandidate.get(size);
-    if (!byAlign) this.firstCandidate.set(size, (byAlign = new Map()));
-    for (let i = byAlign.get(align) ?? 0; i < holes.length; i++) {
+    const c = this.candidate(size, align);
+    for (let i = c.index; i < holes.length; i++) {
       const h = holes[i]!;
       const start = alignUp(h.start, align);
-      if (start + size > h.end) continue;
       const end = start + size;
+      if (end > h.end) continue;
       const before = start > h.start;
       const after = end < h.end;
       // The hole shrinks in place where it can: splicing is linear in the number of holes.
@@ -52,17 +57,32 @@ export class RegionPlacer {
       } else if (before) h.end = start;
       else if (after) h.start = end;
       else holes.splice(i, 1);
-      byAlign.set(align, i);
+      c.index = i;
       // Holes after i moved by the split; cached starts beyond it move with them.
       const shift = (before ? 1 : 0) + (after ? 1 : 0) - 1;
       if (shift !== 0) {
-        for (const m of this.firstCandidate.values())
-          for (const [k, v] of m) if (v > i) m.set(k, v + shift);
+        const all = this.candidates;
+        for (let j = 0; j < all.length; j++) if (all[j]!.index > i) all[j]!.index += shift;
       }
       return start;
     }
-    byAlign.set(align, holes.length);
+    c.index = holes.length;
     return undefined;
+  }
+
+  /**
+   * Keyed by size, then align: formatting the two BigInts into one key per placement cost more
+   * than placing.
+   */
+  private candidate(size: bigint, align: bigint): Candidate {
+    let byAlign = this.firstCandidate.get(size);
+    if (!byAlign) this.firstCandidate.set(size, (byAlign = new Map()));
+    let c = byAlign.get(align);
+    if (!c) {
+      byAlign.set(align, (c = { index: 0 }));
+      this.candidates.push(c);
+    }
+    return c;
   }
 
   private computeHoles(): Hole[] {

@@ -16,21 +16,7 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { IR_VERSION, type IrDomain, type IrTopology } from "../ir/types.js";
 import type { PluginRegistry } from "../plugin-host/registry.js";
-import type {
-  BufferDecl,
-  ConstDecl,
-  ContainerDecl,
-  DomainDecl,
-  EndpointDecl,
-  ExpectDecl,
-  MapDecl,
-  MapperDecl,
-  MemoryDecl,
-  PoolDecl,
-  ReservationDecl,
-  ScenarioDecl,
-  SourceFile,
-} from "../syntax/ast.js";
+import type { ExpectDecl, MapDecl, SourceFile } from "../syntax/ast.js";
 import { BufferTable } from "./buffers.js";
 import { ConstantTable } from "./constants.js";
 import { buildContainer } from "./containers.js";
@@ -50,7 +36,7 @@ import { buildGuestMemory, isGuestMemory } from "./guest-memory.js";
 import { guestMappings } from "./guest-mappings.js";
 import { buildMapper } from "./mappers.js";
 import { MappingBuilder } from "./mappings.js";
-import { bindNames, type NameTable } from "./names.js";
+import { bindNames, type NameTable, type StatementsByKind } from "./names.js";
 import { buildMemory, buildPool } from "./regions.js";
 import { buildReservation } from "./reservations.js";
 import { ScenarioBuilder } from "./scenarios.js";
@@ -84,16 +70,15 @@ export interface Declarations {
 export function resolveDeclarations(files: SourceFile[], plugins: PluginRegistry): Declarations {
   const sink = new DiagnosticSink();
   const ir = emptyIr(files);
-  const names = bindNames(files, ir, sink.report);
+  const { names, k } = bindNames(files, ir, sink.report);
   const ctx = new Context(ir, plugins, sink, names);
-  const k = statementsByKind(files);
   for (let i = 0; i < k.const.length; i++) ctx.constants.value(k.const[i]!.name.name);
   for (let i = 0; i < k.memory.length; i++)
     if (!isGuestMemory(k.memory[i]!)) buildMemory(ctx, k.memory[i]!);
   for (let i = 0; i < k.memory.length; i++)
     if (isGuestMemory(k.memory[i]!)) buildGuestMemory(ctx, k.memory[i]!);
   for (let i = 0; i < k.pool.length; i++) buildPool(ctx, k.pool[i]!);
-  ctx.buffers.resolveAll(k.buffer);
+  ctx.buffers.resolveAll(names.buffers);
   for (let i = 0; i < k.mapper.length; i++) buildMapper(ctx, k.mapper[i]!);
   for (let i = 0; i < k.endpoint.length; i++) buildEndpoint(ctx, k.endpoint[i]!);
   for (let i = 0; i < k.container.length; i++) buildContainer(ctx, k.container[i]!);
@@ -143,10 +128,7 @@ export function resolveUses(
     for (const r of k.reservation) if (!r.at) buildReservation(ctx, r, fixed);
   }
   for (const m of guestMappings(ctx, () => mappings.takeId())) ir.mappings.push(m);
-  for (let i = 0; i < maps.length; i++) {
-    const ms = mappings.build(maps[i]!);
-    for (let j = 0; j < ms.length; j++) ir.mappings.push(ms[j]!);
-  }
+  for (let i = 0; i < maps.length; i++) mappings.buildInto(maps[i]!, ir.mappings);
   for (let i = 0; i < expects.length; i++) {
     const e = buildExpect(ctx, expects[i]!);
     if (e !== undefined) ir.expects.push(e);
@@ -200,54 +182,4 @@ function emptyIr(files: readonly SourceFile[]): IrTopology {
   };
 }
 
-export interface StatementsByKind {
-  const: ConstDecl[];
-  memory: MemoryDecl[];
-  pool: PoolDecl[];
-  buffer: BufferDecl[];
-  mapper: MapperDecl[];
-  endpoint: EndpointDecl[];
-  container: ContainerDecl[];
-  domain: DomainDecl[];
-  reservation: ReservationDecl[];
-  map: MapDecl[];
-  expect: ExpectDecl[];
-  scenario: ScenarioDecl[];
-}
-
-/**
- * Every file's statements sorted by kind in one pass, in source order within a kind. Indexed
- * loops over these: a for-of over 100,000 statements allocates an iterator result per
- * statement until the optimiser catches up, once per kind.
- */
-function statementsByKind(files: readonly SourceFile[]): StatementsByKind {
-  const k: StatementsByKind = {
-    const: [],
-    memory: [],
-    pool: [],
-    buffer: [],
-    mapper: [],
-    endpoint: [],
-    container: [],
-    domain: [],
-    reservation: [],
-    map: [],
-    expect: [],
-    scenario: [],
-  };
-  for (let f = 0; f < files.length; f++) {
-    const statements = files[f]!.statements;
-    for (let i = 0; i < statements.length; i++) {
-      const s = statements[i]!;
-      switch (s.kind) {
-        case "topology":
-        case "import":
-        case "use":
-          break;
-        default:
-          (k[s.kind] as (typeof s)[]).push(s);
-      }
-    }
-  }
-  return k;
-}
+export type { StatementsByKind };
