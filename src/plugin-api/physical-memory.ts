@@ -35,7 +35,7 @@ export class PhysicalMemory {
   frame(pfn: number): Uint32Array {
     let f = this.frames.get(pfn);
     if (f === undefined) {
-      if (this.writable.length > 0 && !this.writable.some((w) => pfn >= w.first && pfn < w.end)) {
+      if (!this.writableFrame(pfn)) {
         throw new RangeError(
           `write to physical frame 0x${(pfn * FRAME_BYTES).toString(16)} outside every pool`,
         );
@@ -44,6 +44,16 @@ export class PhysicalMemory {
       this.frames.set(pfn, f);
     }
     return f;
+  }
+
+  /** May frame `pfn` be written? (A loop, not `some` with a closure: once per new frame.) */
+  private writableFrame(pfn: number): boolean {
+    const writable = this.writable;
+    if (writable.length === 0) return true;
+    for (let i = 0; i < writable.length; i++) {
+      if (pfn >= writable[i]!.first && pfn < writable[i]!.end) return true;
+    }
+    return false;
   }
 
   /** The frame for reading: a shared all-zero frame when never written. Never write to it. */

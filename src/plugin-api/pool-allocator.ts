@@ -60,12 +60,17 @@ export class PoolAllocator {
       const r = this.free[i]!;
       const start = Math.ceil(r.start / align) * align;
       if (start + bytes > r.end) continue;
+      this.used += bytes;
+      if (this.used > this.peak) this.peak = this.used;
+      if (start === r.start && start + bytes < r.end) {
+        // The common case of a growing table: cut from the front, no new range.
+        r.start = start + bytes;
+        return start;
+      }
       const pieces: FreeRange[] = [];
       if (start > r.start) pieces.push({ start: r.start, end: start });
       if (start + bytes < r.end) pieces.push({ start: start + bytes, end: r.end });
       this.free.splice(i, 1, ...pieces);
-      this.used += bytes;
-      if (this.used > this.peak) this.peak = this.used;
       return start;
     }
     this.shortfall += bytes;

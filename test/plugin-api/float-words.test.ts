@@ -3,7 +3,8 @@
  * carries its expected next descriptor from one table to the next. Checked here against the bit
  * patterns that behave oddly as doubles (zero and subnormal high words, the sign bit, the largest
  * exponents, infinity and NaN), for runs inside a table, across tables, and broken by a hole or
- * a changed entry.
+ * a changed entry. map's leaf fill stores them as doubles too: the same patterns, written and
+ * read back word by word.
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -13,6 +14,8 @@ import {
   DESC_TABLE,
   PROT_READ,
   PhysicalMemory,
+  PoolAllocator,
+  RadixTable,
   type RadixFormat,
 } from "../../src/plugin-api/index.js";
 import { floatStep, wordsAsFloat } from "../../src/plugin-api/radix/float-words.js";
@@ -171,4 +174,63 @@ describe("the leaf scan with every kind of high word", () => {
       { iova: 512, pa: 0x1200, count: 512, attrs: 0x0060_0001 },
     ]);
   });
+});
+
+describe("the fill with every kind of high word", () => {
+  /**
+   * Two levels as above, 48-bit output; a leaf is template | pa. The template's high word is the
+   * map's attrs (the pattern); its low word is attrs2: bit 0 alone, or with bits above 11 too
+   * (or-ed with the address, so the fill must not add to it as a double).
+   */
+  const fillFormat: RadixFormat = {
+    ...format,
+    geometry: { ...format.geometry, outputBits: 48 },
+    leafTemplate(_level, _pageShift, _prot, attrs, out) {
+      out.lo = attrs >= 2 ** 32 ? 0x00f0_0001 : 1;
+      out.hi = attrs % 2 ** 32;
+    },
+    tableDescriptor(_level, pa, out) {
+      out.lo = (pa | 3) >>> 0;
+      out.hi = 0;
+    },
+  };
+
+  for (const hi of PATTERNS) {
+    for (const oddLow of [false, true]) {
+      test(`high word 0x${hi.toString(16)}${oddLow ? ", template bits above bit 11" : ""}`, () => {
+        const memory = new PhysicalMemory();
+        const pool = new PoolAllocator("p", 0x10000n, 1n << 20n);
+        const table = new RadixTable(memory, pool, fillFormat, {
+          params: {},
+          name: "t",
+          domainId: 1,
+          aperture: { base: 0n, size: 1n << 30n },
+        });
+        // 1100 pages from entry 300 of the first leaf table (three tables), the address
+        // carrying into the high word 40 pages in.
+        const paPfn = 2 ** 20 - 40;
+        const lo = oddLow ? 0x00f0_0001 : 1;
+        table.map(
+          300n << 12n,
+          BigInt(paPfn) << 12n,
+          4096n,
+          1100,
+          PROT_READ,
+          hi + (oddLow ? 2 ** 32 : 0),
+        );
+        const root = table.rootPa;
+        for (let k = 0; k < 1100; k++) {
+          const e = 300 + k;
+          const leafTable = memory.peek(root / 4096)[2 * Math.floor(e / 512)]! >>> 12;
+          const words = memory.peek(leafTable);
+          const pfn = paPfn + k;
+          const want = [
+            (lo | ((pfn % 2 ** 20) << 12)) >>> 0,
+            (hi | Math.floor(pfn / 2 ** 20)) >>> 0,
+          ];
+          expect([words[2 * (e % 512)], words[2 * (e % 512) + 1]], `entry ${e}`).toEqual(want);
+        }
+      });
+    }
+  }
 });
