@@ -20,7 +20,7 @@ import {
 const GROWTH = 8;
 const BOUND = 24;
 /** Below this many CPU seconds at 8n, a phase is too short to judge. */
-const TOO_SHORT = 0.02;
+const TOO_SHORT = 0.008;
 
 async function fastest(files: Map<string, string>, phases: readonly Phase[]): Promise<PhaseTimes> {
   const topology = writeTopology(files);
@@ -46,12 +46,23 @@ async function fastest(files: Map<string, string>, phases: readonly Phase[]): Pr
 async function ratios(make: (n: number) => Map<string, string>, n: number, phases: Phase[]) {
   const small = await fastest(make(n), phases);
   const large = await fastest(make(n * GROWTH), phases);
+  const over = (p: Phase) => large[p] / Math.max(small[p], 1e-4) > BOUND;
+  if (phases.some(over)) {
+    // Measured again before judging: one collection or a busy core can triple a phase of a few
+    // ms, while a real n^2 is over the bound every time.
+    const small2 = await fastest(make(n), phases);
+    const large2 = await fastest(make(n * GROWTH), phases);
+    for (const p of phases) {
+      small[p] = Math.min(small[p], small2[p]);
+      large[p] = Math.min(large[p], large2[p]);
+    }
+  }
   return phases
     .filter((p) => large[p] >= TOO_SHORT)
     .map((p) => ({
       phase: p,
       ratio: large[p] / Math.max(small[p], 1e-4),
-      seen: `${p}: ${(small[p] * 1000).toFixed(0)} ms at n, ${(large[p] * 1000).toFixed(0)} ms at ${GROWTH}n`,
+      seen: `${p}: ${(small[p] * 1000).toFixed(1)} ms at n, ${(large[p] * 1000).toFixed(1)} ms at ${GROWTH}n`,
     }));
 }
 
