@@ -225,7 +225,7 @@ export class BufferTable {
     if (!memory) return;
     // An array the whole region could never hold is refused before placing any element (no
     // work proportional to a count that cannot fit).
-    const total = BigInt(shape.count) * shape.size;
+    const total = d.count ? BigInt(shape.count) * shape.size : shape.size;
     if (d.count && total > memory.range.size) {
       ctx.report(
         diagnostic(D.arrayExceedsRegion, d.count.span, {
@@ -239,7 +239,8 @@ export class BufferTable {
       return;
     }
     const placer = placerFor(memory);
-    const out: IrBuffer[] = [];
+    // One element (most buffers) in an array of one; an array's elements by `push`.
+    const out: IrBuffer[] = shape.count === 1 ? new Array<IrBuffer>(1) : [];
     for (let i = 0; i < shape.count; i++) {
       const pa = placer.place(shape.size, shape.align);
       if (pa === undefined) {
@@ -258,9 +259,9 @@ export class BufferTable {
         return;
       }
       const chunks = [{ pa, size: shape.size }];
-      out.push(element(d, i, shape.count, memory.name, shape.size, shape.align, chunks, true));
+      out[i] = element(d, i, shape.count, memory.name, shape.size, shape.align, chunks, true);
     }
-    this.settle(b, atSize(out));
+    this.settle(b, shape.count === 1 ? out : atSize(out));
   }
 }
 

@@ -94,7 +94,8 @@ function namedRef(
   const elems = ctx.buffers.elements(decl, ref.span);
   if (!elems) return undefined;
   // Made once per buffer and shared by every reference (callers never change them).
-  const pieces = (decl.pieces ??= elems.map(bufferPiece));
+  const pieces = (decl.pieces ??=
+    elems.length === 1 ? [bufferPiece(elems[0]!)] : elems.map(bufferPiece));
   if (ref.index !== undefined && ref.index !== "*") {
     if (!decl.node.count)
       return ctx.report(diagnostic(D.invalidIndex, ref.index.span, { name: ref.name.name }));
@@ -109,8 +110,17 @@ function namedRef(
   return pieces;
 }
 
+/** A buffer element's piece, with room for what is made of it once (`source`, `object`). */
 function bufferPiece(b: IrBuffer): MemoryPiece {
-  return { buffer: b.name, memory: b.memory, chunks: b.chunks, size: b.size, align: b.align };
+  return {
+    buffer: b.name,
+    memory: b.memory,
+    chunks: b.chunks,
+    size: b.size,
+    align: b.align,
+    source: undefined,
+    object: undefined,
+  };
 }
 
 /** `ddr[A .. +S]` (a slice of a region) or `buf[A .. B]` (of a buffer). */

@@ -290,7 +290,19 @@ export function bindNames(
           break;
         default:
           (k[s.kind] as (typeof s)[]).push(s);
-          entries.push({ kind: s.kind, node: s } as Decl);
+          // A buffer's entry has its later fields from the start (adding them later would
+          // move them out of the object and change its shape, for each of 100,000 buffers).
+          entries.push(
+            s.kind === "buffer"
+              ? {
+                  kind: "buffer",
+                  node: s,
+                  elements: undefined,
+                  resolving: false,
+                  pieces: undefined,
+                }
+              : ({ kind: s.kind, node: s } as Decl),
+          );
           keys.push(s.name.name);
       }
     }

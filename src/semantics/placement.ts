@@ -15,6 +15,12 @@ interface Hole {
 interface Candidate {
   /** The index of the first hole that may still fit such a request. */
   index: number;
+  /**
+   * For a power-of-two alignment above 1: align - 1 and its complement, made once (BigInt
+   * arithmetic allocates each result); otherwise 0n, and `alignUp` divides.
+   */
+  mask: bigint;
+  notMask: bigint;
 }
 
 export class RegionPlacer {
@@ -45,7 +51,7 @@ export class RegionPlacer {
     const c = this.candidate(size, align);
     for (let i = c.index; i < holes.length; i++) {
       const h = holes[i]!;
-      const start = alignUp(h.start, align);
+      const start = c.mask === 0n ? alignUp(h.start, align) : (h.start + c.mask) & c.notMask;
       const end = start + size;
       if (end > h.end) continue;
       const before = start > h.start;
@@ -79,7 +85,8 @@ export class RegionPlacer {
     if (!byAlign) this.firstCandidate.set(size, (byAlign = new Map()));
     let c = byAlign.get(align);
     if (!c) {
-      byAlign.set(align, (c = { index: 0 }));
+      const mask = align > 1n && (align & (align - 1n)) === 0n ? align - 1n : 0n;
+      byAlign.set(align, (c = { index: 0, mask, notMask: ~mask }));
       this.candidates.push(c);
     }
     return c;
