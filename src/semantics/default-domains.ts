@@ -24,7 +24,7 @@ export function buildDefaultDomains(
   const inContainer = new Set<string>();
   for (const c of ctx.symbols.containers.values())
     for (const g of c.groups) inContainer.add(`${c.mapper}\u0000${g}`);
-  for (const members of iommuGroups(ctx.symbols.endpoints.values()).values()) {
+  for (const members of iommuGroups(ctx.symbols.endpoints.values())) {
     const first = members[0]!;
     if (first.group !== undefined && inContainer.has(`${first.mapper}\u0000${first.group}`))
       continue;

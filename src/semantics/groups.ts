@@ -7,25 +7,30 @@
  */
 import type { IrDomain, IrEndpoint } from "../ir/types.js";
 
-/** The group a device behind an IOMMU belongs to; undefined for cpus, engines and no-MMU devices. */
-export function groupKey(ep: IrEndpoint): string | undefined {
-  if (ep.kind !== "device" || !ep.mapper) return undefined;
-  return ep.group !== undefined
-    ? `${ep.mapper}\u0000g${ep.group}`
-    : `${ep.mapper}\u0000d${ep.name}`;
-}
-
-/** Devices by group, each group in declaration order of its first member. */
-export function iommuGroups(endpoints: Iterable<IrEndpoint>): Map<string, IrEndpoint[]> {
-  const groups = new Map<string, IrEndpoint[]>();
+/**
+ * Devices behind an IOMMU by group, each group in declaration order of its first member. A
+ * device with no `group` is a group of its own and needs no key (most devices: a key string and
+ * a table entry for each cost more than the rest of the pass).
+ */
+export function iommuGroups(endpoints: Iterable<IrEndpoint>): IrEndpoint[][] {
+  const out: IrEndpoint[][] = [];
+  const numbered = new Map<string, IrEndpoint[]>();
   for (const ep of endpoints) {
-    const key = groupKey(ep);
-    if (key === undefined) continue;
-    const list = groups.get(key);
+    if (ep.kind !== "device" || !ep.mapper) continue;
+    if (ep.group === undefined) {
+      out.push([ep]);
+      continue;
+    }
+    const key = `${ep.mapper}\u0000${ep.group}`;
+    const list = numbered.get(key);
     if (list) list.push(ep);
-    else groups.set(key, [ep]);
+    else {
+      const members = [ep];
+      numbered.set(key, members);
+      out.push(members);
+    }
   }
-  return groups;
+  return out;
 }
 
 /** `smmu.default.g1` for `group 1`, `smmu.default.nvme` for a device in a group of its own. */
@@ -40,6 +45,14 @@ export function groupText(ep: IrEndpoint): string {
   return ep.group !== undefined
     ? `group ${ep.group} of '${ep.mapper}'`
     : `the group of '${ep.name}' on '${ep.mapper}'`;
+}
+
+/** The group a device behind an IOMMU belongs to; undefined for cpus, engines and no-MMU devices. */
+function groupKey(ep: IrEndpoint): string | undefined {
+  if (ep.kind !== "device" || !ep.mapper) return undefined;
+  return ep.group !== undefined
+    ? `${ep.mapper}\u0000g${ep.group}`
+    : `${ep.mapper}\u0000d${ep.name}`;
 }
 
 /** The members of `ep`'s group among `endpoints` (just `ep` when it has none). */
