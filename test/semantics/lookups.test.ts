@@ -101,3 +101,21 @@ describe("shared pieces", () => {
     expect(r.ir.mappings[2]!.source).toBe(r.ir.mappings[0]!.source);
   });
 });
+
+describe("IOMMU groups without keys", () => {
+  test("default domains in the order of each group's first member, groups per IOMMU", () => {
+    const r = run(
+      "memory m 0 .. +4M ram\npool p in m\n" +
+        "iommu s : arm-lpae { ias 36 }\niommu t : arm-lpae { ias 36 }\n" +
+        "device u1 behind s\ndevice a behind s group 1\ndevice u2 behind s\n" +
+        "device b behind s group 1\ndevice c behind t group 1\n",
+    );
+    expect(checks(r)).toEqual([]);
+    expect(r.ir.domains.map((d) => [d.name, d.attached])).toEqual([
+      ["s.default.u1", ["u1"]],
+      ["s.default.g1", ["a", "b"]],
+      ["s.default.u2", ["u2"]],
+      ["t.default.g1", ["c"]],
+    ]);
+  });
+});
