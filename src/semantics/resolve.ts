@@ -47,7 +47,9 @@ export interface ResolveResult {
 }
 
 export function resolve(files: SourceFile[], plugins: PluginRegistry): ResolveResult {
-  return resolveUses(resolveDeclarations(files, plugins), files);
+  const d = resolveDeclarations(files, plugins);
+  // Nothing finishes these declarations again: the IR takes their domains, not copies of them.
+  return finish(d, files, d.k.map, d.k.expect, d.domains as IrDomain[]);
 }
 
 /**
@@ -105,11 +107,22 @@ export function resolveUses(
   maps: readonly MapDecl[] = d.k.map,
   expects: readonly ExpectDecl[] = d.k.expect,
 ): ResolveResult {
+  const domains = d.domains.map((dom) => ({ ...dom, reserved: [...dom.reserved] }));
+  for (const dom of domains) d.ctx.symbols.domains.set(dom.name, dom);
+  return finish(d, files, maps, expects, domains);
+}
+
+/** `resolveUses` with `domains` (the declarations' own, or copies of them) as the IR's. */
+function finish(
+  d: Declarations,
+  files: readonly SourceFile[],
+  maps: readonly MapDecl[],
+  expects: readonly ExpectDecl[],
+  domains: IrDomain[],
+): ResolveResult {
   const { ctx, k } = d;
   ctx.sink.list.length = d.mark;
   ctx.names.suggestionBudget = d.suggestionBudget;
-  const domains = d.domains.map((dom) => ({ ...dom, reserved: [...dom.reserved] }));
-  for (const dom of domains) ctx.symbols.domains.set(dom.name, dom);
   ctx.symbols.reservations.clear();
   const ir: IrTopology = (ctx.ir = {
     ...ctx.ir,
