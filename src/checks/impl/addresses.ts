@@ -10,17 +10,25 @@ import { indexIr, rangesOverlap, sweepOverlaps } from "./ir-index.js";
 type Fixed = IrMapping & { iova: bigint };
 
 function fixedMappings(mappings: readonly IrMapping[]): Fixed[] {
-  return mappings.filter((m): m is Fixed => m.iova !== "auto" && m.scenario === undefined);
+  const out: Fixed[] = [];
+  for (let i = 0; i < mappings.length; i++) {
+    const m = mappings[i]!;
+    if (m.iova !== "auto" && m.scenario === undefined) out.push(m as Fixed);
+  }
+  return out;
 }
 
 const where = (m: Fixed) => `${hex(m.iova)} .. +${formatSize(m.source.size)}`;
 
 export const iovaOverlap = defineCheck(D.iovaOverlap, {
   run({ ir, report }) {
-    for (const [target, list] of indexIr(ir).mappingsByTarget) {
+    for (const list of indexIr(ir).mappingsByTarget.values()) {
       if (list[0]?.target.kind === "direct") continue; // no MMU: aliases are physical, not mappings
+      const fixed = fixedMappings(list);
+      if (fixed.length < 2) continue;
+      const target = list[0]!.target.name;
       sweepOverlaps(
-        fixedMappings(list),
+        fixed,
         (m) => m.iova,
         (m) => m.source.size,
         (later, earlier) =>
@@ -98,6 +106,17 @@ export const reservedOverlap = defineCheck(D.reservedOverlap, {
   },
 });
 
+const EXACT = 1n << 53n;
+
+/**
+ * Whether `v` is not a multiple of `page`: in doubles while both are below 2^53 (exact there),
+ * so the check makes no BigInt per mapping (a BigInt remainder allocates two).
+ */
+function misaligned(v: bigint, page: bigint): boolean {
+  if (v < EXACT && page < EXACT) return Number(v) % Number(page) !== 0;
+  return v % page !== 0n;
+}
+
 /**
  * Where a mapping's page size comes from: `pages`, the window, or the mapper's smallest. Built
  * only for a report: formatting it for every mapping was most of misaligned-address's time.
@@ -126,21 +145,21 @@ export const misalignedAddress = defineCheck(D.misalignedAddress, {
         m.target.kind === "window" ? index.windows.get(m.target.name)?.window.pageSize : undefined;
       const page = m.pageSize ?? windowPage ?? caps.pageSizes[0];
       if (!page) continue;
-      if (m.iova !== "auto" && m.iova % page !== 0n) {
+      if (m.iova !== "auto" && misaligned(m.iova, page)) {
         const args = { address: hex(m.iova), page: pageText(m, page, windowPage, mapper!) };
         report(D.misalignedAddress, m.span, args);
         continue;
       }
       let chunk: IrChunk | undefined;
       for (const c of m.source.chunks)
-        if (c.pa % page !== 0n || c.size % page !== 0n) {
+        if (misaligned(c.pa, page) || misaligned(c.size, page)) {
           chunk = c;
           break;
         }
       if (!chunk) continue;
       const said = D.misalignedAddress.messages;
       const where = pageText(m, page, windowPage, mapper!);
-      if (chunk.pa % page !== 0n)
+      if (misaligned(chunk.pa, page))
         report(said.physical, m.span, { address: hex(chunk.pa), page: where });
       else
         report(said.size, m.span, {

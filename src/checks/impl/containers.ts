@@ -64,9 +64,11 @@ function ownerMms(ir: IrTopology): Map<string, OwnerState> {
 /** Every TCE of a window mapping must come from one registered region of the owner. */
 function tceChecks(which: "unregistered" | "one-region"): (context: CheckContext) => void {
   return ({ ir, report }) => {
-    const index = indexIr(ir);
     const mms = ownerMms(ir);
-    for (const m of ir.mappings) {
+    if (mms.size === 0) return; // no container: no window mapping to look at
+    const index = indexIr(ir);
+    for (let i = 0; i < ir.mappings.length; i++) {
+      const m = ir.mappings[i]!;
       if (m.target.kind !== "window" || m.scenario !== undefined) continue;
       const hit = index.windows.get(m.target.name);
       const c = hit?.container;

@@ -6,6 +6,7 @@
  */
 import { D, text } from "../../diagnostics/catalogue.js";
 import { hex } from "../../diagnostics/format.js";
+import type { IrChunk } from "../../ir/types.js";
 import { defineCheck } from "../check.js";
 import { PLUGINS_USABLE } from "./needs.js";
 import { indexIr } from "./ir-index.js";
@@ -84,7 +85,12 @@ export const paBeyondOutput = defineCheck(D.paBeyondOutput, {
       }
       if (limit === undefined) continue;
       const m = all[i]!;
-      const beyond = m.source.chunks.find((c) => c.pa + c.size > limit);
+      let beyond: IrChunk | undefined;
+      for (const c of m.source.chunks)
+        if (c.pa + c.size > limit) {
+          beyond = c;
+          break;
+        }
       if (!beyond || seen[lineOf[i]!]) continue;
       seen[lineOf[i]!] = 1;
       const caps = capabilities(mapper)!;

@@ -138,7 +138,8 @@ export const expectContradiction = defineCheck(D.expectContradiction, {
     // per expect (looking names up was most of this check's time).
     const slots = new Map<string, { endpoint: IrEndpoint; view?: EndpointView | null }>();
     for (const e of ir.endpoints) slots.set(e.name, { endpoint: e });
-    for (const x of ir.expects) {
+    for (let i = 0; i < ir.expects.length; i++) {
+      const x = ir.expects[i]!;
       const slot = slots.get(x.endpoint);
       if (!slot) continue;
       const e = slot.endpoint;

@@ -34,13 +34,6 @@ export function indexIr(ir: IrTopology): IrIndex {
   const windows = new Map<string, { window: IrWindow; container: IrContainer }>();
   for (const c of ir.containers)
     for (const w of c.windows) windows.set(w.qualifiedName, { window: w, container: c });
-  const mappingsByTarget = new Map<string, IrMapping[]>();
-  for (const m of ir.mappings) {
-    if (m.scenario !== undefined) continue;
-    let list = mappingsByTarget.get(m.target.name);
-    if (!list) mappingsByTarget.set(m.target.name, (list = []));
-    list.push(m);
-  }
   const domainsOfDevice = new Map<string, IrDomain[]>();
   for (const d of ir.domains)
     for (const device of d.attached) {
@@ -48,13 +41,50 @@ export function indexIr(ir: IrTopology): IrIndex {
       if (!list) domainsOfDevice.set(device, (list = []));
       list.push(d);
     }
-  const partial = { domains, windows, mappingsByTarget, domainsOfDevice };
   const all = allMappings(ir);
-  const mapperOf = all.map((m) => mapperOfTarget(partial, m));
+  const { mappingsByTarget, mapperOf } = byTarget(all, domains, windows);
   const { lineOf, lineCount } = linesOf(all);
-  const index = { ...partial, all, mapperOf, lineOf, lineCount };
+  const index: IrIndex = {
+    ...{ domains, windows, mappingsByTarget, domainsOfDevice },
+    ...{ all, mapperOf, lineOf, lineCount },
+  };
   cache.set(ir, index);
   return index;
+}
+
+/**
+ * The top-level mappings by target, and each mapping's mapper. A target is looked up once per
+ * run of mappings into it (a line's, a domain's in a row), not once per mapping: name lookups
+ * were the index's whole cost.
+ */
+function byTarget(
+  all: readonly IrMapping[],
+  domains: IrIndex["domains"],
+  windows: IrIndex["windows"],
+): { mappingsByTarget: Map<string, IrMapping[]>; mapperOf: (string | undefined)[] } {
+  const mappingsByTarget = new Map<string, IrMapping[]>();
+  const mapperOf = new Array<string | undefined>(all.length);
+  let name: string | undefined;
+  let kind: string | undefined;
+  let list: IrMapping[] | undefined;
+  let mapper: string | undefined;
+  for (let i = 0; i < all.length; i++) {
+    const m = all[i]!;
+    if (m.target.name !== name || m.target.kind !== kind) {
+      name = m.target.name;
+      kind = m.target.kind;
+      list = undefined;
+      mapper = mapperOfTarget({ domains, windows }, m);
+    }
+    mapperOf[i] = mapper;
+    if (m.scenario !== undefined) continue;
+    if (!list) {
+      list = mappingsByTarget.get(name);
+      if (!list) mappingsByTarget.set(name, (list = []));
+    }
+    list.push(m);
+  }
+  return { mappingsByTarget, mapperOf };
 }
 
 /**

@@ -6,7 +6,8 @@ import { indexIr } from "./ir-index.js";
 export const mmioCacheable = defineCheck(D.mmioCacheable, {
   run({ ir, report }) {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
-    for (const m of ir.mappings)
+    for (let i = 0; i < ir.mappings.length; i++) {
+      const m = ir.mappings[i]!;
       if (m.attrs.cacheable && memories.get(m.source.memory)?.kind === "mmio")
         report(
           D.mmioCacheable,
@@ -14,15 +15,18 @@ export const mmioCacheable = defineCheck(D.mmioCacheable, {
           { memory: m.source.memory },
           { hint: text(D.mmioCacheable.messages.hint) },
         );
+    }
   },
 });
 
 export const p2pRam = defineCheck(D.p2pRam, {
   run({ ir, report }) {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
-    for (const m of ir.mappings)
+    for (let i = 0; i < ir.mappings.length; i++) {
+      const m = ir.mappings[i]!;
       if (m.p2p && memories.get(m.source.memory)?.kind === "ram")
         report(D.p2pRam, m.span, { memory: m.source.memory });
+    }
   },
 });
 

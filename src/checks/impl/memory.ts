@@ -48,7 +48,8 @@ export const outsideRegion = defineCheck(D.outsideRegion, {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
     const describe = (c: IrChunk) => `${hex(c.pa)} .. +${formatSize(c.size)}`;
     const said = D.outsideRegion.messages;
-    for (const b of ir.buffers) {
+    for (let i = 0; i < ir.buffers.length; i++) {
+      const b = ir.buffers[i]!;
       const m = memories.get(b.memory);
       if (!m) {
         if (b.memory === "" && b.chunks[0])
@@ -65,7 +66,8 @@ export const outsideRegion = defineCheck(D.outsideRegion, {
       if (m && !inside(c, m))
         report(said.pool, p.span, { name: p.name, range: describe(c), memory: m.name });
     }
-    for (const m of ir.mappings) {
+    for (let i = 0; i < ir.mappings.length; i++) {
+      const m = ir.mappings[i]!;
       if (m.source.buffer) continue; // buffers are checked once above
       const mem = memories.get(m.source.memory);
       const bad = mem ? firstOutside(m.source.chunks, mem) : undefined;

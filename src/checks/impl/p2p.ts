@@ -14,9 +14,12 @@ import { indexIr } from "./ir-index.js";
 export const pinRefused = defineCheck(D.pinRefused, {
   run({ ir, report }) {
     const memories = new Map(ir.memories.map((m) => [m.name, m]));
-    for (const m of indexIr(ir).all) {
+    const { all } = indexIr(ir);
+    for (let i = 0; i < all.length; i++) {
+      const m = all[i]!;
+      if (!m.pin) continue; // before the lookup: most mappings are not pinned
       const mem = memories.get(m.source.memory);
-      if (!m.pin || mem?.kind !== "mmio" || mem.pinnable) continue;
+      if (mem?.kind !== "mmio" || mem.pinnable) continue;
       const memory = { memory: mem.name };
       report(D.pinRefused, m.span, memory, {
         hint: text(D.pinRefused.messages.hint, memory),

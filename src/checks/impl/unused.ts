@@ -22,6 +22,12 @@ import { defineCheck } from "../check.js";
 
 /** Names an expression uses; an explicit stack, as a `1 + 1 + ...` chain is as deep as long. */
 function exprRefs(root: Expr, into: Set<string>): void {
+  // Most expressions are a number or a plain name (`size 64K`): no stack for those.
+  if (root.kind === "number") return;
+  if (root.kind === "name" && !root.index) {
+    into.add(root.name);
+    return;
+  }
   const stack: Expr[] = [root];
   for (let e = stack.pop(); e !== undefined; e = stack.pop()) {
     switch (e.kind) {
@@ -206,12 +212,16 @@ export function statementRefs(s: Statement, into: Set<string>): void {
 export const unusedDeclaration = defineCheck(D.unusedDeclaration, {
   run({ ir, files, report }) {
     const used = new Set<string>();
-    for (const f of files as SourceFile[]) for (const s of f.statements) statementRefs(s, used);
+    // Indexed loops: this runs once per check, mostly before it is optimised, where `for of`
+    // makes an iterator result per statement.
+    for (const f of files as SourceFile[])
+      for (let i = 0; i < f.statements.length; i++) statementRefs(f.statements[i]!, used);
     for (const m of ir.mappers) if (m.pool) used.add(m.pool);
     for (const d of ir.domains) if (d.attached.length > 0) used.add(d.name);
     // A second pass over the statements rather than a list of every declaration (garbage).
     for (const f of files)
-      for (const s of f.statements)
+      for (let i = 0; i < f.statements.length; i++) {
+        const s = f.statements[i]!;
         if (
           (s.kind === "const" ||
             s.kind === "buffer" ||
@@ -221,5 +231,6 @@ export const unusedDeclaration = defineCheck(D.unusedDeclaration, {
           !used.has(s.name.name)
         )
           report(D.unusedDeclaration, s.name.span, { kind: s.kind, name: s.name.name });
+      }
   },
 });
