@@ -21,6 +21,7 @@ import {
   type CheckContext,
   type CheckCost,
 } from "./check.js";
+import { forgetIndex } from "./impl/ir-index.js";
 import { SeverityPolicy, emptySeverityOptions, type SeverityOptions } from "./severity.js";
 
 export type CheckStatus = "passed" | "failed" | "skipped";
@@ -81,6 +82,15 @@ export function dependencyOrder(checks: readonly Check[]): Check[] {
 const isFinding = (d: Diagnostic) => d.severity !== "note";
 
 export function runChecks(input: RunChecksInput): RunChecksResult {
+  try {
+    return runInOrder(input);
+  } finally {
+    // The checks' shared index is theirs: later phases (lowering) need not carry it.
+    forgetIndex(input.ir);
+  }
+}
+
+function runInOrder(input: RunChecksInput): RunChecksResult {
   const { ir, files, plugins } = input;
   const policy = input.policy ?? new SeverityPolicy(files, input.options ?? emptySeverityOptions());
   const maxCost = CHECK_COSTS.indexOf(input.cost ?? "needs-lowering");

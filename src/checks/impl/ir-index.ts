@@ -1,5 +1,6 @@
 /**
- * Lookups over the IR shared by several checks: built once per IR (cached), O(n), so that the
+ * Lookups over the IR shared by several checks: built once per check run (cached on the IR
+ * until the run forgets it, so later phases do not carry it), O(n), so that the
  * checks do not each walk and key every mapping again (on 100,000 statements that repetition
  * was most of the checks' time).
  */
@@ -26,6 +27,11 @@ export interface IrIndex {
 }
 
 const cache = new WeakMap<IrTopology, IrIndex>();
+
+/** Drops `ir`'s index (the runner, when its checks are done: tens of MB on 10^6 statements). */
+export function forgetIndex(ir: IrTopology): void {
+  cache.delete(ir);
+}
 
 export function indexIr(ir: IrTopology): IrIndex {
   const hit = cache.get(ir);
