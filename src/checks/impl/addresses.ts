@@ -106,17 +106,6 @@ export const reservedOverlap = defineCheck(D.reservedOverlap, {
   },
 });
 
-const EXACT = 1n << 53n;
-
-/**
- * Whether `v` is not a multiple of `page`: in doubles while both are below 2^53 (exact there),
- * so the check makes no BigInt per mapping (a BigInt remainder allocates two).
- */
-function misaligned(v: bigint, page: bigint): boolean {
-  if (v < EXACT && page < EXACT) return Number(v) % Number(page) !== 0;
-  return v % page !== 0n;
-}
-
 /**
  * Where a mapping's page size comes from: `pages`, the window, or the mapper's smallest. Built
  * only for a report: formatting it for every mapping was most of misaligned-address's time.
@@ -145,21 +134,21 @@ export const misalignedAddress = defineCheck(D.misalignedAddress, {
         m.target.kind === "window" ? index.windows.get(m.target.name)?.window.pageSize : undefined;
       const page = m.pageSize ?? windowPage ?? caps.pageSizes[0];
       if (!page) continue;
-      if (m.iova !== "auto" && misaligned(m.iova, page)) {
+      if (m.iova !== "auto" && m.iova % page !== 0n) {
         const args = { address: hex(m.iova), page: pageText(m, page, windowPage, mapper!) };
         report(D.misalignedAddress, m.span, args);
         continue;
       }
       let chunk: IrChunk | undefined;
       for (const c of m.source.chunks)
-        if (misaligned(c.pa, page) || misaligned(c.size, page)) {
+        if (c.pa % page !== 0n || c.size % page !== 0n) {
           chunk = c;
           break;
         }
       if (!chunk) continue;
       const said = D.misalignedAddress.messages;
       const where = pageText(m, page, windowPage, mapper!);
-      if (misaligned(chunk.pa, page))
+      if (chunk.pa % page !== 0n)
         report(said.physical, m.span, { address: hex(chunk.pa), page: where });
       else
         report(said.size, m.span, {
