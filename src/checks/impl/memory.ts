@@ -104,6 +104,11 @@ interface MapperTables {
   /** Tables a mapping needs besides its leaves: 1 (straddling) + the levels above the leaf. */
   upper: bigint;
   tables: bigint;
+  /**
+   * Mappings no larger than one leaf table's reach (the usual buffer): one leaf each, counted
+   * without BigInt arithmetic per mapping (that was most of this check's allocation).
+   */
+  small: number;
 }
 
 function mapperTables(
@@ -120,6 +125,7 @@ function mapperTables(
     span: entries * (caps.pageSizes[0] ?? 4096n),
     upper,
     tables: 0n,
+    small: 0,
   };
 }
 
@@ -164,9 +170,14 @@ export const poolTooSmall = defineCheck(D.poolTooSmall, {
       const span = page === undefined ? last.span : last.entries * page;
       if (span === 0n) continue;
       // +1: an unaligned IOVA can straddle; + the upper levels.
-      last.tables += (m.source.size + span - 1n) / span + last.upper;
+      const size = m.source.size;
+      if (size > 0n && size <= span) last.small++;
+      else last.tables += (size + span - 1n) / span + last.upper;
     }
-    for (const t of perMapper.values()) if (t && t.tables > 0n) add(t.pool, t.tables * t.granule);
+    for (const t of perMapper.values()) {
+      const tables = t ? t.tables + BigInt(t.small) * (1n + t.upper) : 0n;
+      if (t && tables > 0n) add(t.pool, tables * t.granule);
+    }
     for (const p of ir.pools) {
       const bytes = need.get(p.name);
       if (bytes !== undefined && bytes > p.range.size)
