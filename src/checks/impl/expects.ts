@@ -138,9 +138,15 @@ export const expectContradiction = defineCheck(D.expectContradiction, {
     // per expect (looking names up was most of this check's time).
     const slots = new Map<string, { endpoint: IrEndpoint; view?: EndpointView | null }>();
     for (const e of ir.endpoints) slots.set(e.name, { endpoint: e });
+    let lastName: string | undefined;
+    let slot: { endpoint: IrEndpoint; view?: EndpointView | null } | undefined;
     for (let i = 0; i < ir.expects.length; i++) {
       const x = ir.expects[i]!;
-      const slot = slots.get(x.endpoint);
+      // An endpoint's expects mostly come together: the lookup only when the endpoint changes.
+      if (x.endpoint !== lastName) {
+        lastName = x.endpoint;
+        slot = slots.get(x.endpoint);
+      }
       if (!slot) continue;
       const e = slot.endpoint;
       if (slot.view === undefined) slot.view = endpointView(ctx, index, e) ?? null;
