@@ -112,7 +112,9 @@ export async function checkTopology(
   let refused = false;
   for (const file of workspace.files) {
     const baseDir = dirname(resolvePath(cwd, file.file));
-    for (const s of file.statements) {
+    // Indexed: run once per file, unoptimised, `for of` would make an object per statement.
+    for (let i = 0; i < file.statements.length; i++) {
+      const s = file.statements[i]!;
       if (s.kind !== "use") continue;
       const verdict = allowed.judge(
         { specifier: s.specifier, baseDir, span: s.specifierSpan },
