@@ -183,7 +183,7 @@ export const unsupportedPageSize = defineCheck(D.unsupportedPageSize, {
 export const dmaMaskTooSmall = defineCheck(D.dmaMaskTooSmall, {
   run({ ir, report }) {
     const index = indexIr(ir);
-    const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
+    const { endpoints } = index;
     const limitOf = (bits: number) => 1n << BigInt(bits);
     for (const m of fixedMappings(ir.mappings)) {
       const end = m.iova + m.source.size;
@@ -259,7 +259,7 @@ export const nonCanonicalAddress = defineCheck(D.nonCanonicalAddress, {
       if (m.target.kind !== "domain") continue;
       check(index.domains.get(m.target.name), m.iova, m.source.size, m.span, () => where(m));
     }
-    const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
+    const { endpoints } = index;
     for (const x of ir.expects) {
       if (x.expectation.kind !== "sees") continue;
       const domain = endpoints.get(x.endpoint)?.domain;

@@ -34,7 +34,7 @@ export const multipleDomains = defineCheck(D.multipleDomains, {
 
 export const groupSplit = defineCheck(D.groupSplit, {
   run({ ir, report }) {
-    const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
+    const { endpoints } = indexIr(ir);
     const groupDomain = new Map<string, { domain: IrDomain; device: string }>();
     for (const d of ir.domains)
       for (const dev of d.attached) {
@@ -75,7 +75,7 @@ export const groupSplit = defineCheck(D.groupSplit, {
 export const scenarioAttachBusy = defineCheck(D.scenarioAttachBusy, {
   run({ ir, report }) {
     const index = indexIr(ir);
-    const endpoints = new Map(ir.endpoints.map((e) => [e.name, e]));
+    const { endpoints } = index;
     for (const scenario of ir.scenarios) {
       const where = new Map<string, IrDomain | undefined>();
       const domainOf = (device: string) =>

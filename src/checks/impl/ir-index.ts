@@ -4,10 +4,18 @@
  * checks do not each walk and key every mapping again (on 100,000 statements that repetition
  * was most of the checks' time).
  */
-import type { IrContainer, IrDomain, IrMapping, IrTopology, IrWindow } from "../../ir/types.js";
+import type {
+  IrContainer,
+  IrDomain,
+  IrEndpoint,
+  IrMapping,
+  IrTopology,
+  IrWindow,
+} from "../../ir/types.js";
 
 export interface IrIndex {
   domains: Map<string, IrDomain>;
+  endpoints: Map<string, IrEndpoint>;
   /** `c0.ddw` -> the window and its container. */
   windows: Map<string, { window: IrWindow; container: IrContainer }>;
   /** Top-level mappings (not scenario steps) by target name. */
@@ -36,7 +44,12 @@ export function forgetIndex(ir: IrTopology): void {
 export function indexIr(ir: IrTopology): IrIndex {
   const hit = cache.get(ir);
   if (hit) return hit;
-  const domains = new Map(ir.domains.map((d) => [d.name, d]));
+  // Filled in loops: `new Map(list.map(...))` makes a [key, value] array per item.
+  const domains = new Map<string, IrDomain>();
+  for (let i = 0; i < ir.domains.length; i++) domains.set(ir.domains[i]!.name, ir.domains[i]!);
+  const endpoints = new Map<string, IrEndpoint>();
+  for (let i = 0; i < ir.endpoints.length; i++)
+    endpoints.set(ir.endpoints[i]!.name, ir.endpoints[i]!);
   const windows = new Map<string, { window: IrWindow; container: IrContainer }>();
   for (const c of ir.containers)
     for (const w of c.windows) windows.set(w.qualifiedName, { window: w, container: c });
@@ -51,7 +64,7 @@ export function indexIr(ir: IrTopology): IrIndex {
   const { mappingsByTarget, mapperOf } = byTarget(all, domains, windows);
   const { lineOf, lineCount } = linesOf(all);
   const index: IrIndex = {
-    ...{ domains, windows, mappingsByTarget, domainsOfDevice },
+    ...{ domains, endpoints, windows, mappingsByTarget, domainsOfDevice },
     ...{ all, mapperOf, lineOf, lineCount },
   };
   cache.set(ir, index);
