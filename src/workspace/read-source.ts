@@ -38,7 +38,7 @@ function spanAtByte(file: string, bytes: Uint8Array, at: number): Span {
 }
 
 /** Index of the first byte where `bytes` stops being valid UTF-8, or -1. */
-function firstInvalidUtf8(bytes: Uint8Array): number {
+export function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i]!;
@@ -86,6 +86,8 @@ function readAll(fd: number, size: number): Uint8Array {
 }
 
 /** Read `path` as a .vcm source. `reportAs` is the span to blame (an import line), if any. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 export function readSource(path: string, displayName: string, reportAs?: Span): ReadResult {
   const where = reportAs ?? fileSpan(displayName);
   // Opened non-blocking and checked on the open descriptor: a FIFO or a device is refused
@@ -125,13 +127,21 @@ export function readSource(path: string, displayName: string, reportAs?: Span): 
     const at = spanAtByte(displayName, bytes, nul);
     return problem(diagnostic(D.binaryFile, at, { file: displayName, offset: nul }));
   }
-  const bad = firstInvalidUtf8(bytes);
-  if (bad >= 0) {
-    const byte = "0x" + bytes[bad]!.toString(16).padStart(2, "0");
-    const at = spanAtByte(displayName, bytes, bad);
-    return problem(diagnostic(D.invalidUtf8, at, { file: displayName, byte, offset: bad }));
+  // The native strict decoder checks and decodes in one pass; the byte loop runs only to say
+  // where a file it refused goes wrong (both refuse the same: overlong forms, surrogates,
+  // code points past U+10FFFF, cut sequences).
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    if (bad >= 0) {
+      const byte = "0x" + bytes[bad]!.toString(16).padStart(2, "0");
+      const at = spanAtByte(displayName, bytes, bad);
+      return problem(diagnostic(D.invalidUtf8, at, { file: displayName, byte, offset: bad }));
+    }
+    text = new TextDecoder("utf-8").decode(bytes);
   }
-  let text = new TextDecoder("utf-8").decode(bytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { ok: true, text };
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAX_SOURCE_BYTES, readSource } from "../../src/workspace/read-source.js";
+import fc from "fast-check";
+import { MAX_SOURCE_BYTES, firstInvalidUtf8, readSource } from "../../src/workspace/read-source.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vcm-read-"));
 function file(name: string, content: string | Uint8Array): string {
@@ -87,5 +88,39 @@ describe("readSource", () => {
     truncateSync(p, MAX_SOURCE_BYTES + 1);
     const r = readSource(p, "huge.vcm");
     expect(!r.ok && r.diagnostic.code).toBe("VCM0014");
+  });
+});
+
+describe("UTF-8 validation", () => {
+  it("the native strict decoder refuses exactly what the byte loop refuses", () => {
+    // readSource decodes with the strict decoder and runs the loop only to locate a mistake.
+    const strict = new TextDecoder("utf-8", { fatal: true });
+    const valid = (bytes: Uint8Array): boolean => {
+      try {
+        strict.decode(bytes);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const byte = fc.oneof(
+      fc.integer({ min: 0x20, max: 0x7f }),
+      fc.integer({ min: 0x80, max: 0xbf }),
+      fc.constantFrom(0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff),
+    );
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 12 }), (list) => {
+        const bytes = Uint8Array.from(list);
+        expect(firstInvalidUtf8(bytes) < 0).toBe(valid(bytes));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("reports where a file stops being UTF-8", () => {
+    const p = file("bad-utf8.vcm", Uint8Array.from([0x63, 0x70, 0x75, 0x20, 0xed, 0xa0, 0x80]));
+    const r = readSource(p, "bad-utf8.vcm");
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect([r.diagnostic.code, r.diagnostic.span?.column]).toEqual(["VCM0013", 5]);
   });
 });
