@@ -103,13 +103,27 @@ describe("UTF-8 validation", () => {
         return false;
       }
     };
-    const byte = fc.oneof(
-      fc.integer({ min: 0x20, max: 0x7f }),
-      fc.integer({ min: 0x80, max: 0xbf }),
-      fc.constantFrom(0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff),
+    // Pieces: ASCII, valid encodings, the classic mistakes, and any byte at all.
+    const encoder = new TextEncoder();
+    const piece = fc.oneof(
+      fc.integer({ min: 0x20, max: 0x7f }).map((b) => [b]),
+      fc
+        .integer({ min: 0x80, max: 0x10ffff })
+        .map((cp) => [...encoder.encode(String.fromCodePoint(cp))]),
+      fc.constantFrom(
+        [0xed, 0xa0, 0x80], // a surrogate
+        [0xc0, 0x80], // overlong NUL
+        [0xe0, 0x80, 0x80], // overlong
+        [0xf0, 0x80, 0x80, 0x80], // overlong
+        [0xf4, 0x90, 0x80, 0x80], // past U+10FFFF
+        [0xe2, 0x82], // cut short
+        [0x80], // a lone continuation byte
+      ),
+      fc.integer({ min: 0, max: 0xff }).map((b) => [b]),
     );
     fc.assert(
-      fc.property(fc.array(byte, { maxLength: 12 }), (list) => {
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const list = pieces.flat();
         const bytes = Uint8Array.from(list);
         expect(firstInvalidUtf8(bytes) < 0).toBe(valid(bytes));
       }),
