@@ -5,8 +5,9 @@
 import { ExpressionRules } from "./expression-rules.js";
 
 export class VcmParser extends ExpressionRules {
-  constructor() {
-    super();
+  /** `validate`: see `ParserBase`; tests pass true. */
+  constructor(validate = false) {
+    super(validate);
     this.performSelfAnalysis();
   }
 }
