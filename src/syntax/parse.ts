@@ -62,7 +62,8 @@ function parseInto(ast: SourceFile, diagnostics: Diagnostic[]): void {
       );
       return;
     }
-    parser.extraDiagnostics.length = 0;
+    // Setting an array's length is a runtime call: skipped for the statements that found nothing.
+    if (parser.extraDiagnostics.length > 0) parser.extraDiagnostics = [];
     parser.input = tokens;
     const statement: Statement | undefined = parser.statement();
     if (!alreadyReported) {
