@@ -3,19 +3,38 @@
  * returns garbage or never returns ends with a diagnostic naming the plugin, its origin and the
  * call, exit 1, nothing written, no temporary directory left, and never a hang.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { hasStackTrace, ROOT, vcm } from "./helpers.js";
 
-const FIXTURE = join(ROOT, "test/fixtures/plugins/hostile");
+/**
+ * The fixture plugins copied into the package's ignored test-output folder: the cases are
+ * written beside the plugin (its folder's vcm.config.json allows it), and other test files walk
+ * `test/` for .vcm files while this one runs. Inside the package, `vcm/plugin-api` still
+ * resolves (a package's self-reference).
+ */
+mkdirSync(join(ROOT, "test-output"), { recursive: true });
+const copy = mkdtempSync(join(ROOT, "test-output", "plugin-bounds-"));
+cpSync(join(ROOT, "test/fixtures/plugins"), copy, {
+  recursive: true,
+  filter: (source) => !/case-[^/]*\.vcm$/.test(source),
+});
+const FIXTURE = join(copy, "hostile");
 const ORIGIN = join(FIXTURE, "index.js");
 const scratch = mkdtempSync(join(tmpdir(), "vcm-bounds-"));
-const written: string[] = [];
 afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
-  for (const f of written) rmSync(f, { force: true });
+  rmSync(copy, { recursive: true, force: true });
 });
 
 /**
@@ -25,7 +44,6 @@ afterAll(() => {
 function topology(mode: string): string {
   const file = join(FIXTURE, `case-${mode}.vcm`);
   writeFileSync(file, readFileSync(join(FIXTURE, "topology.vcm"), "utf8").replace("MODE", mode));
-  written.push(file);
   return file;
 }
 
@@ -111,7 +129,6 @@ describe("third-party plugins are bounded", () => {
   it("a plugin module whose top-level code never returns: VCM0322, no hang", () => {
     const file = join(FIXTURE, "case-import.vcm");
     writeFileSync(file, 'topology x\nuse "./hang-on-import.js"\nmemory ram 0 .. +1G ram\n');
-    written.push(file);
     const t0 = performance.now();
     // Allowed by the invocation (a `use` line alone would not load it at all).
     const hang = join(FIXTURE, "hang-on-import.js");
