@@ -10,6 +10,7 @@ import type { IrChunk } from "../ir/types.js";
 import type { LeafCounts } from "../lowering/compiled.js";
 import type { PlacedMapping, SystemState } from "../model/system-state.js";
 import { protText } from "../lowering/protection.js";
+import type { PhysicalMemory } from "../plugin-api/physical-memory.js";
 import { ATTR_CACHEABLE, PROT_EXEC, PROT_WRITE, type WalkStep } from "../plugin-api/types.js";
 import { attrsMatcher, foundAttrs, foundAttrsLabel, provedAttrsMask } from "./attributes.js";
 import { compareRuns, type CompareResult } from "./compare-runs.js";
@@ -214,30 +215,9 @@ export class Prover {
     if (cached) return cached;
     if (tp.stage2) return this.readNested(tp, tp.stage2);
     const reach = new RunList();
-    const leaves: LeafCounts = {};
-    const loops: TableLoop[] = [];
-    let error: string | undefined;
-    // SCTLR_ELx.WXN: the MMU treats every writable page as execute-never.
-    const wxn = tp.writeExecNever === true;
-    if (tp.reachable) {
-      try {
-        tp.plugin.leaves(
-          this.view.memory,
-          tp.context,
-          (iovaPfn, paPfn, count, prot, attrs, shift) => {
-            const p = wxn && prot & PROT_WRITE ? prot & ~PROT_EXEC : prot;
-            reach.push(iovaPfn, paPfn, count, p, 0, attrs);
-            const key = (2 ** shift).toString();
-            leaves[key] = (leaves[key] ?? 0) + (shift > 12 ? count / 2 ** (shift - 12) : count);
-          },
-          (iovaPfn, count, entryPa, level, tablePa) => {
-            loops.push({ iovaPfn, count, entryPa, level, tablePa });
-          },
-        );
-      } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
-      }
-    }
+    const { leaves, loops, error } = tp.reachable
+      ? collectLeaves(tp, this.view.memory, reach)
+      : { leaves: {}, loops: [], error: undefined };
     reach.sortByIova();
     const read = { reach, leaves, loops, ...(error !== undefined ? { error } : {}) };
     if (tp.half) this.tableReaches.set(key, read);
@@ -268,28 +248,13 @@ export class Prover {
   } {
     const s2 = this.stage2Of(s2path);
     const stage1 = new RunList();
-    const leaves: LeafCounts = {};
-    const loops: TableLoop[] = [];
     const missed = new Set<number>();
-    let error = s2.error;
-    if (tp.reachable && error === undefined) {
-      try {
-        tp.plugin.leaves(
-          s2.view(this.view.memory, missed),
-          tp.context,
-          (iovaPfn, ipaPfn, count, prot, attrs, shift) => {
-            stage1.push(iovaPfn, ipaPfn, count, prot, 0, attrs);
-            const key = (2 ** shift).toString();
-            leaves[key] = (leaves[key] ?? 0) + (shift > 12 ? count / 2 ** (shift - 12) : count);
-          },
-          (iovaPfn, count, entryPa, level, tablePa) => {
-            loops.push({ iovaPfn, count, entryPa, level, tablePa });
-          },
-        );
-      } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
-      }
-    }
+    const read =
+      tp.reachable && s2.error === undefined
+        ? collectLeaves(tp, s2.view(this.view.memory, missed), stage1)
+        : { leaves: {}, loops: [], error: undefined };
+    const { leaves, loops } = read;
+    const error = s2.error ?? read.error;
     const reach = s2.compose(stage1.sortByIova());
     const stage2Faults = [...missed].sort((a, b) => a - b);
     return { reach, leaves, loops, ...(error !== undefined ? { error } : {}), stage2Faults };
@@ -606,4 +571,37 @@ export class Prover {
   checkTablePageList(ref: TableRef, pages: () => TablePages): void {
     this.tablePages.check(ref, pages);
   }
+}
+
+/**
+ * Every leaf the plugin reads from `tp`'s root in `memory`, pushed into `runs` (input page order
+ * is the plugin's), with the leaves counted by size and the table loops it met. SCTLR_ELx.WXN:
+ * the MMU treats every writable page as execute-never.
+ */
+function collectLeaves(
+  tp: TablePath,
+  memory: PhysicalMemory,
+  runs: RunList,
+): { leaves: LeafCounts; loops: TableLoop[]; error: string | undefined } {
+  const leaves: LeafCounts = {};
+  const loops: TableLoop[] = [];
+  const wxn = tp.writeExecNever === true;
+  try {
+    tp.plugin.leaves(
+      memory,
+      tp.context,
+      (iovaPfn, paPfn, count, prot, attrs, shift) => {
+        const p = wxn && prot & PROT_WRITE ? prot & ~PROT_EXEC : prot;
+        runs.push(iovaPfn, paPfn, count, p, 0, attrs);
+        const key = (2 ** shift).toString();
+        leaves[key] = (leaves[key] ?? 0) + (shift > 12 ? count / 2 ** (shift - 12) : count);
+      },
+      (iovaPfn, count, entryPa, level, tablePa) => {
+        loops.push({ iovaPfn, count, entryPa, level, tablePa });
+      },
+    );
+  } catch (e) {
+    return { leaves, loops, error: e instanceof Error ? e.message : String(e) };
+  }
+  return { leaves, loops, error: undefined };
 }
