@@ -13,15 +13,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import {
-  AXES,
-  measurePhases,
-  PHASES,
-  cpuClock,
-  writeTopology,
-  type Axis,
-  type PhaseTimes,
-} from "./complexity-axes.js";
+import { AXES, fastestPhases, PHASES, type Axis, type PhaseTimes } from "./complexity-axes.js";
 import { fmt } from "./stats.js";
 
 const RUNS = Number(process.env["COMPLEXITY_RUNS"] ?? 3);
@@ -30,25 +22,8 @@ const SUPERLINEAR = 6;
 const TOO_SHORT = 0.002;
 const CELL = 34;
 
-async function fastest(axis: Axis, n: number): Promise<PhaseTimes> {
-  const topology = writeTopology(axis.files(n));
-  try {
-    await measurePhases(topology.root, axis.phases, cpuClock); // warm-up
-    const best: PhaseTimes = {
-      parse: Infinity,
-      check: Infinity,
-      lower: Infinity,
-      prove: Infinity,
-      print: Infinity,
-    };
-    for (let i = 0; i < RUNS; i++) {
-      const t = await measurePhases(topology.root, axis.phases, cpuClock);
-      for (const p of axis.phases) best[p] = Math.min(best[p], t[p]);
-    }
-    return best;
-  } finally {
-    topology.remove();
-  }
+function fastest(axis: Axis, n: number): Promise<PhaseTimes> {
+  return fastestPhases(axis.files(n), axis.phases, RUNS);
 }
 
 /**

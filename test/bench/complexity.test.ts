@@ -10,11 +10,10 @@ import {
   chunkedTopology,
   combinedTopology,
   cpuClock,
+  fastestPhases,
   measureExpects,
-  measurePhases,
   writeTopology,
   type Phase,
-  type PhaseTimes,
 } from "../../bench/complexity-axes.js";
 
 const GROWTH = 8;
@@ -22,26 +21,8 @@ const BOUND = 24;
 /** Below this many CPU seconds at 8n, a phase is too short to judge. */
 const TOO_SHORT = 0.008;
 
-async function fastest(files: Map<string, string>, phases: readonly Phase[]): Promise<PhaseTimes> {
-  const topology = writeTopology(files);
-  try {
-    await measurePhases(topology.root, phases, cpuClock); // warm-up
-    const best: PhaseTimes = {
-      parse: Infinity,
-      check: Infinity,
-      lower: Infinity,
-      prove: Infinity,
-      print: Infinity,
-    };
-    for (let i = 0; i < 2; i++) {
-      const t = await measurePhases(topology.root, phases, cpuClock);
-      for (const p of phases) best[p] = Math.min(best[p], t[p]);
-    }
-    return best;
-  } finally {
-    topology.remove();
-  }
-}
+const fastest = (files: Map<string, string>, phases: readonly Phase[]) =>
+  fastestPhases(files, phases, 2);
 
 async function ratios(make: (n: number) => Map<string, string>, n: number, phases: Phase[]) {
   const small = await fastest(make(n), phases);
