@@ -12,10 +12,9 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { lower } from "../src/lowering/lower.js";
-import { resolve } from "../src/semantics/resolve.js";
-import { parseSource } from "../src/syntax/parse.js";
 import { PluginRegistry } from "../src/plugin-host/registry.js";
 import armLpae from "../plugins/arm-lpae/index.js";
+import { resolveText } from "./compile-text.js";
 import { fmt, MB, median } from "./stats.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
@@ -58,29 +57,17 @@ export interface RunResult {
   arrayBuffersMB: number;
 }
 
-function resolveBench(registry: PluginRegistry, text: string, file: string) {
-  const parsed = parseSource(text, file);
-  const resolved = resolve([parsed.ast], registry);
-  const errors = [...parsed.diagnostics, ...resolved.diagnostics].filter(
-    (d) => d.severity === "error",
-  );
-  if (errors.length > 0) {
-    throw new Error(`${file} does not resolve: ${errors.map((e) => e.message).join("; ")}`);
-  }
-  return resolved.ir;
-}
-
 function runOnce(warm: boolean): RunResult {
   const registry = new PluginRegistry();
   registry.register(armLpae, "built-in");
   if (warm) {
-    const ir = resolveBench(registry, WARMUP_TOPOLOGY, "compile-warmup.vcm");
+    const ir = resolveText(WARMUP_TOPOLOGY, "compile-warmup.vcm", registry);
     for (let i = 0; i < WARMUP_ROUNDS; i++) {
       const warmup = lower(ir, registry);
       if (!warmup.compiled) throw new Error(warmup.diagnostics.map((d) => d.message).join("; "));
     }
   }
-  const ir = resolveBench(registry, BENCH_TOPOLOGY, "compile-bench.vcm");
+  const ir = resolveText(BENCH_TOPOLOGY, "compile-bench.vcm", registry);
   (globalThis as { gc?: () => void }).gc?.();
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();

@@ -11,13 +11,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IrTopology } from "../src/ir/types.js";
 import type { CompiledTopology } from "../src/lowering/compiled.js";
-import { lower } from "../src/lowering/lower.js";
 import { buildTopologyGraph, graphSvg, layoutSvg, runReportHtml } from "../src/pictures/index.js";
 import { builtinRegistry } from "../src/plugin-host/builtins.js";
 import { verify } from "../src/runtime/index.js";
-import { resolve } from "../src/semantics/resolve.js";
-import { parseSource } from "../src/syntax/parse.js";
 import { BENCH_TOPOLOGY } from "./compile-bench.js";
+import { compileText } from "./compile-text.js";
 import { fmt, MB, median, timeRuns } from "./stats.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
@@ -52,16 +50,7 @@ export function picturesTopology(): string {
 }
 
 function compile(text: string, file: string): { ir: IrTopology; compiled: CompiledTopology } {
-  const plugins = builtinRegistry();
-  const parsed = parseSource(text, file);
-  const resolved = resolve([parsed.ast], plugins);
-  const errors = [...parsed.diagnostics, ...resolved.diagnostics].filter(
-    (d) => d.severity === "error",
-  );
-  if (errors.length > 0) throw new Error(errors.map((e) => e.message).join("; "));
-  const result = lower(resolved.ir, plugins);
-  if (!result.compiled) throw new Error(result.diagnostics.map((d) => d.message).join("; "));
-  return { ir: resolved.ir, compiled: result.compiled };
+  return compileText(text, file, builtinRegistry());
 }
 
 function binarySeconds(args: string[]): number {

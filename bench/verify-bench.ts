@@ -12,14 +12,12 @@ import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { IrTopology } from "../src/ir/types.js";
 import type { CompiledTopology } from "../src/lowering/compiled.js";
-import { lower } from "../src/lowering/lower.js";
 import { PluginRegistry } from "../src/plugin-host/registry.js";
 import { verifyParallel } from "../src/runtime/parallel.js";
 import { shareFrames } from "../src/runtime/shared-frames.js";
 import { verify } from "../src/runtime/verify.js";
-import { resolve } from "../src/semantics/resolve.js";
-import { parseSource } from "../src/syntax/parse.js";
 import armLpae from "../plugins/arm-lpae/index.js";
+import { compileText } from "./compile-text.js";
 import { fmt, MB, median, timeRuns } from "./stats.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
@@ -53,16 +51,7 @@ export function topology(domains: number, gib: number): string {
 }
 
 export function compile(text: string): { ir: IrTopology; compiled: CompiledTopology } {
-  const plugins = registry();
-  const parsed = parseSource(text, "verify-bench.vcm");
-  const resolved = resolve([parsed.ast], plugins);
-  const errors = [...parsed.diagnostics, ...resolved.diagnostics].filter(
-    (d) => d.severity === "error",
-  );
-  if (errors.length > 0) throw new Error(errors.map((e) => e.message).join("; "));
-  const result = lower(resolved.ir, plugins);
-  if (!result.compiled) throw new Error(result.diagnostics.map((d) => d.message).join("; "));
-  return { ir: resolved.ir, compiled: result.compiled };
+  return compileText(text, "verify-bench.vcm", registry());
 }
 
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
