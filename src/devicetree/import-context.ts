@@ -3,11 +3,11 @@
  * nodes already declared or described (and why others were not), the regions found, the IOMMUs
  * declared, the counts for the summary, and the diagnostics.
  */
-import { makeDiagnostic, text, type Message, type TextArgs } from "../diagnostics/catalogue.js";
+import { D, makeDiagnostic, text, type Message, type TextArgs } from "../diagnostics/catalogue.js";
 import { hex } from "../diagnostics/format.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { fileSpan } from "../diagnostics/span.js";
-import type { AddressRange } from "./addresses.js";
+import { physicalRegs, type AddressRange } from "./addresses.js";
 import type { IommuFormat } from "./iommu-formats.js";
 import { labelsOf, Namer } from "./names.js";
 import { phandleIndex, type DeviceTree, type DtNode } from "./tree.js";
@@ -80,5 +80,14 @@ export class ImportContext {
 
   skip(node: DtNode, reason: string): void {
     this.why.set(node, reason);
+  }
+
+  /** `node`'s `reg` as physical ranges; unreadable, a warning and the reason it is skipped. */
+  regs(node: DtNode): AddressRange[] | undefined {
+    const regs = physicalRegs(node);
+    if (regs.ok) return regs.value;
+    this.warn(D.dtPropertyMalformed, node, { problem: regs.why });
+    this.skip(node, `reg unreadable: ${regs.why}`);
+    return undefined;
   }
 }

@@ -6,7 +6,7 @@
  * pool is carved from the top of the largest RAM region.
  */
 import { D } from "../diagnostics/catalogue.js";
-import { physicalRegs, type AddressRange } from "./addresses.js";
+import type { AddressRange } from "./addresses.js";
 import { isOkay, type ImportContext, type Region } from "./import-context.js";
 import { cellsValue, type DtNode } from "./tree.js";
 import { vcmHex, vcmSize } from "./vcm-text.js";
@@ -37,13 +37,9 @@ export function msiDoorbells(ctx: ImportContext): Region[] {
       ctx.skip(n, "status disabled");
       continue;
     }
-    const regs = physicalRegs(n);
-    if (!regs.ok) {
-      ctx.warn(D.dtPropertyMalformed, n, { problem: regs.why });
-      ctx.skip(n, `reg unreadable: ${regs.why}`);
-      continue;
-    }
-    const base = regs.value[0]!.base;
+    const regs = ctx.regs(n);
+    if (!regs) continue;
+    const base = regs[0]!.base;
     // GITS_TRANSLATER lives in the ITS's second 64K frame (offset 0x10040); a GICv2m frame's
     // MSI_SETSPI_NS at 0x40 of its 4K page.
     const page = its ? { base: base + 0x1_0000n, size: 0x1_0000n } : { base, size: 0x1000n };
@@ -68,14 +64,10 @@ function ramBanks(ctx: ImportContext): RamBank[] {
       ctx.skip(n, "status disabled");
       continue;
     }
-    const regs = physicalRegs(n);
-    if (!regs.ok) {
-      ctx.warn(D.dtPropertyMalformed, n, { problem: regs.why });
-      ctx.skip(n, `reg unreadable: ${regs.why}`);
-      continue;
-    }
+    const regs = ctx.regs(n);
+    if (!regs) continue;
     ctx.mapped.add(n);
-    for (const r of regs.value) if (r.size > 0n) ram.push({ node: n, range: r });
+    for (const r of regs) if (r.size > 0n) ram.push({ node: n, range: r });
   }
   ram.sort(byBase);
   return ram;
@@ -99,14 +91,10 @@ function allocRanges(ctx: ImportContext, c: DtNode, resv: DtNode): AddressRange[
 
 /** A static reservation (`reg`): a carve-out per entry, the first named after the node. */
 function staticReservation(ctx: ImportContext, c: DtNode, flagText: string, carve: Region[]): void {
-  const regs = physicalRegs(c);
-  if (!regs.ok) {
-    ctx.warn(D.dtPropertyMalformed, c, { problem: regs.why });
-    ctx.skip(c, `reg unreadable: ${regs.why}`);
-    return;
-  }
+  const regs = ctx.regs(c);
+  if (!regs) return;
   const name = ctx.namer.of(c);
-  regs.value.forEach((r, i) => {
+  regs.forEach((r, i) => {
     carve.push({
       name: i === 0 ? name : ctx.namer.fresh(`${name}_${i}`),
       range: r,
